@@ -1,0 +1,460 @@
+//! Administrative operations: parties, wallets, claims, trust, assets, policies, roles,
+//! thresholds, pauses and sanctions lists. Authorization is checked before these run (see
+//! `governance`); these functions check state and write.
+
+use crate::block::Event;
+use crate::code::{refuse, Code, Refusal};
+use crate::compliance::Policy;
+use crate::governance::OpClass;
+use crate::op::AssetSpec;
+use crate::state::*;
+use crate::types::*;
+
+pub const MAX_CLAIMS_PER_PARTY: usize = 64;
+pub const MAX_LINKED_ADDRESSES: usize = 16;
+pub const MAX_WALLETS_PER_PARTY: usize = 4096;
+
+pub fn register_party(
+    state: &mut State,
+    id: &PartyId,
+    name: &str,
+    kind: PartyKind,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    if state.party_index.contains(id) {
+        return refuse(Code::PartyExists, format!("party {id} already exists"));
+    }
+    let idx = state.parties.len() as PartyIdx;
+    state.parties.put(
+        idx,
+        Party {
+            id: id.clone(),
+            name: name.into(),
+            kind,
+            claims: vec![],
+            wallets: vec![],
+            linked: vec![],
+        },
+    );
+    state.party_index.put(id.clone(), idx);
+    ev.push(Event::PartyRegistered { party: id.clone() });
+    Ok(())
+}
+
+pub fn add_wallet(
+    state: &mut State,
+    party: &PartyId,
+    wallet: &WalletId,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let p = state.party_idx(party)?;
+    if state.wallet_index.contains(wallet) {
+        return refuse(
+            Code::WalletExists,
+            format!("wallet {} is already registered", wallet.short()),
+        );
+    }
+    let mut rec = state.party(p).clone();
+    if rec.wallets.len() >= MAX_WALLETS_PER_PARTY {
+        return refuse(
+            Code::FieldTooLong,
+            format!("a party holds at most {MAX_WALLETS_PER_PARTY} wallets"),
+        );
+    }
+    let idx = state.wallets.len() as WalletIdx;
+    state.wallets.put(
+        idx,
+        Wallet {
+            key: *wallet,
+            party: p,
+            next_seq: 1,
+            frozen: false,
+            retired_to: None,
+        },
+    );
+    state.wallet_index.put(*wallet, idx);
+    rec.wallets.push(idx);
+    state.parties.put(p, rec);
+    ev.push(Event::WalletAdded {
+        party: party.clone(),
+        wallet: *wallet,
+    });
+    Ok(())
+}
+
+/// Topics where a party has one value at a time: a new claim replaces the old one.
+fn single_valued(t: ClaimTopic) -> bool {
+    matches!(
+        t,
+        ClaimTopic::Kyc | ClaimTopic::Jurisdiction | ClaimTopic::Sanctioned
+    )
+}
+
+pub fn issue_claim(
+    state: &mut State,
+    party: &PartyId,
+    claim: &Claim,
+    expires_at: Option<Time>,
+    issuer: WalletId,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let p = state.party_idx(party)?;
+    if expires_at.is_some_and(|e| e <= now) {
+        return refuse(
+            Code::ClaimInvalid,
+            "the claim would expire before it is issued",
+        );
+    }
+    let mut rec = state.party(p).clone();
+    let topic = claim.topic();
+    rec.claims.retain(|c| {
+        let superseded = if single_valued(topic) {
+            c.claim.topic() == topic
+        } else {
+            c.claim == *claim
+        };
+        !superseded
+    });
+    if rec.claims.len() >= MAX_CLAIMS_PER_PARTY {
+        // Forget dead claims first; the journal keeps their history.
+        rec.claims.retain(|c| c.live(now));
+        if rec.claims.len() >= MAX_CLAIMS_PER_PARTY {
+            return refuse(
+                Code::FieldTooLong,
+                format!("a party holds at most {MAX_CLAIMS_PER_PARTY} claims"),
+            );
+        }
+    }
+    rec.claims.push(ClaimRecord {
+        claim: claim.clone(),
+        issuer,
+        issued_at: now,
+        expires_at,
+        revoked_at: None,
+    });
+    state.parties.put(p, rec);
+    ev.push(Event::ClaimIssued {
+        party: party.clone(),
+        claim: claim.clone(),
+        issuer,
+        expires_at,
+    });
+    Ok(())
+}
+
+pub fn revoke_claim(
+    state: &mut State,
+    party: &PartyId,
+    claim: &Claim,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let p = state.party_idx(party)?;
+    let mut rec = state.party(p).clone();
+    let Some(c) = rec
+        .claims
+        .iter_mut()
+        .find(|c| c.claim == *claim && c.revoked_at.is_none())
+    else {
+        return refuse(
+            Code::ClaimNotFound,
+            format!("party {party} holds no unrevoked {claim:?} claim"),
+        );
+    };
+    c.revoked_at = Some(now);
+    state.parties.put(p, rec);
+    ev.push(Event::ClaimRevoked {
+        party: party.clone(),
+        claim: claim.clone(),
+    });
+    Ok(())
+}
+
+pub fn link_address(
+    state: &mut State,
+    party: &PartyId,
+    currency: &str,
+    address: &str,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let p = state.party_idx(party)?;
+    let mut rec = state.party(p).clone();
+    let pair = (currency.to_string(), address.to_string());
+    if !rec.linked.contains(&pair) {
+        if rec.linked.len() >= MAX_LINKED_ADDRESSES {
+            return refuse(
+                Code::FieldTooLong,
+                format!("a party links at most {MAX_LINKED_ADDRESSES} addresses"),
+            );
+        }
+        rec.linked.push(pair);
+        state.parties.put(p, rec);
+    }
+    ev.push(Event::AddressLinked {
+        party: party.clone(),
+        currency: currency.into(),
+        address: address.into(),
+    });
+    Ok(())
+}
+
+pub fn trust_issuer(
+    state: &mut State,
+    wallet: &WalletId,
+    topics: Option<&[ClaimTopic]>,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let w = state.wallet_idx(wallet)?;
+    match topics {
+        Some(t) => {
+            let mut t = t.to_vec();
+            t.sort();
+            t.dedup();
+            state.trusted_issuers.put(w, t.clone());
+            ev.push(Event::IssuerTrusted {
+                wallet: *wallet,
+                topics: t,
+            });
+        }
+        None => {
+            if state.trusted_issuers.remove(&w).is_none() {
+                return refuse(
+                    Code::ClaimUntrustedIssuer,
+                    format!("wallet {} is not a trusted issuer", wallet.short()),
+                );
+            }
+            ev.push(Event::IssuerUntrusted { wallet: *wallet });
+        }
+    }
+    Ok(())
+}
+
+pub fn create_asset(
+    state: &mut State,
+    spec: &AssetSpec,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    if state.asset_index.contains(&spec.symbol) {
+        return refuse(
+            Code::AssetExists,
+            format!("asset {} already exists", spec.symbol),
+        );
+    }
+    if let AssetKind::TreasurySecurity { maturity, .. } = &spec.kind {
+        if *maturity <= now {
+            return refuse(Code::AssetInvalid, "the security has already matured");
+        }
+    }
+    let issuer = state.party_idx(&spec.issuer)?;
+    let idx = state.assets.len() as AssetIdx;
+    state.assets.put(
+        idx,
+        Asset {
+            symbol: spec.symbol.clone(),
+            name: spec.name.clone(),
+            kind: spec.kind.clone(),
+            decimals: spec.decimals,
+            issuer,
+            paused: false,
+            supply: 0,
+            supply_cap: spec.supply_cap,
+            holders: 0,
+            created_at: now,
+        },
+    );
+    state.asset_index.put(spec.symbol.clone(), idx);
+    if !spec.policy.rules.is_empty() {
+        state.policies.put(idx, spec.policy.clone());
+    }
+    ev.push(Event::AssetCreated {
+        asset: spec.symbol.clone(),
+        kind: spec.kind.name().into(),
+    });
+    Ok(())
+}
+
+pub fn set_policy(
+    state: &mut State,
+    asset: &Symbol,
+    policy: &Policy,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let a = state.asset_idx(asset)?;
+    state.policies.put(a, policy.clone());
+    ev.push(Event::PolicySet {
+        asset: asset.clone(),
+        rules: policy.rules.len() as u32,
+    });
+    Ok(())
+}
+
+pub fn set_supply_cap(
+    state: &mut State,
+    asset: &Symbol,
+    cap: Option<Amount>,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let a = state.asset_idx(asset)?;
+    let mut rec = state.asset(a).clone();
+    if cap.is_some_and(|c| c < rec.supply) {
+        return refuse(
+            Code::AssetSupplyCapExceeded,
+            format!("cap below the current supply {}", rec.supply),
+        );
+    }
+    rec.supply_cap = cap;
+    state.assets.put(a, rec);
+    ev.push(Event::SupplyCapSet {
+        asset: asset.clone(),
+        cap,
+    });
+    Ok(())
+}
+
+pub fn set_role(
+    state: &mut State,
+    wallet: &WalletId,
+    role: Role,
+    scope: &Scope,
+    grant: bool,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let w = state.wallet_idx(wallet)?;
+    let key = RoleKey {
+        wallet: w,
+        role,
+        asset: state.scope_asset(scope)?,
+    };
+    if grant {
+        state.roles.put(key, ());
+        ev.push(Event::RoleGranted {
+            wallet: *wallet,
+            role,
+            scope: scope.clone(),
+        });
+    } else {
+        if state.roles.remove(&key).is_none() {
+            return refuse(
+                Code::AuthMissingRole,
+                format!(
+                    "wallet {} does not hold {} at {scope}",
+                    wallet.short(),
+                    role.as_str()
+                ),
+            );
+        }
+        ev.push(Event::RoleRevoked {
+            wallet: *wallet,
+            role,
+            scope: scope.clone(),
+        });
+    }
+    Ok(())
+}
+
+pub fn set_threshold(
+    state: &mut State,
+    class: OpClass,
+    threshold: u8,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    crate::governance::check_threshold(threshold)?;
+    let mut meta = state.meta().clone();
+    meta.thresholds[class as usize] = threshold;
+    state.put_meta(meta);
+    ev.push(Event::ThresholdSet { class, threshold });
+    Ok(())
+}
+
+pub fn set_pause(
+    state: &mut State,
+    scope: &Scope,
+    paused: bool,
+    reason: &str,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    match state.scope_asset(scope)? {
+        None => {
+            let mut meta = state.meta().clone();
+            meta.paused = paused;
+            state.put_meta(meta);
+        }
+        Some(a) => {
+            let mut rec = state.asset(a).clone();
+            rec.paused = paused;
+            state.assets.put(a, rec);
+        }
+    }
+    ev.push(if paused {
+        Event::Paused {
+            scope: scope.clone(),
+            reason: reason.into(),
+        }
+    } else {
+        Event::Unpaused {
+            scope: scope.clone(),
+            reason: reason.into(),
+        }
+    });
+    Ok(())
+}
+
+pub fn freeze_wallet(
+    state: &mut State,
+    wallet: &WalletId,
+    frozen: bool,
+    reason: &str,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let w = state.wallet_idx(wallet)?;
+    let mut rec = state.wallet(w).clone();
+    rec.frozen = frozen;
+    state.wallets.put(w, rec);
+    ev.push(if frozen {
+        Event::WalletFrozen {
+            wallet: *wallet,
+            reason: reason.into(),
+        }
+    } else {
+        Event::WalletUnfrozen {
+            wallet: *wallet,
+            reason: reason.into(),
+        }
+    });
+    Ok(())
+}
+
+pub fn sanctions(
+    state: &mut State,
+    targets: &[SanctionTarget],
+    add: bool,
+    source: &str,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let (mut added, mut removed) = (0u32, 0u32);
+    for t in targets {
+        if add {
+            if !state.sanctions.contains(t) {
+                state.sanctions.put(
+                    t.clone(),
+                    SanctionInfo {
+                        source: source.into(),
+                        added_at: now,
+                    },
+                );
+                added += 1;
+            }
+        } else if state.sanctions.remove(t).is_some() {
+            removed += 1;
+        }
+    }
+    ev.push(Event::SanctionsUpdated {
+        added,
+        removed,
+        source: source.into(),
+    });
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! Blocks, receipts and events (L9), and the Merkle tree over them.
+//!
+//! Block hash = SHA-256("tessera/block/v1" ‖ header). Each header names the previous block's
+//! hash, the Merkle roots of the block's transactions and receipts, and the state digest after
+//! the block, so one changed byte anywhere breaks a root or a link.
+//! Merkle: leaves SHA-256(0x00 ‖ item), nodes SHA-256(0x01 ‖ left ‖ right); an odd node is
+//! promoted unchanged (never duplicated, so two different lists cannot share a root).
+
+use crate::crypto::{sha256_parts, Keypair};
+use crate::governance::OpClass;
+use crate::tx::SignedTx;
+use crate::types::*;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum Event {
+    PartyRegistered {
+        party: PartyId,
+    },
+    WalletAdded {
+        party: PartyId,
+        wallet: WalletId,
+    },
+    ClaimIssued {
+        party: PartyId,
+        claim: Claim,
+        issuer: WalletId,
+        expires_at: Option<Time>,
+    },
+    ClaimRevoked {
+        party: PartyId,
+        claim: Claim,
+    },
+    AddressLinked {
+        party: PartyId,
+        currency: String,
+        address: String,
+    },
+    IssuerTrusted {
+        wallet: WalletId,
+        topics: Vec<ClaimTopic>,
+    },
+    IssuerUntrusted {
+        wallet: WalletId,
+    },
+    AssetCreated {
+        asset: Symbol,
+        kind: String,
+    },
+    PolicySet {
+        asset: Symbol,
+        rules: u32,
+    },
+    SupplyCapSet {
+        asset: Symbol,
+        #[serde(with = "opt_amount_serde")]
+        cap: Option<Amount>,
+    },
+    Minted {
+        asset: Symbol,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Burned {
+        asset: Symbol,
+        from: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Transferred {
+        asset: Symbol,
+        from: WalletId,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    RoleGranted {
+        wallet: WalletId,
+        role: Role,
+        scope: Scope,
+    },
+    RoleRevoked {
+        wallet: WalletId,
+        role: Role,
+        scope: Scope,
+    },
+    ThresholdSet {
+        class: OpClass,
+        threshold: u8,
+    },
+    ProposalCreated {
+        proposal: u64,
+        class: OpClass,
+        threshold: u8,
+        expires_at: Time,
+    },
+    ProposalApproved {
+        proposal: u64,
+        by: WalletId,
+        approvals: u8,
+    },
+    ProposalRejected {
+        proposal: u64,
+        by: WalletId,
+        rejections: u8,
+    },
+    ProposalExecuted {
+        proposal: u64,
+        approvers: Vec<WalletId>,
+    },
+    ProposalFailed {
+        proposal: u64,
+        code: String,
+        message: String,
+    },
+    ProposalClosed {
+        proposal: u64,
+        outcome: String,
+    },
+    Paused {
+        scope: Scope,
+        reason: String,
+    },
+    Unpaused {
+        scope: Scope,
+        reason: String,
+    },
+    WalletFrozen {
+        wallet: WalletId,
+        reason: String,
+    },
+    WalletUnfrozen {
+        wallet: WalletId,
+        reason: String,
+    },
+    AmountFrozen {
+        asset: Symbol,
+        wallet: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        reason: String,
+    },
+    AmountUnfrozen {
+        asset: Symbol,
+        wallet: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        reason: String,
+    },
+    ForcedTransfer {
+        asset: Symbol,
+        from: WalletId,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        reason: ForceReason,
+        reference: String,
+    },
+    WalletRecovered {
+        lost: WalletId,
+        new: WalletId,
+        assets: u32,
+        reference: String,
+    },
+    SanctionsUpdated {
+        added: u32,
+        removed: u32,
+        source: String,
+    },
+    AlertRaised {
+        alert: u64,
+        rule: String,
+        asset: Symbol,
+        wallet: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Outcome {
+    Ok {
+        events: Vec<Event>,
+    },
+    /// Nothing changed but the signer's sequence number.
+    Failed {
+        op_index: u32,
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Receipt {
+    pub tx: Hash,
+    pub outcome: Outcome,
+}
+
+impl Receipt {
+    pub fn is_ok(&self) -> bool {
+        matches!(self.outcome, Outcome::Ok { .. })
+    }
+    pub fn code(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Failed { code, .. } => Some(code),
+            Outcome::Ok { .. } => None,
+        }
+    }
+}
+
+/// What the ledger did on its own at the start of a block (expiries and other jobs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct SystemReceipt {
+    pub events: Vec<Event>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct BlockHeader {
+    pub height: u64,
+    pub prev: Hash,
+    pub time: Time,
+    pub tx_count: u32,
+    pub tx_root: Hash,
+    pub receipt_root: Hash,
+    pub state_digest: Hash,
+}
+
+impl BlockHeader {
+    pub fn hash(&self) -> Hash {
+        let bytes = borsh::to_vec(self).unwrap_or_default();
+        sha256_parts(&[b"tessera/block/v1", &bytes])
+    }
+}
+
+/// The first block's content: who runs the ledger and under which rules.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    pub network: String,
+    pub time: Time,
+    /// The operator party that owns the genesis wallets.
+    pub operator: PartyId,
+    pub operator_name: String,
+    /// Wallets of the operator and the roles they start with.
+    pub grants: Vec<GenesisGrant>,
+    /// Approval thresholds: routine, sensitive, emergency.
+    pub thresholds: [u8; 3],
+    /// Claim issuers trusted from the start.
+    #[serde(default)]
+    pub trusted_issuers: Vec<(WalletId, Vec<ClaimTopic>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GenesisGrant {
+    pub wallet: WalletId,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct BlockBody {
+    pub genesis: Option<Genesis>,
+    pub txs: Vec<SignedTx>,
+    pub receipts: Vec<Receipt>,
+    pub system: SystemReceipt,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Block {
+    pub header: BlockHeader,
+    pub body: BlockBody,
+}
+
+/// Root over a list of already-hashed leaves.
+pub fn merkle_root(leaves: &[Hash]) -> Hash {
+    if leaves.is_empty() {
+        return sha256_parts(&[b"tessera/merkle/empty"]);
+    }
+    let mut level: Vec<Hash> = leaves
+        .iter()
+        .map(|l| sha256_parts(&[&[0u8], &l.0]))
+        .collect();
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [a, b] => sha256_parts(&[&[1u8], &a.0, &b.0]),
+                [a] => *a,
+                _ => unreachable!("chunks(2) yields one or two"),
+            })
+            .collect();
+    }
+    level[0]
+}
+
+impl BlockBody {
+    pub fn tx_root(&self) -> Hash {
+        let mut leaves: Vec<Hash> = self.txs.iter().map(|t| t.id()).collect();
+        if let Some(g) = &self.genesis {
+            leaves.insert(
+                0,
+                crate::crypto::sha256(&borsh::to_vec(g).unwrap_or_default()),
+            );
+        }
+        merkle_root(&leaves)
+    }
+    /// Roots cover the signatures too: a transaction's leaf is its id (body hash) bound to
+    /// its signature bytes through the receipt list, and the receipts root covers the system
+    /// receipt as its last leaf.
+    pub fn receipt_root(&self) -> Hash {
+        let mut leaves: Vec<Hash> = self
+            .receipts
+            .iter()
+            .zip(self.txs.iter())
+            .map(|(r, t)| {
+                let rb = borsh::to_vec(r).unwrap_or_default();
+                sha256_parts(&[&rb, &t.signature])
+            })
+            .collect();
+        // A receipt without its transaction (a damaged body) still counts.
+        for r in self.receipts.iter().skip(self.txs.len()) {
+            leaves.push(crate::crypto::sha256(&borsh::to_vec(r).unwrap_or_default()));
+        }
+        leaves.push(crate::crypto::sha256(
+            &borsh::to_vec(&self.system).unwrap_or_default(),
+        ));
+        merkle_root(&leaves)
+    }
+}
+
+/// Default genesis for demos and tests: one operator wallet per role name.
+pub fn demo_genesis(
+    network: &str,
+    time: Time,
+    grants: &[(&Keypair, &[Role])],
+    thresholds: [u8; 3],
+) -> Genesis {
+    Genesis {
+        network: network.into(),
+        time,
+        operator: PartyId::new("operator"),
+        operator_name: "Ledger operator".into(),
+        grants: grants
+            .iter()
+            .map(|(k, r)| GenesisGrant {
+                wallet: k.wallet(),
+                roles: r.to_vec(),
+            })
+            .collect(),
+        thresholds,
+        trusted_issuers: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merkle_distinguishes_lists() {
+        let a = Hash([1; 32]);
+        let b = Hash([2; 32]);
+        let c = Hash([3; 32]);
+        assert_ne!(merkle_root(&[a, b, c]), merkle_root(&[a, b, c, c]));
+        assert_ne!(merkle_root(&[a, b]), merkle_root(&[b, a]));
+        assert_ne!(merkle_root(&[a]), merkle_root(&[]));
+        assert_eq!(merkle_root(&[a, b, c]), merkle_root(&[a, b, c]));
+    }
+}

@@ -1,0 +1,226 @@
+//! Stable failure codes. A code, once published, is never renamed or reused: clients, scenario
+//! files and journaled failure receipts depend on the string. Add new codes at the end of
+//! their group; `docs/errors.md` lists them all (a test keeps the two in step).
+
+use std::fmt;
+
+macro_rules! codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $s:literal, )*) => {
+        /// A stable failure code, named after the rule that was broken.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $(#[doc = $doc])* $variant, )* }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable string form, e.g. `compliance.kyc_expired`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $s, )* }
+            }
+
+            /// One line saying what the code means.
+            pub fn meaning(self) -> &'static str {
+                match self { $( Code::$variant => concat!($($doc),*).trim_ascii(), )* }
+            }
+
+            /// Parses the stable string form.
+            pub fn parse(s: &str) -> Option<Code> {
+                match s { $( $s => Some(Code::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The bytes are not a well-formed transaction (bad encoding, trailing bytes, bad field).
+    TxMalformed = "tx.malformed",
+    /// The encoded transaction exceeds the size limit.
+    TxTooLarge = "tx.too_large",
+    /// The transaction holds no operation, or more than the limit.
+    TxBadOpCount = "tx.bad_op_count",
+    /// The signature does not verify against the signer's key.
+    TxBadSignature = "tx.bad_signature",
+    /// The transaction was signed for another network.
+    TxWrongNetwork = "tx.wrong_network",
+    /// The transaction's expiry is before the block time.
+    TxExpired = "tx.expired",
+    /// The sequence number was already used by this wallet (a replay).
+    TxReplayed = "tx.replayed",
+    /// The sequence number is ahead of the wallet's next sequence number.
+    TxSequenceGap = "tx.sequence_gap",
+    /// The signing key is not a registered wallet.
+    TxUnknownSigner = "tx.unknown_signer",
+    /// The signer lacks the role the operation requires.
+    AuthMissingRole = "auth.missing_role",
+    /// The operation's class needs more approvals than one signature: propose it instead.
+    AuthApprovalRequired = "auth.approval_required",
+    /// A party with this id already exists.
+    PartyExists = "party.exists",
+    /// No party has this id.
+    PartyUnknown = "party.unknown",
+    /// The party id is empty, too long or has characters outside [a-z0-9._-].
+    PartyBadId = "party.bad_id",
+    /// The key is already registered as a wallet.
+    WalletExists = "wallet.exists",
+    /// No wallet has this key.
+    WalletUnknown = "wallet.unknown",
+    /// The wallet is frozen: nothing moves out of or into it.
+    WalletFrozen = "wallet.frozen",
+    /// The wallet was recovered to another wallet and can no longer act or receive.
+    WalletRetired = "wallet.retired",
+    /// Recovery must move holdings to another wallet of the same party.
+    WalletDifferentParty = "wallet.different_party",
+    /// The signer is not a trusted issuer for this claim topic.
+    ClaimUntrustedIssuer = "claim.untrusted_issuer",
+    /// The party holds no such claim.
+    ClaimNotFound = "claim.not_found",
+    /// The claim is malformed (expiry in the past, bad country code, bad percentage).
+    ClaimInvalid = "claim.invalid",
+    /// An asset with this symbol already exists.
+    AssetExists = "asset.exists",
+    /// No asset has this symbol.
+    AssetUnknown = "asset.unknown",
+    /// The asset is paused: balances are kept, every movement is refused.
+    AssetPaused = "asset.paused",
+    /// Minting would take the supply above the asset's cap.
+    AssetSupplyCapExceeded = "asset.supply_cap_exceeded",
+    /// The asset definition is invalid (symbol, decimals, identifiers, coupon).
+    AssetInvalid = "asset.invalid",
+    /// The whole ledger is paused.
+    LedgerPaused = "ledger.paused",
+    /// An amount of zero was given where a positive amount is required.
+    AmountZero = "amount.zero",
+    /// Arithmetic on an amount would overflow.
+    AmountOverflow = "amount.overflow",
+    /// A wallet cannot send to itself.
+    TransferToSelf = "transfer.to_self",
+    /// The free balance is smaller than the amount.
+    BalanceInsufficient = "balance.insufficient",
+    /// The frozen balance is smaller than the amount to unfreeze.
+    BalanceInsufficientFrozen = "balance.insufficient_frozen",
+    /// A party lacks a valid KYC claim.
+    ComplianceKycMissing = "compliance.kyc_missing",
+    /// A party's KYC claim has expired.
+    ComplianceKycExpired = "compliance.kyc_expired",
+    /// The receiving party's investor class is not allowed by the policy.
+    ComplianceInvestorClass = "compliance.investor_class",
+    /// The party's jurisdiction is not on the policy's allow list (or is unknown).
+    ComplianceJurisdictionNotAllowed = "compliance.jurisdiction_not_allowed",
+    /// The party's jurisdiction is on the policy's deny list.
+    ComplianceJurisdictionDenied = "compliance.jurisdiction_denied",
+    /// A party or wallet is on the sanctions list or carries a sanctioned claim.
+    ComplianceSanctioned = "compliance.sanctioned",
+    /// The amount includes units still inside their holding period.
+    ComplianceLockup = "compliance.lockup",
+    /// A first investment is below the policy's minimum.
+    ComplianceMinInvestment = "compliance.min_investment",
+    /// A remaining balance would be positive but below the policy's minimum holding.
+    ComplianceMinHolding = "compliance.min_holding",
+    /// The asset would exceed its maximum number of holders.
+    ComplianceMaxHolders = "compliance.max_holders",
+    /// The receiver's balance would exceed the policy's maximum.
+    ComplianceMaxBalance = "compliance.max_balance",
+    /// The receiver's share of supply would exceed the policy's maximum.
+    ComplianceMaxShare = "compliance.max_share",
+    /// The amount exceeds the per-transfer limit.
+    ComplianceTransferLimit = "compliance.transfer_limit",
+    /// The amount would exceed the sender's rolling 24-hour limit.
+    ComplianceRollingLimit = "compliance.rolling_limit",
+    /// The policy allows transfers only between wallets of one party.
+    ComplianceSamePartyOnly = "compliance.same_party_only",
+    /// A rule in the policy has invalid parameters.
+    PolicyInvalid = "policy.invalid",
+    /// No proposal has this id.
+    GovernanceProposalUnknown = "governance.proposal_unknown",
+    /// The proposal has expired, executed or been rejected.
+    GovernanceProposalClosed = "governance.proposal_closed",
+    /// This wallet already approved or rejected the proposal.
+    GovernanceAlreadyVoted = "governance.already_voted",
+    /// The wallet lacks the role needed to approve this proposal.
+    GovernanceNotEligible = "governance.not_eligible",
+    /// A threshold must be between 1 and the limit.
+    GovernanceBadThreshold = "governance.bad_threshold",
+    /// A proposal cannot contain governance operations (propose, approve, reject).
+    GovernanceNestedProposal = "governance.nested_proposal",
+    /// The proposal's expiry is not after the block time.
+    GovernanceBadExpiry = "governance.bad_expiry",
+    /// A sanctions entry is malformed.
+    SanctionsInvalid = "sanctions.invalid",
+    /// An OFAC SDN file could not be parsed (the message gives the line).
+    SanctionsBadSdnFile = "sanctions.bad_sdn_file",
+    /// An identifier has the wrong length.
+    IdentifierBadLength = "identifier.bad_length",
+    /// An identifier holds a character not allowed at its position.
+    IdentifierBadCharacter = "identifier.bad_character",
+    /// An identifier's check digit does not match.
+    IdentifierBadCheckDigit = "identifier.bad_check_digit",
+    /// A text field is longer than its limit.
+    FieldTooLong = "field.too_long",
+    /// The journal or a snapshot is damaged (checksum, hash link or decode failure).
+    StoreCorrupt = "store.corrupt",
+    /// The storage engine failed (disk full, permissions, I/O error).
+    StoreIo = "store.io",
+    /// The data directory already holds a ledger, or holds none.
+    StoreState = "store.state",
+    /// Replay disagrees with the journal (the message names block, transaction and field).
+    VerifyMismatch = "verify.mismatch",
+    /// A scenario expectation did not hold.
+    ScenarioExpectation = "scenario.expectation",
+    /// A scenario file is malformed.
+    ScenarioInvalid = "scenario.invalid",
+    /// Command-line input is invalid (bad key, bad amount, bad file).
+    InputInvalid = "input.invalid",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A typed refusal: a stable code and a human message. The same value reaches the CLI, the
+/// API and failure receipts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: Code,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Shorthand for building an `Err(Refusal)`.
+pub fn refuse<T>(code: Code, message: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal::new(code, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_parse_back() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {c}");
+            assert_eq!(Code::parse(c.as_str()), Some(*c));
+            assert!(!c.meaning().is_empty(), "{c} has no meaning");
+            assert!(c.as_str().contains('.'));
+        }
+    }
+}

@@ -1,0 +1,573 @@
+//! Execution: genesis, block-boundary jobs, admission, and applying a transaction atomically.
+//!
+//! Phases for each transaction: stateless checks and signature (before sequencing, see `tx`);
+//! `admit` (network, expiry, signer, sequence — refused at the door, never journaled); then
+//! the operations run against the state, writing into the tables' undo logs. If any operation
+//! fails, everything it wrote is rolled back and the receipt names the operation and the code;
+//! only the signer's sequence number advances. `Chain::build_block` ties it together.
+
+use crate::admin;
+use crate::block::*;
+use crate::code::{refuse, Code, Refusal};
+use crate::governance::{self, Need, Proposal, ProposalStatus};
+use crate::movement;
+use crate::op::Op;
+use crate::state::*;
+use crate::tx::{CheckedTx, SignedTx};
+use crate::types::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockContext {
+    pub height: u64,
+    pub time: Time,
+}
+
+/// Builds the state a genesis describes.
+pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
+    crate::tx::SignedTx::check_network(&g.network)?;
+    for t in g.thresholds {
+        governance::check_threshold(t)?;
+    }
+    check_party_id(&g.operator)?;
+    let mut s = State::empty();
+    s.put_meta(Meta {
+        network: g.network.clone(),
+        paused: false,
+        thresholds: g.thresholds,
+        next_proposal: 1,
+        next_alert: 1,
+        height: 0,
+        time: g.time,
+    });
+    let mut ev = Vec::new();
+    admin::register_party(
+        &mut s,
+        &g.operator,
+        &g.operator_name,
+        PartyKind::Operator,
+        &mut ev,
+    )?;
+    for grant in &g.grants {
+        if !s.wallet_index.contains(&grant.wallet) {
+            admin::add_wallet(&mut s, &g.operator, &grant.wallet, &mut ev)?;
+        }
+        for role in &grant.roles {
+            admin::set_role(&mut s, &grant.wallet, *role, &Scope::Global, true, &mut ev)?;
+        }
+    }
+    for (w, topics) in &g.trusted_issuers {
+        if !s.wallet_index.contains(w) {
+            admin::add_wallet(&mut s, &g.operator, w, &mut ev)?;
+        }
+        admin::trust_issuer(&mut s, w, Some(topics), &mut ev)?;
+    }
+    s.commit();
+    Ok(s)
+}
+
+/// Block-boundary jobs, in fixed order: (1) record height and time, (2) expire proposals.
+pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
+    let mut meta = state.meta().clone();
+    meta.height = ctx.height;
+    meta.time = ctx.time;
+    state.put_meta(meta);
+    let mut events = Vec::new();
+    let mut due: Vec<u64> = state
+        .open_proposals
+        .iter()
+        .filter(|(_, exp)| **exp <= ctx.time)
+        .map(|(id, _)| *id)
+        .collect();
+    due.sort_unstable();
+    for id in due {
+        if let Some(mut p) = state.proposals.get(&id).cloned() {
+            p.status = ProposalStatus::Expired { at: ctx.time };
+            state.proposals.put(id, p);
+        }
+        state.open_proposals.remove(&id);
+        events.push(Event::ProposalClosed {
+            proposal: id,
+            outcome: "expired".into(),
+        });
+    }
+    state.commit();
+    SystemReceipt { events }
+}
+
+/// Door checks that need state. A refusal here means the transaction is not journaled.
+pub fn admit(state: &State, tx: &SignedTx, now: Time) -> Result<WalletIdx, Refusal> {
+    let b = &tx.body;
+    let meta = state.meta();
+    if b.network != meta.network {
+        return refuse(
+            Code::TxWrongNetwork,
+            format!(
+                "signed for network {:?}; this is {:?}",
+                b.network, meta.network
+            ),
+        );
+    }
+    if b.expires_at < now {
+        return refuse(
+            Code::TxExpired,
+            format!("expired at {}; block time is {now}", b.expires_at),
+        );
+    }
+    let w = state.wallet_index.get(&b.signer).copied().ok_or_else(|| {
+        Refusal::new(
+            Code::TxUnknownSigner,
+            format!("wallet {} is not registered", b.signer.short()),
+        )
+    })?;
+    let wallet = state.wallet(w);
+    if wallet.retired_to.is_some() {
+        return refuse(
+            Code::WalletRetired,
+            format!(
+                "wallet {} was recovered and can no longer sign",
+                b.signer.short()
+            ),
+        );
+    }
+    if b.seq < wallet.next_seq {
+        return refuse(
+            Code::TxReplayed,
+            format!(
+                "sequence {} already used; next is {}",
+                b.seq, wallet.next_seq
+            ),
+        );
+    }
+    if b.seq > wallet.next_seq {
+        return refuse(
+            Code::TxSequenceGap,
+            format!("sequence {} is ahead; next is {}", b.seq, wallet.next_seq),
+        );
+    }
+    Ok(w)
+}
+
+/// Applies an admitted, signature-checked transaction. Always returns a receipt; on failure
+/// the state is as before except the signer's sequence number.
+pub fn apply(state: &mut State, tx: &CheckedTx, signer: WalletIdx, ctx: &BlockContext) -> Receipt {
+    let mark = state.mark();
+    let mut events = Vec::new();
+    let mut failure = None;
+    for (i, op) in tx.tx.body.ops.iter().enumerate() {
+        if let Err(r) = run_direct(state, op, signer, ctx, tx.id, &mut events) {
+            failure = Some((i as u32, r));
+            break;
+        }
+    }
+    if failure.is_some() {
+        state.rollback(mark);
+    }
+    let mut w = state.wallet(signer).clone();
+    w.next_seq += 1;
+    state.wallets.put(signer, w);
+    state.commit();
+    let outcome = match failure {
+        None => Outcome::Ok { events },
+        Some((op_index, r)) => Outcome::Failed {
+            op_index,
+            code: r.code.as_str().into(),
+            message: r.message,
+        },
+    };
+    Receipt { tx: tx.id, outcome }
+}
+
+/// One operation signed directly by `signer`: authority and class threshold first.
+fn run_direct(
+    state: &mut State,
+    op: &Op,
+    signer: WalletIdx,
+    ctx: &BlockContext,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let (class, need) = governance::authority(op);
+    if !matches!(need, Need::Holder | Need::Governance) {
+        governance::eligible(state, signer, op)?;
+        let threshold = state.meta().threshold(class);
+        if threshold > 1 {
+            return refuse(
+                Code::AuthApprovalRequired,
+                format!(
+                    "{} is {}: it needs {threshold} approvals; propose it",
+                    op.name(),
+                    class.as_str()
+                ),
+            );
+        }
+    }
+    match op {
+        Op::Propose { ops, expires_at } => propose(state, ops, *expires_at, signer, ctx, tx, ev),
+        Op::Approve { proposal } => vote(state, *proposal, signer, true, ctx, tx, ev),
+        Op::Reject { proposal } => vote(state, *proposal, signer, false, ctx, tx, ev),
+        _ => run_op(state, op, signer, ctx, tx, ev),
+    }
+}
+
+/// Executes an authorized operation (directly or from a proposal) acting as `actor`.
+fn run_op(
+    state: &mut State,
+    op: &Op,
+    actor: WalletIdx,
+    ctx: &BlockContext,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let now = ctx.time;
+    match op {
+        Op::RegisterParty { party, name, kind } => {
+            admin::register_party(state, party, name, *kind, ev)
+        }
+        Op::AddWallet { party, wallet } => admin::add_wallet(state, party, wallet, ev),
+        Op::IssueClaim {
+            party,
+            claim,
+            expires_at,
+        } => {
+            let issuer = state.wallet(actor).key;
+            admin::issue_claim(state, party, claim, *expires_at, issuer, now, ev)
+        }
+        Op::RevokeClaim { party, claim } => admin::revoke_claim(state, party, claim, now, ev),
+        Op::LinkAddress {
+            party,
+            currency,
+            address,
+        } => admin::link_address(state, party, currency, address, ev),
+        Op::TrustIssuer { wallet, topics } => admin::trust_issuer(state, wallet, Some(topics), ev),
+        Op::UntrustIssuer { wallet } => admin::trust_issuer(state, wallet, None, ev),
+        Op::CreateAsset(spec) => admin::create_asset(state, spec, now, ev),
+        Op::SetPolicy { asset, policy } => admin::set_policy(state, asset, policy, ev),
+        Op::SetSupplyCap { asset, cap } => admin::set_supply_cap(state, asset, *cap, ev),
+        Op::Mint { asset, to, amount } => movement::mint(state, asset, to, *amount, now, tx, ev),
+        Op::Burn {
+            asset,
+            from,
+            amount,
+        } => movement::burn(state, asset, from, *amount, now, tx, ev),
+        Op::Transfer { asset, to, amount } => {
+            movement::transfer(state, asset, actor, to, *amount, now, tx, ev)
+        }
+        Op::GrantRole {
+            wallet,
+            role,
+            scope,
+        } => admin::set_role(state, wallet, *role, scope, true, ev),
+        Op::RevokeRole {
+            wallet,
+            role,
+            scope,
+        } => admin::set_role(state, wallet, *role, scope, false, ev),
+        Op::SetThreshold { class, threshold } => {
+            admin::set_threshold(state, *class, *threshold, ev)
+        }
+        Op::Pause { scope, reason } => admin::set_pause(state, scope, true, reason, ev),
+        Op::Unpause { scope, reason } => admin::set_pause(state, scope, false, reason, ev),
+        Op::FreezeWallet { wallet, reason } => {
+            admin::freeze_wallet(state, wallet, true, reason, ev)
+        }
+        Op::UnfreezeWallet { wallet, reason } => {
+            admin::freeze_wallet(state, wallet, false, reason, ev)
+        }
+        Op::FreezeAmount {
+            asset,
+            wallet,
+            amount,
+            reason,
+        } => movement::freeze_amount(state, asset, wallet, *amount, true, reason, ev),
+        Op::UnfreezeAmount {
+            asset,
+            wallet,
+            amount,
+            reason,
+        } => movement::freeze_amount(state, asset, wallet, *amount, false, reason, ev),
+        Op::ForceTransfer {
+            asset,
+            from,
+            to,
+            amount,
+            reason,
+            reference,
+        } => movement::force_transfer(
+            state, asset, from, to, *amount, *reason, reference, now, tx, ev,
+        ),
+        Op::RecoverWallet {
+            lost,
+            new,
+            reference,
+        } => movement::recover_wallet(state, lost, new, reference, ev),
+        Op::SanctionAdd { targets, source } => {
+            admin::sanctions(state, targets, true, source, now, ev)
+        }
+        Op::SanctionRemove { targets, source } => {
+            admin::sanctions(state, targets, false, source, now, ev)
+        }
+        Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => refuse(
+            Code::GovernanceNestedProposal,
+            "governance operations cannot run inside a proposal",
+        ),
+    }
+}
+
+fn propose(
+    state: &mut State,
+    ops: &[Op],
+    expires_at: Time,
+    signer: WalletIdx,
+    ctx: &BlockContext,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    if expires_at <= ctx.time {
+        return refuse(
+            Code::GovernanceBadExpiry,
+            format!(
+                "expiry {expires_at} is not after the block time {}",
+                ctx.time
+            ),
+        );
+    }
+    governance::eligible_for_all(state, signer, ops)?;
+    let class = governance::class_of(ops);
+    let mut meta = state.meta().clone();
+    let threshold = meta.threshold(class);
+    let id = meta.next_proposal;
+    meta.next_proposal += 1;
+    state.put_meta(meta);
+    let key = state.wallet(signer).key;
+    let p = Proposal {
+        id,
+        proposer: key,
+        ops: ops.to_vec(),
+        class,
+        threshold,
+        created_at: ctx.time,
+        expires_at,
+        approvals: vec![key],
+        rejections: vec![],
+        status: ProposalStatus::Open,
+    };
+    ev.push(Event::ProposalCreated {
+        proposal: id,
+        class,
+        threshold,
+        expires_at,
+    });
+    ev.push(Event::ProposalApproved {
+        proposal: id,
+        by: key,
+        approvals: 1,
+    });
+    state.proposals.put(id, p.clone());
+    state.open_proposals.put(id, expires_at);
+    if threshold <= 1 {
+        execute_proposal(state, p, ctx, tx, ev);
+    }
+    Ok(())
+}
+
+fn vote(
+    state: &mut State,
+    id: u64,
+    signer: WalletIdx,
+    approve: bool,
+    ctx: &BlockContext,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut p = state.proposals.get(&id).cloned().ok_or_else(|| {
+        Refusal::new(Code::GovernanceProposalUnknown, format!("no proposal {id}"))
+    })?;
+    if p.status != ProposalStatus::Open || p.expires_at <= ctx.time {
+        return refuse(
+            Code::GovernanceProposalClosed,
+            format!("proposal {id} is closed ({:?})", p.status),
+        );
+    }
+    let key = state.wallet(signer).key;
+    if p.approvals.contains(&key) || p.rejections.contains(&key) {
+        return refuse(
+            Code::GovernanceAlreadyVoted,
+            format!("wallet {} already voted on proposal {id}", key.short()),
+        );
+    }
+    governance::eligible_for_all(state, signer, &p.ops)?;
+    if approve {
+        p.approvals.push(key);
+        ev.push(Event::ProposalApproved {
+            proposal: id,
+            by: key,
+            approvals: p.approvals.len() as u8,
+        });
+        state.proposals.put(id, p.clone());
+        if p.approvals.len() >= p.threshold as usize {
+            execute_proposal(state, p, ctx, tx, ev);
+        }
+    } else {
+        p.rejections.push(key);
+        ev.push(Event::ProposalRejected {
+            proposal: id,
+            by: key,
+            rejections: p.rejections.len() as u8,
+        });
+        if p.rejections.len() >= p.threshold as usize {
+            p.status = ProposalStatus::Rejected { at: ctx.time };
+            state.open_proposals.remove(&id);
+            ev.push(Event::ProposalClosed {
+                proposal: id,
+                outcome: "rejected".into(),
+            });
+        }
+        state.proposals.put(id, p);
+    }
+    Ok(())
+}
+
+/// Runs an approved proposal's operations atomically. Their failure does not fail the
+/// approving transaction: the proposal is closed as failed and nothing else changes.
+fn execute_proposal(
+    state: &mut State,
+    mut p: Proposal,
+    ctx: &BlockContext,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) {
+    let mark = state.mark();
+    let mut inner = Vec::new();
+    let actor = state.wallet_index.get(&p.proposer).copied();
+    let mut result = Ok(());
+    if let Some(actor) = actor {
+        for op in &p.ops {
+            result = run_op(state, op, actor, ctx, tx, &mut inner);
+            if result.is_err() {
+                break;
+            }
+        }
+    } else {
+        result = refuse(Code::WalletUnknown, "the proposer's wallet is gone");
+    }
+    state.open_proposals.remove(&p.id);
+    match result {
+        Ok(()) => {
+            ev.push(Event::ProposalExecuted {
+                proposal: p.id,
+                approvers: p.approvals.clone(),
+            });
+            ev.extend(inner);
+            p.status = ProposalStatus::Executed { at: ctx.time };
+        }
+        Err(r) => {
+            state.rollback(mark);
+            state.open_proposals.remove(&p.id);
+            ev.push(Event::ProposalFailed {
+                proposal: p.id,
+                code: r.code.as_str().into(),
+                message: r.message.clone(),
+            });
+            p.status = ProposalStatus::Failed {
+                at: ctx.time,
+                code: r.code.as_str().into(),
+                message: r.message,
+            };
+        }
+    }
+    state.proposals.put(p.id, p);
+}
+
+/// What happened to a submitted transaction.
+#[derive(Clone, Debug)]
+pub enum Admission {
+    /// Journaled in the block at this index, with this receipt.
+    Included(usize),
+    /// Refused at the door: not journaled.
+    Refused(Refusal),
+}
+
+/// The ledger as a chain of blocks over a state: the deterministic heart shared by the node,
+/// the scenario runner and `verify`.
+pub struct Chain {
+    pub state: State,
+    pub head: BlockHeader,
+}
+
+impl Chain {
+    /// The chain after its genesis block.
+    pub fn genesis(g: &Genesis) -> Result<(Chain, Block), Refusal> {
+        let state = genesis_state(g)?;
+        let body = BlockBody {
+            genesis: Some(g.clone()),
+            txs: vec![],
+            receipts: vec![],
+            system: SystemReceipt::default(),
+        };
+        let header = BlockHeader {
+            height: 0,
+            prev: Hash::default(),
+            time: g.time,
+            tx_count: 0,
+            tx_root: body.tx_root(),
+            receipt_root: body.receipt_root(),
+            state_digest: state.digest(),
+        };
+        let block = Block {
+            header: header.clone(),
+            body,
+        };
+        Ok((
+            Chain {
+                state,
+                head: header,
+            },
+            block,
+        ))
+    }
+
+    pub fn height(&self) -> u64 {
+        self.head.height
+    }
+
+    /// Orders checked transactions into the next block at `time` (never before the head's
+    /// time). Returns the block and, per input, whether it was included or refused.
+    pub fn build_block(&mut self, time: Time, txs: Vec<CheckedTx>) -> (Block, Vec<Admission>) {
+        let time = time.max(self.head.time);
+        let ctx = BlockContext {
+            height: self.head.height + 1,
+            time,
+        };
+        let system = begin_block(&mut self.state, &ctx);
+        let mut included = Vec::with_capacity(txs.len());
+        let mut receipts = Vec::with_capacity(txs.len());
+        let mut admissions = Vec::with_capacity(txs.len());
+        for tx in txs {
+            match admit(&self.state, &tx.tx, time) {
+                Err(r) => admissions.push(Admission::Refused(r)),
+                Ok(signer) => {
+                    receipts.push(apply(&mut self.state, &tx, signer, &ctx));
+                    admissions.push(Admission::Included(included.len()));
+                    included.push(tx.tx);
+                }
+            }
+        }
+        let body = BlockBody {
+            genesis: None,
+            txs: included,
+            receipts,
+            system,
+        };
+        let header = BlockHeader {
+            height: ctx.height,
+            prev: self.head.hash(),
+            time,
+            tx_count: body.txs.len() as u32,
+            tx_root: body.tx_root(),
+            receipt_root: body.receipt_root(),
+            state_digest: self.state.digest(),
+        };
+        self.head = header.clone();
+        (Block { header, body }, admissions)
+    }
+}

@@ -1,0 +1,25 @@
+//! Tessera core: the pure, deterministic state machine of the ledger.
+//!
+//! No I/O, no clock, no randomness, no floats. Time is the block's time, given as input.
+//! `(state, block context, transaction) → receipt` is a function: replaying the same journal
+//! always yields the same receipts and the same state digest.
+
+pub mod admin;
+pub mod block;
+pub mod code;
+pub mod compliance;
+pub mod crypto;
+pub mod exec;
+pub mod governance;
+pub mod identifiers;
+pub mod movement;
+pub mod ofac;
+pub mod op;
+pub mod state;
+pub mod table;
+pub mod time;
+pub mod tx;
+pub mod types;
+
+pub use code::{Code, Refusal};
+pub use types::*;

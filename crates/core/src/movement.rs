@@ -1,0 +1,518 @@
+//! Movements of units: mint, burn, transfer, forced transfer, freezes and wallet recovery
+//! (L4, L6, L8, L2), and the pre-check that reports every failing rule of a movement.
+//!
+//! Every movement runs `checks` first — the same function the pre-check runs with
+//! `all = true` — then writes. Check precedence (the order failures are reported):
+//! ledger pause, asset pause, wallets (unknown, retired, frozen), balance, policy rules in
+//! policy order.
+
+use crate::block::Event;
+use crate::code::{refuse, Code, Refusal};
+use crate::compliance::{self, Move, Movement};
+use crate::state::*;
+use crate::types::*;
+
+/// Generic checks (pause, wallet state, balance) followed by the asset's policy rules.
+pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
+    macro_rules! fail {
+        ($code:expr, $msg:expr) => {{
+            out.push(Refusal::new($code, $msg));
+            if !all {
+                return;
+            }
+        }};
+    }
+    let asset = state.asset(m.asset);
+    if state.meta().paused {
+        fail!(Code::LedgerPaused, "the ledger is paused");
+    }
+    if asset.paused {
+        fail!(Code::AssetPaused, format!("{} is paused", asset.symbol));
+    }
+    if let Some(f) = m.from {
+        let w = state.wallet(f);
+        if w.retired_to.is_some() {
+            fail!(
+                Code::WalletRetired,
+                format!("wallet {} was recovered and is retired", w.key.short())
+            );
+        }
+        if w.frozen && m.kind != Movement::Forced {
+            fail!(
+                Code::WalletFrozen,
+                format!("wallet {} is frozen", w.key.short())
+            );
+        }
+        let h = state.holding_ref(m.asset, f);
+        let available = match m.kind {
+            // A forced move may take frozen units too (a seizure of frozen funds).
+            Movement::Forced => h.map(|h| h.free.saturating_add(h.frozen)).unwrap_or(0),
+            _ => h.map(|h| h.free).unwrap_or(0),
+        };
+        if available < m.amount {
+            fail!(
+                Code::BalanceInsufficient,
+                format!(
+                    "wallet {} has {available} {} available; {} needed",
+                    w.key.short(),
+                    asset.symbol,
+                    m.amount
+                )
+            );
+        }
+    }
+    if let Some(t) = m.to {
+        let w = state.wallet(t);
+        if w.retired_to.is_some() {
+            fail!(
+                Code::WalletRetired,
+                format!("wallet {} was recovered and is retired", w.key.short())
+            );
+        }
+        if w.frozen {
+            fail!(
+                Code::WalletFrozen,
+                format!("wallet {} is frozen", w.key.short())
+            );
+        }
+    }
+    if m.kind == Movement::Mint {
+        let cap_ok = match (asset.supply.checked_add(m.amount), asset.supply_cap) {
+            (None, _) => false,
+            (Some(s), Some(cap)) => s <= cap,
+            (Some(_), None) => true,
+        };
+        if !cap_ok {
+            fail!(
+                Code::AssetSupplyCapExceeded,
+                format!(
+                    "minting {} would take {} above its cap",
+                    m.amount, asset.symbol
+                )
+            );
+        }
+    }
+    compliance::evaluate(state, m, all, out);
+}
+
+fn first(state: &State, m: &Move) -> Result<(), Refusal> {
+    let mut out = Vec::new();
+    checks(state, m, false, &mut out);
+    match out.into_iter().next() {
+        Some(r) => Err(r),
+        None => Ok(()),
+    }
+}
+
+/// Applies a checked movement: debits, credits, supply, tracking, alerts.
+fn apply(
+    state: &mut State,
+    m: &Move,
+    alert_tx: Hash,
+    events: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let tracking = state.policy(m.asset).tracking();
+    let alerts = compliance::monitor(state, m);
+    if let Some(f) = m.from {
+        let mut h = state.holding(m.asset, f);
+        if m.kind == Movement::Forced {
+            let from_free = m.amount.min(h.free);
+            h.free -= from_free;
+            h.frozen = sub(h.frozen, m.amount - from_free, Code::BalanceInsufficient)?;
+        } else {
+            take_free(&mut h, m.amount)?;
+        }
+        compliance::track_outflow(&mut h, &tracking, m.to, m.amount, m.now);
+        state.put_holding(m.asset, f, h)?;
+    }
+    if let Some(t) = m.to {
+        let mut h = state.holding(m.asset, t);
+        h.free = add(h.free, m.amount)?;
+        h.total()?;
+        compliance::track_inflow(&mut h, &tracking, m.amount, m.now);
+        state.put_holding(m.asset, t, h)?;
+    }
+    match m.kind {
+        Movement::Mint | Movement::Burn => {
+            let mut a = state.asset(m.asset).clone();
+            a.supply = if m.kind == Movement::Mint {
+                add(a.supply, m.amount)?
+            } else {
+                sub(a.supply, m.amount, Code::BalanceInsufficient)?
+            };
+            state.assets.put(m.asset, a);
+        }
+        Movement::Transfer | Movement::Forced => {}
+    }
+    if !alerts.is_empty() {
+        let symbol = state.asset(m.asset).symbol.clone();
+        let mut meta = state.meta().clone();
+        for d in alerts {
+            let id = meta.next_alert;
+            meta.next_alert += 1;
+            let alert = Alert {
+                id,
+                time: m.now,
+                height: meta.height,
+                rule: d.rule.to_string(),
+                asset: symbol.clone(),
+                wallet: state.wallet(d.wallet).key,
+                counterparty: d.counterparty.map(|c| state.wallet(c).key),
+                amount: d.amount,
+                tx: alert_tx,
+                detail: d.detail,
+            };
+            events.push(Event::AlertRaised {
+                alert: id,
+                rule: alert.rule.clone(),
+                asset: symbol.clone(),
+                wallet: alert.wallet,
+                amount: d.amount,
+            });
+            state.alerts.put(id, alert);
+        }
+        state.put_meta(meta);
+    }
+    Ok(())
+}
+
+/// Checks and applies one movement.
+pub fn execute(
+    state: &mut State,
+    m: &Move,
+    tx: Hash,
+    events: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    first(state, m)?;
+    apply(state, m, tx, events)
+}
+
+/// Resolves an optional wallet key into its index.
+fn idx(state: &State, w: &WalletId) -> Result<WalletIdx, Refusal> {
+    state.wallet_idx(w)
+}
+
+pub fn mint(
+    state: &mut State,
+    asset: &Symbol,
+    to: &WalletId,
+    amount: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let m = Move {
+        kind: Movement::Mint,
+        asset: state.asset_idx(asset)?,
+        from: None,
+        to: Some(idx(state, to)?),
+        amount,
+        now,
+    };
+    execute(state, &m, tx, ev)?;
+    ev.push(Event::Minted {
+        asset: asset.clone(),
+        to: *to,
+        amount,
+    });
+    Ok(())
+}
+
+pub fn burn(
+    state: &mut State,
+    asset: &Symbol,
+    from: &WalletId,
+    amount: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let m = Move {
+        kind: Movement::Burn,
+        asset: state.asset_idx(asset)?,
+        from: Some(idx(state, from)?),
+        to: None,
+        amount,
+        now,
+    };
+    execute(state, &m, tx, ev)?;
+    ev.push(Event::Burned {
+        asset: asset.clone(),
+        from: *from,
+        amount,
+    });
+    Ok(())
+}
+
+pub fn transfer(
+    state: &mut State,
+    asset: &Symbol,
+    from: WalletIdx,
+    to: &WalletId,
+    amount: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let a = state.asset_idx(asset)?;
+    let t = idx(state, to)?;
+    if t == from {
+        return refuse(Code::TransferToSelf, "a wallet cannot transfer to itself");
+    }
+    let m = Move {
+        kind: Movement::Transfer,
+        asset: a,
+        from: Some(from),
+        to: Some(t),
+        amount,
+        now,
+    };
+    execute(state, &m, tx, ev)?;
+    ev.push(Event::Transferred {
+        asset: asset.clone(),
+        from: state.wallet(from).key,
+        to: *to,
+        amount,
+    });
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn force_transfer(
+    state: &mut State,
+    asset: &Symbol,
+    from: &WalletId,
+    to: &WalletId,
+    amount: Amount,
+    reason: ForceReason,
+    reference: &str,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let (f, t) = (idx(state, from)?, idx(state, to)?);
+    if f == t {
+        return refuse(
+            Code::TransferToSelf,
+            "a forced transfer needs two different wallets",
+        );
+    }
+    let m = Move {
+        kind: Movement::Forced,
+        asset: state.asset_idx(asset)?,
+        from: Some(f),
+        to: Some(t),
+        amount,
+        now,
+    };
+    execute(state, &m, tx, ev)?;
+    ev.push(Event::ForcedTransfer {
+        asset: asset.clone(),
+        from: *from,
+        to: *to,
+        amount,
+        reason,
+        reference: reference.to_string(),
+    });
+    Ok(())
+}
+
+/// Moves `amount` between the free and frozen parts of a holding.
+pub fn freeze_amount(
+    state: &mut State,
+    asset: &Symbol,
+    wallet: &WalletId,
+    amount: Amount,
+    freeze: bool,
+    reason: &str,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let a = state.asset_idx(asset)?;
+    let w = idx(state, wallet)?;
+    let mut h = state.holding(a, w);
+    if freeze {
+        take_free(&mut h, amount)?;
+        h.frozen = add(h.frozen, amount)?;
+    } else {
+        h.frozen = sub(h.frozen, amount, Code::BalanceInsufficientFrozen)?;
+        h.free = add(h.free, amount)?;
+    }
+    state.put_holding(a, w, h)?;
+    ev.push(if freeze {
+        Event::AmountFrozen {
+            asset: asset.clone(),
+            wallet: *wallet,
+            amount,
+            reason: reason.into(),
+        }
+    } else {
+        Event::AmountUnfrozen {
+            asset: asset.clone(),
+            wallet: *wallet,
+            amount,
+            reason: reason.into(),
+        }
+    });
+    Ok(())
+}
+
+/// Moves every holding of a lost wallet to a new wallet of the same party, across every asset
+/// at once, keeping acquisition lots (a recovery is not a new acquisition), and retires the
+/// lost wallet. Refused while the ledger is paused; asset pauses do not block it, since
+/// re-keying a holder is not a market movement.
+pub fn recover_wallet(
+    state: &mut State,
+    lost: &WalletId,
+    new: &WalletId,
+    reference: &str,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let (l, n) = (idx(state, lost)?, idx(state, new)?);
+    let (lw, nw) = (state.wallet(l).clone(), state.wallet(n).clone());
+    if state.meta().paused {
+        return refuse(Code::LedgerPaused, "the ledger is paused");
+    }
+    if lw.party != nw.party {
+        return refuse(
+            Code::WalletDifferentParty,
+            "the new wallet belongs to another party",
+        );
+    }
+    if lw.retired_to.is_some() {
+        return refuse(
+            Code::WalletRetired,
+            format!("wallet {} was already recovered", lost.short()),
+        );
+    }
+    if nw.retired_to.is_some() {
+        return refuse(
+            Code::WalletRetired,
+            format!("wallet {} is retired", new.short()),
+        );
+    }
+    let mut moved = 0u32;
+    // Few assets, many holdings: visiting assets in index order is cheap and deterministic.
+    for a in 0..state.assets.len() as AssetIdx {
+        let Some(old) = state.holding_ref(a, l).cloned() else {
+            continue;
+        };
+        let mut h = state.holding(a, n);
+        h.free = add(h.free, old.free)?;
+        h.locked = add(h.locked, old.locked)?;
+        h.frozen = add(h.frozen, old.frozen)?;
+        h.total()?;
+        if !old.lots().is_empty() {
+            let e = h.extra.get_or_insert_with(Default::default);
+            e.lots.extend_from_slice(old.lots());
+            e.lots.sort_by_key(|l| l.acquired_at);
+            while e.lots.len() > MAX_LOTS {
+                let k = e.lots.len();
+                let merged = e.lots[k - 2].amount.saturating_add(e.lots[k - 1].amount);
+                e.lots[k - 2] = Lot {
+                    acquired_at: e.lots[k - 1].acquired_at,
+                    amount: merged,
+                };
+                e.lots.pop();
+            }
+        }
+        state.put_holding(a, n, h)?;
+        state.put_holding(a, l, Holding::default())?;
+        moved += 1;
+    }
+    let mut lw = lw;
+    lw.retired_to = Some(n);
+    state.wallets.put(l, lw);
+    ev.push(Event::WalletRecovered {
+        lost: *lost,
+        new: *new,
+        assets: moved,
+        reference: reference.into(),
+    });
+    Ok(())
+}
+
+/// A movement to pre-check.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    Transfer {
+        asset: Symbol,
+        from: WalletId,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Mint {
+        asset: Symbol,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Burn {
+        asset: Symbol,
+        from: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+}
+
+/// Every reason the movement would be refused now, in precedence order; empty if it would pass.
+pub fn precheck(state: &State, intent: &Intent, now: Time) -> Vec<Refusal> {
+    let resolve = || -> Result<Move, Refusal> {
+        Ok(match intent {
+            Intent::Transfer {
+                asset,
+                from,
+                to,
+                amount,
+            } => {
+                let (f, t) = (state.wallet_idx(from)?, state.wallet_idx(to)?);
+                if f == t {
+                    return refuse(Code::TransferToSelf, "a wallet cannot transfer to itself");
+                }
+                Move {
+                    kind: Movement::Transfer,
+                    asset: state.asset_idx(asset)?,
+                    from: Some(f),
+                    to: Some(t),
+                    amount: *amount,
+                    now,
+                }
+            }
+            Intent::Mint { asset, to, amount } => Move {
+                kind: Movement::Mint,
+                asset: state.asset_idx(asset)?,
+                from: None,
+                to: Some(state.wallet_idx(to)?),
+                amount: *amount,
+                now,
+            },
+            Intent::Burn {
+                asset,
+                from,
+                amount,
+            } => Move {
+                kind: Movement::Burn,
+                asset: state.asset_idx(asset)?,
+                from: Some(state.wallet_idx(from)?),
+                to: None,
+                amount: *amount,
+                now,
+            },
+        })
+    };
+    match resolve() {
+        Err(r) => vec![r],
+        Ok(m) => {
+            let mut out = Vec::new();
+            if m.amount == 0 {
+                out.push(Refusal::new(
+                    Code::AmountZero,
+                    "the amount must be positive",
+                ));
+            }
+            checks(state, &m, true, &mut out);
+            out
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! Operations: what a transaction asks the ledger to do. One enum, canonical (borsh) encoding
+//! for signing and the journal, serde (snake_case, externally tagged) for JSON and scenario
+//! files. Never reorder or remove variants: the borsh tag is the variant's position.
+
+use crate::compliance::Policy;
+use crate::governance::OpClass;
+use crate::types::*;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// Everything needed to create an asset.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct AssetSpec {
+    pub symbol: Symbol,
+    pub name: String,
+    pub kind: AssetKind,
+    pub decimals: u8,
+    /// The issuing party.
+    pub issuer: PartyId,
+    #[serde(
+        default,
+        with = "opt_amount_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supply_cap: Option<Amount>,
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
+    // ---- identity (L1, L2) ----
+    RegisterParty {
+        party: PartyId,
+        name: String,
+        kind: PartyKind,
+    },
+    AddWallet {
+        party: PartyId,
+        wallet: WalletId,
+    },
+    IssueClaim {
+        party: PartyId,
+        claim: Claim,
+        #[serde(default)]
+        expires_at: Option<Time>,
+    },
+    RevokeClaim {
+        party: PartyId,
+        claim: Claim,
+    },
+    /// Records an address the party controls on another chain, so sanctions lists that name
+    /// such addresses (OFAC digital currency addresses) screen the party.
+    LinkAddress {
+        party: PartyId,
+        currency: String,
+        address: String,
+    },
+    TrustIssuer {
+        wallet: WalletId,
+        topics: Vec<ClaimTopic>,
+    },
+    UntrustIssuer {
+        wallet: WalletId,
+    },
+    // ---- assets (L3, L4) ----
+    CreateAsset(AssetSpec),
+    SetPolicy {
+        asset: Symbol,
+        policy: Policy,
+    },
+    SetSupplyCap {
+        asset: Symbol,
+        #[serde(default, with = "opt_amount_serde")]
+        cap: Option<Amount>,
+    },
+    Mint {
+        asset: Symbol,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Burn {
+        asset: Symbol,
+        from: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Transfer {
+        asset: Symbol,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    // ---- roles and governance (L7) ----
+    GrantRole {
+        wallet: WalletId,
+        role: Role,
+        scope: Scope,
+    },
+    RevokeRole {
+        wallet: WalletId,
+        role: Role,
+        scope: Scope,
+    },
+    SetThreshold {
+        class: OpClass,
+        threshold: u8,
+    },
+    Propose {
+        ops: Vec<Op>,
+        expires_at: Time,
+    },
+    Approve {
+        proposal: u64,
+    },
+    Reject {
+        proposal: u64,
+    },
+    // ---- emergency controls and recovery (L8, L2) ----
+    Pause {
+        scope: Scope,
+        reason: String,
+    },
+    Unpause {
+        scope: Scope,
+        reason: String,
+    },
+    FreezeWallet {
+        wallet: WalletId,
+        reason: String,
+    },
+    UnfreezeWallet {
+        wallet: WalletId,
+        reason: String,
+    },
+    FreezeAmount {
+        asset: Symbol,
+        wallet: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        reason: String,
+    },
+    UnfreezeAmount {
+        asset: Symbol,
+        wallet: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        reason: String,
+    },
+    ForceTransfer {
+        asset: Symbol,
+        from: WalletId,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        reason: ForceReason,
+        reference: String,
+    },
+    RecoverWallet {
+        lost: WalletId,
+        new: WalletId,
+        reference: String,
+    },
+    // ---- sanctions (L6) ----
+    SanctionAdd {
+        targets: Vec<SanctionTarget>,
+        source: String,
+    },
+    SanctionRemove {
+        targets: Vec<SanctionTarget>,
+        source: String,
+    },
+}
+
+/// Bounds on what one operation may carry.
+pub const MAX_OPS_PER_TX: usize = 64;
+pub const MAX_SANCTION_TARGETS_PER_OP: usize = 10_000;
+pub const MAX_TOPICS: usize = 8;
+
+impl Op {
+    /// The operation's name as written in JSON and scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::RegisterParty { .. } => "register_party",
+            Op::AddWallet { .. } => "add_wallet",
+            Op::IssueClaim { .. } => "issue_claim",
+            Op::RevokeClaim { .. } => "revoke_claim",
+            Op::LinkAddress { .. } => "link_address",
+            Op::TrustIssuer { .. } => "trust_issuer",
+            Op::UntrustIssuer { .. } => "untrust_issuer",
+            Op::CreateAsset(_) => "create_asset",
+            Op::SetPolicy { .. } => "set_policy",
+            Op::SetSupplyCap { .. } => "set_supply_cap",
+            Op::Mint { .. } => "mint",
+            Op::Burn { .. } => "burn",
+            Op::Transfer { .. } => "transfer",
+            Op::GrantRole { .. } => "grant_role",
+            Op::RevokeRole { .. } => "revoke_role",
+            Op::SetThreshold { .. } => "set_threshold",
+            Op::Propose { .. } => "propose",
+            Op::Approve { .. } => "approve",
+            Op::Reject { .. } => "reject",
+            Op::Pause { .. } => "pause",
+            Op::Unpause { .. } => "unpause",
+            Op::FreezeWallet { .. } => "freeze_wallet",
+            Op::UnfreezeWallet { .. } => "unfreeze_wallet",
+            Op::FreezeAmount { .. } => "freeze_amount",
+            Op::UnfreezeAmount { .. } => "unfreeze_amount",
+            Op::ForceTransfer { .. } => "force_transfer",
+            Op::RecoverWallet { .. } => "recover_wallet",
+            Op::SanctionAdd { .. } => "sanction_add",
+            Op::SanctionRemove { .. } => "sanction_remove",
+        }
+    }
+
+    /// Checks that need no state: text lengths, id shapes, bounds. Runs before sequencing.
+    pub fn check_stateless(&self, depth: u8) -> Result<(), crate::Refusal> {
+        use crate::code::{refuse, Code};
+        let reason = |r: &str| check_text("reason", r, MAX_TEXT_LEN);
+        match self {
+            Op::RegisterParty { party, name, .. } => {
+                check_party_id(party)?;
+                check_text("name", name, MAX_TEXT_LEN)
+            }
+            Op::AddWallet { party, .. } => check_party_id(party),
+            Op::IssueClaim { party, claim, .. } | Op::RevokeClaim { party, claim } => {
+                check_party_id(party)?;
+                claim.check()
+            }
+            Op::LinkAddress {
+                party,
+                currency,
+                address,
+            } => {
+                check_party_id(party)?;
+                SanctionTarget::Address {
+                    currency: currency.clone(),
+                    address: address.clone(),
+                }
+                .check()
+            }
+            Op::TrustIssuer { topics, .. } => {
+                if topics.is_empty() || topics.len() > MAX_TOPICS {
+                    return refuse(Code::ClaimInvalid, "trust needs 1 to 8 claim topics");
+                }
+                Ok(())
+            }
+            Op::UntrustIssuer { .. } => Ok(()),
+            Op::CreateAsset(spec) => {
+                check_symbol(&spec.symbol)?;
+                check_text("name", &spec.name, MAX_TEXT_LEN)?;
+                check_party_id(&spec.issuer)?;
+                if spec.decimals > MAX_DECIMALS {
+                    return refuse(
+                        Code::AssetInvalid,
+                        format!("decimals {} above {MAX_DECIMALS}", spec.decimals),
+                    );
+                }
+                spec.kind.check()?;
+                spec.policy.check()
+            }
+            Op::SetPolicy { asset, policy } => {
+                check_symbol(asset)?;
+                policy.check()
+            }
+            Op::SetSupplyCap { asset, .. } => check_symbol(asset),
+            Op::Mint { asset, amount, .. }
+            | Op::Burn { asset, amount, .. }
+            | Op::Transfer { asset, amount, .. } => {
+                check_symbol(asset)?;
+                nonzero(*amount)
+            }
+            Op::GrantRole { scope, .. } | Op::RevokeRole { scope, .. } => check_scope(scope),
+            Op::SetThreshold { threshold, .. } => crate::governance::check_threshold(*threshold),
+            Op::Propose { ops, .. } => {
+                if depth > 0 {
+                    return refuse(
+                        Code::GovernanceNestedProposal,
+                        "a proposal cannot contain a proposal",
+                    );
+                }
+                if ops.is_empty() || ops.len() > MAX_OPS_PER_TX {
+                    return refuse(
+                        Code::TxBadOpCount,
+                        format!("a proposal holds 1 to {MAX_OPS_PER_TX} operations"),
+                    );
+                }
+                for op in ops {
+                    if matches!(
+                        op,
+                        Op::Approve { .. } | Op::Reject { .. } | Op::Propose { .. }
+                    ) {
+                        return refuse(
+                            Code::GovernanceNestedProposal,
+                            "a proposal cannot contain propose, approve or reject",
+                        );
+                    }
+                    op.check_stateless(depth + 1)?;
+                }
+                Ok(())
+            }
+            Op::Approve { .. } | Op::Reject { .. } => Ok(()),
+            Op::Pause { scope, reason: r } | Op::Unpause { scope, reason: r } => {
+                check_scope(scope)?;
+                reason(r)
+            }
+            Op::FreezeWallet { reason: r, .. } | Op::UnfreezeWallet { reason: r, .. } => reason(r),
+            Op::FreezeAmount {
+                asset,
+                amount,
+                reason: r,
+                ..
+            }
+            | Op::UnfreezeAmount {
+                asset,
+                amount,
+                reason: r,
+                ..
+            } => {
+                check_symbol(asset)?;
+                nonzero(*amount)?;
+                reason(r)
+            }
+            Op::ForceTransfer {
+                asset,
+                amount,
+                reference,
+                ..
+            } => {
+                check_symbol(asset)?;
+                nonzero(*amount)?;
+                check_text("reference", reference, MAX_TEXT_LEN)
+            }
+            Op::RecoverWallet {
+                lost,
+                new,
+                reference,
+            } => {
+                if lost == new {
+                    return refuse(
+                        Code::WalletDifferentParty,
+                        "recovery needs a new wallet, not the lost one",
+                    );
+                }
+                check_text("reference", reference, MAX_TEXT_LEN)
+            }
+            Op::SanctionAdd { targets, source } | Op::SanctionRemove { targets, source } => {
+                if targets.is_empty() || targets.len() > MAX_SANCTION_TARGETS_PER_OP {
+                    return refuse(
+                        Code::SanctionsInvalid,
+                        format!("1 to {MAX_SANCTION_TARGETS_PER_OP} targets per operation"),
+                    );
+                }
+                for t in targets {
+                    t.check()?;
+                }
+                check_text("source", source, MAX_TEXT_LEN)
+            }
+        }
+    }
+}
+
+fn nonzero(a: Amount) -> Result<(), crate::Refusal> {
+    if a == 0 {
+        return crate::code::refuse(crate::Code::AmountZero, "the amount must be positive");
+    }
+    Ok(())
+}
+
+fn check_scope(s: &Scope) -> Result<(), crate::Refusal> {
+    match s {
+        Scope::Global => Ok(()),
+        Scope::Asset(sym) => check_symbol(sym),
+    }
+}

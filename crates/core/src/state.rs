@@ -1,0 +1,463 @@
+//! The ledger state: typed tables with undo logs and set hashes (see `table`).
+//!
+//! Invariants (checked by `check_invariants` in tests and debug builds):
+//! - per asset, `supply` = Σ holdings (free + locked + frozen);
+//! - per asset, `holders` = number of holdings with a positive total;
+//! - Σ lots of a holding ≤ its total (the untracked rest counts as acquired long ago).
+
+use crate::code::{refuse, Code, Refusal};
+use crate::compliance::Policy;
+use crate::governance::{OpClass, Proposal};
+use crate::table::{Mark, Table};
+use crate::types::*;
+use borsh::{BorshDeserialize, BorshSerialize};
+
+pub type WalletIdx = u32;
+pub type PartyIdx = u32;
+pub type AssetIdx = u32;
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ClaimRecord {
+    pub claim: Claim,
+    pub issuer: WalletId,
+    pub issued_at: Time,
+    pub expires_at: Option<Time>,
+    pub revoked_at: Option<Time>,
+}
+
+impl ClaimRecord {
+    pub fn live(&self, now: Time) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Party {
+    pub id: PartyId,
+    pub name: String,
+    pub kind: PartyKind,
+    pub claims: Vec<ClaimRecord>,
+    pub wallets: Vec<WalletIdx>,
+    /// (currency, address) pairs on other chains, screened against sanctions lists.
+    pub linked: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Wallet {
+    pub key: WalletId,
+    pub party: PartyIdx,
+    pub next_seq: u64,
+    pub frozen: bool,
+    /// Set once the wallet was recovered: holdings moved to this wallet.
+    pub retired_to: Option<WalletIdx>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Asset {
+    pub symbol: Symbol,
+    pub name: String,
+    pub kind: AssetKind,
+    pub decimals: u8,
+    pub issuer: PartyIdx,
+    pub paused: bool,
+    pub supply: Amount,
+    pub supply_cap: Option<Amount>,
+    pub holders: u64,
+    pub created_at: Time,
+}
+
+/// An acquisition lot, for holding-period rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Lot {
+    pub acquired_at: Time,
+    pub amount: Amount,
+}
+
+/// Per-holding data kept only when the asset's policy needs it (so a plain holding stays small).
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct HoldingExtra {
+    /// Oldest first. Σ amount ≤ holding total.
+    pub lots: Vec<Lot>,
+    /// Recent outflows (time, amount), oldest first, for rolling limits and structuring.
+    pub outflows: Vec<(Time, Amount)>,
+    /// Last inflow, for rapid in-and-out monitoring.
+    pub last_in: Option<(Time, Amount)>,
+    /// Wallets this holding has sent to, for new-counterparty monitoring (bounded).
+    pub counterparties: Vec<WalletIdx>,
+}
+
+pub const MAX_LOTS: usize = 64;
+pub const MAX_OUTFLOWS: usize = 256;
+pub const MAX_COUNTERPARTIES: usize = 256;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Holding {
+    pub free: Amount,
+    pub locked: Amount,
+    pub frozen: Amount,
+    pub extra: Option<Box<HoldingExtra>>,
+}
+
+impl Holding {
+    /// free + locked + frozen; checked even though every write keeps it in range.
+    pub fn total(&self) -> Result<Amount, Refusal> {
+        add(add(self.free, self.locked)?, self.frozen)
+    }
+    pub fn lots(&self) -> &[Lot] {
+        self.extra.as_deref().map(|e| &e.lots[..]).unwrap_or(&[])
+    }
+    /// Units whose holding period has passed (or that were never tracked).
+    pub fn unlocked(&self, now: Time, lockup_seconds: u64) -> Amount {
+        let total = self.total().unwrap_or(Amount::MAX);
+        let young: Amount = self
+            .lots()
+            .iter()
+            .filter(|l| l.acquired_at.plus(lockup_seconds) > now)
+            .map(|l| l.amount)
+            .fold(0, |a, b| a.saturating_add(b));
+        total.saturating_sub(young)
+    }
+}
+
+/// Key of a holding: asset index in the high half, wallet index in the low half.
+pub fn holding_key(asset: AssetIdx, wallet: WalletIdx) -> u64 {
+    ((asset as u64) << 32) | wallet as u64
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RoleKey {
+    pub wallet: WalletIdx,
+    pub role: Role,
+    pub asset: Option<AssetIdx>,
+}
+
+impl std::hash::Hash for RoleKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.wallet.hash(h);
+        (self.role as u8).hash(h);
+        self.asset.hash(h);
+    }
+}
+impl PartialOrd for RoleKey {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for RoleKey {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.wallet, self.role, self.asset).cmp(&(o.wallet, o.role, o.asset))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SanctionInfo {
+    pub source: String,
+    pub added_at: Time,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+pub struct Alert {
+    pub id: u64,
+    pub time: Time,
+    pub height: u64,
+    pub rule: String,
+    pub asset: Symbol,
+    pub wallet: WalletId,
+    pub counterparty: Option<WalletId>,
+    #[serde(with = "crate::types::amount_serde")]
+    pub amount: Amount,
+    pub tx: Hash,
+    pub detail: String,
+}
+
+/// Ledger-wide settings and counters: one entry.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Meta {
+    pub network: String,
+    pub paused: bool,
+    /// Approval thresholds for routine, sensitive and emergency operations.
+    pub thresholds: [u8; 3],
+    pub next_proposal: u64,
+    pub next_alert: u64,
+    pub height: u64,
+    pub time: Time,
+}
+
+impl Meta {
+    pub fn threshold(&self, class: OpClass) -> u8 {
+        self.thresholds[class as usize]
+    }
+}
+
+macro_rules! state_tables {
+    ($( $field:ident : $k:ty => $v:ty = $tag:literal, )*) => {
+        /// The whole ledger state. Each field is a table; see the module invariants.
+        #[derive(BorshSerialize, BorshDeserialize)]
+        pub struct State { $( pub $field: Table<$k, $v>, )* }
+
+        /// Rollback point for every table at once.
+        #[derive(Clone, Copy, Debug)]
+        pub struct StateMark { $( $field: Mark, )* }
+
+        impl State {
+            pub fn empty() -> State { State { $( $field: Table::new($tag), )* } }
+            pub fn mark(&self) -> StateMark { StateMark { $( $field: self.$field.mark(), )* } }
+            pub fn rollback(&mut self, m: StateMark) { $( self.$field.rollback(m.$field); )* }
+            pub fn commit(&mut self) { $( self.$field.commit(); )* }
+            /// Digest of the whole state: combines every table's set hash.
+            pub fn digest(&self) -> Hash {
+                let mut parts: Vec<[u8; 32]> = Vec::new();
+                $( parts.push(self.$field.digest().to_bytes()); )*
+                let refs: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
+                crate::crypto::sha256_parts(&refs)
+            }
+            /// The digest recomputed from every entry (slow; for checks).
+            pub fn recompute_digest(&self) -> Hash {
+                let mut parts: Vec<[u8; 32]> = Vec::new();
+                $( parts.push(self.$field.recompute_digest().to_bytes()); )*
+                let refs: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
+                crate::crypto::sha256_parts(&refs)
+            }
+        }
+    };
+}
+
+state_tables! {
+    meta: u8 => Meta = 1,
+    parties: PartyIdx => Party = 2,
+    party_index: PartyId => PartyIdx = 3,
+    wallets: WalletIdx => Wallet = 4,
+    wallet_index: WalletId => WalletIdx = 5,
+    assets: AssetIdx => Asset = 6,
+    asset_index: Symbol => AssetIdx = 7,
+    policies: AssetIdx => Policy = 8,
+    holdings: u64 => Holding = 9,
+    roles: RoleKey => () = 10,
+    trusted_issuers: WalletIdx => Vec<ClaimTopic> = 11,
+    sanctions: SanctionTarget => SanctionInfo = 12,
+    proposals: u64 => Proposal = 13,
+    open_proposals: u64 => Time = 14,
+    alerts: u64 => Alert = 15,
+}
+
+impl State {
+    pub fn meta(&self) -> &Meta {
+        // The genesis writes the one entry; every state the ledger builds has it.
+        self.meta
+            .get(&0)
+            .expect("state without meta: not built from a genesis")
+    }
+    pub fn put_meta(&mut self, m: Meta) {
+        self.meta.put(0, m);
+    }
+
+    pub fn wallet_idx(&self, w: &WalletId) -> Result<WalletIdx, Refusal> {
+        self.wallet_index
+            .get(w)
+            .copied()
+            .ok_or_else(|| Refusal::new(Code::WalletUnknown, format!("no wallet {}", w.short())))
+    }
+    pub fn wallet(&self, idx: WalletIdx) -> &Wallet {
+        self.wallets.get(&idx).expect("wallet index without wallet")
+    }
+    pub fn party_idx(&self, p: &PartyId) -> Result<PartyIdx, Refusal> {
+        self.party_index
+            .get(p)
+            .copied()
+            .ok_or_else(|| Refusal::new(Code::PartyUnknown, format!("no party {p}")))
+    }
+    pub fn party(&self, idx: PartyIdx) -> &Party {
+        self.parties.get(&idx).expect("party index without party")
+    }
+    pub fn asset_idx(&self, s: &Symbol) -> Result<AssetIdx, Refusal> {
+        self.asset_index
+            .get(s)
+            .copied()
+            .ok_or_else(|| Refusal::new(Code::AssetUnknown, format!("no asset {s}")))
+    }
+    pub fn asset(&self, idx: AssetIdx) -> &Asset {
+        self.assets.get(&idx).expect("asset index without asset")
+    }
+    pub fn policy(&self, idx: AssetIdx) -> &Policy {
+        static EMPTY: Policy = Policy { rules: Vec::new() };
+        self.policies.get(&idx).unwrap_or(&EMPTY)
+    }
+    pub fn holding(&self, asset: AssetIdx, wallet: WalletIdx) -> Holding {
+        self.holdings
+            .get(&holding_key(asset, wallet))
+            .cloned()
+            .unwrap_or_default()
+    }
+    pub fn holding_ref(&self, asset: AssetIdx, wallet: WalletIdx) -> Option<&Holding> {
+        self.holdings.get(&holding_key(asset, wallet))
+    }
+
+    /// Writes a holding and keeps the asset's holder count in step. Drops empty holdings that
+    /// carry no tracking data.
+    pub fn put_holding(
+        &mut self,
+        asset: AssetIdx,
+        wallet: WalletIdx,
+        h: Holding,
+    ) -> Result<(), Refusal> {
+        let key = holding_key(asset, wallet);
+        let before = match self.holdings.get(&key) {
+            Some(old) => old.total()? > 0,
+            None => false,
+        };
+        let after = h.total()? > 0;
+        if h.total()? == 0
+            && h.extra
+                .as_ref()
+                .is_none_or(|e| e.outflows.is_empty() && e.counterparties.is_empty())
+        {
+            if self.holdings.contains(&key) {
+                self.holdings.remove(&key);
+            }
+        } else {
+            self.holdings.put(key, h);
+        }
+        if before != after {
+            let mut a = self.asset(asset).clone();
+            a.holders = if after {
+                a.holders + 1
+            } else {
+                a.holders.saturating_sub(1)
+            };
+            self.assets.put(asset, a);
+        }
+        Ok(())
+    }
+
+    pub fn has_role(&self, wallet: WalletIdx, role: Role, asset: Option<AssetIdx>) -> bool {
+        self.roles.contains(&RoleKey {
+            wallet,
+            role,
+            asset: None,
+        }) || asset.is_some_and(|a| {
+            self.roles.contains(&RoleKey {
+                wallet,
+                role,
+                asset: Some(a),
+            })
+        })
+    }
+
+    /// Wallets holding `role` at `scope` or globally, sorted.
+    pub fn role_holders(&self, role: Role, asset: Option<AssetIdx>) -> Vec<WalletIdx> {
+        let mut v: Vec<WalletIdx> = self
+            .roles
+            .iter()
+            .filter(|(k, _)| k.role == role && (k.asset.is_none() || k.asset == asset))
+            .map(|(k, _)| k.wallet)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    pub fn scope_asset(&self, scope: &Scope) -> Result<Option<AssetIdx>, Refusal> {
+        match scope {
+            Scope::Global => Ok(None),
+            Scope::Asset(s) => self.asset_idx(s).map(Some),
+        }
+    }
+
+    /// Checks the invariants in the module header. Returns the first broken one.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut supply: rustc_hash::FxHashMap<AssetIdx, (Amount, u64)> = Default::default();
+        for (k, h) in self.holdings.iter() {
+            let asset = (k >> 32) as AssetIdx;
+            let total = h.total().map_err(|_| format!("holding {k:x} overflows"))?;
+            let lots: Amount = h.lots().iter().map(|l| l.amount).sum();
+            if lots > total {
+                return Err(format!("holding {k:x}: lots {lots} exceed total {total}"));
+            }
+            let e = supply.entry(asset).or_default();
+            e.0 = e.0.checked_add(total).ok_or("supply overflow")?;
+            if total > 0 {
+                e.1 += 1;
+            }
+        }
+        for (idx, a) in self.assets.iter() {
+            let (s, n) = supply.get(idx).copied().unwrap_or_default();
+            if s != a.supply {
+                return Err(format!(
+                    "asset {}: supply {} but holdings sum to {s}",
+                    a.symbol, a.supply
+                ));
+            }
+            if n != a.holders {
+                return Err(format!(
+                    "asset {}: {} holders recorded, {n} counted",
+                    a.symbol, a.holders
+                ));
+            }
+        }
+        if self.digest() != self.recompute_digest() {
+            return Err("incremental digest differs from recomputed digest".into());
+        }
+        Ok(())
+    }
+}
+
+/// Moves a holding's units out, oldest lots first, then trims tracking so Σ lots ≤ total.
+pub fn consume_lots(h: &mut Holding) {
+    let Ok(total) = h.total() else { return };
+    if let Some(extra) = h.extra.as_deref_mut() {
+        let tracked: Amount = extra
+            .lots
+            .iter()
+            .map(|l| l.amount)
+            .fold(0, |a, b| a.saturating_add(b));
+        let mut excess = tracked.saturating_sub(total);
+        // The untracked rest is oldest, so it was spent first; trim the oldest tracked lots.
+        while excess > 0 && !extra.lots.is_empty() {
+            let take = excess.min(extra.lots[0].amount);
+            extra.lots[0].amount -= take;
+            excess -= take;
+            if extra.lots[0].amount == 0 {
+                extra.lots.remove(0);
+            }
+        }
+    }
+}
+
+/// Records a new acquisition lot, merging with a lot of the same time and bounding the count
+/// (merging young lots into the later time keeps them locked at least as long).
+pub fn add_lot(h: &mut Holding, at: Time, amount: Amount) {
+    let extra = h.extra.get_or_insert_with(Default::default);
+    if let Some(last) = extra.lots.last_mut() {
+        if last.acquired_at == at {
+            last.amount = last.amount.saturating_add(amount);
+            return;
+        }
+    }
+    extra.lots.push(Lot {
+        acquired_at: at,
+        amount,
+    });
+    if extra.lots.len() > MAX_LOTS {
+        let n = extra.lots.len();
+        let merged = extra.lots[n - 2]
+            .amount
+            .saturating_add(extra.lots[n - 1].amount);
+        extra.lots[n - 2] = Lot {
+            acquired_at: extra.lots[n - 1].acquired_at,
+            amount: merged,
+        };
+        extra.lots.pop();
+    }
+}
+
+/// Sender-side helper: refuses when the free balance is short.
+pub fn take_free(h: &mut Holding, amount: Amount) -> Result<(), Refusal> {
+    if h.free < amount {
+        return refuse(
+            Code::BalanceInsufficient,
+            format!("free balance {} is less than {amount}", h.free),
+        );
+    }
+    h.free -= amount;
+    Ok(())
+}

@@ -1,0 +1,277 @@
+//! A state table: a hash map with an undo log and an incremental set hash.
+//!
+//! Invariants:
+//! - `digest` = Σ leaf(k, v) over every entry, mod 2^256, where leaf = SHA-256(tag ‖ k ‖ v) in
+//!   canonical (borsh) bytes. Order-independent, so the digest never depends on hash-map
+//!   iteration order, and each write costs two leaf hashes, not a pass over the table.
+//! - Every write since the last `commit` is in `undo`; `rollback(mark)` restores the exact
+//!   entries and digest of the mark. This is how a failing operation changes nothing.
+//!
+//! The additive set hash detects accidental and single-entry changes; it is not meant to resist
+//! an adversary who can choose many entries (the hash-linked journal is the security boundary).
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use rustc_hash::FxHashMap;
+use sha2::{Digest, Sha256};
+use std::hash::Hash as StdHash;
+
+/// A 256-bit sum of leaf hashes, as four little-endian limbs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SetHash(pub [u64; 4]);
+
+impl SetHash {
+    fn add(&mut self, h: &[u8; 32]) {
+        let mut carry = 0u128;
+        for i in 0..4 {
+            let limb = u64::from_le_bytes(h[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+            let s = self.0[i] as u128 + limb as u128 + carry;
+            self.0[i] = s as u64;
+            carry = s >> 64;
+        }
+    }
+    fn sub(&mut self, h: &[u8; 32]) {
+        let mut borrow = 0i128;
+        for i in 0..4 {
+            let limb = u64::from_le_bytes(h[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+            let d = self.0[i] as i128 - limb as i128 - borrow;
+            if d < 0 {
+                self.0[i] = (d + (1i128 << 64)) as u64;
+                borrow = 1;
+            } else {
+                self.0[i] = d as u64;
+                borrow = 0;
+            }
+        }
+    }
+    pub fn combine(&mut self, other: &SetHash) {
+        let mut bytes = [0u8; 32];
+        for i in 0..4 {
+            bytes[i * 8..i * 8 + 8].copy_from_slice(&other.0[i].to_le_bytes());
+        }
+        self.add(&bytes);
+    }
+    pub fn to_bytes(self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        for i in 0..4 {
+            bytes[i * 8..i * 8 + 8].copy_from_slice(&self.0[i].to_le_bytes());
+        }
+        bytes
+    }
+}
+
+/// A point to roll back to.
+#[derive(Clone, Copy, Debug)]
+pub struct Mark {
+    undo_len: usize,
+    digest: SetHash,
+}
+
+pub struct Table<K, V> {
+    tag: u8,
+    map: FxHashMap<K, V>,
+    undo: Vec<(K, Option<V>)>,
+    digest: SetHash,
+    scratch: Vec<u8>,
+}
+
+impl<K, V> Table<K, V>
+where
+    K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
+    V: Clone + BorshSerialize + BorshDeserialize,
+{
+    pub fn new(tag: u8) -> Self {
+        Table {
+            tag,
+            map: FxHashMap::default(),
+            undo: Vec::new(),
+            digest: SetHash::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn leaf(tag: u8, scratch: &mut Vec<u8>, k: &K, v: &V) -> [u8; 32] {
+        scratch.clear();
+        scratch.push(tag);
+        // Writing into a Vec cannot fail.
+        let _ = k.serialize(scratch);
+        let _ = v.serialize(scratch);
+        Sha256::digest(&scratch[..]).into()
+    }
+
+    pub fn get(&self, k: &K) -> Option<&V> {
+        self.map.get(k)
+    }
+    pub fn contains(&self, k: &K) -> bool {
+        self.map.contains_key(k)
+    }
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+    pub fn digest(&self) -> SetHash {
+        self.digest
+    }
+
+    /// Inserts or replaces, recording the old value for rollback.
+    pub fn put(&mut self, k: K, v: V) {
+        let new_leaf = Self::leaf(self.tag, &mut self.scratch, &k, &v);
+        self.digest.add(&new_leaf);
+        let old = self.map.insert(k.clone(), v);
+        if let Some(old_v) = &old {
+            let old_leaf = Self::leaf(self.tag, &mut self.scratch, &k, old_v);
+            self.digest.sub(&old_leaf);
+        }
+        self.undo.push((k, old));
+    }
+
+    pub fn remove(&mut self, k: &K) -> Option<V> {
+        let old = self.map.remove(k)?;
+        let old_leaf = Self::leaf(self.tag, &mut self.scratch, k, &old);
+        self.digest.sub(&old_leaf);
+        self.undo.push((k.clone(), Some(old.clone())));
+        Some(old)
+    }
+
+    pub fn mark(&self) -> Mark {
+        Mark {
+            undo_len: self.undo.len(),
+            digest: self.digest,
+        }
+    }
+
+    pub fn rollback(&mut self, mark: Mark) {
+        while self.undo.len() > mark.undo_len {
+            let Some((k, old)) = self.undo.pop() else {
+                break;
+            };
+            match old {
+                Some(v) => {
+                    self.map.insert(k, v);
+                }
+                None => {
+                    self.map.remove(&k);
+                }
+            }
+        }
+        self.digest = mark.digest;
+    }
+
+    /// Forgets the undo log: what was written stays.
+    pub fn commit(&mut self) {
+        self.undo.clear();
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.map.iter()
+    }
+
+    /// Entries in key order: use wherever iteration order could reach a result.
+    pub fn sorted(&self) -> Vec<(&K, &V)> {
+        let mut v: Vec<_> = self.map.iter().collect();
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        v
+    }
+
+    /// Recomputes the digest from scratch (snapshot load and tests).
+    pub fn recompute_digest(&self) -> SetHash {
+        let mut d = SetHash::default();
+        let mut scratch = Vec::new();
+        for (k, v) in &self.map {
+            d.add(&Self::leaf(self.tag, &mut scratch, k, v));
+        }
+        d
+    }
+
+    pub fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
+    }
+}
+
+/// Snapshot form: the entries in key order, so equal tables give equal bytes.
+impl<K, V> BorshSerialize for Table<K, V>
+where
+    K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
+    V: Clone + BorshSerialize + BorshDeserialize,
+{
+    fn serialize<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        self.tag.serialize(w)?;
+        (self.map.len() as u64).serialize(w)?;
+        for (k, v) in self.sorted() {
+            k.serialize(w)?;
+            v.serialize(w)?;
+        }
+        Ok(())
+    }
+}
+
+impl<K, V> BorshDeserialize for Table<K, V>
+where
+    K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
+    V: Clone + BorshSerialize + BorshDeserialize,
+{
+    fn deserialize_reader<R: std::io::Read>(r: &mut R) -> std::io::Result<Self> {
+        let tag = u8::deserialize_reader(r)?;
+        let n = u64::deserialize_reader(r)?;
+        let mut t = Table::new(tag);
+        let mut prev: Option<K> = None;
+        for _ in 0..n {
+            let k = K::deserialize_reader(r)?;
+            let v = V::deserialize_reader(r)?;
+            if prev.as_ref().is_some_and(|p| p >= &k) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "table keys out of order",
+                ));
+            }
+            prev = Some(k.clone());
+            t.map.insert(k, v);
+        }
+        t.digest = t.recompute_digest();
+        Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The incremental digest always equals the digest recomputed from scratch, and a
+        /// rollback restores entries and digest exactly.
+        #[test]
+        fn digest_is_incremental_and_rollback_exact(
+            before in proptest::collection::vec((0u8..16, any::<u32>()), 0..40),
+            after in proptest::collection::vec((0u8..16, proptest::option::of(any::<u32>())), 0..40),
+        ) {
+            let mut t: Table<u8, u32> = Table::new(7);
+            for (k, v) in before { t.put(k, v); }
+            t.commit();
+            prop_assert_eq!(t.digest(), t.recompute_digest());
+            let snapshot: Vec<(u8, u32)> = t.sorted().into_iter().map(|(k, v)| (*k, *v)).collect();
+            let digest = t.digest();
+            let mark = t.mark();
+            for (k, v) in after {
+                match v { Some(v) => t.put(k, v), None => { t.remove(&k); } }
+                prop_assert_eq!(t.digest(), t.recompute_digest());
+            }
+            t.rollback(mark);
+            let restored: Vec<(u8, u32)> = t.sorted().into_iter().map(|(k, v)| (*k, *v)).collect();
+            prop_assert_eq!(restored, snapshot);
+            prop_assert_eq!(t.digest(), digest);
+        }
+    }
+
+    #[test]
+    fn snapshot_round_trip() {
+        let mut t: Table<u32, String> = Table::new(3);
+        t.put(5, "five".into());
+        t.put(1, "one".into());
+        let bytes = borsh::to_vec(&t).unwrap();
+        let back: Table<u32, String> = borsh::from_slice(&bytes).unwrap();
+        assert_eq!(back.digest(), t.digest());
+        assert_eq!(back.get(&5).map(String::as_str), Some("five"));
+    }
+}

@@ -1,0 +1,246 @@
+//! Transactions (L5): canonical bytes, signatures, and the checks that need no state.
+//!
+//! Canonical encoding is borsh: fixed-width little-endian integers, length-prefixed vectors
+//! and strings, one byte per enum tag, no optional padding. Decoding refuses trailing bytes,
+//! unknown tags, booleans other than 0/1 and invalid UTF-8, so every accepted byte string
+//! re-encodes to itself (the fuzz target asserts this).
+//!
+//! What is signed: SHA-256("tessera/tx/v1" ‖ body), where the body carries the network id, the
+//! signer, its sequence number, the expiry and the operations. That hash is the transaction id.
+
+use crate::code::{refuse, Code, Refusal};
+use crate::crypto::{self, Keypair};
+use crate::op::{Op, MAX_OPS_PER_TX};
+use crate::types::*;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// Largest encoded transaction accepted at the door.
+pub const MAX_TX_BYTES: usize = 512 * 1024;
+pub const MAX_NETWORK_LEN: usize = 32;
+const TX_DOMAIN: &[u8] = b"tessera/tx/v1";
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TxBody {
+    pub network: String,
+    pub signer: WalletId,
+    pub seq: u64,
+    pub expires_at: Time,
+    pub ops: Vec<Op>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SignedTx {
+    pub body: TxBody,
+    pub signature: [u8; 64],
+}
+
+impl TxBody {
+    /// The transaction id: the hash that is signed.
+    pub fn id(&self) -> Hash {
+        let bytes = borsh::to_vec(self).unwrap_or_default();
+        crypto::sha256_parts(&[TX_DOMAIN, &bytes])
+    }
+    pub fn sign(self, key: &Keypair) -> SignedTx {
+        let id = self.id();
+        SignedTx {
+            signature: key.sign(&id.0),
+            body: self,
+        }
+    }
+}
+
+impl SignedTx {
+    pub fn id(&self) -> Hash {
+        self.body.id()
+    }
+    pub fn to_bytes(&self) -> Vec<u8> {
+        borsh::to_vec(self).unwrap_or_default()
+    }
+    /// Decodes with the size limit first, then runs every check that needs no state.
+    /// The signature is checked separately (`verify_signature`) so it can be batched.
+    pub fn decode(bytes: &[u8]) -> Result<SignedTx, Refusal> {
+        if bytes.len() > MAX_TX_BYTES {
+            return refuse(
+                Code::TxTooLarge,
+                format!("{} bytes; the limit is {MAX_TX_BYTES}", bytes.len()),
+            );
+        }
+        let tx: SignedTx = borsh::from_slice(bytes)
+            .map_err(|e| Refusal::new(Code::TxMalformed, format!("cannot decode: {e}")))?;
+        tx.check_stateless()?;
+        Ok(tx)
+    }
+    pub fn check_network(network: &str) -> Result<(), Refusal> {
+        if network.is_empty() || network.len() > MAX_NETWORK_LEN {
+            return refuse(Code::TxMalformed, "network id must be 1 to 32 bytes");
+        }
+        Ok(())
+    }
+    pub fn check_stateless(&self) -> Result<(), Refusal> {
+        let b = &self.body;
+        Self::check_network(&b.network)?;
+        if b.ops.is_empty() || b.ops.len() > MAX_OPS_PER_TX {
+            return refuse(
+                Code::TxBadOpCount,
+                format!("{} operations; 1 to {MAX_OPS_PER_TX} allowed", b.ops.len()),
+            );
+        }
+        for op in &b.ops {
+            op.check_stateless(0)?;
+        }
+        Ok(())
+    }
+    pub fn verify_signature(&self) -> Result<(), Refusal> {
+        if crypto::verify(&self.body.signer, &self.id().0, &self.signature) {
+            Ok(())
+        } else {
+            refuse(
+                Code::TxBadSignature,
+                format!(
+                    "signature does not verify for wallet {}",
+                    self.body.signer.short()
+                ),
+            )
+        }
+    }
+}
+
+/// A transaction that passed decoding, stateless checks and signature verification, with its
+/// id computed once.
+#[derive(Clone, Debug)]
+pub struct CheckedTx {
+    pub tx: SignedTx,
+    pub id: Hash,
+}
+
+impl CheckedTx {
+    /// Full door check of one transaction (single signature verification).
+    pub fn from_bytes(bytes: &[u8]) -> Result<CheckedTx, Refusal> {
+        let tx = SignedTx::decode(bytes)?;
+        CheckedTx::from_decoded(tx)
+    }
+    pub fn from_decoded(tx: SignedTx) -> Result<CheckedTx, Refusal> {
+        tx.check_stateless()?;
+        let id = tx.id();
+        if !crypto::verify(&tx.body.signer, &id.0, &tx.signature) {
+            return refuse(
+                Code::TxBadSignature,
+                format!(
+                    "signature does not verify for wallet {}",
+                    tx.body.signer.short()
+                ),
+            );
+        }
+        Ok(CheckedTx { tx, id })
+    }
+    /// Checks many decoded transactions with one batch verification; falls back to one by one
+    /// when the batch fails, so each bad one gets its own refusal.
+    pub fn check_batch(txs: Vec<SignedTx>) -> Vec<Result<CheckedTx, Refusal>> {
+        let ids: Vec<Hash> = txs.iter().map(|t| t.id()).collect();
+        let stateless: Vec<Result<(), Refusal>> = txs.iter().map(|t| t.check_stateless()).collect();
+        let items: Vec<(&WalletId, &[u8], &[u8; 64])> = txs
+            .iter()
+            .zip(&ids)
+            .zip(&stateless)
+            .filter(|(_, s)| s.is_ok())
+            .map(|((t, id), _)| (&t.body.signer, &id.0[..], &t.signature))
+            .collect();
+        let all_good = crypto::verify_batch(&items);
+        txs.into_iter()
+            .zip(ids)
+            .zip(stateless)
+            .map(|((tx, id), st)| {
+                st?;
+                if !all_good && !crypto::verify(&tx.body.signer, &id.0, &tx.signature) {
+                    return refuse(
+                        Code::TxBadSignature,
+                        format!(
+                            "signature does not verify for wallet {}",
+                            tx.body.signer.short()
+                        ),
+                    );
+                }
+                Ok(CheckedTx { tx, id })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SignedTx {
+        let k = Keypair::insecure_from_name("alice");
+        TxBody {
+            network: "test".into(),
+            signer: k.wallet(),
+            seq: 1,
+            expires_at: Time(100),
+            ops: vec![Op::Transfer {
+                asset: Symbol::new("USDX"),
+                to: WalletId([7; 32]),
+                amount: 5,
+            }],
+        }
+        .sign(&k)
+    }
+
+    #[test]
+    fn round_trip_and_signature() {
+        let tx = sample();
+        let bytes = tx.to_bytes();
+        let back = CheckedTx::from_bytes(&bytes).unwrap();
+        assert_eq!(back.tx, tx);
+        assert_eq!(back.id, tx.id());
+    }
+
+    #[test]
+    fn every_single_byte_change_is_refused_or_changes_the_id() {
+        let tx = sample();
+        let bytes = tx.to_bytes();
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x01;
+            match CheckedTx::from_bytes(&b) {
+                Err(_) => {}
+                Ok(c) => panic!("byte {i} flipped and still accepted as {:?}", c.id),
+            }
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_and_oversize_refused() {
+        let mut bytes = sample().to_bytes();
+        bytes.push(0);
+        assert_eq!(
+            SignedTx::decode(&bytes).unwrap_err().code,
+            Code::TxMalformed
+        );
+        let big = vec![0u8; MAX_TX_BYTES + 1];
+        assert_eq!(SignedTx::decode(&big).unwrap_err().code, Code::TxTooLarge);
+    }
+
+    #[test]
+    fn wrong_network_changes_what_is_signed() {
+        let mut tx = sample();
+        tx.body.network = "other".into();
+        assert_eq!(
+            tx.verify_signature().unwrap_err().code,
+            Code::TxBadSignature
+        );
+    }
+
+    #[test]
+    fn batch_finds_the_bad_one() {
+        let good = sample();
+        let mut bad = sample();
+        bad.signature[0] ^= 1;
+        let out = CheckedTx::check_batch(vec![good.clone(), bad, good]);
+        assert!(out[0].is_ok());
+        assert_eq!(out[1].as_ref().unwrap_err().code, Code::TxBadSignature);
+        assert!(out[2].is_ok());
+    }
+}
