@@ -1,1 +1,9 @@
+//! The Tessera engine: a ledger (state machine + durable journal) with recovery, verification
+//! and the pipelined path (parallel signature checks → sequencer → group-committed journal).
 
+pub mod engine;
+pub mod ledger;
+pub mod replay;
+
+pub use ledger::{Ledger, Recovery};
+pub use replay::{verify, Mismatch, VerifyReport};

@@ -1,0 +1,244 @@
+//! The pipelined path: ingress → sequencer → journal writer.
+//!
+//! - Ingress (caller threads + rayon): decode with size limits, stateless checks, batched
+//!   Ed25519 verification in parallel.
+//! - Sequencer (one thread): admits and executes transactions into blocks of at most
+//!   `max_block_txs`, taking whatever is queued when the previous block was handed on.
+//! - Writer (one thread): takes every block waiting, appends them in one SQLite transaction
+//!   (group commit, fsync), then answers each submitter with its receipt. So a client is
+//!   answered only after its block is durable, and while one group is being fsynced the
+//!   sequencer is already filling the next.
+//!
+//! Queues are bounded (`queue_capacity`); a full queue makes `submit` wait (backpressure).
+
+use crate::ledger::Ledger;
+use crossbeam_channel::{bounded, Receiver, Sender};
+use rayon::prelude::*;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tessera_core::block::{Block, Receipt};
+use tessera_core::exec::Admission;
+use tessera_core::tx::{CheckedTx, SignedTx};
+use tessera_core::{Code, Refusal, Time};
+
+/// The answer to one submission.
+pub type Answer = Result<(u64, Receipt), Refusal>;
+
+pub struct Config {
+    pub max_block_txs: usize,
+    pub queue_capacity: usize,
+    /// Block time source (whole seconds).
+    pub clock: Arc<dyn Fn() -> Time + Send + Sync>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_block_txs: 8_192,
+            queue_capacity: 65_536,
+            clock: Arc::new(system_time),
+        }
+    }
+}
+
+pub fn system_time() -> Time {
+    Time(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    )
+}
+
+struct Pending {
+    tx: CheckedTx,
+    reply: Sender<Answer>,
+}
+
+/// Time spent in each stage, for benchmarks (nanoseconds, summed over threads).
+#[derive(Default, Debug, Clone, Copy, serde::Serialize)]
+pub struct StageTimes {
+    pub verify_ns: u64,
+    pub execute_ns: u64,
+    pub journal_ns: u64,
+    pub blocks: u64,
+    pub commits: u64,
+}
+
+pub struct Engine {
+    intake: Option<Sender<Pending>>,
+    sequencer: Option<JoinHandle<()>>,
+    writer: Option<JoinHandle<Result<Ledger, Refusal>>>,
+    pub times: Arc<Mutex<StageTimes>>,
+}
+
+impl Engine {
+    pub fn start(ledger: Ledger, config: Config) -> Engine {
+        let (intake_tx, intake_rx) = bounded::<Pending>(config.queue_capacity);
+        let (block_tx, block_rx) = bounded::<(Block, Vec<(Admission, Sender<Answer>)>)>(4);
+        let times = Arc::new(Mutex::new(StageTimes::default()));
+        // The sequencer owns the chain; the writer owns the store. They meet through blocks.
+        let last_snapshot = ledger.last_snapshot();
+        let Ledger {
+            chain,
+            store,
+            snapshot_every_blocks,
+            ..
+        } = ledger;
+        let shared_chain = Arc::new(Mutex::new(None));
+        let chain_slot = shared_chain.clone();
+        let t1 = times.clone();
+        let max = config.max_block_txs;
+        let clock = config.clock.clone();
+        let sequencer = std::thread::Builder::new()
+            .name("tessera-sequencer".into())
+            .spawn(move || {
+                let mut chain = chain;
+                while let Ok(first) = intake_rx.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < max {
+                        match intake_rx.try_recv() {
+                            Ok(p) => batch.push(p),
+                            Err(_) => break,
+                        }
+                    }
+                    let start = Instant::now();
+                    let (txs, replies): (Vec<_>, Vec<_>) =
+                        batch.into_iter().map(|p| (p.tx, p.reply)).unzip();
+                    let (block, admissions) = chain.build_block(clock(), txs);
+                    {
+                        let mut t = t1.lock().unwrap_or_else(|e| e.into_inner());
+                        t.execute_ns += start.elapsed().as_nanos() as u64;
+                        t.blocks += 1;
+                    }
+                    if block_tx
+                        .send((block, admissions.into_iter().zip(replies).collect()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                *chain_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(chain);
+            })
+            .expect("spawn sequencer thread");
+        let t2 = times.clone();
+        let writer = std::thread::Builder::new()
+            .name("tessera-writer".into())
+            .spawn(move || {
+                let mut store = store;
+                while let Ok(first) = block_rx.recv() {
+                    let mut group = vec![first];
+                    while let Ok(more) = block_rx.try_recv() {
+                        group.push(more);
+                    }
+                    let start = Instant::now();
+                    let blocks: Vec<Block> = group.iter().map(|(b, _)| b.clone()).collect();
+                    let result = store.append(&blocks);
+                    {
+                        let mut t = t2.lock().unwrap_or_else(|e| e.into_inner());
+                        t.journal_ns += start.elapsed().as_nanos() as u64;
+                        t.commits += 1;
+                    }
+                    for (block, answers) in group {
+                        for (admission, reply) in answers {
+                            let answer = match (&result, admission) {
+                                (Err(e), _) => Err(Refusal::new(e.code(), e.to_string())),
+                                (Ok(()), Admission::Refused(r)) => Err(r),
+                                (Ok(()), Admission::Included(i)) => {
+                                    Ok((block.header.height, block.body.receipts[i].clone()))
+                                }
+                            };
+                            let _ = reply.send(answer);
+                        }
+                    }
+                    if let Err(e) = result {
+                        // Not durable: stop, so nothing later is acknowledged on top of a gap.
+                        return Err(Refusal::new(e.code(), e.to_string()));
+                    }
+                }
+                drop(block_rx);
+                let chain = loop {
+                    if let Some(c) = shared_chain
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take()
+                    {
+                        break c;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                };
+                let mut ledger =
+                    Ledger::from_parts(chain, store, snapshot_every_blocks, last_snapshot);
+                ledger.maybe_snapshot()?;
+                Ok(ledger)
+            })
+            .expect("spawn writer thread");
+        Engine {
+            intake: Some(intake_tx),
+            sequencer: Some(sequencer),
+            writer: Some(writer),
+            times,
+        }
+    }
+
+    /// Checks a batch of decoded transactions (signatures batched, in parallel) and queues
+    /// the good ones. Returns one receiver per input, in order.
+    pub fn submit_batch(&self, txs: Vec<SignedTx>) -> Vec<Receiver<Answer>> {
+        let start = Instant::now();
+        let checked: Vec<Result<CheckedTx, Refusal>> = txs
+            .into_par_iter()
+            .chunks(64)
+            .flat_map_iter(CheckedTx::check_batch)
+            .collect();
+        {
+            let mut t = self.times.lock().unwrap_or_else(|e| e.into_inner());
+            t.verify_ns += start.elapsed().as_nanos() as u64;
+        }
+        checked.into_iter().map(|c| self.enqueue(c)).collect()
+    }
+
+    /// Decodes raw bytes and queues them.
+    pub fn submit_bytes(&self, bytes: &[u8]) -> Receiver<Answer> {
+        self.enqueue(CheckedTx::from_bytes(bytes))
+    }
+
+    fn enqueue(&self, checked: Result<CheckedTx, Refusal>) -> Receiver<Answer> {
+        let (reply, rx) = bounded(1);
+        match (checked, &self.intake) {
+            (Err(r), _) => {
+                let _ = reply.send(Err(r));
+            }
+            (Ok(tx), Some(intake)) => {
+                if let Err(e) = intake.send(Pending { tx, reply }) {
+                    let _ = e.0.reply.send(Err(Refusal::new(
+                        Code::StoreState,
+                        "the engine has stopped",
+                    )));
+                }
+            }
+            (Ok(_), None) => {
+                let _ = reply.send(Err(Refusal::new(
+                    Code::StoreState,
+                    "the engine has stopped",
+                )));
+            }
+        }
+        rx
+    }
+
+    /// Stops intake, drains every queued transaction into durable blocks, and returns the ledger.
+    pub fn shutdown(mut self) -> Result<Ledger, Refusal> {
+        self.intake = None;
+        if let Some(s) = self.sequencer.take() {
+            let _ = s.join();
+        }
+        match self.writer.take().map(|w| w.join()) {
+            Some(Ok(r)) => r,
+            _ => Err(Refusal::new(
+                Code::StoreIo,
+                "the journal writer stopped abnormally",
+            )),
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Replay and verification (L9). Replaying a block re-executes its transactions on the state
+//! before it and compares everything the block claims: each transaction's id against its
+//! receipt, each signature, each receipt field, the system receipt, both Merkle roots, the state
+//! digest and the hash link. The first disagreement is reported with its block, transaction
+//! and field.
+
+use rayon::prelude::*;
+use std::fmt;
+use tessera_core::block::{Block, BlockHeader, Outcome, Receipt};
+use tessera_core::exec::{Admission, Chain};
+use tessera_core::tx::CheckedTx;
+use tessera_core::{crypto, Code, Refusal};
+use tessera_store::{RawBlock, Store};
+
+/// Where replay and the journal disagree.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Mismatch {
+    pub height: u64,
+    pub tx: Option<u32>,
+    pub field: String,
+    pub detail: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "block {}", self.height)?;
+        if let Some(t) = self.tx {
+            write!(f, ", transaction {t}")?;
+        }
+        write!(f, ": {} — {}", self.field, self.detail)
+    }
+}
+
+impl From<Mismatch> for Refusal {
+    fn from(m: Mismatch) -> Refusal {
+        Refusal::new(Code::VerifyMismatch, m.to_string())
+    }
+}
+
+fn mismatch(height: u64, tx: Option<u32>, field: &str, detail: impl Into<String>) -> Mismatch {
+    Mismatch {
+        height,
+        tx,
+        field: field.into(),
+        detail: detail.into(),
+    }
+}
+
+/// Checks the stored form of a block against its claimed header, before decoding its meaning.
+pub fn check_raw(
+    raw: &RawBlock,
+    expected_height: u64,
+    prev: Option<&BlockHeader>,
+) -> Result<Block, Mismatch> {
+    let h = raw.height;
+    let header = raw
+        .decode_header()
+        .map_err(|e| mismatch(h, None, "header", e.to_string()))?;
+    if header.height != expected_height || h != expected_height {
+        return Err(mismatch(
+            h,
+            None,
+            "header.height",
+            format!("expected {expected_height}, found {}", header.height),
+        ));
+    }
+    if header.hash() != raw.hash {
+        return Err(mismatch(
+            h,
+            None,
+            "header",
+            "header bytes do not hash to the stored block hash",
+        ));
+    }
+    if let Some(p) = prev {
+        if header.prev != p.hash() {
+            return Err(mismatch(
+                h,
+                None,
+                "header.prev",
+                "does not link to the previous block's hash",
+            ));
+        }
+        if header.time < p.time {
+            return Err(mismatch(
+                h,
+                None,
+                "header.time",
+                "earlier than the previous block",
+            ));
+        }
+    }
+    let body = raw
+        .decode_body()
+        .map_err(|e| mismatch(h, None, "body", e.to_string()))?;
+    if body.receipts.len() != body.txs.len() || header.tx_count as usize != body.txs.len() {
+        return Err(mismatch(
+            h,
+            None,
+            "body",
+            format!(
+                "{} transactions, {} receipts, header says {}",
+                body.txs.len(),
+                body.receipts.len(),
+                header.tx_count
+            ),
+        ));
+    }
+    Ok(Block { header, body })
+}
+
+/// Per-transaction checks that need no state: id against receipt, then (optionally)
+/// signatures, batched and in parallel.
+pub fn check_transactions(block: &Block, signatures: bool) -> Result<Vec<CheckedTx>, Mismatch> {
+    let h = block.header.height;
+    let ids: Vec<_> = block.body.txs.par_iter().map(|t| t.id()).collect();
+    for (i, (id, r)) in ids.iter().zip(&block.body.receipts).enumerate() {
+        if *id != r.tx {
+            return Err(mismatch(
+                h,
+                Some(i as u32),
+                "transaction",
+                format!(
+                    "its bytes hash to {}, but its receipt is for {}",
+                    id.short(),
+                    r.tx.short()
+                ),
+            ));
+        }
+    }
+    if signatures {
+        let bad: Option<usize> = block
+            .body
+            .txs
+            .par_chunks(64)
+            .enumerate()
+            .filter_map(|(c, chunk)| {
+                let items: Vec<_> = chunk
+                    .iter()
+                    .zip(&ids[c * 64..])
+                    .map(|(t, id)| (&t.body.signer, &id.0[..], &t.signature))
+                    .collect();
+                if crypto::verify_batch(&items) {
+                    return None;
+                }
+                chunk
+                    .iter()
+                    .zip(&ids[c * 64..])
+                    .position(|(t, id)| !crypto::verify(&t.body.signer, &id.0, &t.signature))
+                    .map(|p| c * 64 + p)
+            })
+            .min();
+        if let Some(i) = bad {
+            return Err(mismatch(
+                h,
+                Some(i as u32),
+                "signature",
+                "does not verify against the signer's key",
+            ));
+        }
+    }
+    Ok(block
+        .body
+        .txs
+        .iter()
+        .cloned()
+        .zip(ids)
+        .map(|(tx, id)| CheckedTx { tx, id })
+        .collect())
+}
+
+fn describe_receipt_difference(stored: &Receipt, replayed: &Receipt) -> (String, String) {
+    match (&stored.outcome, &replayed.outcome) {
+        (Outcome::Ok { events: a }, Outcome::Ok { events: b }) => {
+            if a.len() != b.len() {
+                return (
+                    "receipt.events".into(),
+                    format!("journal has {} events, replay gives {}", a.len(), b.len()),
+                );
+            }
+            let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(0);
+            (
+                format!("receipt.events[{i}]"),
+                format!("journal: {:?}; replay: {:?}", a.get(i), b.get(i)),
+            )
+        }
+        (a, b) => (
+            "receipt.outcome".into(),
+            format!(
+                "journal: {}; replay: {}",
+                outcome_summary(a),
+                outcome_summary(b)
+            ),
+        ),
+    }
+}
+
+fn outcome_summary(o: &Outcome) -> String {
+    match o {
+        Outcome::Ok { events } => format!("ok with {} events", events.len()),
+        Outcome::Failed { op_index, code, .. } => {
+            format!("failed at operation {op_index} with {code}")
+        }
+    }
+}
+
+/// Re-executes a stored block on `chain` and compares every result with the journal.
+pub fn reexecute(chain: &mut Chain, stored: &Block, txs: Vec<CheckedTx>) -> Result<(), Mismatch> {
+    let h = stored.header.height;
+    if h != chain.height() + 1 {
+        return Err(mismatch(
+            h,
+            None,
+            "header.height",
+            format!("expected {}", chain.height() + 1),
+        ));
+    }
+    if stored.header.prev != chain.head.hash() {
+        return Err(mismatch(
+            h,
+            None,
+            "header.prev",
+            "does not link to the previous block's hash",
+        ));
+    }
+    let (block, admissions) = chain.build_block(stored.header.time, txs);
+    for (i, a) in admissions.iter().enumerate() {
+        if let Admission::Refused(r) = a {
+            return Err(mismatch(
+                h,
+                Some(i as u32),
+                "admission",
+                format!("replay refuses it at the door: {r}"),
+            ));
+        }
+    }
+    for (i, (s, r)) in stored
+        .body
+        .receipts
+        .iter()
+        .zip(&block.body.receipts)
+        .enumerate()
+    {
+        if s != r {
+            let (field, detail) = describe_receipt_difference(s, r);
+            return Err(mismatch(h, Some(i as u32), &field, detail));
+        }
+    }
+    if stored.body.system != block.body.system {
+        return Err(mismatch(
+            h,
+            None,
+            "system_receipt",
+            format!(
+                "journal: {:?}; replay: {:?}",
+                stored.body.system, block.body.system
+            ),
+        ));
+    }
+    let (a, b) = (&stored.header, &block.header);
+    let fields: [(&str, bool); 5] = [
+        ("header.time", a.time == b.time),
+        ("header.tx_count", a.tx_count == b.tx_count),
+        ("header.tx_root", a.tx_root == b.tx_root),
+        ("header.receipt_root", a.receipt_root == b.receipt_root),
+        ("header.state_digest", a.state_digest == b.state_digest),
+    ];
+    for (name, ok) in fields {
+        if !ok {
+            return Err(mismatch(
+                h,
+                None,
+                name,
+                "differs from the value replay computes",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What `verify` found.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VerifyReport {
+    pub blocks: u64,
+    pub transactions: u64,
+    pub head_hash: String,
+    pub state_digest: String,
+    pub first_mismatch: Option<Mismatch>,
+    pub seconds: f64,
+    pub tx_per_s: f64,
+}
+
+/// Replays the whole journal from genesis, checking every signature, hash, receipt and digest.
+/// `progress` is called with (blocks done, head height).
+pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport, Refusal> {
+    let start = std::time::Instant::now();
+    let head = store.head_height()?.unwrap_or(0);
+    let mut chain: Option<Chain> = None;
+    let mut prev: Option<BlockHeader> = None;
+    let mut txs_total = 0u64;
+    let mut blocks = 0u64;
+    let mut first: Option<Mismatch> = None;
+    let mut expected = 0u64;
+    store.scan(0, |raw| {
+        let result = (|| -> Result<(), Mismatch> {
+            let block = check_raw(&raw, expected, prev.as_ref())?;
+            if block.header.height == 0 {
+                let g =
+                    block.body.genesis.as_ref().ok_or_else(|| {
+                        mismatch(0, None, "genesis", "block 0 carries no genesis")
+                    })?;
+                let (c, gb) =
+                    Chain::genesis(g).map_err(|e| mismatch(0, None, "genesis", e.to_string()))?;
+                if gb.header != block.header {
+                    return Err(mismatch(
+                        0,
+                        None,
+                        "header",
+                        "genesis header differs from the one its genesis produces",
+                    ));
+                }
+                chain = Some(c);
+            } else {
+                let c = chain
+                    .as_mut()
+                    .ok_or_else(|| mismatch(block.header.height, None, "genesis", "missing"))?;
+                let txs = check_transactions(&block, true)?;
+                txs_total += txs.len() as u64;
+                reexecute(c, &block, txs)?;
+            }
+            if raw.body_hash != tessera_core::crypto::sha256(&raw.body) {
+                return Err(mismatch(
+                    raw.height,
+                    None,
+                    "body_checksum",
+                    "stored checksum does not match the body bytes",
+                ));
+            }
+            prev = Some(block.header);
+            Ok(())
+        })();
+        blocks += 1;
+        expected += 1;
+        progress(blocks, head + 1);
+        match result {
+            Ok(()) => Ok(true),
+            Err(m) => {
+                first = Some(m);
+                Ok(false)
+            }
+        }
+    })?;
+    if first.is_none() && blocks != head + 1 {
+        first = Some(mismatch(
+            expected,
+            None,
+            "height",
+            "a block is missing from the journal",
+        ));
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(VerifyReport {
+        blocks,
+        transactions: txs_total,
+        head_hash: prev.as_ref().map(|h| h.hash().to_hex()).unwrap_or_default(),
+        state_digest: chain
+            .as_ref()
+            .map(|c| c.state.digest().to_hex())
+            .unwrap_or_default(),
+        first_mismatch: first,
+        seconds,
+        tx_per_s: if seconds > 0.0 {
+            txs_total as f64 / seconds
+        } else {
+            0.0
+        },
+    })
+}
