@@ -1,1 +1,851 @@
-fn main() {}
+//! `tessera`: the command-line interface (I1). Human output by default, `--json` for machines.
+//! Every refusal prints its stable code and a message and exits with status 1 (2 for usage).
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tessera_cli::{bench, scenario, views};
+use tessera_core::block::{Genesis, Outcome};
+use tessera_core::crypto::Keypair;
+use tessera_core::movement::{self, Intent};
+use tessera_core::op::Op;
+use tessera_core::tx::{CheckedTx, TxBody};
+use tessera_core::*;
+use tessera_node::engine::system_time;
+use tessera_node::Ledger;
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Tessera: a signed, compliance-checked, journaled ledger for tokenized Treasuries"
+)]
+struct Cli {
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DataDir {
+    /// Ledger data directory.
+    #[arg(long, env = "TESSERA_DATA", default_value = "tessera-data")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create and inspect Ed25519 wallet keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// Create a new ledger (genesis block) in a data directory.
+    Init {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Genesis file (YAML or JSON); see docs/guide.md.
+        #[arg(long, conflicts_with = "key")]
+        genesis: Option<PathBuf>,
+        /// Single operator key file that receives every role (alternative to --genesis).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        #[arg(long, default_value = "tessera-local")]
+        network: String,
+        /// Approval thresholds routine,sensitive,emergency.
+        #[arg(long, default_value = "1,2,3")]
+        thresholds: String,
+    },
+    /// Sign and submit operations from a YAML/JSON file (a list of operations).
+    Submit {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Signing key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// File with a list of operations.
+        #[arg(long)]
+        ops: PathBuf,
+    },
+    /// Sanctions lists.
+    #[command(subcommand)]
+    Sanctions(SanctionsCmd),
+    /// Scenario files.
+    #[command(subcommand)]
+    Scenario(ScenarioCmd),
+    /// Read the ledger.
+    #[command(subcommand)]
+    Query(QueryCmd),
+    /// List every rule a movement would break, without submitting it.
+    Precheck {
+        #[command(flatten)]
+        dir: DataDir,
+        #[command(subcommand)]
+        intent: IntentCmd,
+    },
+    /// Replay the journal from genesis, checking every signature, hash, receipt and digest.
+    Verify {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Run the demo: a ledger with parties, a Treasury fund share and a stablecoin, compliance,
+    /// governance, emergency controls, then verify the journal.
+    Demo {
+        /// Where to keep the demo ledger (default: a fresh temporary directory).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Benchmarks (figures printed beside this machine's own limits).
+    #[command(subcommand)]
+    Bench(bench::BenchCmd),
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Generate a key; writes the secret seed (hex) to FILE with mode 0600.
+    New {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the wallet id of a key file.
+    Show { file: PathBuf },
+    /// Print the wallet id derived from a name (TEST AND DEMO KEYS ONLY: the name is the secret).
+    Derive { name: String },
+}
+
+#[derive(Subcommand)]
+enum SanctionsCmd {
+    /// Import every digital currency address from an OFAC SDN CSV file (sdn.csv).
+    Import {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        sdn: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCmd {
+    /// Run a scenario file; prints a line per step, exits 1 if an expectation fails.
+    Run {
+        file: PathBuf,
+        /// Keep the ledger in this (new) directory instead of a temporary one.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum QueryCmd {
+    /// Balances of a wallet or of every wallet of a party.
+    Balances {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        wallet: Option<String>,
+        #[arg(long)]
+        party: Option<String>,
+    },
+    /// The holder register of an asset, now or at a block height.
+    Holders {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        asset: String,
+        #[arg(long)]
+        height: Option<u64>,
+    },
+    /// Every transaction signed by or naming a wallet.
+    History {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        wallet: String,
+    },
+    /// A transaction's receipt by its id.
+    Receipt {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        tx: String,
+    },
+    /// AML alerts raised by monitoring rules.
+    Alerts {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Governance proposals.
+    Proposals {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Assets with supply, holders and pause state.
+    Assets {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+}
+
+#[derive(Subcommand, Clone)]
+enum IntentCmd {
+    Transfer {
+        #[arg(long)]
+        asset: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        amount: String,
+    },
+    Mint {
+        #[arg(long)]
+        asset: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        amount: String,
+    },
+    Burn {
+        #[arg(long)]
+        asset: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        amount: String,
+    },
+}
+
+fn bad(msg: impl Into<String>) -> Refusal {
+    Refusal::new(Code::InputInvalid, msg)
+}
+
+/// A wallet argument: 64 hex digits, or @name for a derived test key.
+fn wallet_arg(s: &str) -> Result<WalletId, Refusal> {
+    if let Some(name) = s.strip_prefix('@') {
+        return Ok(Keypair::insecure_from_name(name).wallet());
+    }
+    WalletId::from_hex(s).ok_or_else(|| bad(format!("bad wallet {s:?}: 64 hex digits or @name")))
+}
+
+fn amount_arg(s: &str) -> Result<Amount, Refusal> {
+    amount_serde::parse_amount(s)
+        .ok_or_else(|| bad(format!("bad amount {s:?}: an integer in minor units")))
+}
+
+fn read_key(path: &Path) -> Result<Keypair, Refusal> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut seed)
+        .map_err(|_| bad(format!("{}: not a 64-hex-digit key seed", path.display())))?;
+    Ok(Keypair::from_seed(seed))
+}
+
+fn read_text(path: &Path) -> Result<String, Refusal> {
+    std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))
+}
+
+fn out<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
+    } else {
+        println!("{}", human());
+    }
+}
+
+fn open(dir: &DataDir) -> Result<Ledger, Refusal> {
+    let (ledger, recovery) = Ledger::open(&dir.data)?;
+    if let Some((h, why)) = recovery.cut_tail {
+        eprintln!("warning: cut a damaged last block {h}: {why}");
+    }
+    Ok(ledger)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"error": {"code": e.code.as_str(), "message": e.message}})
+                );
+            } else {
+                eprintln!("error[{}]: {}", e.code, e.message);
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Refusal> {
+    let json = cli.json;
+    match cli.command {
+        Command::Keys(k) => keys(k, json)?,
+        Command::Init {
+            dir,
+            genesis,
+            key,
+            network,
+            thresholds,
+        } => {
+            let g = match (genesis, key) {
+                (Some(path), _) => {
+                    let v: serde_json::Value = serde_norway::from_str(&read_text(&path)?)
+                        .map_err(|e| bad(e.to_string()))?;
+                    serde_json::from_value::<Genesis>(v)
+                        .map_err(|e| bad(format!("{}: {e}", path.display())))?
+                }
+                (None, Some(keyfile)) => {
+                    let k = read_key(&keyfile)?;
+                    let t: Vec<u8> = thresholds
+                        .split(',')
+                        .map(|x| x.trim().parse::<u8>())
+                        .collect::<Result<_, _>>()
+                        .map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
+                    let t: [u8; 3] = t
+                        .try_into()
+                        .map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
+                    let roles = [
+                        Role::Admin,
+                        Role::IssuerAgent,
+                        Role::ComplianceOfficer,
+                        Role::Pauser,
+                        Role::Oracle,
+                        Role::Custodian,
+                    ];
+                    let mut g = tessera_core::block::demo_genesis(
+                        &network,
+                        system_time(),
+                        &[(&k, &roles)],
+                        t,
+                    );
+                    g.trusted_issuers = vec![(
+                        k.wallet(),
+                        vec![
+                            ClaimTopic::Kyc,
+                            ClaimTopic::InvestorClass,
+                            ClaimTopic::Jurisdiction,
+                            ClaimTopic::BeneficialOwner,
+                            ClaimTopic::Sanctioned,
+                        ],
+                    )];
+                    g
+                }
+                (None, None) => return Err(bad("give --genesis FILE or --key FILE")),
+            };
+            let l = Ledger::create(&dir.data, &g)?;
+            let head = l.chain.head.clone();
+            out(
+                json,
+                &serde_json::json!({"data": dir.data, "network": g.network, "genesis_hash": head.hash()}),
+                || {
+                    format!(
+                        "created ledger {:?} in {} (genesis {})",
+                        g.network,
+                        dir.data.display(),
+                        head.hash().short()
+                    )
+                },
+            );
+        }
+        Command::Submit { dir, key, ops } => {
+            let k = read_key(&key)?;
+            let mut v: serde_json::Value =
+                serde_norway::from_str(&read_text(&ops)?).map_err(|e| bad(e.to_string()))?;
+            resolve_names(&mut v);
+            let ops: Vec<Op> =
+                serde_json::from_value(v).map_err(|e| bad(format!("{}: {e}", ops.display())))?;
+            submit(&dir, &k, ops, json)?;
+        }
+        Command::Sanctions(SanctionsCmd::Import { dir, key, sdn }) => {
+            let bytes = std::fs::read(&sdn).map_err(|e| bad(format!("{}: {e}", sdn.display())))?;
+            let op = tessera_cli::sanctions_op_from_sdn(&bytes, &sdn.display().to_string())?;
+            submit(&dir, &read_key(&key)?, vec![op], json)?;
+        }
+        Command::Scenario(ScenarioCmd::Run { file, data }) => {
+            return run_scenario(
+                &read_text(&file)?,
+                file.parent().unwrap_or(Path::new(".")),
+                data,
+                json,
+            )
+        }
+        Command::Query(q) => query(q, json)?,
+        Command::Precheck { dir, intent } => {
+            let l = open(&dir)?;
+            let intent = match intent {
+                IntentCmd::Transfer {
+                    asset,
+                    from,
+                    to,
+                    amount,
+                } => Intent::Transfer {
+                    asset: Symbol::new(asset),
+                    from: wallet_arg(&from)?,
+                    to: wallet_arg(&to)?,
+                    amount: amount_arg(&amount)?,
+                },
+                IntentCmd::Mint { asset, to, amount } => Intent::Mint {
+                    asset: Symbol::new(asset),
+                    to: wallet_arg(&to)?,
+                    amount: amount_arg(&amount)?,
+                },
+                IntentCmd::Burn {
+                    asset,
+                    from,
+                    amount,
+                } => Intent::Burn {
+                    asset: Symbol::new(asset),
+                    from: wallet_arg(&from)?,
+                    amount: amount_arg(&amount)?,
+                },
+            };
+            let now = system_time().max(l.chain.head.time);
+            let failures = movement::precheck(&l.chain.state, &intent, now);
+            let rows: Vec<_> = failures
+                .iter()
+                .map(|r| serde_json::json!({"code": r.code.as_str(), "message": r.message}))
+                .collect();
+            out(
+                json,
+                &serde_json::json!({"passes": failures.is_empty(), "failures": rows}),
+                || {
+                    if failures.is_empty() {
+                        "passes: no rule would refuse this movement".into()
+                    } else {
+                        failures
+                            .iter()
+                            .map(|r| format!("✗ {:<36} {}", r.code.as_str(), r.message))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    }
+                },
+            );
+            if !failures.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Verify { dir } => {
+            let store = tessera_store::Store::open(&dir.data)?;
+            let head = store.head_height()?.unwrap_or(0);
+            let bar = (!json).then(|| progress(head + 1, "verify"));
+            let report = tessera_node::verify(&store, |done, _| {
+                if let Some(b) = &bar {
+                    b.set_position(done);
+                }
+            })?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            out(json, &report, || {
+                match &report.first_mismatch {
+                None => format!(
+                    "verified {} blocks, {} transactions in {:.2} s ({:.0} tx/s): every signature, hash, receipt and digest agrees\nhead {}\nstate {}",
+                    report.blocks, report.transactions, report.seconds, report.tx_per_s, report.head_hash, report.state_digest
+                ),
+                Some(m) => format!("VERIFY FAILED at {m}"),
+            }
+            });
+            if let Some(m) = report.first_mismatch {
+                if !json {
+                    eprintln!("error[{}]: {m}", Code::VerifyMismatch);
+                }
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Demo { data } => {
+            let tmp;
+            let dir = match data {
+                Some(d) => d,
+                None => {
+                    tmp = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
+                    tmp.path().join("ledger")
+                }
+            };
+            let base = dir.with_extension("scenario");
+            std::fs::create_dir_all(base.join("data")).map_err(|e| bad(e.to_string()))?;
+            std::fs::write(
+                base.join("data/sdn_sample.csv"),
+                include_bytes!("../../../scenarios/data/sdn_sample.csv"),
+            )
+            .map_err(|e| bad(e.to_string()))?;
+            return run_scenario(
+                include_str!("../../../scenarios/demo.yaml"),
+                &base,
+                Some(dir),
+                json,
+            );
+        }
+        Command::Bench(b) => bench::run(b, json)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let b = indicatif::ProgressBar::new(len);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} blocks {per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b.set_message(what.to_string());
+    b
+}
+
+fn resolve_names(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(name) = s.strip_prefix('@') {
+                *s = Keypair::insecure_from_name(name).wallet().to_hex();
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(resolve_names),
+        serde_json::Value::Object(o) => o.values_mut().for_each(resolve_names),
+        _ => {}
+    }
+}
+
+fn submit(dir: &DataDir, key: &Keypair, ops: Vec<Op>, json: bool) -> Result<(), Refusal> {
+    let mut l = open(dir)?;
+    let st = &l.chain.state;
+    let seq = st
+        .wallet_index
+        .get(&key.wallet())
+        .map(|i| st.wallet(*i).next_seq)
+        .unwrap_or(1);
+    let now = system_time().max(l.chain.head.time);
+    let tx = TxBody {
+        network: st.meta().network.clone(),
+        signer: key.wallet(),
+        seq,
+        expires_at: now.plus(3_600),
+        ops,
+    }
+    .sign(key);
+    let checked = CheckedTx::from_bytes(&tx.to_bytes())?;
+    let id = checked.id;
+    let (block, adm) = l.submit(now, vec![checked])?;
+    match &adm[0] {
+        tessera_core::exec::Admission::Refused(r) => Err(r.clone()),
+        tessera_core::exec::Admission::Included(i) => {
+            let r = &block.body.receipts[*i];
+            out(
+                json,
+                &serde_json::json!({"tx": id, "height": block.header.height, "receipt": r}),
+                || {
+                    match &r.outcome {
+                Outcome::Ok { events } => format!("committed {} in block {} ({} events)", id, block.header.height, events.len()),
+                Outcome::Failed { code, message, op_index } => format!("journaled as FAILED {id} in block {}: operation {op_index}: {code}: {message}", block.header.height),
+            }
+                },
+            );
+            match &r.outcome {
+                Outcome::Failed { code, message, .. } => Err(Refusal::new(
+                    Code::parse(code).unwrap_or(Code::InputInvalid),
+                    message.clone(),
+                )),
+                Outcome::Ok { .. } => Ok(()),
+            }
+        }
+    }
+}
+
+fn keys(k: KeysCmd, json: bool) -> Result<(), Refusal> {
+    match k {
+        KeysCmd::New { out: path } => {
+            if path.exists() {
+                return Err(bad(format!(
+                    "{} exists; not overwriting a key",
+                    path.display()
+                )));
+            }
+            let mut seed = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+            let k = Keypair::from_seed(seed);
+            write_secret(&path, &hex::encode(seed))?;
+            out(
+                json,
+                &serde_json::json!({"wallet": k.wallet(), "file": path}),
+                || {
+                    format!(
+                        "wallet {}\nsecret seed written to {} (mode 0600)",
+                        k.wallet(),
+                        path.display()
+                    )
+                },
+            );
+        }
+        KeysCmd::Show { file } => {
+            let k = read_key(&file)?;
+            out(json, &serde_json::json!({"wallet": k.wallet()}), || {
+                k.wallet().to_hex()
+            });
+        }
+        KeysCmd::Derive { name } => {
+            let k = Keypair::insecure_from_name(&name);
+            out(
+                json,
+                &serde_json::json!({"wallet": k.wallet(), "insecure": true}),
+                || {
+                    format!(
+                        "{}  (derived from a name: for tests and demos only)",
+                        k.wallet()
+                    )
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+fn write_secret(path: &Path, text: &str) -> Result<(), Refusal> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts
+        .open(path)
+        .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    f.write_all(text.as_bytes()).map_err(|e| bad(e.to_string()))
+}
+
+fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
+    match q {
+        QueryCmd::Balances { dir, wallet, party } => {
+            let l = open(&dir)?;
+            let st = &l.chain.state;
+            let wallets: Vec<WalletId> = match (wallet, party) {
+                (Some(w), _) => vec![wallet_arg(&w)?],
+                (None, Some(p)) => {
+                    let pi = st.party_idx(&PartyId::new(p))?;
+                    st.party(pi)
+                        .wallets
+                        .iter()
+                        .map(|w| st.wallet(*w).key)
+                        .collect()
+                }
+                (None, None) => return Err(bad("give --wallet or --party")),
+            };
+            let rows = views::balances(st, &wallets);
+            out(json, &rows, || {
+                if rows.is_empty() {
+                    "no holdings".into()
+                } else {
+                    rows.iter()
+                        .map(|r| r.human())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            });
+        }
+        QueryCmd::Holders { dir, asset, height } => {
+            let l = open(&dir)?;
+            let asset = Symbol::new(asset);
+            let rows = match height {
+                None => views::holders(&l.chain.state, &asset)?,
+                Some(h) => views::holders(&Ledger::chain_at(&l.store, h)?.state, &asset)?,
+            };
+            out(json, &rows, || {
+                let mut s = format!(
+                    "{} holders of {asset}{}\n",
+                    rows.len(),
+                    height.map(|h| format!(" at block {h}")).unwrap_or_default()
+                );
+                s.push_str(
+                    &rows
+                        .iter()
+                        .map(|r| r.human())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+                s
+            });
+        }
+        QueryCmd::History { dir, wallet } => {
+            let l = open(&dir)?;
+            let rows = views::history(&l, &wallet_arg(&wallet)?)?;
+            out(json, &rows, || {
+                rows.iter()
+                    .map(|h| {
+                        let status = match &h.receipt.outcome {
+                            Outcome::Ok { events } => format!("ok, {} events", events.len()),
+                            Outcome::Failed { code, .. } => format!("FAILED {code}"),
+                        };
+                        format!(
+                            "block {:>6} {} tx {} by {} — {status}",
+                            h.height,
+                            h.time,
+                            h.receipt.tx.short(),
+                            h.signer.short()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        QueryCmd::Receipt { dir, tx } => {
+            let l = open(&dir)?;
+            let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
+            let v = views::receipt(&l, &id)?;
+            out(json, &v, || {
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            });
+        }
+        QueryCmd::Alerts { dir } => {
+            let l = open(&dir)?;
+            let alerts: Vec<_> = l
+                .chain
+                .state
+                .alerts
+                .sorted()
+                .into_iter()
+                .map(|(_, a)| a.clone())
+                .collect();
+            out(json, &alerts, || {
+                if alerts.is_empty() {
+                    "no alerts".into()
+                } else {
+                    alerts
+                        .iter()
+                        .map(views::alert_line)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            });
+        }
+        QueryCmd::Proposals { dir } => {
+            let l = open(&dir)?;
+            let ps: Vec<_> = l
+                .chain
+                .state
+                .proposals
+                .sorted()
+                .into_iter()
+                .map(|(_, p)| p.clone())
+                .collect();
+            out(json, &ps, || {
+                views::show(&l, &scenario::Show::Proposals).join("\n")
+            });
+        }
+        QueryCmd::Assets { dir } => {
+            let l = open(&dir)?;
+            let st = &l.chain.state;
+            let rows: Vec<_> = st
+                .assets
+                .sorted()
+                .into_iter()
+                .map(|(_, a)| {
+                    serde_json::json!({"symbol": a.symbol, "name": a.name, "kind": a.kind, "isin": a.kind.isin(), "decimals": a.decimals,
+                        "supply": a.supply.to_string(), "holders": a.holders, "paused": a.paused, "issuer": st.party(a.issuer).id})
+                })
+                .collect();
+            out(json, &rows, || {
+                st.assets
+                    .sorted()
+                    .into_iter()
+                    .map(|(_, a)| {
+                        format!(
+                            "{:<10} {:<18} supply {:>24}  {} holders{}  — {}",
+                            a.symbol.as_str(),
+                            a.kind.name(),
+                            format_units(a.supply, a.decimals),
+                            a.holders,
+                            if a.paused { "  PAUSED" } else { "" },
+                            a.name
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+    }
+    Ok(())
+}
+
+fn run_scenario(
+    text: &str,
+    base: &Path,
+    data: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode, Refusal> {
+    let s = scenario::parse(text)?;
+    let tmp;
+    let dir = match data {
+        Some(d) => d,
+        None => {
+            tmp = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
+            tmp.path().join("ledger")
+        }
+    };
+    if !json {
+        println!("scenario: {}", s.name);
+        if !s.description.is_empty() {
+            println!("  {}", s.description.trim());
+        }
+    }
+    let report = scenario::run(&s, base, &dir, |r| {
+        if !json {
+            let mark = if r.passed { "✓" } else { "✗" };
+            if r.kind == "note" {
+                println!("\n  — {}", r.summary);
+            } else {
+                println!(
+                    "{mark} {:>3} {:<8} {}{}",
+                    r.step,
+                    r.kind,
+                    r.summary,
+                    if r.detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {}", r.detail)
+                    }
+                );
+            }
+            for line in &r.output {
+                println!("            {line}");
+            }
+        }
+    })?;
+    // Close with a full verification of the journal the scenario wrote.
+    let store = tessera_store::Store::open(&dir)?;
+    let v = tessera_node::verify(&store, |_, _| {})?;
+    let ok = report.passed && v.first_mismatch.is_none();
+    out(
+        json,
+        &serde_json::json!({"scenario": report, "verify": v}),
+        || {
+            format!(
+                "\n{} {} — {} steps, {} blocks, {} transactions; verify: {}",
+                if ok { "PASSED" } else { "FAILED" },
+                report.name,
+                report.steps.len(),
+                report.blocks,
+                report.transactions,
+                match &v.first_mismatch {
+                    None => format!(
+                        "{} blocks replayed, all signatures, hashes, receipts and digests agree",
+                        v.blocks
+                    ),
+                    Some(m) => format!("MISMATCH {m}"),
+                }
+            )
+        },
+    );
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

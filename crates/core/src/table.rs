@@ -184,6 +184,12 @@ where
         d
     }
 
+    /// Bytes the table's map occupies (buckets, control bytes), not counting heap data its
+    /// values own. For memory figures.
+    pub fn map_bytes(&self) -> usize {
+        self.map.capacity() * (std::mem::size_of::<(K, V)>() + 1)
+    }
+
     pub fn reserve(&mut self, n: usize) {
         self.map.reserve(n);
     }

@@ -661,3 +661,41 @@ impl SanctionTarget {
         }
     }
 }
+
+/// Formats minor units with the asset's decimals: `format_units(1234500, 2)` = "12,345.00".
+pub fn format_units(amount: Amount, decimals: u8) -> String {
+    let s = amount.to_string();
+    let d = decimals as usize;
+    let (int, frac) = if s.len() > d {
+        s.split_at(s.len() - d)
+    } else {
+        ("0", s.as_str())
+    };
+    let frac = format!("{frac:0>d$}");
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if d == 0 {
+        grouped
+    } else {
+        format!("{grouped}.{frac}")
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(format_units(1_234_500, 2), "12,345.00");
+        assert_eq!(format_units(5, 6), "0.000005");
+        assert_eq!(format_units(0, 0), "0");
+        assert_eq!(format_units(1_000_000, 0), "1,000,000");
+        assert_eq!(format_units(u128::MAX, 18).len(), 52);
+    }
+}

@@ -1,0 +1,418 @@
+//! `tessera bench`: throughput through the real path, printed beside this machine's own
+//! Ed25519 verification rate measured in the same run (so a ratio can be quoted). Nothing
+//! here is asserted in tests.
+
+use clap::Subcommand;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tessera_core::compliance::{Policy, Rule};
+use tessera_core::crypto::{self, Keypair};
+use tessera_core::op::{AssetSpec, Op};
+use tessera_core::tx::{CheckedTx, SignedTx, TxBody};
+use tessera_core::*;
+use tessera_node::engine::{Config, Engine};
+use tessera_node::Ledger;
+
+#[derive(Subcommand)]
+pub enum BenchCmd {
+    /// Signed transfers under a compliance policy, through decode, verify, sequence, execute
+    /// and a durable (fsynced) journal.
+    Transfers {
+        #[arg(long, default_value_t = 100_000)]
+        wallets: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        txs: usize,
+        /// Keep the ledger here (default: a temporary directory).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Also replay the journal with `verify` and report its speed.
+        #[arg(long, default_value_t = true)]
+        verify: bool,
+    },
+}
+
+#[derive(Serialize, Default)]
+pub struct TransfersReport {
+    pub wallets: usize,
+    pub txs: usize,
+    pub cores: usize,
+    pub durable_tx_per_s: f64,
+    pub verify_single_per_s_per_core: f64,
+    pub verify_batch_per_s_per_core: f64,
+    pub ratio_to_verify_bound: f64,
+    pub seconds: f64,
+    pub time_split: TimeSplit,
+    pub blocks: u64,
+    pub commits: u64,
+    pub refused: usize,
+    pub failed: usize,
+    /// Bytes of the holdings table per holding (map buckets + heap owned by values).
+    pub bytes_per_holding: f64,
+    /// Resident-memory growth per holding while the holdings were created (includes allocator
+    /// slack and everything else the process did meanwhile).
+    pub rss_bytes_per_holding: f64,
+    pub setup_seconds: f64,
+    pub sign_seconds: f64,
+    pub verify_replay_tx_per_s: Option<f64>,
+    pub verify_replay_ok: Option<bool>,
+    pub journal_bytes: u64,
+}
+
+#[derive(Serialize, Default)]
+pub struct TimeSplit {
+    /// Seconds spent in ingress (decode + batched signature checks), summed over calls.
+    pub verify_s: f64,
+    /// Seconds the sequencer spent admitting and executing.
+    pub execute_s: f64,
+    /// Seconds the writer spent appending and fsyncing.
+    pub journal_s: f64,
+}
+
+const NETWORK: &str = "bench";
+
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+/// Ed25519 verifications per second on one core: single and in batches of 64.
+pub fn measure_ed25519() -> (f64, f64) {
+    let n = 4_096;
+    let items: Vec<(Keypair, [u8; 32], [u8; 64])> = (0..64)
+        .map(|i| {
+            let k = Keypair::insecure_from_name(&format!("calibrate-{i}"));
+            let msg = crypto::sha256(&[i as u8]).0;
+            let sig = k.sign(&msg);
+            (k, msg, sig)
+        })
+        .collect();
+    let wallets: Vec<WalletId> = items.iter().map(|(k, _, _)| k.wallet()).collect();
+    let t = Instant::now();
+    let mut ok = 0;
+    for i in 0..n {
+        let (_, m, s) = &items[i % 64];
+        ok += crypto::verify(&wallets[i % 64], m, s) as usize;
+    }
+    let single = n as f64 / t.elapsed().as_secs_f64();
+    let batch: Vec<(&WalletId, &[u8], &[u8; 64])> = items
+        .iter()
+        .zip(&wallets)
+        .map(|((_, m, s), w)| (w, &m[..], s))
+        .collect();
+    let t = Instant::now();
+    for _ in 0..n / 64 {
+        ok += crypto::verify_batch(&batch) as usize;
+    }
+    let batched = n as f64 / t.elapsed().as_secs_f64();
+    assert!(ok > 0);
+    (single, batched)
+}
+
+pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
+    match cmd {
+        BenchCmd::Transfers {
+            wallets,
+            txs,
+            data,
+            verify,
+        } => {
+            let r = transfers(wallets, txs, data, verify, !json)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                println!(
+                    "transfers: {} wallets, {} signed transfers on {} cores\n  durable throughput    {:>12.0} tx/s\n  ed25519 on this CPU   {:>12.0} single / {:.0} batched verifications per s per core\n  ratio to verify bound {:>12.2}  (durable / (batched × cores))\n  time split            verify {:.2} s, execute {:.2} s, journal {:.2} s  ({} blocks, {} commits)\n  memory                {:.0} bytes per holding in the table, {:.0} RSS growth per holding\n  verify replay         {}",
+                    r.wallets, r.txs, r.cores, r.durable_tx_per_s, r.verify_single_per_s_per_core, r.verify_batch_per_s_per_core,
+                    r.ratio_to_verify_bound, r.time_split.verify_s, r.time_split.execute_s, r.time_split.journal_s, r.blocks, r.commits,
+                    r.bytes_per_holding, r.rss_bytes_per_holding,
+                    r.verify_replay_tx_per_s.map(|v| format!("{v:.0} tx/s, ok: {}", r.verify_replay_ok.unwrap_or(false))).unwrap_or_else(|| "skipped".into())
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn operator() -> Keypair {
+    Keypair::insecure_from_name("bench-operator")
+}
+
+fn wallet_key(i: usize) -> Keypair {
+    Keypair::from_seed(crypto::sha256(format!("bench-wallet-{i}").as_bytes()).0)
+}
+
+fn signed(k: &Keypair, seq: u64, ops: Vec<Op>) -> SignedTx {
+    TxBody {
+        network: NETWORK.into(),
+        signer: k.wallet(),
+        seq,
+        expires_at: Time(u64::MAX / 2),
+        ops,
+    }
+    .sign(k)
+}
+
+fn bench_policy() -> Policy {
+    Policy {
+        rules: vec![
+            Rule::Kyc,
+            Rule::InvestorClasses(vec![
+                InvestorClass::Accredited,
+                InvestorClass::QualifiedPurchaser,
+                InvestorClass::Qib,
+            ]),
+            Rule::JurisdictionsAllowed(vec!["US".into(), "GB".into(), "SG".into(), "CH".into()]),
+            Rule::Sanctions,
+            Rule::TransferLimit(1_000_000_000_000),
+            Rule::MaxBalance(1_000_000_000_000_000),
+        ],
+    }
+}
+
+pub fn transfers(
+    n: usize,
+    m: usize,
+    data: Option<PathBuf>,
+    verify: bool,
+    show: bool,
+) -> Result<TransfersReport, Refusal> {
+    let n = n.max(2);
+    let cores = std::thread::available_parallelism()
+        .map(|c| c.get())
+        .unwrap_or(1);
+    let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
+    let dir = data.unwrap_or_else(|| tmp.path().join("ledger"));
+    let op = operator();
+    let start_time = Time::parse("2026-01-05T15:00:00Z").unwrap_or_default();
+    let mut g = tessera_core::block::demo_genesis(
+        NETWORK,
+        start_time,
+        &[(
+            &op,
+            &[Role::Admin, Role::IssuerAgent, Role::ComplianceOfficer],
+        )],
+        [1, 1, 1],
+    );
+    g.trusted_issuers = vec![(
+        op.wallet(),
+        vec![
+            ClaimTopic::Kyc,
+            ClaimTopic::InvestorClass,
+            ClaimTopic::Jurisdiction,
+        ],
+    )];
+    let mut ledger = Ledger::create(&dir, &g)?;
+    ledger.snapshot_every_blocks = 0;
+    let setup_start = Instant::now();
+    let say = |s: &str| {
+        if show {
+            eprintln!("{s}");
+        }
+    };
+    say(&format!(
+        "setup: {n} parties with KYC, class and jurisdiction claims, one wallet each"
+    ));
+    let mut seq = 1u64;
+    let submit_block = |ledger: &mut Ledger, txs: Vec<SignedTx>| -> Result<(), Refusal> {
+        let checked: Vec<CheckedTx> = txs
+            .into_par_iter()
+            .map(CheckedTx::from_decoded)
+            .collect::<Result<_, _>>()?;
+        let (block, _) = ledger.submit(start_time, checked)?;
+        if let Some(r) = block.body.receipts.iter().find(|r| !r.is_ok()) {
+            return Err(Refusal::new(
+                Code::InputInvalid,
+                format!("bench setup failed: {:?}", r.outcome),
+            ));
+        }
+        Ok(())
+    };
+    let asset = Symbol::new("BENCH");
+    let spec = AssetSpec {
+        symbol: asset.clone(),
+        name: "Benchmark Treasury fund".into(),
+        kind: AssetKind::FundShare {
+            nav: NavKind::Stable,
+        },
+        decimals: 6,
+        issuer: PartyId::new("operator"),
+        supply_cap: None,
+        policy: bench_policy(),
+    };
+    submit_block(
+        &mut ledger,
+        vec![signed(&op, seq, vec![Op::CreateAsset(spec)])],
+    )?;
+    seq += 1;
+    let keys: Vec<Keypair> = (0..n).into_par_iter().map(wallet_key).collect();
+    let wallets: Vec<WalletId> = keys.iter().map(|k| k.wallet()).collect();
+    let jurisdictions = ["US", "GB", "SG", "CH"];
+    let mut pending = Vec::new();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(12) {
+        let mut ops = Vec::new();
+        for &i in chunk {
+            let party = PartyId::new(format!("p{i}"));
+            ops.push(Op::RegisterParty {
+                party: party.clone(),
+                name: format!("Investor {i}"),
+                kind: PartyKind::Institution,
+            });
+            ops.push(Op::AddWallet {
+                party: party.clone(),
+                wallet: wallets[i],
+            });
+            ops.push(Op::IssueClaim {
+                party: party.clone(),
+                claim: Claim::Kyc,
+                expires_at: None,
+            });
+            ops.push(Op::IssueClaim {
+                party: party.clone(),
+                claim: Claim::InvestorClass(InvestorClass::Qib),
+                expires_at: None,
+            });
+            ops.push(Op::IssueClaim {
+                party,
+                claim: Claim::Jurisdiction(jurisdictions[i % 4].into()),
+                expires_at: None,
+            });
+        }
+        pending.push(signed(&op, seq, ops));
+        seq += 1;
+        if pending.len() == 2_000 {
+            submit_block(&mut ledger, std::mem::take(&mut pending))?;
+        }
+    }
+    submit_block(&mut ledger, std::mem::take(&mut pending))?;
+    say(&format!("setup: minting to {n} wallets"));
+    let rss0 = rss_bytes();
+    for chunk in wallets.chunks(64) {
+        let ops = chunk
+            .iter()
+            .map(|w| Op::Mint {
+                asset: asset.clone(),
+                to: *w,
+                amount: 1_000_000_000,
+            })
+            .collect();
+        pending.push(signed(&op, seq, ops));
+        seq += 1;
+        if pending.len() == 2_000 {
+            submit_block(&mut ledger, std::mem::take(&mut pending))?;
+        }
+    }
+    submit_block(&mut ledger, std::mem::take(&mut pending))?;
+    let rss1 = rss_bytes();
+    let holdings = &ledger.chain.state.holdings;
+    let bytes_per_holding = holdings.map_bytes() as f64 / holdings.len().max(1) as f64;
+    let setup_seconds = setup_start.elapsed().as_secs_f64();
+
+    say(&format!("signing {m} transfers"));
+    let sign_start = Instant::now();
+    let txs: Vec<SignedTx> = (0..m)
+        .into_par_iter()
+        .map(|j| {
+            let i = j % n;
+            let round = (j / n) as u64;
+            signed(
+                &keys[i],
+                round + 1,
+                vec![Op::Transfer {
+                    asset: asset.clone(),
+                    to: wallets[(i + 1) % n],
+                    amount: 1 + (j % 7) as u128,
+                }],
+            )
+        })
+        .collect();
+    let sign_seconds = sign_start.elapsed().as_secs_f64();
+
+    let (single, batched) = measure_ed25519();
+    say("running transfers through the engine");
+    let engine = Engine::start(
+        ledger,
+        Config {
+            clock: std::sync::Arc::new(move || start_time),
+            ..Config::default()
+        },
+    );
+    let bar = show.then(|| indicatif::ProgressBar::new(m as u64));
+    let t0 = Instant::now();
+    let mut receivers = Vec::with_capacity(m);
+    let mut it = txs.into_iter();
+    loop {
+        let chunk: Vec<SignedTx> = it.by_ref().take(4_096).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let k = chunk.len() as u64;
+        receivers.extend(engine.submit_batch(chunk));
+        if let Some(b) = &bar {
+            b.inc(k);
+        }
+    }
+    let (mut refused, mut failed) = (0, 0);
+    for r in receivers {
+        match r.recv() {
+            Ok(Ok((_, receipt))) if receipt.is_ok() => {}
+            Ok(Ok(_)) => failed += 1,
+            _ => refused += 1,
+        }
+    }
+    let seconds = t0.elapsed().as_secs_f64();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let times = *engine.times.lock().unwrap_or_else(|e| e.into_inner());
+    let ledger = engine.shutdown()?;
+    let journal_bytes = std::fs::metadata(tessera_store::Store::db_path(&dir))
+        .map(|m| m.len())
+        .unwrap_or(0)
+        + std::fs::metadata(dir.join(format!("{}-wal", tessera_store::DB_FILE)))
+            .map(|m| m.len())
+            .unwrap_or(0);
+    let (mut verify_replay_tx_per_s, mut verify_replay_ok) = (None, None);
+    if verify {
+        say("replaying the journal with verify");
+        let v = tessera_node::verify(&ledger.store, |_, _| {})?;
+        verify_replay_tx_per_s = Some(v.tx_per_s);
+        verify_replay_ok = Some(v.first_mismatch.is_none());
+    }
+    let durable = m as f64 / seconds;
+    Ok(TransfersReport {
+        wallets: n,
+        txs: m,
+        cores,
+        durable_tx_per_s: durable,
+        verify_single_per_s_per_core: single,
+        verify_batch_per_s_per_core: batched,
+        ratio_to_verify_bound: durable / (batched * cores as f64),
+        seconds,
+        time_split: TimeSplit {
+            verify_s: times.verify_ns as f64 / 1e9,
+            execute_s: times.execute_ns as f64 / 1e9,
+            journal_s: times.journal_ns as f64 / 1e9,
+        },
+        blocks: times.blocks,
+        commits: times.commits,
+        refused,
+        failed,
+        bytes_per_holding,
+        rss_bytes_per_holding: rss1.saturating_sub(rss0) as f64 / n as f64,
+        setup_seconds,
+        sign_seconds,
+        verify_replay_tx_per_s,
+        verify_replay_ok,
+        journal_bytes,
+    })
+}

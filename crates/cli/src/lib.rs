@@ -1,0 +1,34 @@
+//! The `tessera` command's library: scenario runner, views, benchmarks, and shared helpers.
+
+pub mod bench;
+pub mod scenario;
+pub mod views;
+
+use tessera_core::op::Op;
+use tessera_core::{Code, Refusal, SanctionTarget};
+
+/// Builds a sanctions update from an OFAC SDN CSV file: every digital currency address in it.
+pub fn sanctions_op_from_sdn(bytes: &[u8], source: &str) -> Result<Op, Refusal> {
+    let file = tessera_core::ofac::parse_sdn_csv(bytes)
+        .map_err(|e| Refusal::new(Code::SanctionsBadSdnFile, e.to_string()))?;
+    let mut targets: Vec<SanctionTarget> = file
+        .addresses
+        .into_iter()
+        .map(|a| SanctionTarget::Address {
+            currency: a.currency,
+            address: a.address,
+        })
+        .collect();
+    targets.sort();
+    targets.dedup();
+    if targets.is_empty() {
+        return Err(Refusal::new(
+            Code::SanctionsBadSdnFile,
+            "the file names no digital currency address",
+        ));
+    }
+    Ok(Op::SanctionAdd {
+        targets,
+        source: format!("OFAC SDN {source}"),
+    })
+}

@@ -1,0 +1,850 @@
+//! Scenario files (I2): named steps run through the real path (canonical bytes → decode →
+//! signature check → sequencer → durable journal), with expectations. Format: docs/scenarios.md.
+//!
+//! Actors are named; `@name` anywhere in the file stands for the wallet whose key is derived
+//! from the name — FOR TESTS AND DEMOS ONLY (anyone who knows the name knows the key).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tessera_core::block::{Genesis, GenesisGrant, Outcome};
+use tessera_core::crypto::Keypair;
+use tessera_core::exec::Admission;
+use tessera_core::governance::{OpClass, ProposalStatus};
+use tessera_core::movement::{self, Intent};
+use tessera_core::op::Op;
+use tessera_core::tx::{CheckedTx, TxBody};
+use tessera_core::*;
+use tessera_node::Ledger;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_network")]
+    pub network: String,
+    pub start: Time,
+    #[serde(default)]
+    pub genesis: GenesisSpec,
+    pub steps: Vec<Step>,
+}
+
+fn default_network() -> String {
+    "scenario".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisSpec {
+    #[serde(default = "default_thresholds")]
+    pub thresholds: Thresholds,
+    #[serde(default = "default_grants")]
+    pub grants: Vec<ActorRoles>,
+    #[serde(default = "default_trusted")]
+    pub trusted_issuers: Vec<ActorTopics>,
+}
+
+impl Default for GenesisSpec {
+    fn default() -> Self {
+        GenesisSpec {
+            thresholds: default_thresholds(),
+            grants: default_grants(),
+            trusted_issuers: default_trusted(),
+        }
+    }
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub routine: u8,
+    pub sensitive: u8,
+    pub emergency: u8,
+}
+
+/// Scenarios default to one operator who may do everything alone; governance scenarios set
+/// their own thresholds (the ledger's own default is 1 / 2 / 3).
+fn default_thresholds() -> Thresholds {
+    Thresholds {
+        routine: 1,
+        sensitive: 1,
+        emergency: 1,
+    }
+}
+fn default_grants() -> Vec<ActorRoles> {
+    vec![ActorRoles {
+        actor: "operator".into(),
+        roles: vec![
+            Role::Admin,
+            Role::IssuerAgent,
+            Role::ComplianceOfficer,
+            Role::Pauser,
+            Role::Oracle,
+            Role::Custodian,
+        ],
+    }]
+}
+fn default_trusted() -> Vec<ActorTopics> {
+    vec![ActorTopics {
+        actor: "operator".into(),
+        topics: vec![
+            ClaimTopic::Kyc,
+            ClaimTopic::InvestorClass,
+            ClaimTopic::Jurisdiction,
+            ClaimTopic::BeneficialOwner,
+            ClaimTopic::Sanctioned,
+        ],
+    }]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorRoles {
+    pub actor: String,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorTopics {
+    pub actor: String,
+    pub topics: Vec<ClaimTopic>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// One signed transaction in its own block.
+    Tx(TxStep),
+    /// Several transactions in one block.
+    Batch(Vec<TxStep>),
+    /// Moves the clock forward: seconds, or "90s", "15m", "2h", "3d".
+    Advance(Duration),
+    /// Sets the clock (never backwards).
+    SetTime(Time),
+    Check(Check),
+    Precheck(PrecheckStep),
+    /// Imports an OFAC SDN CSV file (path relative to the scenario) as a sanctions update.
+    ImportSdn(ImportSdn),
+    /// Prints a view of the state.
+    Show(Show),
+    /// A line of narrative, printed as is.
+    Note(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TxStep {
+    #[serde(rename = "as")]
+    pub signer: String,
+    pub ops: Vec<Op>,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Override the sequence number (replay tests).
+    #[serde(default)]
+    pub seq: Option<u64>,
+    /// Override the network id (cross-network replay tests).
+    #[serde(default)]
+    pub network: Option<String>,
+    /// Expiry relative to the block time (default one day).
+    #[serde(default)]
+    pub expires_in: Option<Duration>,
+    /// Sign, then flip a bit of the signature.
+    #[serde(default)]
+    pub bad_signature: bool,
+}
+
+#[derive(Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expect {
+    #[default]
+    Ok,
+    /// Journaled with a failure receipt carrying this code.
+    Failed(String),
+    /// Refused before sequencing with this code (not journaled).
+    Refused(String),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    Balance {
+        wallet: WalletId,
+        asset: Symbol,
+        #[serde(default, with = "opt_amount_serde")]
+        free: Option<Amount>,
+        #[serde(default, with = "opt_amount_serde")]
+        locked: Option<Amount>,
+        #[serde(default, with = "opt_amount_serde")]
+        frozen: Option<Amount>,
+        #[serde(default, with = "opt_amount_serde")]
+        total: Option<Amount>,
+    },
+    Supply {
+        asset: Symbol,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Holders {
+        asset: Symbol,
+        count: u64,
+        #[serde(default)]
+        at_height: Option<u64>,
+    },
+    Alerts {
+        count: usize,
+        #[serde(default)]
+        rule: Option<String>,
+    },
+    Proposal {
+        id: u64,
+        status: String,
+    },
+    Paused {
+        scope: Scope,
+        paused: bool,
+    },
+    Frozen {
+        wallet: WalletId,
+        frozen: bool,
+    },
+    Retired {
+        wallet: WalletId,
+        retired: bool,
+    },
+    Sanctioned {
+        count: usize,
+    },
+    Threshold {
+        class: OpClass,
+        threshold: u8,
+    },
+    /// Supply = Σ holdings, free + locked + frozen = holding, digest consistent.
+    Invariants,
+    /// Replays the journal so far and checks every signature, hash, receipt and digest.
+    Verify,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrecheckStep {
+    #[serde(flatten)]
+    pub intent: Intent,
+    /// Every code expected, in order; empty means the movement would pass.
+    #[serde(default)]
+    pub expect: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSdn {
+    #[serde(rename = "as")]
+    pub signer: String,
+    pub file: String,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Show {
+    Holders(Symbol),
+    Alerts,
+    Proposals,
+    Block,
+}
+
+/// A duration in seconds, written as an integer or with a unit suffix (s, m, h, d).
+#[derive(Clone, Copy, Debug)]
+pub struct Duration(pub u64);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            N(u64),
+            S(String),
+        }
+        match Repr::deserialize(d)? {
+            Repr::N(n) => Ok(Duration(n)),
+            Repr::S(s) => parse_duration(&s).map(Duration).ok_or_else(|| {
+                serde::de::Error::custom(format!("bad duration {s:?}: e.g. 90s, 15m, 2h, 3d"))
+            }),
+        }
+    }
+}
+
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num.parse().ok()?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+/// Replaces every string "@name" with the hex wallet id derived from the name.
+fn resolve_actors(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix('@') {
+                *s = Keypair::insecure_from_name(name).wallet().to_hex();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(resolve_actors),
+        Value::Object(o) => o.values_mut().for_each(resolve_actors),
+        _ => {}
+    }
+}
+
+/// Parses a scenario (YAML or JSON — JSON is YAML).
+pub fn parse(text: &str) -> Result<Scenario, Refusal> {
+    let mut v: Value = serde_norway::from_str(text)
+        .map_err(|e| Refusal::new(Code::ScenarioInvalid, e.to_string()))?;
+    resolve_actors(&mut v);
+    serde_json::from_value(v).map_err(|e| Refusal::new(Code::ScenarioInvalid, e.to_string()))
+}
+
+/// One step's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepResult {
+    pub step: usize,
+    pub kind: &'static str,
+    pub summary: String,
+    pub passed: bool,
+    pub detail: String,
+    /// Lines a `show` step printed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub output: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioReport {
+    pub name: String,
+    pub steps: Vec<StepResult>,
+    pub passed: bool,
+    pub blocks: u64,
+    pub transactions: u64,
+    pub data_dir: String,
+}
+
+pub struct Runner {
+    pub ledger: Ledger,
+    pub network: String,
+    pub clock: Time,
+    pub base: PathBuf,
+    pub transactions: u64,
+}
+
+impl Runner {
+    pub fn genesis(s: &Scenario) -> Genesis {
+        let g = &s.genesis;
+        Genesis {
+            network: s.network.clone(),
+            time: s.start,
+            operator: PartyId::new("operator"),
+            operator_name: "Ledger operator".into(),
+            grants: g
+                .grants
+                .iter()
+                .map(|a| GenesisGrant {
+                    wallet: Keypair::insecure_from_name(&a.actor).wallet(),
+                    roles: a.roles.clone(),
+                })
+                .collect(),
+            thresholds: [
+                g.thresholds.routine,
+                g.thresholds.sensitive,
+                g.thresholds.emergency,
+            ],
+            trusted_issuers: g
+                .trusted_issuers
+                .iter()
+                .map(|t| {
+                    (
+                        Keypair::insecure_from_name(&t.actor).wallet(),
+                        t.topics.clone(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn state(&self) -> &tessera_core::state::State {
+        &self.ledger.chain.state
+    }
+
+    fn sign(&self, step: &TxStep) -> Result<Vec<u8>, Refusal> {
+        let key = Keypair::insecure_from_name(&step.signer);
+        let seq = step.seq.unwrap_or_else(|| {
+            self.state()
+                .wallet_index
+                .get(&key.wallet())
+                .map(|i| self.state().wallet(*i).next_seq)
+                .unwrap_or(1)
+        });
+        let body = TxBody {
+            network: step.network.clone().unwrap_or_else(|| self.network.clone()),
+            signer: key.wallet(),
+            seq,
+            expires_at: self
+                .clock
+                .plus(step.expires_in.map(|d| d.0).unwrap_or(86_400)),
+            ops: step.ops.clone(),
+        };
+        let mut tx = body.sign(&key);
+        if step.bad_signature {
+            tx.signature[10] ^= 0x04;
+        }
+        Ok(tx.to_bytes())
+    }
+
+    /// Submits transactions as one block; returns per-transaction (outcome text, code).
+    fn submit(&mut self, steps: &[&TxStep]) -> Result<Vec<(Expect, String)>, Refusal> {
+        let mut results: Vec<Option<(Expect, String)>> = vec![None; steps.len()];
+        let mut checked = Vec::new();
+        let mut slots = Vec::new();
+        for (i, s) in steps.iter().enumerate() {
+            let bytes = self.sign(s)?;
+            match CheckedTx::from_bytes(&bytes) {
+                Ok(c) => {
+                    checked.push(c);
+                    slots.push(i);
+                }
+                Err(r) => results[i] = Some((Expect::Refused(r.code.as_str().into()), r.message)),
+            }
+        }
+        if !checked.is_empty() {
+            let (block, admissions) = self.ledger.submit(self.clock, checked)?;
+            for (slot, a) in slots.into_iter().zip(admissions) {
+                results[slot] = Some(match a {
+                    Admission::Refused(r) => (Expect::Refused(r.code.as_str().into()), r.message),
+                    Admission::Included(i) => {
+                        self.transactions += 1;
+                        match &block.body.receipts[i].outcome {
+                            Outcome::Ok { events } => (
+                                Expect::Ok,
+                                format!("block {}, {} events", block.header.height, events.len()),
+                            ),
+                            Outcome::Failed {
+                                code,
+                                message,
+                                op_index,
+                            } => (
+                                Expect::Failed(code.clone()),
+                                format!(
+                                    "block {}, operation {op_index}: {message}",
+                                    block.header.height
+                                ),
+                            ),
+                        }
+                    }
+                });
+            }
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or((Expect::Ok, String::new())))
+            .collect())
+    }
+
+    fn run_step(&mut self, step: &Step) -> Result<(String, bool, String, Vec<String>), Refusal> {
+        Ok(match step {
+            Step::Tx(t) => {
+                let r = self.submit(&[t])?.remove(0);
+                (
+                    tx_summary(t),
+                    r.0 == t.expect,
+                    describe(&r, &t.expect),
+                    vec![],
+                )
+            }
+            Step::Batch(ts) => {
+                let refs: Vec<&TxStep> = ts.iter().collect();
+                let rs = self.submit(&refs)?;
+                let bad: Vec<String> = ts
+                    .iter()
+                    .zip(&rs)
+                    .enumerate()
+                    .filter(|(_, (t, r))| r.0 != t.expect)
+                    .map(|(i, (t, r))| format!("#{i}: {}", describe(r, &t.expect)))
+                    .collect();
+                (
+                    format!("batch of {} transactions", ts.len()),
+                    bad.is_empty(),
+                    if bad.is_empty() {
+                        "all as expected".into()
+                    } else {
+                        bad.join("; ")
+                    },
+                    vec![],
+                )
+            }
+            Step::Advance(d) => {
+                self.clock = self.clock.plus(d.0);
+                (
+                    format!("advance {} s", d.0),
+                    true,
+                    format!("now {}", self.clock),
+                    vec![],
+                )
+            }
+            Step::SetTime(t) => {
+                let ok = *t >= self.clock;
+                if ok {
+                    self.clock = *t;
+                }
+                (
+                    format!("set time {t}"),
+                    ok,
+                    if ok {
+                        String::new()
+                    } else {
+                        "time cannot go backwards".into()
+                    },
+                    vec![],
+                )
+            }
+            Step::Check(c) => {
+                let (summary, result) = self.check(c)?;
+                (
+                    summary,
+                    result.is_ok(),
+                    result.err().unwrap_or_default(),
+                    vec![],
+                )
+            }
+            Step::Precheck(p) => {
+                let got: Vec<String> = movement::precheck(self.state(), &p.intent, self.clock)
+                    .into_iter()
+                    .map(|r| r.code.as_str().to_string())
+                    .collect();
+                let ok = got == p.expect;
+                (
+                    format!("precheck {}", intent_summary(&p.intent)),
+                    ok,
+                    format!("codes {got:?}, expected {:?}", p.expect),
+                    vec![],
+                )
+            }
+            Step::ImportSdn(imp) => {
+                let path = self.base.join(&imp.file);
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    Refusal::new(Code::InputInvalid, format!("{}: {e}", path.display()))
+                })?;
+                let op = crate::sanctions_op_from_sdn(&bytes, &imp.file)?;
+                let n = match &op {
+                    Op::SanctionAdd { targets, .. } => targets.len(),
+                    _ => 0,
+                };
+                let t = TxStep {
+                    signer: imp.signer.clone(),
+                    ops: vec![op],
+                    expect: imp.expect.clone(),
+                    seq: None,
+                    network: None,
+                    expires_in: None,
+                    bad_signature: false,
+                };
+                let r = self.submit(&[&t])?.remove(0);
+                (
+                    format!("import SDN {} ({n} addresses)", imp.file),
+                    r.0 == imp.expect,
+                    describe(&r, &imp.expect),
+                    vec![],
+                )
+            }
+            Step::Show(s) => {
+                let lines = crate::views::show(&self.ledger, s);
+                (
+                    format!(
+                        "show {}",
+                        match s {
+                            Show::Holders(a) => format!("holders of {a}"),
+                            Show::Alerts => "alerts".into(),
+                            Show::Proposals => "proposals".into(),
+                            Show::Block => "head block".into(),
+                        }
+                    ),
+                    true,
+                    String::new(),
+                    lines,
+                )
+            }
+            Step::Note(n) => (n.clone(), true, String::new(), vec![]),
+        })
+    }
+
+    fn check(&self, c: &Check) -> Result<(String, Result<(), String>), Refusal> {
+        let st = self.state();
+        let eq = |what: &str, got: String, want: String| {
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("{what} is {got}, expected {want}"))
+            }
+        };
+        Ok(match c {
+            Check::Balance {
+                wallet,
+                asset,
+                free,
+                locked,
+                frozen,
+                total,
+            } => {
+                let h = match (st.wallet_index.get(wallet), st.asset_index.get(asset)) {
+                    (Some(w), Some(a)) => st.holding(*a, *w),
+                    _ => Default::default(),
+                };
+                let mut r = Ok(());
+                for (name, want, got) in [
+                    ("free", free, h.free),
+                    ("locked", locked, h.locked),
+                    ("frozen", frozen, h.frozen),
+                    ("total", total, h.total().unwrap_or(0)),
+                ] {
+                    if let Some(w) = want {
+                        if r.is_ok() {
+                            r = eq(name, got.to_string(), w.to_string());
+                        }
+                    }
+                }
+                (format!("balance of {} in {asset}", wallet.short()), r)
+            }
+            Check::Supply { asset, amount } => {
+                let got = st
+                    .asset_index
+                    .get(asset)
+                    .map(|a| st.asset(*a).supply)
+                    .unwrap_or(0);
+                (
+                    format!("supply of {asset}"),
+                    eq("supply", got.to_string(), amount.to_string()),
+                )
+            }
+            Check::Holders {
+                asset,
+                count,
+                at_height,
+            } => {
+                let got = match at_height {
+                    None => st
+                        .asset_index
+                        .get(asset)
+                        .map(|a| st.asset(*a).holders)
+                        .unwrap_or(0),
+                    Some(h) => {
+                        let chain = Ledger::chain_at(&self.ledger.store, *h)?;
+                        chain
+                            .state
+                            .asset_index
+                            .get(asset)
+                            .map(|a| chain.state.asset(*a).holders)
+                            .unwrap_or(0)
+                    }
+                };
+                (
+                    format!(
+                        "holders of {asset}{}",
+                        at_height
+                            .map(|h| format!(" at height {h}"))
+                            .unwrap_or_default()
+                    ),
+                    eq("holder count", got.to_string(), count.to_string()),
+                )
+            }
+            Check::Alerts { count, rule } => {
+                let got = st
+                    .alerts
+                    .iter()
+                    .filter(|(_, a)| rule.as_ref().is_none_or(|r| &a.rule == r))
+                    .count();
+                (
+                    format!(
+                        "alerts{}",
+                        rule.as_ref()
+                            .map(|r| format!(" of {r}"))
+                            .unwrap_or_default()
+                    ),
+                    eq("alert count", got.to_string(), count.to_string()),
+                )
+            }
+            Check::Proposal { id, status } => {
+                let got = st
+                    .proposals
+                    .get(id)
+                    .map(|p| status_name(&p.status).to_string())
+                    .unwrap_or_else(|| "unknown".into());
+                (format!("proposal {id}"), eq("status", got, status.clone()))
+            }
+            Check::Paused { scope, paused } => {
+                let got = match scope {
+                    Scope::Global => st.meta().paused,
+                    Scope::Asset(a) => st.asset_index.get(a).is_some_and(|i| st.asset(*i).paused),
+                };
+                (
+                    format!("pause of {scope}"),
+                    eq("paused", got.to_string(), paused.to_string()),
+                )
+            }
+            Check::Frozen { wallet, frozen } => {
+                let got = st
+                    .wallet_index
+                    .get(wallet)
+                    .is_some_and(|i| st.wallet(*i).frozen);
+                (
+                    format!("wallet {} frozen", wallet.short()),
+                    eq("frozen", got.to_string(), frozen.to_string()),
+                )
+            }
+            Check::Retired { wallet, retired } => {
+                let got = st
+                    .wallet_index
+                    .get(wallet)
+                    .is_some_and(|i| st.wallet(*i).retired_to.is_some());
+                (
+                    format!("wallet {} retired", wallet.short()),
+                    eq("retired", got.to_string(), retired.to_string()),
+                )
+            }
+            Check::Sanctioned { count } => (
+                "sanctions list".into(),
+                eq("entries", st.sanctions.len().to_string(), count.to_string()),
+            ),
+            Check::Threshold { class, threshold } => (
+                format!("{} threshold", class.as_str()),
+                eq(
+                    "threshold",
+                    st.meta().threshold(*class).to_string(),
+                    threshold.to_string(),
+                ),
+            ),
+            Check::Invariants => ("invariants".into(), st.check_invariants()),
+            Check::Verify => {
+                let report = tessera_node::verify(&self.ledger.store, |_, _| {})?;
+                let r = match report.first_mismatch {
+                    None => Ok(()),
+                    Some(m) => Err(m.to_string()),
+                };
+                (
+                    format!(
+                        "verify {} blocks, {} transactions",
+                        report.blocks, report.transactions
+                    ),
+                    r,
+                )
+            }
+        })
+    }
+}
+
+pub fn status_name(s: &ProposalStatus) -> &'static str {
+    match s {
+        ProposalStatus::Open => "open",
+        ProposalStatus::Executed { .. } => "executed",
+        ProposalStatus::Failed { .. } => "failed",
+        ProposalStatus::Rejected { .. } => "rejected",
+        ProposalStatus::Expired { .. } => "expired",
+    }
+}
+
+fn expect_text(e: &Expect) -> String {
+    match e {
+        Expect::Ok => "ok".into(),
+        Expect::Failed(c) => format!("failed {c}"),
+        Expect::Refused(c) => format!("refused {c}"),
+    }
+}
+
+fn describe(got: &(Expect, String), want: &Expect) -> String {
+    if got.0 == *want {
+        format!("{} ({})", expect_text(&got.0), got.1)
+    } else {
+        format!(
+            "got {} ({}), expected {}",
+            expect_text(&got.0),
+            got.1,
+            expect_text(want)
+        )
+    }
+}
+
+fn tx_summary(t: &TxStep) -> String {
+    let names: Vec<&str> = t.ops.iter().map(|o| o.name()).collect();
+    format!("{} signs {}", t.signer, names.join(", "))
+}
+
+fn intent_summary(i: &Intent) -> String {
+    match i {
+        Intent::Transfer { asset, amount, .. } => format!("transfer {amount} {asset}"),
+        Intent::Mint { asset, amount, .. } => format!("mint {amount} {asset}"),
+        Intent::Burn { asset, amount, .. } => format!("burn {amount} {asset}"),
+    }
+}
+
+/// Runs a scenario in `data_dir` (which must not hold a ledger yet). `on_step` sees each
+/// result as it happens. Stops at the first failed expectation.
+pub fn run(
+    s: &Scenario,
+    base: &Path,
+    data_dir: &Path,
+    mut on_step: impl FnMut(&StepResult),
+) -> Result<ScenarioReport, Refusal> {
+    let ledger = Ledger::create(data_dir, &Runner::genesis(s))?;
+    let mut r = Runner {
+        ledger,
+        network: s.network.clone(),
+        clock: s.start,
+        base: base.to_path_buf(),
+        transactions: 0,
+    };
+    let mut steps = Vec::new();
+    let mut passed = true;
+    for (i, step) in s.steps.iter().enumerate() {
+        let (summary, ok, detail, output) = match r.run_step(step) {
+            Ok(x) => x,
+            Err(e) => ("step error".into(), false, e.to_string(), vec![]),
+        };
+        let kind = match step {
+            Step::Tx(_) => "tx",
+            Step::Batch(_) => "batch",
+            Step::Advance(_) | Step::SetTime(_) => "clock",
+            Step::Check(_) => "check",
+            Step::Precheck(_) => "precheck",
+            Step::ImportSdn(_) => "import",
+            Step::Show(_) => "show",
+            Step::Note(_) => "note",
+        };
+        let res = StepResult {
+            step: i + 1,
+            kind,
+            summary,
+            passed: ok,
+            detail,
+            output,
+        };
+        on_step(&res);
+        steps.push(res);
+        if !ok {
+            passed = false;
+            break;
+        }
+    }
+    Ok(ScenarioReport {
+        name: s.name.clone(),
+        steps,
+        passed,
+        blocks: r.ledger.height(),
+        transactions: r.transactions,
+        data_dir: data_dir.display().to_string(),
+    })
+}

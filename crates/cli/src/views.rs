@@ -1,0 +1,237 @@
+//! Read-only views of a ledger: balances, holders, history, receipts, alerts, proposals.
+//! Each returns data that serializes to JSON, plus a human rendering.
+
+use serde::Serialize;
+use tessera_core::block::Receipt;
+use tessera_core::state::State;
+use tessera_core::*;
+use tessera_node::Ledger;
+
+#[derive(Serialize)]
+pub struct BalanceRow {
+    pub wallet: WalletId,
+    pub party: PartyId,
+    pub asset: Symbol,
+    #[serde(with = "amount_serde")]
+    pub free: Amount,
+    #[serde(with = "amount_serde")]
+    pub locked: Amount,
+    #[serde(with = "amount_serde")]
+    pub frozen: Amount,
+    #[serde(with = "amount_serde")]
+    pub total: Amount,
+    pub decimals: u8,
+}
+
+impl BalanceRow {
+    pub fn human(&self) -> String {
+        let f = |a| format_units(a, self.decimals);
+        format!(
+            "{:<10} {:<16} {:>24} total  ({} free, {} locked, {} frozen)  wallet {}",
+            self.asset.as_str(),
+            self.party.as_str(),
+            f(self.total),
+            f(self.free),
+            f(self.locked),
+            f(self.frozen),
+            self.wallet.short()
+        )
+    }
+}
+
+/// Every holding of the given wallets, sorted by asset then wallet.
+pub fn balances(st: &State, wallets: &[WalletId]) -> Vec<BalanceRow> {
+    let mut rows = Vec::new();
+    for w in wallets {
+        let Some(wi) = st.wallet_index.get(w) else {
+            continue;
+        };
+        let wallet = st.wallet(*wi);
+        for (ai, asset) in st.assets.sorted() {
+            if let Some(h) = st.holding_ref(*ai, *wi) {
+                rows.push(row(st, wallet.key, wallet.party, asset, h));
+            }
+        }
+    }
+    rows.sort_by(|a, b| (a.asset.as_str(), a.wallet).cmp(&(b.asset.as_str(), b.wallet)));
+    rows
+}
+
+fn row(
+    st: &State,
+    key: WalletId,
+    party: u32,
+    asset: &tessera_core::state::Asset,
+    h: &tessera_core::state::Holding,
+) -> BalanceRow {
+    BalanceRow {
+        wallet: key,
+        party: st.party(party).id.clone(),
+        asset: asset.symbol.clone(),
+        free: h.free,
+        locked: h.locked,
+        frozen: h.frozen,
+        total: h.total().unwrap_or(Amount::MAX),
+        decimals: asset.decimals,
+    }
+}
+
+/// The holder register of an asset: every positive holding, largest first.
+pub fn holders(st: &State, asset: &Symbol) -> Result<Vec<BalanceRow>, Refusal> {
+    let ai = st.asset_idx(asset)?;
+    let a = st.asset(ai);
+    let mut rows: Vec<BalanceRow> = st
+        .holdings
+        .iter()
+        .filter(|(k, h)| (**k >> 32) as u32 == ai && h.total().unwrap_or(0) > 0)
+        .map(|(k, h)| {
+            let w = st.wallet(*k as u32);
+            row(st, w.key, w.party, a, h)
+        })
+        .collect();
+    rows.sort_by(|x, y| y.total.cmp(&x.total).then(x.wallet.cmp(&y.wallet)));
+    Ok(rows)
+}
+
+#[derive(Serialize)]
+pub struct HistoryEntry {
+    pub height: u64,
+    pub time: Time,
+    pub receipt: Receipt,
+    pub signer: WalletId,
+}
+
+/// Every journaled transaction signed by the wallet or whose events name it, oldest first.
+/// Scans the journal: O(journal size).
+pub fn history(ledger: &Ledger, wallet: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+    let needle = wallet.to_hex();
+    let mut out = Vec::new();
+    ledger.store.scan(1, |raw| {
+        let b = raw.check()?;
+        for (tx, r) in b.body.txs.iter().zip(&b.body.receipts) {
+            let mentions = tx.body.signer == *wallet
+                || match &r.outcome {
+                    block::Outcome::Ok { events } => serde_json::to_string(events)
+                        .map(|s| s.contains(&needle))
+                        .unwrap_or(false),
+                    _ => false,
+                };
+            if mentions {
+                out.push(HistoryEntry {
+                    height: b.header.height,
+                    time: b.header.time,
+                    receipt: r.clone(),
+                    signer: tx.body.signer,
+                });
+            }
+        }
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+#[derive(Serialize)]
+pub struct ReceiptView {
+    pub height: u64,
+    pub index: usize,
+    pub time: Time,
+    pub signer: WalletId,
+    pub seq: u64,
+    pub ops: Vec<tessera_core::op::Op>,
+    pub receipt: Receipt,
+}
+
+pub fn receipt(ledger: &Ledger, id: &Hash) -> Result<ReceiptView, Refusal> {
+    for h in ledger.store.tx_heights(id)? {
+        if let Some(b) = ledger.store.block(h)? {
+            if let Some(i) = b.body.receipts.iter().position(|r| r.tx == *id) {
+                let tx = &b.body.txs[i];
+                return Ok(ReceiptView {
+                    height: h,
+                    index: i,
+                    time: b.header.time,
+                    signer: tx.body.signer,
+                    seq: tx.body.seq,
+                    ops: tx.body.ops.clone(),
+                    receipt: b.body.receipts[i].clone(),
+                });
+            }
+        }
+    }
+    Err(Refusal::new(
+        Code::InputInvalid,
+        format!("no transaction {id} in the journal"),
+    ))
+}
+
+pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
+    use crate::scenario::Show;
+    let st = &ledger.chain.state;
+    match what {
+        Show::Holders(a) => match holders(st, a) {
+            Ok(rows) if rows.is_empty() => vec![format!("{a}: no holders")],
+            Ok(rows) => rows.iter().map(BalanceRow::human).collect(),
+            Err(e) => vec![e.to_string()],
+        },
+        Show::Alerts => {
+            let v: Vec<String> = st
+                .alerts
+                .sorted()
+                .into_iter()
+                .map(|(_, a)| alert_line(a))
+                .collect();
+            if v.is_empty() {
+                vec!["no alerts".into()]
+            } else {
+                v
+            }
+        }
+        Show::Proposals => {
+            let v: Vec<String> = st
+                .proposals
+                .sorted()
+                .into_iter()
+                .map(|(_, p)| {
+                    let ops: Vec<&str> = p.ops.iter().map(|o| o.name()).collect();
+                    format!(
+                        "#{} {} [{}] {}/{} approvals — {}",
+                        p.id,
+                        p.class.as_str(),
+                        ops.join(", "),
+                        p.approvals.len(),
+                        p.threshold,
+                        crate::scenario::status_name(&p.status)
+                    )
+                })
+                .collect();
+            if v.is_empty() {
+                vec!["no proposals".into()]
+            } else {
+                v
+            }
+        }
+        Show::Block => {
+            let h = &ledger.chain.head;
+            vec![format!(
+                "block {} at {} — hash {} state {}",
+                h.height,
+                h.time,
+                h.hash().short(),
+                h.state_digest.short()
+            )]
+        }
+    }
+}
+
+pub fn alert_line(a: &tessera_core::state::Alert) -> String {
+    format!(
+        "alert #{} {} {} {} wallet {} amount {} — {}",
+        a.id,
+        a.time,
+        a.rule,
+        a.asset,
+        a.wallet.short(),
+        a.amount,
+        a.detail
+    )
+}
