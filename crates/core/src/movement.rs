@@ -116,9 +116,10 @@ fn apply(
     if let Some(f) = m.from {
         let mut h = state.holding(m.asset, f);
         if m.kind == Movement::Forced {
-            let from_free = m.amount.min(h.free);
-            h.free -= from_free;
-            h.frozen = sub(h.frozen, m.amount - from_free, Code::BalanceInsufficient)?;
+            // Frozen units first: a seizure usually executes the order that froze them.
+            let from_frozen = m.amount.min(h.frozen);
+            h.frozen -= from_frozen;
+            h.free = sub(h.free, m.amount - from_frozen, Code::BalanceInsufficient)?;
         } else {
             take_free(&mut h, m.amount)?;
         }
