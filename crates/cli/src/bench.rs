@@ -32,6 +32,17 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = true)]
         verify: bool,
     },
+    /// Crash-test load: creates a ledger in DATA, then submits transfers through the engine
+    /// and prints `ack <tx id>` for each one only after it is durable. Used by the kill -9 test.
+    #[command(hide = true)]
+    Load {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        wallets: usize,
+        #[arg(long, default_value_t = 100_000)]
+        txs: usize,
+    },
 }
 
 #[derive(Serialize, Default)]
@@ -140,7 +151,48 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
             }
             Ok(())
         }
+        BenchCmd::Load { data, wallets, txs } => load(&data, wallets, txs),
     }
+}
+
+/// See `BenchCmd::Load`.
+fn load(dir: &std::path::Path, n: usize, m: usize) -> Result<(), Refusal> {
+    use std::io::Write;
+    let setup = Setup::create(dir, n, false)?;
+    let txs = setup.sign_transfers(m);
+    let engine = Engine::start(
+        setup.ledger,
+        Config {
+            max_block_txs: 512,
+            ..Config::default()
+        },
+    );
+    let (tx, rx) = crossbeam_channel::bounded::<(
+        tessera_core::Hash,
+        crossbeam_channel::Receiver<tessera_node::engine::Answer>,
+    )>(100_000);
+    let printer = std::thread::spawn(move || {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        while let Ok((id, r)) = rx.recv() {
+            if let Ok(Ok(_)) = r.recv() {
+                let _ = writeln!(out, "ack {id}");
+                let _ = out.flush();
+            }
+        }
+    });
+    for chunk in txs.chunks(256) {
+        let ids: Vec<_> = chunk.iter().map(|t| t.id()).collect();
+        for (id, r) in ids.into_iter().zip(engine.submit_batch(chunk.to_vec())) {
+            if tx.send((id, r)).is_err() {
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let _ = printer.join();
+    engine.shutdown()?;
+    Ok(())
 }
 
 fn operator() -> Keypair {
@@ -179,6 +231,175 @@ fn bench_policy() -> Policy {
     }
 }
 
+/// A ledger with `n` onboarded, funded wallets under the benchmark policy.
+pub struct Setup {
+    pub ledger: Ledger,
+    pub keys: Vec<Keypair>,
+    pub wallets: Vec<WalletId>,
+    pub asset: Symbol,
+    pub start_time: Time,
+    pub bytes_per_holding: f64,
+    pub rss_bytes_per_holding: f64,
+}
+
+impl Setup {
+    pub fn create(dir: &std::path::Path, n: usize, show: bool) -> Result<Setup, Refusal> {
+        let op = operator();
+        let start_time = Time::parse("2026-01-05T15:00:00Z").unwrap_or_default();
+        let mut g = tessera_core::block::demo_genesis(
+            NETWORK,
+            start_time,
+            &[(
+                &op,
+                &[Role::Admin, Role::IssuerAgent, Role::ComplianceOfficer],
+            )],
+            [1, 1, 1],
+        );
+        g.trusted_issuers = vec![(
+            op.wallet(),
+            vec![
+                ClaimTopic::Kyc,
+                ClaimTopic::InvestorClass,
+                ClaimTopic::Jurisdiction,
+            ],
+        )];
+        let mut ledger = Ledger::create(dir, &g)?;
+        ledger.snapshot_every_blocks = 0;
+        let say = |s: &str| {
+            if show {
+                eprintln!("{s}");
+            }
+        };
+        say(&format!(
+            "setup: {n} parties with KYC, class and jurisdiction claims, one wallet each"
+        ));
+        let mut seq = 1u64;
+        let submit_block = |ledger: &mut Ledger, txs: Vec<SignedTx>| -> Result<(), Refusal> {
+            let checked: Vec<CheckedTx> = txs
+                .into_par_iter()
+                .map(CheckedTx::from_decoded)
+                .collect::<Result<_, _>>()?;
+            let (block, _) = ledger.submit(start_time, checked)?;
+            if let Some(r) = block.body.receipts.iter().find(|r| !r.is_ok()) {
+                return Err(Refusal::new(
+                    Code::InputInvalid,
+                    format!("bench setup failed: {:?}", r.outcome),
+                ));
+            }
+            Ok(())
+        };
+        let asset = Symbol::new("BENCH");
+        let spec = AssetSpec {
+            symbol: asset.clone(),
+            name: "Benchmark Treasury fund".into(),
+            kind: AssetKind::FundShare {
+                nav: NavKind::Stable,
+            },
+            decimals: 6,
+            issuer: PartyId::new("operator"),
+            supply_cap: None,
+            policy: bench_policy(),
+        };
+        submit_block(
+            &mut ledger,
+            vec![signed(&op, seq, vec![Op::CreateAsset(spec)])],
+        )?;
+        seq += 1;
+        let keys: Vec<Keypair> = (0..n).into_par_iter().map(wallet_key).collect();
+        let wallets: Vec<WalletId> = keys.iter().map(|k| k.wallet()).collect();
+        let jurisdictions = ["US", "GB", "SG", "CH"];
+        let mut pending = Vec::new();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(12) {
+            let mut ops = Vec::new();
+            for &i in chunk {
+                let party = PartyId::new(format!("p{i}"));
+                ops.push(Op::RegisterParty {
+                    party: party.clone(),
+                    name: format!("Investor {i}"),
+                    kind: PartyKind::Institution,
+                });
+                ops.push(Op::AddWallet {
+                    party: party.clone(),
+                    wallet: wallets[i],
+                });
+                ops.push(Op::IssueClaim {
+                    party: party.clone(),
+                    claim: Claim::Kyc,
+                    expires_at: None,
+                });
+                ops.push(Op::IssueClaim {
+                    party: party.clone(),
+                    claim: Claim::InvestorClass(InvestorClass::Qib),
+                    expires_at: None,
+                });
+                ops.push(Op::IssueClaim {
+                    party,
+                    claim: Claim::Jurisdiction(jurisdictions[i % 4].into()),
+                    expires_at: None,
+                });
+            }
+            pending.push(signed(&op, seq, ops));
+            seq += 1;
+            if pending.len() == 2_000 {
+                submit_block(&mut ledger, std::mem::take(&mut pending))?;
+            }
+        }
+        submit_block(&mut ledger, std::mem::take(&mut pending))?;
+        say(&format!("setup: minting to {n} wallets"));
+        let rss0 = rss_bytes();
+        for chunk in wallets.chunks(64) {
+            let ops = chunk
+                .iter()
+                .map(|w| Op::Mint {
+                    asset: asset.clone(),
+                    to: *w,
+                    amount: 1_000_000_000,
+                })
+                .collect();
+            pending.push(signed(&op, seq, ops));
+            seq += 1;
+            if pending.len() == 2_000 {
+                submit_block(&mut ledger, std::mem::take(&mut pending))?;
+            }
+        }
+        submit_block(&mut ledger, std::mem::take(&mut pending))?;
+        let rss1 = rss_bytes();
+        let holdings = &ledger.chain.state.holdings;
+        let bytes_per_holding = holdings.map_bytes() as f64 / holdings.len().max(1) as f64;
+        Ok(Setup {
+            ledger,
+            keys,
+            wallets,
+            asset,
+            start_time,
+            bytes_per_holding,
+            rss_bytes_per_holding: rss1.saturating_sub(rss0) as f64 / n as f64,
+        })
+    }
+
+    /// `m` transfers, round-robin over the wallets, each to the next wallet.
+    pub fn sign_transfers(&self, m: usize) -> Vec<SignedTx> {
+        let n = self.keys.len();
+        let (keys, wallets, asset) = (&self.keys, &self.wallets, &self.asset);
+        (0..m)
+            .into_par_iter()
+            .map(|j| {
+                let i = j % n;
+                let round = (j / n) as u64;
+                signed(
+                    &keys[i],
+                    round + 1,
+                    vec![Op::Transfer {
+                        asset: asset.clone(),
+                        to: wallets[(i + 1) % n],
+                        amount: 1 + (j % 7) as u128,
+                    }],
+                )
+            })
+            .collect()
+    }
+}
+
 pub fn transfers(
     n: usize,
     m: usize,
@@ -192,151 +413,26 @@ pub fn transfers(
         .unwrap_or(1);
     let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
     let dir = data.unwrap_or_else(|| tmp.path().join("ledger"));
-    let op = operator();
-    let start_time = Time::parse("2026-01-05T15:00:00Z").unwrap_or_default();
-    let mut g = tessera_core::block::demo_genesis(
-        NETWORK,
-        start_time,
-        &[(
-            &op,
-            &[Role::Admin, Role::IssuerAgent, Role::ComplianceOfficer],
-        )],
-        [1, 1, 1],
-    );
-    g.trusted_issuers = vec![(
-        op.wallet(),
-        vec![
-            ClaimTopic::Kyc,
-            ClaimTopic::InvestorClass,
-            ClaimTopic::Jurisdiction,
-        ],
-    )];
-    let mut ledger = Ledger::create(&dir, &g)?;
-    ledger.snapshot_every_blocks = 0;
     let setup_start = Instant::now();
+    let setup = Setup::create(&dir, n, show)?;
+    let setup_seconds = setup_start.elapsed().as_secs_f64();
+    let (bytes_per_holding, rss_bytes_per_holding, start_time) = (
+        setup.bytes_per_holding,
+        setup.rss_bytes_per_holding,
+        setup.start_time,
+    );
+    if show {
+        eprintln!("signing {m} transfers");
+    }
+    let sign_start = Instant::now();
+    let txs = setup.sign_transfers(m);
+    let sign_seconds = sign_start.elapsed().as_secs_f64();
+    let ledger = setup.ledger;
     let say = |s: &str| {
         if show {
             eprintln!("{s}");
         }
     };
-    say(&format!(
-        "setup: {n} parties with KYC, class and jurisdiction claims, one wallet each"
-    ));
-    let mut seq = 1u64;
-    let submit_block = |ledger: &mut Ledger, txs: Vec<SignedTx>| -> Result<(), Refusal> {
-        let checked: Vec<CheckedTx> = txs
-            .into_par_iter()
-            .map(CheckedTx::from_decoded)
-            .collect::<Result<_, _>>()?;
-        let (block, _) = ledger.submit(start_time, checked)?;
-        if let Some(r) = block.body.receipts.iter().find(|r| !r.is_ok()) {
-            return Err(Refusal::new(
-                Code::InputInvalid,
-                format!("bench setup failed: {:?}", r.outcome),
-            ));
-        }
-        Ok(())
-    };
-    let asset = Symbol::new("BENCH");
-    let spec = AssetSpec {
-        symbol: asset.clone(),
-        name: "Benchmark Treasury fund".into(),
-        kind: AssetKind::FundShare {
-            nav: NavKind::Stable,
-        },
-        decimals: 6,
-        issuer: PartyId::new("operator"),
-        supply_cap: None,
-        policy: bench_policy(),
-    };
-    submit_block(
-        &mut ledger,
-        vec![signed(&op, seq, vec![Op::CreateAsset(spec)])],
-    )?;
-    seq += 1;
-    let keys: Vec<Keypair> = (0..n).into_par_iter().map(wallet_key).collect();
-    let wallets: Vec<WalletId> = keys.iter().map(|k| k.wallet()).collect();
-    let jurisdictions = ["US", "GB", "SG", "CH"];
-    let mut pending = Vec::new();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(12) {
-        let mut ops = Vec::new();
-        for &i in chunk {
-            let party = PartyId::new(format!("p{i}"));
-            ops.push(Op::RegisterParty {
-                party: party.clone(),
-                name: format!("Investor {i}"),
-                kind: PartyKind::Institution,
-            });
-            ops.push(Op::AddWallet {
-                party: party.clone(),
-                wallet: wallets[i],
-            });
-            ops.push(Op::IssueClaim {
-                party: party.clone(),
-                claim: Claim::Kyc,
-                expires_at: None,
-            });
-            ops.push(Op::IssueClaim {
-                party: party.clone(),
-                claim: Claim::InvestorClass(InvestorClass::Qib),
-                expires_at: None,
-            });
-            ops.push(Op::IssueClaim {
-                party,
-                claim: Claim::Jurisdiction(jurisdictions[i % 4].into()),
-                expires_at: None,
-            });
-        }
-        pending.push(signed(&op, seq, ops));
-        seq += 1;
-        if pending.len() == 2_000 {
-            submit_block(&mut ledger, std::mem::take(&mut pending))?;
-        }
-    }
-    submit_block(&mut ledger, std::mem::take(&mut pending))?;
-    say(&format!("setup: minting to {n} wallets"));
-    let rss0 = rss_bytes();
-    for chunk in wallets.chunks(64) {
-        let ops = chunk
-            .iter()
-            .map(|w| Op::Mint {
-                asset: asset.clone(),
-                to: *w,
-                amount: 1_000_000_000,
-            })
-            .collect();
-        pending.push(signed(&op, seq, ops));
-        seq += 1;
-        if pending.len() == 2_000 {
-            submit_block(&mut ledger, std::mem::take(&mut pending))?;
-        }
-    }
-    submit_block(&mut ledger, std::mem::take(&mut pending))?;
-    let rss1 = rss_bytes();
-    let holdings = &ledger.chain.state.holdings;
-    let bytes_per_holding = holdings.map_bytes() as f64 / holdings.len().max(1) as f64;
-    let setup_seconds = setup_start.elapsed().as_secs_f64();
-
-    say(&format!("signing {m} transfers"));
-    let sign_start = Instant::now();
-    let txs: Vec<SignedTx> = (0..m)
-        .into_par_iter()
-        .map(|j| {
-            let i = j % n;
-            let round = (j / n) as u64;
-            signed(
-                &keys[i],
-                round + 1,
-                vec![Op::Transfer {
-                    asset: asset.clone(),
-                    to: wallets[(i + 1) % n],
-                    amount: 1 + (j % 7) as u128,
-                }],
-            )
-        })
-        .collect();
-    let sign_seconds = sign_start.elapsed().as_secs_f64();
-
     let (single, batched) = measure_ed25519();
     say("running transfers through the engine");
     let engine = Engine::start(
@@ -408,7 +504,7 @@ pub fn transfers(
         refused,
         failed,
         bytes_per_holding,
-        rss_bytes_per_holding: rss1.saturating_sub(rss0) as f64 / n as f64,
+        rss_bytes_per_holding,
         setup_seconds,
         sign_seconds,
         verify_replay_tx_per_s,
