@@ -1,5 +1,17 @@
 //! The `tessera` command's library: scenario runner, views, benchmarks, and shared helpers.
 
+/// Prints a line to stdout. A closed pipe (`tessera ... | head`) ends the program quietly
+/// instead of panicking as `println!` would.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 pub mod bench;
 pub mod scenario;
 pub mod views;
@@ -9,26 +21,17 @@ use tessera_core::{Code, Refusal, SanctionTarget};
 
 /// Builds a sanctions update from an OFAC SDN CSV file: every digital currency address in it.
 pub fn sanctions_op_from_sdn(bytes: &[u8], source: &str) -> Result<Op, Refusal> {
-    let file = tessera_core::ofac::parse_sdn_csv(bytes)
-        .map_err(|e| Refusal::new(Code::SanctionsBadSdnFile, e.to_string()))?;
+    let file =
+        tessera_core::ofac::parse_sdn_csv(bytes).map_err(|e| Refusal::new(Code::SanctionsBadSdnFile, e.to_string()))?;
     let mut targets: Vec<SanctionTarget> = file
         .addresses
         .into_iter()
-        .map(|a| SanctionTarget::Address {
-            currency: a.currency,
-            address: a.address,
-        })
+        .map(|a| SanctionTarget::Address { currency: a.currency, address: a.address })
         .collect();
     targets.sort();
     targets.dedup();
     if targets.is_empty() {
-        return Err(Refusal::new(
-            Code::SanctionsBadSdnFile,
-            "the file names no digital currency address",
-        ));
+        return Err(Refusal::new(Code::SanctionsBadSdnFile, "the file names no digital currency address"));
     }
-    Ok(Op::SanctionAdd {
-        targets,
-        source: format!("OFAC SDN {source}"),
-    })
+    Ok(Op::SanctionAdd { targets, source: format!("OFAC SDN {source}") })
 }

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tessera_cli::{bench, scenario, views};
+use tessera_cli::{bench, say, scenario, views};
 use tessera_core::block::{Genesis, Outcome};
 use tessera_core::crypto::Keypair;
 use tessera_core::movement::{self, Intent};
@@ -232,13 +232,11 @@ fn wallet_arg(s: &str) -> Result<WalletId, Refusal> {
 }
 
 fn amount_arg(s: &str) -> Result<Amount, Refusal> {
-    amount_serde::parse_amount(s)
-        .ok_or_else(|| bad(format!("bad amount {s:?}: an integer in minor units")))
+    amount_serde::parse_amount(s).ok_or_else(|| bad(format!("bad amount {s:?}: an integer in minor units")))
 }
 
 fn read_key(path: &Path) -> Result<Keypair, Refusal> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
     let mut seed = [0u8; 32];
     hex::decode_to_slice(text.trim(), &mut seed)
         .map_err(|_| bad(format!("{}: not a 64-hex-digit key seed", path.display())))?;
@@ -251,12 +249,9 @@ fn read_text(path: &Path) -> Result<String, Refusal> {
 
 fn out<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        );
+        say!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
     } else {
-        println!("{}", human());
+        say!("{}", human());
     }
 }
 
@@ -275,10 +270,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"error": {"code": e.code.as_str(), "message": e.message}})
-                );
+                say!("{}", serde_json::json!({"error": {"code": e.code.as_str(), "message": e.message}}));
             } else {
                 eprintln!("error[{}]: {}", e.code, e.message);
             }
@@ -291,19 +283,12 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
     let json = cli.json;
     match cli.command {
         Command::Keys(k) => keys(k, json)?,
-        Command::Init {
-            dir,
-            genesis,
-            key,
-            network,
-            thresholds,
-        } => {
+        Command::Init { dir, genesis, key, network, thresholds } => {
             let g = match (genesis, key) {
                 (Some(path), _) => {
-                    let v: serde_json::Value = serde_norway::from_str(&read_text(&path)?)
-                        .map_err(|e| bad(e.to_string()))?;
-                    serde_json::from_value::<Genesis>(v)
-                        .map_err(|e| bad(format!("{}: {e}", path.display())))?
+                    let v: serde_json::Value =
+                        serde_norway::from_str(&read_text(&path)?).map_err(|e| bad(e.to_string()))?;
+                    serde_json::from_value::<Genesis>(v).map_err(|e| bad(format!("{}: {e}", path.display())))?
                 }
                 (None, Some(keyfile)) => {
                     let k = read_key(&keyfile)?;
@@ -312,9 +297,7 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
                         .map(|x| x.trim().parse::<u8>())
                         .collect::<Result<_, _>>()
                         .map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
-                    let t: [u8; 3] = t
-                        .try_into()
-                        .map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
+                    let t: [u8; 3] = t.try_into().map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
                     let roles = [
                         Role::Admin,
                         Role::IssuerAgent,
@@ -323,12 +306,7 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
                         Role::Oracle,
                         Role::Custodian,
                     ];
-                    let mut g = tessera_core::block::demo_genesis(
-                        &network,
-                        system_time(),
-                        &[(&k, &roles)],
-                        t,
-                    );
+                    let mut g = tessera_core::block::demo_genesis(&network, system_time(), &[(&k, &roles)], t);
                     g.trusted_issuers = vec![(
                         k.wallet(),
                         vec![
@@ -360,11 +338,9 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
         }
         Command::Submit { dir, key, ops } => {
             let k = read_key(&key)?;
-            let mut v: serde_json::Value =
-                serde_norway::from_str(&read_text(&ops)?).map_err(|e| bad(e.to_string()))?;
+            let mut v: serde_json::Value = serde_norway::from_str(&read_text(&ops)?).map_err(|e| bad(e.to_string()))?;
             resolve_names(&mut v);
-            let ops: Vec<Op> =
-                serde_json::from_value(v).map_err(|e| bad(format!("{}: {e}", ops.display())))?;
+            let ops: Vec<Op> = serde_json::from_value(v).map_err(|e| bad(format!("{}: {e}", ops.display())))?;
             submit(&dir, &k, ops, json)?;
         }
         Command::Sanctions(SanctionsCmd::Import { dir, key, sdn }) => {
@@ -373,64 +349,40 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
             submit(&dir, &read_key(&key)?, vec![op], json)?;
         }
         Command::Scenario(ScenarioCmd::Run { file, data }) => {
-            return run_scenario(
-                &read_text(&file)?,
-                file.parent().unwrap_or(Path::new(".")),
-                data,
-                json,
-            )
+            return run_scenario(&read_text(&file)?, file.parent().unwrap_or(Path::new(".")), data, json)
         }
         Command::Query(q) => query(q, json)?,
         Command::Precheck { dir, intent } => {
             let l = open(&dir)?;
             let intent = match intent {
-                IntentCmd::Transfer {
-                    asset,
-                    from,
-                    to,
-                    amount,
-                } => Intent::Transfer {
+                IntentCmd::Transfer { asset, from, to, amount } => Intent::Transfer {
                     asset: Symbol::new(asset),
                     from: wallet_arg(&from)?,
                     to: wallet_arg(&to)?,
                     amount: amount_arg(&amount)?,
                 },
-                IntentCmd::Mint { asset, to, amount } => Intent::Mint {
-                    asset: Symbol::new(asset),
-                    to: wallet_arg(&to)?,
-                    amount: amount_arg(&amount)?,
-                },
-                IntentCmd::Burn {
-                    asset,
-                    from,
-                    amount,
-                } => Intent::Burn {
-                    asset: Symbol::new(asset),
-                    from: wallet_arg(&from)?,
-                    amount: amount_arg(&amount)?,
-                },
+                IntentCmd::Mint { asset, to, amount } => {
+                    Intent::Mint { asset: Symbol::new(asset), to: wallet_arg(&to)?, amount: amount_arg(&amount)? }
+                }
+                IntentCmd::Burn { asset, from, amount } => {
+                    Intent::Burn { asset: Symbol::new(asset), from: wallet_arg(&from)?, amount: amount_arg(&amount)? }
+                }
             };
             let now = system_time().max(l.chain.head.time);
             let failures = movement::precheck(&l.chain.state, &intent, now);
-            let rows: Vec<_> = failures
-                .iter()
-                .map(|r| serde_json::json!({"code": r.code.as_str(), "message": r.message}))
-                .collect();
-            out(
-                json,
-                &serde_json::json!({"passes": failures.is_empty(), "failures": rows}),
-                || {
-                    if failures.is_empty() {
-                        "passes: no rule would refuse this movement".into()
-                    } else {
-                        failures
-                            .iter()
-                            .map(|r| format!("✗ {:<36} {}", r.code.as_str(), r.message))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    }
-                },
-            );
+            let rows: Vec<_> =
+                failures.iter().map(|r| serde_json::json!({"code": r.code.as_str(), "message": r.message})).collect();
+            out(json, &serde_json::json!({"passes": failures.is_empty(), "failures": rows}), || {
+                if failures.is_empty() {
+                    "passes: no rule would refuse this movement".into()
+                } else {
+                    failures
+                        .iter()
+                        .map(|r| format!("✗ {:<36} {}", r.code.as_str(), r.message))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            });
             if !failures.is_empty() {
                 return Ok(ExitCode::from(1));
             }
@@ -474,17 +426,9 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
             };
             let base = dir.with_extension("scenario");
             std::fs::create_dir_all(base.join("data")).map_err(|e| bad(e.to_string()))?;
-            std::fs::write(
-                base.join("data/sdn_sample.csv"),
-                include_bytes!("../../../scenarios/data/sdn_sample.csv"),
-            )
-            .map_err(|e| bad(e.to_string()))?;
-            return run_scenario(
-                include_str!("../../../scenarios/demo.yaml"),
-                &base,
-                Some(dir),
-                json,
-            );
+            std::fs::write(base.join("data/sdn_sample.csv"), include_bytes!("../../../scenarios/data/sdn_sample.csv"))
+                .map_err(|e| bad(e.to_string()))?;
+            return run_scenario(include_str!("../../../scenarios/demo.yaml"), &base, Some(dir), json);
         }
         Command::Bench(b) => bench::run(b, json)?,
     }
@@ -494,10 +438,8 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
 fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
     let b = indicatif::ProgressBar::new(len);
     b.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {pos}/{len} blocks {per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} blocks {per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     b.set_message(what.to_string());
     b
@@ -519,20 +461,10 @@ fn resolve_names(v: &mut serde_json::Value) {
 fn submit(dir: &DataDir, key: &Keypair, ops: Vec<Op>, json: bool) -> Result<(), Refusal> {
     let mut l = open(dir)?;
     let st = &l.chain.state;
-    let seq = st
-        .wallet_index
-        .get(&key.wallet())
-        .map(|i| st.wallet(*i).next_seq)
-        .unwrap_or(1);
+    let seq = st.wallet_index.get(&key.wallet()).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
     let now = system_time().max(l.chain.head.time);
-    let tx = TxBody {
-        network: st.meta().network.clone(),
-        signer: key.wallet(),
-        seq,
-        expires_at: now.plus(3_600),
-        ops,
-    }
-    .sign(key);
+    let tx = TxBody { network: st.meta().network.clone(), signer: key.wallet(), seq, expires_at: now.plus(3_600), ops }
+        .sign(key);
     let checked = CheckedTx::from_bytes(&tx.to_bytes())?;
     let id = checked.id;
     let (block, adm) = l.submit(now, vec![checked])?;
@@ -540,21 +472,21 @@ fn submit(dir: &DataDir, key: &Keypair, ops: Vec<Op>, json: bool) -> Result<(), 
         tessera_core::exec::Admission::Refused(r) => Err(r.clone()),
         tessera_core::exec::Admission::Included(i) => {
             let r = &block.body.receipts[*i];
-            out(
-                json,
-                &serde_json::json!({"tx": id, "height": block.header.height, "receipt": r}),
-                || {
-                    match &r.outcome {
-                Outcome::Ok { events } => format!("committed {} in block {} ({} events)", id, block.header.height, events.len()),
-                Outcome::Failed { code, message, op_index } => format!("journaled as FAILED {id} in block {}: operation {op_index}: {code}: {message}", block.header.height),
-            }
-                },
-            );
+            out(json, &serde_json::json!({"tx": id, "height": block.header.height, "receipt": r}), || {
+                match &r.outcome {
+                    Outcome::Ok { events } => {
+                        format!("committed {} in block {} ({} events)", id, block.header.height, events.len())
+                    }
+                    Outcome::Failed { code, message, op_index } => format!(
+                        "journaled as FAILED {id} in block {}: operation {op_index}: {code}: {message}",
+                        block.header.height
+                    ),
+                }
+            });
             match &r.outcome {
-                Outcome::Failed { code, message, .. } => Err(Refusal::new(
-                    Code::parse(code).unwrap_or(Code::InputInvalid),
-                    message.clone(),
-                )),
+                Outcome::Failed { code, message, .. } => {
+                    Err(Refusal::new(Code::parse(code).unwrap_or(Code::InputInvalid), message.clone()))
+                }
                 Outcome::Ok { .. } => Ok(()),
             }
         }
@@ -565,45 +497,25 @@ fn keys(k: KeysCmd, json: bool) -> Result<(), Refusal> {
     match k {
         KeysCmd::New { out: path } => {
             if path.exists() {
-                return Err(bad(format!(
-                    "{} exists; not overwriting a key",
-                    path.display()
-                )));
+                return Err(bad(format!("{} exists; not overwriting a key", path.display())));
             }
             let mut seed = [0u8; 32];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
             let k = Keypair::from_seed(seed);
             write_secret(&path, &hex::encode(seed))?;
-            out(
-                json,
-                &serde_json::json!({"wallet": k.wallet(), "file": path}),
-                || {
-                    format!(
-                        "wallet {}\nsecret seed written to {} (mode 0600)",
-                        k.wallet(),
-                        path.display()
-                    )
-                },
-            );
+            out(json, &serde_json::json!({"wallet": k.wallet(), "file": path}), || {
+                format!("wallet {}\nsecret seed written to {} (mode 0600)", k.wallet(), path.display())
+            });
         }
         KeysCmd::Show { file } => {
             let k = read_key(&file)?;
-            out(json, &serde_json::json!({"wallet": k.wallet()}), || {
-                k.wallet().to_hex()
-            });
+            out(json, &serde_json::json!({"wallet": k.wallet()}), || k.wallet().to_hex());
         }
         KeysCmd::Derive { name } => {
             let k = Keypair::insecure_from_name(&name);
-            out(
-                json,
-                &serde_json::json!({"wallet": k.wallet(), "insecure": true}),
-                || {
-                    format!(
-                        "{}  (derived from a name: for tests and demos only)",
-                        k.wallet()
-                    )
-                },
-            );
+            out(json, &serde_json::json!({"wallet": k.wallet(), "insecure": true}), || {
+                format!("{}  (derived from a name: for tests and demos only)", k.wallet())
+            });
         }
     }
     Ok(())
@@ -615,9 +527,7 @@ fn write_secret(path: &Path, text: &str) -> Result<(), Refusal> {
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts
-        .open(path)
-        .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let mut f = opts.open(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
     f.write_all(text.as_bytes()).map_err(|e| bad(e.to_string()))
 }
 
@@ -630,11 +540,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 (Some(w), _) => vec![wallet_arg(&w)?],
                 (None, Some(p)) => {
                     let pi = st.party_idx(&PartyId::new(p))?;
-                    st.party(pi)
-                        .wallets
-                        .iter()
-                        .map(|w| st.wallet(*w).key)
-                        .collect()
+                    st.party(pi).wallets.iter().map(|w| st.wallet(*w).key).collect()
                 }
                 (None, None) => return Err(bad("give --wallet or --party")),
             };
@@ -643,10 +549,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 if rows.is_empty() {
                     "no holdings".into()
                 } else {
-                    rows.iter()
-                        .map(|r| r.human())
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    rows.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n")
                 }
             });
         }
@@ -663,13 +566,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                     rows.len(),
                     height.map(|h| format!(" at block {h}")).unwrap_or_default()
                 );
-                s.push_str(
-                    &rows
-                        .iter()
-                        .map(|r| r.human())
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                );
+                s.push_str(&rows.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n"));
                 s
             });
         }
@@ -699,45 +596,23 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
             let v = views::receipt(&l, &id)?;
-            out(json, &v, || {
-                serde_json::to_string_pretty(&v).unwrap_or_default()
-            });
+            out(json, &v, || serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         QueryCmd::Alerts { dir } => {
             let l = open(&dir)?;
-            let alerts: Vec<_> = l
-                .chain
-                .state
-                .alerts
-                .sorted()
-                .into_iter()
-                .map(|(_, a)| a.clone())
-                .collect();
+            let alerts: Vec<_> = l.chain.state.alerts.sorted().into_iter().map(|(_, a)| a.clone()).collect();
             out(json, &alerts, || {
                 if alerts.is_empty() {
                     "no alerts".into()
                 } else {
-                    alerts
-                        .iter()
-                        .map(views::alert_line)
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    alerts.iter().map(views::alert_line).collect::<Vec<_>>().join("\n")
                 }
             });
         }
         QueryCmd::Proposals { dir } => {
             let l = open(&dir)?;
-            let ps: Vec<_> = l
-                .chain
-                .state
-                .proposals
-                .sorted()
-                .into_iter()
-                .map(|(_, p)| p.clone())
-                .collect();
-            out(json, &ps, || {
-                views::show(&l, &scenario::Show::Proposals).join("\n")
-            });
+            let ps: Vec<_> = l.chain.state.proposals.sorted().into_iter().map(|(_, p)| p.clone()).collect();
+            out(json, &ps, || views::show(&l, &scenario::Show::Proposals).join("\n"));
         }
         QueryCmd::Assets { dir } => {
             let l = open(&dir)?;
@@ -774,12 +649,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn run_scenario(
-    text: &str,
-    base: &Path,
-    data: Option<PathBuf>,
-    json: bool,
-) -> Result<ExitCode, Refusal> {
+fn run_scenario(text: &str, base: &Path, data: Option<PathBuf>, json: bool) -> Result<ExitCode, Refusal> {
     let s = scenario::parse(text)?;
     let tmp;
     let dir = match data {
@@ -790,31 +660,27 @@ fn run_scenario(
         }
     };
     if !json {
-        println!("scenario: {}", s.name);
+        say!("scenario: {}", s.name);
         if !s.description.is_empty() {
-            println!("  {}", s.description.trim());
+            say!("  {}", s.description.trim());
         }
     }
     let report = scenario::run(&s, base, &dir, |r| {
         if !json {
             let mark = if r.passed { "✓" } else { "✗" };
             if r.kind == "note" {
-                println!("\n  — {}", r.summary);
+                say!("\n  — {}", r.summary);
             } else {
-                println!(
+                say!(
                     "{mark} {:>3} {:<8} {}{}",
                     r.step,
                     r.kind,
                     r.summary,
-                    if r.detail.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — {}", r.detail)
-                    }
+                    if r.detail.is_empty() { String::new() } else { format!(" — {}", r.detail) }
                 );
             }
             for line in &r.output {
-                println!("            {line}");
+                say!("            {line}");
             }
         }
     })?;
@@ -822,30 +688,19 @@ fn run_scenario(
     let store = tessera_store::Store::open(&dir)?;
     let v = tessera_node::verify(&store, |_, _| {})?;
     let ok = report.passed && v.first_mismatch.is_none();
-    out(
-        json,
-        &serde_json::json!({"scenario": report, "verify": v}),
-        || {
-            format!(
-                "\n{} {} — {} steps, {} blocks, {} transactions; verify: {}",
-                if ok { "PASSED" } else { "FAILED" },
-                report.name,
-                report.steps.len(),
-                report.blocks,
-                report.transactions,
-                match &v.first_mismatch {
-                    None => format!(
-                        "{} blocks replayed, all signatures, hashes, receipts and digests agree",
-                        v.blocks
-                    ),
-                    Some(m) => format!("MISMATCH {m}"),
-                }
-            )
-        },
-    );
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    out(json, &serde_json::json!({"scenario": report, "verify": v}), || {
+        format!(
+            "\n{} {} — {} steps, {} blocks, {} transactions; verify: {}",
+            if ok { "PASSED" } else { "FAILED" },
+            report.name,
+            report.steps.len(),
+            report.blocks,
+            report.transactions,
+            match &v.first_mismatch {
+                None => format!("{} blocks replayed, all signatures, hashes, receipts and digests agree", v.blocks),
+                Some(m) => format!("MISMATCH {m}"),
+            }
+        )
+    });
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

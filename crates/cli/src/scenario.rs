@@ -48,11 +48,7 @@ pub struct GenesisSpec {
 
 impl Default for GenesisSpec {
     fn default() -> Self {
-        GenesisSpec {
-            thresholds: default_thresholds(),
-            grants: default_grants(),
-            trusted_issuers: default_trusted(),
-        }
+        GenesisSpec { thresholds: default_thresholds(), grants: default_grants(), trusted_issuers: default_trusted() }
     }
 }
 
@@ -67,11 +63,7 @@ pub struct Thresholds {
 /// Scenarios default to one operator who may do everything alone; governance scenarios set
 /// their own thresholds (the ledger's own default is 1 / 2 / 3).
 fn default_thresholds() -> Thresholds {
-    Thresholds {
-        routine: 1,
-        sensitive: 1,
-        emergency: 1,
-    }
+    Thresholds { routine: 1, sensitive: 1, emergency: 1 }
 }
 fn default_grants() -> Vec<ActorRoles> {
     vec![ActorRoles {
@@ -151,6 +143,9 @@ pub struct TxStep {
     /// Expiry relative to the block time (default one day).
     #[serde(default)]
     pub expires_in: Option<Duration>,
+    /// Absolute expiry (may be in the past, to exercise `tx.expired`).
+    #[serde(default)]
+    pub expires_at: Option<Time>,
     /// Sign, then flip a bit of the signature.
     #[serde(default)]
     pub bad_signature: bool,
@@ -201,6 +196,9 @@ pub enum Check {
     Proposal {
         id: u64,
         status: String,
+        /// For a failed proposal: the code its operations failed with.
+        #[serde(default)]
+        code: Option<String>,
     },
     Paused {
         scope: Scope,
@@ -270,9 +268,9 @@ impl<'de> Deserialize<'de> for Duration {
         }
         match Repr::deserialize(d)? {
             Repr::N(n) => Ok(Duration(n)),
-            Repr::S(s) => parse_duration(&s).map(Duration).ok_or_else(|| {
-                serde::de::Error::custom(format!("bad duration {s:?}: e.g. 90s, 15m, 2h, 3d"))
-            }),
+            Repr::S(s) => parse_duration(&s)
+                .map(Duration)
+                .ok_or_else(|| serde::de::Error::custom(format!("bad duration {s:?}: e.g. 90s, 15m, 2h, 3d"))),
         }
     }
 }
@@ -307,8 +305,7 @@ fn resolve_actors(v: &mut Value) {
 
 /// Parses a scenario (YAML or JSON — JSON is YAML).
 pub fn parse(text: &str) -> Result<Scenario, Refusal> {
-    let mut v: Value = serde_norway::from_str(text)
-        .map_err(|e| Refusal::new(Code::ScenarioInvalid, e.to_string()))?;
+    let mut v: Value = serde_norway::from_str(text).map_err(|e| Refusal::new(Code::ScenarioInvalid, e.to_string()))?;
     resolve_actors(&mut v);
     serde_json::from_value(v).map_err(|e| Refusal::new(Code::ScenarioInvalid, e.to_string()))
 }
@@ -360,20 +357,11 @@ impl Runner {
                     roles: a.roles.clone(),
                 })
                 .collect(),
-            thresholds: [
-                g.thresholds.routine,
-                g.thresholds.sensitive,
-                g.thresholds.emergency,
-            ],
+            thresholds: [g.thresholds.routine, g.thresholds.sensitive, g.thresholds.emergency],
             trusted_issuers: g
                 .trusted_issuers
                 .iter()
-                .map(|t| {
-                    (
-                        Keypair::insecure_from_name(&t.actor).wallet(),
-                        t.topics.clone(),
-                    )
-                })
+                .map(|t| (Keypair::insecure_from_name(&t.actor).wallet(), t.topics.clone()))
                 .collect(),
         }
     }
@@ -385,19 +373,15 @@ impl Runner {
     fn sign(&self, step: &TxStep) -> Result<Vec<u8>, Refusal> {
         let key = Keypair::insecure_from_name(&step.signer);
         let seq = step.seq.unwrap_or_else(|| {
-            self.state()
-                .wallet_index
-                .get(&key.wallet())
-                .map(|i| self.state().wallet(*i).next_seq)
-                .unwrap_or(1)
+            self.state().wallet_index.get(&key.wallet()).map(|i| self.state().wallet(*i).next_seq).unwrap_or(1)
         });
         let body = TxBody {
             network: step.network.clone().unwrap_or_else(|| self.network.clone()),
             signer: key.wallet(),
             seq,
-            expires_at: self
-                .clock
-                .plus(step.expires_in.map(|d| d.0).unwrap_or(86_400)),
+            expires_at: step
+                .expires_at
+                .unwrap_or_else(|| self.clock.plus(step.expires_in.map(|d| d.0).unwrap_or(86_400))),
             ops: step.ops.clone(),
         };
         let mut tx = body.sign(&key);
@@ -430,42 +414,26 @@ impl Runner {
                     Admission::Included(i) => {
                         self.transactions += 1;
                         match &block.body.receipts[i].outcome {
-                            Outcome::Ok { events } => (
-                                Expect::Ok,
-                                format!("block {}, {} events", block.header.height, events.len()),
-                            ),
-                            Outcome::Failed {
-                                code,
-                                message,
-                                op_index,
-                            } => (
+                            Outcome::Ok { events } => {
+                                (Expect::Ok, format!("block {}, {} events", block.header.height, events.len()))
+                            }
+                            Outcome::Failed { code, message, op_index } => (
                                 Expect::Failed(code.clone()),
-                                format!(
-                                    "block {}, operation {op_index}: {message}",
-                                    block.header.height
-                                ),
+                                format!("block {}, operation {op_index}: {message}", block.header.height),
                             ),
                         }
                     }
                 });
             }
         }
-        Ok(results
-            .into_iter()
-            .map(|r| r.unwrap_or((Expect::Ok, String::new())))
-            .collect())
+        Ok(results.into_iter().map(|r| r.unwrap_or((Expect::Ok, String::new()))).collect())
     }
 
     fn run_step(&mut self, step: &Step) -> Result<(String, bool, String, Vec<String>), Refusal> {
         Ok(match step {
             Step::Tx(t) => {
                 let r = self.submit(&[t])?.remove(0);
-                (
-                    tx_summary(t),
-                    r.0 == t.expect,
-                    describe(&r, &t.expect),
-                    vec![],
-                )
+                (tx_summary(t), r.0 == t.expect, describe(&r, &t.expect), vec![])
             }
             Step::Batch(ts) => {
                 let refs: Vec<&TxStep> = ts.iter().collect();
@@ -480,22 +448,13 @@ impl Runner {
                 (
                     format!("batch of {} transactions", ts.len()),
                     bad.is_empty(),
-                    if bad.is_empty() {
-                        "all as expected".into()
-                    } else {
-                        bad.join("; ")
-                    },
+                    if bad.is_empty() { "all as expected".into() } else { bad.join("; ") },
                     vec![],
                 )
             }
             Step::Advance(d) => {
                 self.clock = self.clock.plus(d.0);
-                (
-                    format!("advance {} s", d.0),
-                    true,
-                    format!("now {}", self.clock),
-                    vec![],
-                )
+                (format!("advance {} s", d.0), true, format!("now {}", self.clock), vec![])
             }
             Step::SetTime(t) => {
                 let ok = *t >= self.clock;
@@ -505,22 +464,13 @@ impl Runner {
                 (
                     format!("set time {t}"),
                     ok,
-                    if ok {
-                        String::new()
-                    } else {
-                        "time cannot go backwards".into()
-                    },
+                    if ok { String::new() } else { "time cannot go backwards".into() },
                     vec![],
                 )
             }
             Step::Check(c) => {
                 let (summary, result) = self.check(c)?;
-                (
-                    summary,
-                    result.is_ok(),
-                    result.err().unwrap_or_default(),
-                    vec![],
-                )
+                (summary, result.is_ok(), result.err().unwrap_or_default(), vec![])
             }
             Step::Precheck(p) => {
                 let got: Vec<String> = movement::precheck(self.state(), &p.intent, self.clock)
@@ -537,9 +487,8 @@ impl Runner {
             }
             Step::ImportSdn(imp) => {
                 let path = self.base.join(&imp.file);
-                let bytes = std::fs::read(&path).map_err(|e| {
-                    Refusal::new(Code::InputInvalid, format!("{}: {e}", path.display()))
-                })?;
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| Refusal::new(Code::InputInvalid, format!("{}: {e}", path.display())))?;
                 let op = crate::sanctions_op_from_sdn(&bytes, &imp.file)?;
                 let n = match &op {
                     Op::SanctionAdd { targets, .. } => targets.len(),
@@ -552,6 +501,7 @@ impl Runner {
                     seq: None,
                     network: None,
                     expires_in: None,
+                    expires_at: None,
                     bad_signature: false,
                 };
                 let r = self.submit(&[&t])?.remove(0);
@@ -593,14 +543,7 @@ impl Runner {
             }
         };
         Ok(match c {
-            Check::Balance {
-                wallet,
-                asset,
-                free,
-                locked,
-                frozen,
-                total,
-            } => {
+            Check::Balance { wallet, asset, free, locked, frozen, total } => {
                 let h = match (st.wallet_index.get(wallet), st.asset_index.get(asset)) {
                     (Some(w), Some(a)) => st.holding(*a, *w),
                     _ => Default::default(),
@@ -621,112 +564,63 @@ impl Runner {
                 (format!("balance of {} in {asset}", wallet.short()), r)
             }
             Check::Supply { asset, amount } => {
-                let got = st
-                    .asset_index
-                    .get(asset)
-                    .map(|a| st.asset(*a).supply)
-                    .unwrap_or(0);
-                (
-                    format!("supply of {asset}"),
-                    eq("supply", got.to_string(), amount.to_string()),
-                )
+                let got = st.asset_index.get(asset).map(|a| st.asset(*a).supply).unwrap_or(0);
+                (format!("supply of {asset}"), eq("supply", got.to_string(), amount.to_string()))
             }
-            Check::Holders {
-                asset,
-                count,
-                at_height,
-            } => {
+            Check::Holders { asset, count, at_height } => {
                 let got = match at_height {
-                    None => st
-                        .asset_index
-                        .get(asset)
-                        .map(|a| st.asset(*a).holders)
-                        .unwrap_or(0),
+                    None => st.asset_index.get(asset).map(|a| st.asset(*a).holders).unwrap_or(0),
                     Some(h) => {
                         let chain = Ledger::chain_at(&self.ledger.store, *h)?;
-                        chain
-                            .state
-                            .asset_index
-                            .get(asset)
-                            .map(|a| chain.state.asset(*a).holders)
-                            .unwrap_or(0)
+                        chain.state.asset_index.get(asset).map(|a| chain.state.asset(*a).holders).unwrap_or(0)
                     }
                 };
                 (
-                    format!(
-                        "holders of {asset}{}",
-                        at_height
-                            .map(|h| format!(" at height {h}"))
-                            .unwrap_or_default()
-                    ),
+                    format!("holders of {asset}{}", at_height.map(|h| format!(" at height {h}")).unwrap_or_default()),
                     eq("holder count", got.to_string(), count.to_string()),
                 )
             }
             Check::Alerts { count, rule } => {
-                let got = st
-                    .alerts
-                    .iter()
-                    .filter(|(_, a)| rule.as_ref().is_none_or(|r| &a.rule == r))
-                    .count();
+                let got = st.alerts.iter().filter(|(_, a)| rule.as_ref().is_none_or(|r| &a.rule == r)).count();
                 (
-                    format!(
-                        "alerts{}",
-                        rule.as_ref()
-                            .map(|r| format!(" of {r}"))
-                            .unwrap_or_default()
-                    ),
+                    format!("alerts{}", rule.as_ref().map(|r| format!(" of {r}")).unwrap_or_default()),
                     eq("alert count", got.to_string(), count.to_string()),
                 )
             }
-            Check::Proposal { id, status } => {
-                let got = st
-                    .proposals
-                    .get(id)
-                    .map(|p| status_name(&p.status).to_string())
-                    .unwrap_or_else(|| "unknown".into());
-                (format!("proposal {id}"), eq("status", got, status.clone()))
+            Check::Proposal { id, status, code } => {
+                let p = st.proposals.get(id);
+                let got = p.map(|p| status_name(&p.status).to_string()).unwrap_or_else(|| "unknown".into());
+                let got_code = match p.map(|p| &p.status) {
+                    Some(ProposalStatus::Failed { code, .. }) => Some(code.clone()),
+                    _ => None,
+                };
+                let r = eq("status", got, status.clone()).and_then(|_| match code {
+                    Some(c) => eq("failure code", format!("{got_code:?}"), format!("{:?}", Some(c))),
+                    None => Ok(()),
+                });
+                (format!("proposal {id}"), r)
             }
             Check::Paused { scope, paused } => {
                 let got = match scope {
                     Scope::Global => st.meta().paused,
                     Scope::Asset(a) => st.asset_index.get(a).is_some_and(|i| st.asset(*i).paused),
                 };
-                (
-                    format!("pause of {scope}"),
-                    eq("paused", got.to_string(), paused.to_string()),
-                )
+                (format!("pause of {scope}"), eq("paused", got.to_string(), paused.to_string()))
             }
             Check::Frozen { wallet, frozen } => {
-                let got = st
-                    .wallet_index
-                    .get(wallet)
-                    .is_some_and(|i| st.wallet(*i).frozen);
-                (
-                    format!("wallet {} frozen", wallet.short()),
-                    eq("frozen", got.to_string(), frozen.to_string()),
-                )
+                let got = st.wallet_index.get(wallet).is_some_and(|i| st.wallet(*i).frozen);
+                (format!("wallet {} frozen", wallet.short()), eq("frozen", got.to_string(), frozen.to_string()))
             }
             Check::Retired { wallet, retired } => {
-                let got = st
-                    .wallet_index
-                    .get(wallet)
-                    .is_some_and(|i| st.wallet(*i).retired_to.is_some());
-                (
-                    format!("wallet {} retired", wallet.short()),
-                    eq("retired", got.to_string(), retired.to_string()),
-                )
+                let got = st.wallet_index.get(wallet).is_some_and(|i| st.wallet(*i).retired_to.is_some());
+                (format!("wallet {} retired", wallet.short()), eq("retired", got.to_string(), retired.to_string()))
             }
-            Check::Sanctioned { count } => (
-                "sanctions list".into(),
-                eq("entries", st.sanctions.len().to_string(), count.to_string()),
-            ),
+            Check::Sanctioned { count } => {
+                ("sanctions list".into(), eq("entries", st.sanctions.len().to_string(), count.to_string()))
+            }
             Check::Threshold { class, threshold } => (
                 format!("{} threshold", class.as_str()),
-                eq(
-                    "threshold",
-                    st.meta().threshold(*class).to_string(),
-                    threshold.to_string(),
-                ),
+                eq("threshold", st.meta().threshold(*class).to_string(), threshold.to_string()),
             ),
             Check::Invariants => ("invariants".into(), st.check_invariants()),
             Check::Verify => {
@@ -735,13 +629,7 @@ impl Runner {
                     None => Ok(()),
                     Some(m) => Err(m.to_string()),
                 };
-                (
-                    format!(
-                        "verify {} blocks, {} transactions",
-                        report.blocks, report.transactions
-                    ),
-                    r,
-                )
+                (format!("verify {} blocks, {} transactions", report.blocks, report.transactions), r)
             }
         })
     }
@@ -769,12 +657,7 @@ fn describe(got: &(Expect, String), want: &Expect) -> String {
     if got.0 == *want {
         format!("{} ({})", expect_text(&got.0), got.1)
     } else {
-        format!(
-            "got {} ({}), expected {}",
-            expect_text(&got.0),
-            got.1,
-            expect_text(want)
-        )
+        format!("got {} ({}), expected {}", expect_text(&got.0), got.1, expect_text(want))
     }
 }
 
@@ -800,13 +683,8 @@ pub fn run(
     mut on_step: impl FnMut(&StepResult),
 ) -> Result<ScenarioReport, Refusal> {
     let ledger = Ledger::create(data_dir, &Runner::genesis(s))?;
-    let mut r = Runner {
-        ledger,
-        network: s.network.clone(),
-        clock: s.start,
-        base: base.to_path_buf(),
-        transactions: 0,
-    };
+    let mut r =
+        Runner { ledger, network: s.network.clone(), clock: s.start, base: base.to_path_buf(), transactions: 0 };
     let mut steps = Vec::new();
     let mut passed = true;
     for (i, step) in s.steps.iter().enumerate() {
@@ -824,14 +702,7 @@ pub fn run(
             Step::Show(_) => "show",
             Step::Note(_) => "note",
         };
-        let res = StepResult {
-            step: i + 1,
-            kind,
-            summary,
-            passed: ok,
-            detail,
-            output,
-        };
+        let res = StepResult { step: i + 1, kind, summary, passed: ok, detail, output };
         on_step(&res);
         steps.push(res);
         if !ok {

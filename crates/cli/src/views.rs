@@ -111,9 +111,9 @@ pub fn history(ledger: &Ledger, wallet: &WalletId) -> Result<Vec<HistoryEntry>, 
         for (tx, r) in b.body.txs.iter().zip(&b.body.receipts) {
             let mentions = tx.body.signer == *wallet
                 || match &r.outcome {
-                    block::Outcome::Ok { events } => serde_json::to_string(events)
-                        .map(|s| s.contains(&needle))
-                        .unwrap_or(false),
+                    block::Outcome::Ok { events } => {
+                        serde_json::to_string(events).map(|s| s.contains(&needle)).unwrap_or(false)
+                    }
                     _ => false,
                 };
             if mentions {
@@ -158,10 +158,7 @@ pub fn receipt(ledger: &Ledger, id: &Hash) -> Result<ReceiptView, Refusal> {
             }
         }
     }
-    Err(Refusal::new(
-        Code::InputInvalid,
-        format!("no transaction {id} in the journal"),
-    ))
+    Err(Refusal::new(Code::InputInvalid, format!("no transaction {id} in the journal")))
 }
 
 pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
@@ -174,12 +171,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
             Err(e) => vec![e.to_string()],
         },
         Show::Alerts => {
-            let v: Vec<String> = st
-                .alerts
-                .sorted()
-                .into_iter()
-                .map(|(_, a)| alert_line(a))
-                .collect();
+            let v: Vec<String> = st.alerts.sorted().into_iter().map(|(_, a)| alert_line(a)).collect();
             if v.is_empty() {
                 vec!["no alerts".into()]
             } else {

@@ -12,16 +12,7 @@ fn acknowledged_transactions_survive_kill_9() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ledger");
     let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args([
-            "bench",
-            "load",
-            "--data",
-            dir.to_str().unwrap(),
-            "--wallets",
-            "300",
-            "--txs",
-            "30000",
-        ])
+        .args(["bench", "load", "--data", dir.to_str().unwrap(), "--wallets", "300", "--txs", "30000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -49,11 +40,7 @@ fn acknowledged_transactions_survive_kill_9() {
         }
     }
     let _ = child.wait();
-    assert!(
-        acked.len() >= 1_000,
-        "the load acknowledged only {} transactions",
-        acked.len()
-    );
+    assert!(acked.len() >= 1_000, "the load acknowledged only {} transactions", acked.len());
 
     let (ledger, recovery) = Ledger::open(&dir).expect("recovery after kill -9");
     let mut journaled = std::collections::HashSet::new();
@@ -65,28 +52,12 @@ fn acknowledged_transactions_survive_kill_9() {
         })
         .unwrap();
     let missing = acked.iter().filter(|id| !journaled.contains(*id)).count();
-    assert_eq!(
-        missing,
-        0,
-        "{missing} of {} acknowledged transactions lost (recovery: {recovery:?})",
-        acked.len()
-    );
+    assert_eq!(missing, 0, "{missing} of {} acknowledged transactions lost (recovery: {recovery:?})", acked.len());
     // The id index finds them too.
     for id in acked.iter().step_by(97) {
-        assert!(
-            !ledger.store.tx_heights(id).unwrap().is_empty(),
-            "tx index lacks {id}"
-        );
+        assert!(!ledger.store.tx_heights(id).unwrap().is_empty(), "tx index lacks {id}");
     }
     let report = tessera_node::verify(&ledger.store, |_, _| {}).unwrap();
-    assert!(
-        report.first_mismatch.is_none(),
-        "verify after crash: {:?}",
-        report.first_mismatch
-    );
-    eprintln!(
-        "{} acknowledged before kill -9, all present; {} blocks verify",
-        acked.len(),
-        report.blocks
-    );
+    assert!(report.first_mismatch.is_none(), "verify after crash: {:?}", report.first_mismatch);
+    eprintln!("{} acknowledged before kill -9, all present; {} blocks verify", acked.len(), report.blocks);
 }

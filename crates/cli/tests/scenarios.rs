@@ -13,16 +13,9 @@ fn run_file(path: &Path) -> Result<(), String> {
     let s = scenario::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = tmp.path().join("ledger");
-    let report = scenario::run(&s, path.parent().unwrap_or(Path::new(".")), &dir, |_| {})
-        .map_err(|e| e.to_string())?;
+    let report = scenario::run(&s, path.parent().unwrap_or(Path::new(".")), &dir, |_| {}).map_err(|e| e.to_string())?;
     if let Some(bad) = report.steps.iter().find(|r| !r.passed) {
-        return Err(format!(
-            "{}: step {} ({}) failed: {}",
-            path.display(),
-            bad.step,
-            bad.summary,
-            bad.detail
-        ));
+        return Err(format!("{}: step {} ({}) failed: {}", path.display(), bad.step, bad.summary, bad.detail));
     }
     let store = tessera_store::Store::open(&dir).map_err(|e| e.to_string())?;
     let v = tessera_node::verify(&store, |_, _| {}).map_err(|e| e.to_string())?;
@@ -37,21 +30,12 @@ fn every_scenario_in_the_repository_passes_and_verifies() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(scenario_dir())
         .expect("scenarios/ exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-        })
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 1, "no scenarios found");
+    assert!(files.len() >= 30, "expected the full scenario set, found {}", files.len());
     let failures: Vec<String> = files.iter().filter_map(|f| run_file(f).err()).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} scenarios failed:\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} scenarios failed:\n{}", failures.len(), files.len(), failures.join("\n"));
     eprintln!("{} scenarios passed", files.len());
 }
 
@@ -71,11 +55,7 @@ steps:
     let tmp = tempfile::tempdir().unwrap();
     let report = scenario::run(&s, Path::new("."), &tmp.path().join("l"), |_| {}).unwrap();
     assert!(!report.passed);
-    assert_eq!(
-        report.steps.len(),
-        1,
-        "stops at the first failed expectation"
-    );
+    assert_eq!(report.steps.len(), 1, "stops at the first failed expectation");
 }
 
 #[test]

@@ -17,9 +17,7 @@ fn demo_ledger() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> usize {
-    hay.windows(needle.len())
-        .position(|w| w == needle)
-        .expect("bytes present in the stored body")
+    hay.windows(needle.len()).position(|w| w == needle).expect("bytes present in the stored body")
 }
 
 /// Flips one bit of the stored body of `height` at `offset(body bytes, decoded body)`.
@@ -32,29 +30,20 @@ fn tamper(dir: &Path, height: u64, offset: impl Fn(&[u8], &BlockBody) -> usize) 
     bytes[at] ^= 0x01;
     store
         .connection()
-        .execute(
-            "UPDATE blocks SET body = ?1 WHERE height = ?2",
-            rusqlite::params![bytes, height as i64],
-        )
+        .execute("UPDATE blocks SET body = ?1 WHERE height = ?2", rusqlite::params![bytes, height as i64])
         .unwrap();
 }
 
 fn verify(dir: &Path) -> tessera_node::Mismatch {
     let store = Store::open(dir).unwrap();
-    tessera_node::verify(&store, |_, _| {})
-        .unwrap()
-        .first_mismatch
-        .expect("verify must fail")
+    tessera_node::verify(&store, |_, _| {}).unwrap().first_mismatch.expect("verify must fail")
 }
 
 #[test]
 fn untouched_journal_verifies() {
     let (_t, dir) = demo_ledger();
     let store = Store::open(&dir).unwrap();
-    assert!(tessera_node::verify(&store, |_, _| {})
-        .unwrap()
-        .first_mismatch
-        .is_none());
+    assert!(tessera_node::verify(&store, |_, _| {}).unwrap().first_mismatch.is_none());
 }
 
 #[test]
@@ -66,11 +55,7 @@ fn altered_operation_byte_is_named() {
         find(bytes, &tx) + tx.len() - 64 - 3
     });
     let m = verify(&dir);
-    assert_eq!(
-        (m.height, m.tx, m.field.as_str()),
-        (8, Some(0), "transaction"),
-        "{m}"
-    );
+    assert_eq!((m.height, m.tx, m.field.as_str()), (8, Some(0), "transaction"), "{m}");
 }
 
 #[test]
@@ -81,11 +66,7 @@ fn altered_signature_byte_is_named() {
         find(bytes, &tx) + tx.len() - 10
     });
     let m = verify(&dir);
-    assert_eq!(
-        (m.height, m.tx, m.field.as_str()),
-        (8, Some(0), "signature"),
-        "{m}"
-    );
+    assert_eq!((m.height, m.tx, m.field.as_str()), (8, Some(0), "signature"), "{m}");
 }
 
 #[test]
@@ -109,13 +90,7 @@ fn altered_header_is_named_and_the_cli_exits_non_zero() {
     let mut header = raw.header.clone();
     let last = header.len() - 1;
     header[last] ^= 0x80; // inside state_digest
-    store
-        .connection()
-        .execute(
-            "UPDATE blocks SET header = ?1 WHERE height = 5",
-            rusqlite::params![header],
-        )
-        .unwrap();
+    store.connection().execute("UPDATE blocks SET header = ?1 WHERE height = 5", rusqlite::params![header]).unwrap();
     drop(store);
     let m = verify(&dir);
     assert_eq!((m.height, m.field.as_str()), (5, "header"), "{m}");
@@ -125,8 +100,5 @@ fn altered_header_is_named_and_the_cli_exits_non_zero() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("verify.mismatch") && stderr.contains("block 5"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("verify.mismatch") && stderr.contains("block 5"), "{stderr}");
 }

@@ -25,69 +25,35 @@ pub fn register_party(
         return refuse(Code::PartyExists, format!("party {id} already exists"));
     }
     let idx = state.parties.len() as PartyIdx;
-    state.parties.put(
-        idx,
-        Party {
-            id: id.clone(),
-            name: name.into(),
-            kind,
-            claims: vec![],
-            wallets: vec![],
-            linked: vec![],
-        },
-    );
+    state
+        .parties
+        .put(idx, Party { id: id.clone(), name: name.into(), kind, claims: vec![], wallets: vec![], linked: vec![] });
     state.party_index.put(id.clone(), idx);
     ev.push(Event::PartyRegistered { party: id.clone() });
     Ok(())
 }
 
-pub fn add_wallet(
-    state: &mut State,
-    party: &PartyId,
-    wallet: &WalletId,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn add_wallet(state: &mut State, party: &PartyId, wallet: &WalletId, ev: &mut Vec<Event>) -> Result<(), Refusal> {
     let p = state.party_idx(party)?;
     if state.wallet_index.contains(wallet) {
-        return refuse(
-            Code::WalletExists,
-            format!("wallet {} is already registered", wallet.short()),
-        );
+        return refuse(Code::WalletExists, format!("wallet {} is already registered", wallet.short()));
     }
     let mut rec = state.party(p).clone();
     if rec.wallets.len() >= MAX_WALLETS_PER_PARTY {
-        return refuse(
-            Code::FieldTooLong,
-            format!("a party holds at most {MAX_WALLETS_PER_PARTY} wallets"),
-        );
+        return refuse(Code::FieldTooLong, format!("a party holds at most {MAX_WALLETS_PER_PARTY} wallets"));
     }
     let idx = state.wallets.len() as WalletIdx;
-    state.wallets.put(
-        idx,
-        Wallet {
-            key: *wallet,
-            party: p,
-            next_seq: 1,
-            frozen: false,
-            retired_to: None,
-        },
-    );
+    state.wallets.put(idx, Wallet { key: *wallet, party: p, next_seq: 1, frozen: false, retired_to: None });
     state.wallet_index.put(*wallet, idx);
     rec.wallets.push(idx);
     state.parties.put(p, rec);
-    ev.push(Event::WalletAdded {
-        party: party.clone(),
-        wallet: *wallet,
-    });
+    ev.push(Event::WalletAdded { party: party.clone(), wallet: *wallet });
     Ok(())
 }
 
 /// Topics where a party has one value at a time: a new claim replaces the old one.
 fn single_valued(t: ClaimTopic) -> bool {
-    matches!(
-        t,
-        ClaimTopic::Kyc | ClaimTopic::Jurisdiction | ClaimTopic::Sanctioned
-    )
+    matches!(t, ClaimTopic::Kyc | ClaimTopic::Jurisdiction | ClaimTopic::Sanctioned)
 }
 
 pub fn issue_claim(
@@ -101,45 +67,24 @@ pub fn issue_claim(
 ) -> Result<(), Refusal> {
     let p = state.party_idx(party)?;
     if expires_at.is_some_and(|e| e <= now) {
-        return refuse(
-            Code::ClaimInvalid,
-            "the claim would expire before it is issued",
-        );
+        return refuse(Code::ClaimInvalid, "the claim would expire before it is issued");
     }
     let mut rec = state.party(p).clone();
     let topic = claim.topic();
     rec.claims.retain(|c| {
-        let superseded = if single_valued(topic) {
-            c.claim.topic() == topic
-        } else {
-            c.claim == *claim
-        };
+        let superseded = if single_valued(topic) { c.claim.topic() == topic } else { c.claim == *claim };
         !superseded
     });
     if rec.claims.len() >= MAX_CLAIMS_PER_PARTY {
         // Forget dead claims first; the journal keeps their history.
         rec.claims.retain(|c| c.live(now));
         if rec.claims.len() >= MAX_CLAIMS_PER_PARTY {
-            return refuse(
-                Code::FieldTooLong,
-                format!("a party holds at most {MAX_CLAIMS_PER_PARTY} claims"),
-            );
+            return refuse(Code::FieldTooLong, format!("a party holds at most {MAX_CLAIMS_PER_PARTY} claims"));
         }
     }
-    rec.claims.push(ClaimRecord {
-        claim: claim.clone(),
-        issuer,
-        issued_at: now,
-        expires_at,
-        revoked_at: None,
-    });
+    rec.claims.push(ClaimRecord { claim: claim.clone(), issuer, issued_at: now, expires_at, revoked_at: None });
     state.parties.put(p, rec);
-    ev.push(Event::ClaimIssued {
-        party: party.clone(),
-        claim: claim.clone(),
-        issuer,
-        expires_at,
-    });
+    ev.push(Event::ClaimIssued { party: party.clone(), claim: claim.clone(), issuer, expires_at });
     Ok(())
 }
 
@@ -152,22 +97,12 @@ pub fn revoke_claim(
 ) -> Result<(), Refusal> {
     let p = state.party_idx(party)?;
     let mut rec = state.party(p).clone();
-    let Some(c) = rec
-        .claims
-        .iter_mut()
-        .find(|c| c.claim == *claim && c.revoked_at.is_none())
-    else {
-        return refuse(
-            Code::ClaimNotFound,
-            format!("party {party} holds no unrevoked {claim:?} claim"),
-        );
+    let Some(c) = rec.claims.iter_mut().find(|c| c.claim == *claim && c.revoked_at.is_none()) else {
+        return refuse(Code::ClaimNotFound, format!("party {party} holds no unrevoked {claim:?} claim"));
     };
     c.revoked_at = Some(now);
     state.parties.put(p, rec);
-    ev.push(Event::ClaimRevoked {
-        party: party.clone(),
-        claim: claim.clone(),
-    });
+    ev.push(Event::ClaimRevoked { party: party.clone(), claim: claim.clone() });
     Ok(())
 }
 
@@ -183,19 +118,12 @@ pub fn link_address(
     let pair = (currency.to_string(), address.to_string());
     if !rec.linked.contains(&pair) {
         if rec.linked.len() >= MAX_LINKED_ADDRESSES {
-            return refuse(
-                Code::FieldTooLong,
-                format!("a party links at most {MAX_LINKED_ADDRESSES} addresses"),
-            );
+            return refuse(Code::FieldTooLong, format!("a party links at most {MAX_LINKED_ADDRESSES} addresses"));
         }
         rec.linked.push(pair);
         state.parties.put(p, rec);
     }
-    ev.push(Event::AddressLinked {
-        party: party.clone(),
-        currency: currency.into(),
-        address: address.into(),
-    });
+    ev.push(Event::AddressLinked { party: party.clone(), currency: currency.into(), address: address.into() });
     Ok(())
 }
 
@@ -212,10 +140,7 @@ pub fn trust_issuer(
             t.sort();
             t.dedup();
             state.trusted_issuers.put(w, t.clone());
-            ev.push(Event::IssuerTrusted {
-                wallet: *wallet,
-                topics: t,
-            });
+            ev.push(Event::IssuerTrusted { wallet: *wallet, topics: t });
         }
         None => {
             if state.trusted_issuers.remove(&w).is_none() {
@@ -230,17 +155,9 @@ pub fn trust_issuer(
     Ok(())
 }
 
-pub fn create_asset(
-    state: &mut State,
-    spec: &AssetSpec,
-    now: Time,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn create_asset(state: &mut State, spec: &AssetSpec, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
     if state.asset_index.contains(&spec.symbol) {
-        return refuse(
-            Code::AssetExists,
-            format!("asset {} already exists", spec.symbol),
-        );
+        return refuse(Code::AssetExists, format!("asset {} already exists", spec.symbol));
     }
     if let AssetKind::TreasurySecurity { maturity, .. } = &spec.kind {
         if *maturity <= now {
@@ -268,25 +185,14 @@ pub fn create_asset(
     if !spec.policy.rules.is_empty() {
         state.policies.put(idx, spec.policy.clone());
     }
-    ev.push(Event::AssetCreated {
-        asset: spec.symbol.clone(),
-        kind: spec.kind.name().into(),
-    });
+    ev.push(Event::AssetCreated { asset: spec.symbol.clone(), kind: spec.kind.name().into() });
     Ok(())
 }
 
-pub fn set_policy(
-    state: &mut State,
-    asset: &Symbol,
-    policy: &Policy,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn set_policy(state: &mut State, asset: &Symbol, policy: &Policy, ev: &mut Vec<Event>) -> Result<(), Refusal> {
     let a = state.asset_idx(asset)?;
     state.policies.put(a, policy.clone());
-    ev.push(Event::PolicySet {
-        asset: asset.clone(),
-        rules: policy.rules.len() as u32,
-    });
+    ev.push(Event::PolicySet { asset: asset.clone(), rules: policy.rules.len() as u32 });
     Ok(())
 }
 
@@ -299,17 +205,11 @@ pub fn set_supply_cap(
     let a = state.asset_idx(asset)?;
     let mut rec = state.asset(a).clone();
     if cap.is_some_and(|c| c < rec.supply) {
-        return refuse(
-            Code::AssetSupplyCapExceeded,
-            format!("cap below the current supply {}", rec.supply),
-        );
+        return refuse(Code::AssetSupplyCapExceeded, format!("cap below the current supply {}", rec.supply));
     }
     rec.supply_cap = cap;
     state.assets.put(a, rec);
-    ev.push(Event::SupplyCapSet {
-        asset: asset.clone(),
-        cap,
-    });
+    ev.push(Event::SupplyCapSet { asset: asset.clone(), cap });
     Ok(())
 }
 
@@ -322,44 +222,23 @@ pub fn set_role(
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
     let w = state.wallet_idx(wallet)?;
-    let key = RoleKey {
-        wallet: w,
-        role,
-        asset: state.scope_asset(scope)?,
-    };
+    let key = RoleKey { wallet: w, role, asset: state.scope_asset(scope)? };
     if grant {
         state.roles.put(key, ());
-        ev.push(Event::RoleGranted {
-            wallet: *wallet,
-            role,
-            scope: scope.clone(),
-        });
+        ev.push(Event::RoleGranted { wallet: *wallet, role, scope: scope.clone() });
     } else {
         if state.roles.remove(&key).is_none() {
             return refuse(
                 Code::AuthMissingRole,
-                format!(
-                    "wallet {} does not hold {} at {scope}",
-                    wallet.short(),
-                    role.as_str()
-                ),
+                format!("wallet {} does not hold {} at {scope}", wallet.short(), role.as_str()),
             );
         }
-        ev.push(Event::RoleRevoked {
-            wallet: *wallet,
-            role,
-            scope: scope.clone(),
-        });
+        ev.push(Event::RoleRevoked { wallet: *wallet, role, scope: scope.clone() });
     }
     Ok(())
 }
 
-pub fn set_threshold(
-    state: &mut State,
-    class: OpClass,
-    threshold: u8,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn set_threshold(state: &mut State, class: OpClass, threshold: u8, ev: &mut Vec<Event>) -> Result<(), Refusal> {
     crate::governance::check_threshold(threshold)?;
     let mut meta = state.meta().clone();
     meta.thresholds[class as usize] = threshold;
@@ -388,15 +267,9 @@ pub fn set_pause(
         }
     }
     ev.push(if paused {
-        Event::Paused {
-            scope: scope.clone(),
-            reason: reason.into(),
-        }
+        Event::Paused { scope: scope.clone(), reason: reason.into() }
     } else {
-        Event::Unpaused {
-            scope: scope.clone(),
-            reason: reason.into(),
-        }
+        Event::Unpaused { scope: scope.clone(), reason: reason.into() }
     });
     Ok(())
 }
@@ -413,15 +286,9 @@ pub fn freeze_wallet(
     rec.frozen = frozen;
     state.wallets.put(w, rec);
     ev.push(if frozen {
-        Event::WalletFrozen {
-            wallet: *wallet,
-            reason: reason.into(),
-        }
+        Event::WalletFrozen { wallet: *wallet, reason: reason.into() }
     } else {
-        Event::WalletUnfrozen {
-            wallet: *wallet,
-            reason: reason.into(),
-        }
+        Event::WalletUnfrozen { wallet: *wallet, reason: reason.into() }
     });
     Ok(())
 }
@@ -438,23 +305,13 @@ pub fn sanctions(
     for t in targets {
         if add {
             if !state.sanctions.contains(t) {
-                state.sanctions.put(
-                    t.clone(),
-                    SanctionInfo {
-                        source: source.into(),
-                        added_at: now,
-                    },
-                );
+                state.sanctions.put(t.clone(), SanctionInfo { source: source.into(), added_at: now });
                 added += 1;
             }
         } else if state.sanctions.remove(t).is_some() {
             removed += 1;
         }
     }
-    ev.push(Event::SanctionsUpdated {
-        added,
-        removed,
-        source: source.into(),
-    });
+    ev.push(Event::SanctionsUpdated { added, removed, source: source.into() });
     Ok(())
 }

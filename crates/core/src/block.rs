@@ -279,10 +279,7 @@ pub fn merkle_root(leaves: &[Hash]) -> Hash {
     if leaves.is_empty() {
         return sha256_parts(&[b"tessera/merkle/empty"]);
     }
-    let mut level: Vec<Hash> = leaves
-        .iter()
-        .map(|l| sha256_parts(&[&[0u8], &l.0]))
-        .collect();
+    let mut level: Vec<Hash> = leaves.iter().map(|l| sha256_parts(&[&[0u8], &l.0])).collect();
     while level.len() > 1 {
         level = level
             .chunks(2)
@@ -300,10 +297,7 @@ impl BlockBody {
     pub fn tx_root(&self) -> Hash {
         let mut leaves: Vec<Hash> = self.txs.iter().map(|t| t.id()).collect();
         if let Some(g) = &self.genesis {
-            leaves.insert(
-                0,
-                crate::crypto::sha256(&borsh::to_vec(g).unwrap_or_default()),
-            );
+            leaves.insert(0, crate::crypto::sha256(&borsh::to_vec(g).unwrap_or_default()));
         }
         merkle_root(&leaves)
     }
@@ -324,32 +318,19 @@ impl BlockBody {
         for r in self.receipts.iter().skip(self.txs.len()) {
             leaves.push(crate::crypto::sha256(&borsh::to_vec(r).unwrap_or_default()));
         }
-        leaves.push(crate::crypto::sha256(
-            &borsh::to_vec(&self.system).unwrap_or_default(),
-        ));
+        leaves.push(crate::crypto::sha256(&borsh::to_vec(&self.system).unwrap_or_default()));
         merkle_root(&leaves)
     }
 }
 
 /// Default genesis for demos and tests: one operator wallet per role name.
-pub fn demo_genesis(
-    network: &str,
-    time: Time,
-    grants: &[(&Keypair, &[Role])],
-    thresholds: [u8; 3],
-) -> Genesis {
+pub fn demo_genesis(network: &str, time: Time, grants: &[(&Keypair, &[Role])], thresholds: [u8; 3]) -> Genesis {
     Genesis {
         network: network.into(),
         time,
         operator: PartyId::new("operator"),
         operator_name: "Ledger operator".into(),
-        grants: grants
-            .iter()
-            .map(|(k, r)| GenesisGrant {
-                wallet: k.wallet(),
-                roles: r.to_vec(),
-            })
-            .collect(),
+        grants: grants.iter().map(|(k, r)| GenesisGrant { wallet: k.wallet(), roles: r.to_vec() }).collect(),
         thresholds,
         trusted_issuers: Vec::new(),
     }

@@ -44,6 +44,7 @@ pub enum Rule {
     /// No single transfer above this amount.
     TransferLimit(#[serde(with = "amount_serde")] Amount),
     /// No sender moves more than this in any rolling 24 hours.
+    #[serde(rename = "rolling_24h_limit")]
     Rolling24hLimit(#[serde(with = "amount_serde")] Amount),
     /// Transfers only between wallets of one party.
     SamePartyOnly,
@@ -90,16 +91,12 @@ impl Rule {
     pub fn is_monitoring(&self) -> bool {
         matches!(
             self,
-            Rule::MonitorStructuring { .. }
-                | Rule::MonitorRapidInOut { .. }
-                | Rule::MonitorNewCounterparty { .. }
+            Rule::MonitorStructuring { .. } | Rule::MonitorRapidInOut { .. } | Rule::MonitorNewCounterparty { .. }
         )
     }
 }
 
-#[derive(
-    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(default)]
@@ -119,46 +116,31 @@ pub struct Tracking {
 impl Policy {
     pub fn check(&self) -> Result<(), Refusal> {
         if self.rules.len() > MAX_RULES {
-            return refuse(
-                Code::PolicyInvalid,
-                format!("a policy holds at most {MAX_RULES} rules"),
-            );
+            return refuse(Code::PolicyInvalid, format!("a policy holds at most {MAX_RULES} rules"));
         }
         for r in &self.rules {
             let bad = |m: &str| refuse(Code::PolicyInvalid, format!("rule {}: {m}", r.name()));
             match r {
-                Rule::InvestorClasses(v) if v.is_empty() || v.len() > MAX_LIST => {
-                    return bad("list 1 to 256 classes")
-                }
+                Rule::InvestorClasses(v) if v.is_empty() || v.len() > MAX_LIST => return bad("list 1 to 256 classes"),
                 Rule::JurisdictionsAllowed(v) | Rule::JurisdictionsDenied(v) => {
                     if v.is_empty() || v.len() > MAX_LIST {
                         return bad("list 1 to 256 countries");
                     }
                     for c in v {
-                        check_country(c)
-                            .map_err(|e| Refusal::new(Code::PolicyInvalid, e.message))?;
+                        check_country(c).map_err(|e| Refusal::new(Code::PolicyInvalid, e.message))?;
                     }
                 }
-                Rule::MaxShareBps(b) if *b == 0 || *b > 10_000 => {
-                    return bad("basis points 1 to 10000")
-                }
+                Rule::MaxShareBps(b) if *b == 0 || *b > 10_000 => return bad("basis points 1 to 10000"),
                 Rule::MaxHolders(0) => return bad("at least one holder"),
-                Rule::MonitorStructuring {
-                    threshold,
-                    window_seconds,
-                    count,
-                } => {
-                    if *threshold == 0 || *window_seconds == 0 || *count < 2 {
-                        return bad("threshold and window positive, count at least 2");
-                    }
+                Rule::MonitorStructuring { threshold, window_seconds, count }
+                    if *threshold == 0 || *window_seconds == 0 || *count < 2 =>
+                {
+                    return bad("threshold and window positive, count at least 2");
                 }
-                Rule::MonitorRapidInOut {
-                    window_seconds,
-                    share_bps,
-                } => {
-                    if *window_seconds == 0 || *share_bps == 0 || *share_bps > 10_000 {
-                        return bad("window positive, share 1 to 10000 bps");
-                    }
+                Rule::MonitorRapidInOut { window_seconds, share_bps }
+                    if *window_seconds == 0 || *share_bps == 0 || *share_bps > 10_000 =>
+                {
+                    return bad("window positive, share 1 to 10000 bps");
                 }
                 _ => {}
             }
@@ -170,12 +152,8 @@ impl Policy {
         let mut t = Tracking::default();
         for r in &self.rules {
             match r {
-                Rule::Lockup { seconds } => {
-                    t.lockup_seconds = Some(t.lockup_seconds.unwrap_or(0).max(*seconds))
-                }
-                Rule::Rolling24hLimit(_) => {
-                    t.outflow_window = Some(t.outflow_window.unwrap_or(0).max(DAY_SECONDS))
-                }
+                Rule::Lockup { seconds } => t.lockup_seconds = Some(t.lockup_seconds.unwrap_or(0).max(*seconds)),
+                Rule::Rolling24hLimit(_) => t.outflow_window = Some(t.outflow_window.unwrap_or(0).max(DAY_SECONDS)),
                 Rule::MonitorStructuring { window_seconds, .. } => {
                     t.outflow_window = Some(t.outflow_window.unwrap_or(0).max(*window_seconds))
                 }
@@ -210,15 +188,8 @@ pub struct Move {
 }
 
 /// Finds the party's live claim of a topic from a still-trusted issuer.
-pub fn live_claims<'a>(
-    state: &'a State,
-    party: &'a Party,
-    now: Time,
-) -> impl Iterator<Item = &'a ClaimRecord> + 'a {
-    party
-        .claims
-        .iter()
-        .filter(move |c| c.live(now) && issuer_trusted(state, &c.issuer, c.claim.topic()))
+pub fn live_claims<'a>(state: &'a State, party: &'a Party, now: Time) -> impl Iterator<Item = &'a ClaimRecord> + 'a {
+    party.claims.iter().filter(move |c| c.live(now) && issuer_trusted(state, &c.issuer, c.claim.topic()))
 }
 
 pub fn issuer_trusted(state: &State, issuer: &WalletId, topic: ClaimTopic) -> bool {
@@ -233,19 +204,14 @@ fn kyc(state: &State, party: &Party, now: Time) -> Result<(), Refusal> {
     if live_claims(state, party, now).any(|c| c.claim == Claim::Kyc) {
         return Ok(());
     }
-    let expired = party.claims.iter().any(|c| {
-        c.claim == Claim::Kyc && c.revoked_at.is_none() && c.expires_at.is_some_and(|e| now >= e)
-    });
+    let expired = party
+        .claims
+        .iter()
+        .any(|c| c.claim == Claim::Kyc && c.revoked_at.is_none() && c.expires_at.is_some_and(|e| now >= e));
     if expired {
-        refuse(
-            Code::ComplianceKycExpired,
-            format!("party {}: KYC expired", party.id),
-        )
+        refuse(Code::ComplianceKycExpired, format!("party {}: KYC expired", party.id))
     } else {
-        refuse(
-            Code::ComplianceKycMissing,
-            format!("party {}: no valid KYC claim", party.id),
-        )
+        refuse(Code::ComplianceKycMissing, format!("party {}: no valid KYC claim", party.id))
     }
 }
 
@@ -263,21 +229,12 @@ pub fn sanctioned(state: &State, wallet: WalletIdx, now: Time) -> Option<String>
         return Some(format!("wallet {} is on the sanctions list", w.key.short()));
     }
     let party = state.party(w.party);
-    if state
-        .sanctions
-        .contains(&SanctionTarget::Party(party.id.clone()))
-    {
+    if state.sanctions.contains(&SanctionTarget::Party(party.id.clone())) {
         return Some(format!("party {} is on the sanctions list", party.id));
     }
     for (currency, address) in &party.linked {
-        if state.sanctions.contains(&SanctionTarget::Address {
-            currency: currency.clone(),
-            address: address.clone(),
-        }) {
-            return Some(format!(
-                "party {}: linked {currency} address {address} is on the sanctions list",
-                party.id
-            ));
+        if state.sanctions.contains(&SanctionTarget::Address { currency: currency.clone(), address: address.clone() }) {
+            return Some(format!("party {}: linked {currency} address {address} is on the sanctions list", party.id));
         }
     }
     if live_claims(state, party, now).any(|c| c.claim == Claim::Sanctioned) {
@@ -304,24 +261,13 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
     let from_party = m.from.map(|w| state.party(state.wallet(w).party));
     let to_party = m.to.map(|w| state.party(state.wallet(w).party));
     // Which side each rule looks at: senders are not screened on a forced move.
-    let sender = if m.kind == Movement::Forced {
-        None
-    } else {
-        from_party
-    };
-    let receiver = if m.kind == Movement::Burn {
-        None
-    } else {
-        to_party
-    };
+    let sender = if m.kind == Movement::Forced { None } else { from_party };
+    let receiver = if m.kind == Movement::Burn { None } else { to_party };
     let from_h = m.from.and_then(|w| state.holding_ref(m.asset, w));
     let to_h = m.to.and_then(|w| state.holding_ref(m.asset, w));
     let to_before = to_h.map(|h| h.total().unwrap_or(Amount::MAX)).unwrap_or(0);
     let to_after = to_before.saturating_add(m.amount);
-    let from_after = from_h
-        .map(|h| h.total().unwrap_or(0))
-        .unwrap_or(0)
-        .saturating_sub(m.amount);
+    let from_after = from_h.map(|h| h.total().unwrap_or(0)).unwrap_or(0).saturating_sub(m.amount);
 
     macro_rules! fail {
         ($r:expr) => {{
@@ -343,16 +289,12 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             }
             Rule::InvestorClasses(allowed) => {
                 if let Some(p) = receiver {
-                    let ok = live_claims(state, p, m.now).any(
-                        |c| matches!(&c.claim, Claim::InvestorClass(k) if allowed.contains(k)),
-                    );
+                    let ok = live_claims(state, p, m.now)
+                        .any(|c| matches!(&c.claim, Claim::InvestorClass(k) if allowed.contains(k)));
                     if !ok {
                         fail!(Refusal::new(
                             Code::ComplianceInvestorClass,
-                            format!(
-                                "party {} holds none of the allowed investor classes {allowed:?}",
-                                p.id
-                            )
+                            format!("party {} holds none of the allowed investor classes {allowed:?}", p.id)
                         ));
                     }
                 }
@@ -374,9 +316,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             }
             Rule::JurisdictionsDenied(list) => {
                 if let Some(p) = receiver {
-                    if let Some(j) =
-                        jurisdiction(state, p, m.now).filter(|j| list.iter().any(|c| c == j))
-                    {
+                    if let Some(j) = jurisdiction(state, p, m.now).filter(|j| list.iter().any(|c| c == j)) {
                         fail!(Refusal::new(
                             Code::ComplianceJurisdictionDenied,
                             format!("party {} is in {j}, which is denied", p.id)
@@ -385,10 +325,8 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 }
             }
             Rule::Sanctions => {
-                let sides = [
-                    if sender.is_some() { m.from } else { None },
-                    if receiver.is_some() { m.to } else { None },
-                ];
+                let sides =
+                    [if sender.is_some() { m.from } else { None }, if receiver.is_some() { m.to } else { None }];
                 for w in sides.into_iter().flatten() {
                     if let Some(why) = sanctioned(state, w, m.now) {
                         fail!(Refusal::new(Code::ComplianceSanctioned, why));
@@ -401,23 +339,19 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                     if m.amount > unlocked {
                         fail!(Refusal::new(
                             Code::ComplianceLockup,
-                            format!("only {unlocked} of the holding is past its {seconds}-second holding period; {} asked", m.amount)
+                            format!(
+                                "only {unlocked} of the holding is past its {seconds}-second holding period; {} asked",
+                                m.amount
+                            )
                         ));
                     }
                 }
             }
             Rule::MinInvestment(min) => {
-                if receiver.is_some()
-                    && m.kind != Movement::Forced
-                    && to_before == 0
-                    && m.amount < *min
-                {
+                if receiver.is_some() && m.kind != Movement::Forced && to_before == 0 && m.amount < *min {
                     fail!(Refusal::new(
                         Code::ComplianceMinInvestment,
-                        format!(
-                            "a first investment of {} is below the minimum {min}",
-                            m.amount
-                        )
+                        format!("a first investment of {} is below the minimum {min}", m.amount)
                     ));
                 }
             }
@@ -425,32 +359,24 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 if sender.is_some() && from_after > 0 && from_after < *min {
                     fail!(Refusal::new(
                         Code::ComplianceMinHolding,
-                        format!(
-                            "the sender would keep {from_after}, below the minimum holding {min}"
-                        )
+                        format!("the sender would keep {from_after}, below the minimum holding {min}")
                     ));
                 }
                 if receiver.is_some() && to_after < *min {
                     fail!(Refusal::new(
                         Code::ComplianceMinHolding,
-                        format!(
-                            "the receiver would hold {to_after}, below the minimum holding {min}"
-                        )
+                        format!("the receiver would hold {to_after}, below the minimum holding {min}")
                     ));
                 }
             }
             Rule::MaxHolders(max) => {
                 if receiver.is_some() && to_before == 0 {
-                    let leaving =
-                        u64::from(m.from.is_some() && from_after == 0 && from_h.is_some());
+                    let leaving = u64::from(m.from.is_some() && from_after == 0 && from_h.is_some());
                     let after = asset.holders + 1 - leaving;
                     if after > *max {
                         fail!(Refusal::new(
                             Code::ComplianceMaxHolders,
-                            format!(
-                                "{} would have {after} holders; the maximum is {max}",
-                                asset.symbol
-                            )
+                            format!("{} would have {after} holders; the maximum is {max}", asset.symbol)
                         ));
                     }
                 }
@@ -465,11 +391,8 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             }
             Rule::MaxShareBps(bps) => {
                 if receiver.is_some() {
-                    let supply_after = if m.kind == Movement::Mint {
-                        asset.supply.saturating_add(m.amount)
-                    } else {
-                        asset.supply
-                    };
+                    let supply_after =
+                        if m.kind == Movement::Mint { asset.supply.saturating_add(m.amount) } else { asset.supply };
                     let cap = share_of(supply_after, *bps);
                     if to_after > cap {
                         fail!(Refusal::new(
@@ -519,9 +442,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                     }
                 }
             }
-            Rule::MonitorStructuring { .. }
-            | Rule::MonitorRapidInOut { .. }
-            | Rule::MonitorNewCounterparty { .. } => {}
+            Rule::MonitorStructuring { .. } | Rule::MonitorRapidInOut { .. } | Rule::MonitorNewCounterparty { .. } => {}
         }
     }
 }
@@ -546,25 +467,16 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
     if m.kind != Movement::Transfer {
         return alerts;
     }
-    let extra = state
-        .holding_ref(m.asset, from)
-        .and_then(|h| h.extra.as_deref());
+    let extra = state.holding_ref(m.asset, from).and_then(|h| h.extra.as_deref());
     for rule in &state.policy(m.asset).rules {
         match rule {
-            Rule::MonitorStructuring {
-                threshold,
-                window_seconds,
-                count,
-            } => {
+            Rule::MonitorStructuring { threshold, window_seconds, count } => {
                 let lower = threshold - threshold / 10;
                 let in_band = |a: Amount| a >= lower && a < *threshold;
                 if in_band(m.amount) {
                     let earlier = extra
                         .map(|e| {
-                            e.outflows
-                                .iter()
-                                .filter(|(t, a)| t.plus(*window_seconds) > m.now && in_band(*a))
-                                .count()
+                            e.outflows.iter().filter(|(t, a)| t.plus(*window_seconds) > m.now && in_band(*a)).count()
                         })
                         .unwrap_or(0);
                     if earlier + 1 >= *count as usize {
@@ -581,23 +493,15 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
                     }
                 }
             }
-            Rule::MonitorRapidInOut {
-                window_seconds,
-                share_bps,
-            } => {
+            Rule::MonitorRapidInOut { window_seconds, share_bps } => {
                 if let Some((t, received)) = extra.and_then(|e| e.last_in) {
-                    if t.plus(*window_seconds) > m.now
-                        && m.amount >= share_of(received, *share_bps).max(1)
-                    {
+                    if t.plus(*window_seconds) > m.now && m.amount >= share_of(received, *share_bps).max(1) {
                         alerts.push(AlertDraft {
                             rule: rule.name(),
                             wallet: from,
                             counterparty: Some(to),
                             amount: m.amount,
-                            detail: format!(
-                                "received {received} at {t}, sent {} within {window_seconds} s",
-                                m.amount
-                            ),
+                            detail: format!("received {received} at {t}, sent {} within {window_seconds} s", m.amount),
                         });
                     }
                 }
@@ -620,15 +524,15 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
     alerts
 }
 
-/// Updates per-holding tracking after units left `h` (sender side).
-pub fn track_outflow(
-    h: &mut Holding,
-    t: &Tracking,
-    to: Option<WalletIdx>,
-    amount: Amount,
-    now: Time,
-) {
+/// Updates per-holding tracking after units left `h` (sender side). Only a holder's own
+/// transfers count towards rolling limits and monitoring (`by_holder`); burns and forced moves
+/// only consume lots.
+pub fn track_outflow(h: &mut Holding, t: &Tracking, to: Option<WalletIdx>, amount: Amount, now: Time, by_holder: bool) {
     consume_lots(h);
+    if !by_holder {
+        prune_extra(h);
+        return;
+    }
     if let Some(window) = t.outflow_window {
         let e = h.extra.get_or_insert_with(Default::default);
         e.outflows.retain(|(at, _)| at.plus(window) > now);
@@ -664,10 +568,7 @@ pub fn track_inflow(h: &mut Holding, t: &Tracking, amount: Amount, now: Time) {
 }
 
 fn prune_extra(h: &mut Holding) {
-    if h.extra
-        .as_deref()
-        .is_some_and(|e| *e == HoldingExtra::default())
-    {
+    if h.extra.as_deref().is_some_and(|e| *e == HoldingExtra::default()) {
         h.extra = None;
     }
 }

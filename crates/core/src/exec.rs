@@ -40,13 +40,7 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
         time: g.time,
     });
     let mut ev = Vec::new();
-    admin::register_party(
-        &mut s,
-        &g.operator,
-        &g.operator_name,
-        PartyKind::Operator,
-        &mut ev,
-    )?;
+    admin::register_party(&mut s, &g.operator, &g.operator_name, PartyKind::Operator, &mut ev)?;
     for grant in &g.grants {
         if !s.wallet_index.contains(&grant.wallet) {
             admin::add_wallet(&mut s, &g.operator, &grant.wallet, &mut ev)?;
@@ -72,12 +66,8 @@ pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     meta.time = ctx.time;
     state.put_meta(meta);
     let mut events = Vec::new();
-    let mut due: Vec<u64> = state
-        .open_proposals
-        .iter()
-        .filter(|(_, exp)| **exp <= ctx.time)
-        .map(|(id, _)| *id)
-        .collect();
+    let mut due: Vec<u64> =
+        state.open_proposals.iter().filter(|(_, exp)| **exp <= ctx.time).map(|(id, _)| *id).collect();
     due.sort_unstable();
     for id in due {
         if let Some(mut p) = state.proposals.get(&id).cloned() {
@@ -85,10 +75,7 @@ pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
             state.proposals.put(id, p);
         }
         state.open_proposals.remove(&id);
-        events.push(Event::ProposalClosed {
-            proposal: id,
-            outcome: "expired".into(),
-        });
+        events.push(Event::ProposalClosed { proposal: id, outcome: "expired".into() });
     }
     state.commit();
     SystemReceipt { events }
@@ -99,50 +86,27 @@ pub fn admit(state: &State, tx: &SignedTx, now: Time) -> Result<WalletIdx, Refus
     let b = &tx.body;
     let meta = state.meta();
     if b.network != meta.network {
-        return refuse(
-            Code::TxWrongNetwork,
-            format!(
-                "signed for network {:?}; this is {:?}",
-                b.network, meta.network
-            ),
-        );
+        return refuse(Code::TxWrongNetwork, format!("signed for network {:?}; this is {:?}", b.network, meta.network));
     }
     if b.expires_at < now {
-        return refuse(
-            Code::TxExpired,
-            format!("expired at {}; block time is {now}", b.expires_at),
-        );
+        return refuse(Code::TxExpired, format!("expired at {}; block time is {now}", b.expires_at));
     }
-    let w = state.wallet_index.get(&b.signer).copied().ok_or_else(|| {
-        Refusal::new(
-            Code::TxUnknownSigner,
-            format!("wallet {} is not registered", b.signer.short()),
-        )
-    })?;
+    let w =
+        state.wallet_index.get(&b.signer).copied().ok_or_else(|| {
+            Refusal::new(Code::TxUnknownSigner, format!("wallet {} is not registered", b.signer.short()))
+        })?;
     let wallet = state.wallet(w);
     if wallet.retired_to.is_some() {
         return refuse(
             Code::WalletRetired,
-            format!(
-                "wallet {} was recovered and can no longer sign",
-                b.signer.short()
-            ),
+            format!("wallet {} was recovered and can no longer sign", b.signer.short()),
         );
     }
     if b.seq < wallet.next_seq {
-        return refuse(
-            Code::TxReplayed,
-            format!(
-                "sequence {} already used; next is {}",
-                b.seq, wallet.next_seq
-            ),
-        );
+        return refuse(Code::TxReplayed, format!("sequence {} already used; next is {}", b.seq, wallet.next_seq));
     }
     if b.seq > wallet.next_seq {
-        return refuse(
-            Code::TxSequenceGap,
-            format!("sequence {} is ahead; next is {}", b.seq, wallet.next_seq),
-        );
+        return refuse(Code::TxSequenceGap, format!("sequence {} is ahead; next is {}", b.seq, wallet.next_seq));
     }
     Ok(w)
 }
@@ -168,11 +132,7 @@ pub fn apply(state: &mut State, tx: &CheckedTx, signer: WalletIdx, ctx: &BlockCo
     state.commit();
     let outcome = match failure {
         None => Outcome::Ok { events },
-        Some((op_index, r)) => Outcome::Failed {
-            op_index,
-            code: r.code.as_str().into(),
-            message: r.message,
-        },
+        Some((op_index, r)) => Outcome::Failed { op_index, code: r.code.as_str().into(), message: r.message },
     };
     Receipt { tx: tx.id, outcome }
 }
@@ -193,11 +153,7 @@ fn run_direct(
         if threshold > 1 {
             return refuse(
                 Code::AuthApprovalRequired,
-                format!(
-                    "{} is {}: it needs {threshold} approvals; propose it",
-                    op.name(),
-                    class.as_str()
-                ),
+                format!("{} is {}: it needs {threshold} approvals; propose it", op.name(), class.as_str()),
             );
         }
     }
@@ -220,96 +176,44 @@ fn run_op(
 ) -> Result<(), Refusal> {
     let now = ctx.time;
     match op {
-        Op::RegisterParty { party, name, kind } => {
-            admin::register_party(state, party, name, *kind, ev)
-        }
+        Op::RegisterParty { party, name, kind } => admin::register_party(state, party, name, *kind, ev),
         Op::AddWallet { party, wallet } => admin::add_wallet(state, party, wallet, ev),
-        Op::IssueClaim {
-            party,
-            claim,
-            expires_at,
-        } => {
+        Op::IssueClaim { party, claim, expires_at } => {
             let issuer = state.wallet(actor).key;
             admin::issue_claim(state, party, claim, *expires_at, issuer, now, ev)
         }
         Op::RevokeClaim { party, claim } => admin::revoke_claim(state, party, claim, now, ev),
-        Op::LinkAddress {
-            party,
-            currency,
-            address,
-        } => admin::link_address(state, party, currency, address, ev),
+        Op::LinkAddress { party, currency, address } => admin::link_address(state, party, currency, address, ev),
         Op::TrustIssuer { wallet, topics } => admin::trust_issuer(state, wallet, Some(topics), ev),
         Op::UntrustIssuer { wallet } => admin::trust_issuer(state, wallet, None, ev),
         Op::CreateAsset(spec) => admin::create_asset(state, spec, now, ev),
         Op::SetPolicy { asset, policy } => admin::set_policy(state, asset, policy, ev),
         Op::SetSupplyCap { asset, cap } => admin::set_supply_cap(state, asset, *cap, ev),
         Op::Mint { asset, to, amount } => movement::mint(state, asset, to, *amount, now, tx, ev),
-        Op::Burn {
-            asset,
-            from,
-            amount,
-        } => movement::burn(state, asset, from, *amount, now, tx, ev),
-        Op::Transfer { asset, to, amount } => {
-            movement::transfer(state, asset, actor, to, *amount, now, tx, ev)
-        }
-        Op::GrantRole {
-            wallet,
-            role,
-            scope,
-        } => admin::set_role(state, wallet, *role, scope, true, ev),
-        Op::RevokeRole {
-            wallet,
-            role,
-            scope,
-        } => admin::set_role(state, wallet, *role, scope, false, ev),
-        Op::SetThreshold { class, threshold } => {
-            admin::set_threshold(state, *class, *threshold, ev)
-        }
+        Op::Burn { asset, from, amount } => movement::burn(state, asset, from, *amount, now, tx, ev),
+        Op::Transfer { asset, to, amount } => movement::transfer(state, asset, actor, to, *amount, now, tx, ev),
+        Op::GrantRole { wallet, role, scope } => admin::set_role(state, wallet, *role, scope, true, ev),
+        Op::RevokeRole { wallet, role, scope } => admin::set_role(state, wallet, *role, scope, false, ev),
+        Op::SetThreshold { class, threshold } => admin::set_threshold(state, *class, *threshold, ev),
         Op::Pause { scope, reason } => admin::set_pause(state, scope, true, reason, ev),
         Op::Unpause { scope, reason } => admin::set_pause(state, scope, false, reason, ev),
-        Op::FreezeWallet { wallet, reason } => {
-            admin::freeze_wallet(state, wallet, true, reason, ev)
+        Op::FreezeWallet { wallet, reason } => admin::freeze_wallet(state, wallet, true, reason, ev),
+        Op::UnfreezeWallet { wallet, reason } => admin::freeze_wallet(state, wallet, false, reason, ev),
+        Op::FreezeAmount { asset, wallet, amount, reason } => {
+            movement::freeze_amount(state, asset, wallet, *amount, true, reason, ev)
         }
-        Op::UnfreezeWallet { wallet, reason } => {
-            admin::freeze_wallet(state, wallet, false, reason, ev)
+        Op::UnfreezeAmount { asset, wallet, amount, reason } => {
+            movement::freeze_amount(state, asset, wallet, *amount, false, reason, ev)
         }
-        Op::FreezeAmount {
-            asset,
-            wallet,
-            amount,
-            reason,
-        } => movement::freeze_amount(state, asset, wallet, *amount, true, reason, ev),
-        Op::UnfreezeAmount {
-            asset,
-            wallet,
-            amount,
-            reason,
-        } => movement::freeze_amount(state, asset, wallet, *amount, false, reason, ev),
-        Op::ForceTransfer {
-            asset,
-            from,
-            to,
-            amount,
-            reason,
-            reference,
-        } => movement::force_transfer(
-            state, asset, from, to, *amount, *reason, reference, now, tx, ev,
-        ),
-        Op::RecoverWallet {
-            lost,
-            new,
-            reference,
-        } => movement::recover_wallet(state, lost, new, reference, ev),
-        Op::SanctionAdd { targets, source } => {
-            admin::sanctions(state, targets, true, source, now, ev)
+        Op::ForceTransfer { asset, from, to, amount, reason, reference } => {
+            movement::force_transfer(state, asset, from, to, *amount, *reason, reference, now, tx, ev)
         }
-        Op::SanctionRemove { targets, source } => {
-            admin::sanctions(state, targets, false, source, now, ev)
+        Op::RecoverWallet { lost, new, reference } => movement::recover_wallet(state, lost, new, reference, ev),
+        Op::SanctionAdd { targets, source } => admin::sanctions(state, targets, true, source, now, ev),
+        Op::SanctionRemove { targets, source } => admin::sanctions(state, targets, false, source, now, ev),
+        Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => {
+            refuse(Code::GovernanceNestedProposal, "governance operations cannot run inside a proposal")
         }
-        Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => refuse(
-            Code::GovernanceNestedProposal,
-            "governance operations cannot run inside a proposal",
-        ),
     }
 }
 
@@ -325,10 +229,7 @@ fn propose(
     if expires_at <= ctx.time {
         return refuse(
             Code::GovernanceBadExpiry,
-            format!(
-                "expiry {expires_at} is not after the block time {}",
-                ctx.time
-            ),
+            format!("expiry {expires_at} is not after the block time {}", ctx.time),
         );
     }
     governance::eligible_for_all(state, signer, ops)?;
@@ -351,17 +252,8 @@ fn propose(
         rejections: vec![],
         status: ProposalStatus::Open,
     };
-    ev.push(Event::ProposalCreated {
-        proposal: id,
-        class,
-        threshold,
-        expires_at,
-    });
-    ev.push(Event::ProposalApproved {
-        proposal: id,
-        by: key,
-        approvals: 1,
-    });
+    ev.push(Event::ProposalCreated { proposal: id, class, threshold, expires_at });
+    ev.push(Event::ProposalApproved { proposal: id, by: key, approvals: 1 });
     state.proposals.put(id, p.clone());
     state.open_proposals.put(id, expires_at);
     if threshold <= 1 {
@@ -379,48 +271,33 @@ fn vote(
     tx: Hash,
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
-    let mut p = state.proposals.get(&id).cloned().ok_or_else(|| {
-        Refusal::new(Code::GovernanceProposalUnknown, format!("no proposal {id}"))
-    })?;
+    let mut p = state
+        .proposals
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| Refusal::new(Code::GovernanceProposalUnknown, format!("no proposal {id}")))?;
     if p.status != ProposalStatus::Open || p.expires_at <= ctx.time {
-        return refuse(
-            Code::GovernanceProposalClosed,
-            format!("proposal {id} is closed ({:?})", p.status),
-        );
+        return refuse(Code::GovernanceProposalClosed, format!("proposal {id} is closed ({:?})", p.status));
     }
     let key = state.wallet(signer).key;
     if p.approvals.contains(&key) || p.rejections.contains(&key) {
-        return refuse(
-            Code::GovernanceAlreadyVoted,
-            format!("wallet {} already voted on proposal {id}", key.short()),
-        );
+        return refuse(Code::GovernanceAlreadyVoted, format!("wallet {} already voted on proposal {id}", key.short()));
     }
     governance::eligible_for_all(state, signer, &p.ops)?;
     if approve {
         p.approvals.push(key);
-        ev.push(Event::ProposalApproved {
-            proposal: id,
-            by: key,
-            approvals: p.approvals.len() as u8,
-        });
+        ev.push(Event::ProposalApproved { proposal: id, by: key, approvals: p.approvals.len() as u8 });
         state.proposals.put(id, p.clone());
         if p.approvals.len() >= p.threshold as usize {
             execute_proposal(state, p, ctx, tx, ev);
         }
     } else {
         p.rejections.push(key);
-        ev.push(Event::ProposalRejected {
-            proposal: id,
-            by: key,
-            rejections: p.rejections.len() as u8,
-        });
+        ev.push(Event::ProposalRejected { proposal: id, by: key, rejections: p.rejections.len() as u8 });
         if p.rejections.len() >= p.threshold as usize {
             p.status = ProposalStatus::Rejected { at: ctx.time };
             state.open_proposals.remove(&id);
-            ev.push(Event::ProposalClosed {
-                proposal: id,
-                outcome: "rejected".into(),
-            });
+            ev.push(Event::ProposalClosed { proposal: id, outcome: "rejected".into() });
         }
         state.proposals.put(id, p);
     }
@@ -429,13 +306,7 @@ fn vote(
 
 /// Runs an approved proposal's operations atomically. Their failure does not fail the
 /// approving transaction: the proposal is closed as failed and nothing else changes.
-fn execute_proposal(
-    state: &mut State,
-    mut p: Proposal,
-    ctx: &BlockContext,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) {
+fn execute_proposal(state: &mut State, mut p: Proposal, ctx: &BlockContext, tx: Hash, ev: &mut Vec<Event>) {
     let mark = state.mark();
     let mut inner = Vec::new();
     let actor = state.wallet_index.get(&p.proposer).copied();
@@ -453,26 +324,15 @@ fn execute_proposal(
     state.open_proposals.remove(&p.id);
     match result {
         Ok(()) => {
-            ev.push(Event::ProposalExecuted {
-                proposal: p.id,
-                approvers: p.approvals.clone(),
-            });
+            ev.push(Event::ProposalExecuted { proposal: p.id, approvers: p.approvals.clone() });
             ev.extend(inner);
             p.status = ProposalStatus::Executed { at: ctx.time };
         }
         Err(r) => {
             state.rollback(mark);
             state.open_proposals.remove(&p.id);
-            ev.push(Event::ProposalFailed {
-                proposal: p.id,
-                code: r.code.as_str().into(),
-                message: r.message.clone(),
-            });
-            p.status = ProposalStatus::Failed {
-                at: ctx.time,
-                code: r.code.as_str().into(),
-                message: r.message,
-            };
+            ev.push(Event::ProposalFailed { proposal: p.id, code: r.code.as_str().into(), message: r.message.clone() });
+            p.status = ProposalStatus::Failed { at: ctx.time, code: r.code.as_str().into(), message: r.message };
         }
     }
     state.proposals.put(p.id, p);
@@ -498,12 +358,8 @@ impl Chain {
     /// The chain after its genesis block.
     pub fn genesis(g: &Genesis) -> Result<(Chain, Block), Refusal> {
         let state = genesis_state(g)?;
-        let body = BlockBody {
-            genesis: Some(g.clone()),
-            txs: vec![],
-            receipts: vec![],
-            system: SystemReceipt::default(),
-        };
+        let body =
+            BlockBody { genesis: Some(g.clone()), txs: vec![], receipts: vec![], system: SystemReceipt::default() };
         let header = BlockHeader {
             height: 0,
             prev: Hash::default(),
@@ -513,17 +369,8 @@ impl Chain {
             receipt_root: body.receipt_root(),
             state_digest: state.digest(),
         };
-        let block = Block {
-            header: header.clone(),
-            body,
-        };
-        Ok((
-            Chain {
-                state,
-                head: header,
-            },
-            block,
-        ))
+        let block = Block { header: header.clone(), body };
+        Ok((Chain { state, head: header }, block))
     }
 
     pub fn height(&self) -> u64 {
@@ -534,10 +381,7 @@ impl Chain {
     /// time). Returns the block and, per input, whether it was included or refused.
     pub fn build_block(&mut self, time: Time, txs: Vec<CheckedTx>) -> (Block, Vec<Admission>) {
         let time = time.max(self.head.time);
-        let ctx = BlockContext {
-            height: self.head.height + 1,
-            time,
-        };
+        let ctx = BlockContext { height: self.head.height + 1, time };
         let system = begin_block(&mut self.state, &ctx);
         let mut included = Vec::with_capacity(txs.len());
         let mut receipts = Vec::with_capacity(txs.len());
@@ -552,12 +396,7 @@ impl Chain {
                 }
             }
         }
-        let body = BlockBody {
-            genesis: None,
-            txs: included,
-            receipts,
-            system,
-        };
+        let body = BlockBody { genesis: None, txs: included, receipts, system };
         let header = BlockHeader {
             height: ctx.height,
             prev: self.head.hash(),

@@ -16,18 +16,7 @@ pub const MAX_THRESHOLD: u8 = 32;
 pub const DEFAULT_THRESHOLDS: [u8; 3] = [1, 2, 3];
 
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum OpClass {
@@ -48,10 +37,7 @@ impl OpClass {
 
 pub fn check_threshold(t: u8) -> Result<(), Refusal> {
     if t == 0 || t > MAX_THRESHOLD {
-        return refuse(
-            Code::GovernanceBadThreshold,
-            format!("threshold {t}: must be 1 to {MAX_THRESHOLD}"),
-        );
+        return refuse(Code::GovernanceBadThreshold, format!("threshold {t}: must be 1 to {MAX_THRESHOLD}"));
     }
     Ok(())
 }
@@ -89,23 +75,16 @@ pub fn authority(op: &Op) -> (OpClass, Need) {
         | Op::FreezeWallet { .. } => (Routine, Need::Role(ComplianceOfficer, None)),
         Op::IssueClaim { claim, .. } => (Routine, Need::TrustedIssuer(claim.topic())),
         Op::RevokeClaim { claim, .. } => (Routine, Need::IssuerOrCompliance(claim.topic())),
-        Op::TrustIssuer { .. }
-        | Op::UntrustIssuer { .. }
-        | Op::CreateAsset(_)
-        | Op::SetThreshold { .. } => (Sensitive, Need::Role(Admin, None)),
+        Op::TrustIssuer { .. } | Op::UntrustIssuer { .. } | Op::CreateAsset(_) | Op::SetThreshold { .. } => {
+            (Sensitive, Need::Role(Admin, None))
+        }
         Op::SetPolicy { asset: a, .. } => (Sensitive, Need::Role(ComplianceOfficer, asset(a))),
         Op::SetSupplyCap { asset: a, .. } => (Sensitive, Need::Role(Admin, asset(a))),
-        Op::Mint { asset: a, .. } | Op::Burn { asset: a, .. } => {
-            (Routine, Need::Role(IssuerAgent, asset(a)))
-        }
+        Op::Mint { asset: a, .. } | Op::Burn { asset: a, .. } => (Routine, Need::Role(IssuerAgent, asset(a))),
         Op::Transfer { .. } => (Routine, Need::Holder),
-        Op::GrantRole { scope, .. } | Op::RevokeRole { scope, .. } => {
-            (Sensitive, Need::Role(Admin, scoped(scope)))
-        }
+        Op::GrantRole { scope, .. } | Op::RevokeRole { scope, .. } => (Sensitive, Need::Role(Admin, scoped(scope))),
         Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => (Routine, Need::Governance),
-        Op::Pause { scope, .. } | Op::Unpause { scope, .. } => {
-            (Emergency, Need::Role(Pauser, scoped(scope)))
-        }
+        Op::Pause { scope, .. } | Op::Unpause { scope, .. } => (Emergency, Need::Role(Pauser, scoped(scope))),
         Op::UnfreezeWallet { .. } => (Sensitive, Need::Role(ComplianceOfficer, None)),
         Op::FreezeAmount { asset: a, .. } => (Routine, Need::Role(ComplianceOfficer, asset(a))),
         Op::UnfreezeAmount { asset: a, .. } => (Sensitive, Need::Role(ComplianceOfficer, asset(a))),
@@ -118,12 +97,7 @@ pub fn authority(op: &Op) -> (OpClass, Need) {
 pub fn eligible(state: &State, wallet: WalletIdx, op: &Op) -> Result<(), Refusal> {
     let key = state.wallet(wallet).key;
     let (_, need) = authority(op);
-    let trusted = |topic| {
-        state
-            .trusted_issuers
-            .get(&wallet)
-            .is_some_and(|t: &Vec<ClaimTopic>| t.contains(&topic))
-    };
+    let trusted = |topic| state.trusted_issuers.get(&wallet).is_some_and(|t: &Vec<ClaimTopic>| t.contains(&topic));
     match need {
         Need::Role(role, scope) => {
             let asset = match &scope {
@@ -136,12 +110,7 @@ pub fn eligible(state: &State, wallet: WalletIdx, op: &Op) -> Result<(), Refusal
                 let at = scope.map(|s| format!(" on {s}")).unwrap_or_default();
                 refuse(
                     Code::AuthMissingRole,
-                    format!(
-                        "{} needs role {}{at}; wallet {} lacks it",
-                        op.name(),
-                        role.as_str(),
-                        key.short()
-                    ),
+                    format!("{} needs role {}{at}; wallet {} lacks it", op.name(), role.as_str(), key.short()),
                 )
             }
         }
@@ -151,10 +120,7 @@ pub fn eligible(state: &State, wallet: WalletIdx, op: &Op) -> Result<(), Refusal
             } else {
                 refuse(
                     Code::ClaimUntrustedIssuer,
-                    format!(
-                        "wallet {} is not a trusted issuer of {topic:?} claims",
-                        key.short()
-                    ),
+                    format!("wallet {} is not a trusted issuer of {topic:?} claims", key.short()),
                 )
             }
         }
@@ -210,10 +176,7 @@ pub struct Proposal {
 
 /// The class of a list of operations: the strictest among them.
 pub fn class_of(ops: &[Op]) -> OpClass {
-    ops.iter()
-        .map(|o| authority(o).0)
-        .max()
-        .unwrap_or(OpClass::Routine)
+    ops.iter().map(|o| authority(o).0).max().unwrap_or(OpClass::Routine)
 }
 
 /// Checks that every operation can go through a proposal and that `wallet` is eligible for all.
@@ -222,14 +185,10 @@ pub fn eligible_for_all(state: &State, wallet: WalletIdx, ops: &[Op]) -> Result<
         if authority(op).1 == Need::Holder {
             return refuse(
                 Code::GovernanceNotEligible,
-                format!(
-                    "{} acts on the signer's own holdings and cannot be proposed",
-                    op.name()
-                ),
+                format!("{} acts on the signer's own holdings and cannot be proposed", op.name()),
             );
         }
-        eligible(state, wallet, op)
-            .map_err(|e| Refusal::new(Code::GovernanceNotEligible, e.message))?;
+        eligible(state, wallet, op).map_err(|e| Refusal::new(Code::GovernanceNotEligible, e.message))?;
     }
     Ok(())
 }

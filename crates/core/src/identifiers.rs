@@ -55,24 +55,12 @@ pub enum IdentifierError {
     /// `found` counts characters (not bytes), so the message matches what a
     /// human sees.
     #[error("{kind} must be {expected} characters long, found {found}")]
-    BadLength {
-        kind: IdentifierKind,
-        expected: usize,
-        found: usize,
-    },
+    BadLength { kind: IdentifierKind, expected: usize, found: usize },
     /// `position` is 1-based.
     #[error("{kind} has invalid character {character:?} at position {position}")]
-    BadCharacter {
-        kind: IdentifierKind,
-        position: usize,
-        character: char,
-    },
+    BadCharacter { kind: IdentifierKind, position: usize, character: char },
     #[error("{kind} check digit is {found}, expected {expected}")]
-    BadCheckDigit {
-        kind: IdentifierKind,
-        expected: u8,
-        found: u8,
-    },
+    BadCheckDigit { kind: IdentifierKind, expected: u8, found: u8 },
 }
 
 impl IdentifierError {
@@ -172,11 +160,7 @@ pub fn isin_check_digit(first11: &str) -> Option<u8> {
 fn check_length(kind: IdentifierKind, s: &str, expected: usize) -> Result<(), IdentifierError> {
     let found = s.chars().count();
     if found != expected {
-        return Err(IdentifierError::BadLength {
-            kind,
-            expected,
-            found,
-        });
+        return Err(IdentifierError::BadLength { kind, expected, found });
     }
     Ok(())
 }
@@ -224,11 +208,7 @@ impl Cusip {
         let expected = cusip_check_from_values(values.into_iter());
         let found = s.as_bytes().get(CUSIP_LEN - 1).map_or(0, |b| b - b'0');
         if expected != found {
-            return Err(IdentifierError::BadCheckDigit {
-                kind,
-                expected,
-                found,
-            });
+            return Err(IdentifierError::BadCheckDigit { kind, expected, found });
         }
         Ok(Cusip(s.to_owned()))
     }
@@ -247,10 +227,7 @@ impl Cusip {
         body.push_str("US");
         body.push_str(&self.0);
         let Some(check) = isin_check_from_bytes(body.as_bytes()) else {
-            let index = body
-                .bytes()
-                .position(|b| isin_value(b).is_none())
-                .unwrap_or(0);
+            let index = body.bytes().position(|b| isin_value(b).is_none()).unwrap_or(0);
             return Err(bad_char(IdentifierKind::Isin, &body, index));
         };
         body.push(char::from(b'0' + check));
@@ -286,11 +263,7 @@ impl Isin {
         };
         let found = bytes.get(ISIN_LEN - 1).map_or(0, |b| b - b'0');
         if expected != found {
-            return Err(IdentifierError::BadCheckDigit {
-                kind,
-                expected,
-                found,
-            });
+            return Err(IdentifierError::BadCheckDigit { kind, expected, found });
         }
         Ok(Isin(s.to_owned()))
     }
@@ -385,14 +358,7 @@ mod tests {
     #[test]
     fn bad_cusip_check_digit() {
         let e = Cusip::parse("037833101").unwrap_err();
-        assert_eq!(
-            e,
-            IdentifierError::BadCheckDigit {
-                kind: IdentifierKind::Cusip,
-                expected: 0,
-                found: 1
-            }
-        );
+        assert_eq!(e, IdentifierError::BadCheckDigit { kind: IdentifierKind::Cusip, expected: 0, found: 1 });
         assert_eq!(e.code(), "identifier.bad_check_digit");
     }
 
@@ -404,14 +370,7 @@ mod tests {
         }
         // Non-ASCII: length is counted in characters, not bytes.
         let e = Cusip::parse("03783310é").unwrap_err();
-        assert_eq!(
-            e,
-            IdentifierError::BadCharacter {
-                kind: IdentifierKind::Cusip,
-                position: 9,
-                character: 'é'
-            }
-        );
+        assert_eq!(e, IdentifierError::BadCharacter { kind: IdentifierKind::Cusip, position: 9, character: 'é' });
         // Check digit must be a digit, even though letters are fine earlier.
         let e = Cusip::parse("03783310A").unwrap_err();
         assert_eq!(e.code(), "identifier.bad_character");
@@ -428,28 +387,11 @@ mod tests {
     fn lowercase_refused() {
         // 912796Y60 is valid; its lowercase spelling is not.
         let e = Cusip::parse("912796y60").unwrap_err();
-        assert_eq!(
-            e,
-            IdentifierError::BadCharacter {
-                kind: IdentifierKind::Cusip,
-                position: 7,
-                character: 'y'
-            }
-        );
+        assert_eq!(e, IdentifierError::BadCharacter { kind: IdentifierKind::Cusip, position: 7, character: 'y' });
         assert_eq!(e.code(), "identifier.bad_character");
         let e = Isin::parse("us0378331005").unwrap_err();
-        assert_eq!(
-            e,
-            IdentifierError::BadCharacter {
-                kind: IdentifierKind::Isin,
-                position: 1,
-                character: 'u'
-            }
-        );
-        assert_eq!(
-            Isin::parse("US912796y601").unwrap_err().code(),
-            "identifier.bad_character"
-        );
+        assert_eq!(e, IdentifierError::BadCharacter { kind: IdentifierKind::Isin, position: 1, character: 'u' });
+        assert_eq!(Isin::parse("US912796y601").unwrap_err().code(), "identifier.bad_character");
     }
 
     /// Contribution of character `b` at 0-based index `i` to the CUSIP sum.
@@ -508,20 +450,13 @@ mod tests {
                         );
                         undetected += 1;
                     } else {
-                        assert_eq!(
-                            result.unwrap_err().code(),
-                            "identifier.bad_check_digit",
-                            "{candidate}"
-                        );
+                        assert_eq!(result.unwrap_err().code(), "identifier.bad_check_digit", "{candidate}");
                     }
                 }
             }
             // Sanity: the blind spot exists (so the documentation is honest)
             // but is a small fraction of the 8 × 38 in-alphabet substitutions.
-            assert!(
-                undetected > 0 && undetected < 8 * 38 / 5,
-                "{valid}: {undetected}"
-            );
+            assert!(undetected > 0 && undetected < 8 * 38 / 5, "{valid}: {undetected}");
         }
         // Concrete examples from the module docs: '1'↔'A' at position 7.
         assert!(Cusip::parse("037833A00").is_ok());
@@ -540,11 +475,7 @@ mod tests {
                 let mut s = valid.to_vec();
                 s[i] = d;
                 let s = String::from_utf8(s).unwrap();
-                assert_eq!(
-                    Cusip::parse(&s).unwrap_err().code(),
-                    "identifier.bad_check_digit",
-                    "{s}"
-                );
+                assert_eq!(Cusip::parse(&s).unwrap_err().code(), "identifier.bad_check_digit", "{s}");
             }
         }
     }
@@ -561,54 +492,30 @@ mod tests {
         for wrong in 0..=9u8 {
             if wrong != 1 {
                 let s = format!("US912796Y60{wrong}");
-                assert_eq!(
-                    Isin::parse(&s).unwrap_err().code(),
-                    "identifier.bad_check_digit"
-                );
+                assert_eq!(Isin::parse(&s).unwrap_err().code(), "identifier.bad_check_digit");
             }
         }
         // Transposition example from the domain doc.
         let e = Isin::parse("US0373831005").unwrap_err();
         assert_eq!(e.code(), "identifier.bad_check_digit");
         // Other well-known ISINs (non-US country codes, letters in the body).
-        for s in [
-            "GB0002634946",
-            "DE000BAY0017",
-            "AU0000XVGZA3",
-            "XS2021832634",
-        ] {
+        for s in ["GB0002634946", "DE000BAY0017", "AU0000XVGZA3", "XS2021832634"] {
             Isin::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
         }
     }
 
     #[test]
     fn isin_structure() {
-        assert_eq!(
-            Isin::parse("US037833100").unwrap_err().code(),
-            "identifier.bad_length"
-        );
-        assert_eq!(
-            Isin::parse("US03783310055").unwrap_err().code(),
-            "identifier.bad_length"
-        );
+        assert_eq!(Isin::parse("US037833100").unwrap_err().code(), "identifier.bad_length");
+        assert_eq!(Isin::parse("US03783310055").unwrap_err().code(), "identifier.bad_length");
         // Country must be letters.
         assert_eq!(
             Isin::parse("1S0378331005").unwrap_err(),
-            IdentifierError::BadCharacter {
-                kind: IdentifierKind::Isin,
-                position: 1,
-                character: '1'
-            }
+            IdentifierError::BadCharacter { kind: IdentifierKind::Isin, position: 1, character: '1' }
         );
         // Check digit must be a digit.
-        assert_eq!(
-            Isin::parse("US037833100A").unwrap_err().code(),
-            "identifier.bad_character"
-        );
-        assert_eq!(
-            Isin::parse("US03783310*5").unwrap_err().code(),
-            "identifier.bad_character"
-        );
+        assert_eq!(Isin::parse("US037833100A").unwrap_err().code(), "identifier.bad_character");
+        assert_eq!(Isin::parse("US03783310*5").unwrap_err().code(), "identifier.bad_character");
         assert_eq!(isin_check_digit("US03783310"), None);
         assert_eq!(isin_check_digit("US03783310*"), None);
     }
@@ -626,11 +533,7 @@ mod tests {
         let ppn = Cusip::parse(&format!("{first8}{}", cusip_check_digit(first8).unwrap())).unwrap();
         assert_eq!(
             ppn.to_us_isin().unwrap_err(),
-            IdentifierError::BadCharacter {
-                kind: IdentifierKind::Isin,
-                position: 8,
-                character: '*'
-            }
+            IdentifierError::BadCharacter { kind: IdentifierKind::Isin, position: 8, character: '*' }
         );
     }
 
@@ -652,30 +555,9 @@ mod tests {
     fn error_codes_are_stable() {
         let kind = IdentifierKind::Cusip;
         let cases = [
-            (
-                IdentifierError::BadLength {
-                    kind,
-                    expected: 9,
-                    found: 1,
-                },
-                "identifier.bad_length",
-            ),
-            (
-                IdentifierError::BadCharacter {
-                    kind,
-                    position: 1,
-                    character: 'x',
-                },
-                "identifier.bad_character",
-            ),
-            (
-                IdentifierError::BadCheckDigit {
-                    kind,
-                    expected: 0,
-                    found: 1,
-                },
-                "identifier.bad_check_digit",
-            ),
+            (IdentifierError::BadLength { kind, expected: 9, found: 1 }, "identifier.bad_length"),
+            (IdentifierError::BadCharacter { kind, position: 1, character: 'x' }, "identifier.bad_character"),
+            (IdentifierError::BadCheckDigit { kind, expected: 0, found: 1 }, "identifier.bad_check_digit"),
         ];
         for (e, code) in cases {
             assert_eq!(e.code(), code);
@@ -688,17 +570,13 @@ mod tests {
         // Tiny LCG (Numerical Recipes constants): deterministic, no deps.
         let mut state: u64 = 0x7e55_e7a0;
         let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (state >> 33) as u32
         };
         let pool: Vec<char> = "0123456789ABCXYZaz*@#US é\u{0}".chars().collect();
         for _ in 0..5000 {
             let len = (next() % 14) as usize;
-            let s: String = (0..len)
-                .map(|_| pool[next() as usize % pool.len()])
-                .collect();
+            let s: String = (0..len).map(|_| pool[next() as usize % pool.len()]).collect();
             if let Ok(c) = Cusip::parse(&s) {
                 assert_eq!(c.as_str(), s);
                 let _ = c.to_us_isin();

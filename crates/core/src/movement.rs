@@ -32,16 +32,10 @@ pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
     if let Some(f) = m.from {
         let w = state.wallet(f);
         if w.retired_to.is_some() {
-            fail!(
-                Code::WalletRetired,
-                format!("wallet {} was recovered and is retired", w.key.short())
-            );
+            fail!(Code::WalletRetired, format!("wallet {} was recovered and is retired", w.key.short()));
         }
         if w.frozen && m.kind != Movement::Forced {
-            fail!(
-                Code::WalletFrozen,
-                format!("wallet {} is frozen", w.key.short())
-            );
+            fail!(Code::WalletFrozen, format!("wallet {} is frozen", w.key.short()));
         }
         let h = state.holding_ref(m.asset, f);
         let available = match m.kind {
@@ -52,44 +46,38 @@ pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
         if available < m.amount {
             fail!(
                 Code::BalanceInsufficient,
-                format!(
-                    "wallet {} has {available} {} available; {} needed",
-                    w.key.short(),
-                    asset.symbol,
-                    m.amount
-                )
+                format!("wallet {} has {available} {} available; {} needed", w.key.short(), asset.symbol, m.amount)
             );
         }
     }
     if let Some(t) = m.to {
         let w = state.wallet(t);
         if w.retired_to.is_some() {
-            fail!(
-                Code::WalletRetired,
-                format!("wallet {} was recovered and is retired", w.key.short())
-            );
+            fail!(Code::WalletRetired, format!("wallet {} was recovered and is retired", w.key.short()));
         }
         if w.frozen {
-            fail!(
-                Code::WalletFrozen,
-                format!("wallet {} is frozen", w.key.short())
-            );
+            fail!(Code::WalletFrozen, format!("wallet {} is frozen", w.key.short()));
         }
     }
     if m.kind == Movement::Mint {
-        let cap_ok = match (asset.supply.checked_add(m.amount), asset.supply_cap) {
-            (None, _) => false,
-            (Some(s), Some(cap)) => s <= cap,
-            (Some(_), None) => true,
-        };
-        if !cap_ok {
-            fail!(
-                Code::AssetSupplyCapExceeded,
-                format!(
-                    "minting {} would take {} above its cap",
-                    m.amount, asset.symbol
+        match (asset.supply.checked_add(m.amount), asset.supply_cap) {
+            (None, _) => fail!(
+                Code::AmountOverflow,
+                format!("minting {} would overflow the supply of {}", m.amount, asset.symbol)
+            ),
+            (Some(s), Some(cap)) if s > cap => {
+                fail!(
+                    Code::AssetSupplyCapExceeded,
+                    format!("minting {} would take {} above its cap {cap}", m.amount, asset.symbol)
                 )
-            );
+            }
+            _ => {}
+        }
+    }
+    if let Some(t) = m.to {
+        let held = state.holding_ref(m.asset, t).map(|h| h.total().unwrap_or(Amount::MAX)).unwrap_or(0);
+        if held.checked_add(m.amount).is_none() {
+            fail!(Code::AmountOverflow, format!("the receiver's {} balance would overflow", asset.symbol));
         }
     }
     compliance::evaluate(state, m, all, out);
@@ -105,12 +93,7 @@ fn first(state: &State, m: &Move) -> Result<(), Refusal> {
 }
 
 /// Applies a checked movement: debits, credits, supply, tracking, alerts.
-fn apply(
-    state: &mut State,
-    m: &Move,
-    alert_tx: Hash,
-    events: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -> Result<(), Refusal> {
     let tracking = state.policy(m.asset).tracking();
     let alerts = compliance::monitor(state, m);
     if let Some(f) = m.from {
@@ -123,7 +106,7 @@ fn apply(
         } else {
             take_free(&mut h, m.amount)?;
         }
-        compliance::track_outflow(&mut h, &tracking, m.to, m.amount, m.now);
+        compliance::track_outflow(&mut h, &tracking, m.to, m.amount, m.now, m.kind == Movement::Transfer);
         state.put_holding(m.asset, f, h)?;
     }
     if let Some(t) = m.to {
@@ -178,12 +161,7 @@ fn apply(
 }
 
 /// Checks and applies one movement.
-pub fn execute(
-    state: &mut State,
-    m: &Move,
-    tx: Hash,
-    events: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn execute(state: &mut State, m: &Move, tx: Hash, events: &mut Vec<Event>) -> Result<(), Refusal> {
     first(state, m)?;
     apply(state, m, tx, events)
 }
@@ -211,11 +189,7 @@ pub fn mint(
         now,
     };
     execute(state, &m, tx, ev)?;
-    ev.push(Event::Minted {
-        asset: asset.clone(),
-        to: *to,
-        amount,
-    });
+    ev.push(Event::Minted { asset: asset.clone(), to: *to, amount });
     Ok(())
 }
 
@@ -237,14 +211,11 @@ pub fn burn(
         now,
     };
     execute(state, &m, tx, ev)?;
-    ev.push(Event::Burned {
-        asset: asset.clone(),
-        from: *from,
-        amount,
-    });
+    ev.push(Event::Burned { asset: asset.clone(), from: *from, amount });
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn transfer(
     state: &mut State,
     asset: &Symbol,
@@ -260,21 +231,9 @@ pub fn transfer(
     if t == from {
         return refuse(Code::TransferToSelf, "a wallet cannot transfer to itself");
     }
-    let m = Move {
-        kind: Movement::Transfer,
-        asset: a,
-        from: Some(from),
-        to: Some(t),
-        amount,
-        now,
-    };
+    let m = Move { kind: Movement::Transfer, asset: a, from: Some(from), to: Some(t), amount, now };
     execute(state, &m, tx, ev)?;
-    ev.push(Event::Transferred {
-        asset: asset.clone(),
-        from: state.wallet(from).key,
-        to: *to,
-        amount,
-    });
+    ev.push(Event::Transferred { asset: asset.clone(), from: state.wallet(from).key, to: *to, amount });
     Ok(())
 }
 
@@ -293,19 +252,9 @@ pub fn force_transfer(
 ) -> Result<(), Refusal> {
     let (f, t) = (idx(state, from)?, idx(state, to)?);
     if f == t {
-        return refuse(
-            Code::TransferToSelf,
-            "a forced transfer needs two different wallets",
-        );
+        return refuse(Code::TransferToSelf, "a forced transfer needs two different wallets");
     }
-    let m = Move {
-        kind: Movement::Forced,
-        asset: state.asset_idx(asset)?,
-        from: Some(f),
-        to: Some(t),
-        amount,
-        now,
-    };
+    let m = Move { kind: Movement::Forced, asset: state.asset_idx(asset)?, from: Some(f), to: Some(t), amount, now };
     execute(state, &m, tx, ev)?;
     ev.push(Event::ForcedTransfer {
         asset: asset.clone(),
@@ -340,19 +289,9 @@ pub fn freeze_amount(
     }
     state.put_holding(a, w, h)?;
     ev.push(if freeze {
-        Event::AmountFrozen {
-            asset: asset.clone(),
-            wallet: *wallet,
-            amount,
-            reason: reason.into(),
-        }
+        Event::AmountFrozen { asset: asset.clone(), wallet: *wallet, amount, reason: reason.into() }
     } else {
-        Event::AmountUnfrozen {
-            asset: asset.clone(),
-            wallet: *wallet,
-            amount,
-            reason: reason.into(),
-        }
+        Event::AmountUnfrozen { asset: asset.clone(), wallet: *wallet, amount, reason: reason.into() }
     });
     Ok(())
 }
@@ -374,22 +313,13 @@ pub fn recover_wallet(
         return refuse(Code::LedgerPaused, "the ledger is paused");
     }
     if lw.party != nw.party {
-        return refuse(
-            Code::WalletDifferentParty,
-            "the new wallet belongs to another party",
-        );
+        return refuse(Code::WalletDifferentParty, "the new wallet belongs to another party");
     }
     if lw.retired_to.is_some() {
-        return refuse(
-            Code::WalletRetired,
-            format!("wallet {} was already recovered", lost.short()),
-        );
+        return refuse(Code::WalletRetired, format!("wallet {} was already recovered", lost.short()));
     }
     if nw.retired_to.is_some() {
-        return refuse(
-            Code::WalletRetired,
-            format!("wallet {} is retired", new.short()),
-        );
+        return refuse(Code::WalletRetired, format!("wallet {} is retired", new.short()));
     }
     let mut moved = 0u32;
     // Few assets, many holdings: visiting assets in index order is cheap and deterministic.
@@ -409,10 +339,7 @@ pub fn recover_wallet(
             while e.lots.len() > MAX_LOTS {
                 let k = e.lots.len();
                 let merged = e.lots[k - 2].amount.saturating_add(e.lots[k - 1].amount);
-                e.lots[k - 2] = Lot {
-                    acquired_at: e.lots[k - 1].acquired_at,
-                    amount: merged,
-                };
+                e.lots[k - 2] = Lot { acquired_at: e.lots[k - 1].acquired_at, amount: merged };
                 e.lots.pop();
             }
         }
@@ -420,21 +347,22 @@ pub fn recover_wallet(
         state.put_holding(a, l, Holding::default())?;
         moved += 1;
     }
+    // A wallet-wide freeze follows the holdings: recovery is not a way around a freeze.
+    if lw.frozen && !nw.frozen {
+        let mut nw = nw;
+        nw.frozen = true;
+        state.wallets.put(n, nw);
+    }
     let mut lw = lw;
     lw.retired_to = Some(n);
     state.wallets.put(l, lw);
-    ev.push(Event::WalletRecovered {
-        lost: *lost,
-        new: *new,
-        assets: moved,
-        reference: reference.into(),
-    });
+    ev.push(Event::WalletRecovered { lost: *lost, new: *new, assets: moved, reference: reference.into() });
     Ok(())
 }
 
 /// A movement to pre-check.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Intent {
     Transfer {
         asset: Symbol,
@@ -461,12 +389,7 @@ pub enum Intent {
 pub fn precheck(state: &State, intent: &Intent, now: Time) -> Vec<Refusal> {
     let resolve = || -> Result<Move, Refusal> {
         Ok(match intent {
-            Intent::Transfer {
-                asset,
-                from,
-                to,
-                amount,
-            } => {
+            Intent::Transfer { asset, from, to, amount } => {
                 let (f, t) = (state.wallet_idx(from)?, state.wallet_idx(to)?);
                 if f == t {
                     return refuse(Code::TransferToSelf, "a wallet cannot transfer to itself");
@@ -488,11 +411,7 @@ pub fn precheck(state: &State, intent: &Intent, now: Time) -> Vec<Refusal> {
                 amount: *amount,
                 now,
             },
-            Intent::Burn {
-                asset,
-                from,
-                amount,
-            } => Move {
+            Intent::Burn { asset, from, amount } => Move {
                 kind: Movement::Burn,
                 asset: state.asset_idx(asset)?,
                 from: Some(state.wallet_idx(from)?),
@@ -507,10 +426,7 @@ pub fn precheck(state: &State, intent: &Intent, now: Time) -> Vec<Refusal> {
         Ok(m) => {
             let mut out = Vec::new();
             if m.amount == 0 {
-                out.push(Refusal::new(
-                    Code::AmountZero,
-                    "the amount must be positive",
-                ));
+                out.push(Refusal::new(Code::AmountZero, "the amount must be positive"));
             }
             checks(state, &m, true, &mut out);
             out

@@ -104,20 +104,13 @@ impl SdnError {
     }
 
     fn new(line: u64, message: impl Into<String>) -> Self {
-        SdnError {
-            line,
-            message: message.into(),
-        }
+        SdnError { line, message: message.into() }
     }
 }
 
 /// Short, single-line rendering of untrusted text for error messages.
 fn preview(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(PREVIEW_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
+    let mut out: String = s.chars().take(PREVIEW_CHARS).flat_map(char::escape_debug).collect();
     if s.chars().nth(PREVIEW_CHARS).is_some() {
         out.push('…');
     }
@@ -146,11 +139,7 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        LineCounter {
-            bytes,
-            offset: 0,
-            line: 1,
-        }
+        LineCounter { bytes, offset: 0, line: 1 }
     }
 
     /// Line of the record whose reported start is `byte`. The reported start
@@ -158,9 +147,7 @@ impl<'a> LineCounter<'a> {
     /// previous record; a record cannot begin with CR/LF, so skip those.
     /// Offsets arrive in increasing order, so counting is linear overall.
     fn line_at(&mut self, byte: u64) -> u64 {
-        let mut pos = usize::try_from(byte)
-            .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
+        let mut pos = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
         while matches!(self.bytes.get(pos), Some(b'\r' | b'\n')) {
             pos += 1;
         }
@@ -191,10 +178,7 @@ pub fn parse_sdn_csv(bytes: &[u8]) -> Result<SdnFile, SdnError> {
     if bytes.len() > MAX_SDN_FILE_BYTES {
         return Err(SdnError::new(
             0,
-            format!(
-                "file is {} bytes, larger than the {MAX_SDN_FILE_BYTES}-byte limit",
-                bytes.len()
-            ),
+            format!("file is {} bytes, larger than the {MAX_SDN_FILE_BYTES}-byte limit", bytes.len()),
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -202,16 +186,10 @@ pub fn parse_sdn_csv(bytes: &[u8]) -> Result<SdnFile, SdnError> {
 
     // `flexible` so that a wrong column count reaches our own check, which
     // reports it with the line number.
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut lines = LineCounter::new(bytes);
     let mut record = csv::ByteRecord::new();
-    let mut file = SdnFile {
-        entities: Vec::new(),
-        addresses: Vec::new(),
-    };
+    let mut file = SdnFile { entities: Vec::new(), addresses: Vec::new() };
 
     loop {
         match reader.read_byte_record(&mut record) {
@@ -224,10 +202,7 @@ pub fn parse_sdn_csv(bytes: &[u8]) -> Result<SdnFile, SdnError> {
         }
         let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
         if record.len() != SDN_COLUMNS {
-            return Err(SdnError::new(
-                line,
-                format!("expected {SDN_COLUMNS} columns, found {}", record.len()),
-            ));
+            return Err(SdnError::new(line, format!("expected {SDN_COLUMNS} columns, found {}", record.len())));
         }
         let col = |i: usize| record.get(i).unwrap_or_default();
 
@@ -241,28 +216,17 @@ pub fn parse_sdn_csv(bytes: &[u8]) -> Result<SdnFile, SdnError> {
         let Some(ent_num) = ent_num else {
             return Err(SdnError::new(
                 line,
-                format!(
-                    "ent_num is not a non-negative integer: \"{}\"",
-                    preview(&ent_text)
-                ),
+                format!("ent_num is not a non-negative integer: \"{}\"", preview(&ent_text)),
             ));
         };
         let Some(name) = nullable(col(COL_NAME)) else {
-            return Err(SdnError::new(
-                line,
-                format!("SDN_Name is empty for ent_num {ent_num}"),
-            ));
+            return Err(SdnError::new(line, format!("SDN_Name is empty for ent_num {ent_num}")));
         };
         let remarks = nullable(col(COL_REMARKS));
 
         if let Some(r) = &remarks {
             for (currency, address) in extract_digital_currency_addresses(r) {
-                file.addresses.push(DigitalCurrencyAddress {
-                    ent_num,
-                    name: name.clone(),
-                    currency,
-                    address,
-                });
+                file.addresses.push(DigitalCurrencyAddress { ent_num, name: name.clone(), currency, address });
             }
         }
         file.entities.push(SdnEntity {
@@ -289,9 +253,7 @@ fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
 
 fn find_marker(b: &[u8], from: usize) -> Option<usize> {
     let rest = b.get(from..)?;
-    rest.windows(ADDRESS_MARKER.len())
-        .position(|w| w.eq_ignore_ascii_case(ADDRESS_MARKER))
-        .map(|p| from + p)
+    rest.windows(ADDRESS_MARKER.len()).position(|w| w.eq_ignore_ascii_case(ADDRESS_MARKER)).map(|p| from + p)
 }
 
 /// `(currency, address)` pairs from OFAC Remarks text such as
@@ -327,19 +289,13 @@ pub fn extract_digital_currency_addresses(remarks: &str) -> Vec<(String, String)
         let currency = b.get(currency_start..i).unwrap_or_default();
         // The code must be followed by whitespace: at end of text it may
         // itself be truncated, and then there is no address anyway.
-        if currency.is_empty()
-            || currency.len() > MAX_CURRENCY_LEN
-            || !b.get(i).is_some_and(u8::is_ascii_whitespace)
-        {
+        if currency.is_empty() || currency.len() > MAX_CURRENCY_LEN || !b.get(i).is_some_and(u8::is_ascii_whitespace) {
             continue;
         }
         i = skip_whitespace(b, i);
 
         let address_start = i;
-        while b
-            .get(i)
-            .is_some_and(|&c| c != b';' && !c.is_ascii_whitespace())
-        {
+        while b.get(i).is_some_and(|&c| c != b';' && !c.is_ascii_whitespace()) {
             i += 1;
         }
         let mut address = b.get(address_start..i).unwrap_or_default();
@@ -408,28 +364,14 @@ mod tests {
         assert_eq!(ivan.name, "SAMPLE, Ivan Petrovich");
         assert_eq!(ivan.sdn_type.as_deref(), Some("individual"));
         assert_eq!(ivan.program.as_deref(), Some("CYBER2] [RUSSIA-EO14024"));
-        assert!(ivan
-            .remarks
-            .as_deref()
-            .unwrap()
-            .starts_with("DOB 01 Jan 1980"));
+        assert!(ivan.remarks.as_deref().unwrap().starts_with("DOB 01 Jan 1980"));
 
-        assert_eq!(
-            file.entities[2].remarks.as_deref(),
-            Some("Vessel Registration Identification IMO 9000000.")
-        );
+        assert_eq!(file.entities[2].remarks.as_deref(), Some("Vessel Registration Identification IMO 9000000."));
 
         let got: Vec<(u64, &str, &str, &str)> = file
             .addresses
             .iter()
-            .map(|a| {
-                (
-                    a.ent_num,
-                    a.name.as_str(),
-                    a.currency.as_str(),
-                    a.address.as_str(),
-                )
-            })
+            .map(|a| (a.ent_num, a.name.as_str(), a.currency.as_str(), a.address.as_str()))
             .collect();
         assert_eq!(
             got,
@@ -502,8 +444,7 @@ mod tests {
 
     #[test]
     fn missing_name_is_rejected() {
-        let e =
-            parse_sdn_csv(b"5,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ").unwrap_err();
+        let e = parse_sdn_csv(b"5,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ").unwrap_err();
         assert_eq!(e.line, 1);
     }
 
@@ -554,10 +495,7 @@ mod tests {
         );
         assert!(extract_digital_currency_addresses("DOB 1980; Gender Male.").is_empty());
         // Non-ASCII in the candidate: not an address.
-        assert!(
-            extract_digital_currency_addresses("Digital Currency Address - XBT 1ab\u{FFFD}c")
-                .is_empty()
-        );
+        assert!(extract_digital_currency_addresses("Digital Currency Address - XBT 1ab\u{FFFD}c").is_empty());
         // Same address under two currencies is two pairs.
         let two = extract_digital_currency_addresses(
             "Digital Currency Address - ETH 0xAA; Digital Currency Address - ARB 0xAA;",
@@ -578,10 +516,7 @@ mod tests {
                 // Right currency, and the address is a prefix of the real
                 // one (a strict prefix only when cut inside it).
                 assert_eq!(cur, ecur, "cut {cut}");
-                assert!(
-                    eaddr.starts_with(addr.as_str()) && !addr.is_empty(),
-                    "cut {cut}: {addr}"
-                );
+                assert!(eaddr.starts_with(addr.as_str()) && !addr.is_empty(), "cut {cut}: {addr}");
             }
         }
         // Cut inside the marker or currency code: nothing.
@@ -594,10 +529,7 @@ mod tests {
     struct Lcg(u64);
     impl Lcg {
         fn next(&mut self) -> u32 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (self.0 >> 33) as u32
         }
         fn below(&mut self, n: usize) -> usize {

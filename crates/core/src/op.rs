@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Everything needed to create an asset.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AssetSpec {
     pub symbol: Symbol,
     pub name: String,
@@ -17,11 +18,7 @@ pub struct AssetSpec {
     pub decimals: u8,
     /// The issuing party.
     pub issuer: PartyId,
-    #[serde(
-        default,
-        with = "opt_amount_serde",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_amount_serde", skip_serializing_if = "Option::is_none")]
     pub supply_cap: Option<Amount>,
     #[serde(default)]
     pub policy: Policy,
@@ -229,17 +226,9 @@ impl Op {
                 check_party_id(party)?;
                 claim.check()
             }
-            Op::LinkAddress {
-                party,
-                currency,
-                address,
-            } => {
+            Op::LinkAddress { party, currency, address } => {
                 check_party_id(party)?;
-                SanctionTarget::Address {
-                    currency: currency.clone(),
-                    address: address.clone(),
-                }
-                .check()
+                SanctionTarget::Address { currency: currency.clone(), address: address.clone() }.check()
             }
             Op::TrustIssuer { topics, .. } => {
                 if topics.is_empty() || topics.len() > MAX_TOPICS {
@@ -253,10 +242,7 @@ impl Op {
                 check_text("name", &spec.name, MAX_TEXT_LEN)?;
                 check_party_id(&spec.issuer)?;
                 if spec.decimals > MAX_DECIMALS {
-                    return refuse(
-                        Code::AssetInvalid,
-                        format!("decimals {} above {MAX_DECIMALS}", spec.decimals),
-                    );
+                    return refuse(Code::AssetInvalid, format!("decimals {} above {MAX_DECIMALS}", spec.decimals));
                 }
                 spec.kind.check()?;
                 spec.policy.check()
@@ -266,9 +252,7 @@ impl Op {
                 policy.check()
             }
             Op::SetSupplyCap { asset, .. } => check_symbol(asset),
-            Op::Mint { asset, amount, .. }
-            | Op::Burn { asset, amount, .. }
-            | Op::Transfer { asset, amount, .. } => {
+            Op::Mint { asset, amount, .. } | Op::Burn { asset, amount, .. } | Op::Transfer { asset, amount, .. } => {
                 check_symbol(asset)?;
                 nonzero(*amount)
             }
@@ -276,22 +260,13 @@ impl Op {
             Op::SetThreshold { threshold, .. } => crate::governance::check_threshold(*threshold),
             Op::Propose { ops, .. } => {
                 if depth > 0 {
-                    return refuse(
-                        Code::GovernanceNestedProposal,
-                        "a proposal cannot contain a proposal",
-                    );
+                    return refuse(Code::GovernanceNestedProposal, "a proposal cannot contain a proposal");
                 }
                 if ops.is_empty() || ops.len() > MAX_OPS_PER_TX {
-                    return refuse(
-                        Code::TxBadOpCount,
-                        format!("a proposal holds 1 to {MAX_OPS_PER_TX} operations"),
-                    );
+                    return refuse(Code::TxBadOpCount, format!("a proposal holds 1 to {MAX_OPS_PER_TX} operations"));
                 }
                 for op in ops {
-                    if matches!(
-                        op,
-                        Op::Approve { .. } | Op::Reject { .. } | Op::Propose { .. }
-                    ) {
+                    if matches!(op, Op::Approve { .. } | Op::Reject { .. } | Op::Propose { .. }) {
                         return refuse(
                             Code::GovernanceNestedProposal,
                             "a proposal cannot contain propose, approve or reject",
@@ -307,42 +282,19 @@ impl Op {
                 reason(r)
             }
             Op::FreezeWallet { reason: r, .. } | Op::UnfreezeWallet { reason: r, .. } => reason(r),
-            Op::FreezeAmount {
-                asset,
-                amount,
-                reason: r,
-                ..
-            }
-            | Op::UnfreezeAmount {
-                asset,
-                amount,
-                reason: r,
-                ..
-            } => {
+            Op::FreezeAmount { asset, amount, reason: r, .. } | Op::UnfreezeAmount { asset, amount, reason: r, .. } => {
                 check_symbol(asset)?;
                 nonzero(*amount)?;
                 reason(r)
             }
-            Op::ForceTransfer {
-                asset,
-                amount,
-                reference,
-                ..
-            } => {
+            Op::ForceTransfer { asset, amount, reference, .. } => {
                 check_symbol(asset)?;
                 nonzero(*amount)?;
                 check_text("reference", reference, MAX_TEXT_LEN)
             }
-            Op::RecoverWallet {
-                lost,
-                new,
-                reference,
-            } => {
+            Op::RecoverWallet { lost, new, reference } => {
                 if lost == new {
-                    return refuse(
-                        Code::WalletDifferentParty,
-                        "recovery needs a new wallet, not the lost one",
-                    );
+                    return refuse(Code::WalletDifferentParty, "recovery needs a new wallet, not the lost one");
                 }
                 check_text("reference", reference, MAX_TEXT_LEN)
             }

@@ -206,15 +206,13 @@ macro_rules! state_tables {
             pub fn commit(&mut self) { $( self.$field.commit(); )* }
             /// Digest of the whole state: combines every table's set hash.
             pub fn digest(&self) -> Hash {
-                let mut parts: Vec<[u8; 32]> = Vec::new();
-                $( parts.push(self.$field.digest().to_bytes()); )*
+                let parts: Vec<[u8; 32]> = vec![$( self.$field.digest().to_bytes(), )*];
                 let refs: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
                 crate::crypto::sha256_parts(&refs)
             }
             /// The digest recomputed from every entry (slow; for checks).
             pub fn recompute_digest(&self) -> Hash {
-                let mut parts: Vec<[u8; 32]> = Vec::new();
-                $( parts.push(self.$field.recompute_digest().to_bytes()); )*
+                let parts: Vec<[u8; 32]> = vec![$( self.$field.recompute_digest().to_bytes(), )*];
                 let refs: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
                 crate::crypto::sha256_parts(&refs)
             }
@@ -243,9 +241,7 @@ state_tables! {
 impl State {
     pub fn meta(&self) -> &Meta {
         // The genesis writes the one entry; every state the ledger builds has it.
-        self.meta
-            .get(&0)
-            .expect("state without meta: not built from a genesis")
+        self.meta.get(&0).expect("state without meta: not built from a genesis")
     }
     pub fn put_meta(&mut self, m: Meta) {
         self.meta.put(0, m);
@@ -261,19 +257,13 @@ impl State {
         self.wallets.get(&idx).expect("wallet index without wallet")
     }
     pub fn party_idx(&self, p: &PartyId) -> Result<PartyIdx, Refusal> {
-        self.party_index
-            .get(p)
-            .copied()
-            .ok_or_else(|| Refusal::new(Code::PartyUnknown, format!("no party {p}")))
+        self.party_index.get(p).copied().ok_or_else(|| Refusal::new(Code::PartyUnknown, format!("no party {p}")))
     }
     pub fn party(&self, idx: PartyIdx) -> &Party {
         self.parties.get(&idx).expect("party index without party")
     }
     pub fn asset_idx(&self, s: &Symbol) -> Result<AssetIdx, Refusal> {
-        self.asset_index
-            .get(s)
-            .copied()
-            .ok_or_else(|| Refusal::new(Code::AssetUnknown, format!("no asset {s}")))
+        self.asset_index.get(s).copied().ok_or_else(|| Refusal::new(Code::AssetUnknown, format!("no asset {s}")))
     }
     pub fn asset(&self, idx: AssetIdx) -> &Asset {
         self.assets.get(&idx).expect("asset index without asset")
@@ -283,10 +273,7 @@ impl State {
         self.policies.get(&idx).unwrap_or(&EMPTY)
     }
     pub fn holding(&self, asset: AssetIdx, wallet: WalletIdx) -> Holding {
-        self.holdings
-            .get(&holding_key(asset, wallet))
-            .cloned()
-            .unwrap_or_default()
+        self.holdings.get(&holding_key(asset, wallet)).cloned().unwrap_or_default()
     }
     pub fn holding_ref(&self, asset: AssetIdx, wallet: WalletIdx) -> Option<&Holding> {
         self.holdings.get(&holding_key(asset, wallet))
@@ -294,23 +281,14 @@ impl State {
 
     /// Writes a holding and keeps the asset's holder count in step. Drops empty holdings that
     /// carry no tracking data.
-    pub fn put_holding(
-        &mut self,
-        asset: AssetIdx,
-        wallet: WalletIdx,
-        h: Holding,
-    ) -> Result<(), Refusal> {
+    pub fn put_holding(&mut self, asset: AssetIdx, wallet: WalletIdx, h: Holding) -> Result<(), Refusal> {
         let key = holding_key(asset, wallet);
         let before = match self.holdings.get(&key) {
             Some(old) => old.total()? > 0,
             None => false,
         };
         let after = h.total()? > 0;
-        if h.total()? == 0
-            && h.extra
-                .as_ref()
-                .is_none_or(|e| e.outflows.is_empty() && e.counterparties.is_empty())
-        {
+        if h.total()? == 0 && h.extra.as_ref().is_none_or(|e| e.outflows.is_empty() && e.counterparties.is_empty()) {
             if self.holdings.contains(&key) {
                 self.holdings.remove(&key);
             }
@@ -319,28 +297,15 @@ impl State {
         }
         if before != after {
             let mut a = self.asset(asset).clone();
-            a.holders = if after {
-                a.holders + 1
-            } else {
-                a.holders.saturating_sub(1)
-            };
+            a.holders = if after { a.holders + 1 } else { a.holders.saturating_sub(1) };
             self.assets.put(asset, a);
         }
         Ok(())
     }
 
     pub fn has_role(&self, wallet: WalletIdx, role: Role, asset: Option<AssetIdx>) -> bool {
-        self.roles.contains(&RoleKey {
-            wallet,
-            role,
-            asset: None,
-        }) || asset.is_some_and(|a| {
-            self.roles.contains(&RoleKey {
-                wallet,
-                role,
-                asset: Some(a),
-            })
-        })
+        self.roles.contains(&RoleKey { wallet, role, asset: None })
+            || asset.is_some_and(|a| self.roles.contains(&RoleKey { wallet, role, asset: Some(a) }))
     }
 
     /// Wallets holding `role` at `scope` or globally, sorted.
@@ -382,16 +347,10 @@ impl State {
         for (idx, a) in self.assets.iter() {
             let (s, n) = supply.get(idx).copied().unwrap_or_default();
             if s != a.supply {
-                return Err(format!(
-                    "asset {}: supply {} but holdings sum to {s}",
-                    a.symbol, a.supply
-                ));
+                return Err(format!("asset {}: supply {} but holdings sum to {s}", a.symbol, a.supply));
             }
             if n != a.holders {
-                return Err(format!(
-                    "asset {}: {} holders recorded, {n} counted",
-                    a.symbol, a.holders
-                ));
+                return Err(format!("asset {}: {} holders recorded, {n} counted", a.symbol, a.holders));
             }
         }
         if self.digest() != self.recompute_digest() {
@@ -405,11 +364,7 @@ impl State {
 pub fn consume_lots(h: &mut Holding) {
     let Ok(total) = h.total() else { return };
     if let Some(extra) = h.extra.as_deref_mut() {
-        let tracked: Amount = extra
-            .lots
-            .iter()
-            .map(|l| l.amount)
-            .fold(0, |a, b| a.saturating_add(b));
+        let tracked: Amount = extra.lots.iter().map(|l| l.amount).fold(0, |a, b| a.saturating_add(b));
         let mut excess = tracked.saturating_sub(total);
         // The untracked rest is oldest, so it was spent first; trim the oldest tracked lots.
         while excess > 0 && !extra.lots.is_empty() {
@@ -433,19 +388,11 @@ pub fn add_lot(h: &mut Holding, at: Time, amount: Amount) {
             return;
         }
     }
-    extra.lots.push(Lot {
-        acquired_at: at,
-        amount,
-    });
+    extra.lots.push(Lot { acquired_at: at, amount });
     if extra.lots.len() > MAX_LOTS {
         let n = extra.lots.len();
-        let merged = extra.lots[n - 2]
-            .amount
-            .saturating_add(extra.lots[n - 1].amount);
-        extra.lots[n - 2] = Lot {
-            acquired_at: extra.lots[n - 1].acquired_at,
-            amount: merged,
-        };
+        let merged = extra.lots[n - 2].amount.saturating_add(extra.lots[n - 1].amount);
+        extra.lots[n - 2] = Lot { acquired_at: extra.lots[n - 1].acquired_at, amount: merged };
         extra.lots.pop();
     }
 }
@@ -453,10 +400,7 @@ pub fn add_lot(h: &mut Holding, at: Time, amount: Amount) {
 /// Sender-side helper: refuses when the free balance is short.
 pub fn take_free(h: &mut Holding, amount: Amount) -> Result<(), Refusal> {
     if h.free < amount {
-        return refuse(
-            Code::BalanceInsufficient,
-            format!("free balance {} is less than {amount}", h.free),
-        );
+        return refuse(Code::BalanceInsufficient, format!("free balance {} is less than {amount}", h.free));
     }
     h.free -= amount;
     Ok(())

@@ -80,13 +80,7 @@ where
     V: Clone + BorshSerialize + BorshDeserialize,
 {
     pub fn new(tag: u8) -> Self {
-        Table {
-            tag,
-            map: FxHashMap::default(),
-            undo: Vec::new(),
-            digest: SetHash::default(),
-            scratch: Vec::new(),
-        }
+        Table { tag, map: FxHashMap::default(), undo: Vec::new(), digest: SetHash::default(), scratch: Vec::new() }
     }
 
     fn leaf(tag: u8, scratch: &mut Vec<u8>, k: &K, v: &V) -> [u8; 32] {
@@ -135,10 +129,7 @@ where
     }
 
     pub fn mark(&self) -> Mark {
-        Mark {
-            undo_len: self.undo.len(),
-            digest: self.digest,
-        }
+        Mark { undo_len: self.undo.len(), digest: self.digest }
     }
 
     pub fn rollback(&mut self, mark: Mark) {
@@ -226,10 +217,7 @@ where
             let k = K::deserialize_reader(r)?;
             let v = V::deserialize_reader(r)?;
             if prev.as_ref().is_some_and(|p| p >= &k) {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "table keys out of order",
-                ));
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "table keys out of order"));
             }
             prev = Some(k.clone());
             t.map.insert(k, v);

@@ -7,19 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// Seconds since 1970-01-01T00:00:00Z.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    BorshSerialize,
-    BorshDeserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub struct Time(pub u64);
 
 pub const SECONDS_PER_DAY: u64 = 86_400;
@@ -38,19 +26,11 @@ impl Time {
     }
     /// Builds a time from a civil date and time of day (UTC). `None` if out of range.
     pub fn from_civil(y: i64, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> Option<Time> {
-        if !(1..=12).contains(&m)
-            || d == 0
-            || d > days_in_month(y, m)
-            || hh > 23
-            || mm > 59
-            || ss > 60
-        {
+        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) || hh > 23 || mm > 59 || ss > 60 {
             return None;
         }
         let days = days_from_civil(y, m, d);
-        let secs = days
-            .checked_mul(86_400)?
-            .checked_add((hh * 3600 + mm * 60 + ss) as i64)?;
+        let secs = days.checked_mul(86_400)?.checked_add((hh * 3600 + mm * 60 + ss) as i64)?;
         u64::try_from(secs).ok().map(Time)
     }
     /// (year, month, day, hour, minute, second) in UTC.
@@ -58,14 +38,7 @@ impl Time {
         let days = (self.0 / 86_400) as i64;
         let rem = self.0 % 86_400;
         let (y, m, d) = civil_from_days(days);
-        (
-            y,
-            m,
-            d,
-            (rem / 3600) as u32,
-            ((rem % 3600) / 60) as u32,
-            (rem % 60) as u32,
-        )
+        (y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32, (rem % 60) as u32)
     }
     /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` or a plain integer of seconds.
     pub fn parse(s: &str) -> Option<Time> {
@@ -89,12 +62,7 @@ impl Time {
         if b.len() == 10 {
             return Time::from_civil(y, m, d, 0, 0, 0);
         }
-        if b.len() != 20
-            || (b[10] != b'T' && b[10] != b' ')
-            || b[13] != b':'
-            || b[16] != b':'
-            || b[19] != b'Z'
-        {
+        if b.len() != 20 || (b[10] != b'T' && b[10] != b' ') || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
             return None;
         }
         Time::from_civil(y, m, d, num(11..13)?, num(14..16)?, num(17..19)?)
@@ -125,9 +93,7 @@ impl<'de> Deserialize<'de> for Time {
         match Repr::deserialize(d)? {
             Repr::Secs(s) => Ok(Time(s)),
             Repr::Text(t) => Time::parse(&t).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "bad time {t:?}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or seconds"
-                ))
+                serde::de::Error::custom(format!("bad time {t:?}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or seconds"))
             }),
         }
     }
@@ -180,15 +146,9 @@ mod tests {
     #[test]
     fn known_dates() {
         assert_eq!(Time::parse("1970-01-01"), Some(Time(0)));
-        assert_eq!(
-            Time::parse("2025-01-02T15:00:00Z"),
-            Some(Time(1_735_830_000))
-        );
+        assert_eq!(Time::parse("2025-01-02T15:00:00Z"), Some(Time(1_735_830_000)));
         assert_eq!(Time(1_735_830_000).to_string(), "2025-01-02T15:00:00Z");
-        assert_eq!(
-            Time::parse("2024-02-29"),
-            Time::from_civil(2024, 2, 29, 0, 0, 0)
-        );
+        assert_eq!(Time::parse("2024-02-29"), Time::from_civil(2024, 2, 29, 0, 0, 0));
         assert_eq!(Time::parse("2025-02-29"), None);
         assert_eq!(Time::parse("2025-13-01"), None);
         assert_eq!(Time::parse("12345"), Some(Time(12345)));

@@ -44,10 +44,7 @@ impl TxBody {
     }
     pub fn sign(self, key: &Keypair) -> SignedTx {
         let id = self.id();
-        SignedTx {
-            signature: key.sign(&id.0),
-            body: self,
-        }
+        SignedTx { signature: key.sign(&id.0), body: self }
     }
 }
 
@@ -62,13 +59,10 @@ impl SignedTx {
     /// The signature is checked separately (`verify_signature`) so it can be batched.
     pub fn decode(bytes: &[u8]) -> Result<SignedTx, Refusal> {
         if bytes.len() > MAX_TX_BYTES {
-            return refuse(
-                Code::TxTooLarge,
-                format!("{} bytes; the limit is {MAX_TX_BYTES}", bytes.len()),
-            );
+            return refuse(Code::TxTooLarge, format!("{} bytes; the limit is {MAX_TX_BYTES}", bytes.len()));
         }
-        let tx: SignedTx = borsh::from_slice(bytes)
-            .map_err(|e| Refusal::new(Code::TxMalformed, format!("cannot decode: {e}")))?;
+        let tx: SignedTx =
+            borsh::from_slice(bytes).map_err(|e| Refusal::new(Code::TxMalformed, format!("cannot decode: {e}")))?;
         tx.check_stateless()?;
         Ok(tx)
     }
@@ -82,10 +76,7 @@ impl SignedTx {
         let b = &self.body;
         Self::check_network(&b.network)?;
         if b.ops.is_empty() || b.ops.len() > MAX_OPS_PER_TX {
-            return refuse(
-                Code::TxBadOpCount,
-                format!("{} operations; 1 to {MAX_OPS_PER_TX} allowed", b.ops.len()),
-            );
+            return refuse(Code::TxBadOpCount, format!("{} operations; 1 to {MAX_OPS_PER_TX} allowed", b.ops.len()));
         }
         for op in &b.ops {
             op.check_stateless(0)?;
@@ -96,13 +87,7 @@ impl SignedTx {
         if crypto::verify(&self.body.signer, &self.id().0, &self.signature) {
             Ok(())
         } else {
-            refuse(
-                Code::TxBadSignature,
-                format!(
-                    "signature does not verify for wallet {}",
-                    self.body.signer.short()
-                ),
-            )
+            refuse(Code::TxBadSignature, format!("signature does not verify for wallet {}", self.body.signer.short()))
         }
     }
 }
@@ -127,10 +112,7 @@ impl CheckedTx {
         if !crypto::verify(&tx.body.signer, &id.0, &tx.signature) {
             return refuse(
                 Code::TxBadSignature,
-                format!(
-                    "signature does not verify for wallet {}",
-                    tx.body.signer.short()
-                ),
+                format!("signature does not verify for wallet {}", tx.body.signer.short()),
             );
         }
         Ok(CheckedTx { tx, id })
@@ -156,10 +138,7 @@ impl CheckedTx {
                 if !all_good && !crypto::verify(&tx.body.signer, &id.0, &tx.signature) {
                     return refuse(
                         Code::TxBadSignature,
-                        format!(
-                            "signature does not verify for wallet {}",
-                            tx.body.signer.short()
-                        ),
+                        format!("signature does not verify for wallet {}", tx.body.signer.short()),
                     );
                 }
                 Ok(CheckedTx { tx, id })
@@ -179,11 +158,7 @@ mod tests {
             signer: k.wallet(),
             seq: 1,
             expires_at: Time(100),
-            ops: vec![Op::Transfer {
-                asset: Symbol::new("USDX"),
-                to: WalletId([7; 32]),
-                amount: 5,
-            }],
+            ops: vec![Op::Transfer { asset: Symbol::new("USDX"), to: WalletId([7; 32]), amount: 5 }],
         }
         .sign(&k)
     }
@@ -215,10 +190,7 @@ mod tests {
     fn trailing_bytes_and_oversize_refused() {
         let mut bytes = sample().to_bytes();
         bytes.push(0);
-        assert_eq!(
-            SignedTx::decode(&bytes).unwrap_err().code,
-            Code::TxMalformed
-        );
+        assert_eq!(SignedTx::decode(&bytes).unwrap_err().code, Code::TxMalformed);
         let big = vec![0u8; MAX_TX_BYTES + 1];
         assert_eq!(SignedTx::decode(&big).unwrap_err().code, Code::TxTooLarge);
     }
@@ -227,10 +199,7 @@ mod tests {
     fn wrong_network_changes_what_is_signed() {
         let mut tx = sample();
         tx.body.network = "other".into();
-        assert_eq!(
-            tx.verify_signature().unwrap_err().code,
-            Code::TxBadSignature
-        );
+        assert_eq!(tx.verify_signature().unwrap_err().code, Code::TxBadSignature);
     }
 
     #[test]

@@ -20,14 +20,12 @@ pub const MAX_DECIMALS: u8 = 18;
 
 /// Adds two amounts or refuses with `amount.overflow`.
 pub fn add(a: Amount, b: Amount) -> Result<Amount, Refusal> {
-    a.checked_add(b)
-        .ok_or_else(|| Refusal::new(Code::AmountOverflow, "amount overflow"))
+    a.checked_add(b).ok_or_else(|| Refusal::new(Code::AmountOverflow, "amount overflow"))
 }
 
 /// Subtracts or refuses with the given code (callers check balances with it).
 pub fn sub(a: Amount, b: Amount, code: Code) -> Result<Amount, Refusal> {
-    a.checked_sub(b)
-        .ok_or_else(|| Refusal::new(code, format!("{a} is less than {b}")))
+    a.checked_sub(b).ok_or_else(|| Refusal::new(code, format!("{a} is less than {b}")))
 }
 
 /// Serde for amounts: a JSON/YAML integer, or a decimal string for values beyond 2^64.
@@ -49,18 +47,12 @@ pub mod amount_serde {
         match Repr::deserialize(d)? {
             Repr::Num(n) => Ok(n as Amount),
             Repr::Text(t) => parse_amount(&t).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "bad amount {t:?}: a non-negative integer in minor units"
-                ))
+                serde::de::Error::custom(format!("bad amount {t:?}: a non-negative integer in minor units"))
             }),
         }
     }
     pub fn parse_amount(t: &str) -> Option<Amount> {
-        let digits: String = t
-            .trim()
-            .chars()
-            .filter(|c| *c != '_' && *c != ',')
-            .collect();
+        let digits: String = t.trim().chars().filter(|c| *c != '_' && *c != ',').collect();
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
@@ -87,18 +79,7 @@ pub mod opt_amount_serde {
 macro_rules! hex32 {
     ($name:ident, $doc:literal) => {
         #[doc = $doc]
-        #[derive(
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            Default,
-            BorshSerialize,
-            BorshDeserialize,
-        )]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, BorshSerialize, BorshDeserialize)]
         pub struct $name(pub [u8; 32]);
 
         impl $name {
@@ -133,18 +114,14 @@ macro_rules! hex32 {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <String as Deserialize>::deserialize(d)?;
-                $name::from_hex(&s).ok_or_else(|| {
-                    serde::de::Error::custom(format!("expected 64 hex digits, got {s:?}"))
-                })
+                $name::from_hex(&s)
+                    .ok_or_else(|| serde::de::Error::custom(format!("expected 64 hex digits, got {s:?}")))
             }
         }
     };
 }
 
-hex32!(
-    WalletId,
-    "A wallet: the Ed25519 public key that signs for it."
-);
+hex32!(WalletId, "A wallet: the Ed25519 public key that signs for it.");
 hex32!(Hash, "A SHA-256 digest.");
 
 macro_rules! text_id {
@@ -188,24 +165,17 @@ macro_rules! text_id {
 }
 
 text_id!(PartyId, "A party's id: 1–64 chars of [a-z0-9._-].");
-text_id!(
-    Symbol,
-    "An asset's symbol: 1–16 chars of [A-Z0-9._-], starting with a letter."
-);
+text_id!(Symbol, "An asset's symbol: 1–16 chars of [A-Z0-9._-], starting with a letter.");
 
 pub fn check_party_id(p: &PartyId) -> Result<(), Refusal> {
     let s = p.as_str();
     let ok = !s.is_empty()
         && s.len() <= MAX_ID_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(())
     } else {
-        refuse(
-            Code::PartyBadId,
-            format!("bad party id {s:?}: 1-64 chars of [a-z0-9._-]"),
-        )
+        refuse(Code::PartyBadId, format!("bad party id {s:?}: 1-64 chars of [a-z0-9._-]"))
     }
 }
 
@@ -214,24 +184,17 @@ pub fn check_symbol(sym: &Symbol) -> Result<(), Refusal> {
     let ok = !s.is_empty()
         && s.len() <= MAX_SYMBOL_LEN
         && s.as_bytes()[0].is_ascii_uppercase()
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(())
     } else {
-        refuse(
-            Code::AssetInvalid,
-            format!("bad symbol {s:?}: 1-16 chars of [A-Z0-9._-], starting with a letter"),
-        )
+        refuse(Code::AssetInvalid, format!("bad symbol {s:?}: 1-16 chars of [A-Z0-9._-], starting with a letter"))
     }
 }
 
 pub fn check_text(field: &str, s: &str, max: usize) -> Result<(), Refusal> {
     if s.len() > max {
-        return refuse(
-            Code::FieldTooLong,
-            format!("{field} is {} bytes; the limit is {max}", s.len()),
-        );
+        return refuse(Code::FieldTooLong, format!("{field} is {} bytes; the limit is {max}", s.len()));
     }
     Ok(())
 }
@@ -241,26 +204,12 @@ pub fn check_country(c: &str) -> Result<(), Refusal> {
     if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(())
     } else {
-        refuse(
-            Code::ClaimInvalid,
-            format!("bad country code {c:?}: ISO 3166-1 alpha-2, e.g. US"),
-        )
+        refuse(Code::ClaimInvalid, format!("bad country code {c:?}: ISO 3166-1 alpha-2, e.g. US"))
     }
 }
 
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -301,17 +250,7 @@ impl Role {
 
 /// Where a role or a pause applies.
 #[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
@@ -329,18 +268,7 @@ impl fmt::Display for Scope {
 }
 
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum InvestorClass {
@@ -354,18 +282,7 @@ pub enum InvestorClass {
 }
 
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum PartyKind {
@@ -377,9 +294,7 @@ pub enum PartyKind {
 }
 
 /// A claim made about a party by a trusted claim issuer.
-#[derive(
-    Clone, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Claim {
     Kyc,
@@ -397,18 +312,7 @@ pub enum Claim {
 /// What a claim is about, without its value: trust is granted per topic, and a party holds at
 /// most one live claim per topic value.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimTopic {
@@ -435,10 +339,7 @@ impl Claim {
             Claim::BeneficialOwner { name, share_bps } => {
                 check_text("beneficial owner name", name, MAX_TEXT_LEN)?;
                 if !(2500..=10_000).contains(share_bps) {
-                    return refuse(
-                        Code::ClaimInvalid,
-                        "a beneficial owner claim is for 25% (2500 bps) to 100%",
-                    );
+                    return refuse(Code::ClaimInvalid, "a beneficial owner claim is for 25% (2500 bps) to 100%");
                 }
                 Ok(())
             }
@@ -447,18 +348,7 @@ impl Claim {
     }
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NavKind {
     /// $1.00 per token; yield is paid as new tokens (BUIDL, BENJI, WTGXX).
@@ -467,18 +357,7 @@ pub enum NavKind {
     Accumulating,
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SecurityType {
     Bill,
@@ -486,18 +365,7 @@ pub enum SecurityType {
     Bond,
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CashKind {
     Stablecoin,
@@ -539,29 +407,20 @@ impl AssetKind {
     /// The ISIN derived from the CUSIP, for Treasury securities.
     pub fn isin(&self) -> Option<String> {
         match self {
-            AssetKind::TreasurySecurity { cusip, .. } => crate::identifiers::Cusip::parse(cusip)
-                .ok()
-                .and_then(|c| c.to_us_isin().ok())
-                .map(|i| i.to_string()),
+            AssetKind::TreasurySecurity { cusip, .. } => {
+                crate::identifiers::Cusip::parse(cusip).ok().and_then(|c| c.to_us_isin().ok()).map(|i| i.to_string())
+            }
             _ => None,
         }
     }
     pub fn check(&self) -> Result<(), Refusal> {
         match self {
             AssetKind::FundShare { .. } => Ok(()),
-            AssetKind::TreasurySecurity {
-                security,
-                cusip,
-                coupon_micros,
-                ..
-            } => {
+            AssetKind::TreasurySecurity { security, cusip, coupon_micros, .. } => {
                 crate::identifiers::Cusip::parse(cusip)
                     .map_err(|e| Refusal::new(identifier_code(e.code()), e.to_string()))?;
                 if *security == SecurityType::Bill && *coupon_micros != 0 {
-                    return refuse(
-                        Code::AssetInvalid,
-                        "a bill pays no coupon: coupon_micros must be 0",
-                    );
+                    return refuse(Code::AssetInvalid, "a bill pays no coupon: coupon_micros must be 0");
                 }
                 if *coupon_micros > 1_000_000 {
                     return refuse(Code::AssetInvalid, "coupon above 100%");
@@ -572,10 +431,7 @@ impl AssetKind {
                 if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
                     Ok(())
                 } else {
-                    refuse(
-                        Code::AssetInvalid,
-                        format!("bad currency {currency:?}: ISO 4217, e.g. USD"),
-                    )
+                    refuse(Code::AssetInvalid, format!("bad currency {currency:?}: ISO 4217, e.g. USD"))
                 }
             }
         }
@@ -588,18 +444,7 @@ pub fn identifier_code(s: &str) -> Code {
 }
 
 /// Why a forced transfer happened (L8).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ForceReason {
     CourtOrder,
@@ -611,17 +456,7 @@ pub enum ForceReason {
 
 /// What an entry of the sanctions list matches.
 #[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum SanctionTarget {
@@ -643,19 +478,14 @@ impl SanctionTarget {
             SanctionTarget::Address { currency, address } => {
                 let ok = !currency.is_empty()
                     && currency.len() <= 10
-                    && currency
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    && currency.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
                     && !address.is_empty()
                     && address.len() <= 128
                     && address.bytes().all(|b| b.is_ascii_graphic());
                 if ok {
                     Ok(())
                 } else {
-                    refuse(
-                        Code::SanctionsInvalid,
-                        format!("bad sanctioned address {currency}:{address}"),
-                    )
+                    refuse(Code::SanctionsInvalid, format!("bad sanctioned address {currency}:{address}"))
                 }
             }
         }
@@ -666,11 +496,7 @@ impl SanctionTarget {
 pub fn format_units(amount: Amount, decimals: u8) -> String {
     let s = amount.to_string();
     let d = decimals as usize;
-    let (int, frac) = if s.len() > d {
-        s.split_at(s.len() - d)
-    } else {
-        ("0", s.as_str())
-    };
+    let (int, frac) = if s.len() > d { s.split_at(s.len() - d) } else { ("0", s.as_str()) };
     let frac = format!("{frac:0>d$}");
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {

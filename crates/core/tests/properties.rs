@@ -30,20 +30,9 @@ fn wallets() -> Vec<Keypair> {
 /// Signs with the wallet's next sequence number; `None` if refused at the door (e.g. amount 0).
 fn try_tx(chain: &Chain, k: &Keypair, ops: Vec<Op>) -> Option<CheckedTx> {
     let st = &chain.state;
-    let seq = st
-        .wallet_index
-        .get(&k.wallet())
-        .map(|i| st.wallet(*i).next_seq)
-        .unwrap_or(1);
+    let seq = st.wallet_index.get(&k.wallet()).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
     CheckedTx::from_decoded(
-        TxBody {
-            network: "prop".into(),
-            signer: k.wallet(),
-            seq,
-            expires_at: Time(u64::MAX),
-            ops,
-        }
-        .sign(k),
+        TxBody { network: "prop".into(), signer: k.wallet(), seq, expires_at: Time(u64::MAX), ops }.sign(k),
     )
     .ok()
 }
@@ -57,57 +46,24 @@ fn setup() -> (Chain, Vec<Block>) {
     let mut g = demo_genesis(
         "prop",
         Time(1_000_000),
-        &[(
-            &op,
-            &[
-                Role::Admin,
-                Role::IssuerAgent,
-                Role::ComplianceOfficer,
-                Role::Pauser,
-            ],
-        )],
+        &[(&op, &[Role::Admin, Role::IssuerAgent, Role::ComplianceOfficer, Role::Pauser])],
         [1, 1, 1],
     );
-    g.trusted_issuers = vec![(
-        op.wallet(),
-        vec![
-            ClaimTopic::Kyc,
-            ClaimTopic::InvestorClass,
-            ClaimTopic::Jurisdiction,
-        ],
-    )];
+    g.trusted_issuers = vec![(op.wallet(), vec![ClaimTopic::Kyc, ClaimTopic::InvestorClass, ClaimTopic::Jurisdiction])];
     let (mut chain, genesis) = Chain::genesis(&g).unwrap();
     let ws = wallets();
     let mut ops = Vec::new();
-    for p in 0..PARTIES {
+    for (p, w) in ws.iter().enumerate().take(PARTIES) {
         let party = PartyId::new(format!("p{p}"));
-        ops.push(Op::RegisterParty {
-            party: party.clone(),
-            name: format!("P{p}"),
-            kind: PartyKind::Institution,
-        });
-        ops.push(Op::AddWallet {
-            party: party.clone(),
-            wallet: ws[p].wallet(),
-        });
+        ops.push(Op::RegisterParty { party: party.clone(), name: format!("P{p}"), kind: PartyKind::Institution });
+        ops.push(Op::AddWallet { party: party.clone(), wallet: w.wallet() });
         // Party 3 never gets KYC, so rules refuse it.
         if p != 3 {
-            ops.push(Op::IssueClaim {
-                party: party.clone(),
-                claim: Claim::Kyc,
-                expires_at: None,
-            });
+            ops.push(Op::IssueClaim { party: party.clone(), claim: Claim::Kyc, expires_at: None });
         }
-        ops.push(Op::IssueClaim {
-            party,
-            claim: Claim::InvestorClass(InvestorClass::Qib),
-            expires_at: None,
-        });
+        ops.push(Op::IssueClaim { party, claim: Claim::InvestorClass(InvestorClass::Qib), expires_at: None });
     }
-    ops.push(Op::AddWallet {
-        party: PartyId::new("p0"),
-        wallet: ws[PARTIES].wallet(),
-    });
+    ops.push(Op::AddWallet { party: PartyId::new("p0"), wallet: ws[PARTIES].wallet() });
     for (i, s) in ASSETS.iter().enumerate() {
         let rules = if i == 0 {
             vec![
@@ -121,19 +77,13 @@ fn setup() -> (Chain, Vec<Block>) {
                 Rule::Kyc,
                 Rule::MaxHolders(3),
                 Rule::MinHolding(5),
-                Rule::MonitorStructuring {
-                    threshold: 100,
-                    window_seconds: 1000,
-                    count: 2,
-                },
+                Rule::MonitorStructuring { threshold: 100, window_seconds: 1000, count: 2 },
             ]
         };
         ops.push(Op::CreateAsset(AssetSpec {
             symbol: Symbol::new(*s),
             name: s.to_string(),
-            kind: AssetKind::FundShare {
-                nav: NavKind::Stable,
-            },
+            kind: AssetKind::FundShare { nav: NavKind::Stable },
             decimals: 0,
             issuer: PartyId::new("operator"),
             supply_cap: Some(1_000_000),
@@ -222,63 +172,20 @@ fn to_tx(chain: &Chain, act: &Action) -> Option<CheckedTx> {
     let op = operator();
     let sym = |a: usize| Symbol::new(ASSETS[a]);
     let (signer, ops) = match act.clone() {
-        Action::Transfer {
-            from,
-            to,
-            asset,
-            amount,
-        } => (
-            &ws[from],
-            vec![Op::Transfer {
-                asset: sym(asset),
-                to: ws[to].wallet(),
-                amount,
-            }],
-        ),
-        Action::Mint { to, asset, amount } => (
-            &op,
-            vec![Op::Mint {
-                asset: sym(asset),
-                to: ws[to].wallet(),
-                amount,
-            }],
-        ),
-        Action::Burn {
-            from,
-            asset,
-            amount,
-        } => (
-            &op,
-            vec![Op::Burn {
-                asset: sym(asset),
-                from: ws[from].wallet(),
-                amount,
-            }],
-        ),
-        Action::Freeze { w, asset, amount } => (
-            &op,
-            vec![Op::FreezeAmount {
-                asset: sym(asset),
-                wallet: ws[w].wallet(),
-                amount,
-                reason: "p".into(),
-            }],
-        ),
-        Action::Unfreeze { w, asset, amount } => (
-            &op,
-            vec![Op::UnfreezeAmount {
-                asset: sym(asset),
-                wallet: ws[w].wallet(),
-                amount,
-                reason: "p".into(),
-            }],
-        ),
-        Action::Force {
-            from,
-            to,
-            asset,
-            amount,
-        } => (
+        Action::Transfer { from, to, asset, amount } => {
+            (&ws[from], vec![Op::Transfer { asset: sym(asset), to: ws[to].wallet(), amount }])
+        }
+        Action::Mint { to, asset, amount } => (&op, vec![Op::Mint { asset: sym(asset), to: ws[to].wallet(), amount }]),
+        Action::Burn { from, asset, amount } => {
+            (&op, vec![Op::Burn { asset: sym(asset), from: ws[from].wallet(), amount }])
+        }
+        Action::Freeze { w, asset, amount } => {
+            (&op, vec![Op::FreezeAmount { asset: sym(asset), wallet: ws[w].wallet(), amount, reason: "p".into() }])
+        }
+        Action::Unfreeze { w, asset, amount } => {
+            (&op, vec![Op::UnfreezeAmount { asset: sym(asset), wallet: ws[w].wallet(), amount, reason: "p".into() }])
+        }
+        Action::Force { from, to, asset, amount } => (
             &op,
             vec![Op::ForceTransfer {
                 asset: sym(asset),
@@ -292,15 +199,9 @@ fn to_tx(chain: &Chain, act: &Action) -> Option<CheckedTx> {
         Action::FreezeWallet { w, frozen } => (
             &op,
             vec![if frozen {
-                Op::FreezeWallet {
-                    wallet: ws[w].wallet(),
-                    reason: "p".into(),
-                }
+                Op::FreezeWallet { wallet: ws[w].wallet(), reason: "p".into() }
             } else {
-                Op::UnfreezeWallet {
-                    wallet: ws[w].wallet(),
-                    reason: "p".into(),
-                }
+                Op::UnfreezeWallet { wallet: ws[w].wallet(), reason: "p".into() }
             }],
         ),
         Action::Pause { asset, paused } => {
@@ -308,37 +209,17 @@ fn to_tx(chain: &Chain, act: &Action) -> Option<CheckedTx> {
             (
                 &op,
                 vec![if paused {
-                    Op::Pause {
-                        scope,
-                        reason: "p".into(),
-                    }
+                    Op::Pause { scope, reason: "p".into() }
                 } else {
-                    Op::Unpause {
-                        scope,
-                        reason: "p".into(),
-                    }
+                    Op::Unpause { scope, reason: "p".into() }
                 }],
             )
         }
-        Action::Pair {
-            from,
-            a,
-            b,
-            asset,
-            amount,
-        } => (
+        Action::Pair { from, a, b, asset, amount } => (
             &ws[from],
             vec![
-                Op::Transfer {
-                    asset: sym(asset),
-                    to: ws[a].wallet(),
-                    amount,
-                },
-                Op::Transfer {
-                    asset: sym(asset),
-                    to: ws[b].wallet(),
-                    amount,
-                },
+                Op::Transfer { asset: sym(asset), to: ws[a].wallet(), amount },
+                Op::Transfer { asset: sym(asset), to: ws[b].wallet(), amount },
             ],
         ),
         Action::Advance(_) => return None,

@@ -34,21 +34,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            max_block_txs: 8_192,
-            queue_capacity: 65_536,
-            clock: Arc::new(system_time),
-        }
+        Config { max_block_txs: 8_192, queue_capacity: 65_536, clock: Arc::new(system_time) }
     }
 }
 
 pub fn system_time() -> Time {
-    Time(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-    )
+    Time(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
 }
 
 struct Pending {
@@ -80,12 +71,7 @@ impl Engine {
         let times = Arc::new(Mutex::new(StageTimes::default()));
         // The sequencer owns the chain; the writer owns the store. They meet through blocks.
         let last_snapshot = ledger.last_snapshot();
-        let Ledger {
-            chain,
-            store,
-            snapshot_every_blocks,
-            ..
-        } = ledger;
+        let Ledger { chain, store, snapshot_every_blocks, .. } = ledger;
         let shared_chain = Arc::new(Mutex::new(None));
         let chain_slot = shared_chain.clone();
         let t1 = times.clone();
@@ -104,18 +90,14 @@ impl Engine {
                         }
                     }
                     let start = Instant::now();
-                    let (txs, replies): (Vec<_>, Vec<_>) =
-                        batch.into_iter().map(|p| (p.tx, p.reply)).unzip();
+                    let (txs, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.tx, p.reply)).unzip();
                     let (block, admissions) = chain.build_block(clock(), txs);
                     {
                         let mut t = t1.lock().unwrap_or_else(|e| e.into_inner());
                         t.execute_ns += start.elapsed().as_nanos() as u64;
                         t.blocks += 1;
                     }
-                    if block_tx
-                        .send((block, admissions.into_iter().zip(replies).collect()))
-                        .is_err()
-                    {
+                    if block_tx.send((block, admissions.into_iter().zip(replies).collect())).is_err() {
                         break;
                     }
                 }
@@ -159,27 +141,17 @@ impl Engine {
                 }
                 drop(block_rx);
                 let chain = loop {
-                    if let Some(c) = shared_chain
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .take()
-                    {
+                    if let Some(c) = shared_chain.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         break c;
                     }
                     std::thread::sleep(Duration::from_millis(1));
                 };
-                let mut ledger =
-                    Ledger::from_parts(chain, store, snapshot_every_blocks, last_snapshot);
+                let mut ledger = Ledger::from_parts(chain, store, snapshot_every_blocks, last_snapshot);
                 ledger.maybe_snapshot()?;
                 Ok(ledger)
             })
             .expect("spawn writer thread");
-        Engine {
-            intake: Some(intake_tx),
-            sequencer: Some(sequencer),
-            writer: Some(writer),
-            times,
-        }
+        Engine { intake: Some(intake_tx), sequencer: Some(sequencer), writer: Some(writer), times }
     }
 
     /// Checks a batch of decoded transactions (signatures batched, in parallel) and queues
@@ -188,7 +160,7 @@ impl Engine {
         let start = Instant::now();
         let checked: Vec<Result<CheckedTx, Refusal>> = txs
             .into_par_iter()
-            .chunks(64)
+            .chunks(tessera_core::crypto::VERIFY_BATCH)
             .flat_map_iter(CheckedTx::check_batch)
             .collect();
         {
@@ -211,17 +183,11 @@ impl Engine {
             }
             (Ok(tx), Some(intake)) => {
                 if let Err(e) = intake.send(Pending { tx, reply }) {
-                    let _ = e.0.reply.send(Err(Refusal::new(
-                        Code::StoreState,
-                        "the engine has stopped",
-                    )));
+                    let _ = e.0.reply.send(Err(Refusal::new(Code::StoreState, "the engine has stopped")));
                 }
             }
             (Ok(_), None) => {
-                let _ = reply.send(Err(Refusal::new(
-                    Code::StoreState,
-                    "the engine has stopped",
-                )));
+                let _ = reply.send(Err(Refusal::new(Code::StoreState, "the engine has stopped")));
             }
         }
         rx
@@ -235,10 +201,7 @@ impl Engine {
         }
         match self.writer.take().map(|w| w.join()) {
             Some(Ok(r)) => r,
-            _ => Err(Refusal::new(
-                Code::StoreIo,
-                "the journal writer stopped abnormally",
-            )),
+            _ => Err(Refusal::new(Code::StoreIo, "the journal writer stopped abnormally")),
         }
     }
 }

@@ -35,19 +35,14 @@ impl Ledger {
     pub fn create(dir: &Path, genesis: &Genesis) -> Result<Ledger, Refusal> {
         let (chain, block) = Chain::genesis(genesis)?;
         let store = Store::create(dir, &block)?;
-        Ok(Ledger {
-            chain,
-            store,
-            snapshot_every_blocks: 10_000,
-            last_snapshot: 0,
-        })
+        Ok(Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot: 0 })
     }
 
     pub fn open(dir: &Path) -> Result<(Ledger, Recovery), Refusal> {
         let mut store = Store::open(dir)?;
-        let head = store.head_height()?.ok_or_else(|| {
-            Refusal::new(Code::StoreCorrupt, "the journal holds no genesis block")
-        })?;
+        let head = store
+            .head_height()?
+            .ok_or_else(|| Refusal::new(Code::StoreCorrupt, "the journal holds no genesis block"))?;
         let mut recovery = Recovery::default();
         let mut chain = Self::start_point(&store, head, &mut recovery)?;
         let from = chain.height() + 1;
@@ -97,23 +92,11 @@ impl Ledger {
             ));
         }
         let last_snapshot = recovery.snapshot_height.unwrap_or(0);
-        Ok((
-            Ledger {
-                chain,
-                store,
-                snapshot_every_blocks: 10_000,
-                last_snapshot,
-            },
-            recovery,
-        ))
+        Ok((Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot }, recovery))
     }
 
     /// The chain at the newest usable snapshot at or below `max_height`, or at genesis.
-    fn start_point(
-        store: &Store,
-        max_height: u64,
-        recovery: &mut Recovery,
-    ) -> Result<Chain, Refusal> {
+    fn start_point(store: &Store, max_height: u64, recovery: &mut Recovery) -> Result<Chain, Refusal> {
         for snap in store.snapshots(max_height)? {
             let Ok(state) = State::try_from_slice(&snap.state) else {
                 continue;
@@ -128,10 +111,7 @@ impl Ledger {
                 continue;
             }
             recovery.snapshot_height = Some(snap.height);
-            return Ok(Chain {
-                state,
-                head: block.header,
-            });
+            return Ok(Chain { state, head: block.header });
         }
         let g = store
             .block(0)?
@@ -171,29 +151,15 @@ impl Ledger {
     }
 
     /// Rebuilds a ledger from parts the engine's threads owned.
-    pub(crate) fn from_parts(
-        chain: Chain,
-        store: Store,
-        snapshot_every_blocks: u64,
-        last_snapshot: u64,
-    ) -> Ledger {
-        Ledger {
-            chain,
-            store,
-            snapshot_every_blocks,
-            last_snapshot,
-        }
+    pub(crate) fn from_parts(chain: Chain, store: Store, snapshot_every_blocks: u64, last_snapshot: u64) -> Ledger {
+        Ledger { chain, store, snapshot_every_blocks, last_snapshot }
     }
     pub fn last_snapshot(&self) -> u64 {
         self.last_snapshot
     }
 
     /// Builds one block from checked transactions, makes it durable, then returns it.
-    pub fn submit(
-        &mut self,
-        time: Time,
-        txs: Vec<CheckedTx>,
-    ) -> Result<(Block, Vec<Admission>), Refusal> {
+    pub fn submit(&mut self, time: Time, txs: Vec<CheckedTx>) -> Result<(Block, Vec<Admission>), Refusal> {
         let (block, admissions) = self.chain.build_block(time, txs);
         self.store.append(std::slice::from_ref(&block))?;
         self.maybe_snapshot()?;
@@ -207,9 +173,7 @@ impl Ledger {
     }
 
     pub fn maybe_snapshot(&mut self) -> Result<(), Refusal> {
-        if self.snapshot_every_blocks > 0
-            && self.height() >= self.last_snapshot + self.snapshot_every_blocks
-        {
+        if self.snapshot_every_blocks > 0 && self.height() >= self.last_snapshot + self.snapshot_every_blocks {
             self.snapshot()?;
         }
         Ok(())
@@ -217,13 +181,8 @@ impl Ledger {
 
     /// Writes a snapshot of the current state (which must be durable up to its height).
     pub fn snapshot(&mut self) -> Result<(), Refusal> {
-        let state = borsh::to_vec(&self.chain.state)
-            .map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
-        self.store.put_snapshot(&Snapshot {
-            height: self.height(),
-            digest: self.chain.state.digest(),
-            state,
-        })?;
+        let state = borsh::to_vec(&self.chain.state).map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
+        self.store.put_snapshot(&Snapshot { height: self.height(), digest: self.chain.state.digest(), state })?;
         self.last_snapshot = self.height();
         Ok(())
     }
@@ -240,15 +199,7 @@ mod tests {
 
     fn genesis() -> (Genesis, Keypair) {
         let k = Keypair::insecure_from_name("officer");
-        (
-            demo_genesis(
-                "t",
-                Time(1_000),
-                &[(&k, &[Role::ComplianceOfficer, Role::Admin])],
-                [1, 1, 1],
-            ),
-            k,
-        )
+        (demo_genesis("t", Time(1_000), &[(&k, &[Role::ComplianceOfficer, Role::Admin])], [1, 1, 1]), k)
     }
 
     fn register(k: &Keypair, seq: u64, name: &str) -> CheckedTx {
@@ -257,11 +208,7 @@ mod tests {
             signer: k.wallet(),
             seq,
             expires_at: Time(u64::MAX),
-            ops: vec![Op::RegisterParty {
-                party: PartyId::new(name),
-                name: name.into(),
-                kind: PartyKind::Institution,
-            }],
+            ops: vec![Op::RegisterParty { party: PartyId::new(name), name: name.into(), kind: PartyKind::Institution }],
         }
         .sign(k);
         CheckedTx::from_decoded(tx).unwrap()
@@ -273,8 +220,7 @@ mod tests {
         let (g, k) = genesis();
         let mut l = Ledger::create(dir.path(), &g).unwrap();
         for i in 1..=5 {
-            l.submit(Time(1_000 + i), vec![register(&k, i, &format!("p{i}"))])
-                .unwrap();
+            l.submit(Time(1_000 + i), vec![register(&k, i, &format!("p{i}"))]).unwrap();
         }
         l.snapshot().unwrap();
         l.submit(Time(2_000), vec![register(&k, 6, "p6")]).unwrap();
@@ -294,16 +240,12 @@ mod tests {
         let (g, k) = genesis();
         let mut l = Ledger::create(dir.path(), &g).unwrap();
         for i in 1..=3 {
-            l.submit(Time(1_000 + i), vec![register(&k, i, &format!("p{i}"))])
-                .unwrap();
+            l.submit(Time(1_000 + i), vec![register(&k, i, &format!("p{i}"))]).unwrap();
         }
         drop(l);
         let s = Store::open(dir.path()).unwrap();
         s.connection()
-            .execute(
-                "UPDATE blocks SET body = substr(body, 1, length(body) - 3) WHERE height = 3",
-                [],
-            )
+            .execute("UPDATE blocks SET body = substr(body, 1, length(body) - 3) WHERE height = 3", [])
             .unwrap();
         drop(s);
         let (l, rec) = Ledger::open(dir.path()).unwrap();
@@ -312,10 +254,7 @@ mod tests {
         drop(l);
         let s = Store::open(dir.path()).unwrap();
         s.connection()
-            .execute(
-                "UPDATE blocks SET body = substr(body, 1, length(body) - 3) WHERE height = 1",
-                [],
-            )
+            .execute("UPDATE blocks SET body = substr(body, 1, length(body) - 3) WHERE height = 1", [])
             .unwrap();
         drop(s);
         let err = Ledger::open(dir.path()).err().unwrap();

@@ -38,61 +38,28 @@ impl From<Mismatch> for Refusal {
 }
 
 fn mismatch(height: u64, tx: Option<u32>, field: &str, detail: impl Into<String>) -> Mismatch {
-    Mismatch {
-        height,
-        tx,
-        field: field.into(),
-        detail: detail.into(),
-    }
+    Mismatch { height, tx, field: field.into(), detail: detail.into() }
 }
 
 /// Checks the stored form of a block against its claimed header, before decoding its meaning.
-pub fn check_raw(
-    raw: &RawBlock,
-    expected_height: u64,
-    prev: Option<&BlockHeader>,
-) -> Result<Block, Mismatch> {
+pub fn check_raw(raw: &RawBlock, expected_height: u64, prev: Option<&BlockHeader>) -> Result<Block, Mismatch> {
     let h = raw.height;
-    let header = raw
-        .decode_header()
-        .map_err(|e| mismatch(h, None, "header", e.to_string()))?;
+    let header = raw.decode_header().map_err(|e| mismatch(h, None, "header", e.to_string()))?;
     if header.height != expected_height || h != expected_height {
-        return Err(mismatch(
-            h,
-            None,
-            "header.height",
-            format!("expected {expected_height}, found {}", header.height),
-        ));
+        return Err(mismatch(h, None, "header.height", format!("expected {expected_height}, found {}", header.height)));
     }
     if header.hash() != raw.hash {
-        return Err(mismatch(
-            h,
-            None,
-            "header",
-            "header bytes do not hash to the stored block hash",
-        ));
+        return Err(mismatch(h, None, "header", "header bytes do not hash to the stored block hash"));
     }
     if let Some(p) = prev {
         if header.prev != p.hash() {
-            return Err(mismatch(
-                h,
-                None,
-                "header.prev",
-                "does not link to the previous block's hash",
-            ));
+            return Err(mismatch(h, None, "header.prev", "does not link to the previous block's hash"));
         }
         if header.time < p.time {
-            return Err(mismatch(
-                h,
-                None,
-                "header.time",
-                "earlier than the previous block",
-            ));
+            return Err(mismatch(h, None, "header.time", "earlier than the previous block"));
         }
     }
-    let body = raw
-        .decode_body()
-        .map_err(|e| mismatch(h, None, "body", e.to_string()))?;
+    let body = raw.decode_body().map_err(|e| mismatch(h, None, "body", e.to_string()))?;
     if body.receipts.len() != body.txs.len() || header.tx_count as usize != body.txs.len() {
         return Err(mismatch(
             h,
@@ -120,78 +87,49 @@ pub fn check_transactions(block: &Block, signatures: bool) -> Result<Vec<Checked
                 h,
                 Some(i as u32),
                 "transaction",
-                format!(
-                    "its bytes hash to {}, but its receipt is for {}",
-                    id.short(),
-                    r.tx.short()
-                ),
+                format!("its bytes hash to {}, but its receipt is for {}", id.short(), r.tx.short()),
             ));
         }
     }
     if signatures {
+        const B: usize = crypto::VERIFY_BATCH;
         let bad: Option<usize> = block
             .body
             .txs
-            .par_chunks(64)
+            .par_chunks(B)
             .enumerate()
             .filter_map(|(c, chunk)| {
-                let items: Vec<_> = chunk
-                    .iter()
-                    .zip(&ids[c * 64..])
-                    .map(|(t, id)| (&t.body.signer, &id.0[..], &t.signature))
-                    .collect();
+                let items: Vec<_> =
+                    chunk.iter().zip(&ids[c * B..]).map(|(t, id)| (&t.body.signer, &id.0[..], &t.signature)).collect();
                 if crypto::verify_batch(&items) {
                     return None;
                 }
                 chunk
                     .iter()
-                    .zip(&ids[c * 64..])
+                    .zip(&ids[c * B..])
                     .position(|(t, id)| !crypto::verify(&t.body.signer, &id.0, &t.signature))
-                    .map(|p| c * 64 + p)
+                    .map(|p| c * B + p)
             })
             .min();
         if let Some(i) = bad {
-            return Err(mismatch(
-                h,
-                Some(i as u32),
-                "signature",
-                "does not verify against the signer's key",
-            ));
+            return Err(mismatch(h, Some(i as u32), "signature", "does not verify against the signer's key"));
         }
     }
-    Ok(block
-        .body
-        .txs
-        .iter()
-        .cloned()
-        .zip(ids)
-        .map(|(tx, id)| CheckedTx { tx, id })
-        .collect())
+    Ok(block.body.txs.iter().cloned().zip(ids).map(|(tx, id)| CheckedTx { tx, id }).collect())
 }
 
 fn describe_receipt_difference(stored: &Receipt, replayed: &Receipt) -> (String, String) {
     match (&stored.outcome, &replayed.outcome) {
         (Outcome::Ok { events: a }, Outcome::Ok { events: b }) => {
             if a.len() != b.len() {
-                return (
-                    "receipt.events".into(),
-                    format!("journal has {} events, replay gives {}", a.len(), b.len()),
-                );
+                return ("receipt.events".into(), format!("journal has {} events, replay gives {}", a.len(), b.len()));
             }
             let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(0);
-            (
-                format!("receipt.events[{i}]"),
-                format!("journal: {:?}; replay: {:?}", a.get(i), b.get(i)),
-            )
+            (format!("receipt.events[{i}]"), format!("journal: {:?}; replay: {:?}", a.get(i), b.get(i)))
         }
-        (a, b) => (
-            "receipt.outcome".into(),
-            format!(
-                "journal: {}; replay: {}",
-                outcome_summary(a),
-                outcome_summary(b)
-            ),
-        ),
+        (a, b) => {
+            ("receipt.outcome".into(), format!("journal: {}; replay: {}", outcome_summary(a), outcome_summary(b)))
+        }
     }
 }
 
@@ -208,39 +146,18 @@ fn outcome_summary(o: &Outcome) -> String {
 pub fn reexecute(chain: &mut Chain, stored: &Block, txs: Vec<CheckedTx>) -> Result<(), Mismatch> {
     let h = stored.header.height;
     if h != chain.height() + 1 {
-        return Err(mismatch(
-            h,
-            None,
-            "header.height",
-            format!("expected {}", chain.height() + 1),
-        ));
+        return Err(mismatch(h, None, "header.height", format!("expected {}", chain.height() + 1)));
     }
     if stored.header.prev != chain.head.hash() {
-        return Err(mismatch(
-            h,
-            None,
-            "header.prev",
-            "does not link to the previous block's hash",
-        ));
+        return Err(mismatch(h, None, "header.prev", "does not link to the previous block's hash"));
     }
     let (block, admissions) = chain.build_block(stored.header.time, txs);
     for (i, a) in admissions.iter().enumerate() {
         if let Admission::Refused(r) = a {
-            return Err(mismatch(
-                h,
-                Some(i as u32),
-                "admission",
-                format!("replay refuses it at the door: {r}"),
-            ));
+            return Err(mismatch(h, Some(i as u32), "admission", format!("replay refuses it at the door: {r}")));
         }
     }
-    for (i, (s, r)) in stored
-        .body
-        .receipts
-        .iter()
-        .zip(&block.body.receipts)
-        .enumerate()
-    {
+    for (i, (s, r)) in stored.body.receipts.iter().zip(&block.body.receipts).enumerate() {
         if s != r {
             let (field, detail) = describe_receipt_difference(s, r);
             return Err(mismatch(h, Some(i as u32), &field, detail));
@@ -251,10 +168,7 @@ pub fn reexecute(chain: &mut Chain, stored: &Block, txs: Vec<CheckedTx>) -> Resu
             h,
             None,
             "system_receipt",
-            format!(
-                "journal: {:?}; replay: {:?}",
-                stored.body.system, block.body.system
-            ),
+            format!("journal: {:?}; replay: {:?}", stored.body.system, block.body.system),
         ));
     }
     let (a, b) = (&stored.header, &block.header);
@@ -267,12 +181,7 @@ pub fn reexecute(chain: &mut Chain, stored: &Block, txs: Vec<CheckedTx>) -> Resu
     ];
     for (name, ok) in fields {
         if !ok {
-            return Err(mismatch(
-                h,
-                None,
-                name,
-                "differs from the value replay computes",
-            ));
+            return Err(mismatch(h, None, name, "differs from the value replay computes"));
         }
     }
     Ok(())
@@ -305,12 +214,12 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
         let result = (|| -> Result<(), Mismatch> {
             let block = check_raw(&raw, expected, prev.as_ref())?;
             if block.header.height == 0 {
-                let g =
-                    block.body.genesis.as_ref().ok_or_else(|| {
-                        mismatch(0, None, "genesis", "block 0 carries no genesis")
-                    })?;
-                let (c, gb) =
-                    Chain::genesis(g).map_err(|e| mismatch(0, None, "genesis", e.to_string()))?;
+                let g = block
+                    .body
+                    .genesis
+                    .as_ref()
+                    .ok_or_else(|| mismatch(0, None, "genesis", "block 0 carries no genesis"))?;
+                let (c, gb) = Chain::genesis(g).map_err(|e| mismatch(0, None, "genesis", e.to_string()))?;
                 if gb.header != block.header {
                     return Err(mismatch(
                         0,
@@ -321,9 +230,7 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
                 }
                 chain = Some(c);
             } else {
-                let c = chain
-                    .as_mut()
-                    .ok_or_else(|| mismatch(block.header.height, None, "genesis", "missing"))?;
+                let c = chain.as_mut().ok_or_else(|| mismatch(block.header.height, None, "genesis", "missing"))?;
                 let txs = check_transactions(&block, true)?;
                 txs_total += txs.len() as u64;
                 reexecute(c, &block, txs)?;
@@ -351,28 +258,16 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
         }
     })?;
     if first.is_none() && blocks != head + 1 {
-        first = Some(mismatch(
-            expected,
-            None,
-            "height",
-            "a block is missing from the journal",
-        ));
+        first = Some(mismatch(expected, None, "height", "a block is missing from the journal"));
     }
     let seconds = start.elapsed().as_secs_f64();
     Ok(VerifyReport {
         blocks,
         transactions: txs_total,
         head_hash: prev.as_ref().map(|h| h.hash().to_hex()).unwrap_or_default(),
-        state_digest: chain
-            .as_ref()
-            .map(|c| c.state.digest().to_hex())
-            .unwrap_or_default(),
+        state_digest: chain.as_ref().map(|c| c.state.digest().to_hex()).unwrap_or_default(),
         first_mismatch: first,
         seconds,
-        tx_per_s: if seconds > 0.0 {
-            txs_total as f64 / seconds
-        } else {
-            0.0
-        },
+        tx_per_s: if seconds > 0.0 { txs_total as f64 / seconds } else { 0.0 },
     })
 }

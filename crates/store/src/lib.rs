@@ -66,54 +66,31 @@ impl RawBlock {
     pub fn encode(block: &Block) -> RawBlock {
         let header = borsh::to_vec(&block.header).unwrap_or_default();
         let body = borsh::to_vec(&block.body).unwrap_or_default();
-        RawBlock {
-            height: block.header.height,
-            hash: block.header.hash(),
-            body_hash: sha256(&body),
-            header,
-            body,
-        }
+        RawBlock { height: block.header.height, hash: block.header.hash(), body_hash: sha256(&body), header, body }
     }
     pub fn decode_header(&self) -> Result<BlockHeader> {
-        BlockHeader::try_from_slice(&self.header).map_err(|e| {
-            StoreError::Corrupt(format!(
-                "block {}: header does not decode: {e}",
-                self.height
-            ))
-        })
+        BlockHeader::try_from_slice(&self.header)
+            .map_err(|e| StoreError::Corrupt(format!("block {}: header does not decode: {e}", self.height)))
     }
     pub fn decode_body(&self) -> Result<BlockBody> {
-        BlockBody::try_from_slice(&self.body).map_err(|e| {
-            StoreError::Corrupt(format!("block {}: body does not decode: {e}", self.height))
-        })
+        BlockBody::try_from_slice(&self.body)
+            .map_err(|e| StoreError::Corrupt(format!("block {}: body does not decode: {e}", self.height)))
     }
     /// Cheap integrity check of one stored block: body checksum, header hash, roots.
     pub fn check(&self) -> Result<Block> {
         if sha256(&self.body) != self.body_hash {
-            return Err(StoreError::Corrupt(format!(
-                "block {}: body checksum mismatch",
-                self.height
-            )));
+            return Err(StoreError::Corrupt(format!("block {}: body checksum mismatch", self.height)));
         }
         let header = self.decode_header()?;
         if header.hash() != self.hash || header.height != self.height {
-            return Err(StoreError::Corrupt(format!(
-                "block {}: header hash mismatch",
-                self.height
-            )));
+            return Err(StoreError::Corrupt(format!("block {}: header hash mismatch", self.height)));
         }
         let body = self.decode_body()?;
         if body.tx_root() != header.tx_root {
-            return Err(StoreError::Corrupt(format!(
-                "block {}: transaction root mismatch",
-                self.height
-            )));
+            return Err(StoreError::Corrupt(format!("block {}: transaction root mismatch", self.height)));
         }
         if body.receipt_root() != header.receipt_root {
-            return Err(StoreError::Corrupt(format!(
-                "block {}: receipt root mismatch",
-                self.height
-            )));
+            return Err(StoreError::Corrupt(format!("block {}: receipt root mismatch", self.height)));
         }
         Ok(Block { header, body })
     }
@@ -181,32 +158,19 @@ impl Store {
     /// Creates a new journal holding the genesis block. Refuses if one exists.
     pub fn create(dir: &Path, genesis: &Block) -> Result<Store> {
         if Self::exists(dir) {
-            return Err(StoreError::State(format!(
-                "{} already holds a ledger",
-                dir.display()
-            )));
+            return Err(StoreError::State(format!("{} already holds a ledger", dir.display())));
         }
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Io(format!("create {}: {e}", dir.display())))?;
-        let mut s = Store {
-            conn: Self::connect(dir)?,
-            dir: dir.to_path_buf(),
-        };
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(format!("create {}: {e}", dir.display())))?;
+        let mut s = Store { conn: Self::connect(dir)?, dir: dir.to_path_buf() };
         s.append(std::slice::from_ref(genesis))?;
         Ok(s)
     }
 
     pub fn open(dir: &Path) -> Result<Store> {
         if !Self::exists(dir) {
-            return Err(StoreError::State(format!(
-                "no ledger in {} (run `tessera init` first)",
-                dir.display()
-            )));
+            return Err(StoreError::State(format!("no ledger in {} (run `tessera init` first)", dir.display())));
         }
-        Ok(Store {
-            conn: Self::connect(dir)?,
-            dir: dir.to_path_buf(),
-        })
+        Ok(Store { conn: Self::connect(dir)?, dir: dir.to_path_buf() })
     }
 
     pub fn dir(&self) -> &Path {
@@ -223,18 +187,12 @@ impl Store {
     pub fn append_raw(&mut self, raws: &[RawBlock], blocks: &[Block]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
-            let mut ins = tx.prepare_cached("INSERT INTO blocks (height, hash, header, body, body_hash) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            let mut idx = tx.prepare_cached(
-                "INSERT OR IGNORE INTO tx_index (id_prefix, height) VALUES (?1, ?2)",
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO blocks (height, hash, header, body, body_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
+            let mut idx = tx.prepare_cached("INSERT OR IGNORE INTO tx_index (id_prefix, height) VALUES (?1, ?2)")?;
             for (raw, block) in raws.iter().zip(blocks) {
-                ins.execute(params![
-                    raw.height as i64,
-                    &raw.hash.0[..],
-                    raw.header,
-                    raw.body,
-                    &raw.body_hash.0[..]
-                ])?;
+                ins.execute(params![raw.height as i64, &raw.hash.0[..], raw.header, raw.body, &raw.body_hash.0[..]])?;
                 for r in &block.body.receipts {
                     idx.execute(params![id_prefix(&r.tx), raw.height as i64])?;
                 }
@@ -246,16 +204,13 @@ impl Store {
 
     /// Height of the last stored block, if any.
     pub fn head_height(&self) -> Result<Option<u64>> {
-        let h: Option<i64> = self
-            .conn
-            .query_row("SELECT MAX(height) FROM blocks", [], |r| r.get(0))?;
+        let h: Option<i64> = self.conn.query_row("SELECT MAX(height) FROM blocks", [], |r| r.get(0))?;
         Ok(h.map(|h| h as u64))
     }
 
     pub fn raw_block(&self, height: u64) -> Result<Option<RawBlock>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT height, hash, header, body, body_hash FROM blocks WHERE height = ?1",
-        )?;
+        let mut st =
+            self.conn.prepare_cached("SELECT height, hash, header, body, body_hash FROM blocks WHERE height = ?1")?;
         Ok(st.query_row([height as i64], row_to_raw).optional()?)
     }
 
@@ -269,7 +224,9 @@ impl Store {
 
     /// Visits stored blocks from `from` upward, in order, until `f` returns false.
     pub fn scan(&self, from: u64, mut f: impl FnMut(RawBlock) -> Result<bool>) -> Result<()> {
-        let mut st = self.conn.prepare("SELECT height, hash, header, body, body_hash FROM blocks WHERE height >= ?1 ORDER BY height")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT height, hash, header, body, body_hash FROM blocks WHERE height >= ?1 ORDER BY height")?;
         let mut rows = st.query([from as i64])?;
         while let Some(row) = rows.next()? {
             if !f(row_to_raw(row)?)? {
@@ -282,9 +239,7 @@ impl Store {
     /// Heights of blocks that may hold a transaction with this id (an 8-byte prefix index:
     /// callers confirm the full id).
     pub fn tx_heights(&self, id: &Hash) -> Result<Vec<u64>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT height FROM tx_index WHERE id_prefix = ?1 ORDER BY height")?;
+        let mut st = self.conn.prepare_cached("SELECT height FROM tx_index WHERE id_prefix = ?1 ORDER BY height")?;
         let rows = st.query_map([id_prefix(id)], |r| r.get::<_, i64>(0))?;
         let mut out = Vec::new();
         for r in rows {
@@ -319,14 +274,11 @@ impl Store {
 
     /// Snapshots at or below `max_height` whose checksum holds, newest first.
     pub fn snapshots(&self, max_height: u64) -> Result<Vec<Snapshot>> {
-        let mut st = self.conn.prepare("SELECT height, digest, state, checksum FROM snapshots WHERE height <= ?1 ORDER BY height DESC")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT height, digest, state, checksum FROM snapshots WHERE height <= ?1 ORDER BY height DESC")?;
         let rows = st.query_map([max_height as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-            ))
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, Vec<u8>>(3)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -336,11 +288,7 @@ impl Store {
             }
             let mut d = [0u8; 32];
             d.copy_from_slice(&digest);
-            out.push(Snapshot {
-                height: height as u64,
-                digest: Hash(d),
-                state,
-            });
+            out.push(Snapshot { height: height as u64, digest: Hash(d), state });
         }
         Ok(out)
     }
@@ -380,13 +328,7 @@ mod tests {
 
     fn chain() -> (Chain, Block) {
         let admin = Keypair::insecure_from_name("admin");
-        Chain::genesis(&demo_genesis(
-            "t",
-            Time(1_000),
-            &[(&admin, &[Role::Admin])],
-            [1, 1, 1],
-        ))
-        .unwrap()
+        Chain::genesis(&demo_genesis("t", Time(1_000), &[(&admin, &[Role::Admin])], [1, 1, 1])).unwrap()
     }
 
     #[test]
@@ -413,9 +355,7 @@ mod tests {
         let mut body = raw.body.clone();
         let last = body.len() - 1;
         body[last] ^= 1;
-        s.connection()
-            .execute("UPDATE blocks SET body = ?1 WHERE height = 0", [body])
-            .unwrap();
+        s.connection().execute("UPDATE blocks SET body = ?1 WHERE height = 0", [body]).unwrap();
         let err = s.block(0).unwrap_err();
         assert_eq!(err.code(), Code::StoreCorrupt);
     }
@@ -425,24 +365,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (_, g) = chain();
         let mut s = Store::create(dir.path(), &g).unwrap();
-        s.put_snapshot(&Snapshot {
-            height: 0,
-            digest: Hash([1; 32]),
-            state: vec![1, 2, 3],
-        })
-        .unwrap();
-        s.put_snapshot(&Snapshot {
-            height: 5,
-            digest: Hash([2; 32]),
-            state: vec![4, 5, 6],
-        })
-        .unwrap();
-        s.connection()
-            .execute(
-                "UPDATE snapshots SET state = x'000000' WHERE height = 5",
-                [],
-            )
-            .unwrap();
+        s.put_snapshot(&Snapshot { height: 0, digest: Hash([1; 32]), state: vec![1, 2, 3] }).unwrap();
+        s.put_snapshot(&Snapshot { height: 5, digest: Hash([2; 32]), state: vec![4, 5, 6] }).unwrap();
+        s.connection().execute("UPDATE snapshots SET state = x'000000' WHERE height = 5", []).unwrap();
         let snaps = s.snapshots(10).unwrap();
         assert_eq!(snaps.len(), 1);
         assert_eq!(snaps[0].height, 0);
