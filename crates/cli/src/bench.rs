@@ -32,6 +32,14 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = true)]
         verify: bool,
     },
+    /// Execution alone: the sequencer's admit + execute + block building on pre-verified
+    /// transfers, one core, no journal. Shows what the state machine costs per transaction.
+    Execute {
+        #[arg(long, default_value_t = 100_000)]
+        wallets: usize,
+        #[arg(long, default_value_t = 500_000)]
+        txs: usize,
+    },
     /// Crash-test load: creates a ledger in DATA, then submits transfers through the engine
     /// and prints `ack <tx id>` for each one only after it is durable. Used by the kill -9 test.
     #[command(hide = true)]
@@ -146,6 +154,35 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
             Ok(())
         }
         BenchCmd::Load { data, wallets, txs } => load(&data, wallets, txs),
+        BenchCmd::Execute { wallets, txs } => {
+            let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
+            let setup = Setup::create(&tmp.path().join("ledger"), wallets.max(2), !json)?;
+            let txs: Vec<CheckedTx> =
+                setup.sign_transfers(txs).into_iter().map(|tx| CheckedTx { id: tx.id(), tx }).collect();
+            let n = txs.len();
+            let mut chain = setup.ledger.chain;
+            let t = Instant::now();
+            let mut it = txs.into_iter();
+            loop {
+                let block: Vec<CheckedTx> = it.by_ref().take(8_192).collect();
+                if block.is_empty() {
+                    break;
+                }
+                chain.build_block(setup.start_time, block);
+            }
+            let secs = t.elapsed().as_secs_f64();
+            let out = serde_json::json!({"txs": n, "execute_tx_per_s": n as f64 / secs, "execute_us_per_tx": secs * 1e6 / n as f64});
+            if json {
+                say!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            } else {
+                say!(
+                    "execution alone: {:.0} tx/s on one core ({:.2} µs per transfer)",
+                    n as f64 / secs,
+                    secs * 1e6 / n as f64
+                );
+            }
+            Ok(())
+        }
     }
 }
 
@@ -155,26 +192,25 @@ fn load(dir: &std::path::Path, n: usize, m: usize) -> Result<(), Refusal> {
     let setup = Setup::create(dir, n, false)?;
     let txs = setup.sign_transfers(m);
     let engine = Engine::start(setup.ledger, Config { max_block_txs: 512, ..Config::default() });
-    let (tx, rx) = crossbeam_channel::bounded::<(
-        tessera_core::Hash,
-        crossbeam_channel::Receiver<tessera_node::engine::Answer>,
-    )>(100_000);
+    type Handle = (Vec<tessera_core::Hash>, std::sync::Arc<tessera_node::engine::Batch>);
+    let (tx, rx) = crossbeam_channel::bounded::<Handle>(1_000);
+    // Prints each acknowledgement once its block is durable, while submission goes on.
     let printer = std::thread::spawn(move || {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        while let Ok((id, r)) = rx.recv() {
-            if let Ok(Ok(_)) = r.recv() {
-                let _ = writeln!(out, "ack {id}");
-                let _ = out.flush();
+        while let Ok((ids, batch)) = rx.recv() {
+            for (id, answer) in ids.iter().zip(batch.wait()) {
+                if answer.is_ok() {
+                    let _ = writeln!(out, "ack {id}");
+                }
             }
+            let _ = out.flush();
         }
     });
     for chunk in txs.chunks(256) {
         let ids: Vec<_> = chunk.iter().map(|t| t.id()).collect();
-        for (id, r) in ids.into_iter().zip(engine.submit_batch(chunk.to_vec())) {
-            if tx.send((id, r)).is_err() {
-                break;
-            }
+        if tx.send((ids, engine.submit_batch(chunk.to_vec()))).is_err() {
+            break;
         }
     }
     drop(tx);
@@ -374,7 +410,7 @@ pub fn transfers(
     let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(move || start_time), ..Config::default() });
     let bar = show.then(|| indicatif::ProgressBar::new(m as u64));
     let t0 = Instant::now();
-    let mut receivers = Vec::with_capacity(m);
+    let mut batches = Vec::with_capacity(m / 4_096 + 1);
     let mut it = txs.into_iter();
     loop {
         let chunk: Vec<SignedTx> = it.by_ref().take(4_096).collect();
@@ -382,17 +418,19 @@ pub fn transfers(
             break;
         }
         let k = chunk.len() as u64;
-        receivers.extend(engine.submit_batch(chunk));
+        batches.push(engine.submit_batch(chunk));
         if let Some(b) = &bar {
             b.inc(k);
         }
     }
     let (mut refused, mut failed) = (0, 0);
-    for r in receivers {
-        match r.recv() {
-            Ok(Ok((_, receipt))) if receipt.is_ok() => {}
-            Ok(Ok(_)) => failed += 1,
-            _ => refused += 1,
+    for b in batches {
+        for answer in b.wait() {
+            match answer {
+                Ok((_, receipt)) if receipt.is_ok() => {}
+                Ok(_) => failed += 1,
+                Err(_) => refused += 1,
+            }
         }
     }
     let seconds = t0.elapsed().as_secs_f64();

@@ -61,3 +61,31 @@ fn huge_length_prefixes_do_not_allocate_or_panic() {
     bytes[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
     assert_eq!(SignedTx::decode(&bytes).unwrap_err().code, Code::TxMalformed);
 }
+
+/// Writes valid transactions as fuzzing seeds when `WRITE_FUZZ_SEEDS=1` (see docs/fuzzing.md).
+#[test]
+fn write_fuzz_seeds() {
+    if std::env::var_os("WRITE_FUZZ_SEEDS").is_none() {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/tx_decode");
+    std::fs::create_dir_all(&dir).unwrap();
+    let k = Keypair::insecure_from_name("seed");
+    let samples: Vec<Vec<Op>> = vec![
+        vec![Op::Transfer { asset: Symbol::new("TBILL"), to: WalletId([9; 32]), amount: 1_000_000 }],
+        vec![Op::Mint { asset: Symbol::new("USDX"), to: WalletId([8; 32]), amount: u128::MAX }],
+        vec![Op::Propose {
+            ops: vec![Op::Pause { scope: Scope::Global, reason: "incident".into() }],
+            expires_at: Time(10),
+        }],
+        vec![Op::SanctionAdd {
+            targets: vec![SanctionTarget::Address { currency: "XBT".into(), address: "1Abc".into() }],
+            source: "OFAC".into(),
+        }],
+    ];
+    for (i, ops) in samples.into_iter().enumerate() {
+        let tx = TxBody { network: "seed".into(), signer: k.wallet(), seq: 1 + i as u64, expires_at: Time(99), ops }
+            .sign(&k);
+        std::fs::write(dir.join(format!("seed-{i}.bin")), tx.to_bytes()).unwrap();
+    }
+}

@@ -42,9 +42,56 @@ pub fn system_time() -> Time {
     Time(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
 }
 
+/// Where an answer goes: one channel per transaction, or a slot in a batch.
+enum Reply {
+    One(Sender<Answer>),
+    Batch(Arc<Batch>, usize),
+}
+
+impl Reply {
+    fn send(self, answer: Answer) {
+        match self {
+            Reply::One(tx) => {
+                let _ = tx.send(answer);
+            }
+            Reply::Batch(b, i) => b.fill(i, answer),
+        }
+    }
+}
+
+/// Answers to a batch of submissions, filled as their blocks become durable.
+pub struct Batch {
+    slots: Mutex<(Vec<Option<Answer>>, usize)>,
+    done: std::sync::Condvar,
+}
+
+impl Batch {
+    fn new(n: usize) -> Arc<Batch> {
+        Arc::new(Batch { slots: Mutex::new(((0..n).map(|_| None).collect(), n)), done: std::sync::Condvar::new() })
+    }
+    fn fill(&self, i: usize, answer: Answer) {
+        let mut g = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if g.0[i].is_none() {
+            g.0[i] = Some(answer);
+            g.1 -= 1;
+            if g.1 == 0 {
+                self.done.notify_all();
+            }
+        }
+    }
+    /// Blocks until every submission of the batch is answered; answers in submission order.
+    pub fn wait(&self) -> Vec<Answer> {
+        let mut g = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        while g.1 > 0 {
+            g = self.done.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+        g.0.drain(..).map(|a| a.unwrap_or_else(|| Err(Refusal::new(Code::StoreState, "no answer")))).collect()
+    }
+}
+
 struct Pending {
     tx: CheckedTx,
-    reply: Sender<Answer>,
+    reply: Reply,
 }
 
 /// Time spent in each stage, for benchmarks (nanoseconds, summed over threads).
@@ -67,7 +114,7 @@ pub struct Engine {
 impl Engine {
     pub fn start(ledger: Ledger, config: Config) -> Engine {
         let (intake_tx, intake_rx) = bounded::<Pending>(config.queue_capacity);
-        let (block_tx, block_rx) = bounded::<(Block, Vec<(Admission, Sender<Answer>)>)>(4);
+        let (block_tx, block_rx) = bounded::<(Block, Vec<(Admission, Reply)>)>(4);
         let times = Arc::new(Mutex::new(StageTimes::default()));
         // The sequencer owns the chain; the writer owns the store. They meet through blocks.
         let last_snapshot = ledger.last_snapshot();
@@ -115,14 +162,14 @@ impl Engine {
                         group.push(more);
                     }
                     let start = Instant::now();
-                    let blocks: Vec<Block> = group.iter().map(|(b, _)| b.clone()).collect();
+                    let (blocks, answers): (Vec<Block>, Vec<_>) = group.into_iter().unzip();
                     let result = store.append(&blocks);
                     {
                         let mut t = t2.lock().unwrap_or_else(|e| e.into_inner());
                         t.journal_ns += start.elapsed().as_nanos() as u64;
                         t.commits += 1;
                     }
-                    for (block, answers) in group {
+                    for (block, answers) in blocks.iter().zip(answers) {
                         for (admission, reply) in answers {
                             let answer = match (&result, admission) {
                                 (Err(e), _) => Err(Refusal::new(e.code(), e.to_string())),
@@ -131,7 +178,7 @@ impl Engine {
                                     Ok((block.header.height, block.body.receipts[i].clone()))
                                 }
                             };
-                            let _ = reply.send(answer);
+                            reply.send(answer);
                         }
                     }
                     if let Err(e) = result {
@@ -156,41 +203,57 @@ impl Engine {
 
     /// Checks a batch of decoded transactions (signatures batched, in parallel) and queues
     /// the good ones. Returns one receiver per input, in order.
-    pub fn submit_batch(&self, txs: Vec<SignedTx>) -> Vec<Receiver<Answer>> {
+    pub fn submit_each(&self, txs: Vec<SignedTx>) -> Vec<Receiver<Answer>> {
+        self.check(txs)
+            .into_iter()
+            .map(|c| {
+                let (reply, rx) = bounded(1);
+                self.enqueue(c, Reply::One(reply));
+                rx
+            })
+            .collect()
+    }
+
+    /// Like [`Engine::submit_each`], with one handle for the whole batch (cheaper at volume).
+    pub fn submit_batch(&self, txs: Vec<SignedTx>) -> Arc<Batch> {
+        let checked = self.check(txs);
+        let batch = Batch::new(checked.len());
+        for (i, c) in checked.into_iter().enumerate() {
+            self.enqueue(c, Reply::Batch(batch.clone(), i));
+        }
+        batch
+    }
+
+    fn check(&self, txs: Vec<SignedTx>) -> Vec<Result<CheckedTx, Refusal>> {
         let start = Instant::now();
         let checked: Vec<Result<CheckedTx, Refusal>> = txs
             .into_par_iter()
             .chunks(tessera_core::crypto::VERIFY_BATCH)
             .flat_map_iter(CheckedTx::check_batch)
             .collect();
-        {
-            let mut t = self.times.lock().unwrap_or_else(|e| e.into_inner());
-            t.verify_ns += start.elapsed().as_nanos() as u64;
-        }
-        checked.into_iter().map(|c| self.enqueue(c)).collect()
+        let mut t = self.times.lock().unwrap_or_else(|e| e.into_inner());
+        t.verify_ns += start.elapsed().as_nanos() as u64;
+        checked
     }
 
     /// Decodes raw bytes and queues them.
     pub fn submit_bytes(&self, bytes: &[u8]) -> Receiver<Answer> {
-        self.enqueue(CheckedTx::from_bytes(bytes))
+        let (reply, rx) = bounded(1);
+        self.enqueue(CheckedTx::from_bytes(bytes), Reply::One(reply));
+        rx
     }
 
-    fn enqueue(&self, checked: Result<CheckedTx, Refusal>) -> Receiver<Answer> {
-        let (reply, rx) = bounded(1);
+    fn enqueue(&self, checked: Result<CheckedTx, Refusal>, reply: Reply) {
+        let stopped = || Refusal::new(Code::StoreState, "the engine has stopped");
         match (checked, &self.intake) {
-            (Err(r), _) => {
-                let _ = reply.send(Err(r));
-            }
+            (Err(r), _) => reply.send(Err(r)),
             (Ok(tx), Some(intake)) => {
                 if let Err(e) = intake.send(Pending { tx, reply }) {
-                    let _ = e.0.reply.send(Err(Refusal::new(Code::StoreState, "the engine has stopped")));
+                    e.0.reply.send(Err(stopped()));
                 }
             }
-            (Ok(_), None) => {
-                let _ = reply.send(Err(Refusal::new(Code::StoreState, "the engine has stopped")));
-            }
+            (Ok(_), None) => reply.send(Err(stopped())),
         }
-        rx
     }
 
     /// Stops intake, drains every queued transaction into durable blocks, and returns the ledger.
