@@ -702,5 +702,16 @@ fn run_scenario(text: &str, base: &Path, data: Option<PathBuf>, json: bool) -> R
             }
         )
     });
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    if !ok {
+        let why = match (report.steps.iter().find(|r| !r.passed), &v.first_mismatch) {
+            (Some(r), _) => format!("step {} ({}): {}", r.step, r.summary, r.detail),
+            (None, Some(m)) => format!("the journal does not verify: {m}"),
+            (None, None) => "unknown".into(),
+        };
+        if !json {
+            eprintln!("error[{}]: {why}", Code::ScenarioExpectation);
+        }
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }

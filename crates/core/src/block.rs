@@ -305,18 +305,18 @@ impl BlockBody {
     /// its signature bytes through the receipt list, and the receipts root covers the system
     /// receipt as its last leaf.
     pub fn receipt_root(&self) -> Hash {
-        let mut leaves: Vec<Hash> = self
-            .receipts
-            .iter()
-            .zip(self.txs.iter())
-            .map(|(r, t)| {
-                let rb = borsh::to_vec(r).unwrap_or_default();
-                sha256_parts(&[&rb, &t.signature])
-            })
-            .collect();
+        let mut scratch = Vec::with_capacity(256);
+        let mut leaf = |r: &Receipt, sig: &[u8]| {
+            scratch.clear();
+            // Writing into a Vec cannot fail.
+            let _ = borsh::BorshSerialize::serialize(r, &mut scratch);
+            sha256_parts(&[&scratch, sig])
+        };
+        let mut leaves: Vec<Hash> =
+            self.receipts.iter().zip(self.txs.iter()).map(|(r, t)| leaf(r, &t.signature)).collect();
         // A receipt without its transaction (a damaged body) still counts.
         for r in self.receipts.iter().skip(self.txs.len()) {
-            leaves.push(crate::crypto::sha256(&borsh::to_vec(r).unwrap_or_default()));
+            leaves.push(leaf(r, &[]));
         }
         leaves.push(crate::crypto::sha256(&borsh::to_vec(&self.system).unwrap_or_default()));
         merkle_root(&leaves)

@@ -187,9 +187,18 @@ pub struct Move {
     pub now: Time,
 }
 
-/// Finds the party's live claim of a topic from a still-trusted issuer.
-pub fn live_claims<'a>(state: &'a State, party: &'a Party, now: Time) -> impl Iterator<Item = &'a ClaimRecord> + 'a {
-    party.claims.iter().filter(move |c| c.live(now) && issuer_trusted(state, &c.issuer, c.claim.topic()))
+/// The party's live claims that match `wanted`, from issuers still trusted for their topic.
+/// The cheap match runs first: trust is looked up only for claims that matter.
+pub fn live_claims<'a>(
+    state: &'a State,
+    party: &'a Party,
+    now: Time,
+    wanted: impl Fn(&Claim) -> bool + 'a,
+) -> impl Iterator<Item = &'a ClaimRecord> + 'a {
+    party
+        .claims
+        .iter()
+        .filter(move |c| wanted(&c.claim) && c.live(now) && issuer_trusted(state, &c.issuer, c.claim.topic()))
 }
 
 pub fn issuer_trusted(state: &State, issuer: &WalletId, topic: ClaimTopic) -> bool {
@@ -201,7 +210,7 @@ pub fn issuer_trusted(state: &State, issuer: &WalletId, topic: ClaimTopic) -> bo
 }
 
 fn kyc(state: &State, party: &Party, now: Time) -> Result<(), Refusal> {
-    if live_claims(state, party, now).any(|c| c.claim == Claim::Kyc) {
+    if live_claims(state, party, now, |c| *c == Claim::Kyc).next().is_some() {
         return Ok(());
     }
     let expired = party
@@ -216,7 +225,7 @@ fn kyc(state: &State, party: &Party, now: Time) -> Result<(), Refusal> {
 }
 
 fn jurisdiction<'a>(state: &'a State, party: &'a Party, now: Time) -> Option<&'a str> {
-    live_claims(state, party, now).find_map(|c| match &c.claim {
+    live_claims(state, party, now, |c| matches!(c, Claim::Jurisdiction(_))).find_map(|c| match &c.claim {
         Claim::Jurisdiction(j) => Some(j.as_str()),
         _ => None,
     })
@@ -225,10 +234,16 @@ fn jurisdiction<'a>(state: &'a State, party: &'a Party, now: Time) -> Option<&'a
 /// Is this wallet or its party on the sanctions list (directly, by linked address or claim)?
 pub fn sanctioned(state: &State, wallet: WalletIdx, now: Time) -> Option<String> {
     let w = state.wallet(wallet);
+    let party = state.party(w.party);
+    if live_claims(state, party, now, |c| *c == Claim::Sanctioned).next().is_some() {
+        return Some(format!("party {} carries a sanctioned claim", party.id));
+    }
+    if state.sanctions.is_empty() {
+        return None;
+    }
     if state.sanctions.contains(&SanctionTarget::Wallet(w.key)) {
         return Some(format!("wallet {} is on the sanctions list", w.key.short()));
     }
-    let party = state.party(w.party);
     if state.sanctions.contains(&SanctionTarget::Party(party.id.clone())) {
         return Some(format!("party {} is on the sanctions list", party.id));
     }
@@ -236,9 +251,6 @@ pub fn sanctioned(state: &State, wallet: WalletIdx, now: Time) -> Option<String>
         if state.sanctions.contains(&SanctionTarget::Address { currency: currency.clone(), address: address.clone() }) {
             return Some(format!("party {}: linked {currency} address {address} is on the sanctions list", party.id));
         }
-    }
-    if live_claims(state, party, now).any(|c| c.claim == Claim::Sanctioned) {
-        return Some(format!("party {} carries a sanctioned claim", party.id));
     }
     None
 }
@@ -289,8 +301,10 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             }
             Rule::InvestorClasses(allowed) => {
                 if let Some(p) = receiver {
-                    let ok = live_claims(state, p, m.now)
-                        .any(|c| matches!(&c.claim, Claim::InvestorClass(k) if allowed.contains(k)));
+                    let ok =
+                        live_claims(state, p, m.now, |c| matches!(c, Claim::InvestorClass(k) if allowed.contains(k)))
+                            .next()
+                            .is_some();
                     if !ok {
                         fail!(Refusal::new(
                             Code::ComplianceInvestorClass,

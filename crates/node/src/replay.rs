@@ -199,72 +199,102 @@ pub struct VerifyReport {
     pub tx_per_s: f64,
 }
 
+/// A block after the checks that need no state, on its way to re-execution.
+struct Prepared {
+    block: Block,
+    txs: Vec<CheckedTx>,
+    checksum_ok: bool,
+}
+
 /// Replays the whole journal from genesis, checking every signature, hash, receipt and digest.
-/// `progress` is called with (blocks done, head height).
+/// `progress` is called with (blocks done, head height + 1).
+///
+/// Two stages overlap: a reader thread (its own SQLite connection) decodes each block, checks
+/// its hash link and transaction ids and verifies its signatures in parallel batches, while
+/// this thread re-executes the block before it. Disagreements travel in order with the
+/// blocks, so the first one reported is the first in the journal.
 pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport, Refusal> {
     let start = std::time::Instant::now();
     let head = store.head_height()?.unwrap_or(0);
+    let reader_store = Store::open(store.dir())?;
+    let (tx, rx) = crossbeam_channel::bounded::<Result<Prepared, Mismatch>>(4);
     let mut chain: Option<Chain> = None;
-    let mut prev: Option<BlockHeader> = None;
+    let mut last_header: Option<BlockHeader> = None;
     let mut txs_total = 0u64;
     let mut blocks = 0u64;
     let mut first: Option<Mismatch> = None;
-    let mut expected = 0u64;
-    store.scan(0, |raw| {
-        let result = (|| -> Result<(), Mismatch> {
-            let block = check_raw(&raw, expected, prev.as_ref())?;
-            if block.header.height == 0 {
-                let g = block
-                    .body
-                    .genesis
-                    .as_ref()
-                    .ok_or_else(|| mismatch(0, None, "genesis", "block 0 carries no genesis"))?;
-                let (c, gb) = Chain::genesis(g).map_err(|e| mismatch(0, None, "genesis", e.to_string()))?;
-                if gb.header != block.header {
-                    return Err(mismatch(
-                        0,
-                        None,
-                        "header",
-                        "genesis header differs from the one its genesis produces",
-                    ));
+    let read_result = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut prev: Option<BlockHeader> = None;
+            let mut expected = 0u64;
+            reader_store.scan(0, |raw| {
+                let prepared = check_raw(&raw, expected, prev.as_ref()).and_then(|block| {
+                    let txs = if block.header.height == 0 { Vec::new() } else { check_transactions(&block, true)? };
+                    let checksum_ok = raw.body_hash == tessera_core::crypto::sha256(&raw.body);
+                    Ok(Prepared { block, txs, checksum_ok })
+                });
+                expected += 1;
+                let go_on = match &prepared {
+                    Ok(p) => {
+                        prev = Some(p.block.header.clone());
+                        true
+                    }
+                    Err(_) => false,
+                };
+                // The executor hung up (it found a mismatch): stop reading.
+                Ok(tx.send(prepared).is_ok() && go_on)
+            })
+        });
+        for item in rx.iter() {
+            let result = item.and_then(|p| {
+                let h = p.block.header.height;
+                if h == 0 {
+                    let g = p
+                        .block
+                        .body
+                        .genesis
+                        .as_ref()
+                        .ok_or_else(|| mismatch(0, None, "genesis", "block 0 carries no genesis"))?;
+                    let (c, gb) = Chain::genesis(g).map_err(|e| mismatch(0, None, "genesis", e.to_string()))?;
+                    if gb.header != p.block.header {
+                        return Err(mismatch(
+                            0,
+                            None,
+                            "header",
+                            "genesis header differs from the one its genesis produces",
+                        ));
+                    }
+                    chain = Some(c);
+                } else {
+                    let c = chain.as_mut().ok_or_else(|| mismatch(h, None, "genesis", "missing"))?;
+                    txs_total += p.txs.len() as u64;
+                    reexecute(c, &p.block, p.txs)?;
                 }
-                chain = Some(c);
-            } else {
-                let c = chain.as_mut().ok_or_else(|| mismatch(block.header.height, None, "genesis", "missing"))?;
-                let txs = check_transactions(&block, true)?;
-                txs_total += txs.len() as u64;
-                reexecute(c, &block, txs)?;
-            }
-            if raw.body_hash != tessera_core::crypto::sha256(&raw.body) {
-                return Err(mismatch(
-                    raw.height,
-                    None,
-                    "body_checksum",
-                    "stored checksum does not match the body bytes",
-                ));
-            }
-            prev = Some(block.header);
-            Ok(())
-        })();
-        blocks += 1;
-        expected += 1;
-        progress(blocks, head + 1);
-        match result {
-            Ok(()) => Ok(true),
-            Err(m) => {
+                if !p.checksum_ok {
+                    return Err(mismatch(h, None, "body_checksum", "stored checksum does not match the body bytes"));
+                }
+                last_header = Some(p.block.header);
+                Ok(())
+            });
+            blocks += 1;
+            progress(blocks, head + 1);
+            if let Err(m) = result {
                 first = Some(m);
-                Ok(false)
+                break;
             }
         }
-    })?;
+        drop(rx);
+        reader.join().unwrap_or_else(|_| Err(tessera_store::StoreError::Io("verify reader panicked".into())))
+    });
+    read_result?;
     if first.is_none() && blocks != head + 1 {
-        first = Some(mismatch(expected, None, "height", "a block is missing from the journal"));
+        first = Some(mismatch(blocks, None, "height", "a block is missing from the journal"));
     }
     let seconds = start.elapsed().as_secs_f64();
     Ok(VerifyReport {
         blocks,
         transactions: txs_total,
-        head_hash: prev.as_ref().map(|h| h.hash().to_hex()).unwrap_or_default(),
+        head_hash: last_header.as_ref().map(|h| h.hash().to_hex()).unwrap_or_default(),
         state_digest: chain.as_ref().map(|c| c.state.digest().to_hex()).unwrap_or_default(),
         first_mismatch: first,
         seconds,

@@ -1,0 +1,97 @@
+//! The `tessera` binary: exit codes, stable error codes on stderr and in `--json`, keys.
+
+use std::process::{Command, Output};
+
+fn tessera(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tessera")).args(args).output().expect("run tessera")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_missing_ledger_is_store_state() {
+    let o = tessera(&["query", "assets", "--data", "/nonexistent/tessera"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[store.state]"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_errors_carry_the_code() {
+    let o = tessera(&["--json", "query", "assets", "--data", "/nonexistent/tessera"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(v["error"]["code"], "store.state");
+}
+
+#[test]
+fn keys_init_submit_query_precheck() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("op.key");
+    let data = tmp.path().join("ledger");
+    let (key_s, data_s) = (key.to_str().unwrap(), data.to_str().unwrap());
+    assert!(tessera(&["keys", "new", "--out", key_s]).status.success());
+    // Never overwrites a key.
+    let again = tessera(&["keys", "new", "--out", key_s]);
+    assert!(stderr(&again).contains("input.invalid"));
+    let shown = tessera(&["keys", "show", key_s]);
+    let wallet = String::from_utf8_lossy(&shown.stdout).trim().to_string();
+    assert_eq!(wallet.len(), 64);
+    assert!(tessera(&["init", "--data", data_s, "--key", key_s, "--thresholds", "1,1,1"]).status.success());
+    // A second init in the same place is refused.
+    assert!(stderr(&tessera(&["init", "--data", data_s, "--key", key_s])).contains("store.state"));
+
+    let ops = tmp.path().join("ops.yaml");
+    std::fs::write(
+        &ops,
+        "- register_party: { party: alpha, name: Alpha, kind: fund }\n\
+         - add_wallet: { party: alpha, wallet: \"@alpha\" }\n\
+         - create_asset: { symbol: USDX, name: USDX, kind: { cash_token: { cash: stablecoin, currency: USD } }, decimals: 2, issuer: operator, policy: { rules: [kyc] } }\n",
+    )
+    .unwrap();
+    let o = tessera(&["submit", "--data", data_s, "--key", key_s, "--ops", ops.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A mint to a party without KYC is journaled as failed: exit 1 with the rule's code.
+    std::fs::write(&ops, "- mint: { asset: USDX, to: \"@alpha\", amount: 100 }\n").unwrap();
+    let o = tessera(&["submit", "--data", data_s, "--key", key_s, "--ops", ops.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("compliance.kyc_missing"), "{}", stderr(&o));
+
+    let o = tessera(&["precheck", "--data", data_s, "mint", "--asset", "USDX", "--to", "@alpha", "--amount", "5"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("compliance.kyc_missing"));
+    let o =
+        tessera(&["precheck", "--data", data_s, "mint", "--asset", "USDX", "--to", "not-a-wallet", "--amount", "5"]);
+    assert!(stderr(&o).contains("error[input.invalid]"), "{}", stderr(&o));
+
+    let o = tessera(&["--json", "query", "assets", "--data", data_s]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["symbol"], "USDX");
+    let o = tessera(&["verify", "--data", data_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_failing_scenario_exits_1_with_scenario_expectation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("s.yaml");
+    std::fs::write(&f, "name: x\nstart: 2026-01-01\nsteps:\n  - check: { supply: { asset: NONE, amount: 5 } }\n")
+        .unwrap();
+    let o = tessera(&["scenario", "run", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[scenario.expectation]"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_data_dir_that_cannot_be_created_is_store_io() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let key = tmp.path().join("k");
+    assert!(tessera(&["keys", "new", "--out", key.to_str().unwrap()]).status.success());
+    let inside = file.join("ledger");
+    let o = tessera(&["init", "--data", inside.to_str().unwrap(), "--key", key.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[store.io]"), "{}", stderr(&o));
+}
