@@ -28,9 +28,9 @@ pub enum BenchCmd {
         /// Keep the ledger here (default: a temporary directory).
         #[arg(long)]
         data: Option<PathBuf>,
-        /// Also replay the journal with `verify` and report its speed.
-        #[arg(long, default_value_t = true)]
-        verify: bool,
+        /// Skip replaying the journal with `verify` afterwards.
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Execution alone: the sequencer's admit + execute + block building on pre-verified
     /// transfers, one core, no journal. Shows what the state machine costs per transaction.
@@ -138,8 +138,8 @@ pub fn measure_ed25519() -> (f64, f64) {
 
 pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
     match cmd {
-        BenchCmd::Transfers { wallets, txs, data, verify } => {
-            let r = transfers(wallets, txs, data, verify, !json)?;
+        BenchCmd::Transfers { wallets, txs, data, no_verify } => {
+            let r = transfers(wallets, txs, data, !no_verify, !json)?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
             } else {
