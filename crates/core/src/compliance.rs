@@ -481,8 +481,12 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
     if m.kind != Movement::Transfer {
         return alerts;
     }
+    let rules = &state.policy(m.asset).rules;
+    if !rules.iter().any(Rule::is_monitoring) {
+        return alerts;
+    }
     let extra = state.holding_ref(m.asset, from).and_then(|h| h.extra.as_deref());
-    for rule in &state.policy(m.asset).rules {
+    for rule in rules {
         match rule {
             Rule::MonitorStructuring { threshold, window_seconds, count } => {
                 let lower = threshold - threshold / 10;

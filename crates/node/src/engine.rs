@@ -105,7 +105,7 @@ pub struct StageTimes {
 }
 
 pub struct Engine {
-    intake: Option<Sender<Pending>>,
+    intake: Option<Sender<Vec<Pending>>>,
     sequencer: Option<JoinHandle<()>>,
     writer: Option<JoinHandle<Result<Ledger, Refusal>>>,
     pub times: Arc<Mutex<StageTimes>>,
@@ -113,7 +113,8 @@ pub struct Engine {
 
 impl Engine {
     pub fn start(ledger: Ledger, config: Config) -> Engine {
-        let (intake_tx, intake_rx) = bounded::<Pending>(config.queue_capacity);
+        // Submissions travel in batches: one channel operation per batch, not per transaction.
+        let (intake_tx, intake_rx) = bounded::<Vec<Pending>>(config.queue_capacity.div_ceil(256).max(1));
         let (block_tx, block_rx) = bounded::<(Block, Vec<(Admission, Reply)>)>(4);
         let times = Arc::new(Mutex::new(StageTimes::default()));
         // The sequencer owns the chain; the writer owns the store. They meet through blocks.
@@ -128,11 +129,10 @@ impl Engine {
             .name("tessera-sequencer".into())
             .spawn(move || {
                 let mut chain = chain;
-                while let Ok(first) = intake_rx.recv() {
-                    let mut batch = vec![first];
+                while let Ok(mut batch) = intake_rx.recv() {
                     while batch.len() < max {
                         match intake_rx.try_recv() {
-                            Ok(p) => batch.push(p),
+                            Ok(more) => batch.extend(more),
                             Err(_) => break,
                         }
                     }
@@ -194,7 +194,8 @@ impl Engine {
                     std::thread::sleep(Duration::from_millis(1));
                 };
                 let mut ledger = Ledger::from_parts(chain, store, snapshot_every_blocks, last_snapshot);
-                ledger.maybe_snapshot()?;
+                // A clean stop leaves a snapshot, so the next start replays nothing.
+                ledger.snapshot()?;
                 Ok(ledger)
             })
             .expect("spawn writer thread");
@@ -204,23 +205,22 @@ impl Engine {
     /// Checks a batch of decoded transactions (signatures batched, in parallel) and queues
     /// the good ones. Returns one receiver per input, in order.
     pub fn submit_each(&self, txs: Vec<SignedTx>) -> Vec<Receiver<Answer>> {
-        self.check(txs)
-            .into_iter()
-            .map(|c| {
-                let (reply, rx) = bounded(1);
-                self.enqueue(c, Reply::One(reply));
-                rx
-            })
-            .collect()
+        let checked = self.check(txs);
+        let mut receivers = Vec::with_capacity(checked.len());
+        let pending = checked.into_iter().map(|c| {
+            let (reply, rx) = bounded(1);
+            receivers.push(rx);
+            (c, Reply::One(reply))
+        });
+        self.enqueue(pending.collect());
+        receivers
     }
 
     /// Like [`Engine::submit_each`], with one handle for the whole batch (cheaper at volume).
     pub fn submit_batch(&self, txs: Vec<SignedTx>) -> Arc<Batch> {
         let checked = self.check(txs);
         let batch = Batch::new(checked.len());
-        for (i, c) in checked.into_iter().enumerate() {
-            self.enqueue(c, Reply::Batch(batch.clone(), i));
-        }
+        self.enqueue(checked.into_iter().enumerate().map(|(i, c)| (c, Reply::Batch(batch.clone(), i))).collect());
         batch
     }
 
@@ -239,20 +239,30 @@ impl Engine {
     /// Decodes raw bytes and queues them.
     pub fn submit_bytes(&self, bytes: &[u8]) -> Receiver<Answer> {
         let (reply, rx) = bounded(1);
-        self.enqueue(CheckedTx::from_bytes(bytes), Reply::One(reply));
+        self.enqueue(vec![(CheckedTx::from_bytes(bytes), Reply::One(reply))]);
         rx
     }
 
-    fn enqueue(&self, checked: Result<CheckedTx, Refusal>, reply: Reply) {
+    /// Answers refusals at once and queues the rest as one batch.
+    fn enqueue(&self, items: Vec<(Result<CheckedTx, Refusal>, Reply)>) {
         let stopped = || Refusal::new(Code::StoreState, "the engine has stopped");
-        match (checked, &self.intake) {
-            (Err(r), _) => reply.send(Err(r)),
-            (Ok(tx), Some(intake)) => {
-                if let Err(e) = intake.send(Pending { tx, reply }) {
-                    e.0.reply.send(Err(stopped()));
+        let mut pending = Vec::with_capacity(items.len());
+        for (checked, reply) in items {
+            match checked {
+                Err(r) => reply.send(Err(r)),
+                Ok(tx) => pending.push(Pending { tx, reply }),
+            }
+        }
+        if pending.is_empty() {
+            return;
+        }
+        match &self.intake {
+            Some(intake) => {
+                if let Err(e) = intake.send(pending) {
+                    e.0.into_iter().for_each(|p| p.reply.send(Err(stopped())));
                 }
             }
-            (Ok(_), None) => reply.send(Err(stopped())),
+            None => pending.into_iter().for_each(|p| p.reply.send(Err(stopped()))),
         }
     }
 

@@ -114,8 +114,12 @@ CREATE TABLE IF NOT EXISTS blocks (
     height    INTEGER PRIMARY KEY,
     hash      BLOB NOT NULL,
     header    BLOB NOT NULL,
-    body      BLOB NOT NULL,
-    body_hash BLOB NOT NULL
+    -- First 8 bytes of each transaction id, in block order: finds a transaction by id with
+    -- one sequential pass, at 8 bytes per transaction and no B-tree insert on the write path.
+    -- Stored before the body so that reading it never walks the body's overflow pages.
+    tx_prefixes BLOB NOT NULL,
+    body_hash BLOB NOT NULL,
+    body      BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS snapshots (
     height   INTEGER PRIMARY KEY,
@@ -123,17 +127,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
     state    BLOB NOT NULL,
     checksum BLOB NOT NULL
 );
--- Transaction id prefix (first 8 bytes, big-endian, as a signed integer) → block height.
-CREATE TABLE IF NOT EXISTS tx_index (
-    id_prefix INTEGER NOT NULL,
-    height    INTEGER NOT NULL,
-    PRIMARY KEY (id_prefix, height)
-) WITHOUT ROWID;
 ";
-
-fn id_prefix(id: &Hash) -> i64 {
-    i64::from_be_bytes(id.0[..8].try_into().unwrap_or([0; 8]))
-}
 
 impl Store {
     pub fn db_path(dir: &Path) -> PathBuf {
@@ -183,19 +177,23 @@ impl Store {
         self.append_raw(&raws, blocks)
     }
 
-    /// Appends already-encoded blocks; `blocks` supplies transaction ids for the index.
+    /// Appends already-encoded blocks; `blocks` supplies transaction ids for lookups.
     pub fn append_raw(&mut self, raws: &[RawBlock], blocks: &[Block]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
             let mut ins = tx.prepare_cached(
-                "INSERT INTO blocks (height, hash, header, body, body_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO blocks (height, hash, header, body, body_hash, tx_prefixes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            let mut idx = tx.prepare_cached("INSERT OR IGNORE INTO tx_index (id_prefix, height) VALUES (?1, ?2)")?;
             for (raw, block) in raws.iter().zip(blocks) {
-                ins.execute(params![raw.height as i64, &raw.hash.0[..], raw.header, raw.body, &raw.body_hash.0[..]])?;
-                for r in &block.body.receipts {
-                    idx.execute(params![id_prefix(&r.tx), raw.height as i64])?;
-                }
+                let prefixes: Vec<u8> = block.body.receipts.iter().flat_map(|r| r.tx.0[..8].to_vec()).collect();
+                ins.execute(params![
+                    raw.height as i64,
+                    &raw.hash.0[..],
+                    raw.header,
+                    raw.body,
+                    &raw.body_hash.0[..],
+                    prefixes
+                ])?;
             }
         }
         tx.commit()?;
@@ -236,14 +234,17 @@ impl Store {
         Ok(())
     }
 
-    /// Heights of blocks that may hold a transaction with this id (an 8-byte prefix index:
-    /// callers confirm the full id).
+    /// Heights of blocks that may hold a transaction with this id (matched on its first 8
+    /// bytes: callers confirm the full id). One sequential pass over 8 bytes per transaction.
     pub fn tx_heights(&self, id: &Hash) -> Result<Vec<u64>> {
-        let mut st = self.conn.prepare_cached("SELECT height FROM tx_index WHERE id_prefix = ?1 ORDER BY height")?;
-        let rows = st.query_map([id_prefix(id)], |r| r.get::<_, i64>(0))?;
+        let mut st = self.conn.prepare_cached("SELECT height, tx_prefixes FROM blocks ORDER BY height")?;
+        let mut rows = st.query([])?;
         let mut out = Vec::new();
-        for r in rows {
-            out.push(r? as u64);
+        while let Some(row) = rows.next()? {
+            let prefixes = row.get_ref(1)?.as_blob().unwrap_or(&[]);
+            if prefixes.chunks_exact(8).any(|p| p == &id.0[..8]) {
+                out.push(row.get::<_, i64>(0)? as u64);
+            }
         }
         Ok(out)
     }
@@ -252,7 +253,6 @@ impl Store {
     pub fn truncate_from(&mut self, height: u64) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM blocks WHERE height >= ?1", [height as i64])?;
-        tx.execute("DELETE FROM tx_index WHERE height >= ?1", [height as i64])?;
         tx.execute("DELETE FROM snapshots WHERE height >= ?1", [height as i64])?;
         tx.commit()?;
         Ok(())
