@@ -189,8 +189,10 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
 /// See `BenchCmd::Load`.
 fn load(dir: &std::path::Path, n: usize, m: usize) -> Result<(), Refusal> {
     use std::io::Write;
-    let setup = Setup::create(dir, n, false)?;
+    let mut setup = Setup::create(dir, n, false)?;
     let txs = setup.sign_transfers(m);
+    // Frequent snapshots, so that recovery after the kill goes through snapshot + replay.
+    setup.ledger.snapshot_every_blocks = 5;
     let engine = Engine::start(setup.ledger, Config { max_block_txs: 512, ..Config::default() });
     type Handle = (Vec<tessera_core::Hash>, std::sync::Arc<tessera_node::engine::Batch>);
     let (tx, rx) = crossbeam_channel::bounded::<Handle>(1_000);

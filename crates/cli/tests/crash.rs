@@ -43,6 +43,7 @@ fn acknowledged_transactions_survive_kill_9() {
     assert!(acked.len() >= 1_000, "the load acknowledged only {} transactions", acked.len());
 
     let (ledger, recovery) = Ledger::open(&dir).expect("recovery after kill -9");
+    assert!(recovery.snapshot_height.is_some(), "recovery should start from a snapshot: {recovery:?}");
     let mut journaled = std::collections::HashSet::new();
     ledger
         .store

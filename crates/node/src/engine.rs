@@ -21,6 +21,7 @@ use tessera_core::block::{Block, Receipt};
 use tessera_core::exec::Admission;
 use tessera_core::tx::{CheckedTx, SignedTx};
 use tessera_core::{Code, Refusal, Time};
+use tessera_store::Snapshot;
 
 /// The answer to one submission.
 pub type Answer = Result<(u64, Receipt), Refusal>;
@@ -42,19 +43,33 @@ pub fn system_time() -> Time {
     Time(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
 }
 
-/// Where an answer goes: one channel per transaction, or a slot in a batch.
-enum Reply {
+/// Where an answer goes: one channel per transaction, or a slot in a batch. A reply dropped
+/// unanswered (the engine stopped on a storage failure) answers with an error, so no waiter
+/// hangs.
+struct Reply(Option<ReplyTo>);
+
+enum ReplyTo {
     One(Sender<Answer>),
     Batch(Arc<Batch>, usize),
 }
 
 impl Reply {
-    fn send(self, answer: Answer) {
-        match self {
-            Reply::One(tx) => {
+    fn send(mut self, answer: Answer) {
+        match self.0.take() {
+            Some(ReplyTo::One(tx)) => {
                 let _ = tx.send(answer);
             }
-            Reply::Batch(b, i) => b.fill(i, answer),
+            Some(ReplyTo::Batch(b, i)) => b.fill(i, answer),
+            None => {}
+        }
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            Reply(self.0.take())
+                .send(Err(Refusal::new(Code::StoreIo, "the engine stopped before this transaction was durable")));
         }
     }
 }
@@ -115,7 +130,7 @@ impl Engine {
     pub fn start(ledger: Ledger, config: Config) -> Engine {
         // Submissions travel in batches: one channel operation per batch, not per transaction.
         let (intake_tx, intake_rx) = bounded::<Vec<Pending>>(config.queue_capacity.div_ceil(256).max(1));
-        let (block_tx, block_rx) = bounded::<(Block, Vec<(Admission, Reply)>)>(4);
+        let (block_tx, block_rx) = bounded::<(Block, Vec<(Admission, Reply)>, Option<Snapshot>)>(4);
         let times = Arc::new(Mutex::new(StageTimes::default()));
         // The sequencer owns the chain; the writer owns the store. They meet through blocks.
         let last_snapshot = ledger.last_snapshot();
@@ -129,6 +144,7 @@ impl Engine {
             .name("tessera-sequencer".into())
             .spawn(move || {
                 let mut chain = chain;
+                let mut last_snap = last_snapshot;
                 while let Ok(mut batch) = intake_rx.recv() {
                     while batch.len() < max {
                         match intake_rx.try_recv() {
@@ -144,7 +160,17 @@ impl Engine {
                         t.execute_ns += start.elapsed().as_nanos() as u64;
                         t.blocks += 1;
                     }
-                    if block_tx.send((block, admissions.into_iter().zip(replies).collect())).is_err() {
+                    // A snapshot travels with its block and is stored only once the block is.
+                    let snapshot = (snapshot_every_blocks > 0 && chain.height() >= last_snap + snapshot_every_blocks)
+                        .then(|| {
+                            last_snap = chain.height();
+                            Snapshot {
+                                height: chain.height(),
+                                digest: chain.state.digest(),
+                                state: borsh::to_vec(&chain.state).unwrap_or_default(),
+                            }
+                        });
+                    if block_tx.send((block, admissions.into_iter().zip(replies).collect(), snapshot)).is_err() {
                         break;
                     }
                 }
@@ -162,8 +188,21 @@ impl Engine {
                         group.push(more);
                     }
                     let start = Instant::now();
-                    let (blocks, answers): (Vec<Block>, Vec<_>) = group.into_iter().unzip();
+                    let mut blocks = Vec::with_capacity(group.len());
+                    let mut answers = Vec::with_capacity(group.len());
+                    let mut snapshots = Vec::new();
+                    for (b, a, snap) in group {
+                        blocks.push(b);
+                        answers.push(a);
+                        snapshots.extend(snap);
+                    }
                     let result = store.append(&blocks);
+                    if result.is_ok() {
+                        for snap in &snapshots {
+                            // A snapshot only saves replay time: failing to store one loses nothing.
+                            let _ = store.put_snapshot(snap);
+                        }
+                    }
                     {
                         let mut t = t2.lock().unwrap_or_else(|e| e.into_inner());
                         t.journal_ns += start.elapsed().as_nanos() as u64;
@@ -210,7 +249,7 @@ impl Engine {
         let pending = checked.into_iter().map(|c| {
             let (reply, rx) = bounded(1);
             receivers.push(rx);
-            (c, Reply::One(reply))
+            (c, Reply(Some(ReplyTo::One(reply))))
         });
         self.enqueue(pending.collect());
         receivers
@@ -220,7 +259,9 @@ impl Engine {
     pub fn submit_batch(&self, txs: Vec<SignedTx>) -> Arc<Batch> {
         let checked = self.check(txs);
         let batch = Batch::new(checked.len());
-        self.enqueue(checked.into_iter().enumerate().map(|(i, c)| (c, Reply::Batch(batch.clone(), i))).collect());
+        self.enqueue(
+            checked.into_iter().enumerate().map(|(i, c)| (c, Reply(Some(ReplyTo::Batch(batch.clone(), i))))).collect(),
+        );
         batch
     }
 
@@ -239,7 +280,7 @@ impl Engine {
     /// Decodes raw bytes and queues them.
     pub fn submit_bytes(&self, bytes: &[u8]) -> Receiver<Answer> {
         let (reply, rx) = bounded(1);
-        self.enqueue(vec![(CheckedTx::from_bytes(bytes), Reply::One(reply))]);
+        self.enqueue(vec![(CheckedTx::from_bytes(bytes), Reply(Some(ReplyTo::One(reply))))]);
         rx
     }
 
