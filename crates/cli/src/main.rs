@@ -298,25 +298,9 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
                         .collect::<Result<_, _>>()
                         .map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
                     let t: [u8; 3] = t.try_into().map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
-                    let roles = [
-                        Role::Admin,
-                        Role::IssuerAgent,
-                        Role::ComplianceOfficer,
-                        Role::Pauser,
-                        Role::Oracle,
-                        Role::Custodian,
-                    ];
+                    let roles = Role::OPERATOR;
                     let mut g = tessera_core::block::demo_genesis(&network, system_time(), &[(&k, &roles)], t);
-                    g.trusted_issuers = vec![(
-                        k.wallet(),
-                        vec![
-                            ClaimTopic::Kyc,
-                            ClaimTopic::InvestorClass,
-                            ClaimTopic::Jurisdiction,
-                            ClaimTopic::BeneficialOwner,
-                            ClaimTopic::Sanctioned,
-                        ],
-                    )];
+                    g.trusted_issuers = vec![(k.wallet(), ClaimTopic::ALL.to_vec())];
                     g
                 }
                 (None, None) => return Err(bad("give --genesis FILE or --key FILE")),
@@ -339,7 +323,7 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
         Command::Submit { dir, key, ops } => {
             let k = read_key(&key)?;
             let mut v: serde_json::Value = serde_norway::from_str(&read_text(&ops)?).map_err(|e| bad(e.to_string()))?;
-            resolve_names(&mut v);
+            scenario::resolve_actors(&mut v);
             let ops: Vec<Op> = serde_json::from_value(v).map_err(|e| bad(format!("{}: {e}", ops.display())))?;
             submit(&dir, &k, ops, json)?;
         }
@@ -416,19 +400,15 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
             }
         }
         Command::Demo { data } => {
-            let tmp;
-            let dir = match data {
-                Some(d) => d,
-                None => {
-                    tmp = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
-                    tmp.path().join("ledger")
-                }
-            };
-            let base = dir.with_extension("scenario");
-            std::fs::create_dir_all(base.join("data")).map_err(|e| bad(e.to_string()))?;
-            std::fs::write(base.join("data/sdn_sample.csv"), include_bytes!("../../../scenarios/data/sdn_sample.csv"))
-                .map_err(|e| bad(e.to_string()))?;
-            return run_scenario(include_str!("../../../scenarios/demo.yaml"), &base, Some(dir), json);
+            // The demo's OFAC file travels inside the binary; the scenario reads it from here.
+            let base = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
+            std::fs::create_dir_all(base.path().join("data")).map_err(|e| bad(e.to_string()))?;
+            std::fs::write(
+                base.path().join("data/sdn_sample.csv"),
+                include_bytes!("../../../scenarios/data/sdn_sample.csv"),
+            )
+            .map_err(|e| bad(e.to_string()))?;
+            return run_scenario(include_str!("../../../scenarios/demo.yaml"), base.path(), data, json);
         }
         Command::Bench(b) => bench::run(b, json)?,
     }
@@ -443,19 +423,6 @@ fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
     );
     b.set_message(what.to_string());
     b
-}
-
-fn resolve_names(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => {
-            if let Some(name) = s.strip_prefix('@') {
-                *s = Keypair::insecure_from_name(name).wallet().to_hex();
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(resolve_names),
-        serde_json::Value::Object(o) => o.values_mut().for_each(resolve_names),
-        _ => {}
-    }
 }
 
 fn submit(dir: &DataDir, key: &Keypair, ops: Vec<Op>, json: bool) -> Result<(), Refusal> {

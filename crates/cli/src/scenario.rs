@@ -66,29 +66,10 @@ fn default_thresholds() -> Thresholds {
     Thresholds { routine: 1, sensitive: 1, emergency: 1 }
 }
 fn default_grants() -> Vec<ActorRoles> {
-    vec![ActorRoles {
-        actor: "operator".into(),
-        roles: vec![
-            Role::Admin,
-            Role::IssuerAgent,
-            Role::ComplianceOfficer,
-            Role::Pauser,
-            Role::Oracle,
-            Role::Custodian,
-        ],
-    }]
+    vec![ActorRoles { actor: "operator".into(), roles: Role::OPERATOR.to_vec() }]
 }
 fn default_trusted() -> Vec<ActorTopics> {
-    vec![ActorTopics {
-        actor: "operator".into(),
-        topics: vec![
-            ClaimTopic::Kyc,
-            ClaimTopic::InvestorClass,
-            ClaimTopic::Jurisdiction,
-            ClaimTopic::BeneficialOwner,
-            ClaimTopic::Sanctioned,
-        ],
-    }]
+    vec![ActorTopics { actor: "operator".into(), topics: ClaimTopic::ALL.to_vec() }]
 }
 
 #[derive(Deserialize)]
@@ -290,7 +271,7 @@ pub fn parse_duration(s: &str) -> Option<u64> {
 }
 
 /// Replaces every string "@name" with the hex wallet id derived from the name.
-fn resolve_actors(v: &mut Value) {
+pub fn resolve_actors(v: &mut Value) {
     match v {
         Value::String(s) => {
             if let Some(name) = s.strip_prefix('@') {

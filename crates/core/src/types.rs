@@ -226,6 +226,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// What a single ledger operator holds: every role but auditor.
+    pub const OPERATOR: [Role; 6] =
+        [Role::Admin, Role::IssuerAgent, Role::ComplianceOfficer, Role::Pauser, Role::Oracle, Role::Custodian];
     pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::IssuerAgent,
@@ -321,6 +324,16 @@ pub enum ClaimTopic {
     Jurisdiction,
     BeneficialOwner,
     Sanctioned,
+}
+
+impl ClaimTopic {
+    pub const ALL: [ClaimTopic; 5] = [
+        ClaimTopic::Kyc,
+        ClaimTopic::InvestorClass,
+        ClaimTopic::Jurisdiction,
+        ClaimTopic::BeneficialOwner,
+        ClaimTopic::Sanctioned,
+    ];
 }
 
 impl Claim {
