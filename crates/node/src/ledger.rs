@@ -62,7 +62,7 @@ impl Ledger {
                     }
                     Ok(b)
                 })
-                .and_then(|b| check_transactions(&b, false).map(|t| (b, t)))
+                .and_then(|mut b| check_transactions(&mut b, false).map(|t| (b, t)))
                 .and_then(|(b, txs)| reexecute(&mut chain, &b, txs).map(|_| b));
             match res {
                 Ok(b) => {
@@ -130,7 +130,7 @@ impl Ledger {
                 return Ok(false);
             }
             let res = check_raw(&raw, raw.height, Some(&chain.head.clone()))
-                .and_then(|b| check_transactions(&b, false).map(|t| (b, t)))
+                .and_then(|mut b| check_transactions(&mut b, false).map(|t| (b, t)))
                 .and_then(|(b, txs)| reexecute(&mut chain, &b, txs));
             match res {
                 Ok(()) => Ok(true),

@@ -78,7 +78,9 @@ pub fn check_raw(raw: &RawBlock, expected_height: u64, prev: Option<&BlockHeader
 
 /// Per-transaction checks that need no state: id against receipt, then (optionally)
 /// signatures, batched and in parallel.
-pub fn check_transactions(block: &Block, signatures: bool) -> Result<Vec<CheckedTx>, Mismatch> {
+/// On success the transactions are moved out of `block` (re-execution needs only its header
+/// and receipts), so nothing is copied.
+pub fn check_transactions(block: &mut Block, signatures: bool) -> Result<Vec<CheckedTx>, Mismatch> {
     let h = block.header.height;
     let ids: Vec<_> = block.body.txs.par_iter().map(|t| t.id()).collect();
     for (i, (id, r)) in ids.iter().zip(&block.body.receipts).enumerate() {
@@ -115,7 +117,7 @@ pub fn check_transactions(block: &Block, signatures: bool) -> Result<Vec<Checked
             return Err(mismatch(h, Some(i as u32), "signature", "does not verify against the signer's key"));
         }
     }
-    Ok(block.body.txs.iter().cloned().zip(ids).map(|(tx, id)| CheckedTx { tx, id }).collect())
+    Ok(std::mem::take(&mut block.body.txs).into_iter().zip(ids).map(|(tx, id)| CheckedTx { tx, id }).collect())
 }
 
 fn describe_receipt_difference(stored: &Receipt, replayed: &Receipt) -> (String, String) {
@@ -228,8 +230,8 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
             let mut prev: Option<BlockHeader> = None;
             let mut expected = 0u64;
             reader_store.scan(0, |raw| {
-                let prepared = check_raw(&raw, expected, prev.as_ref()).and_then(|block| {
-                    let txs = if block.header.height == 0 { Vec::new() } else { check_transactions(&block, true)? };
+                let prepared = check_raw(&raw, expected, prev.as_ref()).and_then(|mut block| {
+                    let txs = if block.header.height == 0 { Vec::new() } else { check_transactions(&mut block, true)? };
                     let checksum_ok = raw.body_hash == tessera_core::crypto::sha256(&raw.body);
                     Ok(Prepared { block, txs, checksum_ok })
                 });
