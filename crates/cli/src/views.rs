@@ -109,13 +109,12 @@ pub fn history(ledger: &Ledger, wallet: &WalletId) -> Result<Vec<HistoryEntry>, 
     ledger.store.scan(1, |raw| {
         let b = raw.check()?;
         for (tx, r) in b.body.txs.iter().zip(&b.body.receipts) {
+            // Signed by the wallet, or naming it in an operation (so refused attempts to pay it
+            // show too) or in an event (so recoveries and forced moves show). Wallets sit in
+            // many variants; their hex form in the JSON rendering finds them all.
             let mentions = tx.body.signer == *wallet
-                || match &r.outcome {
-                    block::Outcome::Ok { events } => {
-                        serde_json::to_string(events).map(|s| s.contains(&needle)).unwrap_or(false)
-                    }
-                    _ => false,
-                };
+                || serde_json::to_string(&tx.body.ops).is_ok_and(|s| s.contains(&needle))
+                || serde_json::to_string(&r.outcome).is_ok_and(|s| s.contains(&needle));
             if mentions {
                 out.push(HistoryEntry {
                     height: b.header.height,

@@ -329,6 +329,7 @@ fn execute_proposal(state: &mut State, mut p: Proposal, ctx: &BlockContext, tx: 
             p.status = ProposalStatus::Executed { at: ctx.time };
         }
         Err(r) => {
+            // The rollback also undid the removal above: close the proposal again.
             state.rollback(mark);
             state.open_proposals.remove(&p.id);
             ev.push(Event::ProposalFailed { proposal: p.id, code: r.code.as_str().into(), message: r.message.clone() });
