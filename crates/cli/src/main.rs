@@ -182,6 +182,19 @@ enum QueryCmd {
         #[command(flatten)]
         dir: DataDir,
     },
+    /// Settlement instructions with their legs, status and history.
+    Instructions {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Only this instruction (with its full history).
+        #[arg(long)]
+        id: Option<u64>,
+    },
+    /// Hash time-locked transfers.
+    Htlcs {
+        #[command(flatten)]
+        dir: DataDir,
+    },
     /// Assets with supply, holders and pause state.
     Assets {
         #[command(flatten)]
@@ -580,6 +593,46 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let ps: Vec<_> = l.chain.state.proposals.sorted().into_iter().map(|(_, p)| p.clone()).collect();
             out(json, &ps, || views::show(&l, &scenario::Show::Proposals).join("\n"));
+        }
+        QueryCmd::Instructions { dir, id } => {
+            let l = open(&dir)?;
+            let all: Vec<_> = l
+                .chain
+                .state
+                .instructions
+                .sorted()
+                .into_iter()
+                .filter(|(k, _)| id.is_none_or(|i| **k == i))
+                .map(|(_, i)| i.clone())
+                .collect();
+            if id.is_some() && all.is_empty() {
+                return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {}", id.unwrap_or(0))));
+            }
+            out(json, &all, || {
+                let mut lines = Vec::new();
+                for i in &all {
+                    lines.push(views::instruction_line(i));
+                    if id.is_some() {
+                        lines.extend(i.history.iter().map(|(t, h)| format!("    {t}  {h}")));
+                    }
+                }
+                if lines.is_empty() {
+                    "no instructions".into()
+                } else {
+                    lines.join("\n")
+                }
+            });
+        }
+        QueryCmd::Htlcs { dir } => {
+            let l = open(&dir)?;
+            let all: Vec<_> = l.chain.state.htlcs.sorted().into_iter().map(|(_, h)| h.clone()).collect();
+            out(json, &all, || {
+                if all.is_empty() {
+                    "no hash time-locks".into()
+                } else {
+                    all.iter().map(views::htlc_line).collect::<Vec<_>>().join("\n")
+                }
+            });
         }
         QueryCmd::Assets { dir } => {
             let l = open(&dir)?;

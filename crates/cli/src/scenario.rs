@@ -200,6 +200,21 @@ pub enum Check {
         class: OpClass,
         threshold: u8,
     },
+    /// A settlement instruction's status: pending, settled, failed, cancelled, rejected,
+    /// expired; for a failed one optionally the leg and code.
+    Instruction {
+        id: u64,
+        status: String,
+        #[serde(default)]
+        leg: Option<u32>,
+        #[serde(default)]
+        code: Option<String>,
+    },
+    /// A hash time-lock's status: locked, claimed, expired, refunded.
+    Htlc {
+        id: u64,
+        status: String,
+    },
     /// Supply = Σ holdings, free + locked + frozen = holding, digest consistent.
     Invariants,
     /// Replays the journal so far and checks every signature, hash, receipt and digest.
@@ -232,6 +247,8 @@ pub enum Show {
     Holders(Symbol),
     Alerts,
     Proposals,
+    Instructions,
+    Htlcs,
     Block,
 }
 
@@ -502,6 +519,8 @@ impl Runner {
                             Show::Holders(a) => format!("holders of {a}"),
                             Show::Alerts => "alerts".into(),
                             Show::Proposals => "proposals".into(),
+                            Show::Instructions => "instructions".into(),
+                            Show::Htlcs => "hash time-locks".into(),
                             Show::Block => "head block".into(),
                         }
                     ),
@@ -603,6 +622,42 @@ impl Runner {
                 format!("{} threshold", class.as_str()),
                 eq("threshold", st.meta().threshold(*class).to_string(), threshold.to_string()),
             ),
+            Check::Instruction { id, status, leg, code } => {
+                use tessera_core::settlement::InstructionStatus as S;
+                let i = st.instructions.get(id);
+                let got = match i.map(|i| &i.status) {
+                    None => "unknown",
+                    Some(S::Pending) => "pending",
+                    Some(S::Settled { .. }) => "settled",
+                    Some(S::Failed { .. }) => "failed",
+                    Some(S::Cancelled { .. }) => "cancelled",
+                    Some(S::Rejected { .. }) => "rejected",
+                    Some(S::Expired { .. }) => "expired",
+                };
+                let (got_leg, got_code) = match i.map(|i| &i.status) {
+                    Some(S::Failed { leg, code, .. }) => (Some(*leg), Some(code.clone())),
+                    _ => (None, None),
+                };
+                let mut r = eq("status", got.into(), status.clone());
+                if r.is_ok() && leg.is_some() {
+                    r = eq("failed leg", format!("{got_leg:?}"), format!("{leg:?}"));
+                }
+                if r.is_ok() && code.is_some() {
+                    r = eq("failure code", format!("{got_code:?}"), format!("{code:?}"));
+                }
+                (format!("instruction {id}"), r)
+            }
+            Check::Htlc { id, status } => {
+                use tessera_core::htlc::HtlcStatus as H;
+                let got = match st.htlcs.get(id).map(|h| &h.status) {
+                    None => "unknown",
+                    Some(H::Locked) => "locked",
+                    Some(H::Claimed { .. }) => "claimed",
+                    Some(H::Expired { .. }) => "expired",
+                    Some(H::Refunded { .. }) => "refunded",
+                };
+                (format!("hash time-lock {id}"), eq("status", got.into(), status.clone()))
+            }
             Check::Invariants => ("invariants".into(), st.check_invariants()),
             Check::Verify => {
                 let report = tessera_node::verify(&self.ledger.store, |_, _| {})?;

@@ -201,6 +201,22 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
                 v
             }
         }
+        Show::Instructions => {
+            let v: Vec<String> = st.instructions.sorted().into_iter().map(|(_, i)| instruction_line(i)).collect();
+            if v.is_empty() {
+                vec!["no instructions".into()]
+            } else {
+                v
+            }
+        }
+        Show::Htlcs => {
+            let v: Vec<String> = st.htlcs.sorted().into_iter().map(|(_, h)| htlc_line(h)).collect();
+            if v.is_empty() {
+                vec!["no hash time-locks".into()]
+            } else {
+                v
+            }
+        }
         Show::Block => {
             let h = &ledger.chain.head;
             vec![format!(
@@ -224,5 +240,30 @@ pub fn alert_line(a: &tessera_core::state::Alert) -> String {
         a.wallet.short(),
         a.amount,
         a.detail
+    )
+}
+
+pub fn instruction_line(i: &tessera_core::settlement::Instruction) -> String {
+    let legs: Vec<String> =
+        i.legs.iter().map(|l| format!("{} {} {}→{}", l.amount, l.asset, l.from.short(), l.to.short())).collect();
+    let status = serde_json::to_value(&i.status)
+        .ok()
+        .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(String::from))
+        .unwrap_or_default();
+    let last = i.history.last().map(|(t, h)| format!("{h} at {t}")).unwrap_or_default();
+    format!("#{} {status} [{}] {:?}, affirmed by {:?} — {last}", i.id, legs.join("; "), i.mode, i.affirmed)
+}
+
+pub fn htlc_line(h: &tessera_core::htlc::Htlc) -> String {
+    format!(
+        "#{} {:?} {} {} {}→{} lock {} deadline {}",
+        h.id,
+        h.status,
+        h.amount,
+        h.asset,
+        h.sender.short(),
+        h.receiver.short(),
+        h.hash_lock.short(),
+        h.deadline
     )
 }

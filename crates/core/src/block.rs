@@ -170,6 +170,77 @@ pub enum Event {
         removed: u32,
         source: String,
     },
+    InstructionCreated {
+        instruction: u64,
+        legs: u32,
+        venue: Option<WalletId>,
+    },
+    InstructionAffirmed {
+        instruction: u64,
+        party: PartyId,
+    },
+    AffirmationWithdrawn {
+        instruction: u64,
+        party: PartyId,
+    },
+    LegSettled {
+        instruction: u64,
+        leg: u32,
+        asset: Symbol,
+        from: WalletId,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    InstructionSettled {
+        instruction: u64,
+        legs: u32,
+    },
+    InstructionFailed {
+        instruction: u64,
+        leg: u32,
+        code: String,
+        message: String,
+    },
+    InstructionRejected {
+        instruction: u64,
+        party: PartyId,
+        reason: String,
+    },
+    InstructionCancelled {
+        instruction: u64,
+        by: WalletId,
+        reason: String,
+    },
+    InstructionExpired {
+        instruction: u64,
+    },
+    HtlcLocked {
+        htlc: u64,
+        asset: Symbol,
+        from: WalletId,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        hash_lock: Hash,
+        deadline: Time,
+    },
+    HtlcClaimed {
+        htlc: u64,
+        preimage: String,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    HtlcExpired {
+        htlc: u64,
+    },
+    HtlcRefunded {
+        htlc: u64,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
     AlertRaised {
         alert: u64,
         rule: String,

@@ -171,6 +171,40 @@ codes! {
     ScenarioInvalid = "scenario.invalid",
     /// Command-line input is invalid (bad key, bad amount, bad file).
     InputInvalid = "input.invalid",
+    /// No settlement instruction has this id.
+    SettlementUnknown = "settlement.unknown",
+    /// The legs are invalid: none, too many, a zero amount, a duplicate, or a wallet paying itself.
+    SettlementBadLegs = "settlement.bad_legs",
+    /// The settlement mode, value date or expiry do not fit together.
+    SettlementBadSchedule = "settlement.bad_schedule",
+    /// Only a party on the legs, or a registered venue, may create or reject the instruction.
+    SettlementNotAParty = "settlement.not_a_party",
+    /// The signer's party sends on no leg of this instruction: there is nothing for it to affirm.
+    SettlementNotASender = "settlement.not_a_sender",
+    /// The signer's party has already affirmed.
+    SettlementAlreadyAffirmed = "settlement.already_affirmed",
+    /// The signer's party has not affirmed, so there is nothing to withdraw.
+    SettlementNotAffirmed = "settlement.not_affirmed",
+    /// The instruction is no longer pending (settled, failed, cancelled, rejected or expired).
+    SettlementClosed = "settlement.closed",
+    /// Only the instruction's creator or venue may cancel it, and only the venue settles manually.
+    SettlementNotVenue = "settlement.not_venue",
+    /// The instruction cannot settle yet: not every sending party has affirmed, or it is not due.
+    SettlementNotReady = "settlement.not_ready",
+    /// No hash time-lock has this id.
+    HtlcUnknown = "htlc.unknown",
+    /// The preimage does not hash to the lock.
+    HtlcBadPreimage = "htlc.bad_preimage",
+    /// The deadline has passed: the lock can only be refunded.
+    HtlcExpired = "htlc.expired",
+    /// The deadline has not passed: the sender cannot refund yet.
+    HtlcNotExpired = "htlc.not_expired",
+    /// The lock was already claimed or refunded.
+    HtlcClosed = "htlc.closed",
+    /// Only the lock's receiver may claim it, and only its sender may refund it.
+    HtlcWrongParty = "htlc.wrong_party",
+    /// The deadline must be after the block time.
+    HtlcBadDeadline = "htlc.bad_deadline",
 }
 
 impl fmt::Display for Code {

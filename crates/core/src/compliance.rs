@@ -174,6 +174,16 @@ pub enum Movement {
     Transfer,
     /// Forced transfer (court order, seizure): only the receiver is screened.
     Forced,
+    /// A settlement leg (DvP, HTLC claim, escrow release): a transfer of units the sender
+    /// locked earlier. Checked like a transfer.
+    Settlement,
+}
+
+impl Movement {
+    /// Moves a holder makes by choice, which transfer limits and monitoring look at.
+    pub fn is_transfer(self) -> bool {
+        matches!(self, Movement::Transfer | Movement::Settlement)
+    }
 }
 
 /// A proposed movement, as the rules see it.
@@ -417,7 +427,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 }
             }
             Rule::TransferLimit(limit) => {
-                if m.kind == Movement::Transfer && m.amount > *limit {
+                if m.kind.is_transfer() && m.amount > *limit {
                     fail!(Refusal::new(
                         Code::ComplianceTransferLimit,
                         format!("{} is above the per-transfer limit {limit}", m.amount)
@@ -425,7 +435,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 }
             }
             Rule::Rolling24hLimit(limit) => {
-                if m.kind == Movement::Transfer {
+                if m.kind.is_transfer() {
                     let recent: Amount = from_h
                         .and_then(|h| h.extra.as_deref())
                         .map(|e| {
@@ -445,7 +455,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 }
             }
             Rule::SamePartyOnly => {
-                if m.kind == Movement::Transfer {
+                if m.kind.is_transfer() {
                     if let (Some(f), Some(t)) = (from_party, to_party) {
                         if f.id != t.id {
                             fail!(Refusal::new(
@@ -478,7 +488,7 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
     let (Some(from), Some(to)) = (m.from, m.to) else {
         return alerts;
     };
-    if m.kind != Movement::Transfer {
+    if !m.kind.is_transfer() {
         return alerts;
     }
     let rules = &state.policy(m.asset).rules;

@@ -15,6 +15,7 @@ use crate::op::Op;
 use crate::state::*;
 use crate::tx::{CheckedTx, SignedTx};
 use crate::types::*;
+use crate::{htlc, settlement};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockContext {
@@ -35,6 +36,8 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
         paused: false,
         thresholds: g.thresholds,
         next_proposal: 1,
+        next_instruction: 1,
+        next_htlc: 1,
         next_alert: 1,
         height: 0,
         time: g.time,
@@ -59,7 +62,8 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
     Ok(s)
 }
 
-/// Block-boundary jobs, in fixed order: (1) record height and time, (2) expire proposals.
+/// Block-boundary jobs, in fixed order: (1) record height and time, (2) expire proposals,
+/// (3) settle due instructions and expire old ones, (4) mark hash time-locks past deadline.
 pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     let mut meta = state.meta().clone();
     meta.height = ctx.height;
@@ -77,6 +81,8 @@ pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
         state.open_proposals.remove(&id);
         events.push(Event::ProposalClosed { proposal: id, outcome: "expired".into() });
     }
+    settlement::block_job(state, ctx.time, ctx.height, &mut events);
+    htlc::block_job(state, ctx.time, &mut events);
     state.commit();
     SystemReceipt { events }
 }
@@ -214,6 +220,27 @@ fn run_op(
         Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => {
             refuse(Code::GovernanceNestedProposal, "governance operations cannot run inside a proposal")
         }
+        Op::CreateInstruction { legs, settle, trade_date, value_date, expires_at, reference } => {
+            settlement::create(state, actor, legs, *settle, *trade_date, *value_date, *expires_at, reference, now, ev)
+        }
+        Op::AffirmInstruction { instruction } => {
+            settlement::affirm(state, actor, *instruction, now, ctx.height, tx, ev)
+        }
+        Op::WithdrawAffirmation { instruction } => settlement::withdraw(state, actor, *instruction, now, ev),
+        Op::RejectInstruction { instruction, reason } => {
+            settlement::reject(state, actor, *instruction, reason, now, ev)
+        }
+        Op::CancelInstruction { instruction, reason } => {
+            settlement::cancel(state, actor, *instruction, reason, now, ev)
+        }
+        Op::SettleInstruction { instruction } => {
+            settlement::settle_manual(state, actor, *instruction, now, ctx.height, tx, ev)
+        }
+        Op::HtlcLock { asset, to, amount, hash_lock, deadline } => {
+            htlc::lock(state, actor, asset, to, *amount, *hash_lock, *deadline, now, ev)
+        }
+        Op::HtlcClaim { htlc: id, preimage } => htlc::claim(state, actor, *id, preimage, now, tx, ev),
+        Op::HtlcRefund { htlc: id } => htlc::refund(state, actor, *id, now, ev),
     }
 }
 

@@ -81,7 +81,16 @@ pub fn authority(op: &Op) -> (OpClass, Need) {
         Op::SetPolicy { asset: a, .. } => (Sensitive, Need::Role(ComplianceOfficer, asset(a))),
         Op::SetSupplyCap { asset: a, .. } => (Sensitive, Need::Role(Admin, asset(a))),
         Op::Mint { asset: a, .. } | Op::Burn { asset: a, .. } => (Routine, Need::Role(IssuerAgent, asset(a))),
-        Op::Transfer { .. } => (Routine, Need::Holder),
+        Op::Transfer { .. }
+        | Op::CreateInstruction { .. }
+        | Op::AffirmInstruction { .. }
+        | Op::WithdrawAffirmation { .. }
+        | Op::RejectInstruction { .. }
+        | Op::CancelInstruction { .. }
+        | Op::SettleInstruction { .. }
+        | Op::HtlcLock { .. }
+        | Op::HtlcClaim { .. }
+        | Op::HtlcRefund { .. } => (Routine, Need::Holder),
         Op::GrantRole { scope, .. } | Op::RevokeRole { scope, .. } => (Sensitive, Need::Role(Admin, scoped(scope))),
         Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => (Routine, Need::Governance),
         Op::Pause { scope, .. } | Op::Unpause { scope, .. } => (Emergency, Need::Role(Pauser, scoped(scope))),

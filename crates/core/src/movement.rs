@@ -41,6 +41,8 @@ pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
         let available = match m.kind {
             // A forced move may take frozen units too (a seizure of frozen funds).
             Movement::Forced => h.map(|h| h.free.saturating_add(h.frozen)).unwrap_or(0),
+            // A settlement leg delivers what its sender locked for it.
+            Movement::Settlement => h.map(|h| h.locked).unwrap_or(0),
             _ => h.map(|h| h.free).unwrap_or(0),
         };
         if available < m.amount {
@@ -103,10 +105,12 @@ fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -
             let from_frozen = m.amount.min(h.frozen);
             h.frozen -= from_frozen;
             h.free = sub(h.free, m.amount - from_frozen, Code::BalanceInsufficient)?;
+        } else if m.kind == Movement::Settlement {
+            h.locked = sub(h.locked, m.amount, Code::BalanceInsufficient)?;
         } else {
             take_free(&mut h, m.amount)?;
         }
-        compliance::track_outflow(&mut h, &tracking, m.to, m.amount, m.now, m.kind == Movement::Transfer);
+        compliance::track_outflow(&mut h, &tracking, m.to, m.amount, m.now, m.kind.is_transfer());
         state.put_holding(m.asset, f, h)?;
     }
     if let Some(t) = m.to {
@@ -126,7 +130,7 @@ fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -
             };
             state.assets.put(m.asset, a);
         }
-        Movement::Transfer | Movement::Forced => {}
+        Movement::Transfer | Movement::Forced | Movement::Settlement => {}
     }
     if !alerts.is_empty() {
         let symbol = state.asset(m.asset).symbol.clone();
@@ -267,6 +271,23 @@ pub fn force_transfer(
     Ok(())
 }
 
+/// Moves `amount` between the free and locked parts of a holding (a settlement commitment).
+pub fn lock(state: &mut State, asset: AssetIdx, wallet: WalletIdx, amount: Amount, lock: bool) -> Result<(), Refusal> {
+    let mut h = state.holding(asset, wallet);
+    if lock {
+        let w = state.wallet(wallet);
+        if w.frozen {
+            return refuse(Code::WalletFrozen, format!("wallet {} is frozen", w.key.short()));
+        }
+        take_free(&mut h, amount)?;
+        h.locked = add(h.locked, amount)?;
+    } else {
+        h.locked = sub(h.locked, amount, Code::BalanceInsufficient)?;
+        h.free = add(h.free, amount)?;
+    }
+    state.put_holding(asset, wallet, h)
+}
+
 /// Moves `amount` between the free and frozen parts of a holding.
 pub fn freeze_amount(
     state: &mut State,
@@ -356,6 +377,9 @@ pub fn recover_wallet(
     let mut lw = lw;
     lw.retired_to = Some(n);
     state.wallets.put(l, lw);
+    // Locked units moved with the holdings: the commitments they back follow them.
+    crate::settlement::rekey(state, lost, new);
+    crate::htlc::rekey(state, lost, new);
     ev.push(Event::WalletRecovered { lost: *lost, new: *new, assets: moved, reference: reference.into() });
     Ok(())
 }

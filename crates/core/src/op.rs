@@ -4,6 +4,7 @@
 
 use crate::compliance::Policy;
 use crate::governance::OpClass;
+use crate::settlement::{Leg, SettleMode};
 use crate::types::*;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -169,6 +170,51 @@ pub enum Op {
         targets: Vec<SanctionTarget>,
         source: String,
     },
+    // ---- settlement (S2, S4) ----
+    CreateInstruction {
+        legs: Vec<Leg>,
+        settle: SettleMode,
+        #[serde(default)]
+        trade_date: Option<Time>,
+        #[serde(default)]
+        value_date: Option<Time>,
+        expires_at: Time,
+        #[serde(default)]
+        reference: String,
+    },
+    AffirmInstruction {
+        instruction: u64,
+    },
+    WithdrawAffirmation {
+        instruction: u64,
+    },
+    RejectInstruction {
+        instruction: u64,
+        reason: String,
+    },
+    CancelInstruction {
+        instruction: u64,
+        reason: String,
+    },
+    SettleInstruction {
+        instruction: u64,
+    },
+    HtlcLock {
+        asset: Symbol,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        hash_lock: Hash,
+        deadline: Time,
+    },
+    HtlcClaim {
+        htlc: u64,
+        #[serde(with = "hex_bytes")]
+        preimage: Vec<u8>,
+    },
+    HtlcRefund {
+        htlc: u64,
+    },
 }
 
 /// Bounds on what one operation may carry.
@@ -209,6 +255,15 @@ impl Op {
             Op::RecoverWallet { .. } => "recover_wallet",
             Op::SanctionAdd { .. } => "sanction_add",
             Op::SanctionRemove { .. } => "sanction_remove",
+            Op::CreateInstruction { .. } => "create_instruction",
+            Op::AffirmInstruction { .. } => "affirm_instruction",
+            Op::WithdrawAffirmation { .. } => "withdraw_affirmation",
+            Op::RejectInstruction { .. } => "reject_instruction",
+            Op::CancelInstruction { .. } => "cancel_instruction",
+            Op::SettleInstruction { .. } => "settle_instruction",
+            Op::HtlcLock { .. } => "htlc_lock",
+            Op::HtlcClaim { .. } => "htlc_claim",
+            Op::HtlcRefund { .. } => "htlc_refund",
         }
     }
 
@@ -310,6 +365,26 @@ impl Op {
                 }
                 check_text("source", source, MAX_TEXT_LEN)
             }
+            Op::CreateInstruction { legs, reference, .. } => {
+                crate::settlement::check_legs(legs)?;
+                check_text("reference", reference, MAX_TEXT_LEN)
+            }
+            Op::RejectInstruction { reason: r, .. } | Op::CancelInstruction { reason: r, .. } => reason(r),
+            Op::AffirmInstruction { .. } | Op::WithdrawAffirmation { .. } | Op::SettleInstruction { .. } => Ok(()),
+            Op::HtlcLock { asset, amount, .. } => {
+                check_symbol(asset)?;
+                nonzero(*amount)
+            }
+            Op::HtlcClaim { preimage, .. } => {
+                if preimage.len() > crate::htlc::MAX_PREIMAGE_BYTES {
+                    return refuse(
+                        Code::FieldTooLong,
+                        format!("a preimage is at most {} bytes", crate::htlc::MAX_PREIMAGE_BYTES),
+                    );
+                }
+                Ok(())
+            }
+            Op::HtlcRefund { .. } => Ok(()),
         }
     }
 }

@@ -179,6 +179,8 @@ pub struct Meta {
     pub thresholds: [u8; 3],
     pub next_proposal: u64,
     pub next_alert: u64,
+    pub next_instruction: u64,
+    pub next_htlc: u64,
     pub height: u64,
     pub time: Time,
 }
@@ -236,6 +238,10 @@ state_tables! {
     proposals: u64 => Proposal = 13,
     open_proposals: u64 => Time = 14,
     alerts: u64 => Alert = 15,
+    instructions: u64 => crate::settlement::Instruction = 16,
+    open_instructions: u64 => Time = 17,
+    htlcs: u64 => crate::htlc::Htlc = 18,
+    open_htlcs: u64 => Time = 19,
 }
 
 impl State {

@@ -223,13 +223,15 @@ pub enum Role {
     Pauser,
     /// Reads everything, changes nothing.
     Auditor,
+    /// A trading venue: creates settlement instructions for others and settles them manually.
+    Venue,
 }
 
 impl Role {
     /// What a single ledger operator holds: every role but auditor.
     pub const OPERATOR: [Role; 6] =
         [Role::Admin, Role::IssuerAgent, Role::ComplianceOfficer, Role::Pauser, Role::Oracle, Role::Custodian];
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Admin,
         Role::IssuerAgent,
         Role::ComplianceOfficer,
@@ -237,6 +239,7 @@ impl Role {
         Role::Custodian,
         Role::Pauser,
         Role::Auditor,
+        Role::Venue,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -247,6 +250,7 @@ impl Role {
             Role::Custodian => "custodian",
             Role::Pauser => "pauser",
             Role::Auditor => "auditor",
+            Role::Venue => "venue",
         }
     }
 }
@@ -536,5 +540,17 @@ mod format_tests {
         assert_eq!(format_units(0, 0), "0");
         assert_eq!(format_units(1_000_000, 0), "1,000,000");
         assert_eq!(format_units(u128::MAX, 18), "340,282,366,920,938,463,463.374607431768211455");
+    }
+}
+
+/// Serde for byte strings as hex.
+pub mod hex_bytes {
+    use super::*;
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(v))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let t = <String as Deserialize>::deserialize(d)?;
+        hex::decode(t.trim()).map_err(|_| serde::de::Error::custom(format!("bad hex {t:?}")))
     }
 }

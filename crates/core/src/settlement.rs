@@ -1,0 +1,465 @@
+//! Settlement instructions (S2): delivery versus payment with any number of legs.
+//!
+//! Life of an instruction: created (by a party on its legs or by a venue) → each sending party
+//! affirms, which locks its legs (free → locked) → settles atomically, by the mode chosen:
+//! on the last affirmation, at the value date, at a block height, or by the venue. At
+//! settlement every leg is checked again as a transfer (pause, freeze, compliance); the legs
+//! run in the order listed; if one fails, none moves, everything unlocks and the receipt
+//! names the leg and the code. Cancellation, rejection and expiry also unlock.
+//!
+//! Invariant: while an instruction is pending, each affirming party's legs hold exactly their
+//! amounts in the senders' `locked` balances; when it closes, they are delivered or released.
+
+use crate::block::Event;
+use crate::code::{refuse, Code, Refusal};
+use crate::compliance::{Move, Movement};
+use crate::movement;
+use crate::state::*;
+use crate::types::*;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+pub const MAX_LEGS: usize = 32;
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leg {
+    pub asset: Symbol,
+    #[serde(with = "amount_serde")]
+    pub amount: Amount,
+    pub from: WalletId,
+    pub to: WalletId,
+}
+
+/// When an instruction settles once every sending party has affirmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettleMode {
+    /// In the transaction that brings the last affirmation.
+    OnAffirmation,
+    /// At the first block at or after the value date.
+    AtValueDate,
+    /// At the first block at or after this height.
+    AtHeight(u64),
+    /// When the venue says so (`settle_instruction`).
+    Manual,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum InstructionStatus {
+    Pending,
+    Settled { at: Time },
+    Failed { at: Time, leg: u32, code: String, message: String },
+    Cancelled { at: Time, by: WalletId, reason: String },
+    Rejected { at: Time, by: PartyId, reason: String },
+    Expired { at: Time },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Instruction {
+    pub id: u64,
+    pub creator: WalletId,
+    /// Set when a venue created it: the venue may cancel it and settle it manually.
+    pub venue: Option<WalletId>,
+    pub legs: Vec<Leg>,
+    pub mode: SettleMode,
+    pub trade_date: Option<Time>,
+    pub value_date: Option<Time>,
+    pub expires_at: Time,
+    pub reference: String,
+    /// Sending parties that have affirmed (their legs are locked), sorted.
+    pub affirmed: Vec<PartyId>,
+    pub status: InstructionStatus,
+    /// (time, what happened), oldest first.
+    pub history: Vec<(Time, String)>,
+}
+
+impl Instruction {
+    /// Parties that send on at least one leg, sorted.
+    pub fn senders(&self, state: &State) -> Vec<PartyId> {
+        let mut v: Vec<PartyId> = self
+            .legs
+            .iter()
+            .filter_map(|l| state.wallet_index.get(&l.from).map(|w| state.party(state.wallet(*w).party).id.clone()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+    fn party_of(state: &State, w: &WalletId) -> Option<PartyId> {
+        state.wallet_index.get(w).map(|i| state.party(state.wallet(*i).party).id.clone())
+    }
+}
+
+/// Shape checks that need no state.
+pub fn check_legs(legs: &[Leg]) -> Result<(), Refusal> {
+    if legs.is_empty() || legs.len() > MAX_LEGS {
+        return refuse(Code::SettlementBadLegs, format!("an instruction has 1 to {MAX_LEGS} legs"));
+    }
+    for (i, l) in legs.iter().enumerate() {
+        check_symbol(&l.asset)?;
+        if l.amount == 0 {
+            return refuse(Code::SettlementBadLegs, format!("leg {i}: the amount must be positive"));
+        }
+        if l.from == l.to {
+            return refuse(Code::SettlementBadLegs, format!("leg {i}: a wallet cannot deliver to itself"));
+        }
+        if legs[..i].iter().any(|o| o.asset == l.asset && o.from == l.from && o.to == l.to) {
+            return refuse(
+                Code::SettlementBadLegs,
+                format!("leg {i} repeats an earlier leg (same asset, sender and receiver)"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn load(state: &State, id: u64) -> Result<Instruction, Refusal> {
+    state
+        .instructions
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| Refusal::new(Code::SettlementUnknown, format!("no instruction {id}")))
+}
+
+fn ensure_pending(i: &Instruction, now: Time) -> Result<(), Refusal> {
+    if i.status != InstructionStatus::Pending || i.expires_at <= now {
+        return refuse(Code::SettlementClosed, format!("instruction {} is not pending ({:?})", i.id, i.status));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn create(
+    state: &mut State,
+    signer: WalletIdx,
+    legs: &[Leg],
+    mode: SettleMode,
+    trade_date: Option<Time>,
+    value_date: Option<Time>,
+    expires_at: Time,
+    reference: &str,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    if expires_at <= now {
+        return refuse(Code::SettlementBadSchedule, "the instruction would expire before it is created");
+    }
+    match (mode, value_date) {
+        (SettleMode::AtValueDate, None) => {
+            return refuse(Code::SettlementBadSchedule, "settling at the value date needs a value date")
+        }
+        (_, Some(v)) if v >= expires_at => {
+            return refuse(Code::SettlementBadSchedule, "the value date must come before the expiry")
+        }
+        _ => {}
+    }
+    if let (Some(t), Some(v)) = (trade_date, value_date) {
+        if v < t {
+            return refuse(Code::SettlementBadSchedule, "the value date precedes the trade date");
+        }
+    }
+    for l in legs {
+        state.asset_idx(&l.asset)?;
+        state.wallet_idx(&l.from)?;
+        state.wallet_idx(&l.to)?;
+    }
+    let key = state.wallet(signer).key;
+    let signer_party = state.party(state.wallet(signer).party).id.clone();
+    let is_venue = state.has_role(signer, Role::Venue, None);
+    let involved = legs.iter().any(|l| {
+        Instruction::party_of(state, &l.from).as_ref() == Some(&signer_party)
+            || Instruction::party_of(state, &l.to).as_ref() == Some(&signer_party)
+    });
+    if !involved && !is_venue {
+        return refuse(
+            Code::SettlementNotAParty,
+            "only a party on the legs or a registered venue may create an instruction",
+        );
+    }
+    let mut meta = state.meta().clone();
+    let id = meta.next_instruction;
+    meta.next_instruction += 1;
+    state.put_meta(meta);
+    let instr = Instruction {
+        id,
+        creator: key,
+        venue: is_venue.then_some(key),
+        legs: legs.to_vec(),
+        mode,
+        trade_date,
+        value_date,
+        expires_at,
+        reference: reference.to_string(),
+        affirmed: vec![],
+        status: InstructionStatus::Pending,
+        history: vec![(now, format!("created by {}", signer_party))],
+    };
+    state.instructions.put(id, instr);
+    state.open_instructions.put(id, expires_at);
+    ev.push(Event::InstructionCreated { instruction: id, legs: legs.len() as u32, venue: is_venue.then_some(key) });
+    Ok(())
+}
+
+/// Locks (or releases) every leg a party sends on.
+fn lock_party_legs(state: &mut State, i: &Instruction, party: &PartyId, lock: bool) -> Result<(), Refusal> {
+    for (n, l) in i.legs.iter().enumerate() {
+        if Instruction::party_of(state, &l.from).as_ref() == Some(party) {
+            let (a, w) = (state.asset_idx(&l.asset)?, state.wallet_idx(&l.from)?);
+            movement::lock(state, a, w, l.amount, lock)
+                .map_err(|e| Refusal::new(e.code, format!("leg {n}: {}", e.message)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Releases every affirmed party's locks.
+fn release_all(state: &mut State, i: &Instruction) -> Result<(), Refusal> {
+    for p in i.affirmed.clone() {
+        lock_party_legs(state, i, &p, false)?;
+    }
+    Ok(())
+}
+
+fn close(state: &mut State, mut i: Instruction, status: InstructionStatus, note: String, now: Time) {
+    i.status = status;
+    i.history.push((now, note));
+    state.open_instructions.remove(&i.id);
+    state.instructions.put(i.id, i);
+}
+
+pub fn affirm(
+    state: &mut State,
+    signer: WalletIdx,
+    id: u64,
+    ctx_time: Time,
+    height: u64,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut i = load(state, id)?;
+    ensure_pending(&i, ctx_time)?;
+    let party = state.party(state.wallet(signer).party).id.clone();
+    if !i.senders(state).contains(&party) {
+        return refuse(Code::SettlementNotASender, format!("party {party} sends on no leg of instruction {id}"));
+    }
+    if i.affirmed.contains(&party) {
+        return refuse(Code::SettlementAlreadyAffirmed, format!("party {party} already affirmed instruction {id}"));
+    }
+    lock_party_legs(state, &i, &party, true)?;
+    i.affirmed.push(party.clone());
+    i.affirmed.sort();
+    i.history.push((ctx_time, format!("affirmed by {party}")));
+    ev.push(Event::InstructionAffirmed { instruction: id, party });
+    let ready = i.affirmed.len() == i.senders(state).len();
+    state.instructions.put(id, i.clone());
+    if ready && i.mode == SettleMode::OnAffirmation {
+        settle(state, i, ctx_time, height, tx, ev);
+    }
+    Ok(())
+}
+
+pub fn withdraw(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    let mut i = load(state, id)?;
+    ensure_pending(&i, now)?;
+    let party = state.party(state.wallet(signer).party).id.clone();
+    if !i.affirmed.contains(&party) {
+        return refuse(Code::SettlementNotAffirmed, format!("party {party} has not affirmed instruction {id}"));
+    }
+    lock_party_legs(state, &i, &party, false)?;
+    i.affirmed.retain(|p| *p != party);
+    i.history.push((now, format!("affirmation withdrawn by {party}")));
+    state.instructions.put(id, i);
+    ev.push(Event::AffirmationWithdrawn { instruction: id, party });
+    Ok(())
+}
+
+pub fn reject(
+    state: &mut State,
+    signer: WalletIdx,
+    id: u64,
+    reason: &str,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let i = load(state, id)?;
+    ensure_pending(&i, now)?;
+    let party = state.party(state.wallet(signer).party).id.clone();
+    let on_legs = i.legs.iter().any(|l| {
+        Instruction::party_of(state, &l.from).as_ref() == Some(&party)
+            || Instruction::party_of(state, &l.to).as_ref() == Some(&party)
+    });
+    if !on_legs {
+        return refuse(Code::SettlementNotAParty, format!("party {party} is on no leg of instruction {id}"));
+    }
+    release_all(state, &i)?;
+    ev.push(Event::InstructionRejected { instruction: id, party: party.clone(), reason: reason.into() });
+    close(
+        state,
+        i,
+        InstructionStatus::Rejected { at: now, by: party.clone(), reason: reason.into() },
+        format!("rejected by {party}: {reason}"),
+        now,
+    );
+    Ok(())
+}
+
+pub fn cancel(
+    state: &mut State,
+    signer: WalletIdx,
+    id: u64,
+    reason: &str,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let i = load(state, id)?;
+    ensure_pending(&i, now)?;
+    let key = state.wallet(signer).key;
+    if key != i.creator && Some(key) != i.venue {
+        return refuse(Code::SettlementNotVenue, "only the instruction's creator or venue may cancel it");
+    }
+    release_all(state, &i)?;
+    ev.push(Event::InstructionCancelled { instruction: id, by: key, reason: reason.into() });
+    close(
+        state,
+        i,
+        InstructionStatus::Cancelled { at: now, by: key, reason: reason.into() },
+        format!("cancelled: {reason}"),
+        now,
+    );
+    Ok(())
+}
+
+/// Manual settlement by the venue.
+pub fn settle_manual(
+    state: &mut State,
+    signer: WalletIdx,
+    id: u64,
+    now: Time,
+    height: u64,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let i = load(state, id)?;
+    ensure_pending(&i, now)?;
+    let key = state.wallet(signer).key;
+    if i.mode != SettleMode::Manual || Some(key) != i.venue {
+        return refuse(Code::SettlementNotVenue, "only the venue settles, and only a manual instruction");
+    }
+    if i.affirmed.len() != i.senders(state).len() {
+        return refuse(Code::SettlementNotReady, format!("instruction {id}: not every sending party has affirmed"));
+    }
+    settle(state, i, now, height, tx, ev);
+    Ok(())
+}
+
+/// Delivers every leg, in order, as one unit. On any failure nothing is delivered, every lock
+/// is released, and the instruction closes as failed naming the leg and the code. Never
+/// fails the surrounding transaction: the outcome is in the events.
+pub fn settle(state: &mut State, i: Instruction, now: Time, _height: u64, tx: Hash, ev: &mut Vec<Event>) {
+    let mark = state.mark();
+    let mut delivered = Vec::new();
+    let mut failure = None;
+    for (n, l) in i.legs.iter().enumerate() {
+        let m = (|| -> Result<Move, Refusal> {
+            Ok(Move {
+                kind: Movement::Settlement,
+                asset: state.asset_idx(&l.asset)?,
+                from: Some(state.wallet_idx(&l.from)?),
+                to: Some(state.wallet_idx(&l.to)?),
+                amount: l.amount,
+                now,
+            })
+        })();
+        match m.and_then(|m| movement::execute(state, &m, tx, &mut delivered)) {
+            Ok(()) => delivered.push(Event::LegSettled {
+                instruction: i.id,
+                leg: n as u32,
+                asset: l.asset.clone(),
+                from: l.from,
+                to: l.to,
+                amount: l.amount,
+            }),
+            Err(r) => {
+                failure = Some((n as u32, r));
+                break;
+            }
+        }
+    }
+    match failure {
+        None => {
+            ev.extend(delivered);
+            ev.push(Event::InstructionSettled { instruction: i.id, legs: i.legs.len() as u32 });
+            let id = i.id;
+            close(state, i, InstructionStatus::Settled { at: now }, "settled".into(), now);
+            let _ = id;
+        }
+        Some((leg, r)) => {
+            state.rollback(mark);
+            // Releasing can only fail if the locks were not there, which the invariant rules out.
+            let _ = release_all(state, &i);
+            ev.push(Event::InstructionFailed {
+                instruction: i.id,
+                leg,
+                code: r.code.as_str().into(),
+                message: r.message.clone(),
+            });
+            close(
+                state,
+                i,
+                InstructionStatus::Failed { at: now, leg, code: r.code.as_str().into(), message: r.message.clone() },
+                format!("failed at leg {leg}: {}", r.code),
+                now,
+            );
+        }
+    }
+}
+
+/// Block-boundary job: settle instructions that are due, expire those past their expiry.
+/// Runs in id order.
+pub fn block_job(state: &mut State, now: Time, height: u64, ev: &mut Vec<Event>) {
+    let mut open: Vec<u64> = state.open_instructions.iter().map(|(id, _)| *id).collect();
+    open.sort_unstable();
+    for id in open {
+        let Some(i) = state.instructions.get(&id).cloned() else { continue };
+        if i.status != InstructionStatus::Pending {
+            continue;
+        }
+        if i.expires_at <= now {
+            let _ = release_all(state, &i);
+            ev.push(Event::InstructionExpired { instruction: id });
+            close(state, i, InstructionStatus::Expired { at: now }, "expired".into(), now);
+            continue;
+        }
+        let due = match i.mode {
+            SettleMode::AtValueDate => i.value_date.is_some_and(|v| v <= now),
+            SettleMode::AtHeight(h) => h <= height,
+            SettleMode::OnAffirmation | SettleMode::Manual => false,
+        };
+        if due && i.affirmed.len() == i.senders(state).len() {
+            settle(state, i, now, height, Hash::default(), ev);
+        }
+    }
+}
+
+/// After a wallet recovery: open instructions that name the lost wallet name the new one.
+pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
+    let mut open: Vec<u64> = state.open_instructions.iter().map(|(id, _)| *id).collect();
+    open.sort_unstable();
+    for id in open {
+        let Some(mut i) = state.instructions.get(&id).cloned() else { continue };
+        let mut changed = false;
+        for l in &mut i.legs {
+            for w in [&mut l.from, &mut l.to] {
+                if w == lost {
+                    *w = *new;
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            state.instructions.put(id, i);
+        }
+    }
+}
