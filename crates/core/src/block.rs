@@ -241,6 +241,32 @@ pub enum Event {
         #[serde(with = "amount_serde")]
         amount: Amount,
     },
+    CashIssued {
+        asset: Symbol,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        fiat_reference: String,
+    },
+    CashRedeemed {
+        asset: Symbol,
+        from: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        payout_reference: String,
+    },
+    ConversionRegistered {
+        cbdc: Symbol,
+        token: Symbol,
+        omnibus: WalletId,
+    },
+    CashConverted {
+        from: Symbol,
+        to: Symbol,
+        wallet: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
     AlertRaised {
         alert: u64,
         rule: String,

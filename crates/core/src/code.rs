@@ -205,6 +205,16 @@ codes! {
     HtlcWrongParty = "htlc.wrong_party",
     /// The deadline must be after the block time.
     HtlcBadDeadline = "htlc.bad_deadline",
+    /// The receiving party's kind (bank, fund, ...) is not allowed to hold the asset.
+    CompliancePartyKind = "compliance.party_kind",
+    /// The operation needs a cash token of another kind (stablecoin, deposit token, CBDC, settlement token).
+    CashWrongKind = "cash.wrong_kind",
+    /// This fiat receipt or payout reference was already used: each backs one issue or redemption.
+    CashDuplicateReference = "cash.duplicate_reference",
+    /// No conversion is registered between these two assets.
+    CashNoConversion = "cash.no_conversion",
+    /// A conversion pair must join a wholesale CBDC and a settlement token of the same currency.
+    CashBadConversion = "cash.bad_conversion",
 }
 
 impl fmt::Display for Code {

@@ -64,6 +64,8 @@ pub enum Rule {
         #[serde(with = "amount_serde")]
         amount: Amount,
     },
+    /// The receiving party is of one of these kinds (e.g. wholesale CBDC: banks only).
+    PartyKinds(Vec<PartyKind>),
 }
 
 impl Rule {
@@ -86,6 +88,7 @@ impl Rule {
             Rule::MonitorStructuring { .. } => "monitor_structuring",
             Rule::MonitorRapidInOut { .. } => "monitor_rapid_in_out",
             Rule::MonitorNewCounterparty { .. } => "monitor_new_counterparty",
+            Rule::PartyKinds(_) => "party_kinds",
         }
     }
     pub fn is_monitoring(&self) -> bool {
@@ -122,6 +125,7 @@ impl Policy {
             let bad = |m: &str| refuse(Code::PolicyInvalid, format!("rule {}: {m}", r.name()));
             match r {
                 Rule::InvestorClasses(v) if v.is_empty() || v.len() > MAX_LIST => return bad("list 1 to 256 classes"),
+                Rule::PartyKinds(v) if v.is_empty() || v.len() > MAX_LIST => return bad("list 1 to 256 party kinds"),
                 Rule::JurisdictionsAllowed(v) | Rule::JurisdictionsDenied(v) => {
                     if v.is_empty() || v.len() > MAX_LIST {
                         return bad("list 1 to 256 countries");
@@ -463,6 +467,16 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                                 format!("{} and {} are different parties", f.id, t.id)
                             ));
                         }
+                    }
+                }
+            }
+            Rule::PartyKinds(kinds) => {
+                if let Some(p) = receiver {
+                    if !kinds.contains(&p.kind) {
+                        fail!(Refusal::new(
+                            Code::CompliancePartyKind,
+                            format!("party {} is a {:?}; the asset may be held only by {kinds:?}", p.id, p.kind)
+                        ));
                     }
                 }
             }

@@ -15,7 +15,7 @@ use crate::op::Op;
 use crate::state::*;
 use crate::tx::{CheckedTx, SignedTx};
 use crate::types::*;
-use crate::{htlc, settlement};
+use crate::{cash, htlc, settlement};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockContext {
@@ -241,6 +241,14 @@ fn run_op(
         }
         Op::HtlcClaim { htlc: id, preimage } => htlc::claim(state, actor, *id, preimage, now, tx, ev),
         Op::HtlcRefund { htlc: id } => htlc::refund(state, actor, *id, now, ev),
+        Op::IssueCash { asset, to, amount, fiat_reference } => {
+            cash::issue(state, asset, to, *amount, fiat_reference, now, tx, ev)
+        }
+        Op::RedeemCash { asset, amount, payout_reference } => {
+            cash::redeem(state, actor, asset, *amount, payout_reference, now, tx, ev)
+        }
+        Op::RegisterConversion { cbdc, token, omnibus } => cash::register_conversion(state, cbdc, token, omnibus, ev),
+        Op::ConvertCash { from, to, amount } => cash::convert(state, actor, from, to, *amount, now, tx, ev),
     }
 }
 

@@ -90,7 +90,11 @@ pub fn authority(op: &Op) -> (OpClass, Need) {
         | Op::SettleInstruction { .. }
         | Op::HtlcLock { .. }
         | Op::HtlcClaim { .. }
-        | Op::HtlcRefund { .. } => (Routine, Need::Holder),
+        | Op::HtlcRefund { .. }
+        | Op::RedeemCash { .. }
+        | Op::ConvertCash { .. } => (Routine, Need::Holder),
+        Op::IssueCash { asset: a, .. } => (Routine, Need::Role(IssuerAgent, asset(a))),
+        Op::RegisterConversion { .. } => (Sensitive, Need::Role(Admin, None)),
         Op::GrantRole { scope, .. } | Op::RevokeRole { scope, .. } => (Sensitive, Need::Role(Admin, scoped(scope))),
         Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => (Routine, Need::Governance),
         Op::Pause { scope, .. } | Op::Unpause { scope, .. } => (Emergency, Need::Role(Pauser, scoped(scope))),

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod block;
+pub mod cash;
 pub mod code;
 pub mod compliance;
 pub mod crypto;

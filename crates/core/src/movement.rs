@@ -235,6 +235,9 @@ pub fn transfer(
     if t == from {
         return refuse(Code::TransferToSelf, "a wallet cannot transfer to itself");
     }
+    if state.omnibus_wallets.contains(&from) {
+        return refuse(Code::CashBadConversion, "an omnibus wallet moves funds only through conversions");
+    }
     let m = Move { kind: Movement::Transfer, asset: a, from: Some(from), to: Some(t), amount, now };
     execute(state, &m, tx, ev)?;
     ev.push(Event::Transferred { asset: asset.clone(), from: state.wallet(from).key, to: *to, amount });

@@ -215,6 +215,31 @@ pub enum Op {
     HtlcRefund {
         htlc: u64,
     },
+    // ---- cash tokens (S3) ----
+    IssueCash {
+        asset: Symbol,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        fiat_reference: String,
+    },
+    RedeemCash {
+        asset: Symbol,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        payout_reference: String,
+    },
+    RegisterConversion {
+        cbdc: Symbol,
+        token: Symbol,
+        omnibus: WalletId,
+    },
+    ConvertCash {
+        from: Symbol,
+        to: Symbol,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
 }
 
 /// Bounds on what one operation may carry.
@@ -264,6 +289,10 @@ impl Op {
             Op::HtlcLock { .. } => "htlc_lock",
             Op::HtlcClaim { .. } => "htlc_claim",
             Op::HtlcRefund { .. } => "htlc_refund",
+            Op::IssueCash { .. } => "issue_cash",
+            Op::RedeemCash { .. } => "redeem_cash",
+            Op::RegisterConversion { .. } => "register_conversion",
+            Op::ConvertCash { .. } => "convert_cash",
         }
     }
 
@@ -385,6 +414,21 @@ impl Op {
                 Ok(())
             }
             Op::HtlcRefund { .. } => Ok(()),
+            Op::IssueCash { asset, amount, fiat_reference: r, .. }
+            | Op::RedeemCash { asset, amount, payout_reference: r } => {
+                check_symbol(asset)?;
+                nonzero(*amount)?;
+                check_text("reference", r, MAX_TEXT_LEN)
+            }
+            Op::RegisterConversion { cbdc, token, .. } => {
+                check_symbol(cbdc)?;
+                check_symbol(token)
+            }
+            Op::ConvertCash { from, to, amount } => {
+                check_symbol(from)?;
+                check_symbol(to)?;
+                nonzero(*amount)
+            }
         }
     }
 }

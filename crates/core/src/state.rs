@@ -242,6 +242,9 @@ state_tables! {
     open_instructions: u64 => Time = 17,
     htlcs: u64 => crate::htlc::Htlc = 18,
     open_htlcs: u64 => Time = 19,
+    cash_references: String => crate::cash::CashRecord = 20,
+    conversions: Symbol => crate::cash::Conversion = 21,
+    omnibus_wallets: WalletIdx => () = 22,
 }
 
 impl State {
@@ -359,6 +362,7 @@ impl State {
                 return Err(format!("asset {}: {} holders recorded, {n} counted", a.symbol, a.holders));
             }
         }
+        crate::cash::check_conversions(self)?;
         if self.digest() != self.recompute_digest() {
             return Err("incremental digest differs from recomputed digest".into());
         }

@@ -298,6 +298,9 @@ pub enum PartyKind {
     Fund,
     Dao,
     Operator,
+    /// A commercial bank (may hold wholesale central-bank money).
+    Bank,
+    CentralBank,
 }
 
 /// A claim made about a party by a trusted claim issuer.
