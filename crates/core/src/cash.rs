@@ -150,6 +150,7 @@ pub fn register_conversion(
 
 /// CBDC → settlement token (parks the CBDC in the omnibus, mints the token) or back (burns the
 /// token, releases the CBDC), 1:1, both movements checked as usual, atomically.
+#[allow(clippy::too_many_arguments)]
 pub fn convert(
     state: &mut State,
     signer: WalletIdx,
