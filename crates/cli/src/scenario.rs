@@ -215,6 +215,16 @@ pub enum Check {
         id: u64,
         status: String,
     },
+    /// A tender's status: open, awarded, completed, defaulted, cancelled.
+    Tender {
+        id: u64,
+        status: String,
+    },
+    /// A repo's status: proposed, open, closed, defaulted, cancelled.
+    Repo {
+        id: u64,
+        status: String,
+    },
     /// Supply = Σ holdings, free + locked + frozen = holding, digest consistent.
     Invariants,
     /// Replays the journal so far and checks every signature, hash, receipt and digest.
@@ -658,6 +668,14 @@ impl Runner {
                 };
                 (format!("hash time-lock {id}"), eq("status", got.into(), status.clone()))
             }
+            Check::Tender { id, status } => {
+                let got = st.tenders.get(id).map(|t| status_tag(&t.status)).unwrap_or_else(|| "unknown".into());
+                (format!("tender {id}"), eq("status", got, status.clone()))
+            }
+            Check::Repo { id, status } => {
+                let got = st.repos.get(id).map(|r| status_tag(&r.status)).unwrap_or_else(|| "unknown".into());
+                (format!("repo {id}"), eq("status", got, status.clone()))
+            }
             Check::Invariants => ("invariants".into(), st.check_invariants()),
             Check::Verify => {
                 let report = tessera_node::verify(&self.ledger.store, |_, _| {})?;
@@ -669,6 +687,14 @@ impl Runner {
             }
         })
     }
+}
+
+/// The `status` tag of a status enum serialized with `tag = "status"`.
+pub fn status_tag<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(String::from))
+        .unwrap_or_default()
 }
 
 pub fn status_name(s: &ProposalStatus) -> &'static str {

@@ -246,10 +246,7 @@ pub fn alert_line(a: &tessera_core::state::Alert) -> String {
 pub fn instruction_line(i: &tessera_core::settlement::Instruction) -> String {
     let legs: Vec<String> =
         i.legs.iter().map(|l| format!("{} {} {}→{}", l.amount, l.asset, l.from.short(), l.to.short())).collect();
-    let status = serde_json::to_value(&i.status)
-        .ok()
-        .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(String::from))
-        .unwrap_or_default();
+    let status = crate::scenario::status_tag(&i.status);
     let last = i.history.last().map(|(t, h)| format!("{h} at {t}")).unwrap_or_default();
     format!("#{} {status} [{}] {:?}, affirmed by {:?} — {last}", i.id, legs.join("; "), i.mode, i.affirmed)
 }

@@ -267,6 +267,80 @@ pub enum Event {
         #[serde(with = "amount_serde")]
         amount: Amount,
     },
+    TenderOpened {
+        tender: u64,
+        asset: Symbol,
+        #[serde(with = "amount_serde")]
+        bond: Amount,
+        bid_deadline: Time,
+    },
+    BidBondLocked {
+        tender: u64,
+        bidder: WalletId,
+        asset: Symbol,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    BidBondReleased {
+        tender: u64,
+        bidder: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    TenderAwarded {
+        tender: u64,
+        winner: WalletId,
+    },
+    TenderCompleted {
+        tender: u64,
+    },
+    BondForfeited {
+        tender: u64,
+        bidder: WalletId,
+        to: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        reason: String,
+    },
+    TenderCancelled {
+        tender: u64,
+        reason: String,
+    },
+    RepoProposed {
+        repo: u64,
+        maturity: Time,
+    },
+    RepoOpened {
+        repo: u64,
+        #[serde(with = "amount_serde")]
+        cash: Amount,
+        #[serde(with = "amount_serde")]
+        collateral: Amount,
+    },
+    RepoCancelled {
+        repo: u64,
+    },
+    CollateralSubstituted {
+        repo: u64,
+        old_asset: Symbol,
+        #[serde(with = "amount_serde")]
+        old_amount: Amount,
+        new_asset: Symbol,
+        #[serde(with = "amount_serde")]
+        new_amount: Amount,
+    },
+    RepoClosed {
+        repo: u64,
+        #[serde(with = "amount_serde")]
+        repaid: Amount,
+        #[serde(with = "amount_serde")]
+        interest: Amount,
+    },
+    RepoDefaulted {
+        repo: u64,
+        code: String,
+        collateral_delivered: bool,
+    },
     AlertRaised {
         alert: u64,
         rule: String,

@@ -215,6 +215,30 @@ codes! {
     CashNoConversion = "cash.no_conversion",
     /// A conversion pair must join a wholesale CBDC and a settlement token of the same currency.
     CashBadConversion = "cash.bad_conversion",
+    /// No tender has this id.
+    EscrowUnknown = "escrow.unknown",
+    /// The tender is not in a state that allows this (closed, not awarded, already awarded).
+    EscrowClosed = "escrow.closed",
+    /// Too late to bid, or too early to award.
+    EscrowDeadline = "escrow.deadline",
+    /// This party already placed a bid bond on the tender.
+    EscrowAlreadyBid = "escrow.already_bid",
+    /// Only the tendering wallet may award, complete, declare default or cancel.
+    EscrowNotOwner = "escrow.not_owner",
+    /// The wallet is not a bidder of this tender (or is its owner, who cannot bid).
+    EscrowNotABidder = "escrow.not_a_bidder",
+    /// The tender's terms are invalid (deadline, bond, number of bids).
+    EscrowBadTerms = "escrow.bad_terms",
+    /// No repo has this id.
+    RepoUnknown = "repo.unknown",
+    /// The repo is not in a state that allows this (not proposed, not open, past its deadline).
+    RepoClosed = "repo.closed",
+    /// Only the repo's lender or borrower (the right one for the step) may do this.
+    RepoNotAParty = "repo.not_a_party",
+    /// The collateral does not cover the cash after the haircut.
+    RepoUndercollateralized = "repo.undercollateralized",
+    /// The repo's terms are invalid (amounts, price, haircut, rate, dates, parties).
+    RepoBadTerms = "repo.bad_terms",
 }
 
 impl fmt::Display for Code {

@@ -15,7 +15,7 @@ use crate::op::Op;
 use crate::state::*;
 use crate::tx::{CheckedTx, SignedTx};
 use crate::types::*;
-use crate::{cash, htlc, settlement};
+use crate::{cash, escrow, htlc, repo, settlement};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockContext {
@@ -38,6 +38,8 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
         next_proposal: 1,
         next_instruction: 1,
         next_htlc: 1,
+        next_tender: 1,
+        next_repo: 1,
         next_alert: 1,
         height: 0,
         time: g.time,
@@ -63,7 +65,8 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
 }
 
 /// Block-boundary jobs, in fixed order: (1) record height and time, (2) expire proposals,
-/// (3) settle due instructions and expire old ones, (4) mark hash time-locks past deadline.
+/// (3) settle due instructions and expire old ones, (4) mark hash time-locks past deadline,
+/// (5) close repos at maturity.
 pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     let mut meta = state.meta().clone();
     meta.height = ctx.height;
@@ -83,6 +86,7 @@ pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     }
     settlement::block_job(state, ctx.time, ctx.height, &mut events);
     htlc::block_job(state, ctx.time, &mut events);
+    repo::block_job(state, ctx.time, &mut events);
     state.commit();
     SystemReceipt { events }
 }
@@ -249,6 +253,20 @@ fn run_op(
         }
         Op::RegisterConversion { cbdc, token, omnibus } => cash::register_conversion(state, cbdc, token, omnibus, ev),
         Op::ConvertCash { from, to, amount } => cash::convert(state, actor, from, to, *amount, now, tx, ev),
+        Op::OpenTender { asset, bond, bid_deadline, reference } => {
+            escrow::create(state, actor, asset, *bond, *bid_deadline, reference, now, ev)
+        }
+        Op::PlaceBid { tender } => escrow::bid(state, actor, *tender, now, ev),
+        Op::AwardTender { tender, winner } => escrow::award(state, actor, *tender, winner, now, ev),
+        Op::CompleteTender { tender } => escrow::complete(state, actor, *tender, now, ev),
+        Op::DeclareDefault { tender, reason } => escrow::default(state, actor, *tender, reason, now, tx, ev),
+        Op::CancelTender { tender, reason } => escrow::cancel(state, actor, *tender, reason, now, ev),
+        Op::ProposeRepo { terms, accept_by } => repo::propose(state, actor, terms, *accept_by, now, ev),
+        Op::AcceptRepo { repo: id } => repo::accept(state, actor, *id, now, tx, ev),
+        Op::CancelRepo { repo: id } => repo::cancel(state, actor, *id, now, ev),
+        Op::SubstituteCollateral { repo: id, asset, amount, price_micros } => {
+            repo::substitute(state, actor, *id, asset, *amount, *price_micros, now, ev)
+        }
     }
 }
 

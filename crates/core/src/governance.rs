@@ -92,7 +92,17 @@ pub fn authority(op: &Op) -> (OpClass, Need) {
         | Op::HtlcClaim { .. }
         | Op::HtlcRefund { .. }
         | Op::RedeemCash { .. }
-        | Op::ConvertCash { .. } => (Routine, Need::Holder),
+        | Op::ConvertCash { .. }
+        | Op::OpenTender { .. }
+        | Op::PlaceBid { .. }
+        | Op::AwardTender { .. }
+        | Op::CompleteTender { .. }
+        | Op::DeclareDefault { .. }
+        | Op::CancelTender { .. }
+        | Op::ProposeRepo { .. }
+        | Op::AcceptRepo { .. }
+        | Op::CancelRepo { .. }
+        | Op::SubstituteCollateral { .. } => (Routine, Need::Holder),
         Op::IssueCash { asset: a, .. } => (Routine, Need::Role(IssuerAgent, asset(a))),
         Op::RegisterConversion { .. } => (Sensitive, Need::Role(Admin, None)),
         Op::GrantRole { scope, .. } | Op::RevokeRole { scope, .. } => (Sensitive, Need::Role(Admin, scoped(scope))),

@@ -383,6 +383,8 @@ pub fn recover_wallet(
     // Locked units moved with the holdings: the commitments they back follow them.
     crate::settlement::rekey(state, lost, new);
     crate::htlc::rekey(state, lost, new);
+    crate::escrow::rekey(state, lost, new);
+    crate::repo::rekey(state, lost, new);
     ev.push(Event::WalletRecovered { lost: *lost, new: *new, assets: moved, reference: reference.into() });
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use crate::compliance::Policy;
 use crate::governance::OpClass;
+use crate::repo::RepoTerms;
 use crate::settlement::{Leg, SettleMode};
 use crate::types::*;
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -240,6 +241,52 @@ pub enum Op {
         #[serde(with = "amount_serde")]
         amount: Amount,
     },
+    // ---- escrow programs (S5) ----
+    OpenTender {
+        asset: Symbol,
+        #[serde(with = "amount_serde")]
+        bond: Amount,
+        bid_deadline: Time,
+        #[serde(default)]
+        reference: String,
+    },
+    PlaceBid {
+        tender: u64,
+    },
+    AwardTender {
+        tender: u64,
+        winner: WalletId,
+    },
+    CompleteTender {
+        tender: u64,
+    },
+    DeclareDefault {
+        tender: u64,
+        reason: String,
+    },
+    CancelTender {
+        tender: u64,
+        reason: String,
+    },
+    // ---- repo (S6) ----
+    ProposeRepo {
+        terms: RepoTerms,
+        accept_by: Time,
+    },
+    AcceptRepo {
+        repo: u64,
+    },
+    CancelRepo {
+        repo: u64,
+    },
+    SubstituteCollateral {
+        repo: u64,
+        asset: Symbol,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        #[serde(with = "amount_serde")]
+        price_micros: Amount,
+    },
 }
 
 /// Bounds on what one operation may carry.
@@ -293,6 +340,16 @@ impl Op {
             Op::RedeemCash { .. } => "redeem_cash",
             Op::RegisterConversion { .. } => "register_conversion",
             Op::ConvertCash { .. } => "convert_cash",
+            Op::OpenTender { .. } => "open_tender",
+            Op::PlaceBid { .. } => "place_bid",
+            Op::AwardTender { .. } => "award_tender",
+            Op::CompleteTender { .. } => "complete_tender",
+            Op::DeclareDefault { .. } => "declare_default",
+            Op::CancelTender { .. } => "cancel_tender",
+            Op::ProposeRepo { .. } => "propose_repo",
+            Op::AcceptRepo { .. } => "accept_repo",
+            Op::CancelRepo { .. } => "cancel_repo",
+            Op::SubstituteCollateral { .. } => "substitute_collateral",
         }
     }
 
@@ -427,6 +484,21 @@ impl Op {
             Op::ConvertCash { from, to, amount } => {
                 check_symbol(from)?;
                 check_symbol(to)?;
+                nonzero(*amount)
+            }
+            Op::OpenTender { asset, bond, reference, .. } => {
+                check_symbol(asset)?;
+                if *bond == 0 {
+                    return refuse(Code::EscrowBadTerms, "the bond must be positive");
+                }
+                check_text("reference", reference, MAX_TEXT_LEN)
+            }
+            Op::DeclareDefault { reason: r, .. } | Op::CancelTender { reason: r, .. } => reason(r),
+            Op::PlaceBid { .. } | Op::AwardTender { .. } | Op::CompleteTender { .. } => Ok(()),
+            Op::ProposeRepo { terms, .. } => crate::repo::check_terms(terms),
+            Op::AcceptRepo { .. } | Op::CancelRepo { .. } => Ok(()),
+            Op::SubstituteCollateral { asset, amount, .. } => {
+                check_symbol(asset)?;
                 nonzero(*amount)
             }
         }

@@ -181,6 +181,8 @@ pub struct Meta {
     pub next_alert: u64,
     pub next_instruction: u64,
     pub next_htlc: u64,
+    pub next_tender: u64,
+    pub next_repo: u64,
     pub height: u64,
     pub time: Time,
 }
@@ -245,6 +247,9 @@ state_tables! {
     cash_references: String => crate::cash::CashRecord = 20,
     conversions: Symbol => crate::cash::Conversion = 21,
     omnibus_wallets: WalletIdx => () = 22,
+    tenders: u64 => crate::escrow::Tender = 23,
+    repos: u64 => crate::repo::Repo = 24,
+    open_repos: u64 => Time = 25,
 }
 
 impl State {

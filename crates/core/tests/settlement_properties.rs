@@ -1,4 +1,5 @@
-//! Property tests of settlement: after any sequence of instruction and hash-lock operations
+//! Property tests of settlement: after any sequence of instruction, hash-lock, tender and repo
+//! operations
 //! (interleaved with freezes, pauses, KYC revocations and the clock), conservation holds per
 //! asset, the locked balances equal exactly what pending affirmed legs and open locks commit,
 //! no instruction is ever partly settled, and every lock is released or consumed.
@@ -92,6 +93,14 @@ enum Act {
     Freeze { who: usize, on: bool },
     Pause { asset: usize, on: bool },
     Kyc { who: usize, on: bool },
+    Tender { by: usize, asset: usize, bond: u128 },
+    Bid { by: usize, id: u64 },
+    Award { by: usize, id: u64, winner: usize },
+    Complete { by: usize, id: u64 },
+    Default { by: usize, id: u64 },
+    Repo { lender: usize, borrower: usize, cash: u128, coll: u128 },
+    AcceptRepo { by: usize, id: u64 },
+    Substitute { by: usize, id: u64, coll: u128 },
     Advance(u64),
 }
 
@@ -112,6 +121,14 @@ fn act() -> impl Strategy<Value = Act> {
         1 => (0..ASSETS.len(), any::<bool>()).prop_map(|(asset, on)| Act::Pause { asset, on }),
         1 => (wi.clone(), any::<bool>()).prop_map(|(who, on)| Act::Kyc { who, on }),
         2 => (1u64..5000).prop_map(Act::Advance),
+        1 => (wi.clone(), 0..ASSETS.len(), 1u128..200).prop_map(|(by, asset, bond)| Act::Tender { by, asset, bond }),
+        2 => (wi.clone(), 1u64..4).prop_map(|(by, id)| Act::Bid { by, id }),
+        1 => (wi.clone(), 1u64..4, wi.clone()).prop_map(|(by, id, winner)| Act::Award { by, id, winner }),
+        1 => (wi.clone(), 1u64..4).prop_map(|(by, id)| Act::Complete { by, id }),
+        1 => (wi.clone(), 1u64..4).prop_map(|(by, id)| Act::Default { by, id }),
+        1 => (wi.clone(), wi.clone(), 1u128..300, 1u128..600).prop_map(|(lender, borrower, cash, coll)| Act::Repo { lender, borrower, cash, coll }),
+        2 => (wi.clone(), 1u64..4).prop_map(|(by, id)| Act::AcceptRepo { by, id }),
+        1 => (wi.clone(), 1u64..4, 1u128..600).prop_map(|(by, id, coll)| Act::Substitute { by, id, coll }),
     ]
 }
 
@@ -203,6 +220,40 @@ fn run(sim: &mut Sim, a: &Act) -> Option<Vec<Event>> {
                 }],
             )
         }
+        Act::Tender { by, asset, bond } => {
+            let deadline = sim.time.plus(1500);
+            sim.submit(
+                &w(by),
+                vec![Op::OpenTender { asset: sym(asset), bond, bid_deadline: deadline, reference: String::new() }],
+            )
+        }
+        Act::Bid { by, id } => sim.submit(&w(by), vec![Op::PlaceBid { tender: id }]),
+        Act::Award { by, id, winner } => {
+            sim.submit(&w(by), vec![Op::AwardTender { tender: id, winner: w(winner).wallet() }])
+        }
+        Act::Complete { by, id } => sim.submit(&w(by), vec![Op::CompleteTender { tender: id }]),
+        Act::Default { by, id } => sim.submit(&w(by), vec![Op::DeclareDefault { tender: id, reason: "p".into() }]),
+        Act::Repo { lender, borrower, cash, coll } => {
+            let terms = tessera_core::repo::RepoTerms {
+                lender: w(lender).wallet(),
+                borrower: w(borrower).wallet(),
+                cash_asset: sym(1),
+                cash_amount: cash,
+                collateral_asset: sym(0),
+                collateral_amount: coll,
+                price_micros: 1_000_000,
+                haircut_bps: 100,
+                rate_bps: 500,
+                maturity: sim.time.plus(4000),
+            };
+            let accept_by = sim.time.plus(2000);
+            sim.submit(&w(borrower), vec![Op::ProposeRepo { terms, accept_by }])
+        }
+        Act::AcceptRepo { by, id } => sim.submit(&w(by), vec![Op::AcceptRepo { repo: id }]),
+        Act::Substitute { by, id, coll } => sim.submit(
+            &w(by),
+            vec![Op::SubstituteCollateral { repo: id, asset: sym(0), amount: coll, price_micros: 1_000_000 }],
+        ),
         Act::Advance(s) => {
             sim.time = sim.time.plus(s);
             None
@@ -223,6 +274,11 @@ fn committed(st: &tessera_core::state::State) -> BTreeMap<(String, WalletId), u1
                 *m.entry((l.asset.0.clone(), l.from)).or_insert(0) += l.amount;
             }
         }
+    }
+    for (asset, wallet, amount) in
+        tessera_core::escrow::committed(st).into_iter().chain(tessera_core::repo::committed(st))
+    {
+        *m.entry((asset.0, wallet)).or_insert(0) += amount;
     }
     for (_, h) in st.htlcs.iter() {
         if matches!(h.status, HtlcStatus::Locked | HtlcStatus::Expired { .. }) {

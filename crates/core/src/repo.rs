@@ -1,0 +1,351 @@
+//! Repo (S6): cash against Treasury collateral with a haircut, unwound automatically.
+//!
+//! One side proposes the terms; the other accepts, and the opening leg executes atomically:
+//! the borrower's collateral is pledged (locked in its holding, still its own) and the cash
+//! moves lender → borrower. Before maturity the borrower may substitute collateral if the new
+//! collateral still covers the cash after the haircut. At maturity the block-boundary job runs
+//! the closing leg: cash plus interest (ACT/360) borrower → lender and the pledge released; if
+//! the borrower cannot deliver, the collateral goes to the lender instead.
+//!
+//! Numbers: collateral is valued at the agreed price, in cash minor units per collateral minor
+//! unit times 10^6 (`price_micros`); it covers when value × (1 − haircut) ≥ cash. Interest =
+//! cash × rate × days / 360, days = whole days from opening to maturity, rounded half up to the
+//! cash token's minor unit.
+
+use crate::block::Event;
+use crate::code::{refuse, Code, Refusal};
+use crate::compliance::{Move, Movement};
+use crate::movement;
+use crate::state::*;
+use crate::types::*;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoTerms {
+    pub lender: WalletId,
+    pub borrower: WalletId,
+    pub cash_asset: Symbol,
+    #[serde(with = "amount_serde")]
+    pub cash_amount: Amount,
+    pub collateral_asset: Symbol,
+    #[serde(with = "amount_serde")]
+    pub collateral_amount: Amount,
+    /// Cash minor units per collateral minor unit, × 10^6.
+    #[serde(with = "amount_serde")]
+    pub price_micros: Amount,
+    pub haircut_bps: u32,
+    /// Annual repo rate in basis points, ACT/360.
+    pub rate_bps: u32,
+    pub maturity: Time,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum RepoStatus {
+    Proposed,
+    Open {
+        at: Time,
+    },
+    Closed {
+        at: Time,
+        #[serde(with = "amount_serde")]
+        interest: Amount,
+    },
+    /// The borrower did not repay; `delivered` says whether the collateral reached the lender
+    /// (if not, it stays pledged for a forced transfer to resolve).
+    Defaulted {
+        at: Time,
+        code: String,
+        delivered: bool,
+    },
+    Cancelled {
+        at: Time,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Repo {
+    pub id: u64,
+    pub proposer: WalletId,
+    pub terms: RepoTerms,
+    pub accept_by: Time,
+    pub status: RepoStatus,
+}
+
+pub fn check_terms(t: &RepoTerms) -> Result<(), Refusal> {
+    check_symbol(&t.cash_asset)?;
+    check_symbol(&t.collateral_asset)?;
+    if t.cash_amount == 0 || t.collateral_amount == 0 || t.price_micros == 0 {
+        return refuse(Code::RepoBadTerms, "cash, collateral and price must be positive");
+    }
+    if t.haircut_bps >= 10_000 || t.rate_bps > 100_000 {
+        return refuse(Code::RepoBadTerms, "haircut below 100% and rate at most 1000%");
+    }
+    if t.lender == t.borrower {
+        return refuse(Code::RepoBadTerms, "lender and borrower must differ");
+    }
+    Ok(())
+}
+
+/// Does `amount` of collateral at `price_micros` cover `cash` after the haircut?
+pub fn covers(cash: Amount, amount: Amount, price_micros: Amount, haircut_bps: u32) -> Result<bool, Refusal> {
+    let overflow = || Refusal::new(Code::AmountOverflow, "collateral value overflows");
+    let value = amount.checked_mul(price_micros).ok_or_else(overflow)? / 1_000_000;
+    let lhs = value.checked_mul(10_000 - haircut_bps as Amount).ok_or_else(overflow)?;
+    let rhs = cash.checked_mul(10_000).ok_or_else(overflow)?;
+    Ok(lhs >= rhs)
+}
+
+/// Repo interest, ACT/360, rounded half up to the minor unit.
+pub fn interest(cash: Amount, rate_bps: u32, days: u64) -> Result<Amount, Refusal> {
+    let num = cash
+        .checked_mul(rate_bps as Amount)
+        .and_then(|x| x.checked_mul(days as Amount))
+        .ok_or_else(|| Refusal::new(Code::AmountOverflow, "interest overflows"))?;
+    let den: Amount = 10_000 * 360;
+    Ok((num + den / 2) / den)
+}
+
+fn load(state: &State, id: u64) -> Result<Repo, Refusal> {
+    state.repos.get(&id).cloned().ok_or_else(|| Refusal::new(Code::RepoUnknown, format!("no repo {id}")))
+}
+
+pub fn propose(
+    state: &mut State,
+    signer: WalletIdx,
+    terms: &RepoTerms,
+    accept_by: Time,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let key = state.wallet(signer).key;
+    if key != terms.lender && key != terms.borrower {
+        return refuse(Code::RepoNotAParty, "only the lender or the borrower proposes a repo");
+    }
+    if terms.maturity <= now || accept_by <= now || accept_by > terms.maturity {
+        return refuse(Code::RepoBadTerms, "acceptance deadline and maturity must be ahead, acceptance first");
+    }
+    state.asset_idx(&terms.cash_asset)?;
+    state.asset_idx(&terms.collateral_asset)?;
+    state.wallet_idx(&terms.lender)?;
+    state.wallet_idx(&terms.borrower)?;
+    if !covers(terms.cash_amount, terms.collateral_amount, terms.price_micros, terms.haircut_bps)? {
+        return refuse(Code::RepoUndercollateralized, "the collateral does not cover the cash after the haircut");
+    }
+    let mut meta = state.meta().clone();
+    let id = meta.next_repo;
+    meta.next_repo += 1;
+    state.put_meta(meta);
+    state.repos.put(id, Repo { id, proposer: key, terms: terms.clone(), accept_by, status: RepoStatus::Proposed });
+    ev.push(Event::RepoProposed { repo: id, maturity: terms.maturity });
+    Ok(())
+}
+
+/// The other side accepts: collateral pledged and cash delivered, atomically.
+pub fn accept(
+    state: &mut State,
+    signer: WalletIdx,
+    id: u64,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut r = load(state, id)?;
+    if r.status != RepoStatus::Proposed || r.accept_by <= now {
+        return refuse(Code::RepoClosed, format!("repo {id} cannot be accepted ({:?})", r.status));
+    }
+    let key = state.wallet(signer).key;
+    let t = r.terms.clone();
+    if key == r.proposer || (key != t.lender && key != t.borrower) {
+        return refuse(Code::RepoNotAParty, "the counterparty of the proposer accepts");
+    }
+    let coll = state.asset_idx(&t.collateral_asset)?;
+    let (lender, borrower) = (state.wallet_idx(&t.lender)?, state.wallet_idx(&t.borrower)?);
+    movement::lock(state, coll, borrower, t.collateral_amount, true)?;
+    let cash = Move {
+        kind: Movement::Transfer,
+        asset: state.asset_idx(&t.cash_asset)?,
+        from: Some(lender),
+        to: Some(borrower),
+        amount: t.cash_amount,
+        now,
+    };
+    movement::execute(state, &cash, tx, ev)?;
+    r.status = RepoStatus::Open { at: now };
+    state.repos.put(id, r);
+    state.open_repos.put(id, t.maturity);
+    ev.push(Event::RepoOpened { repo: id, cash: t.cash_amount, collateral: t.collateral_amount });
+    Ok(())
+}
+
+pub fn cancel(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    let mut r = load(state, id)?;
+    if r.status != RepoStatus::Proposed {
+        return refuse(Code::RepoClosed, format!("repo {id} is not a proposal"));
+    }
+    if state.wallet(signer).key != r.proposer {
+        return refuse(Code::RepoNotAParty, "only the proposer withdraws a repo proposal");
+    }
+    r.status = RepoStatus::Cancelled { at: now };
+    state.repos.put(id, r);
+    ev.push(Event::RepoCancelled { repo: id });
+    Ok(())
+}
+
+/// The borrower swaps the pledged collateral for other collateral that still covers.
+#[allow(clippy::too_many_arguments)]
+pub fn substitute(
+    state: &mut State,
+    signer: WalletIdx,
+    id: u64,
+    asset: &Symbol,
+    amount: Amount,
+    price_micros: Amount,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut r = load(state, id)?;
+    if !matches!(r.status, RepoStatus::Open { .. }) || r.terms.maturity <= now {
+        return refuse(Code::RepoClosed, format!("repo {id} is not open"));
+    }
+    if state.wallet(signer).key != r.terms.borrower {
+        return refuse(Code::RepoNotAParty, "only the borrower substitutes collateral");
+    }
+    if price_micros == 0 || !covers(r.terms.cash_amount, amount, price_micros, r.terms.haircut_bps)? {
+        return refuse(Code::RepoUndercollateralized, "the new collateral does not cover the cash after the haircut");
+    }
+    let new_asset = state.asset_idx(asset)?;
+    let old_asset = state.asset_idx(&r.terms.collateral_asset)?;
+    // Release first, then pledge: a substitution into more of the same asset must be able to
+    // reuse the units it frees.
+    movement::lock(state, old_asset, signer, r.terms.collateral_amount, false)?;
+    movement::lock(state, new_asset, signer, amount, true)?;
+    let old = (r.terms.collateral_asset.clone(), r.terms.collateral_amount);
+    r.terms.collateral_asset = asset.clone();
+    r.terms.collateral_amount = amount;
+    r.terms.price_micros = price_micros;
+    state.repos.put(id, r);
+    ev.push(Event::CollateralSubstituted {
+        repo: id,
+        old_asset: old.0,
+        old_amount: old.1,
+        new_asset: asset.clone(),
+        new_amount: amount,
+    });
+    Ok(())
+}
+
+/// Block-boundary job: closing legs of repos at maturity (id order).
+pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
+    let mut due: Vec<u64> = state.open_repos.iter().filter(|(_, m)| **m <= now).map(|(id, _)| *id).collect();
+    due.sort_unstable();
+    for id in due {
+        state.open_repos.remove(&id);
+        let Some(r) = state.repos.get(&id).cloned() else { continue };
+        let RepoStatus::Open { at: opened } = r.status else { continue };
+        close(state, r, opened, now, ev);
+    }
+}
+
+fn close(state: &mut State, mut r: Repo, opened: Time, now: Time, ev: &mut Vec<Event>) {
+    let t = r.terms.clone();
+    let days = t.maturity.day().saturating_sub(opened.day());
+    let mark = state.mark();
+    let repaid = (|| -> Result<Amount, Refusal> {
+        let due_interest = interest(t.cash_amount, t.rate_bps, days)?;
+        let total = add(t.cash_amount, due_interest)?;
+        let (lender, borrower) = (state.wallet_idx(&t.lender)?, state.wallet_idx(&t.borrower)?);
+        let m = Move {
+            kind: Movement::Transfer,
+            asset: state.asset_idx(&t.cash_asset)?,
+            from: Some(borrower),
+            to: Some(lender),
+            amount: total,
+            now,
+        };
+        movement::execute(state, &m, Hash::default(), ev)?;
+        let coll = state.asset_idx(&t.collateral_asset)?;
+        movement::lock(state, coll, borrower, t.collateral_amount, false)?;
+        Ok(due_interest)
+    })();
+    match repaid {
+        Ok(i) => {
+            r.status = RepoStatus::Closed { at: now, interest: i };
+            ev.push(Event::RepoClosed { repo: r.id, repaid: t.cash_amount.saturating_add(i), interest: i });
+        }
+        Err(why) => {
+            state.rollback(mark);
+            // Default: the pledged collateral goes to the lender.
+            let delivered = (|| -> Result<(), Refusal> {
+                let m = Move {
+                    kind: Movement::Settlement,
+                    asset: state.asset_idx(&t.collateral_asset)?,
+                    from: Some(state.wallet_idx(&t.borrower)?),
+                    to: Some(state.wallet_idx(&t.lender)?),
+                    amount: t.collateral_amount,
+                    now,
+                };
+                movement::execute(state, &m, Hash::default(), ev)
+            })();
+            let ok = delivered.is_ok();
+            r.status = RepoStatus::Defaulted { at: now, code: why.code.as_str().into(), delivered: ok };
+            ev.push(Event::RepoDefaulted { repo: r.id, code: why.code.as_str().into(), collateral_delivered: ok });
+        }
+    }
+    state.repos.put(r.id, r);
+}
+
+/// What open repos pledge, per (asset, borrower) — for invariant checks.
+pub fn committed(state: &State) -> Vec<(Symbol, WalletId, Amount)> {
+    state
+        .repos
+        .iter()
+        .filter(|(_, r)| matches!(r.status, RepoStatus::Open { .. } | RepoStatus::Defaulted { delivered: false, .. }))
+        .map(|(_, r)| (r.terms.collateral_asset.clone(), r.terms.borrower, r.terms.collateral_amount))
+        .collect()
+}
+
+/// After a wallet recovery: repos naming the lost wallet name the new one.
+pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
+    let mut ids: Vec<u64> = state
+        .repos
+        .iter()
+        .filter(|(_, r)| r.terms.lender == *lost || r.terms.borrower == *lost || r.proposer == *lost)
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort_unstable();
+    for id in ids {
+        let Some(mut r) = state.repos.get(&id).cloned() else { continue };
+        for w in [&mut r.terms.lender, &mut r.terms.borrower, &mut r.proposer] {
+            if w == lost {
+                *w = *new;
+            }
+        }
+        state.repos.put(id, r);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interest_act_360() {
+        // 10,000,000.00 at 4.30% for 7 days: 10,000,000 × 0.043 × 7 / 360 = 8,361.11
+        assert_eq!(interest(1_000_000_000, 430, 7).unwrap(), 836_111);
+        // Half up: 1 unit at 1% for 18,000 days = 0.5 → 1
+        assert_eq!(interest(1, 100, 18_000).unwrap(), 1);
+        assert_eq!(interest(0, 430, 7).unwrap(), 0);
+        assert_eq!(interest(u128::MAX, 430, 7).unwrap_err().code, Code::AmountOverflow);
+    }
+
+    #[test]
+    fn haircut_coverage() {
+        // 1,000 bills at 98.938333 per 100 face (0.98938333 per unit, × 10^6 = 989,383) with a
+        // 2% haircut: value 989.383 → after haircut 969.6; covers 969 cash, not 970.
+        assert!(covers(969, 1_000, 989_383, 200).unwrap());
+        assert!(!covers(970, 1_000, 989_383, 200).unwrap());
+    }
+}
