@@ -195,6 +195,24 @@ enum QueryCmd {
         #[command(flatten)]
         dir: DataDir,
     },
+    /// Tenders (escrow programs) with their bids and status.
+    Tenders {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Repos with their terms and status.
+    Repos {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// What a wallet's locked balances are committed to (instructions, hash locks, bid bonds,
+    /// repo pledges).
+    Locks {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        wallet: String,
+    },
     /// Assets with supply, holders and pause state.
     Assets {
         #[command(flatten)]
@@ -631,6 +649,71 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                     "no hash time-locks".into()
                 } else {
                     all.iter().map(views::htlc_line).collect::<Vec<_>>().join("\n")
+                }
+            });
+        }
+        QueryCmd::Tenders { dir } => {
+            let l = open(&dir)?;
+            let all: Vec<_> = l.chain.state.tenders.sorted().into_iter().map(|(_, t)| t.clone()).collect();
+            out(json, &all, || {
+                if all.is_empty() {
+                    return "no tenders".into();
+                }
+                all.iter()
+                    .map(|t| {
+                        format!(
+                            "#{} {} bond {} {} deadline {} — {} bids — {}",
+                            t.id,
+                            scenario::status_tag(&t.status),
+                            t.bond,
+                            t.asset,
+                            t.bid_deadline,
+                            t.bids.len(),
+                            t.reference
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        QueryCmd::Repos { dir } => {
+            let l = open(&dir)?;
+            let all: Vec<_> = l.chain.state.repos.sorted().into_iter().map(|(_, r)| r.clone()).collect();
+            out(json, &all, || {
+                if all.is_empty() {
+                    return "no repos".into();
+                }
+                all.iter()
+                    .map(|r| {
+                        let t = &r.terms;
+                        format!(
+                            "#{} {} {} {} against {} {} (haircut {} bps, {} bps ACT/360) matures {}",
+                            r.id,
+                            scenario::status_tag(&r.status),
+                            t.cash_amount,
+                            t.cash_asset,
+                            t.collateral_amount,
+                            t.collateral_asset,
+                            t.haircut_bps,
+                            t.rate_bps,
+                            t.maturity
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        QueryCmd::Locks { dir, wallet } => {
+            let l = open(&dir)?;
+            let rows = views::locks(&l.chain.state, &wallet_arg(&wallet)?);
+            out(json, &rows, || {
+                if rows.is_empty() {
+                    "no locked units".into()
+                } else {
+                    rows.iter()
+                        .map(|r| format!("{:>20} {:<12} {}", r.amount, r.asset.as_str(), r.for_what))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 }
             });
         }

@@ -95,3 +95,35 @@ fn a_data_dir_that_cannot_be_created_is_store_io() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("error[store.io]"), "{}", stderr(&o));
 }
+
+#[test]
+fn settlement_views_read_a_scenario_ledger() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    for (file, query, count) in [
+        ("settlement_failures.yaml", "instructions", 6),
+        ("htlc.yaml", "htlcs", 2),
+        ("escrow_tender.yaml", "tenders", 3),
+        ("repo.yaml", "repos", 2),
+    ] {
+        let data = tmp.path().join(file);
+        let o = tessera(&["scenario", "run", root.join(file).to_str().unwrap(), "--data", data.to_str().unwrap()]);
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        let o = tessera(&["--json", "query", query, "--data", data.to_str().unwrap()]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v.as_array().map(|a| a.len()), Some(count), "{query}");
+    }
+    // Locks: an affirmed, pending instruction shows up against the sender's wallet.
+    let data = tmp.path().join("locks");
+    let f = tmp.path().join("locks.yaml");
+    std::fs::write(
+        &f,
+        "name: locks\nstart: 2026-01-01\nsteps:\n  - tx:\n      as: operator\n      ops:\n        - register_party: { party: a, name: A, kind: fund }\n        - register_party: { party: b, name: B, kind: fund }\n        - add_wallet: { party: a, wallet: \"@a\" }\n        - add_wallet: { party: b, wallet: \"@b\" }\n        - create_asset: { symbol: X, name: X, kind: { fund_share: { nav: stable } }, decimals: 0, issuer: operator }\n        - mint: { asset: X, to: \"@a\", amount: 10 }\n  - tx: { as: a, ops: [ { create_instruction: { legs: [ { asset: X, amount: 4, from: \"@a\", to: \"@b\" } ], settle: manual, expires_at: 2026-01-05 } } ] }\n  - tx: { as: a, ops: [ { affirm_instruction: { instruction: 1 } } ] }\n",
+    )
+    .unwrap();
+    assert!(tessera(&["scenario", "run", f.to_str().unwrap(), "--data", data.to_str().unwrap()]).status.success());
+    let o = tessera(&["--json", "query", "locks", "--data", data.to_str().unwrap(), "--wallet", "@a"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["amount"], 4);
+    assert_eq!(v[0]["for_what"], "instruction 1 leg 0");
+}
