@@ -32,6 +32,18 @@ pub enum BenchCmd {
         #[arg(long)]
         no_verify: bool,
     },
+    /// Two-leg DvP instructions through the real path: throughput, latency at an offered
+    /// rate, and plain transfers for comparison.
+    Dvp {
+        /// Seller/buyer pairs.
+        #[arg(long, default_value_t = 10_000)]
+        pairs: usize,
+        #[arg(long, default_value_t = 100_000)]
+        dvps: usize,
+        /// Offered rate of last affirmations for the latency measurement (DvP/s).
+        #[arg(long, default_value_t = 10_000.0)]
+        offered: f64,
+    },
     /// Execution alone: the sequencer's admit + execute + block building on pre-verified
     /// transfers, one core, no journal. Shows what the state machine costs per transaction.
     Execute {
@@ -154,6 +166,7 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
             Ok(())
         }
         BenchCmd::Load { data, wallets, txs } => load(&data, wallets, txs),
+        BenchCmd::Dvp { pairs, dvps, offered } => crate::bench_dvp::run(pairs, dvps, offered, json).map(|_| ()),
         BenchCmd::Execute { wallets, txs } => {
             let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
             let setup = Setup::create(&tmp.path().join("ledger"), wallets.max(2), !json)?;

@@ -13,6 +13,7 @@ macro_rules! say {
 }
 
 pub mod bench;
+pub mod bench_dvp;
 pub mod scenario;
 pub mod views;
 

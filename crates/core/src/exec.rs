@@ -73,15 +73,12 @@ pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     meta.time = ctx.time;
     state.put_meta(meta);
     let mut events = Vec::new();
-    let mut due: Vec<u64> =
-        state.open_proposals.iter().filter(|(_, exp)| **exp <= ctx.time).map(|(id, _)| *id).collect();
-    due.sort_unstable();
-    for id in due {
+    for (at, id) in state.open_proposals.due(&(ctx.time, u64::MAX)) {
+        state.open_proposals.remove(&(at, id));
         if let Some(mut p) = state.proposals.get(&id).cloned() {
             p.status = ProposalStatus::Expired { at: ctx.time };
             state.proposals.put(id, p);
         }
-        state.open_proposals.remove(&id);
         events.push(Event::ProposalClosed { proposal: id, outcome: "expired".into() });
     }
     settlement::block_job(state, ctx.time, ctx.height, &mut events);
@@ -308,7 +305,7 @@ fn propose(
     ev.push(Event::ProposalCreated { proposal: id, class, threshold, expires_at });
     ev.push(Event::ProposalApproved { proposal: id, by: key, approvals: 1 });
     state.proposals.put(id, p.clone());
-    state.open_proposals.put(id, expires_at);
+    state.open_proposals.put((expires_at, id), ());
     if threshold <= 1 {
         execute_proposal(state, p, ctx, tx, ev);
     }
@@ -349,7 +346,7 @@ fn vote(
         ev.push(Event::ProposalRejected { proposal: id, by: key, rejections: p.rejections.len() as u8 });
         if p.rejections.len() >= p.threshold as usize {
             p.status = ProposalStatus::Rejected { at: ctx.time };
-            state.open_proposals.remove(&id);
+            state.open_proposals.remove(&(p.expires_at, id));
             ev.push(Event::ProposalClosed { proposal: id, outcome: "rejected".into() });
         }
         state.proposals.put(id, p);
@@ -374,7 +371,7 @@ fn execute_proposal(state: &mut State, mut p: Proposal, ctx: &BlockContext, tx: 
     } else {
         result = refuse(Code::WalletUnknown, "the proposer's wallet is gone");
     }
-    state.open_proposals.remove(&p.id);
+    state.open_proposals.remove(&(p.expires_at, p.id));
     match result {
         Ok(()) => {
             ev.push(Event::ProposalExecuted { proposal: p.id, approvers: p.approvals.clone() });
@@ -384,7 +381,7 @@ fn execute_proposal(state: &mut State, mut p: Proposal, ctx: &BlockContext, tx: 
         Err(r) => {
             // The rollback also undid the removal above: close the proposal again.
             state.rollback(mark);
-            state.open_proposals.remove(&p.id);
+            state.open_proposals.remove(&(p.expires_at, p.id));
             ev.push(Event::ProposalFailed { proposal: p.id, code: r.code.as_str().into(), message: r.message.clone() });
             p.status = ProposalStatus::Failed { at: ctx.time, code: r.code.as_str().into(), message: r.message };
         }

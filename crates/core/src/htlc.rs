@@ -97,7 +97,7 @@ pub fn lock(
             status: HtlcStatus::Locked,
         },
     );
-    state.open_htlcs.put(id, deadline);
+    state.open_htlcs.put((deadline, id), ());
     ev.push(Event::HtlcLocked { htlc: id, asset: asset.clone(), from: sender, to: *to, amount, hash_lock, deadline });
     Ok(())
 }
@@ -135,7 +135,7 @@ pub fn claim(
     };
     movement::execute(state, &m, tx, ev)?;
     h.status = HtlcStatus::Claimed { at: now };
-    state.open_htlcs.remove(&id);
+    state.open_htlcs.remove(&(h.deadline, id));
     ev.push(Event::HtlcClaimed { htlc: id, preimage: hex::encode(preimage), to: h.receiver, amount: h.amount });
     state.htlcs.put(id, h);
     Ok(())
@@ -157,25 +157,26 @@ pub fn refund(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut
     let (a, w) = (state.asset_idx(&h.asset)?, state.wallet_idx(&h.sender)?);
     movement::lock(state, a, w, h.amount, false)?;
     h.status = HtlcStatus::Refunded { at: now };
-    state.open_htlcs.remove(&id);
+    if state.open_htlcs.contains(&(h.deadline, id)) {
+        state.open_htlcs.remove(&(h.deadline, id));
+    }
     ev.push(Event::HtlcRefunded { htlc: id, to: h.sender, amount: h.amount });
     state.htlcs.put(id, h);
     Ok(())
 }
 
-/// Block-boundary job: locks whose deadline has come are marked expired (id order).
+/// Block-boundary job: locks whose deadline has come are marked expired, in (deadline, id)
+/// order. Only what is due is visited.
 pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
-    let mut due: Vec<u64> = state.open_htlcs.iter().filter(|(_, d)| **d <= now).map(|(id, _)| *id).collect();
-    due.sort_unstable();
-    for id in due {
+    for (deadline, id) in state.open_htlcs.due(&(now, u64::MAX)) {
+        // Stays open (for its refund) but leaves the deadline queue.
+        state.open_htlcs.remove(&(deadline, id));
         let Some(mut h) = state.htlcs.get(&id).cloned() else { continue };
         if h.status == HtlcStatus::Locked {
             h.status = HtlcStatus::Expired { at: now };
             state.htlcs.put(id, h);
             ev.push(Event::HtlcExpired { htlc: id });
         }
-        // Stays open (for its refund) but leaves the deadline index.
-        state.open_htlcs.remove(&id);
     }
 }
 

@@ -175,7 +175,7 @@ pub fn accept(
     movement::execute(state, &cash, tx, ev)?;
     r.status = RepoStatus::Open { at: now };
     state.repos.put(id, r);
-    state.open_repos.put(id, t.maturity);
+    state.open_repos.put((t.maturity, id), ());
     ev.push(Event::RepoOpened { repo: id, cash: t.cash_amount, collateral: t.collateral_amount });
     Ok(())
 }
@@ -239,10 +239,8 @@ pub fn substitute(
 
 /// Block-boundary job: closing legs of repos at maturity (id order).
 pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
-    let mut due: Vec<u64> = state.open_repos.iter().filter(|(_, m)| **m <= now).map(|(id, _)| *id).collect();
-    due.sort_unstable();
-    for id in due {
-        state.open_repos.remove(&id);
+    for (maturity, id) in state.open_repos.due(&(now, u64::MAX)) {
+        state.open_repos.remove(&(maturity, id));
         let Some(r) = state.repos.get(&id).cloned() else { continue };
         let RepoStatus::Open { at: opened } = r.status else { continue };
         close(state, r, opened, now, ev);

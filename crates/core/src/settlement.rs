@@ -196,8 +196,8 @@ pub fn create(
         status: InstructionStatus::Pending,
         history: vec![(now, format!("created by {}", signer_party))],
     };
+    schedule(state, &instr, true);
     state.instructions.put(id, instr);
-    state.open_instructions.put(id, expires_at);
     ev.push(Event::InstructionCreated { instruction: id, legs: legs.len() as u32, venue: is_venue.then_some(key) });
     Ok(())
 }
@@ -222,10 +222,43 @@ fn release_all(state: &mut State, i: &Instruction) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Adds (or removes) the instruction's wake-ups: its expiry, its value date when it settles
+/// then, its height when it settles at one.
+fn schedule(state: &mut State, i: &Instruction, add: bool) {
+    let mut times = vec![i.expires_at];
+    if let (SettleMode::AtValueDate, Some(v)) = (i.mode, i.value_date) {
+        times.push(v);
+    }
+    for t in times {
+        if add {
+            state.open_instructions.put((t, i.id), ());
+        } else if state.open_instructions.contains(&(t, i.id)) {
+            state.open_instructions.remove(&(t, i.id));
+        }
+    }
+    if let SettleMode::AtHeight(h) = i.mode {
+        if add {
+            state.height_instructions.put((h, i.id), ());
+        } else if state.height_instructions.contains(&(h, i.id)) {
+            state.height_instructions.remove(&(h, i.id));
+        }
+    }
+}
+
+/// Is a scheduled instruction due to settle now (its value date or height has come)?
+fn due(i: &Instruction, now: Time, height: u64) -> bool {
+    match i.mode {
+        SettleMode::AtValueDate => i.value_date.is_some_and(|v| v <= now),
+        SettleMode::AtHeight(h) => h <= height,
+        SettleMode::OnAffirmation => true,
+        SettleMode::Manual => false,
+    }
+}
+
 fn close(state: &mut State, mut i: Instruction, status: InstructionStatus, note: String, now: Time) {
     i.status = status;
     i.history.push((now, note));
-    state.open_instructions.remove(&i.id);
+    schedule(state, &i, false);
     state.instructions.put(i.id, i);
 }
 
@@ -254,7 +287,8 @@ pub fn affirm(
     ev.push(Event::InstructionAffirmed { instruction: id, party });
     let ready = i.affirmed.len() == i.senders(state).len();
     state.instructions.put(id, i.clone());
-    if ready && i.mode == SettleMode::OnAffirmation {
+    // On affirmation, or a scheduled instruction whose date or height has already come.
+    if ready && due(&i, ctx_time, height) {
         settle(state, i, ctx_time, height, tx, ev);
     }
     Ok(())
@@ -416,12 +450,17 @@ pub fn settle(state: &mut State, i: Instruction, now: Time, _height: u64, tx: Ha
     }
 }
 
-/// Block-boundary job: settle instructions that are due, expire those past their expiry.
-/// Runs in id order.
+/// Block-boundary job: expire instructions past their expiry, settle those whose value date
+/// or height has come (if every sending party has affirmed). Visits only what is due, in
+/// (time, id) order, then (height, id) order.
 pub fn block_job(state: &mut State, now: Time, height: u64, ev: &mut Vec<Event>) {
-    let mut open: Vec<u64> = state.open_instructions.iter().map(|(id, _)| *id).collect();
-    open.sort_unstable();
-    for id in open {
+    let mut due_ids: Vec<u64> = state.open_instructions.due(&(now, u64::MAX)).into_iter().map(|(_, id)| id).collect();
+    due_ids.extend(state.height_instructions.due(&(height, u64::MAX)).into_iter().map(|(_, id)| id));
+    let mut seen = std::collections::BTreeSet::new();
+    for id in due_ids {
+        if !seen.insert(id) {
+            continue;
+        }
         let Some(i) = state.instructions.get(&id).cloned() else { continue };
         if i.status != InstructionStatus::Pending {
             continue;
@@ -432,12 +471,14 @@ pub fn block_job(state: &mut State, now: Time, height: u64, ev: &mut Vec<Event>)
             close(state, i, InstructionStatus::Expired { at: now }, "expired".into(), now);
             continue;
         }
-        let due = match i.mode {
-            SettleMode::AtValueDate => i.value_date.is_some_and(|v| v <= now),
-            SettleMode::AtHeight(h) => h <= height,
-            SettleMode::OnAffirmation | SettleMode::Manual => false,
-        };
-        if due && i.affirmed.len() == i.senders(state).len() {
+        // Its date or height has come: this wake-up is used up either way.
+        if let (SettleMode::AtValueDate, Some(v)) = (i.mode, i.value_date) {
+            state.open_instructions.remove(&(v, id));
+        }
+        if let SettleMode::AtHeight(h) = i.mode {
+            state.height_instructions.remove(&(h, id));
+        }
+        if i.affirmed.len() == i.senders(state).len() {
             settle(state, i, now, height, Hash::default(), ev);
         }
     }
@@ -445,8 +486,9 @@ pub fn block_job(state: &mut State, now: Time, height: u64, ev: &mut Vec<Event>)
 
 /// After a wallet recovery: open instructions that name the lost wallet name the new one.
 pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
-    let mut open: Vec<u64> = state.open_instructions.iter().map(|(id, _)| *id).collect();
+    let mut open: Vec<u64> = state.open_instructions.iter().map(|((_, id), _)| *id).collect();
     open.sort_unstable();
+    open.dedup();
     for id in open {
         let Some(mut i) = state.instructions.get(&id).cloned() else { continue };
         let mut changed = false;

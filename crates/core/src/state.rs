@@ -8,7 +8,7 @@
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::Policy;
 use crate::governance::{OpClass, Proposal};
-use crate::table::{Mark, Table};
+use crate::table::{Mark, Queue, Table};
 use crate::types::*;
 use borsh::{BorshDeserialize, BorshSerialize};
 
@@ -194,17 +194,17 @@ impl Meta {
 }
 
 macro_rules! state_tables {
-    ($( $field:ident : $k:ty => $v:ty = $tag:literal, )*) => {
+    ($( $(#[$m:meta])* $field:ident : $t:ty = $tag:literal, )*) => {
         /// The whole ledger state. Each field is a table; see the module invariants.
         #[derive(BorshSerialize, BorshDeserialize)]
-        pub struct State { $( pub $field: Table<$k, $v>, )* }
+        pub struct State { $( $(#[$m])* pub $field: $t, )* }
 
         /// Rollback point for every table at once.
         #[derive(Clone, Copy, Debug)]
         pub struct StateMark { $( $field: Mark, )* }
 
         impl State {
-            pub fn empty() -> State { State { $( $field: Table::new($tag), )* } }
+            pub fn empty() -> State { State { $( $field: <$t>::new($tag), )* } }
             pub fn mark(&self) -> StateMark { StateMark { $( $field: self.$field.mark(), )* } }
             pub fn rollback(&mut self, m: StateMark) { $( self.$field.rollback(m.$field); )* }
             pub fn commit(&mut self) { $( self.$field.commit(); )* }
@@ -225,31 +225,37 @@ macro_rules! state_tables {
 }
 
 state_tables! {
-    meta: u8 => Meta = 1,
-    parties: PartyIdx => Party = 2,
-    party_index: PartyId => PartyIdx = 3,
-    wallets: WalletIdx => Wallet = 4,
-    wallet_index: WalletId => WalletIdx = 5,
-    assets: AssetIdx => Asset = 6,
-    asset_index: Symbol => AssetIdx = 7,
-    policies: AssetIdx => Policy = 8,
-    holdings: u64 => Holding = 9,
-    roles: RoleKey => () = 10,
-    trusted_issuers: WalletIdx => Vec<ClaimTopic> = 11,
-    sanctions: SanctionTarget => SanctionInfo = 12,
-    proposals: u64 => Proposal = 13,
-    open_proposals: u64 => Time = 14,
-    alerts: u64 => Alert = 15,
-    instructions: u64 => crate::settlement::Instruction = 16,
-    open_instructions: u64 => Time = 17,
-    htlcs: u64 => crate::htlc::Htlc = 18,
-    open_htlcs: u64 => Time = 19,
-    cash_references: String => crate::cash::CashRecord = 20,
-    conversions: Symbol => crate::cash::Conversion = 21,
-    omnibus_wallets: WalletIdx => () = 22,
-    tenders: u64 => crate::escrow::Tender = 23,
-    repos: u64 => crate::repo::Repo = 24,
-    open_repos: u64 => Time = 25,
+    meta: Table<u8, Meta> = 1,
+    parties: Table<PartyIdx, Party> = 2,
+    party_index: Table<PartyId, PartyIdx> = 3,
+    wallets: Table<WalletIdx, Wallet> = 4,
+    wallet_index: Table<WalletId, WalletIdx> = 5,
+    assets: Table<AssetIdx, Asset> = 6,
+    asset_index: Table<Symbol, AssetIdx> = 7,
+    policies: Table<AssetIdx, Policy> = 8,
+    holdings: Table<u64, Holding> = 9,
+    roles: Table<RoleKey, ()> = 10,
+    trusted_issuers: Table<WalletIdx, Vec<ClaimTopic>> = 11,
+    sanctions: Table<SanctionTarget, SanctionInfo> = 12,
+    proposals: Table<u64, Proposal> = 13,
+    /// (expiry, proposal id) of open proposals.
+    open_proposals: Queue<(Time, u64)> = 14,
+    alerts: Table<u64, Alert> = 15,
+    instructions: Table<u64, crate::settlement::Instruction> = 16,
+    /// (next time the block job must look at it, instruction id) of pending instructions.
+    open_instructions: Queue<(Time, u64)> = 17,
+    /// (height, instruction id) of pending instructions that settle at a height.
+    height_instructions: Queue<(u64, u64)> = 26,
+    htlcs: Table<u64, crate::htlc::Htlc> = 18,
+    /// (deadline, lock id) of locks not yet past their deadline.
+    open_htlcs: Queue<(Time, u64)> = 19,
+    cash_references: Table<String, crate::cash::CashRecord> = 20,
+    conversions: Table<Symbol, crate::cash::Conversion> = 21,
+    omnibus_wallets: Table<WalletIdx, ()> = 22,
+    tenders: Table<u64, crate::escrow::Tender> = 23,
+    repos: Table<u64, crate::repo::Repo> = 24,
+    /// (maturity, repo id) of open repos.
+    open_repos: Queue<(Time, u64)> = 25,
 }
 
 impl State {

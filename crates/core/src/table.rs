@@ -13,7 +13,91 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::hash::Hash as StdHash;
+
+/// The map behind a table: a hash map for lookups, or an ordered map where a block-boundary
+/// job needs "everything due up to now" without scanning (see [`Queue`]).
+pub trait Map<K, V>: Default {
+    type Iter<'a>: Iterator<Item = (&'a K, &'a V)>
+    where
+        Self: 'a,
+        K: 'a,
+        V: 'a;
+    fn get(&self, k: &K) -> Option<&V>;
+    fn insert(&mut self, k: K, v: V) -> Option<V>;
+    fn remove(&mut self, k: &K) -> Option<V>;
+    fn contains_key(&self, k: &K) -> bool;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn iter(&self) -> Self::Iter<'_>;
+    /// Bytes of the map's own storage (not heap data its values own).
+    fn bytes(&self) -> usize;
+    fn reserve(&mut self, _n: usize) {}
+}
+
+impl<K: StdHash + Eq, V> Map<K, V> for FxHashMap<K, V> {
+    type Iter<'a>
+        = std::collections::hash_map::Iter<'a, K, V>
+    where
+        K: 'a,
+        V: 'a;
+    fn get(&self, k: &K) -> Option<&V> {
+        std::collections::HashMap::get(self, k)
+    }
+    fn insert(&mut self, k: K, v: V) -> Option<V> {
+        std::collections::HashMap::insert(self, k, v)
+    }
+    fn remove(&mut self, k: &K) -> Option<V> {
+        std::collections::HashMap::remove(self, k)
+    }
+    fn contains_key(&self, k: &K) -> bool {
+        std::collections::HashMap::contains_key(self, k)
+    }
+    fn len(&self) -> usize {
+        std::collections::HashMap::len(self)
+    }
+    fn iter(&self) -> Self::Iter<'_> {
+        std::collections::HashMap::iter(self)
+    }
+    fn bytes(&self) -> usize {
+        self.capacity() * (std::mem::size_of::<(K, V)>() + 1)
+    }
+    fn reserve(&mut self, n: usize) {
+        std::collections::HashMap::reserve(self, n)
+    }
+}
+
+impl<K: Ord, V> Map<K, V> for BTreeMap<K, V> {
+    type Iter<'a>
+        = std::collections::btree_map::Iter<'a, K, V>
+    where
+        K: 'a,
+        V: 'a;
+    fn get(&self, k: &K) -> Option<&V> {
+        BTreeMap::get(self, k)
+    }
+    fn insert(&mut self, k: K, v: V) -> Option<V> {
+        BTreeMap::insert(self, k, v)
+    }
+    fn remove(&mut self, k: &K) -> Option<V> {
+        BTreeMap::remove(self, k)
+    }
+    fn contains_key(&self, k: &K) -> bool {
+        BTreeMap::contains_key(self, k)
+    }
+    fn len(&self) -> usize {
+        BTreeMap::len(self)
+    }
+    fn iter(&self) -> Self::Iter<'_> {
+        BTreeMap::iter(self)
+    }
+    fn bytes(&self) -> usize {
+        self.len() * (std::mem::size_of::<(K, V)>() + 16)
+    }
+}
 
 /// A 256-bit sum of leaf hashes, as four little-endian limbs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,21 +150,34 @@ pub struct Mark {
     digest: SetHash,
 }
 
-pub struct Table<K, V> {
+pub struct Table<K, V, M = FxHashMap<K, V>> {
     tag: u8,
-    map: FxHashMap<K, V>,
+    map: M,
     undo: Vec<(K, Option<V>)>,
     digest: SetHash,
     scratch: Vec<u8>,
+    _v: std::marker::PhantomData<V>,
 }
 
-impl<K, V> Table<K, V>
+/// An ordered set of keys, e.g. (deadline, id): the jobs that must run at block boundaries
+/// take what is due with `due` instead of scanning everything open.
+pub type Queue<K> = Table<K, (), BTreeMap<K, ()>>;
+
+impl<K, V, M> Table<K, V, M>
 where
     K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
     V: Clone + BorshSerialize + BorshDeserialize,
+    M: Map<K, V>,
 {
     pub fn new(tag: u8) -> Self {
-        Table { tag, map: FxHashMap::default(), undo: Vec::new(), digest: SetHash::default(), scratch: Vec::new() }
+        Table {
+            tag,
+            map: M::default(),
+            undo: Vec::new(),
+            digest: SetHash::default(),
+            scratch: Vec::new(),
+            _v: std::marker::PhantomData,
+        }
     }
 
     fn leaf(tag: u8, scratch: &mut Vec<u8>, k: &K, v: &V) -> [u8; 32] {
@@ -154,7 +251,7 @@ where
         self.undo.clear();
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+    pub fn iter(&self) -> M::Iter<'_> {
         self.map.iter()
     }
 
@@ -169,7 +266,7 @@ where
     pub fn recompute_digest(&self) -> SetHash {
         let mut d = SetHash::default();
         let mut scratch = Vec::new();
-        for (k, v) in &self.map {
+        for (k, v) in self.map.iter() {
             d.add(&Self::leaf(self.tag, &mut scratch, k, v));
         }
         d
@@ -178,7 +275,7 @@ where
     /// Bytes the table's map occupies (buckets, control bytes), not counting heap data its
     /// values own. For memory figures.
     pub fn map_bytes(&self) -> usize {
-        self.map.capacity() * (std::mem::size_of::<(K, V)>() + 1)
+        self.map.bytes()
     }
 
     pub fn reserve(&mut self, n: usize) {
@@ -186,11 +283,22 @@ where
     }
 }
 
+impl<K> Queue<K>
+where
+    K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
+{
+    /// Keys up to and including `upto`, in order.
+    pub fn due(&self, upto: &K) -> Vec<K> {
+        self.map.range(..=upto.clone()).map(|(k, _)| k.clone()).collect()
+    }
+}
+
 /// Snapshot form: the entries in key order, so equal tables give equal bytes.
-impl<K, V> BorshSerialize for Table<K, V>
+impl<K, V, M> BorshSerialize for Table<K, V, M>
 where
     K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
     V: Clone + BorshSerialize + BorshDeserialize,
+    M: Map<K, V>,
 {
     fn serialize<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
         self.tag.serialize(w)?;
@@ -203,15 +311,16 @@ where
     }
 }
 
-impl<K, V> BorshDeserialize for Table<K, V>
+impl<K, V, M> BorshDeserialize for Table<K, V, M>
 where
     K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
     V: Clone + BorshSerialize + BorshDeserialize,
+    M: Map<K, V>,
 {
     fn deserialize_reader<R: std::io::Read>(r: &mut R) -> std::io::Result<Self> {
         let tag = u8::deserialize_reader(r)?;
         let n = u64::deserialize_reader(r)?;
-        let mut t = Table::new(tag);
+        let mut t: Table<K, V, M> = Table::new(tag);
         let mut prev: Option<K> = None;
         for _ in 0..n {
             let k = K::deserialize_reader(r)?;
