@@ -182,6 +182,7 @@ impl Engine {
             .name("tessera-writer".into())
             .spawn(move || {
                 let mut store = store;
+                let checkpointer = store.spawn_checkpointer(Duration::from_millis(200)).ok();
                 while let Ok(first) = block_rx.recv() {
                     let mut group = vec![first];
                     while let Ok(more) = block_rx.try_recv() {
@@ -226,6 +227,7 @@ impl Engine {
                     }
                 }
                 drop(block_rx);
+                drop(checkpointer);
                 let chain = loop {
                     if let Some(c) = shared_chain.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         break c;

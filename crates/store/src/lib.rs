@@ -293,9 +293,48 @@ impl Store {
         Ok(out)
     }
 
+    /// Moves WAL checkpointing off the commit path: this connection stops checkpointing on
+    /// commit, and a background thread with its own connection runs passive checkpoints
+    /// (which never block the writer) every `every`. Without it, a commit that crosses the
+    /// auto-checkpoint size copies the WAL into the database before returning — a latency
+    /// spike of tens of milliseconds. Dropping the handle stops the thread.
+    pub fn spawn_checkpointer(&self, every: std::time::Duration) -> Result<Checkpointer> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let conn = Connection::open(Self::db_path(&self.dir))?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("tessera-checkpoint".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(every);
+                    // Best effort: a busy or failed checkpoint is retried next round; the WAL
+                    // keeps every committed block meanwhile.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        Ok(Checkpointer { stop, thread: Some(thread) })
+    }
+
     /// Direct access for tests and tools that must alter stored bytes (tamper tests).
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// A running background checkpointer (see [`Store::spawn_checkpointer`]).
+pub struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
