@@ -182,7 +182,7 @@ impl Engine {
             .name("tessera-writer".into())
             .spawn(move || {
                 let mut store = store;
-                let checkpointer = store.spawn_checkpointer(Duration::from_millis(200)).ok();
+                let checkpointer = store.spawn_checkpointer(Duration::from_millis(1000)).ok();
                 while let Ok(first) = block_rx.recv() {
                     let mut group = vec![first];
                     while let Ok(more) = block_rx.try_recv() {
