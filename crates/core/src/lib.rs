@@ -23,6 +23,7 @@ pub mod settlement;
 pub mod state;
 pub mod table;
 pub mod time;
+pub mod treasury;
 pub mod tx;
 pub mod types;
 
