@@ -181,3 +181,67 @@ mod tests {
         assert!(investment_rate(d("-1"), 30, 365).is_none());
     }
 }
+
+/// Daily rate of an accumulating share class from its monthly-set APY (the USDY rule in
+/// DOMAIN.md §2): r_d = (1 + APY)^(1/365) − 1, rounded half up to 8 places.
+pub fn daily_rate_from_apy(apy: Decimal) -> Option<Decimal> {
+    let base = Decimal::ONE + apy;
+    if base <= Decimal::ZERO {
+        return None;
+    }
+    // x^(1/365) = exp(ln(x) / 365): ln and exp are exact to well past 8 places here.
+    let r = (base.checked_ln()? / dec(365)).checked_exp()? - Decimal::ONE;
+    Some(round_rate(r, 8))
+}
+
+/// Price of an accumulating share after `n` days at daily rate `r_d`: p_n = p_0 × (1 + r_d)^n.
+pub fn accumulating_price(p0: Decimal, daily_rate: Decimal, n: u32) -> Option<Decimal> {
+    let mut f = Decimal::ONE;
+    let step = Decimal::ONE + daily_rate;
+    // Repeated squaring keeps the factor exact to Decimal precision.
+    let (mut base, mut e) = (step, n);
+    while e > 0 {
+        if e & 1 == 1 {
+            f = f.checked_mul(base)?;
+        }
+        base = base.checked_mul(base)?;
+        e >>= 1;
+    }
+    p0.checked_mul(f)
+}
+
+/// One day's dividend on `balance` tokens at annual `rate` with a `basis`-day year (365 for
+/// ACT/365): balance × rate / basis, unrounded.
+pub fn daily_dividend(balance: Decimal, rate: Decimal, basis: u32) -> Decimal {
+    balance * rate / dec(basis as u64)
+}
+
+#[cfg(test)]
+mod fund_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn buidl_daily_dividend_example() {
+        // DOMAIN.md: 10,000,000 tokens at 4.00% net, ACT/365 → 1,095.89 a day → 32,876.71 for 30 days.
+        let day = daily_dividend(d("10000000"), d("0.04"), 365);
+        assert_eq!(day.round_dp(2), d("1095.89"));
+        assert_eq!((day * d("30")).round_dp(2), d("32876.71"));
+    }
+
+    #[test]
+    fn usdy_daily_compounding() {
+        // 5.00% APY → r_d = 1.05^(1/365) − 1 = 0.000133680... → 0.00013368.
+        let r = daily_rate_from_apy(d("0.05")).unwrap();
+        assert_eq!(r, d("0.00013368"));
+        // 365 days at r_d compound back to the APY within the 8-place rounding of r_d.
+        let p = accumulating_price(Decimal::ONE, r, 365).unwrap();
+        assert!((p - d("1.05")).abs() < d("0.00001"), "{p}");
+        assert_eq!(accumulating_price(d("1.10"), r, 0).unwrap(), d("1.10"));
+        assert!(daily_rate_from_apy(d("-1")).is_none());
+    }
+}
