@@ -135,8 +135,9 @@ impl Engine {
         // The sequencer owns the chain; the writer owns the store. They meet through blocks.
         let last_snapshot = ledger.last_snapshot();
         let Ledger { chain, store, snapshot_every_blocks, .. } = ledger;
-        let shared_chain = Arc::new(Mutex::new(None));
-        let chain_slot = shared_chain.clone();
+        // The sequencer hands the chain back through this when it stops; if it died, the
+        // sender is dropped and the writer learns it instead of waiting forever.
+        let (chain_back, chain_rx) = bounded::<tessera_core::exec::Chain>(1);
         let t1 = times.clone();
         let max = config.max_block_txs;
         let clock = config.clock.clone();
@@ -174,7 +175,7 @@ impl Engine {
                         break;
                     }
                 }
-                *chain_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(chain);
+                let _ = chain_back.send(chain);
             })
             .expect("spawn sequencer thread");
         let t2 = times.clone();
@@ -228,12 +229,8 @@ impl Engine {
                 }
                 drop(block_rx);
                 drop(checkpointer);
-                let chain = loop {
-                    if let Some(c) = shared_chain.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                        break c;
-                    }
-                    std::thread::sleep(Duration::from_millis(1));
-                };
+                let chain =
+                    chain_rx.recv().map_err(|_| Refusal::new(Code::StoreIo, "the sequencer stopped abnormally"))?;
                 let mut ledger = Ledger::from_parts(chain, store, snapshot_every_blocks, last_snapshot);
                 // A clean stop leaves a snapshot, so the next start replays nothing.
                 ledger.snapshot()?;
