@@ -12,7 +12,7 @@
 
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
-use crate::compliance::{Move, Movement};
+use crate::compliance::Movement;
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
@@ -182,15 +182,7 @@ pub fn default(
     let TenderStatus::Awarded { winner, .. } = t.status.clone() else {
         return refuse(Code::EscrowClosed, format!("tender {id} is not awarded"));
     };
-    let m = Move {
-        kind: Movement::Settlement,
-        asset: state.asset_idx(&t.asset)?,
-        from: Some(state.wallet_idx(&winner)?),
-        to: Some(signer),
-        amount: t.bond,
-        now,
-    };
-    movement::execute(state, &m, tx, ev)?;
+    movement::deliver(state, Movement::Settlement, &t.asset, &winner, &t.owner, t.bond, now, tx, ev)?;
     t.status = TenderStatus::Defaulted { at: now, reason: reason.into() };
     state.tenders.put(id, t.clone());
     ev.push(Event::BondForfeited { tender: id, bidder: winner, to: t.owner, amount: t.bond, reason: reason.into() });

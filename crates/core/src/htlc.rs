@@ -9,7 +9,7 @@
 
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
-use crate::compliance::{Move, Movement};
+use crate::compliance::Movement;
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
@@ -125,15 +125,7 @@ pub fn claim(
     if crate::crypto::sha256(preimage) != h.hash_lock {
         return refuse(Code::HtlcBadPreimage, "the preimage does not hash to the lock");
     }
-    let m = Move {
-        kind: Movement::Settlement,
-        asset: state.asset_idx(&h.asset)?,
-        from: Some(state.wallet_idx(&h.sender)?),
-        to: Some(signer),
-        amount: h.amount,
-        now,
-    };
-    movement::execute(state, &m, tx, ev)?;
+    movement::deliver(state, Movement::Settlement, &h.asset, &h.sender, &h.receiver, h.amount, now, tx, ev)?;
     h.status = HtlcStatus::Claimed { at: now };
     state.open_htlcs.remove(&(h.deadline, id));
     ev.push(Event::HtlcClaimed { htlc: id, preimage: hex::encode(preimage), to: h.receiver, amount: h.amount });

@@ -170,6 +170,32 @@ pub fn execute(state: &mut State, m: &Move, tx: Hash, events: &mut Vec<Event>) -
     apply(state, m, tx, events)
 }
 
+/// Delivers `amount` of `asset` between two wallets named by key, as a movement of `kind`
+/// (a settlement leg, a repo repayment, a forfeited bond...): resolves the indices, checks and
+/// applies. The one entry point the programs use.
+#[allow(clippy::too_many_arguments)]
+pub fn deliver(
+    state: &mut State,
+    kind: Movement,
+    asset: &Symbol,
+    from: &WalletId,
+    to: &WalletId,
+    amount: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let m = Move {
+        kind,
+        asset: state.asset_idx(asset)?,
+        from: Some(idx(state, from)?),
+        to: Some(idx(state, to)?),
+        amount,
+        now,
+    };
+    execute(state, &m, tx, ev)
+}
+
 /// Resolves an optional wallet key into its index.
 fn idx(state: &State, w: &WalletId) -> Result<WalletIdx, Refusal> {
     state.wallet_idx(w)

@@ -14,7 +14,7 @@
 
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
-use crate::compliance::{Move, Movement};
+use crate::compliance::Movement;
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
@@ -162,17 +162,9 @@ pub fn accept(
         return refuse(Code::RepoNotAParty, "the counterparty of the proposer accepts");
     }
     let coll = state.asset_idx(&t.collateral_asset)?;
-    let (lender, borrower) = (state.wallet_idx(&t.lender)?, state.wallet_idx(&t.borrower)?);
+    let borrower = state.wallet_idx(&t.borrower)?;
     movement::lock(state, coll, borrower, t.collateral_amount, true)?;
-    let cash = Move {
-        kind: Movement::Transfer,
-        asset: state.asset_idx(&t.cash_asset)?,
-        from: Some(lender),
-        to: Some(borrower),
-        amount: t.cash_amount,
-        now,
-    };
-    movement::execute(state, &cash, tx, ev)?;
+    movement::deliver(state, Movement::Transfer, &t.cash_asset, &t.lender, &t.borrower, t.cash_amount, now, tx, ev)?;
     r.status = RepoStatus::Open { at: now };
     state.repos.put(id, r);
     state.open_repos.put((t.maturity, id), ());
@@ -254,17 +246,18 @@ fn close(state: &mut State, mut r: Repo, opened: Time, now: Time, ev: &mut Vec<E
     let repaid = (|| -> Result<Amount, Refusal> {
         let due_interest = interest(t.cash_amount, t.rate_bps, days)?;
         let total = add(t.cash_amount, due_interest)?;
-        let (lender, borrower) = (state.wallet_idx(&t.lender)?, state.wallet_idx(&t.borrower)?);
-        let m = Move {
-            kind: Movement::Transfer,
-            asset: state.asset_idx(&t.cash_asset)?,
-            from: Some(borrower),
-            to: Some(lender),
-            amount: total,
+        movement::deliver(
+            state,
+            Movement::Transfer,
+            &t.cash_asset,
+            &t.borrower,
+            &t.lender,
+            total,
             now,
-        };
-        movement::execute(state, &m, Hash::default(), ev)?;
-        let coll = state.asset_idx(&t.collateral_asset)?;
+            Hash::default(),
+            ev,
+        )?;
+        let (coll, borrower) = (state.asset_idx(&t.collateral_asset)?, state.wallet_idx(&t.borrower)?);
         movement::lock(state, coll, borrower, t.collateral_amount, false)?;
         Ok(due_interest)
     })();
@@ -276,17 +269,17 @@ fn close(state: &mut State, mut r: Repo, opened: Time, now: Time, ev: &mut Vec<E
         Err(why) => {
             state.rollback(mark);
             // Default: the pledged collateral goes to the lender.
-            let delivered = (|| -> Result<(), Refusal> {
-                let m = Move {
-                    kind: Movement::Settlement,
-                    asset: state.asset_idx(&t.collateral_asset)?,
-                    from: Some(state.wallet_idx(&t.borrower)?),
-                    to: Some(state.wallet_idx(&t.lender)?),
-                    amount: t.collateral_amount,
-                    now,
-                };
-                movement::execute(state, &m, Hash::default(), ev)
-            })();
+            let delivered = movement::deliver(
+                state,
+                Movement::Settlement,
+                &t.collateral_asset,
+                &t.borrower,
+                &t.lender,
+                t.collateral_amount,
+                now,
+                Hash::default(),
+                ev,
+            );
             let ok = delivered.is_ok();
             r.status = RepoStatus::Defaulted { at: now, code: why.code.as_str().into(), delivered: ok };
             ev.push(Event::RepoDefaulted { repo: r.id, code: why.code.as_str().into(), collateral_delivered: ok });

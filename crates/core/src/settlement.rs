@@ -12,7 +12,7 @@
 
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
-use crate::compliance::{Move, Movement};
+use crate::compliance::Movement;
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
@@ -396,17 +396,17 @@ pub fn settle(state: &mut State, i: Instruction, now: Time, _height: u64, tx: Ha
     let mut delivered = Vec::new();
     let mut failure = None;
     for (n, l) in i.legs.iter().enumerate() {
-        let m = (|| -> Result<Move, Refusal> {
-            Ok(Move {
-                kind: Movement::Settlement,
-                asset: state.asset_idx(&l.asset)?,
-                from: Some(state.wallet_idx(&l.from)?),
-                to: Some(state.wallet_idx(&l.to)?),
-                amount: l.amount,
-                now,
-            })
-        })();
-        match m.and_then(|m| movement::execute(state, &m, tx, &mut delivered)) {
+        match movement::deliver(
+            state,
+            Movement::Settlement,
+            &l.asset,
+            &l.from,
+            &l.to,
+            l.amount,
+            now,
+            tx,
+            &mut delivered,
+        ) {
             Ok(()) => delivered.push(Event::LegSettled {
                 instruction: i.id,
                 leg: n as u32,
