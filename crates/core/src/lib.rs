@@ -18,6 +18,7 @@ pub mod identifiers;
 pub mod movement;
 pub mod ofac;
 pub mod op;
+pub mod oracle_math;
 pub mod repo;
 pub mod settlement;
 pub mod state;
