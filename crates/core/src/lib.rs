@@ -22,6 +22,7 @@ pub mod oracle_math;
 pub mod repo;
 pub mod settlement;
 pub mod state;
+pub mod statement;
 pub mod table;
 pub mod time;
 pub mod treasury;
