@@ -341,6 +341,41 @@ pub enum Event {
         code: String,
         collateral_delivered: bool,
     },
+    YieldClassCreated {
+        asset: Symbol,
+        basis: u16,
+        cutoff_seconds: u32,
+        payout_day: u8,
+    },
+    YieldRateSet {
+        asset: Symbol,
+        rate_ppb: u64,
+    },
+    YieldAccrued {
+        asset: Symbol,
+        day: Time,
+        rate_ppb: u64,
+        per_token_scaled: String,
+    },
+    YieldPaid {
+        asset: Symbol,
+        wallet: WalletId,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    YieldWithheld {
+        asset: Symbol,
+        wallet: WalletId,
+        code: String,
+    },
+    YieldPayout {
+        asset: Symbol,
+        holders: u32,
+        #[serde(with = "amount_serde")]
+        paid: Amount,
+        #[serde(with = "amount_serde")]
+        residual: Amount,
+    },
     AlertRaised {
         alert: u64,
         rule: String,

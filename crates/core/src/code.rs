@@ -239,6 +239,8 @@ codes! {
     RepoUndercollateralized = "repo.undercollateralized",
     /// The repo's terms are invalid (amounts, price, haircut, rate, dates, parties).
     RepoBadTerms = "repo.bad_terms",
+    /// The yield class is invalid or missing (asset kind, basis, cut-off, payout day, rate).
+    YieldBadClass = "yield.bad_class",
 }
 
 impl fmt::Display for Code {

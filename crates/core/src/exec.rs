@@ -15,7 +15,7 @@ use crate::op::Op;
 use crate::state::*;
 use crate::tx::{CheckedTx, SignedTx};
 use crate::types::*;
-use crate::{cash, escrow, htlc, repo, settlement};
+use crate::{cash, escrow, htlc, repo, settlement, yields};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockContext {
@@ -66,7 +66,7 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
 
 /// Block-boundary jobs, in fixed order: (1) record height and time, (2) expire proposals,
 /// (3) settle due instructions and expire old ones, (4) mark hash time-locks past deadline,
-/// (5) close repos at maturity.
+/// (5) close repos at maturity, (6) accrue yield at each cut-off passed and pay it out monthly.
 pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     let mut meta = state.meta().clone();
     meta.height = ctx.height;
@@ -84,6 +84,7 @@ pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     settlement::block_job(state, ctx.time, ctx.height, &mut events);
     htlc::block_job(state, ctx.time, &mut events);
     repo::block_job(state, ctx.time, &mut events);
+    yields::block_job(state, ctx.time, &mut events);
     state.commit();
     SystemReceipt { events }
 }
@@ -261,6 +262,10 @@ fn run_op(
         Op::ProposeRepo { terms, accept_by } => repo::propose(state, actor, terms, *accept_by, now, ev),
         Op::AcceptRepo { repo: id } => repo::accept(state, actor, *id, now, tx, ev),
         Op::CancelRepo { repo: id } => repo::cancel(state, actor, *id, now, ev),
+        Op::CreateYieldClass { asset, basis, cutoff_seconds, payout_day, residual } => {
+            yields::create_class(state, asset, *basis, *cutoff_seconds, *payout_day, residual, now, ev)
+        }
+        Op::SetYieldRate { asset, rate_ppb } => yields::set_rate(state, asset, *rate_ppb, ev),
         Op::SubstituteCollateral { repo: id, asset, amount, price_micros } => {
             repo::substitute(state, actor, *id, asset, *amount, *price_micros, now, ev)
         }

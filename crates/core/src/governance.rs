@@ -104,6 +104,8 @@ pub fn authority(op: &Op) -> (OpClass, Need) {
         | Op::CancelRepo { .. }
         | Op::SubstituteCollateral { .. } => (Routine, Need::Holder),
         Op::IssueCash { asset: a, .. } => (Routine, Need::Role(IssuerAgent, asset(a))),
+        Op::CreateYieldClass { asset: a, .. } => (Sensitive, Need::Role(Admin, asset(a))),
+        Op::SetYieldRate { asset: a, .. } => (Routine, Need::Role(Oracle, asset(a))),
         Op::RegisterConversion { .. } => (Sensitive, Need::Role(Admin, None)),
         Op::GrantRole { scope, .. } | Op::RevokeRole { scope, .. } => (Sensitive, Need::Role(Admin, scoped(scope))),
         Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => (Routine, Need::Governance),

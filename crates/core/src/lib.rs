@@ -28,6 +28,7 @@ pub mod time;
 pub mod treasury;
 pub mod tx;
 pub mod types;
+pub mod yields;
 
 pub use code::{Code, Refusal};
 pub use types::*;

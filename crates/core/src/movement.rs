@@ -395,6 +395,24 @@ pub fn recover_wallet(
         }
         state.put_holding(a, n, h)?;
         state.put_holding(a, l, Holding::default())?;
+        // Unpaid yield follows the holdings too.
+        if state.yield_classes.contains(&a) {
+            let mut lost_h = state.holding(a, l);
+            let owed = lost_h.extra.as_deref().map(|e| e.yield_entitlement).unwrap_or(0);
+            if owed > 0 {
+                if let Some(e) = lost_h.extra.as_deref_mut() {
+                    e.yield_entitlement = 0;
+                }
+                state.put_holding(a, l, lost_h)?;
+                let mut new_h = state.holding(a, n);
+                let e = new_h.extra.get_or_insert_with(Default::default);
+                e.yield_entitlement = e
+                    .yield_entitlement
+                    .checked_add(owed)
+                    .ok_or_else(|| Refusal::new(Code::AmountOverflow, "yield overflows"))?;
+                state.put_holding(a, n, new_h)?;
+            }
+        }
         moved += 1;
     }
     // A wallet-wide freeze follows the holdings: recovery is not a way around a freeze.

@@ -287,6 +287,18 @@ pub enum Op {
         #[serde(with = "amount_serde")]
         price_micros: Amount,
     },
+    // ---- yield (F4) ----
+    CreateYieldClass {
+        asset: Symbol,
+        basis: u16,
+        cutoff_seconds: u32,
+        payout_day: u8,
+        residual: WalletId,
+    },
+    SetYieldRate {
+        asset: Symbol,
+        rate_ppb: u64,
+    },
 }
 
 /// Bounds on what one operation may carry.
@@ -350,6 +362,8 @@ impl Op {
             Op::AcceptRepo { .. } => "accept_repo",
             Op::CancelRepo { .. } => "cancel_repo",
             Op::SubstituteCollateral { .. } => "substitute_collateral",
+            Op::CreateYieldClass { .. } => "create_yield_class",
+            Op::SetYieldRate { .. } => "set_yield_rate",
         }
     }
 
@@ -501,6 +515,7 @@ impl Op {
                 check_symbol(asset)?;
                 nonzero(*amount)
             }
+            Op::CreateYieldClass { asset, .. } | Op::SetYieldRate { asset, .. } => check_symbol(asset),
         }
     }
 }

@@ -84,6 +84,10 @@ pub struct HoldingExtra {
     pub last_in: Option<(Time, Amount)>,
     /// Wallets this holding has sent to, for new-counterparty monitoring (bounded).
     pub counterparties: Vec<WalletIdx>,
+    /// Yield class index when this holding's entitlement was last brought up to date.
+    pub yield_index: u128,
+    /// Yield earned and not yet paid, × `yields::SCALE`.
+    pub yield_entitlement: u128,
 }
 
 pub const MAX_LOTS: usize = 64;
@@ -256,6 +260,7 @@ state_tables! {
     repos: Table<u64, crate::repo::Repo> = 24,
     /// (maturity, repo id) of open repos.
     open_repos: Queue<(Time, u64)> = 25,
+    yield_classes: Table<AssetIdx, crate::yields::YieldClass> = 27,
 }
 
 impl State {
@@ -301,14 +306,21 @@ impl State {
 
     /// Writes a holding and keeps the asset's holder count in step. Drops empty holdings that
     /// carry no tracking data.
-    pub fn put_holding(&mut self, asset: AssetIdx, wallet: WalletIdx, h: Holding) -> Result<(), Refusal> {
+    pub fn put_holding(&mut self, asset: AssetIdx, wallet: WalletIdx, mut h: Holding) -> Result<(), Refusal> {
         let key = holding_key(asset, wallet);
-        let before = match self.holdings.get(&key) {
-            Some(old) => old.total()? > 0,
-            None => false,
+        let old_total = match self.holdings.get(&key) {
+            Some(old) => old.total()?,
+            None => 0,
         };
+        // Yield classes: what the old balance earned is settled before the balance changes.
+        if let Some(c) = self.yield_classes.get(&asset) {
+            crate::yields::settle(&mut h, c.index, old_total)?;
+        }
+        let before = old_total > 0;
         let after = h.total()? > 0;
-        if h.total()? == 0 && h.extra.as_ref().is_none_or(|e| e.outflows.is_empty() && e.counterparties.is_empty()) {
+        let keep_extra =
+            |e: &HoldingExtra| !e.outflows.is_empty() || !e.counterparties.is_empty() || e.yield_entitlement > 0;
+        if h.total()? == 0 && !h.extra.as_deref().is_some_and(keep_extra) {
             if self.holdings.contains(&key) {
                 self.holdings.remove(&key);
             }
@@ -374,6 +386,7 @@ impl State {
             }
         }
         crate::cash::check_conversions(self)?;
+        crate::yields::check(self)?;
         if self.digest() != self.recompute_digest() {
             return Err("incremental digest differs from recomputed digest".into());
         }
