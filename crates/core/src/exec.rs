@@ -235,9 +235,7 @@ fn run_op(
         Op::CancelInstruction { instruction, reason } => {
             settlement::cancel(state, actor, *instruction, reason, now, ev)
         }
-        Op::SettleInstruction { instruction } => {
-            settlement::settle_manual(state, actor, *instruction, now, ctx.height, tx, ev)
-        }
+        Op::SettleInstruction { instruction } => settlement::settle_manual(state, actor, *instruction, now, tx, ev),
         Op::HtlcLock { asset, to, amount, hash_lock, deadline } => {
             htlc::lock(state, actor, asset, to, *amount, *hash_lock, *deadline, now, ev)
         }

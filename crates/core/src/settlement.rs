@@ -289,7 +289,7 @@ pub fn affirm(
     state.instructions.put(id, i.clone());
     // On affirmation, or a scheduled instruction whose date or height has already come.
     if ready && due(&i, ctx_time, height) {
-        settle(state, i, ctx_time, height, tx, ev);
+        settle(state, i, ctx_time, tx, ev);
     }
     Ok(())
 }
@@ -371,7 +371,6 @@ pub fn settle_manual(
     signer: WalletIdx,
     id: u64,
     now: Time,
-    height: u64,
     tx: Hash,
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
@@ -384,14 +383,14 @@ pub fn settle_manual(
     if i.affirmed.len() != i.senders(state).len() {
         return refuse(Code::SettlementNotReady, format!("instruction {id}: not every sending party has affirmed"));
     }
-    settle(state, i, now, height, tx, ev);
+    settle(state, i, now, tx, ev);
     Ok(())
 }
 
 /// Delivers every leg, in order, as one unit. On any failure nothing is delivered, every lock
 /// is released, and the instruction closes as failed naming the leg and the code. Never
 /// fails the surrounding transaction: the outcome is in the events.
-pub fn settle(state: &mut State, i: Instruction, now: Time, _height: u64, tx: Hash, ev: &mut Vec<Event>) {
+pub fn settle(state: &mut State, i: Instruction, now: Time, tx: Hash, ev: &mut Vec<Event>) {
     let mark = state.mark();
     let mut delivered = Vec::new();
     let mut failure = None;
@@ -425,9 +424,7 @@ pub fn settle(state: &mut State, i: Instruction, now: Time, _height: u64, tx: Ha
         None => {
             ev.extend(delivered);
             ev.push(Event::InstructionSettled { instruction: i.id, legs: i.legs.len() as u32 });
-            let id = i.id;
             close(state, i, InstructionStatus::Settled { at: now }, "settled".into(), now);
-            let _ = id;
         }
         Some((leg, r)) => {
             state.rollback(mark);
@@ -479,7 +476,7 @@ pub fn block_job(state: &mut State, now: Time, height: u64, ev: &mut Vec<Event>)
             state.height_instructions.remove(&(h, id));
         }
         if i.affirmed.len() == i.senders(state).len() {
-            settle(state, i, now, height, Hash::default(), ev);
+            settle(state, i, now, Hash::default(), ev);
         }
     }
 }
