@@ -44,6 +44,11 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 10_000.0)]
         offered: f64,
     },
+    /// Daily yield accrual at 1,000 and at N holders, and a monthly payout to N holders.
+    Yield {
+        #[arg(long, default_value_t = 1_000_000)]
+        holders: usize,
+    },
     /// Execution alone: the sequencer's admit + execute + block building on pre-verified
     /// transfers, one core, no journal. Shows what the state machine costs per transaction.
     Execute {
@@ -166,6 +171,7 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
             Ok(())
         }
         BenchCmd::Load { data, wallets, txs } => load(&data, wallets, txs),
+        BenchCmd::Yield { holders } => crate::bench_yield::run(holders, json).map(|_| ()),
         BenchCmd::Dvp { pairs, dvps, offered } => crate::bench_dvp::run(pairs, dvps, offered, json).map(|_| ()),
         BenchCmd::Execute { wallets, txs } => {
             let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
