@@ -15,7 +15,7 @@
 
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
-use crate::compliance::{Move, Movement};
+use crate::compliance::{self, Move, Movement};
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
@@ -184,39 +184,65 @@ fn payout(state: &mut State, a: AssetIdx, now: Time, ev: &mut Vec<Event>) {
         state.holdings.iter().filter(|(k, _)| (**k >> 32) as u32 == a).map(|(k, _)| *k).collect();
     holders.sort_unstable();
     let (mut paid_now, mut holders_paid) = (0u128, 0u32);
+    let tracking = state.policy(a).tracking();
+    let cap = state.asset(a).supply_cap;
+    let mut supply = state.asset(a).supply;
+    // One pass, one write per holding: each payment is checked as a mint to the holder
+    // (pause, wallet state, policy — against the supply before the payout), credited in
+    // place, and the supply is updated once at the end.
     for key in holders {
         let w = key as u32;
-        // Bring the entitlement up to date (balance unchanged).
-        let h = state.holding(a, w);
-        if state.put_holding(a, w, h).is_err() {
+        let mut h = state.holding(a, w);
+        let Ok(old_total) = h.total() else { continue };
+        if settle(&mut h, c.index, old_total).is_err() {
             continue;
         }
-        let h = state.holding(a, w);
         let entitlement = h.extra.as_deref().map(|e| e.yield_entitlement).unwrap_or(0);
-        let whole = entitlement / SCALE;
-        let fraction = entitlement % SCALE;
-        let wallet = state.wallet(w).key;
+        let (whole, fraction) = (entitlement / SCALE, entitlement % SCALE);
         if whole > 0 {
             let m = Move { kind: Movement::Mint, asset: a, from: None, to: Some(w), amount: whole, now };
-            let mark = state.mark();
-            if let Err(r) = movement::execute(state, &m, Hash::default(), ev) {
-                state.rollback(mark);
-                ev.push(Event::YieldWithheld { asset: c.asset.clone(), wallet, code: r.code.as_str().into() });
-                continue;
+            let mut refusals = Vec::new();
+            movement::checks(state, &m, false, &mut refusals);
+            let over_cap = supply.checked_add(whole).is_none_or(|s| cap.is_some_and(|cap| s > cap));
+            let credited = h.free.checked_add(whole);
+            let refusal = refusals.into_iter().next().or_else(|| {
+                over_cap.then(|| Refusal::new(Code::AssetSupplyCapExceeded, "the payout would pass the supply cap"))
+            });
+            match (refusal, credited) {
+                (Some(r), _) => {
+                    // Withheld: the holding keeps its (settled) entitlement for the next payout.
+                    let _ = state.put_holding(a, w, h);
+                    ev.push(Event::YieldWithheld {
+                        asset: c.asset.clone(),
+                        wallet: state.wallet(w).key,
+                        code: r.code.as_str().into(),
+                    });
+                    continue;
+                }
+                (None, None) => continue,
+                (None, Some(free)) => {
+                    h.free = free;
+                    compliance::track_inflow(&mut h, &tracking, whole, now);
+                    supply += whole;
+                    paid_now += whole;
+                    holders_paid += 1;
+                    ev.push(Event::YieldPaid { asset: c.asset.clone(), wallet: state.wallet(w).key, amount: whole });
+                }
             }
-            paid_now += whole;
-            holders_paid += 1;
-            ev.push(Event::YieldPaid { asset: c.asset.clone(), wallet, amount: whole });
         }
-        // The holding after the mint: its entitlement is now the fraction, moved to the residual.
-        let mut h = state.holding(a, w);
         if let Some(e) = h.extra.as_deref_mut() {
             e.yield_entitlement = 0;
         }
+        // The entitlement was settled above: put_holding finds nothing more to settle.
         if state.put_holding(a, w, h).is_err() {
             continue;
         }
         c.residual_carried += fraction;
+    }
+    if paid_now > 0 {
+        let mut rec = state.asset(a).clone();
+        rec.supply = supply;
+        state.assets.put(a, rec);
     }
     c.paid += paid_now;
     let residual_units = c.residual_carried / SCALE;
