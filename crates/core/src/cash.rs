@@ -44,6 +44,18 @@ fn cash_kind(state: &State, asset: &Symbol) -> Result<(AssetIdx, CashKind, Strin
     }
 }
 
+/// Issue against fiat and redemption for fiat apply to stablecoins and deposit tokens.
+fn fiat_backed(state: &State, asset: &Symbol, what: &str) -> Result<(), Refusal> {
+    let (_, kind, _) = cash_kind(state, asset)?;
+    if !matches!(kind, CashKind::Stablecoin | CashKind::BankDeposit) {
+        return refuse(
+            Code::CashWrongKind,
+            format!("{asset} is a {kind:?}: {what} applies to stablecoins and deposit tokens"),
+        );
+    }
+    Ok(())
+}
+
 fn reference_key(asset: &Symbol, reference: &str) -> String {
     format!("{asset}/{reference}")
 }
@@ -72,13 +84,7 @@ pub fn issue(
     tx: Hash,
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
-    let (_, kind, _) = cash_kind(state, asset)?;
-    if !matches!(kind, CashKind::Stablecoin | CashKind::BankDeposit) {
-        return refuse(
-            Code::CashWrongKind,
-            format!("{asset} is a {kind:?}: issue against fiat applies to stablecoins and deposit tokens"),
-        );
-    }
+    fiat_backed(state, asset, "issue against fiat")?;
     record_reference(
         state,
         asset,
@@ -102,13 +108,7 @@ pub fn redeem(
     tx: Hash,
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
-    let (_, kind, _) = cash_kind(state, asset)?;
-    if !matches!(kind, CashKind::Stablecoin | CashKind::BankDeposit) {
-        return refuse(
-            Code::CashWrongKind,
-            format!("{asset} is a {kind:?}: redemption for fiat applies to stablecoins and deposit tokens"),
-        );
-    }
+    fiat_backed(state, asset, "redemption for fiat")?;
     let key = state.wallet(signer).key;
     record_reference(
         state,

@@ -56,6 +56,16 @@ fn owner_only(state: &State, signer: WalletIdx, t: &Tender) -> Result<(), Refusa
     Ok(())
 }
 
+/// An open tender the signer owns.
+fn owned_open(state: &State, signer: WalletIdx, id: u64) -> Result<Tender, Refusal> {
+    let t = load(state, id)?;
+    owner_only(state, signer, &t)?;
+    if t.status != TenderStatus::Open {
+        return refuse(Code::EscrowClosed, format!("tender {id} is closed"));
+    }
+    Ok(t)
+}
+
 fn bond_lock(state: &mut State, t: &Tender, bidder: &WalletId, lock: bool) -> Result<(), Refusal> {
     let (a, w) = (state.asset_idx(&t.asset)?, state.wallet_idx(bidder)?);
     movement::lock(state, a, w, t.bond, lock)
@@ -132,11 +142,7 @@ pub fn award(
     now: Time,
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
-    let mut t = load(state, id)?;
-    owner_only(state, signer, &t)?;
-    if t.status != TenderStatus::Open {
-        return refuse(Code::EscrowClosed, format!("tender {id} is closed"));
-    }
+    let mut t = owned_open(state, signer, id)?;
     if now < t.bid_deadline {
         return refuse(Code::EscrowDeadline, format!("tender {id} can be awarded from {}", t.bid_deadline));
     }
@@ -197,11 +203,7 @@ pub fn cancel(
     now: Time,
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
-    let mut t = load(state, id)?;
-    owner_only(state, signer, &t)?;
-    if t.status != TenderStatus::Open {
-        return refuse(Code::EscrowClosed, format!("tender {id} is closed"));
-    }
+    let mut t = owned_open(state, signer, id)?;
     for b in t.bids.clone() {
         bond_lock(state, &t, &b, false)?;
         ev.push(Event::BidBondReleased { tender: id, bidder: b, amount: t.bond });
