@@ -78,18 +78,26 @@ pub struct Instruction {
 impl Instruction {
     /// Parties that send on at least one leg, sorted.
     pub fn senders(&self, state: &State) -> Vec<PartyId> {
-        let mut v: Vec<PartyId> = self
-            .legs
-            .iter()
-            .filter_map(|l| state.wallet_index.get(&l.from).map(|w| state.party(state.wallet(*w).party).id.clone()))
-            .collect();
+        let mut v: Vec<PartyId> = self.legs.iter().filter_map(|l| Instruction::party_of(state, &l.from)).collect();
         v.sort();
         v.dedup();
         v
     }
     fn party_of(state: &State, w: &WalletId) -> Option<PartyId> {
-        state.wallet_index.get(w).map(|i| state.party(state.wallet(*i).party).id.clone())
+        state.wallet_index.get(w).map(|i| signer_party(state, *i))
     }
+}
+
+fn signer_party(state: &State, wallet: WalletIdx) -> PartyId {
+    state.party(state.wallet(wallet).party).id.clone()
+}
+
+/// Does the party send or receive on any of the legs?
+fn legs_involve(state: &State, legs: &[Leg], party: &PartyId) -> bool {
+    legs.iter().any(|l| {
+        Instruction::party_of(state, &l.from).as_ref() == Some(party)
+            || Instruction::party_of(state, &l.to).as_ref() == Some(party)
+    })
 }
 
 /// Shape checks that need no state.
@@ -166,13 +174,9 @@ pub fn create(
         state.wallet_idx(&l.to)?;
     }
     let key = state.wallet(signer).key;
-    let signer_party = state.party(state.wallet(signer).party).id.clone();
+    let party = signer_party(state, signer);
     let is_venue = state.has_role(signer, Role::Venue, None);
-    let involved = legs.iter().any(|l| {
-        Instruction::party_of(state, &l.from).as_ref() == Some(&signer_party)
-            || Instruction::party_of(state, &l.to).as_ref() == Some(&signer_party)
-    });
-    if !involved && !is_venue {
+    if !legs_involve(state, legs, &party) && !is_venue {
         return refuse(
             Code::SettlementNotAParty,
             "only a party on the legs or a registered venue may create an instruction",
@@ -194,7 +198,7 @@ pub fn create(
         reference: reference.to_string(),
         affirmed: vec![],
         status: InstructionStatus::Pending,
-        history: vec![(now, format!("created by {}", signer_party))],
+        history: vec![(now, format!("created by {party}"))],
     };
     schedule(state, &instr, true);
     state.instructions.put(id, instr);
@@ -273,7 +277,7 @@ pub fn affirm(
 ) -> Result<(), Refusal> {
     let mut i = load(state, id)?;
     ensure_pending(&i, ctx_time)?;
-    let party = state.party(state.wallet(signer).party).id.clone();
+    let party = signer_party(state, signer);
     if !i.senders(state).contains(&party) {
         return refuse(Code::SettlementNotASender, format!("party {party} sends on no leg of instruction {id}"));
     }
@@ -297,7 +301,7 @@ pub fn affirm(
 pub fn withdraw(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
     let mut i = load(state, id)?;
     ensure_pending(&i, now)?;
-    let party = state.party(state.wallet(signer).party).id.clone();
+    let party = signer_party(state, signer);
     if !i.affirmed.contains(&party) {
         return refuse(Code::SettlementNotAffirmed, format!("party {party} has not affirmed instruction {id}"));
     }
@@ -319,12 +323,8 @@ pub fn reject(
 ) -> Result<(), Refusal> {
     let i = load(state, id)?;
     ensure_pending(&i, now)?;
-    let party = state.party(state.wallet(signer).party).id.clone();
-    let on_legs = i.legs.iter().any(|l| {
-        Instruction::party_of(state, &l.from).as_ref() == Some(&party)
-            || Instruction::party_of(state, &l.to).as_ref() == Some(&party)
-    });
-    if !on_legs {
+    let party = signer_party(state, signer);
+    if !legs_involve(state, &i.legs, &party) {
         return refuse(Code::SettlementNotAParty, format!("party {party} is on no leg of instruction {id}"));
     }
     release_all(state, &i)?;
