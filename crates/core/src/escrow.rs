@@ -86,10 +86,7 @@ pub fn create(
         return refuse(Code::EscrowBadTerms, "the bid deadline must be after the block time");
     }
     state.asset_idx(asset)?;
-    let mut meta = state.meta().clone();
-    let id = meta.next_tender;
-    meta.next_tender += 1;
-    state.put_meta(meta);
+    let id = state.next_id(|m| &mut m.next_tender);
     let owner = state.wallet(signer).key;
     state.tenders.put(
         id,

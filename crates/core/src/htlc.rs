@@ -79,10 +79,7 @@ pub fn lock(
         );
     }
     movement::lock(state, a, signer, amount, true)?;
-    let mut meta = state.meta().clone();
-    let id = meta.next_htlc;
-    meta.next_htlc += 1;
-    state.put_meta(meta);
+    let id = state.next_id(|m| &mut m.next_htlc);
     let sender = state.wallet(signer).key;
     state.htlcs.put(
         id,

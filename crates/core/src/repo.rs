@@ -134,10 +134,7 @@ pub fn propose(
     if !covers(terms.cash_amount, terms.collateral_amount, terms.price_micros, terms.haircut_bps)? {
         return refuse(Code::RepoUndercollateralized, "the collateral does not cover the cash after the haircut");
     }
-    let mut meta = state.meta().clone();
-    let id = meta.next_repo;
-    meta.next_repo += 1;
-    state.put_meta(meta);
+    let id = state.next_id(|m| &mut m.next_repo);
     state.repos.put(id, Repo { id, proposer: key, terms: terms.clone(), accept_by, status: RepoStatus::Proposed });
     ev.push(Event::RepoProposed { repo: id, maturity: terms.maturity });
     Ok(())

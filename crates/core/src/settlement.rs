@@ -182,10 +182,7 @@ pub fn create(
             "only a party on the legs or a registered venue may create an instruction",
         );
     }
-    let mut meta = state.meta().clone();
-    let id = meta.next_instruction;
-    meta.next_instruction += 1;
-    state.put_meta(meta);
+    let id = state.next_id(|m| &mut m.next_instruction);
     let instr = Instruction {
         id,
         creator: key,

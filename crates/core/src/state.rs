@@ -271,6 +271,15 @@ impl State {
     pub fn put_meta(&mut self, m: Meta) {
         self.meta.put(0, m);
     }
+    /// Takes the next id from one of the meta counters (`|m| &mut m.next_repo`).
+    pub fn next_id(&mut self, counter: impl FnOnce(&mut Meta) -> &mut u64) -> u64 {
+        let mut meta = self.meta().clone();
+        let c = counter(&mut meta);
+        let id = *c;
+        *c += 1;
+        self.put_meta(meta);
+        id
+    }
 
     pub fn wallet_idx(&self, w: &WalletId) -> Result<WalletIdx, Refusal> {
         self.wallet_index
