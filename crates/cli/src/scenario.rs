@@ -105,6 +105,77 @@ pub enum Step {
     Show(Show),
     /// A line of narrative, printed as is.
     Note(String),
+    /// Runs the template steps `times` times; see `Repeat`.
+    Repeat(Repeat),
+    /// Reconciles a fund against a custodian statement (CSV inline, or a file beside the
+    /// scenario) and checks the breaks.
+    Reconcile(ReconcileStep),
+}
+
+/// Template steps run `times` times. In every string of the templates, `${i}` is the
+/// iteration (from 0), `${n}` the iteration from 1, and `${name}` the i-th value (cycling) of
+/// the series `name`; a string that is only a placeholder becomes the value itself (a number
+/// stays a number).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    pub times: u32,
+    #[serde(default)]
+    pub series: std::collections::BTreeMap<String, Vec<Value>>,
+    pub steps: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileStep {
+    pub fund: Symbol,
+    #[serde(default)]
+    pub statement: Option<String>,
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Expected number of breaks, reserve ratio, or the line of a malformed statement.
+    #[serde(default)]
+    pub breaks: Option<usize>,
+    #[serde(default)]
+    pub reserve_ratio: Option<String>,
+    #[serde(default)]
+    pub error_line: Option<usize>,
+}
+
+fn substitute(v: &Value, i: u32, series: &std::collections::BTreeMap<String, Vec<Value>>) -> Value {
+    let lookup = |name: &str| -> Option<Value> {
+        match name {
+            "i" => Some(Value::from(i)),
+            "n" => Some(Value::from(i + 1)),
+            _ => series.get(name).filter(|s| !s.is_empty()).map(|s| s[i as usize % s.len()].clone()),
+        }
+    };
+    match v {
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+                if !name.contains('$') {
+                    if let Some(val) = lookup(name) {
+                        return val;
+                    }
+                }
+            }
+            let mut out = s.clone();
+            while let Some(start) = out.find("${") {
+                let Some(len) = out[start..].find('}') else { break };
+                let name = out[start + 2..start + len].to_string();
+                let text = match lookup(&name) {
+                    Some(Value::String(t)) => t,
+                    Some(other) => other.to_string(),
+                    None => break,
+                };
+                out.replace_range(start..start + len + 1, &text);
+            }
+            Value::String(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, i, series)).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), substitute(x, i, series))).collect()),
+        other => other.clone(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -225,6 +296,55 @@ pub enum Check {
         id: u64,
         status: String,
     },
+    /// A fund's state; every field given is compared. NAV per share and ratio are × 10^-8 as
+    /// of the last valuation.
+    Fund {
+        fund: Symbol,
+        #[serde(default)]
+        halted: Option<bool>,
+        #[serde(default, with = "opt_amount_serde")]
+        queued: Option<Amount>,
+        #[serde(default, with = "opt_amount_serde")]
+        custodian_cash: Option<Amount>,
+        #[serde(default)]
+        positions: Option<usize>,
+        #[serde(default)]
+        ratio: Option<u64>,
+        #[serde(default, with = "opt_amount_serde")]
+        fee_paid: Option<Amount>,
+        #[serde(default)]
+        breaches: Option<Vec<String>>,
+    },
+    /// A share class's price (× 10^-8) and, for stable classes, its net rate (ppb).
+    Class {
+        asset: Symbol,
+        #[serde(default)]
+        price: Option<u64>,
+        #[serde(default)]
+        rate_ppb: Option<u64>,
+    },
+    /// A redemption's status: queued or paid.
+    Redemption {
+        id: u64,
+        status: String,
+    },
+    /// An oracle feed's standing value now (× 10^-8; null: none stands) and breaker.
+    Feed {
+        feed: String,
+        #[serde(default)]
+        value: Option<Option<u64>>,
+        #[serde(default)]
+        tripped: Option<bool>,
+        /// source name → its latest verdict (used, stale, outlier).
+        #[serde(default)]
+        verdicts: std::collections::BTreeMap<String, String>,
+    },
+    /// Accrued interest per 100 of face of a Treasury security at a time (6 places).
+    Accrued {
+        asset: Symbol,
+        at: Time,
+        per_100: String,
+    },
     /// Supply = Σ holdings, free + locked + frozen = holding, digest consistent.
     Invariants,
     /// Replays the journal so far and checks every signature, hash, receipt and digest.
@@ -260,6 +380,8 @@ pub enum Show {
     Instructions,
     Htlcs,
     Block,
+    Fund(Symbol),
+    Feed(String),
 }
 
 /// A duration in seconds, written as an integer or with a unit suffix (s, m, h, d).
@@ -532,6 +654,8 @@ impl Runner {
                             Show::Instructions => "instructions".into(),
                             Show::Htlcs => "hash time-locks".into(),
                             Show::Block => "head block".into(),
+                            Show::Fund(f) => format!("fund {f}"),
+                            Show::Feed(f) => format!("feed {f}"),
                         }
                     ),
                     true,
@@ -540,6 +664,62 @@ impl Runner {
                 )
             }
             Step::Note(n) => (n.clone(), true, String::new(), vec![]),
+            Step::Repeat(r) => {
+                let mut steps = 0usize;
+                for i in 0..r.times {
+                    for (j, t) in r.steps.iter().enumerate() {
+                        let step: Step = serde_json::from_value(substitute(t, i, &r.series))
+                            .map_err(|e| Refusal::new(Code::ScenarioInvalid, format!("repeat step {}: {e}", j + 1)))?;
+                        let (summary, ok, detail, _) = self.run_step(&step)?;
+                        steps += 1;
+                        if !ok {
+                            return Ok((
+                                format!("repeat {} times", r.times),
+                                false,
+                                format!("iteration {i}, step {}: {summary}: {detail}", j + 1),
+                                vec![],
+                            ));
+                        }
+                    }
+                }
+                (format!("repeat {} times", r.times), true, format!("{steps} steps as expected"), vec![])
+            }
+            Step::Reconcile(rc) => {
+                let text = match (&rc.statement, &rc.file) {
+                    (Some(t), _) => t.clone(),
+                    (None, Some(f)) => std::fs::read_to_string(self.base.join(f))
+                        .map_err(|e| Refusal::new(Code::InputInvalid, format!("{f}: {e}")))?,
+                    (None, None) => {
+                        return Err(Refusal::new(Code::ScenarioInvalid, "reconcile needs statement or file"))
+                    }
+                };
+                let summary = format!("reconcile {}", rc.fund);
+                match tessera_core::statement::parse_statement(&text) {
+                    Err(e) => {
+                        let ok = rc.error_line == Some(e.line);
+                        (summary, ok, e.to_string(), vec![])
+                    }
+                    Ok(lines) => {
+                        let rec = tessera_core::fund::reconcile(self.state(), &rc.fund, &lines, self.clock)?;
+                        let mut problems = Vec::new();
+                        if rc.error_line.is_some() {
+                            problems.push("the statement parsed; a malformed line was expected".to_string());
+                        }
+                        if let Some(n) = rc.breaks {
+                            if rec.breaks.len() != n {
+                                problems.push(format!("{} breaks, expected {n}", rec.breaks.len()));
+                            }
+                        }
+                        if let Some(want) = &rc.reserve_ratio {
+                            if rec.reserve_ratio.as_ref() != Some(want) {
+                                problems.push(format!("reserve ratio {:?}, expected {want}", rec.reserve_ratio));
+                            }
+                        }
+                        let lines = crate::views::reconciliation_lines(&rec);
+                        (summary, problems.is_empty(), problems.join("; "), lines)
+                    }
+                }
+            }
         })
     }
 
@@ -676,6 +856,68 @@ impl Runner {
                 let got = st.repos.get(id).map(|r| status_tag(&r.status)).unwrap_or_else(|| "unknown".into());
                 (format!("repo {id}"), eq("status", got, status.clone()))
             }
+            Check::Fund { fund, halted, queued, custodian_cash, positions, ratio, fee_paid, breaches } => {
+                let f = tessera_core::fund::fund(st, fund)?;
+                let mut r: Vec<String> = Vec::new();
+                let mut cmp = |what: &str, got: String, want: Option<String>| {
+                    if let Some(w) = want {
+                        if got != w {
+                            r.push(format!("{what} is {got}, expected {w}"));
+                        }
+                    }
+                };
+                cmp("halted", f.halted.is_some().to_string(), halted.map(|x| x.to_string()));
+                cmp("queued", f.queued.to_string(), queued.map(|x| x.to_string()));
+                cmp("custodian cash", f.custodian_cash.to_string(), custodian_cash.map(|x| x.to_string()));
+                let n = tessera_core::fund::positions(st, fund).len();
+                cmp("positions", n.to_string(), positions.map(|x| x.to_string()));
+                let got_ratio = f.last.as_ref().map(|v| v.ratio.to_string()).unwrap_or_default();
+                cmp("NAV ratio", got_ratio, ratio.map(|x| x.to_string()));
+                cmp("fee paid", f.fee_paid.to_string(), fee_paid.map(|x| x.to_string()));
+                cmp("breaches", format!("{:?}", f.breaches), breaches.as_ref().map(|b| format!("{b:?}")));
+                (format!("fund {fund}"), if r.is_empty() { Ok(()) } else { Err(r.join("; ")) })
+            }
+            Check::Class { asset, price, rate_ppb } => {
+                let (a, c) = tessera_core::fund::class(st, asset)?;
+                let rate = st.yield_classes.get(&a).map(|y| y.rate_ppb).unwrap_or(0);
+                let mut r = Ok(());
+                if let Some(p) = price {
+                    r = r.and(eq("price", c.price.to_string(), p.to_string()));
+                }
+                if let Some(p) = rate_ppb {
+                    r = r.and(eq("rate", rate.to_string(), p.to_string()));
+                }
+                (format!("class {asset}"), r)
+            }
+            Check::Redemption { id, status } => {
+                let got = st.redemptions.get(id).map(|r| status_tag(&r.status)).unwrap_or_else(|| "unknown".into());
+                (format!("redemption {id}"), eq("status", got, status.clone()))
+            }
+            Check::Feed { feed, value, tripped, verdicts } => {
+                let f = st
+                    .feeds
+                    .get(feed)
+                    .ok_or_else(|| Refusal::new(Code::OracleUnknownFeed, format!("no feed {feed}")))?;
+                let mut r = Ok(());
+                if let Some(v) = value {
+                    r = r.and(eq("value", format!("{:?}", f.value_at(self.clock)), format!("{v:?}")));
+                }
+                if let Some(t) = tripped {
+                    r = r.and(eq("tripped", f.tripped.to_string(), t.to_string()));
+                }
+                for (name, want) in verdicts {
+                    let got = f.sources.iter().find(|s| &s.name == name).map(|s| s.verdict.clone()).unwrap_or_default();
+                    r = r.and(eq(&format!("{name}'s verdict"), got, want.clone()));
+                }
+                (format!("feed {feed}"), r)
+            }
+            Check::Accrued { asset, at, per_100 } => {
+                let ai = tessera_core::securities::accrued_per_100(st, asset, *at)?;
+                (
+                    format!("accrued interest on {asset} at {at}"),
+                    eq("per 100", ai.round_dp(6).to_string(), per_100.clone()),
+                )
+            }
             Check::Invariants => ("invariants".into(), st.check_invariants()),
             Check::Verify => {
                 let report = tessera_node::verify(&self.ledger.store, |_, _| {})?;
@@ -763,6 +1005,8 @@ pub fn run(
             Step::ImportSdn(_) => "import",
             Step::Show(_) => "show",
             Step::Note(_) => "note",
+            Step::Repeat(_) => "repeat",
+            Step::Reconcile(_) => "reconcile",
         };
         let res = StepResult { step: i + 1, kind, summary, passed: ok, detail, output };
         on_step(&res);

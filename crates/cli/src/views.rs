@@ -217,6 +217,8 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
                 v
             }
         }
+        Show::Fund(f) => fund_lines(st, f).unwrap_or_else(|e| vec![e.to_string()]),
+        Show::Feed(f) => feed_lines(st, f, st.meta().time).unwrap_or_else(|e| vec![e.to_string()]),
         Show::Block => {
             let h = &ledger.chain.head;
             vec![format!(
@@ -313,4 +315,137 @@ pub fn locks(st: &State, wallet: &WalletId) -> Vec<LockRow> {
         }
     }
     rows
+}
+
+/// A fixed-point value with 8 decimals (prices, NAV per share, rates): 100002000 → "1.00002000".
+pub fn fixed8(v: u64) -> String {
+    format!("{}.{:08}", v / 100_000_000, v % 100_000_000)
+}
+
+/// A rate × 10^-8 as a percentage with 4 places: 4_480_000 → "4.4800%".
+pub fn pct8(v: u64) -> String {
+    let bp4 = (v as u128 + 50) / 100; // 10^-6 units = 10^-4 %
+    format!("{}.{:04}%", bp4 / 10_000, bp4 % 10_000)
+}
+
+/// A fund's state as lines for people: NAV, classes, liquidity, portfolio, queue.
+pub fn fund_lines(st: &State, f_sym: &Symbol) -> Result<Vec<String>, Refusal> {
+    use tessera_core::fund;
+    let f = fund::fund(st, f_sym)?;
+    let cash = st.asset(f.cash_asset);
+    let money = |a: Amount| format!("{} {}", format_units(a, cash.decimals), cash.symbol);
+    let mut out = vec![format!("fund {} — {}", f.spec.fund, f.spec.name)];
+    match &f.halted {
+        Some(why) => out.push(format!("  HALTED (breaker): {why}")),
+        None => out.push("  open for subscriptions and redemptions".into()),
+    }
+    if let Some(v) = &f.last {
+        out.push(format!(
+            "  valued {}: assets {}  liabilities {}  NAV {}  NAV per 1.00 of book {}",
+            v.at,
+            money(v.assets),
+            money(v.liabilities),
+            money(v.nav),
+            fixed8(v.ratio)
+        ));
+        let m = &v.metrics;
+        out.push(format!(
+            "  liquidity: daily {:.2}%  weekly {:.2}%  WAM {} d  WAL {} d  longest {} d{}",
+            m.dla_bps as f64 / 100.0,
+            m.wla_bps as f64 / 100.0,
+            m.wam_days,
+            m.wal_days,
+            m.longest_days,
+            if f.breaches.is_empty() { String::new() } else { format!("  BREACHED: {}", f.breaches.join(", ")) }
+        ));
+        for c in &v.classes {
+            let a = st.asset_idx(&c.asset)?;
+            out.push(format!(
+                "  class {}: {} shares  price {}  NAV per share {}  net rate {}",
+                c.asset,
+                format_units(c.shares, st.asset(a).decimals),
+                fixed8(c.price),
+                fixed8(c.nav_per_share),
+                pct8(c.rate_ppb / 10)
+            ));
+        }
+    } else {
+        out.push("  not valued yet".into());
+    }
+    out.push(format!(
+        "  cash: custodian {}  on ledger {}  fee accrued {}  fee paid {}  queued redemptions {}",
+        money(f.custodian_cash),
+        money(st.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.free).unwrap_or(0)),
+        money(f.fee_accrued()),
+        money(f.fee_paid),
+        money(f.queued)
+    ));
+    for p in fund::positions(st, f_sym) {
+        out.push(format!(
+            "  position #{} {} face {} cost {} matures {}",
+            p.id,
+            p.instrument.name(),
+            money(p.face),
+            money(p.cost),
+            p.instrument.maturity()
+        ));
+    }
+    Ok(out)
+}
+
+/// An oracle feed and its per-source discrepancy report.
+pub fn feed_lines(st: &State, feed: &str, now: Time) -> Result<Vec<String>, Refusal> {
+    let f = st
+        .feeds
+        .get(&feed.to_string())
+        .ok_or_else(|| Refusal::new(Code::OracleUnknownFeed, format!("no feed {feed}")))?;
+    let mut out = vec![format!(
+        "feed {} ({:?}): value {}{}  quorum {} of {}, max age {} s, max deviation {} bps, breaker {} bps",
+        feed,
+        f.spec.kind,
+        f.value_at(now).map(fixed8).unwrap_or_else(|| "none (no quorum of fresh quotes)".into()),
+        if f.tripped { "  TRIPPED" } else { "" },
+        f.spec.quorum,
+        f.sources.len(),
+        f.spec.max_age_seconds,
+        f.spec.max_deviation_bps,
+        f.spec.max_move_bps
+    )];
+    for s in &f.sources {
+        out.push(format!(
+            "  {:<12} last {} at {}  reports {}  used {}  stale {}  outlier {}  now: {}{}",
+            s.name,
+            s.last.map(|(v, _)| fixed8(v)).unwrap_or_else(|| "-".into()),
+            s.last.map(|(_, t)| t.to_string()).unwrap_or_else(|| "-".into()),
+            s.reports,
+            s.used,
+            s.stale,
+            s.outlier,
+            s.verdict,
+            s.deviation_bps.as_ref().map(|d| format!(" ({d} bps from the median)")).unwrap_or_default()
+        ));
+    }
+    Ok(out)
+}
+
+pub fn reconciliation_lines(r: &tessera_core::fund::Reconciliation) -> Vec<String> {
+    let mut out = vec![format!(
+        "reconciliation of {} at {}: custodian value {}, ledger cash {}, obligations {}, reserve ratio {}",
+        r.fund,
+        r.at,
+        r.custodian_value,
+        r.ledger_cash,
+        r.obligations,
+        r.reserve_ratio.as_deref().unwrap_or("n/a")
+    )];
+    if r.breaks.is_empty() {
+        out.push("  no breaks".into());
+    }
+    for b in &r.breaks {
+        out.push(format!(
+            "  BREAK {} ({}): ledger {} custodian {} difference {}",
+            b.instrument, b.kind, b.ledger, b.custodian, b.difference
+        ));
+    }
+    out
 }

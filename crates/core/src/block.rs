@@ -384,6 +384,8 @@ pub enum Event {
         #[serde(with = "amount_serde")]
         amount: Amount,
     },
+    /// Funds, oracle and Treasury servicing (see `fund::FundEvent`).
+    Fund(crate::fund::FundEvent),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]

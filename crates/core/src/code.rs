@@ -241,6 +241,36 @@ codes! {
     RepoBadTerms = "repo.bad_terms",
     /// The yield class is invalid or missing (asset kind, basis, cut-off, payout day, rate).
     YieldBadClass = "yield.bad_class",
+    /// The oracle feed or source definition is invalid (id, sources, quorum, bounds) or exists.
+    OracleBadFeed = "oracle.bad_feed",
+    /// The wallet is not a registered oracle source.
+    OracleUnknownSource = "oracle.unknown_source",
+    /// No oracle feed has this id.
+    OracleUnknownFeed = "oracle.unknown_feed",
+    /// The source is registered but not a source of this feed.
+    OracleWrongFeed = "oracle.wrong_feed",
+    /// The report is observed after the block time, or not after the source's previous report.
+    OracleFuture = "oracle.future",
+    /// The reported value is zero or negative.
+    OracleBadValue = "oracle.bad_value",
+    /// No fund has this id.
+    FundUnknown = "fund.unknown",
+    /// The asset is not a share class of a fund.
+    FundUnknownClass = "fund.unknown_class",
+    /// The fund, share class or serviced security definition is invalid.
+    FundBadSpec = "fund.bad_spec",
+    /// The portfolio position is invalid (identifier, amounts, maturity, rate) or unknown.
+    FundBadPosition = "fund.bad_position",
+    /// The fund's cash at the custodian does not cover the movement.
+    FundInsufficientCash = "fund.insufficient_cash",
+    /// The fund's breaker tripped: subscriptions and redemptions wait for a governance reset.
+    FundHalted = "fund.halted",
+    /// A breaker reset for a fund that is not halted.
+    FundNotHalted = "fund.not_halted",
+    /// The subscription is below the class's minimum first or later investment (or buys nothing).
+    FundBelowMinimum = "fund.below_minimum",
+    /// The custodian statement does not fit the fund (e.g. cash in another currency).
+    FundBadStatement = "fund.bad_statement",
 }
 
 impl fmt::Display for Code {

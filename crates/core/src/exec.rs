@@ -15,7 +15,7 @@ use crate::op::Op;
 use crate::state::*;
 use crate::tx::{CheckedTx, SignedTx};
 use crate::types::*;
-use crate::{cash, escrow, htlc, repo, settlement, yields};
+use crate::{cash, escrow, fund, htlc, oracle, repo, securities, settlement, yields};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockContext {
@@ -40,6 +40,7 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
         next_htlc: 1,
         next_tender: 1,
         next_repo: 1,
+        next_redemption: 1,
         next_alert: 1,
         height: 0,
         time: g.time,
@@ -66,7 +67,9 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
 
 /// Block-boundary jobs, in fixed order: (1) record height and time, (2) expire proposals,
 /// (3) settle due instructions and expire old ones, (4) mark hash time-locks past deadline,
-/// (5) close repos at maturity, (6) accrue yield at each cut-off passed and pay it out monthly.
+/// (5) close repos at maturity, (6) value funds at each valuation time passed (which sets the
+/// stable classes' daily rate) and pay queued redemptions, (7) accrue yield at each cut-off
+/// passed and pay it out monthly, (8) pay Treasury coupons and principal due.
 pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     let mut meta = state.meta().clone();
     meta.height = ctx.height;
@@ -84,7 +87,9 @@ pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     settlement::block_job(state, ctx.time, ctx.height, &mut events);
     htlc::block_job(state, ctx.time, &mut events);
     repo::block_job(state, ctx.time, &mut events);
+    fund::block_job(state, ctx.time, &mut events);
     yields::block_job(state, ctx.time, &mut events);
+    securities::block_job(state, ctx.time, &mut events);
     state.commit();
     SystemReceipt { events }
 }
@@ -266,6 +271,25 @@ fn run_op(
         Op::SetYieldRate { asset, rate_ppb } => yields::set_rate(state, asset, *rate_ppb, ev),
         Op::SubstituteCollateral { repo: id, asset, amount, price_micros } => {
             repo::substitute(state, actor, *id, asset, *amount, *price_micros, now, ev)
+        }
+        Op::RegisterOracleSource { wallet, name } => oracle::register_source(state, wallet, name, ev),
+        Op::CreateFeed(spec) => oracle::create_feed(state, spec, ev),
+        Op::OracleReport { feed, value, observed_at } => {
+            oracle::report(state, actor, feed, *value, *observed_at, now, ev)
+        }
+        Op::CreateFund(spec) => fund::create_fund(state, spec, now, ev),
+        Op::CreateShareClass(spec) => fund::create_class(state, spec, now, ev),
+        Op::SetClassApy { asset, apy_ppb } => fund::set_apy(state, asset, *apy_ppb, now, ev),
+        Op::CustodianCash { fund: f, amount, movement, reference } => {
+            fund::custodian_cash(state, actor, f, *amount, *movement, reference, now, tx, ev)
+        }
+        Op::BuyPosition { fund: f, instrument, face, cost } => fund::buy(state, f, instrument, *face, *cost, now, ev),
+        Op::SellPosition { fund: f, position, proceeds } => fund::sell(state, f, *position, *proceeds, ev),
+        Op::Subscribe { class, amount } => fund::subscribe(state, actor, class, *amount, now, tx, ev),
+        Op::Redeem { class, shares } => fund::redeem(state, actor, class, *shares, now, tx, ev),
+        Op::ResetBreaker { fund: f, reason } => fund::reset_breaker(state, f, reason, now, ev),
+        Op::ServiceSecurity { asset, cash_asset, paying_agent } => {
+            securities::service(state, asset, cash_asset, paying_agent, now, ev)
         }
     }
 }

@@ -107,6 +107,19 @@ pub fn authority(op: &Op) -> (OpClass, Need) {
         Op::CreateYieldClass { asset: a, .. } => (Sensitive, Need::Role(Admin, asset(a))),
         Op::SetYieldRate { asset: a, .. } => (Routine, Need::Role(Oracle, asset(a))),
         Op::RegisterConversion { .. } => (Sensitive, Need::Role(Admin, None)),
+        Op::RegisterOracleSource { .. }
+        | Op::CreateFeed(_)
+        | Op::CreateFund(_)
+        | Op::CreateShareClass(_)
+        | Op::ServiceSecurity { .. } => (Sensitive, Need::Role(Admin, None)),
+        // A source signs its own reports; the oracle module checks it is registered for the feed.
+        Op::OracleReport { .. } | Op::Subscribe { .. } | Op::Redeem { .. } => (Routine, Need::Holder),
+        Op::SetClassApy { asset: a, .. } => (Routine, Need::Role(IssuerAgent, asset(a))),
+        Op::CustodianCash { .. } | Op::BuyPosition { .. } | Op::SellPosition { .. } => {
+            (Routine, Need::Role(Custodian, None))
+        }
+        // Resuming a halted fund is governance's call: sensitive (M-of-N).
+        Op::ResetBreaker { .. } => (Sensitive, Need::Role(Admin, None)),
         Op::GrantRole { scope, .. } | Op::RevokeRole { scope, .. } => (Sensitive, Need::Role(Admin, scoped(scope))),
         Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => (Routine, Need::Governance),
         Op::Pause { scope, .. } | Op::Unpause { scope, .. } => (Emergency, Need::Role(Pauser, scoped(scope))),

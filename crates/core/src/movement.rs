@@ -134,14 +134,11 @@ fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -
     }
     if !alerts.is_empty() {
         let symbol = state.asset(m.asset).symbol.clone();
-        let mut meta = state.meta().clone();
         for d in alerts {
-            let id = meta.next_alert;
-            meta.next_alert += 1;
             let alert = Alert {
-                id,
+                id: 0,
                 time: m.now,
-                height: meta.height,
+                height: 0,
                 rule: d.rule.to_string(),
                 asset: symbol.clone(),
                 wallet: state.wallet(d.wallet).key,
@@ -150,16 +147,8 @@ fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -
                 tx: alert_tx,
                 detail: d.detail,
             };
-            events.push(Event::AlertRaised {
-                alert: id,
-                rule: alert.rule.clone(),
-                asset: symbol.clone(),
-                wallet: alert.wallet,
-                amount: d.amount,
-            });
-            state.alerts.put(id, alert);
+            state.raise_alert(alert, events);
         }
-        state.put_meta(meta);
     }
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! files. Never reorder or remove variants: the borsh tag is the variant's position.
 
 use crate::compliance::Policy;
+use crate::fund::{CashMovement, FundSpec, Instrument, ShareClassSpec};
 use crate::governance::OpClass;
+use crate::oracle::FeedSpec;
 use crate::repo::RepoTerms;
 use crate::settlement::{Leg, SettleMode};
 use crate::types::*;
@@ -299,6 +301,69 @@ pub enum Op {
         asset: Symbol,
         rate_ppb: u64,
     },
+    // ---- oracle (F3) ----
+    RegisterOracleSource {
+        wallet: WalletId,
+        name: String,
+    },
+    CreateFeed(FeedSpec),
+    /// Signed by the source's own wallet: the transaction signature is the report's.
+    OracleReport {
+        feed: String,
+        /// × 10^-8 (see `oracle`); signed so that a negative value is refused, not unparsable.
+        value: i64,
+        observed_at: Time,
+    },
+    // ---- funds (F1, F2, F5, F6) ----
+    CreateFund(FundSpec),
+    CreateShareClass(ShareClassSpec),
+    SetClassApy {
+        asset: Symbol,
+        apy_ppb: u64,
+    },
+    CustodianCash {
+        fund: Symbol,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        movement: CashMovement,
+        #[serde(default)]
+        reference: String,
+    },
+    BuyPosition {
+        fund: Symbol,
+        instrument: Instrument,
+        #[serde(with = "amount_serde")]
+        face: Amount,
+        #[serde(with = "amount_serde")]
+        cost: Amount,
+    },
+    SellPosition {
+        fund: Symbol,
+        position: u64,
+        #[serde(with = "amount_serde")]
+        proceeds: Amount,
+    },
+    Subscribe {
+        class: Symbol,
+        /// Cash paid, in the fund's cash token's minor units.
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Redeem {
+        class: Symbol,
+        #[serde(with = "amount_serde")]
+        shares: Amount,
+    },
+    ResetBreaker {
+        fund: Symbol,
+        reason: String,
+    },
+    // ---- tokenized Treasury securities (F8) ----
+    ServiceSecurity {
+        asset: Symbol,
+        cash_asset: Symbol,
+        paying_agent: WalletId,
+    },
 }
 
 /// Bounds on what one operation may carry.
@@ -364,6 +429,19 @@ impl Op {
             Op::SubstituteCollateral { .. } => "substitute_collateral",
             Op::CreateYieldClass { .. } => "create_yield_class",
             Op::SetYieldRate { .. } => "set_yield_rate",
+            Op::RegisterOracleSource { .. } => "register_oracle_source",
+            Op::CreateFeed(_) => "create_feed",
+            Op::OracleReport { .. } => "oracle_report",
+            Op::CreateFund(_) => "create_fund",
+            Op::CreateShareClass(_) => "create_share_class",
+            Op::SetClassApy { .. } => "set_class_apy",
+            Op::CustodianCash { .. } => "custodian_cash",
+            Op::BuyPosition { .. } => "buy_position",
+            Op::SellPosition { .. } => "sell_position",
+            Op::Subscribe { .. } => "subscribe",
+            Op::Redeem { .. } => "redeem",
+            Op::ResetBreaker { .. } => "reset_breaker",
+            Op::ServiceSecurity { .. } => "service_security",
         }
     }
 
@@ -516,6 +594,46 @@ impl Op {
                 nonzero(*amount)
             }
             Op::CreateYieldClass { asset, .. } | Op::SetYieldRate { asset, .. } => check_symbol(asset),
+            Op::RegisterOracleSource { name, .. } => check_text("name", name, MAX_TEXT_LEN),
+            Op::CreateFeed(spec) => crate::oracle::check_spec(spec),
+            Op::OracleReport { feed, .. } => check_text("feed", feed, crate::oracle::MAX_FEED_ID),
+            Op::CreateFund(spec) => {
+                check_symbol(&spec.fund)?;
+                check_text("name", &spec.name, MAX_TEXT_LEN)?;
+                check_party_id(&spec.manager)?;
+                check_symbol(&spec.cash_asset)
+            }
+            Op::CreateShareClass(spec) => {
+                check_symbol(&spec.fund)?;
+                check_symbol(&spec.asset)?;
+                if spec.domain_fees.len() > 16 || spec.eligible.len() > 8 || spec.denied_jurisdictions.len() > 256 {
+                    return refuse(Code::FundBadSpec, "too many domain fees, classes or jurisdictions");
+                }
+                Ok(())
+            }
+            Op::SetClassApy { asset, .. } => check_symbol(asset),
+            Op::CustodianCash { fund, amount, reference, .. } => {
+                check_symbol(fund)?;
+                nonzero(*amount)?;
+                check_text("reference", reference, MAX_TEXT_LEN)
+            }
+            Op::BuyPosition { fund, instrument, .. } => {
+                check_symbol(fund)?;
+                instrument.check()
+            }
+            Op::SellPosition { fund, .. } => check_symbol(fund),
+            Op::Subscribe { class, amount } | Op::Redeem { class, shares: amount } => {
+                check_symbol(class)?;
+                nonzero(*amount)
+            }
+            Op::ResetBreaker { fund, reason: r } => {
+                check_symbol(fund)?;
+                reason(r)
+            }
+            Op::ServiceSecurity { asset, cash_asset, .. } => {
+                check_symbol(asset)?;
+                check_symbol(cash_asset)
+            }
         }
     }
 }

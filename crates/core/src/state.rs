@@ -187,6 +187,7 @@ pub struct Meta {
     pub next_htlc: u64,
     pub next_tender: u64,
     pub next_repo: u64,
+    pub next_redemption: u64,
     pub height: u64,
     pub time: Time,
 }
@@ -261,6 +262,18 @@ state_tables! {
     /// (maturity, repo id) of open repos.
     open_repos: Queue<(Time, u64)> = 25,
     yield_classes: Table<AssetIdx, crate::yields::YieldClass> = 27,
+    /// Registered oracle sources and their names.
+    oracle_sources: Table<WalletIdx, String> = 28,
+    feeds: Table<String, crate::oracle::Feed> = 29,
+    funds: Table<Symbol, crate::fund::Fund> = 30,
+    share_classes: Table<AssetIdx, crate::fund::ShareClass> = 31,
+    positions: Table<(Symbol, u64), crate::fund::Position> = 32,
+    /// Each fund's daily valuations, by day.
+    fund_days: Table<(Symbol, u64), crate::fund::Valuation> = 33,
+    redemptions: Table<u64, crate::fund::Redemption> = 34,
+    /// (fund, redemption id) of queued redemptions: first in, first out.
+    redemption_queue: Queue<(Symbol, u64)> = 35,
+    servicing: Table<AssetIdx, crate::securities::Servicing> = 36,
 }
 
 impl State {
@@ -344,6 +357,22 @@ impl State {
         Ok(())
     }
 
+    /// Records an alert (its id and height assigned here) and announces it.
+    pub fn raise_alert(&mut self, mut alert: Alert, ev: &mut Vec<crate::block::Event>) -> u64 {
+        let id = self.next_id(|m| &mut m.next_alert);
+        alert.id = id;
+        alert.height = self.meta().height;
+        ev.push(crate::block::Event::AlertRaised {
+            alert: id,
+            rule: alert.rule.clone(),
+            asset: alert.asset.clone(),
+            wallet: alert.wallet,
+            amount: alert.amount,
+        });
+        self.alerts.put(id, alert);
+        id
+    }
+
     pub fn has_role(&self, wallet: WalletIdx, role: Role, asset: Option<AssetIdx>) -> bool {
         self.roles.contains(&RoleKey { wallet, role, asset: None })
             || asset.is_some_and(|a| self.roles.contains(&RoleKey { wallet, role, asset: Some(a) }))
@@ -396,6 +425,7 @@ impl State {
         }
         crate::cash::check_conversions(self)?;
         crate::yields::check(self)?;
+        crate::fund::check(self)?;
         if self.digest() != self.recompute_digest() {
             return Err("incremental digest differs from recomputed digest".into());
         }

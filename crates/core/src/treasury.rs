@@ -245,3 +245,59 @@ mod fund_tests {
         assert!(daily_rate_from_apy(d("-1")).is_none());
     }
 }
+
+/// The date `months` calendar months before `t` (same day of month, clamped to the month's
+/// end; a month-end date stays at month end — Treasury coupons on the 15th or the last day).
+pub fn months_before(t: Time, months: u32) -> Option<Time> {
+    let (y, m, d, ..) = t.to_civil();
+    let end = crate::time::days_in_month(y, m) == d;
+    let total = y * 12 + (m as i64 - 1) - months as i64;
+    let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
+    let dim = crate::time::days_in_month(ny, nm);
+    let nd = if end { dim } else { d.min(dim) };
+    Time::from_civil(ny, nm, nd, 0, 0, 0)
+}
+
+/// The semiannual coupon period of a note or bond maturing at `maturity` that contains `at`:
+/// (last coupon date ≤ at, next coupon date > at), dates counted back from maturity.
+pub fn coupon_period(maturity: Time, at: Time) -> Option<(Time, Time)> {
+    let mat = Time(maturity.day() * 86_400);
+    if at >= mat {
+        return None;
+    }
+    let mut next = mat;
+    let mut k = 0u32;
+    loop {
+        k += 6;
+        let last = months_before(mat, k)?;
+        if last <= at {
+            return Some((last, next));
+        }
+        next = last;
+        if k > 12 * 100 {
+            return None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod coupon_tests {
+    use super::*;
+
+    #[test]
+    fn coupon_period_of_the_domain_example() {
+        // 4.25% note paying 15 May / 15 Nov; settle 1 Aug 2025 → period 15 May – 15 Nov 2025.
+        let mat = Time::parse("2030-11-15T00:00:00Z").unwrap();
+        let (last, next) = coupon_period(mat, Time::parse("2025-08-01T00:00:00Z").unwrap()).unwrap();
+        assert_eq!(last, Time::parse("2025-05-15T00:00:00Z").unwrap());
+        assert_eq!(next, Time::parse("2025-11-15T00:00:00Z").unwrap());
+        let ai = accrued_interest(dec(425) / dec(10_000), last, next, Time::parse("2025-08-01T00:00:00Z").unwrap());
+        assert_eq!(ai.unwrap().round_dp(6).to_string(), "0.900815");
+        // Month-end maturities keep month-end coupons.
+        let mat = Time::parse("2027-08-31T00:00:00Z").unwrap();
+        let (last, next) = coupon_period(mat, Time::parse("2026-12-01T00:00:00Z").unwrap()).unwrap();
+        assert_eq!(last, Time::parse("2026-08-31T00:00:00Z").unwrap());
+        assert_eq!(next, Time::parse("2027-02-28T00:00:00Z").unwrap());
+        assert!(coupon_period(mat, mat).is_none());
+    }
+}

@@ -1,0 +1,1567 @@
+//! Tokenized Treasury funds (SPEC F1, F2, F5, F6, F7): funds and their share classes, the
+//! portfolio and its daily valuation, liquidity and maturity limits, the management fee,
+//! subscriptions and redemptions with a liquidity facility and a first-in-first-out queue, the
+//! NAV breaker, and reconciliation against a custodian statement.
+//!
+//! Units. Cash amounts are minor units of the fund's cash token. Prices, NAV per share and
+//! rates are fixed point with 8 decimals (`oracle::VALUE_SCALE`). Securities' face values are
+//! in cash minor units.
+//!
+//! Rounding rules (all exact integer arithmetic):
+//! - a position's value = face × price per 100 / 100, rounded down to the minor unit;
+//! - NAV = assets − liabilities; NAV per share (per class) = class price × NAV / book value,
+//!   rounded down to 8 decimals, where book value = Σ shares × class price. So for every class
+//!   NAV per share × shares ≤ its share of NAV, short by less than shares × 10^-8 + 1 minor unit;
+//! - shares issued on a subscription = cash / price, rounded down (the fraction stays with the
+//!   fund); cash paid on a redemption = shares × price, rounded down, less fees rounded down;
+//! - the management fee accrues daily as book value × bps / 10,000 / 365 in fixed point
+//!   (× 10^18) and is paid monthly in whole minor units; the fraction carries.
+//!
+//! Liquidity (SEC Rule 2a-7 terms; thresholds are fund parameters): daily liquid assets = cash,
+//! direct US Treasury obligations, and repo maturing within 1 day; weekly liquid assets = the
+//! same with repo maturing within 7 calendar days (5 business days); WAM = Σ value × days to
+//! maturity / assets (cash 0 days); WAL uses final maturity — with no floating-rate
+//! instruments modelled, WAL = WAM.
+
+use crate::block::Event;
+use crate::code::{refuse, Code, Refusal};
+use crate::compliance::{Move, Movement, Rule};
+use crate::identifiers::Cusip;
+use crate::movement;
+use crate::oracle::{self, FeedKind, VALUE_SCALE};
+use crate::state::*;
+use crate::treasury;
+use crate::types::*;
+use crate::yields;
+use borsh::{BorshDeserialize, BorshSerialize};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+const BPS: u128 = 10_000;
+const DAY: u64 = 86_400;
+
+// ---------------------------------------------------------------- specs (operations' payloads)
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FundParams {
+    /// Seconds after midnight UTC of the daily valuation (NAV strike).
+    pub valuation_seconds: u32,
+    pub min_dla_bps: u32,
+    pub min_wla_bps: u32,
+    pub max_wam_days: u32,
+    pub max_wal_days: u32,
+    pub max_maturity_days: u32,
+    /// Cash the fund pays out instantly per day; beyond it redemptions queue.
+    #[serde(with = "amount_serde")]
+    pub facility_daily_limit: Amount,
+    /// Liquidity fee on redemptions while weekly liquid assets are below the threshold.
+    pub liquidity_fee_bps: u32,
+    pub liquidity_fee_below_wla_bps: u32,
+    /// The breaker: a NAV per share move beyond this between valuations halts the fund.
+    pub breaker_bps: u32,
+    /// Day of the month from which the month's management fee is paid.
+    pub fee_payout_day: u8,
+    /// Oracle feed of the fund's gross yield (sets the stable classes' daily rate, net of fee).
+    pub yield_feed: Option<String>,
+    /// Oracle feed of the NAV per share as reported by the administrator (cross-check).
+    pub nav_feed: Option<String>,
+}
+
+impl Default for FundParams {
+    fn default() -> Self {
+        FundParams {
+            valuation_seconds: 54_000,
+            min_dla_bps: 2_500,
+            min_wla_bps: 5_000,
+            max_wam_days: 60,
+            max_wal_days: 120,
+            max_maturity_days: 397,
+            facility_daily_limit: 0,
+            liquidity_fee_bps: 0,
+            liquidity_fee_below_wla_bps: 0,
+            breaker_bps: 50,
+            fee_payout_day: 1,
+            yield_feed: None,
+            nav_feed: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundSpec {
+    pub fund: Symbol,
+    pub name: String,
+    pub manager: PartyId,
+    /// The cash token subscriptions are paid in and redemptions paid out in.
+    pub cash_asset: Symbol,
+    /// The fund's account in the cash token.
+    pub cash_wallet: WalletId,
+    /// Where the management fee is paid.
+    pub fee_wallet: WalletId,
+    #[serde(default)]
+    pub params: FundParams,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainFee {
+    /// The deployment domain: the ledger's network id.
+    pub domain: String,
+    pub bps: u32,
+}
+
+fn d365() -> u16 {
+    365
+}
+fn d_cutoff() -> u32 {
+    54_000
+}
+fn d_one() -> u8 {
+    1
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareClassSpec {
+    pub fund: Symbol,
+    /// An existing fund-share asset (stable or accumulating NAV) with no supply yet.
+    pub asset: Symbol,
+    /// Stable classes: day count (365 = ACT/365), cut-off of the holder of record, payout day,
+    /// and the wallet that receives rounding remainders.
+    #[serde(default = "d365")]
+    pub basis: u16,
+    #[serde(default = "d_cutoff")]
+    pub cutoff_seconds: u32,
+    #[serde(default = "d_one")]
+    pub payout_day: u8,
+    #[serde(default)]
+    pub residual: Option<WalletId>,
+    /// Minimum first and later investment, in cash minor units.
+    #[serde(with = "amount_serde")]
+    pub min_first: Amount,
+    #[serde(with = "amount_serde")]
+    pub min_later: Amount,
+    /// Investor classes admitted (empty: any). Installed into the asset's policy.
+    #[serde(default)]
+    pub eligible: Vec<InvestorClass>,
+    /// Jurisdictions refused (a non-US-only class: ["US"]). Installed into the asset's policy.
+    #[serde(default)]
+    pub denied_jurisdictions: Vec<String>,
+    /// Management fee, basis points a year; `domain_fees` override it per deployment.
+    #[serde(default)]
+    pub fee_bps: u32,
+    #[serde(default)]
+    pub domain_fees: Vec<DomainFee>,
+    /// Accumulating classes: the starting price (× 10^8; default 1.00000000).
+    #[serde(default)]
+    pub initial_price: Option<u64>,
+    /// A fee on every redemption of this class (USDY: 20 bps).
+    #[serde(default)]
+    pub redemption_fee_bps: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Instrument {
+    Bill {
+        cusip: String,
+        maturity: Time,
+    },
+    /// A note or bond: semiannual coupons counted back from maturity.
+    Note {
+        cusip: String,
+        coupon_micros: u32,
+        maturity: Time,
+    },
+    /// Reverse repo lent by the fund: principal = face; interest ACT/360.
+    Repo {
+        counterparty: String,
+        rate_micros: u32,
+        maturity: Time,
+    },
+}
+
+impl Instrument {
+    pub fn maturity(&self) -> Time {
+        match self {
+            Instrument::Bill { maturity, .. }
+            | Instrument::Note { maturity, .. }
+            | Instrument::Repo { maturity, .. } => *maturity,
+        }
+    }
+    pub fn cusip(&self) -> Option<&str> {
+        match self {
+            Instrument::Bill { cusip, .. } | Instrument::Note { cusip, .. } => Some(cusip),
+            Instrument::Repo { .. } => None,
+        }
+    }
+    pub fn name(&self) -> String {
+        match self {
+            Instrument::Bill { cusip, .. } => format!("bill {cusip}"),
+            Instrument::Note { cusip, .. } => format!("note {cusip}"),
+            Instrument::Repo { counterparty, .. } => format!("repo with {counterparty}"),
+        }
+    }
+    pub fn check(&self) -> Result<(), Refusal> {
+        if let Some(c) = self.cusip() {
+            Cusip::parse(c).map_err(|e| Refusal::new(crate::types::identifier_code(e.code()), e.to_string()))?;
+        }
+        match self {
+            Instrument::Note { coupon_micros, .. } if *coupon_micros > 200_000 => {
+                refuse(Code::FundBadPosition, "a coupon above 20%")
+            }
+            Instrument::Repo { counterparty, rate_micros, .. } => {
+                check_text("counterparty", counterparty, MAX_TEXT_LEN)?;
+                if *rate_micros > 200_000 {
+                    return refuse(Code::FundBadPosition, "a repo rate above 20%");
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CashMovement {
+    /// Cash received at the custodian from outside the ledger.
+    Deposit,
+    /// Cash paid out by the custodian outside the ledger.
+    Withdraw,
+    /// Custodian cash turned into cash tokens in the fund's wallet (the signer must be able
+    /// to issue the cash token).
+    ToLedger,
+    /// Cash tokens in the fund's wallet redeemed into custodian cash.
+    FromLedger,
+}
+
+// ---------------------------------------------------------------- records
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct ShareClass {
+    pub spec: ShareClassSpec,
+    pub nav: NavKind,
+    /// Price per share × 10^8 (stable classes: 1.00000000).
+    pub price: u64,
+    /// Accumulating classes: the monthly APY (ppb), the daily rate it implies (× 10^8, the
+    /// USDY rule), and the price and day the current rate compounds from.
+    pub apy_ppb: u64,
+    pub daily_rate: u64,
+    pub base_price: u64,
+    pub base_day: u64,
+    /// The fee that applies on this ledger's domain.
+    pub fee_bps: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Metrics {
+    pub dla_bps: u32,
+    pub wla_bps: u32,
+    pub wam_days: u32,
+    pub wal_days: u32,
+    pub longest_days: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct ClassNav {
+    pub asset: Symbol,
+    #[serde(with = "amount_serde")]
+    pub shares: Amount,
+    pub price: u64,
+    pub nav_per_share: u64,
+    /// Stable classes: the net annual rate set for the day (ppb) and Σ yield paid so far.
+    pub rate_ppb: u64,
+    #[serde(with = "amount_serde")]
+    pub yield_paid: Amount,
+}
+
+/// One daily valuation.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Valuation {
+    pub at: Time,
+    #[serde(with = "amount_serde")]
+    pub positions: Amount,
+    #[serde(with = "amount_serde")]
+    pub cash: Amount,
+    #[serde(with = "amount_serde")]
+    pub assets: Amount,
+    #[serde(with = "amount_serde")]
+    pub liabilities: Amount,
+    #[serde(with = "amount_serde")]
+    pub nav: Amount,
+    #[serde(with = "amount_serde")]
+    pub book: Amount,
+    /// NAV per 1.00 of book value × 10^8 (the shadow NAV of a stable class).
+    pub ratio: u64,
+    pub classes: Vec<ClassNav>,
+    pub metrics: Metrics,
+    /// The fund's gross yield from its feed (× 10^8), if it stood.
+    pub gross_yield: Option<u64>,
+    /// Positions priced from oracle feeds, from the yield formulas / amortized cost.
+    pub priced_by_oracle: u32,
+    pub priced_by_formula: u32,
+    #[serde(with = "amount_serde")]
+    pub fee_accrued: Amount,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Fund {
+    pub spec: FundSpec,
+    pub manager: PartyIdx,
+    pub cash_asset: AssetIdx,
+    pub cash_wallet: WalletIdx,
+    pub fee_wallet: WalletIdx,
+    pub classes: Vec<AssetIdx>,
+    #[serde(with = "amount_serde")]
+    pub custodian_cash: Amount,
+    /// Why subscriptions and redemptions are halted (the breaker), until governance resets.
+    pub halted: Option<String>,
+    /// The last day (days since epoch) valued.
+    pub valued_through_day: u64,
+    pub last: Option<Valuation>,
+    /// Management fee accrued and not yet paid, × `yields::SCALE`.
+    #[serde(with = "amount_serde")]
+    pub fee_accrued_scaled: u128,
+    #[serde(with = "amount_serde")]
+    pub fee_paid: Amount,
+    pub last_fee_payout: (i64, u32),
+    /// (day, instant redemptions paid that day).
+    pub facility: (u64, Amount),
+    /// Σ owed on queued redemptions.
+    #[serde(with = "amount_serde")]
+    pub queued: Amount,
+    /// Limits currently breached (an alert is raised on entering a breach).
+    pub breaches: Vec<String>,
+    pub next_position: u64,
+}
+
+impl Fund {
+    pub fn fee_accrued(&self) -> Amount {
+        self.fee_accrued_scaled / yields::SCALE
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Position {
+    pub id: u64,
+    pub instrument: Instrument,
+    #[serde(with = "amount_serde")]
+    pub face: Amount,
+    #[serde(with = "amount_serde")]
+    pub cost: Amount,
+    pub acquired: Time,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum RedemptionStatus {
+    Queued,
+    Paid { at: Time },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Redemption {
+    pub id: u64,
+    pub fund: Symbol,
+    pub class: Symbol,
+    pub wallet: WalletId,
+    #[serde(with = "amount_serde")]
+    pub shares: Amount,
+    /// Cash owed, after fees.
+    #[serde(with = "amount_serde")]
+    pub amount: Amount,
+    #[serde(with = "amount_serde")]
+    pub fee: Amount,
+    pub requested_at: Time,
+    pub status: RedemptionStatus,
+}
+
+// ---------------------------------------------------------------- events
+
+/// Everything the funds, oracle and Treasury-servicing modules announce.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FundEvent {
+    FundCreated {
+        fund: Symbol,
+    },
+    ShareClassCreated {
+        fund: Symbol,
+        asset: Symbol,
+        nav: NavKind,
+        fee_bps: u32,
+    },
+    ApySet {
+        asset: Symbol,
+        apy_ppb: u64,
+        daily_rate: u64,
+    },
+    CustodianCash {
+        fund: Symbol,
+        movement: CashMovement,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+        #[serde(with = "amount_serde")]
+        custodian_cash: Amount,
+    },
+    PositionBought {
+        fund: Symbol,
+        position: u64,
+        instrument: String,
+        #[serde(with = "amount_serde")]
+        face: Amount,
+        #[serde(with = "amount_serde")]
+        cost: Amount,
+    },
+    PositionSold {
+        fund: Symbol,
+        position: u64,
+        #[serde(with = "amount_serde")]
+        proceeds: Amount,
+    },
+    PositionMatured {
+        fund: Symbol,
+        position: u64,
+        #[serde(with = "amount_serde")]
+        proceeds: Amount,
+    },
+    CouponReceived {
+        fund: Symbol,
+        position: u64,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Valued {
+        fund: Symbol,
+        at: Time,
+        #[serde(with = "amount_serde")]
+        nav: Amount,
+        ratio: u64,
+        dla_bps: u32,
+        wla_bps: u32,
+        wam_days: u32,
+    },
+    FeePaid {
+        fund: Symbol,
+        #[serde(with = "amount_serde")]
+        amount: Amount,
+    },
+    Subscribed {
+        fund: Symbol,
+        class: Symbol,
+        investor: WalletId,
+        #[serde(with = "amount_serde")]
+        cash: Amount,
+        #[serde(with = "amount_serde")]
+        shares: Amount,
+        price: u64,
+    },
+    RedemptionPaid {
+        fund: Symbol,
+        redemption: Option<u64>,
+        investor: WalletId,
+        #[serde(with = "amount_serde")]
+        shares: Amount,
+        #[serde(with = "amount_serde")]
+        cash: Amount,
+        #[serde(with = "amount_serde")]
+        fee: Amount,
+    },
+    RedemptionQueued {
+        fund: Symbol,
+        redemption: u64,
+        investor: WalletId,
+        #[serde(with = "amount_serde")]
+        cash: Amount,
+    },
+    RedemptionHeld {
+        redemption: u64,
+        code: String,
+    },
+    BreakerTripped {
+        fund: Symbol,
+        reason: String,
+    },
+    BreakerReset {
+        fund: Symbol,
+        reason: String,
+    },
+    OracleSourceRegistered {
+        wallet: WalletId,
+        name: String,
+    },
+    FeedCreated {
+        feed: String,
+        kind: FeedKind,
+    },
+    OracleReported {
+        feed: String,
+        source: WalletId,
+        value: u64,
+        aggregate: Option<u64>,
+        used: u32,
+    },
+    SecurityServiced {
+        asset: Symbol,
+        cash_asset: Symbol,
+    },
+    CouponPaid {
+        asset: Symbol,
+        date: Time,
+        holders: u32,
+        #[serde(with = "amount_serde")]
+        paid: Amount,
+    },
+    PrincipalPaid {
+        asset: Symbol,
+        holders: u32,
+        #[serde(with = "amount_serde")]
+        paid: Amount,
+    },
+    PaymentWithheld {
+        asset: Symbol,
+        wallet: WalletId,
+        code: String,
+    },
+    PaymentShort {
+        asset: Symbol,
+        #[serde(with = "amount_serde")]
+        needed: Amount,
+        #[serde(with = "amount_serde")]
+        available: Amount,
+    },
+    SecurityRetired {
+        asset: Symbol,
+    },
+}
+
+fn fe(e: FundEvent) -> Event {
+    Event::Fund(e)
+}
+
+fn overflow() -> Refusal {
+    Refusal::new(Code::AmountOverflow, "fund arithmetic overflows")
+}
+
+fn mul_div(a: u128, b: u128, c: u128) -> Result<u128, Refusal> {
+    if c == 0 {
+        return Err(overflow());
+    }
+    a.checked_mul(b).map(|x| x / c).ok_or_else(overflow)
+}
+
+fn pow10(n: u8) -> u128 {
+    10u128.pow(n as u32)
+}
+
+// ---------------------------------------------------------------- lookups
+
+pub fn fund(state: &State, f: &Symbol) -> Result<Fund, Refusal> {
+    state.funds.get(f).cloned().ok_or_else(|| Refusal::new(Code::FundUnknown, format!("no fund {f}")))
+}
+
+pub fn class(state: &State, asset: &Symbol) -> Result<(AssetIdx, ShareClass), Refusal> {
+    let a = state.asset_idx(asset)?;
+    let c = state
+        .share_classes
+        .get(&a)
+        .cloned()
+        .ok_or_else(|| Refusal::new(Code::FundUnknownClass, format!("{asset} is not a share class of a fund")))?;
+    Ok((a, c))
+}
+
+/// Cash minor units worth of `shares` at `price` (× 10^8), rounded down.
+pub fn shares_to_cash(shares: Amount, price: u64, share_decimals: u8, cash_decimals: u8) -> Result<Amount, Refusal> {
+    let v = mul_div(shares, price as u128, VALUE_SCALE)?;
+    mul_div(v, pow10(cash_decimals), pow10(share_decimals))
+}
+
+/// Shares bought by `cash` at `price`, rounded down.
+pub fn cash_to_shares(cash: Amount, price: u64, share_decimals: u8, cash_decimals: u8) -> Result<Amount, Refusal> {
+    let v = mul_div(cash, pow10(share_decimals), pow10(cash_decimals))?;
+    mul_div(v, VALUE_SCALE, price.max(1) as u128)
+}
+
+// ---------------------------------------------------------------- creation
+
+pub fn create_fund(state: &mut State, spec: &FundSpec, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    if state.funds.contains(&spec.fund) {
+        return refuse(Code::FundBadSpec, format!("fund {} exists", spec.fund));
+    }
+    let p = &spec.params;
+    if p.valuation_seconds >= DAY as u32 || !(1..=28).contains(&p.fee_payout_day) {
+        return refuse(Code::FundBadSpec, "valuation time within the day; fee payout day 1 to 28");
+    }
+    if p.min_dla_bps > 10_000 || p.min_wla_bps > 10_000 || p.liquidity_fee_bps > 10_000 || p.breaker_bps == 0 {
+        return refuse(Code::FundBadSpec, "limits in basis points up to 10,000; a positive breaker bound");
+    }
+    for feed in [&p.yield_feed, &p.nav_feed].into_iter().flatten() {
+        if !state.feeds.contains(feed) {
+            return refuse(Code::OracleUnknownFeed, format!("no feed {feed}"));
+        }
+    }
+    let manager = state.party_idx(&spec.manager)?;
+    let cash_asset = state.asset_idx(&spec.cash_asset)?;
+    if !matches!(state.asset(cash_asset).kind, AssetKind::CashToken { .. }) {
+        return refuse(Code::FundBadSpec, format!("{} is not a cash token", spec.cash_asset));
+    }
+    let cash_wallet = state.wallet_idx(&spec.cash_wallet)?;
+    let fee_wallet = state.wallet_idx(&spec.fee_wallet)?;
+    if state.wallet(cash_wallet).party != manager {
+        return refuse(Code::FundBadSpec, "the fund's cash wallet belongs to the manager");
+    }
+    let today = now.day();
+    let first = if now.seconds() % DAY < p.valuation_seconds as u64 { today } else { today + 1 };
+    let (y, m, ..) = now.to_civil();
+    state.funds.put(
+        spec.fund.clone(),
+        Fund {
+            spec: spec.clone(),
+            manager,
+            cash_asset,
+            cash_wallet,
+            fee_wallet,
+            classes: vec![],
+            custodian_cash: 0,
+            halted: None,
+            valued_through_day: first.saturating_sub(1),
+            last: None,
+            fee_accrued_scaled: 0,
+            fee_paid: 0,
+            last_fee_payout: (y, m),
+            facility: (today, 0),
+            queued: 0,
+            breaches: vec![],
+            next_position: 1,
+        },
+    );
+    ev.push(fe(FundEvent::FundCreated { fund: spec.fund.clone() }));
+    Ok(())
+}
+
+pub fn create_class(state: &mut State, spec: &ShareClassSpec, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    let mut f = fund(state, &spec.fund)?;
+    let a = state.asset_idx(&spec.asset)?;
+    let nav = match state.asset(a).kind {
+        AssetKind::FundShare { nav } => nav,
+        _ => return refuse(Code::FundBadSpec, format!("{} is not a fund share", spec.asset)),
+    };
+    if state.share_classes.contains(&a) {
+        return refuse(Code::FundBadSpec, format!("{} is already a share class", spec.asset));
+    }
+    if state.asset(a).issuer != f.manager {
+        return refuse(Code::FundBadSpec, "a share class is issued by the fund's manager");
+    }
+    if spec.fee_bps > 1_000 || spec.domain_fees.iter().any(|d| d.bps > 1_000) || spec.redemption_fee_bps > 1_000 {
+        return refuse(Code::FundBadSpec, "fees above 10% a year");
+    }
+    if spec.min_later > spec.min_first {
+        return refuse(Code::FundBadSpec, "the later minimum exceeds the first");
+    }
+    let network = state.meta().network.clone();
+    let fee_bps = spec.domain_fees.iter().find(|d| d.domain == network).map(|d| d.bps).unwrap_or(spec.fee_bps);
+    let price = match nav {
+        NavKind::Stable => {
+            let residual = spec
+                .residual
+                .ok_or_else(|| Refusal::new(Code::FundBadSpec, "a stable class names a residual wallet"))?;
+            yields::create_class(
+                state,
+                &spec.asset,
+                spec.basis,
+                spec.cutoff_seconds,
+                spec.payout_day,
+                &residual,
+                now,
+                ev,
+            )?;
+            VALUE_SCALE as u64
+        }
+        NavKind::Accumulating => {
+            if state.asset(a).supply > 0 {
+                return refuse(Code::FundBadSpec, "a share class starts before the first issue");
+            }
+            spec.initial_price.unwrap_or(VALUE_SCALE as u64)
+        }
+    };
+    if price == 0 {
+        return refuse(Code::FundBadSpec, "a zero price");
+    }
+    // Eligibility lives in the asset's policy: one place checks subscriptions and transfers.
+    let mut policy = state.policy(a).clone();
+    if !spec.eligible.is_empty() {
+        policy.rules.push(Rule::InvestorClasses(spec.eligible.clone()));
+    }
+    if !spec.denied_jurisdictions.is_empty() {
+        policy.rules.push(Rule::JurisdictionsDenied(spec.denied_jurisdictions.clone()));
+    }
+    policy.check()?;
+    state.policies.put(a, policy);
+    state.share_classes.put(
+        a,
+        ShareClass {
+            spec: spec.clone(),
+            nav,
+            price,
+            apy_ppb: 0,
+            daily_rate: 0,
+            base_price: price,
+            base_day: now.day(),
+            fee_bps,
+        },
+    );
+    f.classes.push(a);
+    state.funds.put(spec.fund.clone(), f);
+    ev.push(fe(FundEvent::ShareClassCreated { fund: spec.fund.clone(), asset: spec.asset.clone(), nav, fee_bps }));
+    Ok(())
+}
+
+/// Sets an accumulating class's APY (the USDY monthly rate): the daily rate is
+/// (1 + APY)^(1/365) − 1 rounded to 8 places, compounding from today's price.
+pub fn set_apy(state: &mut State, asset: &Symbol, apy_ppb: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    let (a, mut c) = class(state, asset)?;
+    if c.nav != NavKind::Accumulating {
+        return refuse(Code::FundBadSpec, format!("{asset} is a stable class: its rate follows the yield feed"));
+    }
+    if apy_ppb > 1_000_000_000 {
+        return refuse(Code::FundBadSpec, "an APY above 100%");
+    }
+    let apy = Decimal::new(apy_ppb as i64, 9);
+    let r = treasury::daily_rate_from_apy(apy).ok_or_else(overflow)?;
+    let daily = oracle::to_fixed(&r.to_string()).ok_or_else(overflow)?;
+    c.base_price = c.price;
+    c.base_day = now.day();
+    c.apy_ppb = apy_ppb;
+    c.daily_rate = daily;
+    state.share_classes.put(a, c);
+    ev.push(fe(FundEvent::ApySet { asset: asset.clone(), apy_ppb, daily_rate: daily }));
+    Ok(())
+}
+
+// ---------------------------------------------------------------- portfolio
+
+#[allow(clippy::too_many_arguments)]
+pub fn custodian_cash(
+    state: &mut State,
+    actor: WalletIdx,
+    f_sym: &Symbol,
+    amount: Amount,
+    movement: CashMovement,
+    reference: &str,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut f = fund(state, f_sym)?;
+    let cash_symbol = state.asset(f.cash_asset).symbol.clone();
+    match movement {
+        CashMovement::Deposit => f.custodian_cash = f.custodian_cash.checked_add(amount).ok_or_else(overflow)?,
+        CashMovement::Withdraw => {
+            f.custodian_cash = f.custodian_cash.checked_sub(amount).ok_or_else(|| {
+                Refusal::new(
+                    Code::FundInsufficientCash,
+                    format!("custodian cash {} is less than {amount}", f.custodian_cash),
+                )
+            })?
+        }
+        CashMovement::ToLedger => {
+            if !state.has_role(actor, Role::IssuerAgent, Some(f.cash_asset)) {
+                return refuse(Code::AuthMissingRole, format!("moving cash onto the ledger issues {cash_symbol}"));
+            }
+            f.custodian_cash = f.custodian_cash.checked_sub(amount).ok_or_else(|| {
+                Refusal::new(
+                    Code::FundInsufficientCash,
+                    format!("custodian cash {} is less than {amount}", f.custodian_cash),
+                )
+            })?;
+            let to = state.wallet(f.cash_wallet).key;
+            crate::cash::issue(state, &cash_symbol, &to, amount, reference, now, tx, ev)?;
+        }
+        CashMovement::FromLedger => {
+            let m =
+                Move { kind: Movement::Burn, asset: f.cash_asset, from: Some(f.cash_wallet), to: None, amount, now };
+            movement::execute(state, &m, tx, ev)?;
+            ev.push(Event::Burned { asset: cash_symbol, from: state.wallet(f.cash_wallet).key, amount });
+            f.custodian_cash = f.custodian_cash.checked_add(amount).ok_or_else(overflow)?;
+        }
+    }
+    ev.push(fe(FundEvent::CustodianCash { fund: f_sym.clone(), movement, amount, custodian_cash: f.custodian_cash }));
+    state.funds.put(f_sym.clone(), f);
+    Ok(())
+}
+
+pub fn buy(
+    state: &mut State,
+    f_sym: &Symbol,
+    instrument: &Instrument,
+    face: Amount,
+    cost: Amount,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut f = fund(state, f_sym)?;
+    instrument.check()?;
+    if face == 0 || cost == 0 {
+        return refuse(Code::FundBadPosition, "face and cost must be positive");
+    }
+    let days = instrument.maturity().day().saturating_sub(now.day());
+    if instrument.maturity() <= now {
+        return refuse(Code::FundBadPosition, "the instrument has matured");
+    }
+    if days > f.spec.params.max_maturity_days as u64 {
+        return refuse(
+            Code::FundBadPosition,
+            format!("{days} days to maturity; the fund's longest is {}", f.spec.params.max_maturity_days),
+        );
+    }
+    f.custodian_cash = f.custodian_cash.checked_sub(cost).ok_or_else(|| {
+        Refusal::new(Code::FundInsufficientCash, format!("custodian cash {} does not cover {cost}", f.custodian_cash))
+    })?;
+    let id = f.next_position;
+    f.next_position += 1;
+    state
+        .positions
+        .put((f_sym.clone(), id), Position { id, instrument: instrument.clone(), face, cost, acquired: now });
+    ev.push(fe(FundEvent::PositionBought {
+        fund: f_sym.clone(),
+        position: id,
+        instrument: instrument.name(),
+        face,
+        cost,
+    }));
+    state.funds.put(f_sym.clone(), f);
+    Ok(())
+}
+
+pub fn sell(state: &mut State, f_sym: &Symbol, id: u64, proceeds: Amount, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    let mut f = fund(state, f_sym)?;
+    let key = (f_sym.clone(), id);
+    if !state.positions.contains(&key) {
+        return refuse(Code::FundBadPosition, format!("fund {f_sym} has no position {id}"));
+    }
+    state.positions.remove(&key);
+    f.custodian_cash = f.custodian_cash.checked_add(proceeds).ok_or_else(overflow)?;
+    state.funds.put(f_sym.clone(), f);
+    ev.push(fe(FundEvent::PositionSold { fund: f_sym.clone(), position: id, proceeds }));
+    Ok(())
+}
+
+/// The fund's positions, by id.
+pub fn positions(state: &State, f_sym: &Symbol) -> Vec<Position> {
+    let mut v: Vec<Position> =
+        state.positions.iter().filter(|((f, _), _)| f == f_sym).map(|(_, p)| p.clone()).collect();
+    v.sort_by_key(|p| p.id);
+    v
+}
+
+/// A position's value at `at` in cash minor units, its days to maturity, and whether an
+/// oracle priced it.
+pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -> Result<(Amount, u64, bool), Refusal> {
+    let days = p.instrument.maturity().day().saturating_sub(at.day());
+    let per100 = |price: u64| mul_div(p.face, price as u128, 100 * VALUE_SCALE);
+    match &p.instrument {
+        Instrument::Bill { cusip, maturity } => {
+            if days == 0 {
+                return Ok((p.face, 0, false));
+            }
+            if let Some(px) = oracle::usable(state, &format!("PX:{cusip}"), oracle_now) {
+                return Ok((per100(px)?, days, true));
+            }
+            if let Some(d) = oracle::usable(state, &format!("YLD:{cusip}"), oracle_now) {
+                let price = treasury::bill_price(Decimal::new(d as i64, 8), days as u32);
+                let fixed = oracle::to_fixed(&price.to_string()).ok_or_else(overflow)?;
+                return Ok((per100(fixed)?, days, true));
+            }
+            // Amortized cost: the discount accretes evenly from purchase to maturity.
+            let total = maturity.day().saturating_sub(p.acquired.day()).max(1) as u128;
+            let run = (at.day().saturating_sub(p.acquired.day()) as u128).min(total);
+            let accreted = mul_div(p.face.saturating_sub(p.cost), run, total)?;
+            Ok((p.cost + accreted, days, false))
+        }
+        Instrument::Note { cusip, coupon_micros, maturity } => {
+            let oracle_px = oracle::usable(state, &format!("PX:{cusip}"), oracle_now);
+            let clean = match oracle_px {
+                Some(px) => px,
+                None => u64::try_from(mul_div(p.cost, 100 * VALUE_SCALE, p.face.max(1))?).map_err(|_| overflow())?,
+            };
+            let ai = match treasury::coupon_period(*maturity, at) {
+                Some((last, next)) => {
+                    let c = Decimal::new(*coupon_micros as i64, 6);
+                    let ai = treasury::accrued_interest(c, last, next, at).unwrap_or_default();
+                    oracle::to_fixed(&ai.to_string()).ok_or_else(overflow)?
+                }
+                None => 0,
+            };
+            Ok((per100(clean + ai)?, days, oracle_px.is_some()))
+        }
+        Instrument::Repo { rate_micros, .. } => {
+            let elapsed = at.day().saturating_sub(p.acquired.day()) as u128;
+            let interest = mul_div(p.face, *rate_micros as u128 * elapsed, 1_000_000 * 360)?;
+            Ok((p.face + interest, days, false))
+        }
+    }
+}
+
+/// What a matured position pays: face, plus the final coupon of a note, plus repo interest.
+fn maturity_proceeds(p: &Position) -> Result<Amount, Refusal> {
+    match &p.instrument {
+        Instrument::Bill { .. } => Ok(p.face),
+        Instrument::Note { coupon_micros, .. } => Ok(p.face + mul_div(p.face, *coupon_micros as u128, 2_000_000)?),
+        Instrument::Repo { rate_micros, maturity, .. } => {
+            let days = maturity.day().saturating_sub(p.acquired.day()) as u128;
+            Ok(p.face + mul_div(p.face, *rate_micros as u128 * days, 1_000_000 * 360)?)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- valuation
+
+/// Values the fund at `at` (oracle quotes judged fresh at `oracle_now`). Pure: writes nothing.
+pub fn valuation(state: &State, f: &Fund, at: Time, oracle_now: Time) -> Result<Valuation, Refusal> {
+    let (mut total, mut weighted_days, mut dla, mut wla, mut longest) = (0u128, 0u128, 0u128, 0u128, 0u64);
+    let (mut by_oracle, mut by_formula) = (0u32, 0u32);
+    for ((fs, _), p) in state.positions.iter() {
+        if fs != &f.spec.fund {
+            continue;
+        }
+        let (v, days, oracle_priced) = value_position(state, p, at, oracle_now)?;
+        if oracle_priced {
+            by_oracle += 1
+        } else {
+            by_formula += 1
+        }
+        total = total.checked_add(v).ok_or_else(overflow)?;
+        weighted_days =
+            weighted_days.checked_add(v.checked_mul(days as u128).ok_or_else(overflow)?).ok_or_else(overflow)?;
+        longest = longest.max(days);
+        let treasury = p.instrument.cusip().is_some();
+        if treasury || days <= 1 {
+            dla += v;
+        }
+        if treasury || days <= 7 {
+            wla += v;
+        }
+    }
+    let wallet_cash = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.total()).transpose()?.unwrap_or(0);
+    let cash = f.custodian_cash.checked_add(wallet_cash).ok_or_else(overflow)?;
+    let assets = total.checked_add(cash).ok_or_else(overflow)?;
+    let liabilities = f.queued.checked_add(f.fee_accrued()).ok_or_else(overflow)?;
+    let nav = assets.saturating_sub(liabilities);
+    let cash_dec = state.asset(f.cash_asset).decimals;
+    let mut book = 0u128;
+    let mut classes = Vec::with_capacity(f.classes.len());
+    for a in &f.classes {
+        let asset = state.asset(*a);
+        let c = state.share_classes.get(a).ok_or_else(overflow)?;
+        book += shares_to_cash(asset.supply, c.price, asset.decimals, cash_dec)?;
+        let yc = state.yield_classes.get(a);
+        classes.push(ClassNav {
+            asset: asset.symbol.clone(),
+            shares: asset.supply,
+            price: c.price,
+            nav_per_share: 0,
+            rate_ppb: yc.map(|y| y.rate_ppb).unwrap_or(0),
+            yield_paid: yc.map(|y| y.paid + y.residual_minted).unwrap_or(0),
+        });
+    }
+    let ratio = if book == 0 { VALUE_SCALE as u64 } else { mul_div(nav, VALUE_SCALE, book)? as u64 };
+    for c in &mut classes {
+        c.nav_per_share = mul_div(c.price as u128, ratio as u128, VALUE_SCALE)? as u64;
+    }
+    let bps = |x: u128| (x * BPS).checked_div(assets).unwrap_or(10_000) as u32;
+    let wam = weighted_days.checked_div(assets).unwrap_or(0) as u32;
+    let gross_yield = f.spec.params.yield_feed.as_deref().and_then(|feed| oracle::usable(state, feed, oracle_now));
+    Ok(Valuation {
+        at,
+        positions: total,
+        cash,
+        assets,
+        liabilities,
+        nav,
+        book,
+        ratio,
+        classes,
+        metrics: Metrics {
+            dla_bps: bps(dla + cash),
+            wla_bps: bps(wla + cash),
+            wam_days: wam,
+            wal_days: wam,
+            longest_days: longest as u32,
+        },
+        gross_yield,
+        priced_by_oracle: by_oracle,
+        priced_by_formula: by_formula,
+        fee_accrued: f.fee_accrued(),
+    })
+}
+
+fn alert(state: &mut State, f: &Fund, rule: &str, amount: Amount, detail: String, now: Time, ev: &mut Vec<Event>) {
+    let a = Alert {
+        id: 0,
+        time: now,
+        height: 0,
+        rule: rule.into(),
+        asset: f.spec.fund.clone(),
+        wallet: state.wallet(f.cash_wallet).key,
+        counterparty: None,
+        amount,
+        tx: Hash::default(),
+        detail,
+    };
+    state.raise_alert(a, ev);
+}
+
+/// Halts a fund's subscriptions and redemptions (the breaker) and raises an alert.
+pub fn halt(state: &mut State, f_sym: &Symbol, reason: &str, now: Time, ev: &mut Vec<Event>) {
+    let Ok(mut f) = fund(state, f_sym) else { return };
+    if f.halted.is_some() {
+        return;
+    }
+    f.halted = Some(reason.to_string());
+    alert(state, &f, "fund.breaker", 0, reason.to_string(), now, ev);
+    ev.push(fe(FundEvent::BreakerTripped { fund: f_sym.clone(), reason: reason.to_string() }));
+    state.funds.put(f_sym.clone(), f);
+}
+
+/// A feed tripped: halt every fund whose yield or NAV feed it is or whose positions it prices.
+pub fn trip_for_feed(state: &mut State, feed: &str, detail: &str, now: Time, ev: &mut Vec<Event>) {
+    let mut hit: Vec<Symbol> = state
+        .funds
+        .iter()
+        .filter(|(_, f)| {
+            f.spec.params.yield_feed.as_deref() == Some(feed) || f.spec.params.nav_feed.as_deref() == Some(feed)
+        })
+        .map(|(s, _)| s.clone())
+        .collect();
+    for ((fs, _), p) in state.positions.iter() {
+        if let Some(c) = p.instrument.cusip() {
+            if feed == format!("PX:{c}") || feed == format!("YLD:{c}") {
+                hit.push(fs.clone());
+            }
+        }
+    }
+    hit.sort();
+    hit.dedup();
+    for f in hit {
+        halt(state, &f, detail, now, ev);
+    }
+}
+
+/// Governance clears the breaker: the fund resumes and its feeds re-base on their current value.
+pub fn reset_breaker(
+    state: &mut State,
+    f_sym: &Symbol,
+    reason: &str,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut f = fund(state, f_sym)?;
+    if f.halted.is_none() {
+        return refuse(Code::FundNotHalted, format!("fund {f_sym} is not halted"));
+    }
+    f.halted = None;
+    let mut feeds: Vec<String> =
+        [f.spec.params.yield_feed.clone(), f.spec.params.nav_feed.clone()].into_iter().flatten().collect();
+    for p in positions(state, f_sym) {
+        if let Some(c) = p.instrument.cusip() {
+            feeds.push(format!("PX:{c}"));
+            feeds.push(format!("YLD:{c}"));
+        }
+    }
+    for feed in feeds {
+        oracle::reset_feed(state, &feed, now);
+    }
+    state.funds.put(f_sym.clone(), f);
+    ev.push(fe(FundEvent::BreakerReset { fund: f_sym.clone(), reason: reason.to_string() }));
+    Ok(())
+}
+
+/// The daily work of one fund at one valuation time: matured positions and coupons into
+/// custodian cash, accumulating prices, the fee accrual, the stable classes' net rate, the
+/// valuation with its limits and breaker, and the monthly fee payment.
+fn daily(state: &mut State, f_sym: &Symbol, at: Time, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    let mut f = fund(state, f_sym)?;
+    let day = at.day();
+    // Maturities and coupons.
+    for p in positions(state, f_sym) {
+        if p.instrument.maturity().day() <= day {
+            let proceeds = maturity_proceeds(&p)?;
+            state.positions.remove(&(f_sym.clone(), p.id));
+            f.custodian_cash = f.custodian_cash.checked_add(proceeds).ok_or_else(overflow)?;
+            ev.push(fe(FundEvent::PositionMatured { fund: f_sym.clone(), position: p.id, proceeds }));
+        } else if let Instrument::Note { coupon_micros, maturity, .. } = &p.instrument {
+            // A coupon falls due on this valuation day (a day after acquisition).
+            if let Some((last, _)) = treasury::coupon_period(*maturity, at) {
+                if last.day() == day && p.acquired.day() < day {
+                    let c = mul_div(p.face, *coupon_micros as u128, 2_000_000)?;
+                    f.custodian_cash = f.custodian_cash.checked_add(c).ok_or_else(overflow)?;
+                    ev.push(fe(FundEvent::CouponReceived { fund: f_sym.clone(), position: p.id, amount: c }));
+                }
+            }
+        }
+    }
+    let cash_dec = state.asset(f.cash_asset).decimals;
+    let gross = f.spec.params.yield_feed.as_deref().and_then(|feed| oracle::usable(state, feed, now));
+    for a in f.classes.clone() {
+        let Some(mut c) = state.share_classes.get(&a).cloned() else { continue };
+        let asset = state.asset(a).clone();
+        if c.nav == NavKind::Accumulating && c.daily_rate > 0 {
+            let n = day.saturating_sub(c.base_day) as u32;
+            let p = treasury::accumulating_price(
+                Decimal::new(c.base_price as i64, 8),
+                Decimal::new(c.daily_rate as i64, 8),
+                n,
+            )
+            .ok_or_else(overflow)?;
+            // Half up to 8 places (the published price's precision).
+            c.price = oracle::to_fixed(&treasury::round_rate(p, 8).to_string()).ok_or_else(overflow)?;
+        }
+        let book = shares_to_cash(asset.supply, c.price, asset.decimals, cash_dec)?;
+        let fee_day = mul_div(book, c.fee_bps as u128 * yields::SCALE, BPS * 365)?;
+        f.fee_accrued_scaled = f.fee_accrued_scaled.checked_add(fee_day).ok_or_else(overflow)?;
+        if c.nav == NavKind::Stable {
+            if let (Some(g), Some(mut yc)) = (gross, state.yield_classes.get(&a).cloned()) {
+                // × 10^-8 → ppb is × 10; one basis point is 100,000 ppb.
+                yc.rate_ppb = (g * 10).saturating_sub(c.fee_bps as u64 * 100_000);
+                state.yield_classes.put(a, yc);
+            }
+        }
+        state.share_classes.put(a, c);
+    }
+    state.funds.put(f_sym.clone(), f.clone());
+    let v = valuation(state, &f, at, now)?;
+    // Limits: alert on entering a breach.
+    let p = &f.spec.params;
+    let m = &v.metrics;
+    let checks = [
+        (
+            "fund.dla_below_minimum",
+            m.dla_bps < p.min_dla_bps,
+            format!("daily liquid assets {} bps < {}", m.dla_bps, p.min_dla_bps),
+        ),
+        (
+            "fund.wla_below_minimum",
+            m.wla_bps < p.min_wla_bps,
+            format!("weekly liquid assets {} bps < {}", m.wla_bps, p.min_wla_bps),
+        ),
+        (
+            "fund.wam_above_maximum",
+            m.wam_days > p.max_wam_days,
+            format!("WAM {} days > {}", m.wam_days, p.max_wam_days),
+        ),
+        (
+            "fund.wal_above_maximum",
+            m.wal_days > p.max_wal_days,
+            format!("WAL {} days > {}", m.wal_days, p.max_wal_days),
+        ),
+    ];
+    let mut breaches = Vec::new();
+    for (rule, breached, detail) in checks {
+        if breached {
+            if !f.breaches.iter().any(|b| b == rule) {
+                alert(state, &f, rule, v.assets, detail, now, ev);
+            }
+            breaches.push(rule.to_string());
+        }
+    }
+    f.breaches = breaches;
+    ev.push(fe(FundEvent::Valued {
+        fund: f_sym.clone(),
+        at,
+        nav: v.nav,
+        ratio: v.ratio,
+        dla_bps: m.dla_bps,
+        wla_bps: m.wla_bps,
+        wam_days: m.wam_days,
+    }));
+    let prev_ratio = f.last.as_ref().map(|l| l.ratio);
+    f.last = Some(v.clone());
+    state.fund_days.put((f_sym.clone(), day), v.clone());
+    // Monthly fee payment, in whole units, as far as the fund's cash wallet allows.
+    let (y, mo, d, ..) = at.to_civil();
+    if (y, mo) != f.last_fee_payout && d >= p.fee_payout_day as u32 {
+        f.last_fee_payout = (y, mo);
+        let free = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.free).unwrap_or(0);
+        let pay = f.fee_accrued().min(free.saturating_sub(f.queued));
+        if pay > 0 {
+            let mv = Move {
+                kind: Movement::Transfer,
+                asset: f.cash_asset,
+                from: Some(f.cash_wallet),
+                to: Some(f.fee_wallet),
+                amount: pay,
+                now,
+            };
+            let mark = state.mark();
+            match movement::execute(state, &mv, Hash::default(), ev) {
+                Ok(()) => {
+                    f.fee_accrued_scaled -= pay * yields::SCALE;
+                    f.fee_paid += pay;
+                    ev.push(fe(FundEvent::FeePaid { fund: f_sym.clone(), amount: pay }));
+                }
+                Err(_) => state.rollback(mark),
+            }
+        }
+    }
+    state.funds.put(f_sym.clone(), f.clone());
+    // The breaker: NAV per share moved beyond the bound since the last valuation.
+    if let Some(prev) = prev_ratio {
+        let moved = (v.ratio.abs_diff(prev) as u128) * BPS / prev.max(1) as u128;
+        if moved > p.breaker_bps as u128 {
+            let why = format!(
+                "NAV per share moved {moved} bps (from {} to {}, × 10^-8), beyond {} bps",
+                prev, v.ratio, p.breaker_bps
+            );
+            halt(state, f_sym, &why, now, ev);
+        }
+    }
+    // Cross-check against the administrator's NAV, if fed.
+    if let Some(feed) = p.nav_feed.as_deref() {
+        if let (Some(reported), Some(c)) = (oracle::usable(state, feed, now), v.classes.first()) {
+            let off = (reported.abs_diff(c.nav_per_share) as u128) * BPS / reported.max(1) as u128;
+            if off > p.breaker_bps as u128 {
+                let f = fund(state, f_sym)?;
+                let detail = format!("reported NAV per share {reported} vs computed {} (× 10^-8)", c.nav_per_share);
+                alert(state, &f, "fund.nav_discrepancy", v.nav, detail, now, ev);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Block-boundary job: each fund's daily valuations since the last block, then the
+/// redemption queue paid in order as far as the fund's cash allows.
+pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
+    let mut funds: Vec<Symbol> = state.funds.iter().map(|(s, _)| s.clone()).collect();
+    funds.sort();
+    for f_sym in funds {
+        let Ok(f) = fund(state, &f_sym) else { continue };
+        let secs = f.spec.params.valuation_seconds as u64;
+        let mut day = f.valued_through_day + 1;
+        while day * DAY + secs <= now.seconds() {
+            let mark = state.mark();
+            if daily(state, &f_sym, Time(day * DAY + secs), now, ev).is_err() {
+                // An overflowing valuation changes nothing; the day is still marked done.
+                state.rollback(mark);
+            }
+            if let Ok(mut f) = fund(state, &f_sym) {
+                f.valued_through_day = day;
+                state.funds.put(f_sym.clone(), f);
+            }
+            day += 1;
+        }
+        pay_queue(state, &f_sym, now, ev);
+    }
+}
+
+// ---------------------------------------------------------------- subscriptions and redemptions
+
+pub fn subscribe(
+    state: &mut State,
+    actor: WalletIdx,
+    class_sym: &Symbol,
+    cash: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let (a, c) = class(state, class_sym)?;
+    let f = fund(state, &c.spec.fund)?;
+    if let Some(why) = &f.halted {
+        return refuse(Code::FundHalted, format!("fund {} is halted: {why}", f.spec.fund));
+    }
+    let held = state.holding_ref(a, actor).map(|h| h.total()).transpose()?.unwrap_or(0);
+    let (min, which) = if held == 0 { (c.spec.min_first, "first") } else { (c.spec.min_later, "later") };
+    if cash < min {
+        return refuse(Code::FundBelowMinimum, format!("{cash} is below the minimum {which} investment {min}"));
+    }
+    let share_dec = state.asset(a).decimals;
+    let cash_dec = state.asset(f.cash_asset).decimals;
+    let shares = cash_to_shares(cash, c.price, share_dec, cash_dec)?;
+    if shares == 0 {
+        return refuse(Code::FundBelowMinimum, "the payment buys no whole share unit");
+    }
+    let cash_symbol = state.asset(f.cash_asset).symbol.clone();
+    let fund_wallet = state.wallet(f.cash_wallet).key;
+    movement::transfer(state, &cash_symbol, actor, &fund_wallet, cash, now, tx, ev)?;
+    let investor = state.wallet(actor).key;
+    movement::mint(state, class_sym, &investor, shares, now, tx, ev)?;
+    ev.push(fe(FundEvent::Subscribed {
+        fund: f.spec.fund.clone(),
+        class: class_sym.clone(),
+        investor,
+        cash,
+        shares,
+        price: c.price,
+    }));
+    Ok(())
+}
+
+pub fn redeem(
+    state: &mut State,
+    actor: WalletIdx,
+    class_sym: &Symbol,
+    shares: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let (a, c) = class(state, class_sym)?;
+    let mut f = fund(state, &c.spec.fund)?;
+    if let Some(why) = &f.halted {
+        return refuse(Code::FundHalted, format!("fund {} is halted: {why}", f.spec.fund));
+    }
+    let free = state.holding_ref(a, actor).map(|h| h.free).unwrap_or(0);
+    if shares > free {
+        return refuse(Code::BalanceInsufficient, format!("redeeming {shares} of a free balance of {free}"));
+    }
+    let gross = shares_to_cash(shares, c.price, state.asset(a).decimals, state.asset(f.cash_asset).decimals)?;
+    let wla_low = f.last.as_ref().is_some_and(|l| l.metrics.wla_bps < f.spec.params.liquidity_fee_below_wla_bps);
+    let fee_bps = c.spec.redemption_fee_bps as u128 + if wla_low { f.spec.params.liquidity_fee_bps as u128 } else { 0 };
+    let fee = mul_div(gross, fee_bps, BPS)?;
+    let net = gross - fee;
+    if net == 0 {
+        return refuse(Code::FundBelowMinimum, "the redemption is worth no whole cash unit");
+    }
+    let investor = state.wallet(actor).key;
+    movement::burn(state, class_sym, &investor, shares, now, tx, ev)?;
+    let today = now.day();
+    if f.facility.0 != today {
+        f.facility = (today, 0);
+    }
+    let queue_empty = !state.redemption_queue.iter().any(|((fs, _), _)| fs == &f.spec.fund);
+    let wallet_free = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.free).unwrap_or(0);
+    let within = f.facility.1.checked_add(net).is_some_and(|u| u <= f.spec.params.facility_daily_limit);
+    if queue_empty && within && wallet_free >= net {
+        let cash_symbol = state.asset(f.cash_asset).symbol.clone();
+        movement::transfer(state, &cash_symbol, f.cash_wallet, &investor, net, now, tx, ev)?;
+        f.facility.1 += net;
+        ev.push(fe(FundEvent::RedemptionPaid {
+            fund: f.spec.fund.clone(),
+            redemption: None,
+            investor,
+            shares,
+            cash: net,
+            fee,
+        }));
+    } else {
+        let id = state.next_id(|m| &mut m.next_redemption);
+        let r = Redemption {
+            id,
+            fund: f.spec.fund.clone(),
+            class: class_sym.clone(),
+            wallet: investor,
+            shares,
+            amount: net,
+            fee,
+            requested_at: now,
+            status: RedemptionStatus::Queued,
+        };
+        state.redemptions.put(id, r);
+        state.redemption_queue.put((f.spec.fund.clone(), id), ());
+        f.queued = f.queued.checked_add(net).ok_or_else(overflow)?;
+        ev.push(fe(FundEvent::RedemptionQueued { fund: f.spec.fund.clone(), redemption: id, investor, cash: net }));
+    }
+    state.funds.put(f.spec.fund.clone(), f);
+    Ok(())
+}
+
+/// Pays queued redemptions in order while the fund's cash wallet covers the next one. A
+/// payment the cash token's rules refuse (the investor frozen, say) stays queued and does not
+/// hold up those behind it.
+fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut Vec<Event>) {
+    let queued: Vec<(Symbol, u64)> =
+        state.redemption_queue.due(&(f_sym.clone(), u64::MAX)).into_iter().filter(|(fs, _)| fs == f_sym).collect();
+    if queued.is_empty() {
+        return;
+    }
+    let Ok(mut f) = fund(state, f_sym) else { return };
+    for key in queued {
+        let Some(mut r) = state.redemptions.get(&key.1).cloned() else { continue };
+        let free = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.free).unwrap_or(0);
+        if free < r.amount {
+            break;
+        }
+        let Ok(to) = state.wallet_idx(&r.wallet) else { continue };
+        let m = Move {
+            kind: Movement::Transfer,
+            asset: f.cash_asset,
+            from: Some(f.cash_wallet),
+            to: Some(to),
+            amount: r.amount,
+            now,
+        };
+        let mark = state.mark();
+        match movement::execute(state, &m, Hash::default(), ev) {
+            Ok(()) => {
+                state.redemption_queue.remove(&key);
+                f.queued -= r.amount;
+                r.status = RedemptionStatus::Paid { at: now };
+                ev.push(fe(FundEvent::RedemptionPaid {
+                    fund: f_sym.clone(),
+                    redemption: Some(r.id),
+                    investor: r.wallet,
+                    shares: r.shares,
+                    cash: r.amount,
+                    fee: r.fee,
+                }));
+                state.redemptions.put(r.id, r);
+            }
+            Err(e) => {
+                state.rollback(mark);
+                ev.push(fe(FundEvent::RedemptionHeld { redemption: r.id, code: e.code.as_str().into() }));
+            }
+        }
+    }
+    state.funds.put(f_sym.clone(), f);
+}
+
+/// Checks the funds' invariants: Σ queued redemptions owed = the fund's recorded liability.
+pub fn check(state: &State) -> Result<(), String> {
+    for (s, f) in state.funds.iter() {
+        let owed: Amount = state
+            .redemption_queue
+            .iter()
+            .filter(|((fs, _), _)| fs == s)
+            .filter_map(|((_, id), _)| state.redemptions.get(id))
+            .map(|r| r.amount)
+            .sum();
+        if owed != f.queued {
+            return Err(format!("fund {s}: queue owes {owed}, fund records {}", f.queued));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- reconciliation (F7)
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Break {
+    pub instrument: String,
+    /// `quantity` (both hold it, different amounts), `missing_at_custodian`,
+    /// `unknown_to_ledger`, or `cash`.
+    pub kind: String,
+    pub ledger: String,
+    pub custodian: String,
+    pub difference: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    pub fund: Symbol,
+    pub at: Time,
+    pub breaks: Vec<Break>,
+    /// Market value of the statement (securities at its prices, plus cash).
+    pub custodian_value: String,
+    /// Cash tokens in the fund's wallet on the ledger.
+    pub ledger_cash: String,
+    /// What the fund owes: shares outstanding at NAV per share, plus queued redemptions.
+    pub obligations: String,
+    /// (custodian value + ledger cash) / obligations, 6 places, rounded down.
+    pub reserve_ratio: Option<String>,
+}
+
+/// Compares a custodian statement with the fund's portfolio, cash and tokens outstanding.
+pub fn reconcile(
+    state: &State,
+    f_sym: &Symbol,
+    statement: &[crate::statement::Position],
+    now: Time,
+) -> Result<Reconciliation, Refusal> {
+    use crate::statement::Position as S;
+    use std::collections::BTreeMap;
+    let f = fund(state, f_sym)?;
+    let cash_asset = state.asset(f.cash_asset);
+    let unit = Decimal::from_i128_with_scale(1, cash_asset.decimals as u32);
+    let dec = |a: Amount| Decimal::from_i128_with_scale(a as i128, cash_asset.decimals as u32);
+    let mut ledger: BTreeMap<String, Decimal> = BTreeMap::new();
+    for p in positions(state, f_sym) {
+        if let Some(c) = p.instrument.cusip() {
+            *ledger.entry(c.to_string()).or_default() += dec(p.face);
+        }
+    }
+    let mut custodian: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut custodian_cash = Decimal::ZERO;
+    let mut custodian_value = Decimal::ZERO;
+    for s in statement {
+        custodian_value += s.value();
+        match s {
+            S::Security { cusip, quantity, .. } => *custodian.entry(cusip.to_string()).or_default() += quantity,
+            S::Cash { currency, amount } => {
+                if let AssetKind::CashToken { currency: c, .. } = &cash_asset.kind {
+                    if c != currency {
+                        return refuse(Code::FundBadStatement, format!("cash in {currency}; the fund's cash is {c}"));
+                    }
+                }
+                custodian_cash += amount;
+            }
+        }
+    }
+    let mut breaks = Vec::new();
+    let keys: std::collections::BTreeSet<&String> = ledger.keys().chain(custodian.keys()).collect();
+    for k in keys {
+        let (l, c) = (ledger.get(k).copied(), custodian.get(k).copied());
+        let kind = match (l, c) {
+            (Some(l), Some(c)) if l == c => continue,
+            (Some(_), Some(_)) => "quantity",
+            (Some(_), None) => "missing_at_custodian",
+            _ => "unknown_to_ledger",
+        };
+        let (l, c) = (l.unwrap_or_default(), c.unwrap_or_default());
+        breaks.push(Break {
+            instrument: k.clone(),
+            kind: kind.into(),
+            ledger: l.normalize().to_string(),
+            custodian: c.normalize().to_string(),
+            difference: (c - l).normalize().to_string(),
+        });
+    }
+    let ledger_custodian_cash = dec(f.custodian_cash);
+    if (custodian_cash - ledger_custodian_cash).abs() >= unit {
+        breaks.push(Break {
+            instrument: "CASH".into(),
+            kind: "cash".into(),
+            ledger: ledger_custodian_cash.normalize().to_string(),
+            custodian: custodian_cash.normalize().to_string(),
+            difference: (custodian_cash - ledger_custodian_cash).normalize().to_string(),
+        });
+    }
+    let v = valuation(state, &f, now, now)?;
+    let mut obligations = f.queued;
+    for c in &v.classes {
+        let a = state.asset_idx(&c.asset)?;
+        obligations += shares_to_cash(c.shares, c.nav_per_share, state.asset(a).decimals, cash_asset.decimals)?;
+    }
+    let wallet_cash = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.total()).transpose()?.unwrap_or(0);
+    let reserves = custodian_value + dec(wallet_cash);
+    let reserve_ratio = (obligations > 0).then(|| {
+        (reserves / dec(obligations)).round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero).to_string()
+    });
+    Ok(Reconciliation {
+        fund: f_sym.clone(),
+        at: now,
+        breaks,
+        custodian_value: custodian_value.normalize().to_string(),
+        ledger_cash: dec(wallet_cash).normalize().to_string(),
+        obligations: dec(obligations).normalize().to_string(),
+        reserve_ratio,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_cash_conversions_round_down() {
+        // 1,000.000000 cash at 1.11234567 per share → 898.998... shares, rounded down.
+        assert_eq!(cash_to_shares(1_000_000_000, 111_234_567, 6, 6).unwrap(), 899_002_996);
+        assert_eq!(shares_to_cash(899_002_996, 111_234_567, 6, 6).unwrap(), 999_999_998);
+        // Different decimals: 18-decimal shares, 6-decimal cash, at 1.00.
+        assert_eq!(cash_to_shares(1_000_000, 100_000_000, 18, 6).unwrap(), 1_000_000_000_000_000_000);
+        assert_eq!(shares_to_cash(1_000_000_000_000_000_000, 100_000_000, 18, 6).unwrap(), 1_000_000);
+    }
+}

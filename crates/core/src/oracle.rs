@@ -1,0 +1,305 @@
+//! The oracle as ledger operations (SPEC F3): registered sources sign reports with their own
+//! wallet keys (the transaction signature is the report's signature); each feed names its
+//! sources, quorum, maximum age, maximum deviation from the median and maximum move between
+//! values. The value is what `oracle_math::aggregate` makes of the sources' latest quotes: the
+//! median of fresh, in-band quotes when a quorum remains. A value that moves beyond the feed's
+//! bound trips its breaker: funds that depend on the feed halt subscriptions and redemptions
+//! until governance resets them (`fund::reset_breaker`).
+//!
+//! Values are fixed point with 8 decimals (`VALUE_SCALE`): a price per 100 of face
+//! 99.65155600 is 9_965_155_600; a yield or rate 4.48% is 0.04480000 = 4_480_000; a NAV per
+//! share 1.00000000 is 100_000_000. Reports carry a signed integer so that a negative value
+//! decodes and is refused with a code rather than failing to parse.
+
+use crate::block::Event;
+use crate::code::{refuse, Code, Refusal};
+use crate::fund::FundEvent;
+use crate::oracle_math::{self, FeedRules, Quote, Verdict};
+use crate::state::*;
+use crate::types::*;
+use borsh::{BorshDeserialize, BorshSerialize};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub const VALUE_SCALE: u128 = 100_000_000;
+pub const VALUE_DECIMALS: u32 = 8;
+pub const MAX_SOURCES: usize = 16;
+pub const MAX_FEED_ID: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedKind {
+    /// Price per 100 of face of an instrument (feed id `PX:<CUSIP>`).
+    Price,
+    /// A yield or rate as a decimal fraction: a bill's discount rate (`YLD:<CUSIP>`) or a
+    /// fund's gross yield (`YIELD:<fund>`).
+    Yield,
+    /// A fund's NAV per share reported by its administrator (`NAV:<fund>`).
+    Nav,
+}
+
+/// Parameters of a feed, as created.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSpec {
+    pub feed: String,
+    pub kind: FeedKind,
+    pub sources: Vec<WalletId>,
+    pub quorum: u8,
+    pub max_age_seconds: u64,
+    pub max_deviation_bps: u32,
+    /// The breaker: a new value further than this from the previous one trips it.
+    pub max_move_bps: u32,
+}
+
+/// One source's record on a feed: its latest quote and what became of its quotes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct SourceRecord {
+    pub wallet: WalletId,
+    pub name: String,
+    /// Latest quote (value × 10^8, observed at).
+    pub last: Option<(u64, Time)>,
+    pub reports: u64,
+    /// Aggregations in which the source's quote was used / stale / outlying.
+    pub used: u64,
+    pub stale: u64,
+    pub outlier: u64,
+    /// The latest verdict and deviation from the median, in basis points (when known).
+    pub verdict: String,
+    pub deviation_bps: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Feed {
+    pub spec: FeedSpec,
+    pub sources: Vec<SourceRecord>,
+    /// The aggregated value and when it was set.
+    pub value: Option<(u64, Time)>,
+    /// Set when a move beyond `max_move_bps` was seen; cleared by a governance reset.
+    pub tripped: bool,
+}
+
+impl Feed {
+    /// The value if it still stands at `now`: recomputed from the sources' quotes, so stale
+    /// quotes drop out and a lost quorum yields nothing.
+    pub fn value_at(&self, now: Time) -> Option<u64> {
+        let a = oracle_math::aggregate(&self.quotes(), self.rules(), now);
+        a.value.and_then(|v| to_fixed(&v))
+    }
+    fn quotes(&self) -> Vec<Quote> {
+        self.sources
+            .iter()
+            .filter_map(|s| {
+                s.last.map(|(v, at)| Quote {
+                    source: s.name.clone(),
+                    value: Decimal::new(v as i64, VALUE_DECIMALS),
+                    at,
+                })
+            })
+            .collect()
+    }
+    fn rules(&self) -> FeedRules {
+        FeedRules {
+            max_age_seconds: self.spec.max_age_seconds,
+            max_deviation_bps: self.spec.max_deviation_bps,
+            quorum: self.spec.quorum as usize,
+        }
+    }
+    /// The per-source discrepancy report at `now`.
+    pub fn discrepancies(&self, now: Time) -> oracle_math::Aggregate {
+        oracle_math::aggregate(&self.quotes(), self.rules(), now)
+    }
+}
+
+/// A decimal as a fixed-point value with 8 places, truncated; None if negative or too large.
+pub fn to_fixed(s: &str) -> Option<u64> {
+    let d: Decimal = s.parse().ok()?;
+    let scaled = (d * Decimal::from(VALUE_SCALE as u64)).trunc();
+    u64::try_from(scaled).ok()
+}
+
+pub fn check_spec(spec: &FeedSpec) -> Result<(), Refusal> {
+    let bad = |m: &str| refuse(Code::OracleBadFeed, m.to_string());
+    if spec.feed.is_empty() || spec.feed.len() > MAX_FEED_ID || !spec.feed.chars().all(|c| c.is_ascii_graphic()) {
+        return bad("a feed id is 1 to 32 printable ASCII characters");
+    }
+    if spec.sources.is_empty() || spec.sources.len() > MAX_SOURCES {
+        return bad("a feed has 1 to 16 sources");
+    }
+    let mut s = spec.sources.clone();
+    s.sort();
+    s.dedup();
+    if s.len() != spec.sources.len() {
+        return bad("a source is listed twice");
+    }
+    if spec.quorum == 0 || spec.quorum as usize > spec.sources.len() {
+        return bad("the quorum is 1 to the number of sources");
+    }
+    if spec.max_age_seconds == 0 || spec.max_deviation_bps == 0 || spec.max_move_bps == 0 {
+        return bad("maximum age, deviation and move must be positive");
+    }
+    Ok(())
+}
+
+pub fn register_source(state: &mut State, wallet: &WalletId, name: &str, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    let w = state.wallet_idx(wallet)?;
+    if state.oracle_sources.contains(&w) {
+        return refuse(Code::OracleBadFeed, format!("wallet {} is already a source", wallet.short()));
+    }
+    state.oracle_sources.put(w, name.to_string());
+    ev.push(Event::Fund(FundEvent::OracleSourceRegistered { wallet: *wallet, name: name.to_string() }));
+    Ok(())
+}
+
+pub fn create_feed(state: &mut State, spec: &FeedSpec, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    check_spec(spec)?;
+    if state.feeds.contains(&spec.feed) {
+        return refuse(Code::OracleBadFeed, format!("feed {} exists", spec.feed));
+    }
+    let mut sources = Vec::with_capacity(spec.sources.len());
+    for w in &spec.sources {
+        let idx = state.wallet_idx(w)?;
+        let name = state.oracle_sources.get(&idx).cloned().ok_or_else(|| {
+            Refusal::new(Code::OracleUnknownSource, format!("wallet {} is not a registered source", w.short()))
+        })?;
+        sources.push(SourceRecord { wallet: *w, name, ..Default::default() });
+    }
+    state.feeds.put(spec.feed.clone(), Feed { spec: spec.clone(), sources, value: None, tripped: false });
+    ev.push(Event::Fund(FundEvent::FeedCreated { feed: spec.feed.clone(), kind: spec.kind }));
+    Ok(())
+}
+
+/// A signed report from a registered source. Returns the feed's new value, if any.
+pub fn report(
+    state: &mut State,
+    signer: WalletIdx,
+    feed_id: &str,
+    value: i64,
+    observed_at: Time,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let key = state.wallet(signer).key;
+    if !state.oracle_sources.contains(&signer) {
+        return refuse(Code::OracleUnknownSource, format!("wallet {} is not a registered oracle source", key.short()));
+    }
+    let mut feed = state
+        .feeds
+        .get(&feed_id.to_string())
+        .cloned()
+        .ok_or_else(|| Refusal::new(Code::OracleUnknownFeed, format!("no feed {feed_id}")))?;
+    let Some(pos) = feed.sources.iter().position(|s| s.wallet == key) else {
+        return refuse(Code::OracleWrongFeed, format!("wallet {} is not a source of feed {feed_id}", key.short()));
+    };
+    if observed_at > now {
+        return refuse(Code::OracleFuture, format!("observed at {observed_at}, after the block time {now}"));
+    }
+    if value <= 0 {
+        return refuse(Code::OracleBadValue, format!("value {value} is not positive"));
+    }
+    if let Some((_, prev)) = feed.sources[pos].last {
+        if observed_at <= prev {
+            return refuse(
+                Code::OracleFuture,
+                format!("observed at {observed_at}, not after the source's previous report at {prev}"),
+            );
+        }
+    }
+    feed.sources[pos].last = Some((value as u64, observed_at));
+    feed.sources[pos].reports += 1;
+    let agg = feed.discrepancies(now);
+    for r in &agg.sources {
+        let Some(s) = feed.sources.iter_mut().find(|s| s.name == r.source) else { continue };
+        s.deviation_bps = None;
+        s.verdict = match &r.verdict {
+            Verdict::Used => {
+                s.used += 1;
+                "used".into()
+            }
+            Verdict::Stale { .. } => {
+                s.stale += 1;
+                "stale".into()
+            }
+            Verdict::Outlier { deviation_bps } => {
+                s.outlier += 1;
+                s.deviation_bps = Some(deviation_bps.clone());
+                "outlier".into()
+            }
+            Verdict::Invalid { .. } => "invalid".into(),
+        };
+    }
+    let new = agg.value.as_deref().and_then(to_fixed);
+    ev.push(Event::Fund(FundEvent::OracleReported {
+        feed: feed_id.to_string(),
+        source: key,
+        value: value as u64,
+        aggregate: new,
+        used: agg.used as u32,
+    }));
+    if let Some(v) = new {
+        if let Some((prev, _)) = feed.value {
+            let moved_bps = (v.abs_diff(prev) as u128) * 10_000 / (prev.max(1) as u128);
+            if moved_bps > feed.spec.max_move_bps as u128 && !feed.tripped {
+                feed.tripped = true;
+                let detail = format!(
+                    "feed {feed_id} moved {moved_bps} bps (from {prev} to {v}, × 10^-8), beyond {} bps",
+                    feed.spec.max_move_bps
+                );
+                crate::fund::trip_for_feed(state, feed_id, &detail, now, ev);
+            }
+        }
+        feed.value = Some((v, now));
+    }
+    state.feeds.put(feed_id.to_string(), feed);
+    Ok(())
+}
+
+/// Clears a feed's breaker and re-bases its reference value (called by the governance reset).
+pub fn reset_feed(state: &mut State, feed_id: &str, now: Time) {
+    if let Some(mut f) = state.feeds.get(&feed_id.to_string()).cloned() {
+        f.tripped = false;
+        f.value = f.value_at(now).map(|v| (v, now));
+        state.feeds.put(feed_id.to_string(), f);
+    }
+}
+
+/// The feed's value at `now` if it exists, stands (quorum of fresh quotes) and is not tripped.
+pub fn usable(state: &State, feed_id: &str, now: Time) -> Option<u64> {
+    let f = state.feeds.get(&feed_id.to_string())?;
+    if f.tripped {
+        return None;
+    }
+    f.value_at(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_conversion_truncates_and_refuses_negatives() {
+        assert_eq!(to_fixed("99.651556"), Some(9_965_155_600));
+        assert_eq!(to_fixed("1.000000015"), Some(100_000_001));
+        assert_eq!(to_fixed("-1"), None);
+    }
+
+    #[test]
+    fn spec_bounds() {
+        let w = WalletId([1; 32]);
+        let mut s = FeedSpec {
+            feed: "PX:912796Y60".into(),
+            kind: FeedKind::Price,
+            sources: vec![w],
+            quorum: 1,
+            max_age_seconds: 86_400,
+            max_deviation_bps: 50,
+            max_move_bps: 100,
+        };
+        assert!(check_spec(&s).is_ok());
+        s.quorum = 2;
+        assert_eq!(check_spec(&s).unwrap_err().code, Code::OracleBadFeed);
+        s.quorum = 1;
+        s.sources = vec![w, w];
+        assert_eq!(check_spec(&s).unwrap_err().code, Code::OracleBadFeed);
+    }
+}

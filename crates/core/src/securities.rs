@@ -1,0 +1,198 @@
+//! Tokenized Treasury securities (SPEC F8): one token per CUSIP (an asset of kind
+//! `treasury_security`), serviced by a paying agent in a cash token. On each coupon date the
+//! holders of record at that block boundary are paid face × coupon / 2; at maturity each holder
+//! is paid the principal (and the final coupon), its tokens are retired, and once no token is
+//! left the asset is closed. Accrued interest (ACT/ACT) prices secondary trades.
+//!
+//! Units: one whole token is one unit of currency of face (a token with 6 decimals: 1,000,000
+//! minor units = $1.00 face). Payments round down per holder; what rounding leaves stays with
+//! the paying agent. A payment the cash token's rules refuse (a frozen or sanctioned holder) is
+//! withheld with an event, and the units stay outstanding until the holder can be paid. Units
+//! locked (pledged, in settlement) or frozen at maturity are paid when released.
+//!
+//! The coupon job walks the security's holders (O(holders of that CUSIP) on a coupon date).
+
+use crate::block::Event;
+use crate::code::{refuse, Code, Refusal};
+use crate::compliance::{Move, Movement};
+use crate::fund::FundEvent;
+use crate::movement;
+use crate::state::*;
+use crate::treasury;
+use crate::types::*;
+use borsh::{BorshDeserialize, BorshSerialize};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Servicing {
+    pub asset: Symbol,
+    pub cash_asset: AssetIdx,
+    pub paying_agent: WalletIdx,
+    /// The next coupon date not yet paid (None for bills, or after the last coupon).
+    pub next_coupon: Option<Time>,
+    pub coupons_paid: u32,
+    pub retired: bool,
+}
+
+fn terms(state: &State, a: AssetIdx) -> Option<(Time, u32)> {
+    match &state.asset(a).kind {
+        AssetKind::TreasurySecurity { maturity, coupon_micros, .. } => Some((*maturity, *coupon_micros)),
+        _ => None,
+    }
+}
+
+pub fn service(
+    state: &mut State,
+    asset: &Symbol,
+    cash_asset: &Symbol,
+    paying_agent: &WalletId,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let a = state.asset_idx(asset)?;
+    let Some((maturity, coupon)) = terms(state, a) else {
+        return refuse(Code::FundBadSpec, format!("{asset} is not a Treasury security"));
+    };
+    let c = state.asset_idx(cash_asset)?;
+    if !matches!(state.asset(c).kind, AssetKind::CashToken { .. }) {
+        return refuse(Code::FundBadSpec, format!("{cash_asset} is not a cash token"));
+    }
+    if state.servicing.contains(&a) {
+        return refuse(Code::FundBadSpec, format!("{asset} is already serviced"));
+    }
+    if maturity <= now {
+        return refuse(Code::FundBadSpec, format!("{asset} has matured"));
+    }
+    let agent = state.wallet_idx(paying_agent)?;
+    let next_coupon = if coupon > 0 { treasury::coupon_period(maturity, now).map(|(_, next)| next) } else { None };
+    state.servicing.put(
+        a,
+        Servicing {
+            asset: asset.clone(),
+            cash_asset: c,
+            paying_agent: agent,
+            next_coupon,
+            coupons_paid: 0,
+            retired: false,
+        },
+    );
+    ev.push(Event::Fund(FundEvent::SecurityServiced { asset: asset.clone(), cash_asset: cash_asset.clone() }));
+    Ok(())
+}
+
+/// Accrued interest per 100 of face at `at` (ACT/ACT), for pricing a secondary trade.
+pub fn accrued_per_100(state: &State, asset: &Symbol, at: Time) -> Result<Decimal, Refusal> {
+    let a = state.asset_idx(asset)?;
+    let (maturity, coupon) = terms(state, a)
+        .ok_or_else(|| Refusal::new(Code::FundBadSpec, format!("{asset} is not a Treasury security")))?;
+    if coupon == 0 {
+        return Ok(Decimal::ZERO);
+    }
+    let (last, next) = treasury::coupon_period(maturity, at)
+        .ok_or_else(|| Refusal::new(Code::FundBadSpec, format!("{asset} has matured at {maturity}")))?;
+    Ok(treasury::accrued_interest(Decimal::new(coupon as i64, 6), last, next, at).unwrap_or_default())
+}
+
+/// Pays each holder `per_holder(free units)` from the agent; all or nothing on the agent's
+/// balance. Returns (holders paid, total paid, wallets paid), or None if the agent is short.
+fn pay_holders(
+    state: &mut State,
+    a: AssetIdx,
+    s: &Servicing,
+    per_holder: &dyn Fn(Amount) -> Amount,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Option<(u32, Amount, Vec<WalletIdx>)> {
+    let mut holders: Vec<(WalletIdx, Amount)> = state
+        .holdings
+        .iter()
+        .filter(|(k, h)| (**k >> 32) as u32 == a && h.free > 0)
+        .map(|(k, h)| (*k as u32, h.free))
+        .collect();
+    holders.sort_unstable();
+    let due: Vec<(WalletIdx, Amount)> = holders.iter().map(|(w, units)| (*w, per_holder(*units))).collect();
+    let needed = due.iter().map(|(_, x)| *x).fold(0u128, |t, x| t.saturating_add(x));
+    let available = state.holding_ref(s.cash_asset, s.paying_agent).map(|h| h.free).unwrap_or(0);
+    if available < needed {
+        ev.push(Event::Fund(FundEvent::PaymentShort { asset: s.asset.clone(), needed, available }));
+        return None;
+    }
+    let (mut n, mut total, mut paid) = (0u32, 0u128, Vec::new());
+    for (w, amount) in due {
+        if amount == 0 || w == s.paying_agent {
+            paid.push(w);
+            continue;
+        }
+        let m = Move {
+            kind: Movement::Transfer,
+            asset: s.cash_asset,
+            from: Some(s.paying_agent),
+            to: Some(w),
+            amount,
+            now,
+        };
+        let mark = state.mark();
+        match movement::execute(state, &m, Hash::default(), ev) {
+            Ok(()) => {
+                n += 1;
+                total += amount;
+                paid.push(w);
+            }
+            Err(r) => {
+                state.rollback(mark);
+                ev.push(Event::Fund(FundEvent::PaymentWithheld {
+                    asset: s.asset.clone(),
+                    wallet: state.wallet(w).key,
+                    code: r.code.as_str().into(),
+                }));
+            }
+        }
+    }
+    Some((n, total, paid))
+}
+
+/// Block-boundary job: coupons due, then principal at maturity.
+pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
+    let mut serviced: Vec<AssetIdx> = state.servicing.iter().filter(|(_, s)| !s.retired).map(|(a, _)| *a).collect();
+    serviced.sort_unstable();
+    for a in serviced {
+        let Some(mut s) = state.servicing.get(&a).cloned() else { continue };
+        let Some((maturity, coupon)) = terms(state, a) else { continue };
+        let sec_dec = state.asset(a).decimals;
+        let cash_dec = state.asset(s.cash_asset).decimals;
+        // Face in cash minor units of `units` security minor units, and its half-year coupon.
+        let face = move |units: Amount| units.saturating_mul(10u128.pow(cash_dec as u32)) / 10u128.pow(sec_dec as u32);
+        let half_coupon = move |units: Amount| face(units).saturating_mul(coupon as u128) / 2_000_000;
+        while let Some(date) = s.next_coupon.filter(|d| *d <= now && *d < Time(maturity.day() * 86_400)) {
+            let Some((holders, paid, _)) = pay_holders(state, a, &s, &half_coupon, now, ev) else { break };
+            ev.push(Event::Fund(FundEvent::CouponPaid { asset: s.asset.clone(), date, holders, paid }));
+            s.coupons_paid += 1;
+            s.next_coupon = treasury::coupon_period(maturity, date).map(|(_, next)| next);
+        }
+        if now >= maturity {
+            let last_coupon = s.next_coupon.is_some();
+            let principal = move |units: Amount| face(units) + if last_coupon { half_coupon(units) } else { 0 };
+            if let Some((holders, paid, wallets)) = pay_holders(state, a, &s, &principal, now, ev) {
+                ev.push(Event::Fund(FundEvent::PrincipalPaid { asset: s.asset.clone(), holders, paid }));
+                let mut retired = 0u128;
+                for w in wallets {
+                    let mut h = state.holding(a, w);
+                    retired += h.free;
+                    h.free = 0;
+                    let _ = state.put_holding(a, w, h);
+                }
+                let mut rec = state.asset(a).clone();
+                rec.supply -= retired.min(rec.supply);
+                if rec.supply == 0 {
+                    rec.paused = true;
+                    s.retired = true;
+                    s.next_coupon = None;
+                    ev.push(Event::Fund(FundEvent::SecurityRetired { asset: s.asset.clone() }));
+                }
+                state.assets.put(a, rec);
+            }
+        }
+        state.servicing.put(a, s);
+    }
+}
