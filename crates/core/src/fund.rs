@@ -9,7 +9,8 @@
 //!
 //! Rounding rules (all exact integer arithmetic):
 //! - a position's value = face × price per 100 / 100, rounded down to the minor unit;
-//! - NAV = assets − liabilities; NAV per share (per class) = class price × NAV / book value,
+//! - NAV = assets − liabilities (queued redemptions, accrued fee, dividends accrued to stable
+//!   classes and not yet paid); NAV per share (per class) = class price × NAV / book value,
 //!   rounded down to 8 decimals, where book value = Σ shares × class price. So for every class
 //!   NAV per share × shares ≤ its share of NAV, short by less than shares × 10^-8 + 1 minor unit;
 //! - shares issued on a subscription = cash / price, rounded down (the fraction stays with the
@@ -305,6 +306,9 @@ pub struct Valuation {
     pub priced_by_formula: u32,
     #[serde(with = "amount_serde")]
     pub fee_accrued: Amount,
+    /// Yield accrued to stable classes' holders, not yet paid (rounded down).
+    #[serde(with = "amount_serde")]
+    pub dividends_payable: Amount,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
@@ -948,7 +952,16 @@ pub fn valuation(state: &State, f: &Fund, at: Time, oracle_now: Time) -> Result<
     let wallet_cash = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.total()).transpose()?.unwrap_or(0);
     let cash = f.custodian_cash.checked_add(wallet_cash).ok_or_else(overflow)?;
     let assets = total.checked_add(cash).ok_or_else(overflow)?;
-    let liabilities = f.queued.checked_add(f.fee_accrued()).ok_or_else(overflow)?;
+    // Dividends accrued to stable classes' holders and not yet minted are owed to them.
+    let mut dividends_payable = 0u128;
+    for a in &f.classes {
+        if let Some(y) = state.yield_classes.get(a) {
+            let owed = (y.accrued / yields::SCALE).saturating_sub(y.paid + y.residual_minted);
+            dividends_payable = dividends_payable.checked_add(owed).ok_or_else(overflow)?;
+        }
+    }
+    let liabilities =
+        f.queued.checked_add(f.fee_accrued()).and_then(|l| l.checked_add(dividends_payable)).ok_or_else(overflow)?;
     let nav = assets.saturating_sub(liabilities);
     let cash_dec = state.asset(f.cash_asset).decimals;
     let mut book = 0u128;
@@ -995,6 +1008,7 @@ pub fn valuation(state: &State, f: &Fund, at: Time, oracle_now: Time) -> Result<
         priced_by_oracle: by_oracle,
         priced_by_formula: by_formula,
         fee_accrued: f.fee_accrued(),
+        dividends_payable,
     })
 }
 
