@@ -113,7 +113,8 @@ pub enum Step {
 }
 
 /// Template steps run `times` times. In every string of the templates, `${i}` is the
-/// iteration (from 0), `${n}` the iteration from 1, and `${name}` the i-th value (cycling) of
+/// iteration (from 0), `${n}` the iteration from 1, `${now}` the scenario clock when the step
+/// runs, and `${name}` the i-th value (cycling) of
 /// the series `name`; a string that is only a placeholder becomes the value itself (a number
 /// stays a number).
 #[derive(Deserialize)]
@@ -142,11 +143,12 @@ pub struct ReconcileStep {
     pub error_line: Option<usize>,
 }
 
-fn substitute(v: &Value, i: u32, series: &std::collections::BTreeMap<String, Vec<Value>>) -> Value {
+fn substitute(v: &Value, i: u32, now: Time, series: &std::collections::BTreeMap<String, Vec<Value>>) -> Value {
     let lookup = |name: &str| -> Option<Value> {
         match name {
             "i" => Some(Value::from(i)),
             "n" => Some(Value::from(i + 1)),
+            "now" => Some(Value::from(now.to_string())),
             _ => series.get(name).filter(|s| !s.is_empty()).map(|s| s[i as usize % s.len()].clone()),
         }
     };
@@ -172,8 +174,8 @@ fn substitute(v: &Value, i: u32, series: &std::collections::BTreeMap<String, Vec
             }
             Value::String(out)
         }
-        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, i, series)).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), substitute(x, i, series))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, i, now, series)).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), substitute(x, i, now, series))).collect()),
         other => other.clone(),
     }
 }
@@ -668,7 +670,7 @@ impl Runner {
                 let mut steps = 0usize;
                 for i in 0..r.times {
                     for (j, t) in r.steps.iter().enumerate() {
-                        let step: Step = serde_json::from_value(substitute(t, i, &r.series))
+                        let step: Step = serde_json::from_value(substitute(t, i, self.clock, &r.series))
                             .map_err(|e| Refusal::new(Code::ScenarioInvalid, format!("repeat step {}: {e}", j + 1)))?;
                         let (summary, ok, detail, _) = self.run_step(&step)?;
                         steps += 1;

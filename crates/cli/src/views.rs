@@ -430,11 +430,12 @@ pub fn feed_lines(st: &State, feed: &str, now: Time) -> Result<Vec<String>, Refu
 
 pub fn reconciliation_lines(r: &tessera_core::fund::Reconciliation) -> Vec<String> {
     let mut out = vec![format!(
-        "reconciliation of {} at {}: custodian value {}, ledger cash {}, obligations {}, reserve ratio {}",
+        "reconciliation of {} at {}: custodian value {}, ledger cash {}, repo {}, obligations {}, reserve ratio {}",
         r.fund,
         r.at,
         r.custodian_value,
         r.ledger_cash,
+        r.repo,
         r.obligations,
         r.reserve_ratio.as_deref().unwrap_or("n/a")
     )];

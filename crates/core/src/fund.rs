@@ -1472,9 +1472,11 @@ pub struct Reconciliation {
     pub custodian_value: String,
     /// Cash tokens in the fund's wallet on the ledger.
     pub ledger_cash: String,
+    /// Repo (held with the tri-party agent, not on the statement) at the ledger's value.
+    pub repo: String,
     /// What the fund owes: shares outstanding at NAV per share, plus queued redemptions.
     pub obligations: String,
-    /// (custodian value + ledger cash) / obligations, 6 places, rounded down.
+    /// (custodian value + ledger cash + repo) / obligations, 6 places, rounded down.
     pub reserve_ratio: Option<String>,
 }
 
@@ -1550,7 +1552,14 @@ pub fn reconcile(
         obligations += shares_to_cash(c.shares, c.nav_per_share, state.asset(a).decimals, cash_asset.decimals)?;
     }
     let wallet_cash = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.total()).transpose()?.unwrap_or(0);
-    let reserves = custodian_value + dec(wallet_cash);
+    // Repo sits with the tri-party agent, not on the custodian's statement: at ledger value.
+    let mut repo_value = 0u128;
+    for p in positions(state, f_sym) {
+        if p.instrument.cusip().is_none() {
+            repo_value += value_position(state, &p, now, now)?.0;
+        }
+    }
+    let reserves = custodian_value + dec(wallet_cash) + dec(repo_value);
     let reserve_ratio = (obligations > 0).then(|| {
         (reserves / dec(obligations)).round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero).to_string()
     });
@@ -1560,6 +1569,7 @@ pub fn reconcile(
         breaks,
         custodian_value: custodian_value.normalize().to_string(),
         ledger_cash: dec(wallet_cash).normalize().to_string(),
+        repo: dec(repo_value).normalize().to_string(),
         obligations: dec(obligations).normalize().to_string(),
         reserve_ratio,
     })
