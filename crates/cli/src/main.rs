@@ -90,15 +90,48 @@ enum Command {
         dir: DataDir,
     },
     /// Run the demo: a ledger with parties, a Treasury fund share and a stablecoin, compliance,
-    /// governance, emergency controls, then verify the journal.
+    /// governance, emergency controls, then verify the journal. With --fund: a BUIDL-style
+    /// fund over 90 days, then its report and chart.
     Demo {
         /// Where to keep the demo ledger (default: a fresh temporary directory).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Run the 90-day fund demo instead (writes the chart to --chart).
+        #[arg(long)]
+        fund: bool,
+        /// Where the fund demo writes its chart.
+        #[arg(long, default_value = "tessera-fund-ATLAS.svg")]
+        chart: PathBuf,
+    },
+    /// Reports for people (and --json for machines).
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// Reconcile a fund against a custodian statement (CSV: instrument,quantity,price; a CUSIP
+    /// or CASH:<currency> per line): breaks against the portfolio and the reserve ratio.
+    Reconcile {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        fund: String,
+        #[arg(long)]
+        statement: PathBuf,
     },
     /// Benchmarks (figures printed beside this machine's own limits).
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+}
+
+#[derive(Subcommand)]
+enum ReportCmd {
+    /// A fund's NAV, yield and payout history, with a chart of NAV per share and daily yield.
+    Fund {
+        #[command(flatten)]
+        dir: DataDir,
+        fund: String,
+        /// Where to write the chart (SVG).
+        #[arg(long)]
+        chart: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -217,6 +250,38 @@ enum QueryCmd {
     Assets {
         #[command(flatten)]
         dir: DataDir,
+    },
+    /// Funds: NAV, classes, liquidity, cash, portfolio (one fund with --fund).
+    Funds {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        fund: Option<String>,
+    },
+    /// Oracle feeds with each source's latest quote and verdict (the discrepancy report).
+    Feeds {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        feed: Option<String>,
+    },
+    /// Redemptions, queued and paid.
+    Redemptions {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Accrued interest on a tokenized Treasury note at a time (for pricing a trade).
+    Accrued {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        asset: String,
+        /// Settlement time (default: the head block's time).
+        #[arg(long)]
+        at: Option<String>,
+        /// Clean price per 100, to print the dirty price.
+        #[arg(long)]
+        clean: Option<String>,
     },
 }
 
@@ -430,7 +495,37 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Demo { data } => {
+        Command::Demo { data, fund: true, chart } => {
+            let tmp;
+            let dir = match data {
+                Some(d) => d,
+                None => {
+                    tmp = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
+                    tmp.path().join("ledger")
+                }
+            };
+            let code = run_scenario(
+                include_str!("../../../scenarios/fund_buidl_90_days.yaml"),
+                Path::new("."),
+                Some(dir.clone()),
+                json,
+            )?;
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
+            report_fund(&DataDir { data: dir }, "ATLAS", Some(chart), json)?;
+        }
+        Command::Report(ReportCmd::Fund { dir, fund, chart }) => report_fund(&dir, &fund, chart, json)?,
+        Command::Reconcile { dir, fund, statement } => {
+            let l = open(&dir)?;
+            let text = read_text(&statement)?;
+            let lines = tessera_core::statement::parse_statement(&text)
+                .map_err(|e| Refusal::new(Code::FundBadStatement, format!("{}: {e}", statement.display())))?;
+            let st = &l.chain.state;
+            let rec = tessera_core::fund::reconcile(st, &Symbol::new(fund), &lines, l.chain.head.time)?;
+            out(json, &rec, || views::reconciliation_lines(&rec).join("\n"));
+        }
+        Command::Demo { data, fund: false, .. } => {
             // The demo's OFAC file travels inside the binary; the scenario reads it from here.
             let base = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
             std::fs::create_dir_all(base.path().join("data")).map_err(|e| bad(e.to_string()))?;
@@ -444,6 +539,18 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
         Command::Bench(b) => bench::run(b, json)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn report_fund(dir: &DataDir, fund: &str, chart: Option<PathBuf>, json: bool) -> Result<(), Refusal> {
+    let l = open(dir)?;
+    let st = &l.chain.state;
+    let mut r = tessera_cli::report::build(st, &Symbol::new(fund))?;
+    if let Some(path) = chart {
+        std::fs::write(&path, tessera_cli::report::svg(&r)).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        r.chart = Some(path.display().to_string());
+    }
+    out(json, &r, || tessera_cli::report::human(st, &r));
+    Ok(())
 }
 
 fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
@@ -746,6 +853,101 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
+            });
+        }
+        QueryCmd::Funds { dir, fund } => {
+            let l = open(&dir)?;
+            let st = &l.chain.state;
+            let funds: Vec<&tessera_core::fund::Fund> = st
+                .funds
+                .sorted()
+                .into_iter()
+                .map(|(_, f)| f)
+                .filter(|f| fund.as_deref().is_none_or(|x| f.spec.fund.as_str() == x))
+                .collect();
+            if let (Some(x), true) = (&fund, funds.is_empty()) {
+                return Err(Refusal::new(Code::FundUnknown, format!("no fund {x}")));
+            }
+            out(json, &funds, || {
+                if funds.is_empty() {
+                    return "no funds".into();
+                }
+                funds
+                    .iter()
+                    .flat_map(|f| views::fund_lines(st, &f.spec.fund).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        QueryCmd::Feeds { dir, feed } => {
+            let l = open(&dir)?;
+            let st = &l.chain.state;
+            let now = l.chain.head.time;
+            let feeds: Vec<_> = st
+                .feeds
+                .sorted()
+                .into_iter()
+                .filter(|(id, _)| feed.as_deref().is_none_or(|x| id.as_str() == x))
+                .map(|(id, f)| serde_json::json!({"feed": id, "value_now": f.value_at(now), "definition": f, "report": f.discrepancies(now)}))
+                .collect();
+            if let (Some(x), true) = (&feed, feeds.is_empty()) {
+                return Err(Refusal::new(Code::OracleUnknownFeed, format!("no feed {x}")));
+            }
+            out(json, &feeds, || {
+                if feeds.is_empty() {
+                    return "no feeds".into();
+                }
+                st.feeds
+                    .sorted()
+                    .into_iter()
+                    .filter(|(id, _)| feed.as_deref().is_none_or(|x| id.as_str() == x))
+                    .flat_map(|(id, _)| views::feed_lines(st, id, now).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        QueryCmd::Redemptions { dir } => {
+            let l = open(&dir)?;
+            let all: Vec<_> = l.chain.state.redemptions.sorted().into_iter().map(|(_, r)| r.clone()).collect();
+            out(json, &all, || {
+                if all.is_empty() {
+                    return "no redemptions queued so far".into();
+                }
+                all.iter()
+                    .map(|r| {
+                        format!(
+                            "#{} {} {} {} shares of {} → {} cash (fee {}) requested {}",
+                            r.id,
+                            scenario::status_tag(&r.status),
+                            r.wallet.short(),
+                            r.shares,
+                            r.class,
+                            r.amount,
+                            r.fee,
+                            r.requested_at
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        QueryCmd::Accrued { dir, asset, at, clean } => {
+            let l = open(&dir)?;
+            let at = match at {
+                Some(t) => Time::parse(&t).ok_or_else(|| bad(format!("bad time {t:?}: e.g. 2026-08-01T00:00:00Z")))?,
+                None => l.chain.head.time,
+            };
+            let ai = tessera_core::securities::accrued_per_100(&l.chain.state, &Symbol::new(&asset), at)?.round_dp(6);
+            let clean: Option<Decimal> = match clean {
+                Some(c) => Some(c.parse().map_err(|_| bad(format!("bad clean price {c:?}: e.g. 99.50")))?),
+                None => None,
+            };
+            let dirty = clean.map(|c| c + ai);
+            let v = serde_json::json!({"asset": asset, "at": at, "accrued_per_100": ai.to_string(),
+                "clean": clean.map(|c| c.to_string()), "dirty": dirty.map(|d| d.to_string())});
+            out(json, &v, || match (clean, dirty) {
+                (Some(c), Some(d)) => format!("{asset} at {at}: accrued {ai} per 100; clean {c} → dirty {d}"),
+                _ => format!("{asset} at {at}: accrued {ai} per 100"),
             });
         }
     }

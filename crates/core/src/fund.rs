@@ -309,6 +309,8 @@ pub struct Valuation {
     /// Yield accrued to stable classes' holders, not yet paid (rounded down).
     #[serde(with = "amount_serde")]
     pub dividends_payable: Amount,
+    /// Whether the fund was halted by its breaker when valued.
+    pub halted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
@@ -1009,6 +1011,7 @@ pub fn valuation(state: &State, f: &Fund, at: Time, oracle_now: Time) -> Result<
         priced_by_formula: by_formula,
         fee_accrued: f.fee_accrued(),
         dividends_payable,
+        halted: f.halted.is_some(),
     })
 }
 

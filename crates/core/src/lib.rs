@@ -34,4 +34,5 @@ pub mod types;
 pub mod yields;
 
 pub use code::{Code, Refusal};
+pub use rust_decimal::Decimal;
 pub use types::*;

@@ -1,0 +1,154 @@
+//! `tessera report fund F`: a fund's NAV, yield and payout history from its daily valuations,
+//! with a chart (SVG) of NAV per share and the daily yield.
+
+use crate::chart::{self, Marker, Series};
+use crate::views::{fixed8, pct8};
+use serde::Serialize;
+use tessera_core::fund::{self, Valuation};
+use tessera_core::state::State;
+use tessera_core::*;
+
+#[derive(Serialize)]
+pub struct PayoutRow {
+    pub day: Time,
+    pub class: Symbol,
+    #[serde(with = "amount_serde")]
+    pub paid: Amount,
+}
+
+#[derive(Serialize)]
+pub struct FundReport {
+    pub fund: Symbol,
+    pub name: String,
+    pub days: Vec<Valuation>,
+    pub payouts: Vec<PayoutRow>,
+    #[serde(with = "amount_serde")]
+    pub fee_paid: Amount,
+    pub chart: Option<String>,
+}
+
+/// The fund's valuations in day order.
+pub fn history(st: &State, f: &Symbol) -> Vec<Valuation> {
+    let mut v: Vec<(u64, Valuation)> =
+        st.fund_days.iter().filter(|((s, _), _)| s == f).map(|((_, d), v)| (*d, v.clone())).collect();
+    v.sort_by_key(|(d, _)| *d);
+    v.into_iter().map(|(_, v)| v).collect()
+}
+
+/// Month-end payouts seen as steps in each stable class's cumulative paid yield.
+pub fn payouts(days: &[Valuation]) -> Vec<PayoutRow> {
+    let mut out = Vec::new();
+    for w in days.windows(2) {
+        for c in &w[1].classes {
+            let before = w[0].classes.iter().find(|p| p.asset == c.asset).map(|p| p.yield_paid).unwrap_or(0);
+            if c.yield_paid > before {
+                out.push(PayoutRow { day: w[1].at, class: c.asset.clone(), paid: c.yield_paid - before });
+            }
+        }
+    }
+    out
+}
+
+pub fn build(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
+    let f = fund::fund(st, f_sym)?;
+    let days = history(st, f_sym);
+    let payouts = payouts(&days);
+    Ok(FundReport { fund: f_sym.clone(), name: f.spec.name.clone(), days, payouts, fee_paid: f.fee_paid, chart: None })
+}
+
+fn date(t: Time) -> String {
+    let (y, m, d, ..) = t.to_civil();
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The chart: NAV per share of each class and the first stable class's net daily yield.
+/// Floats are for drawing only.
+pub fn svg(r: &FundReport) -> String {
+    let mut panels = Vec::new();
+    let class_names: Vec<Symbol> =
+        r.days.last().map(|d| d.classes.iter().map(|c| c.asset.clone()).collect()).unwrap_or_default();
+    for name in &class_names {
+        panels.push(Series {
+            label: format!("{name} NAV per share"),
+            unit: "USD".into(),
+            points: r
+                .days
+                .iter()
+                .map(|d| {
+                    let v = d.classes.iter().find(|c| &c.asset == name).map(|c| c.nav_per_share as f64 / 1e8);
+                    (date(d.at), v)
+                })
+                .collect(),
+            decimals: 5,
+        });
+    }
+    panels.push(Series {
+        label: "fund gross yield (oracle median)".into(),
+        unit: "% a year".into(),
+        points: r.days.iter().map(|d| (date(d.at), d.gross_yield.map(|g| g as f64 / 1e6))).collect(),
+        decimals: 3,
+    });
+    if let Some(first) = class_names.first() {
+        panels.push(Series {
+            label: format!("{first} net daily yield, annualised"),
+            unit: "% a year".into(),
+            points: r
+                .days
+                .iter()
+                .map(|d| {
+                    let v = d.classes.iter().find(|c| &c.asset == first).map(|c| c.rate_ppb as f64 / 1e7);
+                    (date(d.at), v.filter(|x| *x > 0.0))
+                })
+                .collect(),
+            decimals: 3,
+        });
+    }
+    let mut markers = Vec::new();
+    for (i, d) in r.days.iter().enumerate() {
+        if d.halted && (i == 0 || !r.days[i - 1].halted) {
+            markers.push(Marker { x_index: i, label: "breaker".into() });
+        }
+        if r.payouts.iter().any(|p| p.day == d.at) {
+            markers.push(Marker { x_index: i, label: "payout".into() });
+        }
+    }
+    chart::panels_svg(&format!("{} — {}", r.fund, r.name), &panels, &markers, 960, 180)
+}
+
+pub fn human(st: &State, r: &FundReport) -> String {
+    let mut out = crate::views::fund_lines(st, &r.fund).unwrap_or_default();
+    let cash_dec = fund::fund(st, &r.fund).map(|f| st.asset(f.cash_asset).decimals).unwrap_or(0);
+    out.push(String::new());
+    out.push(format!(
+        "{:<10} {:>20} {:>12} {:>9} {:>9} {:>7} {:>7} {:>5}",
+        "day", "NAV", "NAV/share", "gross", "net", "DLA", "WLA", "WAM"
+    ));
+    for d in &r.days {
+        let first = d.classes.first();
+        out.push(format!(
+            "{:<10} {:>20} {:>12} {:>9} {:>9} {:>6.1}% {:>6.1}% {:>4}d{}",
+            date(d.at),
+            format_units(d.nav, cash_dec),
+            first.map(|c| fixed8(c.nav_per_share)).unwrap_or_default(),
+            d.gross_yield.map(pct8).unwrap_or_else(|| "-".into()),
+            first.map(|c| pct8(c.rate_ppb / 10)).unwrap_or_default(),
+            d.metrics.dla_bps as f64 / 100.0,
+            d.metrics.wla_bps as f64 / 100.0,
+            d.metrics.wam_days,
+            if d.halted { "  HALTED" } else { "" }
+        ));
+    }
+    out.push(String::new());
+    if r.payouts.is_empty() {
+        out.push("no payouts yet".into());
+    }
+    for p in &r.payouts {
+        let dec = st.asset_idx(&p.class).map(|a| st.asset(a).decimals).unwrap_or(0);
+        out.push(format!("payout {}  {}: {} new tokens", date(p.day), p.class, format_units(p.paid, dec)));
+    }
+    out.push(format!("management fee paid: {}", format_units(r.fee_paid, cash_dec)));
+    if let Some(c) = &r.chart {
+        out.push(format!("chart: {c}"));
+    }
+    out.join("\n")
+}
