@@ -22,8 +22,106 @@ pub struct YieldReport {
     /// The monthly payout block to `holders` holders, built and made durable.
     pub payout_ms: f64,
     pub paid_holders: u64,
-    /// Not measured yet: NAV arrives with the funds issue's portfolio.
+    /// One valuation of a 10,000-position portfolio (bills priced by oracle feeds and by
+    /// the discount formula, notes with accrued interest, repo), median of five.
     pub nav_ms: Option<f64>,
+    pub nav_positions: usize,
+}
+
+/// The time of one fund valuation over `n` positions.
+fn nav_ms(n: usize) -> Result<f64, Refusal> {
+    use tessera_core::exec::Chain;
+    use tessera_core::fund::{CashMovement, FundParams, FundSpec, Instrument};
+    use tessera_core::oracle::{FeedKind, FeedSpec};
+    let op = Keypair::insecure_from_name("bench-nav-operator");
+    let start = Time::parse("2026-01-05T09:00:00Z").unwrap_or_default();
+    let g = tessera_core::block::demo_genesis(NETWORK, start, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+    let (mut chain, _) = Chain::genesis(&g)?;
+    let mut seq = 0u64;
+    let mut run = |chain: &mut Chain, ops: Vec<Op>| -> Result<(), Refusal> {
+        seq += 1;
+        let tx =
+            TxBody { network: NETWORK.into(), signer: op.wallet(), seq, expires_at: Time(u64::MAX / 2), ops }.sign(&op);
+        let (b, _) = chain.build_block(start, vec![CheckedTx::from_decoded(tx)?]);
+        match b.body.receipts.iter().find(|r| !r.is_ok()) {
+            Some(r) => Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {:?}", r.outcome))),
+            None => Ok(()),
+        }
+    };
+    let cash_wallet = Keypair::insecure_from_name("bench-nav-cash").wallet();
+    let cusips = ["912796Y60", "912797NQ6", "912797NR4", "912797PA9", "912797PB7"];
+    let mut ops = vec![
+        Op::RegisterParty { party: PartyId::new("mgr"), name: "Manager".into(), kind: PartyKind::Institution },
+        Op::AddWallet { party: PartyId::new("mgr"), wallet: cash_wallet },
+        Op::RegisterOracleSource { wallet: op.wallet(), name: "vendor".into() },
+        Op::CreateAsset(AssetSpec {
+            symbol: Symbol::new("USDX"),
+            name: "USDX".into(),
+            kind: AssetKind::CashToken { cash: CashKind::Stablecoin, currency: "USD".into() },
+            decimals: 6,
+            issuer: PartyId::new("mgr"),
+            supply_cap: None,
+            policy: Default::default(),
+        }),
+        Op::CreateFund(FundSpec {
+            fund: Symbol::new("NAVF"),
+            name: "NAV bench fund".into(),
+            manager: PartyId::new("mgr"),
+            cash_asset: Symbol::new("USDX"),
+            cash_wallet,
+            fee_wallet: cash_wallet,
+            params: FundParams::default(),
+        }),
+        Op::CustodianCash {
+            fund: Symbol::new("NAVF"),
+            amount: u64::MAX as u128,
+            movement: CashMovement::Deposit,
+            reference: String::new(),
+        },
+    ];
+    for (i, c) in cusips.iter().enumerate() {
+        let kind = if i % 2 == 0 { FeedKind::Price } else { FeedKind::Yield };
+        let feed = format!("{}:{c}", if i % 2 == 0 { "PX" } else { "YLD" });
+        ops.push(Op::CreateFeed(FeedSpec {
+            feed: feed.clone(),
+            kind,
+            sources: vec![op.wallet()],
+            quorum: 1,
+            max_age_seconds: 86_400,
+            max_deviation_bps: 50,
+            max_move_bps: 1_000,
+        }));
+        let value = if i % 2 == 0 { 9_950_000_000 } else { 4_400_000 };
+        ops.push(Op::OracleReport { feed, value, observed_at: start });
+    }
+    run(&mut chain, ops)?;
+    let positions: Vec<Op> = (0..n)
+        .map(|i| {
+            let maturity = start.plus(86_400 * (2 + (i as u64 % 300)));
+            let instrument = match i % 4 {
+                0 | 1 => Instrument::Bill { cusip: cusips[i % cusips.len()].into(), maturity },
+                2 => Instrument::Note { cusip: "91282CKZ3".into(), coupon_micros: 42_500, maturity },
+                _ => Instrument::Repo { counterparty: format!("dealer-{}", i % 17), rate_micros: 44_000, maturity },
+            };
+            Op::BuyPosition { fund: Symbol::new("NAVF"), instrument, face: 1_000_000_000, cost: 990_000_000 }
+        })
+        .collect();
+    for chunk in positions.chunks(64) {
+        run(&mut chain, chunk.to_vec())?;
+    }
+    let st = &chain.state;
+    let f = tessera_core::fund::fund(st, &Symbol::new("NAVF"))?;
+    let at = start.plus(3_600);
+    let mut times: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let v = tessera_core::fund::valuation(st, &f, at, at);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            v.map(|_| ms)
+        })
+        .collect::<Result<_, _>>()?;
+    times.sort_by(|a, b| a.total_cmp(b));
+    Ok(times[2])
 }
 
 /// A ledger with `n` holders of a yield-bearing fund share; returns the ledger and its clock.
@@ -130,13 +228,25 @@ pub fn run(holders: usize, json: bool) -> Result<YieldReport, Refusal> {
     let paid_holders =
         block.body.system.events.iter().filter(|e| matches!(e, tessera_core::block::Event::YieldPaid { .. })).count()
             as u64;
-    let r = YieldReport { holders, accrual_us_1k, accrual_us, payout_ms: payout_s * 1e3, paid_holders, nav_ms: None };
+    drop(ledger);
+    say_err("NAV of a 10,000-position portfolio");
+    let nav_positions = 10_000;
+    let nav = nav_ms(nav_positions)?;
+    let r = YieldReport {
+        holders,
+        accrual_us_1k,
+        accrual_us,
+        payout_ms: payout_s * 1e3,
+        paid_holders,
+        nav_ms: Some(nav),
+        nav_positions,
+    };
     if json {
         crate::say!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
         crate::say!(
-            "yield: daily accrual {:.0} µs at 1,000 holders, {:.0} µs at {} holders (a durable block each)\n  monthly payout to {} holders: {:.0} ms, durable\n  nav_ms: not measured yet (NAV arrives with the funds issue)",
-            r.accrual_us_1k, r.accrual_us, holders, r.paid_holders, r.payout_ms
+            "yield: daily accrual {:.0} µs at 1,000 holders, {:.0} µs at {} holders (a durable block each)\n  monthly payout to {} holders: {:.0} ms, durable\n  NAV of a {}-position portfolio: {:.2} ms",
+            r.accrual_us_1k, r.accrual_us, holders, r.paid_holders, r.payout_ms, r.nav_positions, nav
         );
     }
     Ok(r)

@@ -141,6 +141,9 @@ pub struct ReconcileStep {
     pub reserve_ratio: Option<String>,
     #[serde(default)]
     pub error_line: Option<usize>,
+    /// The reconciliation is refused with this code.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 fn substitute(v: &Value, i: u32, now: Time, series: &std::collections::BTreeMap<String, Vec<Value>>) -> Value {
@@ -702,10 +705,16 @@ impl Runner {
                         (summary, ok, e.to_string(), vec![])
                     }
                     Ok(lines) => {
-                        let rec = tessera_core::fund::reconcile(self.state(), &rc.fund, &lines, self.clock)?;
+                        let rec = match tessera_core::fund::reconcile(self.state(), &rc.fund, &lines, self.clock) {
+                            Ok(rec) => rec,
+                            Err(e) => {
+                                let ok = rc.code.as_deref() == Some(e.code.as_str());
+                                return Ok((summary, ok, format!("refused {}: {}", e.code, e.message), vec![]));
+                            }
+                        };
                         let mut problems = Vec::new();
-                        if rc.error_line.is_some() {
-                            problems.push("the statement parsed; a malformed line was expected".to_string());
+                        if rc.error_line.is_some() || rc.code.is_some() {
+                            problems.push("the statement reconciled; a refusal was expected".to_string());
                         }
                         if let Some(n) = rc.breaks {
                             if rec.breaks.len() != n {
