@@ -10,9 +10,10 @@
 //! Rounding rules (all exact integer arithmetic):
 //! - a position's value = face × price per 100 / 100, rounded down to the minor unit;
 //! - NAV = assets − liabilities (queued redemptions, accrued fee, dividends accrued to stable
-//!   classes and not yet paid); NAV per share (per class) = class price × NAV / book value,
-//!   rounded down to 8 decimals, where book value = Σ shares × class price. So for every class
-//!   NAV per share × shares ≤ its share of NAV, short by less than shares × 10^-8 + 1 minor unit;
+//!   classes and not yet paid); book value = Σ shares × class price, each rounded up; ratio =
+//!   NAV / book rounded down to 8 decimals; NAV per share (per class) = class price × ratio,
+//!   rounded down to 8 decimals. So Σ shares × NAV per share ≤ NAV, short by at most
+//!   Σ (shares × 10^-8 + 1) + classes × ⌈NAV / book⌉ + book × 10^-8 + 1 minor units;
 //! - shares issued on a subscription = cash / price, rounded down (the fraction stays with the
 //!   fund); cash paid on a redemption = shares × price, rounded down, less fees rounded down;
 //! - the management fee accrues daily as book value × bps / 10,000 / 365 in fixed point
@@ -339,6 +340,10 @@ pub struct Fund {
     /// Σ owed on queued redemptions.
     #[serde(with = "amount_serde")]
     pub queued: Amount,
+    /// Cash brought onto the ledger (`to_ledger`: bill maturities, repo unwinds) earmarked for
+    /// the queue and not yet paid out. The queue is paid from this, not from the facility.
+    #[serde(with = "amount_serde")]
+    pub arrived: Amount,
     /// Limits currently breached (an alert is raised on entering a breach).
     pub breaches: Vec<String>,
     pub next_position: u64,
@@ -585,6 +590,14 @@ pub fn shares_to_cash(shares: Amount, price: u64, share_decimals: u8, cash_decim
     mul_div(v, pow10(cash_decimals), pow10(share_decimals))
 }
 
+/// Book value of `shares` at `price` in cash minor units, rounded up (so that allocating NAV
+/// by book value never hands out more than the NAV).
+fn book_value(shares: Amount, price: u64, share_decimals: u8, cash_decimals: u8) -> Result<Amount, Refusal> {
+    let num =
+        shares.checked_mul(price as u128).and_then(|x| x.checked_mul(pow10(cash_decimals))).ok_or_else(overflow)?;
+    Ok(num.div_ceil(VALUE_SCALE * pow10(share_decimals)))
+}
+
 /// Shares bought by `cash` at `price`, rounded down.
 pub fn cash_to_shares(cash: Amount, price: u64, share_decimals: u8, cash_decimals: u8) -> Result<Amount, Refusal> {
     let v = mul_div(cash, pow10(share_decimals), pow10(cash_decimals))?;
@@ -640,6 +653,7 @@ pub fn create_fund(state: &mut State, spec: &FundSpec, now: Time, ev: &mut Vec<E
             last_fee_payout: (y, m),
             facility: (today, 0),
             queued: 0,
+            arrived: 0,
             breaches: vec![],
             next_position: 1,
         },
@@ -785,6 +799,7 @@ pub fn custodian_cash(
             })?;
             let to = state.wallet(f.cash_wallet).key;
             crate::cash::issue(state, &cash_symbol, &to, amount, reference, now, tx, ev)?;
+            f.arrived = f.arrived.saturating_add(amount).min(f.queued);
         }
         CashMovement::FromLedger => {
             let m =
@@ -971,7 +986,7 @@ pub fn valuation(state: &State, f: &Fund, at: Time, oracle_now: Time) -> Result<
     for a in &f.classes {
         let asset = state.asset(*a);
         let c = state.share_classes.get(a).ok_or_else(overflow)?;
-        book += shares_to_cash(asset.supply, c.price, asset.decimals, cash_dec)?;
+        book += book_value(asset.supply, c.price, asset.decimals, cash_dec)?;
         let yc = state.yield_classes.get(a);
         classes.push(ClassNav {
             asset: asset.symbol.clone(),
@@ -1386,9 +1401,9 @@ pub fn redeem(
     Ok(())
 }
 
-/// Pays queued redemptions in order while the fund's cash wallet covers the next one. A
-/// payment the cash token's rules refuse (the investor frozen, say) stays queued and does not
-/// hold up those behind it.
+/// Pays queued redemptions in order while the cash that arrived for them (and the fund's
+/// wallet) covers the next one. A payment the cash token's rules refuse (the investor frozen,
+/// say) stays queued and does not hold up those behind it.
 fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut Vec<Event>) {
     let queued: Vec<(Symbol, u64)> =
         state.redemption_queue.due(&(f_sym.clone(), u64::MAX)).into_iter().filter(|(fs, _)| fs == f_sym).collect();
@@ -1399,7 +1414,7 @@ fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut Vec<Event>) 
     for key in queued {
         let Some(mut r) = state.redemptions.get(&key.1).cloned() else { continue };
         let free = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.free).unwrap_or(0);
-        if free < r.amount {
+        if free < r.amount || f.arrived < r.amount {
             break;
         }
         let Ok(to) = state.wallet_idx(&r.wallet) else { continue };
@@ -1416,6 +1431,7 @@ fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut Vec<Event>) 
             Ok(()) => {
                 state.redemption_queue.remove(&key);
                 f.queued -= r.amount;
+                f.arrived -= r.amount;
                 r.status = RedemptionStatus::Paid { at: now };
                 ev.push(fe(FundEvent::RedemptionPaid {
                     fund: f_sym.clone(),
@@ -1433,6 +1449,9 @@ fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut Vec<Event>) 
             }
         }
     }
+    if f.queued == 0 {
+        f.arrived = 0;
+    }
     state.funds.put(f_sym.clone(), f);
 }
 
@@ -1448,6 +1467,9 @@ pub fn check(state: &State) -> Result<(), String> {
             .sum();
         if owed != f.queued {
             return Err(format!("fund {s}: queue owes {owed}, fund records {}", f.queued));
+        }
+        if f.arrived > f.queued {
+            return Err(format!("fund {s}: {} earmarked for a queue owing {}", f.arrived, f.queued));
         }
     }
     Ok(())
@@ -1584,9 +1606,9 @@ mod tests {
 
     #[test]
     fn share_cash_conversions_round_down() {
-        // 1,000.000000 cash at 1.11234567 per share → 898.998... shares, rounded down.
-        assert_eq!(cash_to_shares(1_000_000_000, 111_234_567, 6, 6).unwrap(), 899_002_996);
-        assert_eq!(shares_to_cash(899_002_996, 111_234_567, 6, 6).unwrap(), 999_999_998);
+        // 1,000.000000 cash at 1.11234567 per share → 899.0011178... shares, rounded down.
+        assert_eq!(cash_to_shares(1_000_000_000, 111_234_567, 6, 6).unwrap(), 899_001_117);
+        assert_eq!(shares_to_cash(899_001_117, 111_234_567, 6, 6).unwrap(), 999_999_999);
         // Different decimals: 18-decimal shares, 6-decimal cash, at 1.00.
         assert_eq!(cash_to_shares(1_000_000, 100_000_000, 18, 6).unwrap(), 1_000_000_000_000_000_000);
         assert_eq!(shares_to_cash(1_000_000_000_000_000_000, 100_000_000, 18, 6).unwrap(), 1_000_000);
