@@ -351,6 +351,16 @@ fn out<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
     }
 }
 
+/// A list for people (one line per item, or `none` when empty) or, with --json, as JSON.
+fn out_list<T: Serialize>(json: bool, items: &[T], none: &str, line: impl Fn(&T) -> String) {
+    out(json, &items, || {
+        if items.is_empty() {
+            return none.to_string();
+        }
+        items.iter().map(line).collect::<Vec<_>>().join("\n")
+    });
+}
+
 fn open(dir: &DataDir) -> Result<Ledger, Refusal> {
     let (ledger, recovery) = Ledger::open(&dir.data)?;
     if let Some((h, why)) = recovery.cut_tail {
@@ -762,52 +772,36 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Tenders { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.tenders.sorted().into_iter().map(|(_, t)| t.clone()).collect();
-            out(json, &all, || {
-                if all.is_empty() {
-                    return "no tenders".into();
-                }
-                all.iter()
-                    .map(|t| {
-                        format!(
-                            "#{} {} bond {} {} deadline {} — {} bids — {}",
-                            t.id,
-                            scenario::status_tag(&t.status),
-                            t.bond,
-                            t.asset,
-                            t.bid_deadline,
-                            t.bids.len(),
-                            t.reference
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+            out_list(json, &all, "no tenders", |t| {
+                format!(
+                    "#{} {} bond {} {} deadline {} — {} bids — {}",
+                    t.id,
+                    scenario::status_tag(&t.status),
+                    t.bond,
+                    t.asset,
+                    t.bid_deadline,
+                    t.bids.len(),
+                    t.reference
+                )
             });
         }
         QueryCmd::Repos { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.repos.sorted().into_iter().map(|(_, r)| r.clone()).collect();
-            out(json, &all, || {
-                if all.is_empty() {
-                    return "no repos".into();
-                }
-                all.iter()
-                    .map(|r| {
-                        let t = &r.terms;
-                        format!(
-                            "#{} {} {} {} against {} {} (haircut {} bps, {} bps ACT/360) matures {}",
-                            r.id,
-                            scenario::status_tag(&r.status),
-                            t.cash_amount,
-                            t.cash_asset,
-                            t.collateral_amount,
-                            t.collateral_asset,
-                            t.haircut_bps,
-                            t.rate_bps,
-                            t.maturity
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+            out_list(json, &all, "no repos", |r| {
+                let t = &r.terms;
+                format!(
+                    "#{} {} {} {} against {} {} (haircut {} bps, {} bps ACT/360) matures {}",
+                    r.id,
+                    scenario::status_tag(&r.status),
+                    t.cash_amount,
+                    t.cash_asset,
+                    t.collateral_amount,
+                    t.collateral_asset,
+                    t.haircut_bps,
+                    t.rate_bps,
+                    t.maturity
+                )
             });
         }
         QueryCmd::Locks { dir, wallet } => {
@@ -868,16 +862,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             if let (Some(x), true) = (&fund, funds.is_empty()) {
                 return Err(Refusal::new(Code::FundUnknown, format!("no fund {x}")));
             }
-            out(json, &funds, || {
-                if funds.is_empty() {
-                    return "no funds".into();
-                }
-                funds
-                    .iter()
-                    .flat_map(|f| views::fund_lines(st, &f.spec.fund).unwrap_or_default())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            out_list(json, &funds, "no funds", |f| views::fund_lines(st, &f.spec.fund).unwrap_or_default().join("\n"));
         }
         QueryCmd::Feeds { dir, feed } => {
             let l = open(&dir)?;
@@ -893,42 +878,25 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             if let (Some(x), true) = (&feed, feeds.is_empty()) {
                 return Err(Refusal::new(Code::OracleUnknownFeed, format!("no feed {x}")));
             }
-            out(json, &feeds, || {
-                if feeds.is_empty() {
-                    return "no feeds".into();
-                }
-                st.feeds
-                    .sorted()
-                    .into_iter()
-                    .filter(|(id, _)| feed.as_deref().is_none_or(|x| id.as_str() == x))
-                    .flat_map(|(id, _)| views::feed_lines(st, id, now).unwrap_or_default())
-                    .collect::<Vec<_>>()
-                    .join("\n")
+            out_list(json, &feeds, "no feeds", |v| {
+                views::feed_lines(st, v["feed"].as_str().unwrap_or_default(), now).unwrap_or_default().join("\n")
             });
         }
         QueryCmd::Redemptions { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.redemptions.sorted().into_iter().map(|(_, r)| r.clone()).collect();
-            out(json, &all, || {
-                if all.is_empty() {
-                    return "no redemptions queued so far".into();
-                }
-                all.iter()
-                    .map(|r| {
-                        format!(
-                            "#{} {} {} {} shares of {} → {} cash (fee {}) requested {}",
-                            r.id,
-                            scenario::status_tag(&r.status),
-                            r.wallet.short(),
-                            r.shares,
-                            r.class,
-                            r.amount,
-                            r.fee,
-                            r.requested_at
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+            out_list(json, &all, "no redemptions queued so far", |r| {
+                format!(
+                    "#{} {} {} {} shares of {} → {} cash (fee {}) requested {}",
+                    r.id,
+                    scenario::status_tag(&r.status),
+                    r.wallet.short(),
+                    r.shares,
+                    r.class,
+                    r.amount,
+                    r.fee,
+                    r.requested_at
+                )
             });
         }
         QueryCmd::Accrued { dir, asset, at, clean } => {
