@@ -19,6 +19,8 @@
 //! - the management fee accrues daily as book value × bps / 10,000 / 365 in fixed point
 //!   (× 10^18) and is paid monthly in whole minor units; the fraction carries.
 //!
+//! A position's `cost` is what was paid: for a note, the dirty price (clean + accrued interest).
+//!
 //! Liquidity (SEC Rule 2a-7 terms; thresholds are fund parameters): daily liquid assets = cash,
 //! direct US Treasury obligations, and repo maturing within 1 day; weekly liquid assets = the
 //! same with repo maturing within 7 calendar days (5 business days); WAM = Σ value × days to
@@ -903,20 +905,29 @@ pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -
             Ok((p.cost + accreted, days, false))
         }
         Instrument::Note { cusip, coupon_micros, maturity } => {
+            // Accrued interest per 100 (× 10^8) at a time, ACT/ACT.
+            let accrued = |t: Time| -> Result<u64, Refusal> {
+                match treasury::coupon_period(*maturity, t) {
+                    Some((last, next)) => {
+                        let c = Decimal::new(*coupon_micros as i64, 6);
+                        let ai = treasury::accrued_interest(c, last, next, t).unwrap_or_default();
+                        oracle::to_fixed(&ai.to_string()).ok_or_else(overflow)
+                    }
+                    None => Ok(0),
+                }
+            };
             let oracle_px = oracle::usable(state, &format!("PX:{cusip}"), oracle_now);
             let clean = match oracle_px {
                 Some(px) => px,
-                None => u64::try_from(mul_div(p.cost, 100 * VALUE_SCALE, p.face.max(1))?).map_err(|_| overflow())?,
-            };
-            let ai = match treasury::coupon_period(*maturity, at) {
-                Some((last, next)) => {
-                    let c = Decimal::new(*coupon_micros as i64, 6);
-                    let ai = treasury::accrued_interest(c, last, next, at).unwrap_or_default();
-                    oracle::to_fixed(&ai.to_string()).ok_or_else(overflow)?
+                // The cost paid was the dirty price: its clean part is cost less the interest
+                // accrued when bought.
+                None => {
+                    let dirty =
+                        u64::try_from(mul_div(p.cost, 100 * VALUE_SCALE, p.face.max(1))?).map_err(|_| overflow())?;
+                    dirty.saturating_sub(accrued(p.acquired)?)
                 }
-                None => 0,
             };
-            Ok((per100(clean + ai)?, days, oracle_px.is_some()))
+            Ok((per100(clean + accrued(at)?)?, days, oracle_px.is_some()))
         }
         Instrument::Repo { rate_micros, .. } => {
             let elapsed = at.day().saturating_sub(p.acquired.day()) as u128;
