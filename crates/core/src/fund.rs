@@ -312,7 +312,8 @@ pub struct Valuation {
     /// Yield accrued to stable classes' holders, not yet paid (rounded down).
     #[serde(with = "amount_serde")]
     pub dividends_payable: Amount,
-    /// Whether the fund was halted by its breaker when valued.
+    /// Whether the fund was halted by its breaker when valued, or tripped since the last
+    /// valuation.
     pub halted: bool,
 }
 
@@ -348,6 +349,8 @@ pub struct Fund {
     pub arrived: Amount,
     /// Limits currently breached (an alert is raised on entering a breach).
     pub breaches: Vec<String>,
+    /// The breaker tripped since the last valuation (recorded in the next one).
+    pub tripped_since_valuation: bool,
     pub next_position: u64,
 }
 
@@ -657,6 +660,7 @@ pub fn create_fund(state: &mut State, spec: &FundSpec, now: Time, ev: &mut Vec<E
             queued: 0,
             arrived: 0,
             breaches: vec![],
+            tripped_since_valuation: false,
             next_position: 1,
         },
     );
@@ -1037,7 +1041,7 @@ pub fn valuation(state: &State, f: &Fund, at: Time, oracle_now: Time) -> Result<
         priced_by_formula: by_formula,
         fee_accrued: f.fee_accrued(),
         dividends_payable,
-        halted: f.halted.is_some(),
+        halted: f.halted.is_some() || f.tripped_since_valuation,
     })
 }
 
@@ -1064,6 +1068,7 @@ pub fn halt(state: &mut State, f_sym: &Symbol, reason: &str, now: Time, ev: &mut
         return;
     }
     f.halted = Some(reason.to_string());
+    f.tripped_since_valuation = true;
     alert(state, &f, "fund.breaker", 0, reason.to_string(), now, ev);
     ev.push(fe(FundEvent::BreakerTripped { fund: f_sym.clone(), reason: reason.to_string() }));
     state.funds.put(f_sym.clone(), f);
@@ -1221,6 +1226,7 @@ fn daily(state: &mut State, f_sym: &Symbol, at: Time, now: Time, ev: &mut Vec<Ev
         wam_days: m.wam_days,
     }));
     let prev_ratio = f.last.as_ref().map(|l| l.ratio);
+    f.tripped_since_valuation = false;
     f.last = Some(v.clone());
     state.fund_days.put((f_sym.clone(), day), v.clone());
     // Monthly fee payment, in whole units, as far as the fund's cash wallet allows.
