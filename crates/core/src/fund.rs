@@ -1472,6 +1472,66 @@ fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut Vec<Event>) 
     state.funds.put(f_sym.clone(), f);
 }
 
+/// A wallet was recovered: queued redemptions are paid to the new wallet, and a fund's cash or
+/// fee wallet, a paying agent or an oracle source moves to it.
+pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
+    let (Ok(l), Ok(n)) = (state.wallet_idx(lost), state.wallet_idx(new)) else { return };
+    let queued: Vec<u64> = state.redemption_queue.iter().map(|((_, id), _)| *id).collect();
+    for id in queued {
+        if let Some(mut r) = state.redemptions.get(&id).cloned() {
+            if r.wallet == *lost {
+                r.wallet = *new;
+                state.redemptions.put(id, r);
+            }
+        }
+    }
+    let funds: Vec<Symbol> = state.funds.iter().map(|(s, _)| s.clone()).collect();
+    for f_sym in funds {
+        let Some(mut f) = state.funds.get(&f_sym).cloned() else { continue };
+        if f.cash_wallet == l || f.fee_wallet == l {
+            if f.cash_wallet == l {
+                f.cash_wallet = n;
+                f.spec.cash_wallet = *new;
+            }
+            if f.fee_wallet == l {
+                f.fee_wallet = n;
+                f.spec.fee_wallet = *new;
+            }
+            state.funds.put(f_sym, f);
+        }
+    }
+    let serviced: Vec<AssetIdx> = state.servicing.iter().map(|(a, _)| *a).collect();
+    for a in serviced {
+        if let Some(mut sv) = state.servicing.get(&a).cloned() {
+            if sv.paying_agent == l {
+                sv.paying_agent = n;
+                state.servicing.put(a, sv);
+            }
+        }
+    }
+    if let Some(name) = state.oracle_sources.get(&l).cloned() {
+        state.oracle_sources.remove(&l);
+        state.oracle_sources.put(n, name);
+        let feeds: Vec<String> = state.feeds.iter().map(|(k, _)| k.clone()).collect();
+        for id in feeds {
+            if let Some(mut feed) = state.feeds.get(&id).cloned() {
+                let mut hit = false;
+                for w in feed.spec.sources.iter_mut().filter(|w| **w == *lost) {
+                    *w = *new;
+                    hit = true;
+                }
+                for src in feed.sources.iter_mut().filter(|src| src.wallet == *lost) {
+                    src.wallet = *new;
+                    hit = true;
+                }
+                if hit {
+                    state.feeds.put(id, feed);
+                }
+            }
+        }
+    }
+}
+
 /// Checks the funds' invariants: Σ queued redemptions owed = the fund's recorded liability.
 pub fn check(state: &State) -> Result<(), String> {
     for (s, f) in state.funds.iter() {

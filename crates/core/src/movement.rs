@@ -418,6 +418,7 @@ pub fn recover_wallet(
     crate::htlc::rekey(state, lost, new);
     crate::escrow::rekey(state, lost, new);
     crate::repo::rekey(state, lost, new);
+    crate::fund::rekey(state, lost, new);
     ev.push(Event::WalletRecovered { lost: *lost, new: *new, assets: moved, reference: reference.into() });
     Ok(())
 }
