@@ -127,9 +127,16 @@ pub fn run(holders: usize, json: bool) -> Result<YieldReport, Refusal> {
     // The payout runs in the first block on 1 February (after January's last cut-off).
     block_at(&mut ledger, Time::parse("2026-01-31T16:00:00Z").unwrap_or_default())?;
     let (payout_s, block) = block_at(&mut ledger, Time::parse("2026-02-01T01:00:00Z").unwrap_or_default())?;
-    let paid_holders =
-        block.body.system.events.iter().filter(|e| matches!(e, tessera_core::block::Event::YieldPaid { .. })).count()
-            as u64;
+    let paid_holders = block
+        .body
+        .system
+        .events
+        .iter()
+        .map(|e| match e {
+            tessera_core::block::Event::YieldPaid { payments, .. } => payments.len() as u64,
+            _ => 0,
+        })
+        .sum();
     let r = YieldReport { holders, accrual_us_1k, accrual_us, payout_ms: payout_s * 1e3, paid_holders, nav_ms: None };
     if json {
         crate::say!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());

@@ -13,7 +13,7 @@
 //! to the residual wallet and the rest carried. Invariant (exact integers):
 //!   accrued = Σ paid to holders + Σ minted to residual + residual carried + Σ unpaid entitlements.
 
-use crate::block::Event;
+use crate::block::{Event, YieldPayment};
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{self, Move, Movement};
 use crate::movement;
@@ -187,6 +187,7 @@ fn payout(state: &mut State, a: AssetIdx, now: Time, ev: &mut Vec<Event>) {
     let tracking = state.policy(a).tracking();
     let cap = state.asset(a).supply_cap;
     let mut supply = state.asset(a).supply;
+    let mut payments = Vec::new();
     // One pass, one write per holding: each payment is checked as a mint to the holder
     // (pause, wallet state, policy — against the supply before the payout), credited in
     // place, and the supply is updated once at the end.
@@ -226,7 +227,7 @@ fn payout(state: &mut State, a: AssetIdx, now: Time, ev: &mut Vec<Event>) {
                     supply += whole;
                     paid_now += whole;
                     holders_paid += 1;
-                    ev.push(Event::YieldPaid { asset: c.asset.clone(), wallet: state.wallet(w).key, amount: whole });
+                    payments.push(YieldPayment { wallet_index: w, amount: whole });
                 }
             }
         }
@@ -238,6 +239,9 @@ fn payout(state: &mut State, a: AssetIdx, now: Time, ev: &mut Vec<Event>) {
             continue;
         }
         c.residual_carried += fraction;
+    }
+    if !payments.is_empty() {
+        ev.push(Event::YieldPaid { asset: c.asset.clone(), payments });
     }
     if paid_now > 0 {
         let mut rec = state.asset(a).clone();
