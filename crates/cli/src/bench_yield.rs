@@ -225,9 +225,16 @@ pub fn run(holders: usize, json: bool) -> Result<YieldReport, Refusal> {
     // The payout runs in the first block on 1 February (after January's last cut-off).
     block_at(&mut ledger, Time::parse("2026-01-31T16:00:00Z").unwrap_or_default())?;
     let (payout_s, block) = block_at(&mut ledger, Time::parse("2026-02-01T01:00:00Z").unwrap_or_default())?;
-    let paid_holders =
-        block.body.system.events.iter().filter(|e| matches!(e, tessera_core::block::Event::YieldPaid { .. })).count()
-            as u64;
+    let paid_holders = block
+        .body
+        .system
+        .events
+        .iter()
+        .map(|e| match e {
+            tessera_core::block::Event::YieldPaid { payments, .. } => payments.len() as u64,
+            _ => 0,
+        })
+        .sum();
     drop(ledger);
     say_err("NAV of a 10,000-position portfolio");
     let nav_positions = 10_000;

@@ -357,11 +357,10 @@ pub enum Event {
         rate_ppb: u64,
         per_token_scaled: String,
     },
+    /// The holders a payout paid and how much, in wallet order: one event per payout.
     YieldPaid {
         asset: Symbol,
-        wallet: WalletId,
-        #[serde(with = "amount_serde")]
-        amount: Amount,
+        payments: Vec<YieldPayment>,
     },
     YieldWithheld {
         asset: Symbol,
@@ -386,6 +385,17 @@ pub enum Event {
     },
     /// Funds, oracle and Treasury servicing (see `fund::FundEvent`).
     Fund(crate::fund::FundEvent),
+}
+
+/// One holder's part of a yield payout (in `Event::YieldPaid`): the whole units minted to it.
+/// A payout reaches every holder, so the wallet is named by its index (4 bytes) rather than
+/// its key (32). Wallets are numbered from 0 in the order they were added (the genesis's
+/// first, then one per `wallet_added` event in journal order), as replay numbers them.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct YieldPayment {
+    pub wallet_index: u32,
+    #[serde(with = "amount_serde")]
+    pub amount: Amount,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]

@@ -11,6 +11,7 @@
 //! an adversary who can choose many entries (the hash-linked journal is the security boundary).
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -217,6 +218,72 @@ where
         self.undo.push((k, old));
     }
 
+    /// Reads and rewrites many entries (keys distinct): `f(key, arg, current value)` gives
+    /// the value to write (`None`: remove if present) and a result. The same entries, undo log
+    /// and digest as a `get` then `put`/`remove` of each in turn; if `f` fails for an entry,
+    /// nothing is written and that failure is returned. The leaf hashes of the old and new
+    /// values are computed afterwards, in parallel: the set hash is a sum, so the digest does
+    /// not depend on how that work is scheduled.
+    pub fn update_many<A, R, E>(
+        &mut self,
+        items: Vec<(K, A)>,
+        mut f: impl FnMut(&K, A, Option<&V>) -> Result<(Option<V>, R), E>,
+    ) -> Result<Vec<R>, E>
+    where
+        K: Send + Sync,
+        V: Send + Sync,
+        M: Sync,
+    {
+        debug_assert!(
+            items.iter().map(|(k, _)| k).collect::<std::collections::BTreeSet<_>>().len() == items.len(),
+            "update_many: keys must be distinct"
+        );
+        let mark = self.mark();
+        let mut results = Vec::with_capacity(items.len());
+        self.undo.reserve(items.len());
+        for (k, a) in items {
+            let (new, r) = match f(&k, a, self.map.get(&k)) {
+                Ok(done) => done,
+                Err(e) => {
+                    self.rollback(mark);
+                    return Err(e);
+                }
+            };
+            let put = new.is_some();
+            let old = match new {
+                Some(v) => self.map.insert(k.clone(), v),
+                None => self.map.remove(&k),
+            };
+            if put || old.is_some() {
+                self.undo.push((k, old));
+            }
+            results.push(r);
+        }
+        // The undo log since the mark holds each written key with its old value.
+        let (tag, map) = (self.tag, &self.map);
+        let change = self.undo[mark.undo_len..]
+            .par_iter()
+            .fold(
+                || (SetHash::default(), Vec::new()),
+                |(mut change, mut scratch), (k, old)| {
+                    if let Some(v) = map.get(k) {
+                        change.add(&Self::leaf(tag, &mut scratch, k, v));
+                    }
+                    if let Some(v) = old {
+                        change.sub(&Self::leaf(tag, &mut scratch, k, v));
+                    }
+                    (change, scratch)
+                },
+            )
+            .map(|(change, _)| change)
+            .reduce(SetHash::default, |mut a, b| {
+                a.combine(&b);
+                a
+            });
+        self.digest.combine(&change);
+        Ok(results)
+    }
+
     pub fn remove(&mut self, k: &K) -> Option<V> {
         let old = self.map.remove(k)?;
         let old_leaf = Self::leaf(self.tag, &mut self.scratch, k, &old);
@@ -364,6 +431,53 @@ mod tests {
             let restored: Vec<(u8, u32)> = t.sorted().into_iter().map(|(k, v)| (*k, *v)).collect();
             prop_assert_eq!(restored, snapshot);
             prop_assert_eq!(t.digest(), digest);
+        }
+    }
+
+    proptest! {
+        /// `update_many` leaves the same entries and digest as a `put`/`remove` of each in
+        /// turn, rolls back exactly, and writes nothing when one entry fails.
+        #[test]
+        fn update_many_is_put_or_remove_of_each(
+            before in proptest::collection::vec((0u8..32, any::<u32>()), 0..40),
+            writes in proptest::collection::btree_map(0u8..32, proptest::option::of(any::<u32>()), 0..40),
+            fail_at in proptest::option::of(0usize..40),
+        ) {
+            let mut t: Table<u8, u32> = Table::new(7);
+            for (k, v) in before { t.put(k, v); }
+            t.commit();
+            let mut one_by_one: Table<u8, u32> = Table::new(7);
+            for (k, v) in t.sorted() { one_by_one.put(*k, *v); }
+            let mut expected_results = Vec::new();
+            for (k, v) in &writes {
+                expected_results.push(t.get(k).copied());
+                match v { Some(v) => one_by_one.put(*k, *v), None => { one_by_one.remove(k); } }
+            }
+            let snapshot: Vec<(u8, u32)> = t.sorted().into_iter().map(|(k, v)| (*k, *v)).collect();
+            let (digest, mark) = (t.digest(), t.mark());
+            let items: Vec<(u8, Option<u32>)> = writes.into_iter().collect();
+            let n = items.len();
+            let mut i = 0;
+            let res = t.update_many(items, |_, v, old| {
+                i += 1;
+                if fail_at == Some(i - 1) { Err("refused") } else { Ok((v, old.copied())) }
+            });
+            let current: Vec<(u8, u32)> = t.sorted().into_iter().map(|(k, v)| (*k, *v)).collect();
+            if fail_at.is_some_and(|f| f < n) {
+                prop_assert_eq!(res, Err("refused"));
+                prop_assert_eq!(current, snapshot);
+                prop_assert_eq!(t.digest(), digest);
+            } else {
+                prop_assert_eq!(res, Ok(expected_results));
+                let expected: Vec<(u8, u32)> = one_by_one.sorted().into_iter().map(|(k, v)| (*k, *v)).collect();
+                prop_assert_eq!(current, expected);
+                prop_assert_eq!(t.digest(), one_by_one.digest());
+                prop_assert_eq!(t.digest(), t.recompute_digest());
+                t.rollback(mark);
+                let restored: Vec<(u8, u32)> = t.sorted().into_iter().map(|(k, v)| (*k, *v)).collect();
+                prop_assert_eq!(restored, snapshot);
+                prop_assert_eq!(t.digest(), digest);
+            }
         }
     }
 

@@ -13,13 +13,14 @@
 //! to the residual wallet and the rest carried. Invariant (exact integers):
 //!   accrued = Σ paid to holders + Σ minted to residual + residual carried + Σ unpaid entitlements.
 
-use crate::block::Event;
+use crate::block::{Event, YieldPayment};
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{self, Move, Movement};
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
 use borsh::{BorshDeserialize, BorshSerialize};
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// Fixed-point scale of the index and of entitlements: 10^18 per minor unit.
@@ -66,12 +67,19 @@ fn overflow() -> Refusal {
 /// Brings a holding's entitlement up to date at the class index; `old_total` is its balance
 /// since the last update. Called by `State::put_holding` before every balance change.
 pub fn settle(h: &mut Holding, index: u128, old_total: Amount) -> Result<(), Refusal> {
+    let entitlement = settled_entitlement(h, index, old_total)?;
     let e = h.extra.get_or_insert_with(Default::default);
-    let delta = index.checked_sub(e.yield_index).ok_or_else(overflow)?;
-    let earned = old_total.checked_mul(delta).ok_or_else(overflow)?;
-    e.yield_entitlement = e.yield_entitlement.checked_add(earned).ok_or_else(overflow)?;
+    e.yield_entitlement = entitlement;
     e.yield_index = index;
     Ok(())
+}
+
+/// The entitlement `settle` would leave in the holding.
+fn settled_entitlement(h: &Holding, index: u128, old_total: Amount) -> Result<u128, Refusal> {
+    let (yield_index, entitlement) = h.extra.as_deref().map(|e| (e.yield_index, e.yield_entitlement)).unwrap_or((0, 0));
+    let delta = index.checked_sub(yield_index).ok_or_else(overflow)?;
+    let earned = old_total.checked_mul(delta).ok_or_else(overflow)?;
+    entitlement.checked_add(earned).ok_or_else(overflow)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -172,79 +180,192 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
         let due = (y, m) != c.last_payout && d >= c.payout_day as u32;
         state.yield_classes.put(a, c.clone());
         if due {
-            payout(state, a, now, ev);
+            payout(state, a, now, PAYOUT_BATCH, ev);
         }
     }
 }
 
+/// One holder's payout as worked out against the state before it: its entitlement settled at
+/// the class index, split into whole units and the fraction.
+struct Due {
+    wallet: WalletIdx,
+    /// Whether the holding's total is positive (it counts as a holder).
+    holds: bool,
+    whole: Amount,
+    fraction: u128,
+    /// Whether the free balance can take the whole units.
+    creditable: bool,
+    /// The first refusal of the payment checked as a mint, when there are whole units to pay.
+    refusal: Option<Refusal>,
+}
+
+/// What the payout does to a holding (already settled at the class index).
+#[derive(Clone, Copy)]
+enum Change {
+    /// Refused: the holding keeps its entitlement for the next payout.
+    Withhold,
+    /// Credit the whole units; the entitlement is paid (its fraction went to the residual).
+    Pay(Amount),
+    /// Nothing whole to pay; the fraction went to the residual.
+    Clear,
+}
+
+/// Holders are worked out, decided and written in batches of this many, small enough that a
+/// batch's holdings are still in cache when it is written.
+const PAYOUT_BATCH: usize = 4096;
+
+/// Works out the payouts of a run of holders (sorted holding keys of asset `a`) against the
+/// state as it is.
+fn work_out(state: &State, a: AssetIdx, index: u128, now: Time, keys: &[u64]) -> Vec<Due> {
+    // The holdings and wallets are read at random from tables far larger than the caches:
+    // touched first in tight passes, the reads overlap (see `State::prefetch_holdings`).
+    state.prefetch_holdings(keys);
+    let wallets = keys.iter().filter_map(|k| state.wallets.get(&(*k as u32)));
+    std::hint::black_box(wallets.fold(0u64, |x, w| x ^ w.next_seq ^ u64::from(w.frozen)));
+    let mut dues = Vec::with_capacity(keys.len());
+    for key in keys {
+        let w = *key as u32;
+        let Some(h) = state.holding_ref(a, w) else { continue };
+        let Ok(total) = h.total() else { continue };
+        let Ok(entitlement) = settled_entitlement(h, index, total) else { continue };
+        let (whole, fraction) = (entitlement / SCALE, entitlement % SCALE);
+        let refusal = if whole > 0 { mint_check(state, a, w, whole, now) } else { None };
+        let creditable = h.free.checked_add(whole).is_some();
+        dues.push(Due { wallet: w, holds: total > 0, whole, fraction, creditable, refusal });
+    }
+    dues
+}
+
+/// The first refusal of minting `amount` of `a` to wallet `w`.
+fn mint_check(state: &State, a: AssetIdx, w: WalletIdx, amount: Amount, now: Time) -> Option<Refusal> {
+    let m = Move { kind: Movement::Mint, asset: a, from: None, to: Some(w), amount, now };
+    let mut refusals = Vec::new();
+    movement::checks(state, &m, false, &mut refusals);
+    refusals.into_iter().next()
+}
+
 /// Pays every holder its whole entitlement; fractions go to the residual.
-fn payout(state: &mut State, a: AssetIdx, now: Time, ev: &mut Vec<Event>) {
+///
+/// The result — state, events, digest — is that of paying the holders one by one in wallet
+/// order, each payment checked as a mint against the state the earlier ones left. For speed
+/// the holders go in batches: a batch is first worked out in parallel against the state
+/// before it (settling, the mint check), then decided in order, then written with one
+/// `update_holdings`. Of what an earlier payment changes, a later holder's mint check reads
+/// only the asset's holder count (a check reads the receiver's own holding, never another
+/// holder's; the supply is updated once at the end, and the supply cap is checked here, in
+/// order): when the count moves, the holdings decided so far are written and the holder is
+/// checked again against the state as it then is.
+fn payout(state: &mut State, a: AssetIdx, now: Time, batch_size: usize, ev: &mut Vec<Event>) {
     let Some(mut c) = state.yield_classes.get(&a).cloned() else { return };
+    let paid = pay_holders(state, a, &mut c, now, batch_size, ev);
+    close_payout(state, a, c, paid, now, ev);
+}
+
+/// What a payout paid to holders.
+struct Paid {
+    payments: Vec<YieldPayment>,
+    /// Σ paid.
+    amount: Amount,
+    /// The asset's supply after the payments.
+    supply: Amount,
+}
+
+/// Pays the holders of `a` (see `payout`), adding the fractions to the class's residual.
+fn pay_holders(
+    state: &mut State,
+    a: AssetIdx,
+    c: &mut YieldClass,
+    now: Time,
+    batch_size: usize,
+    ev: &mut Vec<Event>,
+) -> Paid {
     let mut holders: Vec<u64> =
         state.holdings.iter().filter(|(k, _)| (**k >> 32) as u32 == a).map(|(k, _)| *k).collect();
-    holders.sort_unstable();
-    let (mut paid_now, mut holders_paid) = (0u128, 0u32);
+    holders.par_sort_unstable();
+    let mut paid_now = 0u128;
     let tracking = state.policy(a).tracking();
     let cap = state.asset(a).supply_cap;
     let mut supply = state.asset(a).supply;
-    // One pass, one write per holding: each payment is checked as a mint to the holder
-    // (pause, wallet state, policy — against the supply before the payout), credited in
-    // place, and the supply is updated once at the end.
-    for key in holders {
-        let w = key as u32;
-        let mut h = state.holding(a, w);
-        let Ok(old_total) = h.total() else { continue };
-        if settle(&mut h, c.index, old_total).is_err() {
-            continue;
+    let index = c.index;
+    let change = |change: Change, h: &mut Holding| {
+        let Ok(old_total) = h.total() else { return };
+        // Settled when worked out, so this cannot fail.
+        let _ = settle(h, index, old_total);
+        if let Change::Pay(whole) = change {
+            h.free += whole;
+            compliance::track_inflow(h, &tracking, whole, now);
         }
-        let entitlement = h.extra.as_deref().map(|e| e.yield_entitlement).unwrap_or(0);
-        let (whole, fraction) = (entitlement / SCALE, entitlement % SCALE);
-        if whole > 0 {
-            let m = Move { kind: Movement::Mint, asset: a, from: None, to: Some(w), amount: whole, now };
-            let mut refusals = Vec::new();
-            movement::checks(state, &m, false, &mut refusals);
-            let over_cap = supply.checked_add(whole).is_none_or(|s| cap.is_some_and(|cap| s > cap));
-            let credited = h.free.checked_add(whole);
-            let refusal = refusals.into_iter().next().or_else(|| {
+        if let (Change::Pay(_) | Change::Clear, Some(e)) = (change, h.extra.as_deref_mut()) {
+            e.yield_entitlement = 0;
+        }
+    };
+    let mut payments = Vec::with_capacity(holders.len());
+    for batch in holders.chunks(batch_size.max(1)) {
+        let holders_seen = state.asset(a).holders;
+        let dues: Vec<Vec<Due>> = {
+            let state = &*state;
+            batch.par_chunks(256).map(|keys| work_out(state, a, index, now, keys)).collect()
+        };
+        // Holdings decided and not yet written, and whether writing them moves the holder count.
+        let mut decided: Vec<(WalletIdx, Change)> = Vec::with_capacity(batch.len());
+        let mut moves_holders = false;
+        for d in dues.into_iter().flatten() {
+            let w = d.wallet;
+            if d.whole == 0 {
+                decided.push((w, Change::Clear));
+                c.residual_carried += d.fraction;
+                continue;
+            }
+            let refusal = if moves_holders || state.asset(a).holders != holders_seen {
+                // Cannot refuse: see below.
+                let _ = state.update_holdings(a, std::mem::take(&mut decided), change);
+                moves_holders = false;
+                mint_check(state, a, w, d.whole, now)
+            } else {
+                d.refusal
+            };
+            let over_cap = supply.checked_add(d.whole).is_none_or(|s| cap.is_some_and(|cap| s > cap));
+            let refusal = refusal.or_else(|| {
                 over_cap.then(|| Refusal::new(Code::AssetSupplyCapExceeded, "the payout would pass the supply cap"))
             });
-            match (refusal, credited) {
+            match (refusal, d.creditable) {
                 (Some(r), _) => {
                     // Withheld: the holding keeps its (settled) entitlement for the next payout.
-                    let _ = state.put_holding(a, w, h);
-                    ev.push(Event::YieldWithheld {
-                        asset: c.asset.clone(),
-                        wallet: state.wallet(w).key,
-                        code: r.code.as_str().into(),
-                    });
-                    continue;
+                    decided.push((w, Change::Withhold));
+                    let wallet = state.wallet(w).key;
+                    ev.push(Event::YieldWithheld { asset: c.asset.clone(), wallet, code: r.code.as_str().into() });
                 }
-                (None, None) => continue,
-                (None, Some(free)) => {
-                    h.free = free;
-                    compliance::track_inflow(&mut h, &tracking, whole, now);
-                    supply += whole;
-                    paid_now += whole;
-                    holders_paid += 1;
-                    ev.push(Event::YieldPaid { asset: c.asset.clone(), wallet: state.wallet(w).key, amount: whole });
+                (None, false) => {}
+                (None, true) => {
+                    supply += d.whole;
+                    paid_now += d.whole;
+                    payments.push(YieldPayment { wallet_index: w, amount: d.whole });
+                    decided.push((w, Change::Pay(d.whole)));
+                    moves_holders |= !d.holds;
+                    c.residual_carried += d.fraction;
                 }
             }
         }
-        if let Some(e) = h.extra.as_deref_mut() {
-            e.yield_entitlement = 0;
-        }
-        // The entitlement was settled above: put_holding finds nothing more to settle.
-        if state.put_holding(a, w, h).is_err() {
-            continue;
-        }
-        c.residual_carried += fraction;
+        // Every holding here was read, its total checked and its entitlement settled when
+        // worked out, and a paid one's new total checked by the mint check: the writes cannot
+        // refuse.
+        let _ = state.update_holdings(a, decided, change);
     }
-    if paid_now > 0 {
+    Paid { payments, amount: paid_now, supply }
+}
+
+/// Ends a payout: the supply, the residual's whole units, the events.
+fn close_payout(state: &mut State, a: AssetIdx, mut c: YieldClass, paid: Paid, now: Time, ev: &mut Vec<Event>) {
+    let holders_paid = paid.payments.len() as u32;
+    if !paid.payments.is_empty() {
+        ev.push(Event::YieldPaid { asset: c.asset.clone(), payments: paid.payments });
+    }
+    if paid.amount > 0 {
         let mut rec = state.asset(a).clone();
-        rec.supply = supply;
+        rec.supply = paid.supply;
         state.assets.put(a, rec);
     }
-    c.paid += paid_now;
+    c.paid += paid.amount;
     let residual_units = c.residual_carried / SCALE;
     if residual_units > 0 {
         if let Ok(rw) = state.wallet_idx(&c.residual) {
@@ -266,7 +387,7 @@ fn payout(state: &mut State, a: AssetIdx, now: Time, ev: &mut Vec<Event>) {
     ev.push(Event::YieldPayout {
         asset: c.asset.clone(),
         holders: holders_paid,
-        paid: paid_now,
+        paid: paid.amount,
         residual: residual_units,
     });
     state.yield_classes.put(a, c);
@@ -293,4 +414,244 @@ pub fn check(state: &State) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::demo_genesis;
+    use crate::compliance::{Policy, Rule};
+    use crate::crypto::Keypair;
+    use crate::exec::Chain;
+    use crate::op::{AssetSpec, Op};
+    use crate::tx::{CheckedTx, TxBody};
+    use proptest::prelude::*;
+
+    /// Paying the holders as it was done before batching: one at a time, each written
+    /// before the next is checked. The batched payout must give exactly this.
+    fn pay_holders_one_by_one(
+        state: &mut State,
+        a: AssetIdx,
+        c: &mut YieldClass,
+        now: Time,
+        ev: &mut Vec<Event>,
+    ) -> Paid {
+        let mut holders: Vec<u64> =
+            state.holdings.iter().filter(|(k, _)| (**k >> 32) as u32 == a).map(|(k, _)| *k).collect();
+        holders.sort_unstable();
+        let mut paid_now = 0u128;
+        let tracking = state.policy(a).tracking();
+        let cap = state.asset(a).supply_cap;
+        let mut supply = state.asset(a).supply;
+        let mut payments = Vec::new();
+        for key in holders {
+            let w = key as u32;
+            let mut h = state.holding(a, w);
+            let Ok(old_total) = h.total() else { continue };
+            if settle(&mut h, c.index, old_total).is_err() {
+                continue;
+            }
+            let entitlement = h.extra.as_deref().map(|e| e.yield_entitlement).unwrap_or(0);
+            let (whole, fraction) = (entitlement / SCALE, entitlement % SCALE);
+            if whole > 0 {
+                let over_cap = supply.checked_add(whole).is_none_or(|s| cap.is_some_and(|cap| s > cap));
+                let credited = h.free.checked_add(whole);
+                let refusal = mint_check(state, a, w, whole, now).or_else(|| {
+                    over_cap.then(|| Refusal::new(Code::AssetSupplyCapExceeded, "the payout would pass the supply cap"))
+                });
+                match (refusal, credited) {
+                    (Some(r), _) => {
+                        let _ = state.put_holding(a, w, h);
+                        let wallet = state.wallet(w).key;
+                        ev.push(Event::YieldWithheld { asset: c.asset.clone(), wallet, code: r.code.as_str().into() });
+                        continue;
+                    }
+                    (None, None) => continue,
+                    (None, Some(free)) => {
+                        h.free = free;
+                        compliance::track_inflow(&mut h, &tracking, whole, now);
+                        supply += whole;
+                        paid_now += whole;
+                        payments.push(YieldPayment { wallet_index: w, amount: whole });
+                    }
+                }
+            }
+            if let Some(e) = h.extra.as_deref_mut() {
+                e.yield_entitlement = 0;
+            }
+            if state.put_holding(a, w, h).is_err() {
+                continue;
+            }
+            c.residual_carried += fraction;
+        }
+        Paid { payments, amount: paid_now, supply }
+    }
+
+    fn payout_one_by_one(state: &mut State, a: AssetIdx, now: Time, ev: &mut Vec<Event>) {
+        let mut c = state.yield_classes.get(&a).cloned().unwrap();
+        let paid = pay_holders_one_by_one(state, a, &mut c, now, ev);
+        close_payout(state, a, c, paid, now, ev);
+    }
+
+    const W: usize = 10;
+
+    fn key(i: usize) -> Keypair {
+        Keypair::insecure_from_name(&format!("payout-wallet-{i}"))
+    }
+
+    fn submit(chain: &mut Chain, time: Time, k: &Keypair, ops: Vec<Op>) {
+        let st = &chain.state;
+        let seq = st.wallet_index.get(&k.wallet()).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
+        let tx = TxBody { network: "po".into(), signer: k.wallet(), seq, expires_at: Time(u64::MAX), ops }.sign(k);
+        chain.build_block(time, vec![CheckedTx::from_decoded(tx).unwrap()]);
+    }
+
+    /// A month of a yield class with `W` holders: `mints[i]` to wallet i, then on 16 January
+    /// each `(from, to)` moves all of `from`'s balance to `to` (leaving `from` with an
+    /// entitlement and nothing else); then the policy allows `max_holders_over` more holders
+    /// than there are, the supply cap `cap_over` more units than the supply, and the `frozen`
+    /// wallets are frozen. Returns the state just before the 1 February payout.
+    fn month(
+        mints: &[u64],
+        moves: &[(usize, usize)],
+        max_holders_over: Option<u64>,
+        cap_over: Option<u64>,
+        frozen: &[usize],
+        residual: usize,
+    ) -> (State, AssetIdx) {
+        let op = Keypair::insecure_from_name("payout-operator");
+        let t0 = Time::parse("2026-01-01T12:00:00Z").unwrap();
+        let g = demo_genesis("po", t0, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+        let (mut chain, _) = Chain::genesis(&g).unwrap();
+        let sym = Symbol::new("YLD");
+        let mut ops = vec![];
+        for i in 0..W {
+            let p = PartyId::new(format!("p{i}"));
+            ops.push(Op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund });
+            ops.push(Op::AddWallet { party: p, wallet: key(i).wallet() });
+        }
+        ops.push(Op::CreateAsset(AssetSpec {
+            symbol: sym.clone(),
+            name: "Y".into(),
+            kind: AssetKind::FundShare { nav: NavKind::Stable },
+            decimals: 6,
+            issuer: PartyId::new("p0"),
+            supply_cap: None,
+            policy: Default::default(),
+        }));
+        let residual = key(residual).wallet();
+        ops.push(Op::CreateYieldClass {
+            asset: sym.clone(),
+            basis: 365,
+            cutoff_seconds: 54_000,
+            payout_day: 1,
+            residual,
+        });
+        ops.push(Op::SetYieldRate { asset: sym.clone(), rate_ppb: 45_000_000 });
+        for (i, m) in mints.iter().enumerate().filter(|(_, m)| **m > 0) {
+            ops.push(Op::Mint { asset: sym.clone(), to: key(i).wallet(), amount: *m as u128 });
+        }
+        submit(&mut chain, t0, &op, ops);
+        let mid = Time::parse("2026-01-16T10:00:00Z").unwrap();
+        chain.build_block(mid, vec![]);
+        for (from, to) in moves {
+            let a = chain.state.asset_idx(&sym).unwrap();
+            let w = chain.state.wallet_idx(&key(*from).wallet()).unwrap();
+            let amount = chain.state.holding(a, w).free;
+            if amount > 0 && from != to {
+                submit(
+                    &mut chain,
+                    mid,
+                    &key(*from),
+                    vec![Op::Transfer { asset: sym.clone(), to: key(*to).wallet(), amount }],
+                );
+            }
+        }
+        let a = chain.state.asset_idx(&sym).unwrap();
+        let mut ops = vec![];
+        if let Some(over) = max_holders_over {
+            let policy = Policy { rules: vec![Rule::MaxHolders(chain.state.asset(a).holders + over)] };
+            ops.push(Op::SetPolicy { asset: sym.clone(), policy });
+        }
+        if let Some(over) = cap_over {
+            ops.push(Op::SetSupplyCap { asset: sym.clone(), cap: Some(chain.state.asset(a).supply + over as u128) });
+        }
+        for i in frozen {
+            ops.push(Op::FreezeWallet { wallet: key(*i).wallet(), reason: "test".into() });
+        }
+        if !ops.is_empty() {
+            submit(&mut chain, mid, &op, ops);
+        }
+        // January's last cut-off.
+        chain.build_block(Time::parse("2026-01-31T16:00:00Z").unwrap(), vec![]);
+        (chain.state, a)
+    }
+
+    fn copy(state: &State) -> State {
+        borsh::from_slice(&borsh::to_vec(state).unwrap()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+        /// In batches of any size, the payout leaves the same state, digest and events as
+        /// paying the holders one by one — with refusals (frozen wallets, the supply cap) and
+        /// holders with nothing but an entitlement whose payment moves the holder count that
+        /// a max-holders rule checks.
+        #[test]
+        fn batched_payout_is_one_by_one(
+            mints in proptest::collection::vec(prop_oneof![1 => Just(0u64), 4 => 1u64..50_000_000_000], W),
+            moves in proptest::collection::vec((0..W, 0..W), 0..4),
+            max_holders_over in proptest::option::of(0u64..3),
+            cap_over in proptest::option::of(0u64..400_000_000),
+            frozen in proptest::collection::vec(0..W, 0..3),
+            residual in 0..W,
+        ) {
+            let (state, a) = month(&mints, &moves, max_holders_over, cap_over, &frozen, residual);
+            let now = Time::parse("2026-02-01T01:00:00Z").unwrap();
+            let mut reference = copy(&state);
+            let mut expected = Vec::new();
+            payout_one_by_one(&mut reference, a, now, &mut expected);
+            for batch in [1, 2, 3, PAYOUT_BATCH] {
+                let mut s = copy(&state);
+                let mut ev = Vec::new();
+                payout(&mut s, a, now, batch, &mut ev);
+                prop_assert_eq!(&ev, &expected, "batch {}", batch);
+                prop_assert_eq!(s.digest(), reference.digest(), "batch {}", batch);
+                prop_assert_eq!(s.recompute_digest(), s.digest());
+                if let Err(e) = s.check_invariants() {
+                    prop_assert!(false, "batch {}: {}", batch, e);
+                }
+            }
+        }
+    }
+
+    /// Three holders sold out mid-month and a max-holders rule leaves room for one more
+    /// holder: the first of them is paid (and so becomes a holder), the other two are
+    /// refused — which the checks made against the state before the batch would not see.
+    #[test]
+    fn a_payment_that_adds_a_holder_is_seen_by_the_next_check() {
+        let mints = [9_000_000_000u64; W];
+        let (state, a) = month(&mints, &[(1, 0), (2, 0), (3, 0)], Some(1), None, &[], 9);
+        let now = Time::parse("2026-02-01T01:00:00Z").unwrap();
+        let mut reference = copy(&state);
+        let mut expected = Vec::new();
+        payout_one_by_one(&mut reference, a, now, &mut expected);
+        let refused: Vec<&str> = expected
+            .iter()
+            .filter_map(|e| match e {
+                Event::YieldWithheld { code, .. } => Some(code.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refused, ["compliance.max_holders", "compliance.max_holders"]);
+        for batch in [1, 2, PAYOUT_BATCH] {
+            let mut s = copy(&state);
+            let mut ev = Vec::new();
+            payout(&mut s, a, now, batch, &mut ev);
+            assert_eq!(ev, expected, "batch {batch}");
+            assert_eq!(s.digest(), reference.digest(), "batch {batch}");
+            s.check_invariants().unwrap();
+        }
+    }
 }
