@@ -358,6 +358,15 @@ impl Fund {
     pub fn fee_accrued(&self) -> Amount {
         self.fee_accrued_scaled / yields::SCALE
     }
+    fn take_custodian_cash(&mut self, amount: Amount) -> Result<(), Refusal> {
+        self.custodian_cash = self.custodian_cash.checked_sub(amount).ok_or_else(|| {
+            Refusal::new(
+                Code::FundInsufficientCash,
+                format!("custodian cash {} does not cover {amount}", self.custodian_cash),
+            )
+        })?;
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
@@ -785,24 +794,12 @@ pub fn custodian_cash(
     let cash_symbol = state.asset(f.cash_asset).symbol.clone();
     match movement {
         CashMovement::Deposit => f.custodian_cash = f.custodian_cash.checked_add(amount).ok_or_else(overflow)?,
-        CashMovement::Withdraw => {
-            f.custodian_cash = f.custodian_cash.checked_sub(amount).ok_or_else(|| {
-                Refusal::new(
-                    Code::FundInsufficientCash,
-                    format!("custodian cash {} is less than {amount}", f.custodian_cash),
-                )
-            })?
-        }
+        CashMovement::Withdraw => f.take_custodian_cash(amount)?,
         CashMovement::ToLedger => {
             if !state.has_role(actor, Role::IssuerAgent, Some(f.cash_asset)) {
                 return refuse(Code::AuthMissingRole, format!("moving cash onto the ledger issues {cash_symbol}"));
             }
-            f.custodian_cash = f.custodian_cash.checked_sub(amount).ok_or_else(|| {
-                Refusal::new(
-                    Code::FundInsufficientCash,
-                    format!("custodian cash {} is less than {amount}", f.custodian_cash),
-                )
-            })?;
+            f.take_custodian_cash(amount)?;
             let to = state.wallet(f.cash_wallet).key;
             crate::cash::issue(state, &cash_symbol, &to, amount, reference, now, tx, ev)?;
             f.arrived = f.arrived.saturating_add(amount).min(f.queued);
@@ -844,9 +841,7 @@ pub fn buy(
             format!("{days} days to maturity; the fund's longest is {}", f.spec.params.max_maturity_days),
         );
     }
-    f.custodian_cash = f.custodian_cash.checked_sub(cost).ok_or_else(|| {
-        Refusal::new(Code::FundInsufficientCash, format!("custodian cash {} does not cover {cost}", f.custodian_cash))
-    })?;
+    f.take_custodian_cash(cost)?;
     let id = f.next_position;
     f.next_position += 1;
     state
