@@ -5,7 +5,7 @@
 //! Format: one line per position, `instrument,quantity,price`; `instrument` is a CUSIP (check
 //! digit verified) or `CASH:<ISO 4217>`; quantity ≥ 0 and price > 0 are decimals (face value
 //! and price per unit of face for securities; amount and 1 for cash). An optional header line
-//! `instrument,quantity,price`, blank lines and `#` comments are skipped.
+//! `instrument,quantity,price` (before any position), blank lines and `#` comments are skipped.
 
 use crate::identifiers::Cusip;
 use rust_decimal::Decimal;
@@ -47,13 +47,15 @@ pub fn parse_statement(text: &str) -> Result<Vec<Position>, StatementError> {
         return Err(bad(0, format!("statement larger than {MAX_STATEMENT_BYTES} bytes")));
     }
     let mut out = Vec::new();
+    let mut header_allowed = true;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw.trim();
-        if line.is_empty()
-            || line.starts_with('#')
-            || (n == 1 && line.eq_ignore_ascii_case("instrument,quantity,price"))
-        {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        // The header may only be the first line that is neither blank nor a comment.
+        if std::mem::replace(&mut header_allowed, false) && line.eq_ignore_ascii_case("instrument,quantity,price") {
             continue;
         }
         let cols: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -90,6 +92,14 @@ pub fn parse_statement(text: &str) -> Result<Vec<Position>, StatementError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_after_comments_is_skipped_but_not_after_a_position() {
+        let text = "# custodian: Example Trust\n\ninstrument,quantity,price\nCASH:USD,5,1\n";
+        assert_eq!(parse_statement(text).unwrap().len(), 1);
+        let late = "CASH:USD,5,1\ninstrument,quantity,price\n";
+        assert_eq!(parse_statement(late).unwrap_err().line, 2);
+    }
 
     #[test]
     fn parses_a_statement() {
