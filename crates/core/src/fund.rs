@@ -805,10 +805,8 @@ pub fn custodian_cash(
             f.arrived = f.arrived.saturating_add(amount).min(f.queued);
         }
         CashMovement::FromLedger => {
-            let m =
-                Move { kind: Movement::Burn, asset: f.cash_asset, from: Some(f.cash_wallet), to: None, amount, now };
-            movement::execute(state, &m, tx, ev)?;
-            ev.push(Event::Burned { asset: cash_symbol, from: state.wallet(f.cash_wallet).key, amount });
+            let from = state.wallet(f.cash_wallet).key;
+            movement::burn(state, &cash_symbol, &from, amount, now, tx, ev)?;
             f.custodian_cash = f.custodian_cash.checked_add(amount).ok_or_else(overflow)?;
         }
     }
@@ -1239,14 +1237,10 @@ fn daily(state: &mut State, f_sym: &Symbol, at: Time, now: Time, ev: &mut Vec<Ev
                 amount: pay,
                 now,
             };
-            let mark = state.mark();
-            match movement::execute(state, &mv, Hash::default(), ev) {
-                Ok(()) => {
-                    f.fee_accrued_scaled -= pay * yields::SCALE;
-                    f.fee_paid += pay;
-                    ev.push(fe(FundEvent::FeePaid { fund: f_sym.clone(), amount: pay }));
-                }
-                Err(_) => state.rollback(mark),
+            if movement::execute_or_undo(state, &mv, ev).is_ok() {
+                f.fee_accrued_scaled -= pay * yields::SCALE;
+                f.fee_paid += pay;
+                ev.push(fe(FundEvent::FeePaid { fund: f_sym.clone(), amount: pay }));
             }
         }
     }
@@ -1438,8 +1432,7 @@ fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut Vec<Event>) 
             amount: r.amount,
             now,
         };
-        let mark = state.mark();
-        match movement::execute(state, &m, Hash::default(), ev) {
+        match movement::execute_or_undo(state, &m, ev) {
             Ok(()) => {
                 state.redemption_queue.remove(&key);
                 f.queued -= r.amount;
@@ -1456,7 +1449,6 @@ fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut Vec<Event>) 
                 state.redemptions.put(r.id, r);
             }
             Err(e) => {
-                state.rollback(mark);
                 ev.push(fe(FundEvent::RedemptionHeld { redemption: r.id, code: e.code.as_str().into() }));
             }
         }

@@ -153,6 +153,14 @@ fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -
     Ok(())
 }
 
+/// A movement the ledger makes on its own at a block boundary (a payout, a coupon, a queued
+/// redemption): checked and applied, or, if refused, leaving nothing behind — there is no
+/// transaction around it to roll back.
+pub fn execute_or_undo(state: &mut State, m: &Move, events: &mut Vec<Event>) -> Result<(), Refusal> {
+    let mark = state.mark();
+    execute(state, m, Hash::default(), events).inspect_err(|_| state.rollback(mark))
+}
+
 /// Checks and applies one movement.
 pub fn execute(state: &mut State, m: &Move, tx: Hash, events: &mut Vec<Event>) -> Result<(), Refusal> {
     first(state, m)?;

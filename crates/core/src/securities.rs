@@ -132,15 +132,13 @@ fn pay_holders(
             amount,
             now,
         };
-        let mark = state.mark();
-        match movement::execute(state, &m, Hash::default(), ev) {
+        match movement::execute_or_undo(state, &m, ev) {
             Ok(()) => {
                 n += 1;
                 total += amount;
                 paid.push(w);
             }
             Err(r) => {
-                state.rollback(mark);
                 ev.push(Event::Fund(FundEvent::PaymentWithheld {
                     asset: s.asset.clone(),
                     wallet: state.wallet(w).key,

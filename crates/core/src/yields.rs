@@ -370,15 +370,11 @@ fn close_payout(state: &mut State, a: AssetIdx, mut c: YieldClass, paid: Paid, n
     if residual_units > 0 {
         if let Ok(rw) = state.wallet_idx(&c.residual) {
             let m = Move { kind: Movement::Mint, asset: a, from: None, to: Some(rw), amount: residual_units, now };
-            let mark = state.mark();
-            match movement::execute(state, &m, Hash::default(), ev) {
-                Ok(()) => {
-                    c.residual_carried -= residual_units * SCALE;
-                    c.residual_minted += residual_units;
-                    // The residual wallet's own new entitlement starts now; its holding was
-                    // settled by the mint.
-                }
-                Err(_) => state.rollback(mark),
+            // The residual wallet's own new entitlement starts now; its holding was settled by
+            // the mint.
+            if movement::execute_or_undo(state, &m, ev).is_ok() {
+                c.residual_carried -= residual_units * SCALE;
+                c.residual_minted += residual_units;
             }
         }
     }
