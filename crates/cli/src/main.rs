@@ -687,7 +687,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         }
         QueryCmd::History { dir, wallet } => {
             let l = open(&dir)?;
-            let rows = views::history(&l, &wallet_arg(&wallet)?)?;
+            let rows = views::history(&l.store, &wallet_arg(&wallet)?)?;
             out(json, &rows, || {
                 rows.iter()
                     .map(|h| {
@@ -710,7 +710,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Receipt { dir, tx } => {
             let l = open(&dir)?;
             let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
-            let v = views::receipt(&l, &id)?;
+            let v = views::receipt(&l.store, &id)?;
             out(json, &v, || serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         QueryCmd::Alerts { dir } => {

@@ -3,58 +3,11 @@
 
 use crate::chart::{self, Marker, Series};
 use crate::views::{fixed8, pct8};
-use serde::Serialize;
-use tessera_core::fund::{self, Valuation};
+use tessera_core::fund::{self};
 use tessera_core::state::State;
 use tessera_core::*;
 
-#[derive(Serialize)]
-pub struct PayoutRow {
-    pub day: Time,
-    pub class: Symbol,
-    #[serde(with = "amount_serde")]
-    pub paid: Amount,
-}
-
-#[derive(Serialize)]
-pub struct FundReport {
-    pub fund: Symbol,
-    pub name: String,
-    pub days: Vec<Valuation>,
-    pub payouts: Vec<PayoutRow>,
-    #[serde(with = "amount_serde")]
-    pub fee_paid: Amount,
-    pub chart: Option<String>,
-}
-
-/// The fund's valuations in day order.
-pub fn history(st: &State, f: &Symbol) -> Vec<Valuation> {
-    let mut v: Vec<(u64, Valuation)> =
-        st.fund_days.iter().filter(|((s, _), _)| s == f).map(|((_, d), v)| (*d, v.clone())).collect();
-    v.sort_by_key(|(d, _)| *d);
-    v.into_iter().map(|(_, v)| v).collect()
-}
-
-/// Month-end payouts seen as steps in each stable class's cumulative paid yield.
-pub fn payouts(days: &[Valuation]) -> Vec<PayoutRow> {
-    let mut out = Vec::new();
-    for w in days.windows(2) {
-        for c in &w[1].classes {
-            let before = w[0].classes.iter().find(|p| p.asset == c.asset).map(|p| p.yield_paid).unwrap_or(0);
-            if c.yield_paid > before {
-                out.push(PayoutRow { day: w[1].at, class: c.asset.clone(), paid: c.yield_paid - before });
-            }
-        }
-    }
-    out
-}
-
-pub fn build(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
-    let f = fund::fund(st, f_sym)?;
-    let days = history(st, f_sym);
-    let payouts = payouts(&days);
-    Ok(FundReport { fund: f_sym.clone(), name: f.spec.name.clone(), days, payouts, fee_paid: f.fee_paid, chart: None })
-}
+pub use tessera_node::views::{fund_history as history, fund_report as build, payouts, FundReport, PayoutRow};
 
 fn date(t: Time) -> String {
     let (y, m, d, ..) = t.to_civil();

@@ -271,6 +271,29 @@ codes! {
     FundBelowMinimum = "fund.below_minimum",
     /// The custodian statement does not fit the fund (e.g. cash in another currency).
     FundBadStatement = "fund.bad_statement",
+    /// The HTTP request is not understood: malformed JSON, an unknown field, a bad parameter.
+    ApiBadRequest = "api.bad_request",
+    /// The request body is not of a content type this route accepts.
+    ApiUnsupportedMediaType = "api.unsupported_media_type",
+    /// The request body exceeds the node's size limit.
+    ApiPayloadTooLarge = "api.payload_too_large",
+    /// No such route, or no such resource (block, transaction, fund, …).
+    ApiNotFound = "api.not_found",
+    /// The route exists but not with this HTTP method.
+    ApiMethodNotAllowed = "api.method_not_allowed",
+    /// The request carries no credentials, or a bad or expired token or challenge.
+    ApiUnauthenticated = "api.unauthenticated",
+    /// The caller is authenticated but may not read this (someone else's data).
+    ApiForbidden = "api.forbidden",
+    /// Too many requests from this key or address; retry after the hinted delay.
+    ApiRateLimited = "api.rate_limited",
+    /// The sequencer's queue is full; nothing was accepted; retry after the hinted delay.
+    ApiBusy = "api.busy",
+    /// The request took longer than the node's time limit; a submission may still commit
+    /// (look its id up).
+    ApiTimeout = "api.timeout",
+    /// The node is shutting down and takes no new work.
+    ApiShuttingDown = "api.shutting_down",
 }
 
 impl fmt::Display for Code {

@@ -9,16 +9,24 @@
 //!   answered only after its block is durable, and while one group is being fsynced the
 //!   sequencer is already filling the next.
 //!
-//! Queues are bounded (`queue_capacity`); a full queue makes `submit` wait (backpressure).
+//! The queue is bounded in transactions (`queue_capacity`): a full queue makes the blocking
+//! `submit_*` calls wait, and makes [`Engine::try_submit`] refuse with `api.busy` without
+//! taking anything (the HTTP node's backpressure).
+//!
+//! Readers share the chain ([`ChainView`]): the sequencer holds its write lock only while it
+//! builds a block; queries take the read lock on the last executed state and, before they
+//! answer, wait until that state is durable ([`Engine::durable`]), so no read ever reveals a
+//! state a crash could take back.
 
 use crate::ledger::Ledger;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use rayon::prelude::*;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tessera_core::block::{Block, Receipt};
-use tessera_core::exec::Admission;
+use tessera_core::exec::{Admission, Chain};
 use tessera_core::tx::{CheckedTx, SignedTx};
 use tessera_core::{Code, Refusal, Time};
 use tessera_store::Snapshot;
@@ -26,16 +34,74 @@ use tessera_store::Snapshot;
 /// The answer to one submission.
 pub type Answer = Result<(u64, Receipt), Refusal>;
 
+/// Called by the writer with each group of blocks once they are durable, before any of their
+/// submitters is answered (so a client that got its receipt finds it in every index).
+pub type OnDurable = Arc<dyn Fn(&[Block]) + Send + Sync>;
+
 pub struct Config {
     pub max_block_txs: usize,
+    /// Transactions that may wait for the sequencer.
     pub queue_capacity: usize,
     /// Block time source (whole seconds).
     pub clock: Arc<dyn Fn() -> Time + Send + Sync>,
+    pub on_durable: Option<OnDurable>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { max_block_txs: 8_192, queue_capacity: 65_536, clock: Arc::new(system_time) }
+        Config { max_block_txs: 8_192, queue_capacity: 65_536, clock: Arc::new(system_time), on_durable: None }
+    }
+}
+
+/// The chain as the sequencer last left it, shared with readers. `None` once the engine has
+/// stopped and handed the chain back.
+#[derive(Clone)]
+pub struct ChainView(Arc<RwLock<Option<Chain>>>);
+
+impl ChainView {
+    /// Runs `f` on the chain under the read lock (keep `f` short: the sequencer waits for it).
+    pub fn read<T>(&self, f: impl FnOnce(&Chain) -> T) -> Result<T, Refusal> {
+        let g = self.0.read().unwrap_or_else(|e| e.into_inner());
+        match g.as_ref() {
+            Some(c) => Ok(f(c)),
+            None => Err(Refusal::new(Code::ApiShuttingDown, "the engine has stopped")),
+        }
+    }
+}
+
+/// The number of transactions queued for the sequencer, bounded by the capacity.
+struct QueueGauge {
+    queued: Mutex<usize>,
+    freed: Condvar,
+    capacity: usize,
+}
+
+impl QueueGauge {
+    /// Reserves room for `n`, waiting while the queue is full. A batch larger than the whole
+    /// capacity waits for an empty queue.
+    fn reserve_wait(&self, n: usize) {
+        let mut q = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+        while *q > 0 && *q + n > self.capacity {
+            q = self.freed.wait(q).unwrap_or_else(|e| e.into_inner());
+        }
+        *q += n;
+    }
+    /// Reserves room for `n` or says the queue is full.
+    fn try_reserve(&self, n: usize) -> bool {
+        let mut q = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+        if *q > 0 && *q + n > self.capacity {
+            return false;
+        }
+        *q += n;
+        true
+    }
+    fn release(&self, n: usize) {
+        let mut q = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+        *q = q.saturating_sub(n);
+        self.freed.notify_all();
+    }
+    fn depth(&self) -> usize {
+        *self.queued.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -51,6 +117,7 @@ struct Reply(Option<ReplyTo>);
 enum ReplyTo {
     One(Sender<Answer>),
     Batch(Arc<Batch>, usize),
+    Async(tokio::sync::oneshot::Sender<Answer>),
 }
 
 impl Reply {
@@ -60,6 +127,9 @@ impl Reply {
                 let _ = tx.send(answer);
             }
             Some(ReplyTo::Batch(b, i)) => b.fill(i, answer),
+            Some(ReplyTo::Async(tx)) => {
+                let _ = tx.send(answer);
+            }
             None => {}
         }
     }
@@ -124,12 +194,52 @@ pub struct Engine {
     sequencer: Option<JoinHandle<()>>,
     writer: Option<JoinHandle<Result<Ledger, Refusal>>>,
     pub times: Arc<Mutex<StageTimes>>,
+    chain: ChainView,
+    durable: Arc<DurableHeight>,
+    gauge: Arc<QueueGauge>,
+}
+
+/// The height of the last durable block, with a way to wait for it to reach a height.
+pub struct DurableHeight {
+    height: AtomicU64,
+    watch: tokio::sync::watch::Sender<u64>,
+}
+
+impl DurableHeight {
+    pub fn get(&self) -> u64 {
+        self.height.load(Ordering::Acquire)
+    }
+    fn set(&self, h: u64) {
+        self.height.store(h, Ordering::Release);
+        self.watch.send_replace(h);
+    }
+    /// Resolves once the block at `height` is durable (or the engine stops: then an error).
+    pub async fn reached(&self, height: u64) -> Result<(), Refusal> {
+        if self.get() >= height {
+            return Ok(());
+        }
+        let mut rx = self.watch.subscribe();
+        rx.wait_for(|h| *h >= height)
+            .await
+            .map(|_| ())
+            .map_err(|_| Refusal::new(Code::ApiShuttingDown, "the engine stopped"))
+    }
 }
 
 impl Engine {
     pub fn start(ledger: Ledger, config: Config) -> Engine {
         // Submissions travel in batches: one channel operation per batch, not per transaction.
-        let (intake_tx, intake_rx) = bounded::<Vec<Pending>>(config.queue_capacity.div_ceil(256).max(1));
+        // The gauge bounds the queue in transactions; the channel only carries them.
+        let (intake_tx, intake_rx) = crossbeam_channel::unbounded::<Vec<Pending>>();
+        let gauge = Arc::new(QueueGauge {
+            queued: Mutex::new(0),
+            freed: Condvar::new(),
+            capacity: config.queue_capacity.max(1),
+        });
+        let durable = Arc::new(DurableHeight {
+            height: AtomicU64::new(ledger.chain.height()),
+            watch: tokio::sync::watch::channel(ledger.chain.height()).0,
+        });
         let (block_tx, block_rx) = bounded::<(Block, Vec<(Admission, Reply)>, Option<Snapshot>)>(4);
         let times = Arc::new(Mutex::new(StageTimes::default()));
         // The sequencer owns the chain; the writer owns the store. They meet through blocks.
@@ -137,14 +247,16 @@ impl Engine {
         let Ledger { chain, store, snapshot_every_blocks, .. } = ledger;
         // The sequencer hands the chain back through this when it stops; if it died, the
         // sender is dropped and the writer learns it instead of waiting forever.
-        let (chain_back, chain_rx) = bounded::<tessera_core::exec::Chain>(1);
+        let shared = ChainView(Arc::new(RwLock::new(Some(chain))));
+        let (chain_back, chain_rx) = bounded::<Chain>(1);
         let t1 = times.clone();
+        let seq_gauge = gauge.clone();
+        let seq_chain = shared.clone();
         let max = config.max_block_txs;
         let clock = config.clock.clone();
         let sequencer = std::thread::Builder::new()
             .name("tessera-sequencer".into())
             .spawn(move || {
-                let mut chain = chain;
                 let mut last_snap = last_snapshot;
                 while let Ok(mut batch) = intake_rx.recv() {
                     while batch.len() < max {
@@ -153,8 +265,11 @@ impl Engine {
                             Err(_) => break,
                         }
                     }
+                    seq_gauge.release(batch.len());
                     let start = Instant::now();
                     let (txs, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.tx, p.reply)).unzip();
+                    let mut guard = seq_chain.0.write().unwrap_or_else(|e| e.into_inner());
+                    let Some(chain) = guard.as_mut() else { break };
                     let (block, admissions) = chain.build_block(clock(), txs);
                     {
                         let mut t = t1.lock().unwrap_or_else(|e| e.into_inner());
@@ -171,14 +286,20 @@ impl Engine {
                                 state: borsh::to_vec(&chain.state).unwrap_or_default(),
                             }
                         });
+                    drop(guard);
                     if block_tx.send((block, admissions.into_iter().zip(replies).collect(), snapshot)).is_err() {
                         break;
                     }
                 }
-                let _ = chain_back.send(chain);
+                let taken = seq_chain.0.write().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(chain) = taken {
+                    let _ = chain_back.send(chain);
+                }
             })
             .expect("spawn sequencer thread");
         let t2 = times.clone();
+        let on_durable = config.on_durable.clone();
+        let writer_durable = durable.clone();
         let writer = std::thread::Builder::new()
             .name("tessera-writer".into())
             .spawn(move || {
@@ -210,6 +331,14 @@ impl Engine {
                         t.journal_ns += start.elapsed().as_nanos() as u64;
                         t.commits += 1;
                     }
+                    if result.is_ok() {
+                        if let Some(hook) = &on_durable {
+                            hook(&blocks);
+                        }
+                        if let Some(last) = blocks.last() {
+                            writer_durable.set(last.header.height);
+                        }
+                    }
                     for (block, answers) in blocks.iter().zip(answers) {
                         for (admission, reply) in answers {
                             let answer = match (&result, admission) {
@@ -237,7 +366,56 @@ impl Engine {
                 Ok(ledger)
             })
             .expect("spawn writer thread");
-        Engine { intake: Some(intake_tx), sequencer: Some(sequencer), writer: Some(writer), times }
+        Engine {
+            intake: Some(intake_tx),
+            sequencer: Some(sequencer),
+            writer: Some(writer),
+            times,
+            chain: shared,
+            durable,
+            gauge,
+        }
+    }
+
+    /// The chain as last executed (possibly ahead of [`Engine::durable`]).
+    pub fn chain(&self) -> ChainView {
+        self.chain.clone()
+    }
+
+    pub fn durable(&self) -> Arc<DurableHeight> {
+        self.durable.clone()
+    }
+
+    /// Transactions waiting for the sequencer.
+    pub fn queue_depth(&self) -> usize {
+        self.gauge.depth()
+    }
+
+    /// Takes already-checked transactions without waiting: if the queue has no room for all of
+    /// them, takes none and refuses with `api.busy` (nothing is lost; the caller retries).
+    /// Refusals from the door checks are answered through their receivers at once.
+    pub fn try_submit(
+        &self,
+        checked: Vec<Result<CheckedTx, Refusal>>,
+    ) -> Result<Vec<tokio::sync::oneshot::Receiver<Answer>>, Refusal> {
+        let n = checked.iter().filter(|c| c.is_ok()).count();
+        if n > 0 && !self.gauge.try_reserve(n) {
+            return Err(Refusal::new(
+                Code::ApiBusy,
+                format!("the sequencer queue is full ({} transactions waiting)", self.gauge.capacity),
+            ));
+        }
+        let mut receivers = Vec::with_capacity(checked.len());
+        let items = checked
+            .into_iter()
+            .map(|c| {
+                let (reply, rx) = tokio::sync::oneshot::channel();
+                receivers.push(rx);
+                (c, Reply(Some(ReplyTo::Async(reply))))
+            })
+            .collect();
+        self.enqueue_reserved(items);
+        Ok(receivers)
     }
 
     /// Checks a batch of decoded transactions (signatures batched, in parallel) and queues
@@ -264,7 +442,9 @@ impl Engine {
         batch
     }
 
-    fn check(&self, txs: Vec<SignedTx>) -> Vec<Result<CheckedTx, Refusal>> {
+    /// Door checks for decoded transactions: stateless rules, then signatures batched and in
+    /// parallel.
+    pub fn check(&self, txs: Vec<SignedTx>) -> Vec<Result<CheckedTx, Refusal>> {
         let start = Instant::now();
         let checked: Vec<Result<CheckedTx, Refusal>> = txs
             .into_par_iter()
@@ -283,8 +463,17 @@ impl Engine {
         rx
     }
 
-    /// Answers refusals at once and queues the rest as one batch.
+    /// Waits for room in the queue, then queues.
     fn enqueue(&self, items: Vec<(Result<CheckedTx, Refusal>, Reply)>) {
+        let n = items.iter().filter(|(c, _)| c.is_ok()).count();
+        if n > 0 {
+            self.gauge.reserve_wait(n);
+        }
+        self.enqueue_reserved(items)
+    }
+
+    /// Answers refusals at once and queues the rest as one batch (room already reserved).
+    fn enqueue_reserved(&self, items: Vec<(Result<CheckedTx, Refusal>, Reply)>) {
         let stopped = || Refusal::new(Code::StoreState, "the engine has stopped");
         let mut pending = Vec::with_capacity(items.len());
         for (checked, reply) in items {
@@ -296,13 +485,18 @@ impl Engine {
         if pending.is_empty() {
             return;
         }
+        let n = pending.len();
         match &self.intake {
             Some(intake) => {
                 if let Err(e) = intake.send(pending) {
+                    self.gauge.release(n);
                     e.0.into_iter().for_each(|p| p.reply.send(Err(stopped())));
                 }
             }
-            None => pending.into_iter().for_each(|p| p.reply.send(Err(stopped()))),
+            None => {
+                self.gauge.release(n);
+                pending.into_iter().for_each(|p| p.reply.send(Err(stopped())))
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod ledger;
 pub mod replay;
+pub mod views;
 
 pub use ledger::{Ledger, Recovery};
 pub use replay::{verify, Mismatch, VerifyReport};

@@ -1,0 +1,263 @@
+//! Read-only views of the ledger shared by the CLI and the HTTP API: balances, holders,
+//! history, receipts, locks and the fund report. Each returns data that serializes to JSON;
+//! the CLI adds the human rendering.
+
+use serde::Serialize;
+use tessera_core::block::Receipt;
+use tessera_core::fund::{self, Valuation};
+use tessera_core::state::State;
+use tessera_core::*;
+use tessera_store::Store;
+
+#[derive(Serialize, Clone)]
+pub struct BalanceRow {
+    pub wallet: WalletId,
+    pub party: PartyId,
+    pub asset: Symbol,
+    #[serde(with = "amount_serde")]
+    pub free: Amount,
+    #[serde(with = "amount_serde")]
+    pub locked: Amount,
+    #[serde(with = "amount_serde")]
+    pub frozen: Amount,
+    #[serde(with = "amount_serde")]
+    pub total: Amount,
+    pub decimals: u8,
+}
+
+impl BalanceRow {
+    pub fn human(&self) -> String {
+        let f = |a| format_units(a, self.decimals);
+        format!(
+            "{:<10} {:<16} {:>24} total  ({} free, {} locked, {} frozen)  wallet {}",
+            self.asset.as_str(),
+            self.party.as_str(),
+            f(self.total),
+            f(self.free),
+            f(self.locked),
+            f(self.frozen),
+            self.wallet.short()
+        )
+    }
+}
+
+/// Every holding of the given wallets, sorted by asset then wallet.
+pub fn balances(st: &State, wallets: &[WalletId]) -> Vec<BalanceRow> {
+    let mut rows = Vec::new();
+    for w in wallets {
+        let Some(wi) = st.wallet_index.get(w) else {
+            continue;
+        };
+        let wallet = st.wallet(*wi);
+        for (ai, asset) in st.assets.sorted() {
+            if let Some(h) = st.holding_ref(*ai, *wi) {
+                rows.push(row(st, wallet.key, wallet.party, asset, h));
+            }
+        }
+    }
+    rows.sort_by(|a, b| (a.asset.as_str(), a.wallet).cmp(&(b.asset.as_str(), b.wallet)));
+    rows
+}
+
+fn row(
+    st: &State,
+    key: WalletId,
+    party: u32,
+    asset: &tessera_core::state::Asset,
+    h: &tessera_core::state::Holding,
+) -> BalanceRow {
+    BalanceRow {
+        wallet: key,
+        party: st.party(party).id.clone(),
+        asset: asset.symbol.clone(),
+        free: h.free,
+        locked: h.locked,
+        frozen: h.frozen,
+        total: h.total().unwrap_or(Amount::MAX),
+        decimals: asset.decimals,
+    }
+}
+
+/// The holder register of an asset: every positive holding, largest first.
+pub fn holders(st: &State, asset: &Symbol) -> Result<Vec<BalanceRow>, Refusal> {
+    let ai = st.asset_idx(asset)?;
+    let a = st.asset(ai);
+    let mut rows: Vec<BalanceRow> = st
+        .holdings
+        .iter()
+        .filter(|(k, h)| (**k >> 32) as u32 == ai && h.total().unwrap_or(0) > 0)
+        .map(|(k, h)| {
+            let w = st.wallet(*k as u32);
+            row(st, w.key, w.party, a, h)
+        })
+        .collect();
+    rows.sort_by(|x, y| y.total.cmp(&x.total).then(x.wallet.cmp(&y.wallet)));
+    Ok(rows)
+}
+
+#[derive(Serialize, Clone)]
+pub struct HistoryEntry {
+    pub height: u64,
+    pub time: Time,
+    pub receipt: Receipt,
+    pub signer: WalletId,
+}
+
+/// Every journaled transaction signed by the wallet or whose events name it, oldest first.
+/// Scans the journal: O(journal size).
+pub fn history(store: &Store, wallet: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+    let needle = wallet.to_hex();
+    let mut out = Vec::new();
+    store.scan(1, |raw| {
+        let b = raw.check()?;
+        for (tx, r) in b.body.txs.iter().zip(&b.body.receipts) {
+            // Signed by the wallet, or naming it in an operation (so refused attempts to pay it
+            // show too) or in an event (so recoveries and forced moves show). Wallets sit in
+            // many variants; their hex form in the JSON rendering finds them all.
+            let mentions = tx.body.signer == *wallet
+                || serde_json::to_string(&tx.body.ops).is_ok_and(|s| s.contains(&needle))
+                || serde_json::to_string(&r.outcome).is_ok_and(|s| s.contains(&needle));
+            if mentions {
+                out.push(HistoryEntry {
+                    height: b.header.height,
+                    time: b.header.time,
+                    receipt: r.clone(),
+                    signer: tx.body.signer,
+                });
+            }
+        }
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+#[derive(Serialize, Clone)]
+pub struct ReceiptView {
+    pub height: u64,
+    pub index: usize,
+    pub time: Time,
+    pub signer: WalletId,
+    pub seq: u64,
+    pub ops: Vec<tessera_core::op::Op>,
+    pub receipt: Receipt,
+}
+
+pub fn receipt(store: &Store, id: &Hash) -> Result<ReceiptView, Refusal> {
+    for h in store.tx_heights(id)? {
+        if let Some(b) = store.block(h)? {
+            if let Some(i) = b.body.receipts.iter().position(|r| r.tx == *id) {
+                let tx = &b.body.txs[i];
+                return Ok(ReceiptView {
+                    height: h,
+                    index: i,
+                    time: b.header.time,
+                    signer: tx.body.signer,
+                    seq: tx.body.seq,
+                    ops: tx.body.ops.clone(),
+                    receipt: b.body.receipts[i].clone(),
+                });
+            }
+        }
+    }
+    Err(Refusal::new(Code::ApiNotFound, format!("no transaction {id} in the journal")))
+}
+
+#[derive(Serialize, Clone)]
+pub struct LockRow {
+    pub asset: Symbol,
+    #[serde(with = "amount_serde")]
+    pub amount: Amount,
+    pub for_what: String,
+}
+
+/// Every commitment behind a wallet's locked balances.
+pub fn locks(st: &State, wallet: &WalletId) -> Vec<LockRow> {
+    use tessera_core::htlc::HtlcStatus;
+    use tessera_core::settlement::InstructionStatus;
+    let mut rows = Vec::new();
+    for (_, i) in st.instructions.sorted() {
+        if i.status != InstructionStatus::Pending {
+            continue;
+        }
+        for (n, l) in i.legs.iter().enumerate() {
+            let party = st.wallet_index.get(&l.from).map(|w| st.party(st.wallet(*w).party).id.clone());
+            if l.from == *wallet && party.is_some_and(|p| i.affirmed.contains(&p)) {
+                rows.push(LockRow {
+                    asset: l.asset.clone(),
+                    amount: l.amount,
+                    for_what: format!("instruction {} leg {n}", i.id),
+                });
+            }
+        }
+    }
+    for (_, h) in st.htlcs.sorted() {
+        if h.sender == *wallet && matches!(h.status, HtlcStatus::Locked | HtlcStatus::Expired { .. }) {
+            rows.push(LockRow {
+                asset: h.asset.clone(),
+                amount: h.amount,
+                for_what: format!("hash time-lock {}", h.id),
+            });
+        }
+    }
+    for (asset, w, amount) in tessera_core::escrow::committed(st) {
+        if w == *wallet {
+            rows.push(LockRow { asset, amount, for_what: "tender bond".into() });
+        }
+    }
+    for (asset, w, amount) in tessera_core::repo::committed(st) {
+        if w == *wallet {
+            rows.push(LockRow { asset, amount, for_what: "repo collateral".into() });
+        }
+    }
+    rows
+}
+
+#[derive(Serialize, Clone)]
+pub struct PayoutRow {
+    pub day: Time,
+    pub class: Symbol,
+    #[serde(with = "amount_serde")]
+    pub paid: Amount,
+}
+
+#[derive(Serialize, Clone)]
+pub struct FundReport {
+    pub fund: Symbol,
+    pub name: String,
+    pub days: Vec<Valuation>,
+    pub payouts: Vec<PayoutRow>,
+    #[serde(with = "amount_serde")]
+    pub fee_paid: Amount,
+    pub chart: Option<String>,
+}
+
+/// The fund's valuations in day order.
+pub fn fund_history(st: &State, f: &Symbol) -> Vec<Valuation> {
+    let mut v: Vec<(u64, Valuation)> =
+        st.fund_days.iter().filter(|((s, _), _)| s == f).map(|((_, d), v)| (*d, v.clone())).collect();
+    v.sort_by_key(|(d, _)| *d);
+    v.into_iter().map(|(_, v)| v).collect()
+}
+
+/// Month-end payouts seen as steps in each stable class's cumulative paid yield.
+pub fn payouts(days: &[Valuation]) -> Vec<PayoutRow> {
+    let mut out = Vec::new();
+    for w in days.windows(2) {
+        for c in &w[1].classes {
+            let before = w[0].classes.iter().find(|p| p.asset == c.asset).map(|p| p.yield_paid).unwrap_or(0);
+            if c.yield_paid > before {
+                out.push(PayoutRow { day: w[1].at, class: c.asset.clone(), paid: c.yield_paid - before });
+            }
+        }
+    }
+    out
+}
+
+/// A fund's report: daily valuations, payouts and fee paid.
+pub fn fund_report(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
+    let f = fund::fund(st, f_sym)?;
+    let days = fund_history(st, f_sym);
+    let payouts = payouts(&days);
+    Ok(FundReport { fund: f_sym.clone(), name: f.spec.name.clone(), days, payouts, fee_paid: f.fee_paid, chart: None })
+}
+
