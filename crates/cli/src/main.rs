@@ -25,6 +25,14 @@ struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Work against a running node (e.g. http://127.0.0.1:8080) instead of a data directory:
+    /// `submit` and `query` go through its HTTP API.
+    #[arg(long, global = true, env = "TESSERA_NODE")]
+    node: Option<String>,
+    /// With --node: the key file whose wallet signs the read-access challenge (queries of
+    /// private data need it).
+    #[arg(long, global = true, env = "TESSERA_AUTH_KEY")]
+    auth_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -119,6 +127,53 @@ enum Command {
     /// Benchmarks (figures printed beside this machine's own limits).
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// Run the HTTP node over a ledger made with `tessera init`: API v1, event stream,
+    /// /health, /ready, /metrics. Settings: defaults < --config file < TESSERA_* environment
+    /// < flags (docs/guide.md, "Running a node").
+    Node(NodeArgs),
+}
+
+#[derive(Args)]
+struct NodeArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "TESSERA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Ledger data directory [default: tessera-data].
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    listen: Option<String>,
+    /// Largest request body in bytes [default: 4194304].
+    #[arg(long)]
+    max_body_bytes: Option<usize>,
+    /// Time limit per request in milliseconds [default: 10000].
+    #[arg(long)]
+    request_timeout_ms: Option<u64>,
+    /// Requests per second per key; 0 = no limit [default: 5000].
+    #[arg(long)]
+    rate_limit_per_s: Option<u32>,
+    /// Burst above the rate per key [default: 10000].
+    #[arg(long)]
+    rate_limit_burst: Option<u32>,
+    /// Transactions waiting for the sequencer before `api.busy` [default: 65536].
+    #[arg(long)]
+    queue_capacity: Option<usize>,
+    /// Most transactions per block [default: 8192].
+    #[arg(long)]
+    max_block_txs: Option<usize>,
+    /// Access token lifetime in seconds [default: 900].
+    #[arg(long)]
+    token_ttl_s: Option<u64>,
+    /// Log format: text or json [default: text].
+    #[arg(long)]
+    log_format: Option<String>,
+    /// Log filter, e.g. info or tessera_node=debug [default: info].
+    #[arg(long)]
+    log_level: Option<String>,
+    /// Print the resolved configuration and exit.
+    #[arg(long)]
+    print_config: bool,
 }
 
 #[derive(Subcommand)]
@@ -145,6 +200,16 @@ enum KeysCmd {
     Show { file: PathBuf },
     /// Print the wallet id derived from a name (TEST AND DEMO KEYS ONLY: the name is the secret).
     Derive { name: String },
+    /// Sign with a key file: a prepared transaction id (--hex, 64 hex digits) or an access
+    /// challenge (--text). Prints the signature in hex.
+    Sign {
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long, conflicts_with = "text", required_unless_present = "text")]
+        hex: Option<String>,
+        #[arg(long)]
+        text: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -547,8 +612,43 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
             return run_scenario(include_str!("../../../scenarios/demo.yaml"), base.path(), data, json);
         }
         Command::Bench(b) => bench::run(b, json)?,
+        Command::Node(args) => run_node(args, json)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_node(a: NodeArgs, json: bool) -> Result<(), Refusal> {
+    use tessera_node::config::{LogFormat, NodeConfig, Overrides};
+    let file = match &a.config {
+        Some(p) => Some(read_text(p)?),
+        None => None,
+    };
+    let log_format = match a.log_format.as_deref() {
+        None => None,
+        Some("text") => Some(LogFormat::Text),
+        Some("json") => Some(LogFormat::Json),
+        Some(other) => return Err(bad(format!("--log-format {other:?}: text or json"))),
+    };
+    let flags = Overrides {
+        data: a.data,
+        listen: a.listen,
+        max_body_bytes: a.max_body_bytes,
+        request_timeout_ms: a.request_timeout_ms,
+        rate_limit_per_s: a.rate_limit_per_s,
+        rate_limit_burst: a.rate_limit_burst,
+        queue_capacity: a.queue_capacity,
+        max_block_txs: a.max_block_txs,
+        token_ttl_s: a.token_ttl_s,
+        log_format,
+        log_level: a.log_level,
+    };
+    let env = Overrides::from_env(|k| std::env::var(k).ok())?;
+    let config = NodeConfig::resolve(file.as_deref(), env, flags)?;
+    if a.print_config {
+        out(json, &config, || serde_json::to_string_pretty(&config).unwrap_or_default());
+        return Ok(());
+    }
+    tessera_node::api::run(config)
 }
 
 fn report_fund(dir: &DataDir, fund: &str, chart: Option<PathBuf>, json: bool) -> Result<(), Refusal> {
@@ -625,6 +725,16 @@ fn keys(k: KeysCmd, json: bool) -> Result<(), Refusal> {
         KeysCmd::Show { file } => {
             let k = read_key(&file)?;
             out(json, &serde_json::json!({"wallet": k.wallet()}), || k.wallet().to_hex());
+        }
+        KeysCmd::Sign { key, hex: hex_in, text } => {
+            let k = read_key(&key)?;
+            let msg = match (hex_in, text) {
+                (Some(h), _) => hex::decode(h.trim()).map_err(|_| bad("--hex: not hex"))?,
+                (None, Some(t)) => t.into_bytes(),
+                (None, None) => return Err(bad("give --hex or --text")),
+            };
+            let sig = hex::encode(k.sign(&msg));
+            out(json, &serde_json::json!({"wallet": k.wallet(), "signature": sig}), || sig.clone());
         }
         KeysCmd::Derive { name } => {
             let k = Keypair::insecure_from_name(&name);
@@ -821,15 +931,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Assets { dir } => {
             let l = open(&dir)?;
             let st = &l.chain.state;
-            let rows: Vec<_> = st
-                .assets
-                .sorted()
-                .into_iter()
-                .map(|(_, a)| {
-                    serde_json::json!({"symbol": a.symbol, "name": a.name, "kind": a.kind, "isin": a.kind.isin(), "decimals": a.decimals,
-                        "supply": a.supply.to_string(), "holders": a.holders, "paused": a.paused, "issuer": st.party(a.issuer).id})
-                })
-                .collect();
+            let rows = tessera_node::views::assets(st);
             out(json, &rows, || {
                 st.assets
                     .sorted()

@@ -5,7 +5,9 @@ use tessera_core::state::State;
 use tessera_core::*;
 use tessera_node::Ledger;
 
-pub use tessera_node::views::{balances, history, holders, locks, receipt, BalanceRow, HistoryEntry, LockRow, ReceiptView};
+pub use tessera_node::views::{
+    balances, history, holders, locks, receipt, BalanceRow, HistoryEntry, LockRow, ReceiptView,
+};
 
 pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
     use crate::scenario::Show;

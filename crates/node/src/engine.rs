@@ -190,9 +190,9 @@ pub struct StageTimes {
 }
 
 pub struct Engine {
-    intake: Option<Sender<Vec<Pending>>>,
-    sequencer: Option<JoinHandle<()>>,
-    writer: Option<JoinHandle<Result<Ledger, Refusal>>>,
+    intake: RwLock<Option<Sender<Vec<Pending>>>>,
+    sequencer: Mutex<Option<JoinHandle<()>>>,
+    writer: Mutex<Option<JoinHandle<Result<Ledger, Refusal>>>>,
     pub times: Arc<Mutex<StageTimes>>,
     chain: ChainView,
     durable: Arc<DurableHeight>,
@@ -367,9 +367,9 @@ impl Engine {
             })
             .expect("spawn writer thread");
         Engine {
-            intake: Some(intake_tx),
-            sequencer: Some(sequencer),
-            writer: Some(writer),
+            intake: RwLock::new(Some(intake_tx)),
+            sequencer: Mutex::new(Some(sequencer)),
+            writer: Mutex::new(Some(writer)),
             times,
             chain: shared,
             durable,
@@ -486,7 +486,8 @@ impl Engine {
             return;
         }
         let n = pending.len();
-        match &self.intake {
+        let intake = self.intake.read().unwrap_or_else(|e| e.into_inner());
+        match intake.as_ref() {
             Some(intake) => {
                 if let Err(e) = intake.send(pending) {
                     self.gauge.release(n);
@@ -501,12 +502,17 @@ impl Engine {
     }
 
     /// Stops intake, drains every queued transaction into durable blocks, and returns the ledger.
-    pub fn shutdown(mut self) -> Result<Ledger, Refusal> {
-        self.intake = None;
-        if let Some(s) = self.sequencer.take() {
+    /// Callable once; later calls answer `api.shutting_down`.
+    pub fn shutdown(&self) -> Result<Ledger, Refusal> {
+        self.intake.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(s) = self.sequencer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = s.join();
         }
-        match self.writer.take().map(|w| w.join()) {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if writer.is_none() {
+            return Err(Refusal::new(Code::ApiShuttingDown, "the engine was already stopped"));
+        }
+        match writer.map(|w| w.join()) {
             Some(Ok(r)) => r,
             _ => Err(Refusal::new(Code::StoreIo, "the journal writer stopped abnormally")),
         }

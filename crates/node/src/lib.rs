@@ -1,6 +1,8 @@
 //! The Tessera engine: a ledger (state machine + durable journal) with recovery, verification
 //! and the pipelined path (parallel signature checks → sequencer → group-committed journal).
 
+pub mod api;
+pub mod config;
 pub mod engine;
 pub mod ledger;
 pub mod replay;

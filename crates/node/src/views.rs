@@ -261,3 +261,14 @@ pub fn fund_report(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
     Ok(FundReport { fund: f_sym.clone(), name: f.spec.name.clone(), days, payouts, fee_paid: f.fee_paid, chart: None })
 }
 
+/// Every asset with its supply, holder count and pause state (published information).
+pub fn assets(st: &State) -> Vec<serde_json::Value> {
+    st.assets
+        .sorted()
+        .into_iter()
+        .map(|(_, a)| {
+            serde_json::json!({"symbol": a.symbol, "name": a.name, "kind": a.kind, "isin": a.kind.isin(), "decimals": a.decimals,
+                "supply": a.supply.to_string(), "holders": a.holders, "paused": a.paused, "issuer": st.party(a.issuer).id})
+        })
+        .collect()
+}

@@ -1,0 +1,963 @@
+//! Routes, extractors and middleware of API v1.
+
+use super::auth::{now_s, Caller};
+use super::limits::Key;
+use super::problem::Problem;
+use super::Api;
+use crate::engine::Answer;
+use crate::views;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tessera_core::block::{Block, Outcome, Receipt};
+use tessera_core::op::Op;
+use tessera_core::state::State as LedgerState;
+use tessera_core::tx::{SignedTx, TxBody};
+use tessera_core::*;
+
+type S = Arc<Api>;
+type ApiResult<T> = Result<T, Problem>;
+
+/// The OpenAPI document (the contract; `tests/api.rs` checks the routes against it).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// Most transactions in one batch request.
+pub const MAX_BATCH: usize = 4_096;
+/// Most blocks listed by one request.
+const MAX_BLOCKS_LISTED: u64 = 1_000;
+
+pub fn router(api: S) -> Router {
+    let timed = Router::new()
+        .route("/v1/status", get(status))
+        .route("/v1/auth/challenge", post(auth_challenge))
+        .route("/v1/auth/token", post(auth_token))
+        .route("/v1/transactions/prepare", post(prepare))
+        .route("/v1/transactions", post(submit))
+        .route("/v1/transactions/batch", post(submit_batch))
+        .route("/v1/transactions/{id}", get(transaction))
+        .route("/v1/precheck", post(precheck))
+        .route("/v1/assets", get(assets))
+        .route("/v1/assets/{asset}/holders", get(holders))
+        .route("/v1/parties", get(parties))
+        .route("/v1/parties/{party}/balances", get(party_balances))
+        .route("/v1/wallets/{wallet}/balances", get(wallet_balances))
+        .route("/v1/wallets/{wallet}/history", get(wallet_history))
+        .route("/v1/wallets/{wallet}/locks", get(wallet_locks))
+        .route("/v1/instructions", get(instructions))
+        .route("/v1/funds", get(funds))
+        .route("/v1/funds/{fund}", get(fund))
+        .route("/v1/funds/{fund}/report", get(fund_report))
+        .route("/v1/feeds", get(feeds))
+        .route("/v1/redemptions", get(redemptions))
+        .route("/v1/alerts", get(alerts))
+        .route("/v1/proposals", get(proposals))
+        .route("/v1/blocks", get(blocks))
+        .route("/v1/blocks/{height}", get(block))
+        .layer(middleware::from_fn_with_state(api.clone(), time_limit));
+    Router::new()
+        .merge(timed)
+        // Long-lived: no time limit.
+        .route("/v1/events", get(events))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(api.clone(), observe))
+        .with_state(api)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Middleware
+
+/// Counts responses and refusal codes, times requests, logs method, route and status.
+async fn observe(State(api): State<S>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let elapsed = start.elapsed();
+    api.metrics.request_latency.observe(elapsed);
+    api.metrics.responded(res.status().as_u16());
+    if let Some(ProblemCode(code)) = res.extensions().get::<ProblemCode>() {
+        api.metrics.refused(code);
+    }
+    tracing::debug!(%method, path, status = res.status().as_u16(), us = elapsed.as_micros() as u64, "request");
+    res
+}
+
+/// The stable code of a problem response, for the metrics.
+#[derive(Clone, Copy)]
+struct ProblemCode(&'static str);
+
+async fn time_limit(State(api): State<S>, req: Request, next: Next) -> Response {
+    let limit = Duration::from_millis(api.config.request_timeout_ms);
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => reply(Problem::new(
+            Code::ApiTimeout,
+            format!(
+                "no answer within {} ms; a submission may still commit: look its id up at /v1/transactions/{{id}}",
+                limit.as_millis()
+            ),
+        )),
+    }
+}
+
+fn reply(p: Problem) -> Response {
+    let code = p.code.as_str();
+    let mut res = p.into_response();
+    res.extensions_mut().insert(ProblemCode(code));
+    res
+}
+
+/// Handlers return `Result<_, Problem>`; this makes the error half a response with its code.
+struct Reply<T>(ApiResult<T>);
+
+impl<T: IntoResponse> IntoResponse for Reply<T> {
+    fn into_response(self) -> Response {
+        match self.0 {
+            Ok(v) => v.into_response(),
+            Err(p) => reply(p),
+        }
+    }
+}
+
+impl<T> From<ApiResult<T>> for Reply<T> {
+    fn from(r: ApiResult<T>) -> Self {
+        Reply(r)
+    }
+}
+
+async fn not_found(req: Request) -> Response {
+    reply(Problem::new(Code::ApiNotFound, format!("no route {} {}", req.method(), req.uri().path())))
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    reply(Problem::new(Code::ApiMethodNotAllowed, format!("{} is not allowed on {}", req.method(), req.uri().path())))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extractors
+
+/// A JSON request body: `application/json` only, within the size limit, no unknown fields.
+struct JsonBody<T>(T);
+
+impl<T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if mime != "application/json" {
+            return Err(reply(Problem::new(
+                Code::ApiUnsupportedMediaType,
+                format!("send the body as application/json (got {:?})", if ct.is_empty() { "nothing" } else { ct }),
+            )));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                reply(Problem::new(
+                    Code::ApiPayloadTooLarge,
+                    format!("the body exceeds {} bytes", state.config.max_body_bytes),
+                ))
+            } else {
+                reply(Problem::new(Code::ApiBadRequest, format!("cannot read the body: {e}")))
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| reply(Problem::new(Code::ApiBadRequest, format!("bad JSON body: {e}"))))
+    }
+}
+
+/// Query parameters, refused with a problem when malformed or unknown.
+struct Params<T>(T);
+
+impl<T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded_parse(q)
+            .map(Params)
+            .map_err(|e| reply(Problem::new(Code::ApiBadRequest, format!("bad query parameters: {e}"))))
+    }
+}
+
+fn serde_urlencoded_parse<T: DeserializeOwned>(q: &str) -> Result<T, String> {
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{q}").parse().map_err(|e| format!("{e}"))?)
+        .map(|axum::extract::Query(v)| v)
+        .map_err(|e| e.body_text())
+}
+
+/// The caller: anonymous, or the wallet of a valid bearer token (rate-limited per key).
+struct Who(Caller);
+
+impl FromRequestParts<S> for Who {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, api: &S) -> Result<Self, Response> {
+        let auth = parts.headers.get(header::AUTHORIZATION);
+        let Some(auth) = auth else {
+            let ip = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+                .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+            limit(api, Key::Address(ip), 1).map_err(reply)?;
+            return Ok(Who(Caller::anonymous()));
+        };
+        let token = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .ok_or_else(|| reply(Problem::new(Code::ApiUnauthenticated, "use Authorization: Bearer <token>")))?;
+        let wallet = api.auth.check_token(token.trim(), now_s()).map_err(|e| reply(e.into()))?;
+        limit(api, Key::Wallet(wallet.0), 1).map_err(reply)?;
+        let caller = api.chain.read(|c| Caller::resolve(c, wallet)).map_err(|e| reply(e.into()))?;
+        Ok(Who(caller))
+    }
+}
+
+fn limit(api: &Api, key: Key, n: u32) -> ApiResult<()> {
+    api.limiter.take(key, n, Instant::now()).map_err(|wait| {
+        Problem::new(Code::ApiRateLimited, "too many requests for this key; slow down").retry_after(wait)
+    })
+}
+
+fn wallet_param(s: &str) -> ApiResult<WalletId> {
+    WalletId::from_hex(s)
+        .ok_or_else(|| Problem::new(Code::ApiBadRequest, format!("{s:?} is not a wallet id (64 hex digits)")))
+}
+
+fn symbol_param(s: &str) -> ApiResult<Symbol> {
+    if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
+        return Err(Problem::new(Code::ApiBadRequest, format!("{s:?} is not a symbol")));
+    }
+    Ok(Symbol::new(s))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn ready(State(api): State<S>) -> Reply<Json<Value>> {
+    Reply((|| {
+        api.refuse_if_stopping()?;
+        api.chain.read(|_| ())?;
+        Ok(Json(json!({"status": "ready", "height": api.durable.get()})))
+    })())
+}
+
+async fn metrics(State(api): State<S>) -> Response {
+    let text = api.metrics.render(api.engine.queue_depth(), api.config.queue_capacity);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn status(State(api): State<S>) -> Reply<Json<Value>> {
+    Reply(
+        api.read(|c| {
+            Ok(json!({
+                "network": api.network,
+                "height": c.height(),
+                "head_hash": c.head.hash(),
+                "time": c.head.time,
+                "queue_depth": api.engine.queue_depth(),
+                "queue_capacity": api.config.queue_capacity,
+            }))
+        })
+        .await
+        .map(Json),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChallengeReq {
+    wallet: WalletId,
+}
+
+async fn auth_challenge(State(api): State<S>, JsonBody(req): JsonBody<ChallengeReq>) -> Reply<Json<Value>> {
+    let (challenge, expires_at) = api.auth.challenge(&req.wallet, now_s());
+    Reply(Ok(Json(json!({
+        "challenge": challenge,
+        "expires_at": expires_at,
+        "sign": "sign the UTF-8 bytes of `challenge` with the wallet's Ed25519 key; POST it to /v1/auth/token",
+    }))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenReq {
+    wallet: WalletId,
+    challenge: String,
+    signature: String,
+}
+
+async fn auth_token(State(api): State<S>, JsonBody(req): JsonBody<TokenReq>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            limit(&api, Key::Wallet(req.wallet.0), 1)?;
+            let (token, expires_at) = api.auth.token(&req.wallet, &req.challenge, &req.signature, now_s())?;
+            let caller = api.read(|c| Ok(Caller::resolve(c, req.wallet))).await?;
+            if caller.party.is_none() {
+                return Err(Problem::new(Code::ApiUnauthenticated, "this wallet is not on the ledger"));
+            }
+            Ok(Json(json!({"token": token, "expires_at": expires_at, "wallet": req.wallet, "party": caller.party})))
+        }
+        .await,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrepareReq {
+    signer: WalletId,
+    ops: Vec<Value>,
+    /// Default: the signer's next sequence number on the ledger.
+    seq: Option<u64>,
+    /// Default: one hour from the head block's time.
+    expires_in_s: Option<u64>,
+}
+
+async fn prepare(State(api): State<S>, JsonBody(req): JsonBody<PrepareReq>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let ops: Vec<Op> = serde_json::from_value(Value::Array(req.ops))
+                .map_err(|e| Problem::new(Code::ApiBadRequest, format!("bad operations: {e}")))?;
+            let (next_seq, head_time) = api
+                .read(|c| {
+                    let st = &c.state;
+                    let seq = st.wallet_index.get(&req.signer).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
+                    Ok((seq, c.head.time))
+                })
+                .await?;
+            let expires_in = req.expires_in_s.unwrap_or(3_600).min(366 * 86_400);
+            let now = crate::engine::system_time().max(head_time);
+            let body = TxBody {
+                network: api.network.clone(),
+                signer: req.signer,
+                seq: req.seq.unwrap_or(next_seq),
+                expires_at: now.plus(expires_in),
+                ops,
+            };
+            // The same checks the door will run, so a prepared body is one that can be sent.
+            SignedTx { body: body.clone(), signature: [0; 64] }.check_stateless()?;
+            let bytes = borsh::to_vec(&body).unwrap_or_default();
+            Ok(Json(json!({
+                "id": body.id(),
+                "body_hex": hex::encode(bytes),
+                "body": body,
+                "sign": "sign the 32 bytes of `id` with the signer's Ed25519 key; POST {body_hex, signature} to /v1/transactions",
+            })))
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitReq {
+    /// The signed transaction's canonical bytes, hex.
+    tx: Option<String>,
+    /// Or: the body's canonical bytes (from prepare) and the signature, hex.
+    body_hex: Option<String>,
+    signature: Option<String>,
+}
+
+fn decode_submission(req: SubmitReq) -> Result<SignedTx, Refusal> {
+    let malformed = |m: &str| Refusal::new(Code::TxMalformed, m.to_string());
+    match (req.tx, req.body_hex, req.signature) {
+        (Some(tx), None, None) => {
+            let bytes = hex::decode(tx.trim()).map_err(|_| malformed("`tx` is not hex"))?;
+            SignedTx::decode(&bytes)
+        }
+        (None, Some(body), Some(sig)) => {
+            let bytes = hex::decode(body.trim()).map_err(|_| malformed("`body_hex` is not hex"))?;
+            if bytes.len() > tessera_core::tx::MAX_TX_BYTES {
+                return Err(Refusal::new(Code::TxTooLarge, "the body exceeds the transaction size limit"));
+            }
+            let body: TxBody =
+                borsh::from_slice(&bytes).map_err(|e| malformed(&format!("cannot decode the body: {e}")))?;
+            let mut signature = [0u8; 64];
+            hex::decode_to_slice(sig.trim(), &mut signature)
+                .map_err(|_| malformed("`signature` must be 128 hex digits"))?;
+            let tx = SignedTx { body, signature };
+            tx.check_stateless()?;
+            Ok(tx)
+        }
+        _ => Err(malformed("send either `tx`, or `body_hex` with `signature`")),
+    }
+}
+
+/// What a submission became.
+#[derive(Serialize)]
+struct Committed {
+    status: &'static str,
+    tx: Hash,
+    height: u64,
+    receipt: Receipt,
+}
+
+fn answer_to_result(answer: Answer) -> ApiResult<Committed> {
+    match answer {
+        Err(r) => Err(r.into()),
+        Ok((height, receipt)) => match &receipt.outcome {
+            Outcome::Ok { .. } => Ok(Committed { status: "committed", tx: receipt.tx, height, receipt }),
+            Outcome::Failed { code, message, op_index } => Err(Problem::journaled(
+                Code::parse(code).unwrap_or(Code::InputInvalid),
+                format!("operation {op_index}: {message}"),
+                receipt.tx,
+                height,
+            )),
+        },
+    }
+}
+
+async fn submit(State(api): State<S>, JsonBody(req): JsonBody<SubmitReq>) -> Reply<Json<Committed>> {
+    let start = Instant::now();
+    let r = async {
+        api.refuse_if_stopping()?;
+        let tx = decode_submission(req)?;
+        limit(&api, Key::Wallet(tx.body.signer.0), 1)?;
+        let checked = tessera_core::tx::CheckedTx::from_decoded(tx);
+        let mut rx = api.engine.try_submit(vec![checked])?;
+        let answer = rx
+            .pop()
+            .ok_or_else(|| Problem::new(Code::StoreState, "no answer"))?
+            .await
+            .map_err(|_| Problem::new(Code::ApiShuttingDown, "the engine stopped before answering"))?;
+        answer_to_result(answer)
+    }
+    .await;
+    api.metrics.submit_latency.observe(start.elapsed());
+    Reply(r.map(Json))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchReq {
+    txs: Vec<String>,
+}
+
+async fn submit_batch(State(api): State<S>, JsonBody(req): JsonBody<BatchReq>) -> Reply<Json<Value>> {
+    let start = Instant::now();
+    let r = async {
+        api.refuse_if_stopping()?;
+        if req.txs.is_empty() || req.txs.len() > MAX_BATCH {
+            return Err(Problem::new(Code::ApiBadRequest, format!("a batch holds 1 to {MAX_BATCH} transactions")));
+        }
+        let n = req.txs.len();
+        let decoded: Vec<Result<SignedTx, Refusal>> = req
+            .txs
+            .into_iter()
+            .map(|t| decode_submission(SubmitReq { tx: Some(t), body_hex: None, signature: None }))
+            .collect();
+        // Signatures checked in batches, in parallel, off the async workers.
+        let a = api.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            let mut slots: Vec<Option<Result<tessera_core::tx::CheckedTx, Refusal>>> = (0..n).map(|_| None).collect();
+            let mut good = Vec::new();
+            let mut at = Vec::new();
+            for (i, d) in decoded.into_iter().enumerate() {
+                match d.and_then(|tx| {
+                    limit(&a, Key::Wallet(tx.body.signer.0), 1)
+                        .map_err(|p| Refusal::new(Code::ApiRateLimited, p.detail))
+                        .map(|_| tx)
+                }) {
+                    Ok(tx) => {
+                        good.push(tx);
+                        at.push(i);
+                    }
+                    Err(r) => slots[i] = Some(Err(r)),
+                }
+            }
+            for (i, c) in at.into_iter().zip(a.engine.check(good)) {
+                slots[i] = Some(c);
+            }
+            slots.into_iter().map(|s| s.unwrap_or_else(|| Err(Refusal::new(Code::StoreState, "no check")))).collect()
+        })
+        .await
+        .map_err(|_| Problem::new(Code::StoreState, "the signature checks stopped abnormally"))?;
+        let receivers = api.engine.try_submit(checked)?;
+        let mut results = Vec::with_capacity(n);
+        let (mut committed, mut failed) = (0u64, 0u64);
+        for rx in receivers {
+            let answer = rx.await.unwrap_or_else(|_| Err(Refusal::new(Code::ApiShuttingDown, "the engine stopped")));
+            match answer_to_result(answer) {
+                Ok(c) => {
+                    committed += 1;
+                    results.push(serde_json::to_value(c).unwrap_or(Value::Null));
+                }
+                Err(p) => {
+                    failed += 1;
+                    results
+                        .push(json!({"status": if p.height().is_some() { "failed" } else { "refused" }, "problem": p}));
+                }
+            }
+        }
+        Ok(Json(json!({"committed": committed, "not_committed": failed, "results": results})))
+    }
+    .await;
+    api.metrics.submit_latency.observe(start.elapsed());
+    Reply(r)
+}
+
+async fn transaction(State(api): State<S>, Who(caller): Who, Path(id): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            let id = Hash::from_hex(&id)
+                .ok_or_else(|| Problem::new(Code::ApiBadRequest, "a transaction id is 64 hex digits"))?;
+            let v = api.journal(move |s| views::receipt(s, &id)).await?;
+            let visible = caller.sees_tx(&v.signer, || {
+                format!("{}{}", serde_json::to_string(&v.ops).unwrap_or_default(), receipt_json(&v.receipt))
+            });
+            if !visible {
+                return Err(Problem::new(Code::ApiForbidden, "this transaction concerns other parties"));
+            }
+            Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+        }
+        .await,
+    )
+}
+
+fn receipt_json(r: &Receipt) -> String {
+    serde_json::to_string(&r.outcome).unwrap_or_default()
+}
+
+async fn precheck(
+    State(api): State<S>,
+    Who(caller): Who,
+    JsonBody(intent): JsonBody<movement::Intent>,
+) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            match &intent {
+                movement::Intent::Transfer { from, .. } | movement::Intent::Burn { from, .. } => {
+                    caller.may_read_wallet(from)?
+                }
+                movement::Intent::Mint { asset, .. } => {
+                    if !(caller.sees_all
+                        || caller.issuer_for.contains(&None)
+                        || caller.issuer_for.contains(&Some(asset.clone())))
+                    {
+                        return Err(Problem::new(Code::ApiForbidden, "prechecking a mint is for issuer agents"));
+                    }
+                }
+            }
+            let failures = api
+                .read(|c| Ok(movement::precheck(&c.state, &intent, crate::engine::system_time().max(c.head.time))))
+                .await?;
+            let rows: Vec<Value> =
+                failures.iter().map(|r| json!({"code": r.code.as_str(), "message": r.message})).collect();
+            Ok(Json(json!({"passes": failures.is_empty(), "failures": rows})))
+        }
+        .await,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+async fn assets(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
+    Reply(api.read(|c| Ok(Json(Value::Array(views::assets(&c.state))))).await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeightParam {
+    height: Option<u64>,
+}
+
+async fn holders(
+    State(api): State<S>,
+    Who(caller): Who,
+    Path(asset): Path<String>,
+    Params(p): Params<HeightParam>,
+) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let asset = symbol_param(&asset)?;
+            let a = asset.clone();
+            let (rows, head) = api
+                .read(|c| {
+                    caller.may_read_holders(&c.state, &a)?;
+                    let rows = if p.height.is_none() { Some(views::holders(&c.state, &a)?) } else { None };
+                    Ok((rows, c.height()))
+                })
+                .await?;
+            let rows = match (rows, p.height) {
+                (Some(r), _) => r,
+                (None, Some(h)) => {
+                    if h > head {
+                        return Err(Problem::new(Code::ApiNotFound, format!("no block {h} yet (head {head})")));
+                    }
+                    api.journal(move |s| views::holders(&crate::Ledger::chain_at(s, h)?.state, &asset)).await?
+                }
+                (None, None) => Vec::new(),
+            };
+            Ok(Json(serde_json::to_value(rows).unwrap_or(Value::Null)))
+        }
+        .await,
+    )
+}
+
+async fn parties(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            api.read(|c| {
+                let st = &c.state;
+                let rows: Vec<Value> = (0..st.parties.len() as u32)
+                    .filter_map(|i| st.parties.get(&i).map(|p| (i, p)))
+                    .filter(|(_, p)| caller.sees_all || caller.party.as_deref() == Some(p.id.as_str()))
+                    .map(|(_, p)| party_json(st, p))
+                    .collect();
+                Ok(Json(Value::Array(rows)))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+fn party_json(st: &LedgerState, p: &tessera_core::state::Party) -> Value {
+    let wallets: Vec<WalletId> = p.wallets.iter().map(|w| st.wallet(*w).key).collect();
+    json!({"id": p.id, "name": p.name, "kind": format!("{:?}", p.kind).to_lowercase(), "wallets": wallets})
+}
+
+async fn party_balances(State(api): State<S>, Who(caller): Who, Path(party): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            api.read(|c| {
+                let st = &c.state;
+                if party.is_empty() || party.len() > 64 {
+                    return Err(Refusal::new(Code::ApiBadRequest, "a party id is 1 to 64 characters"));
+                }
+                let pi = st.party_idx(&PartyId::new(party.as_str()))?;
+                let wallets: Vec<WalletId> = st.party(pi).wallets.iter().map(|w| st.wallet(*w).key).collect();
+                if !(caller.sees_all || caller.party.as_deref() == Some(party.as_str())) {
+                    return Err(Refusal::new(Code::ApiForbidden, "this party's holdings are its own"));
+                }
+                Ok(Json(serde_json::to_value(views::balances(st, &wallets)).unwrap_or(Value::Null)))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+async fn wallet_balances(State(api): State<S>, Who(caller): Who, Path(w): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let w = wallet_param(&w)?;
+            caller.may_read_wallet(&w)?;
+            api.read(|c| Ok(Json(serde_json::to_value(views::balances(&c.state, &[w])).unwrap_or(Value::Null)))).await
+        }
+        .await,
+    )
+}
+
+async fn wallet_locks(State(api): State<S>, Who(caller): Who, Path(w): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let w = wallet_param(&w)?;
+            caller.may_read_wallet(&w)?;
+            api.read(|c| Ok(Json(serde_json::to_value(views::locks(&c.state, &w)).unwrap_or(Value::Null)))).await
+        }
+        .await,
+    )
+}
+
+async fn wallet_history(State(api): State<S>, Who(caller): Who, Path(w): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let w = wallet_param(&w)?;
+            caller.may_read_wallet(&w)?;
+            let rows = api.journal(move |s| views::history(s, &w)).await?;
+            Ok(Json(serde_json::to_value(rows).unwrap_or(Value::Null)))
+        }
+        .await,
+    )
+}
+
+async fn instructions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            api.read(|c| {
+                let rows: Vec<Value> = c
+                    .state
+                    .instructions
+                    .sorted()
+                    .into_iter()
+                    .filter_map(|(_, i)| serde_json::to_value(i).ok())
+                    .filter(|v| caller.sees_all || mentions(&caller, v))
+                    .collect();
+                Ok(Json(Value::Array(rows)))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+/// Whether a JSON view names one of the caller's wallets.
+fn mentions(caller: &Caller, v: &Value) -> bool {
+    let text = v.to_string();
+    caller.own.iter().any(|w| text.contains(&w.to_hex()))
+}
+
+async fn funds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
+    Reply(
+        api.read(|c| {
+            let rows: Vec<Value> =
+                c.state.funds.sorted().into_iter().filter_map(|(_, f)| serde_json::to_value(f).ok()).collect();
+            Ok(Json(Value::Array(rows)))
+        })
+        .await,
+    )
+}
+
+async fn fund(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let f = symbol_param(&f)?;
+            api.read(|c| {
+                let fund = tessera_core::fund::fund(&c.state, &f)?;
+                let latest = views::fund_history(&c.state, &f).pop();
+                Ok(Json(json!({"fund": fund, "latest_valuation": latest})))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+async fn fund_report(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let f = symbol_param(&f)?;
+            api.read(|c| Ok(Json(serde_json::to_value(views::fund_report(&c.state, &f)?).unwrap_or(Value::Null)))).await
+        }
+        .await,
+    )
+}
+
+async fn feeds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
+    Reply(
+        api.read(|c| {
+            let now = c.head.time;
+            let rows: Vec<Value> = c
+                .state
+                .feeds
+                .sorted()
+                .into_iter()
+                .map(|(id, f)| json!({"feed": id, "value_now": f.value_at(now), "definition": f, "report": f.discrepancies(now)}))
+                .collect();
+            Ok(Json(Value::Array(rows)))
+        })
+        .await,
+    )
+}
+
+async fn redemptions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            api.read(|c| {
+                let rows: Vec<Value> = c
+                    .state
+                    .redemptions
+                    .sorted()
+                    .into_iter()
+                    .filter(|(_, r)| caller.sees_all || caller.own.contains(&r.wallet))
+                    .filter_map(|(_, r)| serde_json::to_value(r).ok())
+                    .collect();
+                Ok(Json(Value::Array(rows)))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+async fn alerts(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.may_read_everything("alerts")?;
+            api.read(|c| {
+                let rows: Vec<Value> =
+                    c.state.alerts.sorted().into_iter().filter_map(|(_, a)| serde_json::to_value(a).ok()).collect();
+                Ok(Json(Value::Array(rows)))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+async fn proposals(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.may_read_proposals()?;
+            api.read(|c| {
+                let rows: Vec<Value> =
+                    c.state.proposals.sorted().into_iter().filter_map(|(_, p)| serde_json::to_value(p).ok()).collect();
+                Ok(Json(Value::Array(rows)))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocks and the event stream
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlocksParam {
+    from: Option<u64>,
+    limit: Option<u64>,
+}
+
+async fn blocks(State(api): State<S>, Who(_): Who, Params(p): Params<BlocksParam>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let head = api.durable.get();
+            let limit = p.limit.unwrap_or(20).clamp(1, MAX_BLOCKS_LISTED);
+            let from = p.from.unwrap_or_else(|| head.saturating_sub(limit - 1));
+            let to = from.saturating_add(limit - 1).min(head);
+            let headers = api
+                .journal(move |s| {
+                    let mut out = Vec::new();
+                    let mut h = from;
+                    while h <= to {
+                        if let Some(raw) = s.raw_block(h)? {
+                            let header = raw.decode_header()?;
+                            out.push(json!({"hash": header.hash(), "header": header}));
+                        }
+                        h += 1;
+                    }
+                    Ok(out)
+                })
+                .await?;
+            Ok(Json(json!({"head": head, "blocks": headers})))
+        }
+        .await,
+    )
+}
+
+/// A block as the caller may see it: the header for everyone, the receipts that concern the
+/// caller (all of them for auditors).
+fn block_view(b: &Block, caller: &Caller) -> Value {
+    let receipts: Vec<Value> = b
+        .body
+        .txs
+        .iter()
+        .zip(&b.body.receipts)
+        .filter(|(tx, r)| {
+            caller.sees_tx(&tx.body.signer, || {
+                format!("{}{}", serde_json::to_string(&tx.body.ops).unwrap_or_default(), receipt_json(r))
+            })
+        })
+        .map(|(tx, r)| json!({"signer": tx.body.signer, "seq": tx.body.seq, "receipt": r}))
+        .collect();
+    // What the ledger did on its own (payouts, deadlines): for auditors.
+    let system =
+        if caller.sees_all { serde_json::to_value(&b.body.system).unwrap_or(Value::Null) } else { Value::Null };
+    json!({
+        "height": b.header.height,
+        "hash": b.header.hash(),
+        "header": b.header,
+        "receipts": receipts,
+        "system_receipts": system,
+    })
+}
+
+async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let h: u64 = h.parse().map_err(|_| Problem::new(Code::ApiBadRequest, "a block height is a number"))?;
+            if h > api.durable.get() {
+                return Err(Problem::new(Code::ApiNotFound, format!("no block {h} yet")));
+            }
+            let b = api
+                .journal(move |s| s.block(h).map_err(Refusal::from))
+                .await?
+                .ok_or_else(|| Problem::new(Code::ApiNotFound, format!("no block {h}")))?;
+            Ok(Json(block_view(&b, &caller)))
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsParam {
+    from: Option<u64>,
+}
+
+/// Server-sent events, one per durable block from `from` (default: the next block), each with
+/// the block height as its id: a client that reconnects with `Last-Event-ID` resumes after it.
+async fn events(
+    State(api): State<S>,
+    Who(caller): Who,
+    headers: HeaderMap,
+    Params(p): Params<EventsParam>,
+) -> Response {
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|h| h + 1);
+    let from = resume.or(p.from).unwrap_or_else(|| api.durable.get() + 1);
+    let stop = api.stop_signal.subscribe();
+    let caller = Arc::new(caller);
+    let stream = futures_util::stream::unfold((api, from, caller), move |(api, next, caller)| {
+        let mut stop = stop.clone();
+        async move {
+            if *stop.borrow() {
+                return None;
+            }
+            tokio::select! {
+                r = api.durable.reached(next) => r.ok()?,
+                _ = stop.changed() => return None,
+            }
+            let b = api.journal(move |s| s.block(next).map_err(Refusal::from)).await.ok()??;
+            let ev = Event::default().id(next.to_string()).event("block").json_data(block_view(&b, &caller)).ok()?;
+            Some((Ok::<Event, Infallible>(ev), (api, next + 1, caller)))
+        }
+    });
+    let mut res = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
+    res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    res
+}
