@@ -16,6 +16,7 @@ pub mod bench;
 pub mod bench_dvp;
 pub mod bench_yield;
 pub mod chart;
+pub mod remote;
 pub mod report;
 pub mod scenario;
 pub mod views;

@@ -198,8 +198,13 @@ enum KeysCmd {
     },
     /// Print the wallet id of a key file.
     Show { file: PathBuf },
-    /// Print the wallet id derived from a name (TEST AND DEMO KEYS ONLY: the name is the secret).
-    Derive { name: String },
+    /// Print the wallet id derived from a name (TEST AND DEMO KEYS ONLY: the name is the secret);
+    /// with --out, also write its key file (e.g. to act as a demo scenario's actor).
+    Derive {
+        name: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Sign with a key file: a prepared transaction id (--hex, 64 hex digits) or an access
     /// challenge (--text). Prints the signature in hex.
     Sign {
@@ -452,6 +457,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, Refusal> {
     let json = cli.json;
+    if let Some(url) = &cli.node {
+        if let Some(code) = run_remote(url, cli.auth_key.as_deref(), &cli.command, json)? {
+            return Ok(code);
+        }
+    }
     match cli.command {
         Command::Keys(k) => keys(k, json)?,
         Command::Init { dir, genesis, key, network, thresholds } => {
@@ -617,6 +627,120 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--node URL`: `submit`, `query` and `precheck` through a running node. Other commands work
+/// on a data directory (None: run them embedded).
+fn run_remote(url: &str, auth_key: Option<&Path>, cmd: &Command, json: bool) -> Result<Option<ExitCode>, Refusal> {
+    use tessera_cli::remote::Remote;
+    let mut node = Remote::new(url);
+    let login = |node: &mut Remote| -> Result<(), Refusal> {
+        match auth_key {
+            Some(k) => node.login(&read_key(k)?),
+            None => Ok(()),
+        }
+    };
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    match cmd {
+        Command::Submit { key, ops, .. } => {
+            let k = read_key(key)?;
+            let mut v: serde_json::Value = serde_norway::from_str(&read_text(ops)?).map_err(|e| bad(e.to_string()))?;
+            scenario::resolve_actors(&mut v);
+            let r = node.submit(&k, v)?;
+            out(json, &r, || {
+                let events = r["receipt"]["outcome"]["ok"]["events"].as_array().map(|e| e.len()).unwrap_or(0);
+                format!(
+                    "committed {} in block {} ({events} events)",
+                    r["tx"].as_str().unwrap_or_default(),
+                    r["height"].as_u64().unwrap_or_default()
+                )
+            });
+        }
+        Command::Precheck { intent, .. } => {
+            login(&mut node)?;
+            let body = match intent.clone() {
+                IntentCmd::Transfer { asset, from, to, amount } => serde_json::json!({"transfer": {
+                    "asset": asset, "from": wallet_arg(&from)?, "to": wallet_arg(&to)?, "amount": amount}}),
+                IntentCmd::Mint { asset, to, amount } => {
+                    serde_json::json!({"mint": {"asset": asset, "to": wallet_arg(&to)?, "amount": amount}})
+                }
+                IntentCmd::Burn { asset, from, amount } => {
+                    serde_json::json!({"burn": {"asset": asset, "from": wallet_arg(&from)?, "amount": amount}})
+                }
+            };
+            let r = node.post("/v1/precheck", &body)?;
+            let passes = r["passes"].as_bool().unwrap_or(false);
+            out(json, &r, || {
+                if passes {
+                    "passes: no rule would refuse this movement".into()
+                } else {
+                    r["failures"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|f| {
+                            format!(
+                                "✗ {:<36} {}",
+                                f["code"].as_str().unwrap_or(""),
+                                f["message"].as_str().unwrap_or("")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            });
+            return Ok(Some(if passes { ExitCode::SUCCESS } else { ExitCode::from(1) }));
+        }
+        Command::Query(q) => {
+            login(&mut node)?;
+            let path = match q {
+                QueryCmd::Balances { wallet: Some(w), .. } => format!("/v1/wallets/{}/balances", wallet_arg(w)?),
+                QueryCmd::Balances { party: Some(p), .. } => format!("/v1/parties/{p}/balances"),
+                QueryCmd::Balances { .. } => return Err(bad("give --wallet or --party")),
+                QueryCmd::Holders { asset, height, .. } => match height {
+                    Some(h) => format!("/v1/assets/{asset}/holders?height={h}"),
+                    None => format!("/v1/assets/{asset}/holders"),
+                },
+                QueryCmd::History { wallet, .. } => format!("/v1/wallets/{}/history", wallet_arg(wallet)?),
+                QueryCmd::Receipt { tx, .. } => format!("/v1/transactions/{tx}"),
+                QueryCmd::Alerts { .. } => "/v1/alerts".into(),
+                QueryCmd::Proposals { .. } => "/v1/proposals".into(),
+                QueryCmd::Instructions { .. } => "/v1/instructions".into(),
+                QueryCmd::Locks { wallet, .. } => format!("/v1/wallets/{}/locks", wallet_arg(wallet)?),
+                QueryCmd::Assets { .. } => "/v1/assets".into(),
+                QueryCmd::Funds { fund: Some(f), .. } => format!("/v1/funds/{f}"),
+                QueryCmd::Funds { fund: None, .. } => "/v1/funds".into(),
+                QueryCmd::Feeds { .. } => "/v1/feeds".into(),
+                QueryCmd::Redemptions { .. } => "/v1/redemptions".into(),
+                QueryCmd::Htlcs { .. }
+                | QueryCmd::Tenders { .. }
+                | QueryCmd::Repos { .. }
+                | QueryCmd::Accrued { .. } => {
+                    return Err(bad("this query is not served by the HTTP API yet; run it on the data directory"))
+                }
+            };
+            let mut v = node.get(&path)?;
+            if let QueryCmd::Instructions { id: Some(id), .. } = q {
+                let one: Vec<_> =
+                    v.as_array().into_iter().flatten().filter(|i| i["id"].as_u64() == Some(*id)).cloned().collect();
+                if one.is_empty() {
+                    return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {id}")));
+                }
+                v = serde_json::Value::Array(one);
+            }
+            let rows: Option<Vec<views::BalanceRow>> = match q {
+                QueryCmd::Balances { .. } | QueryCmd::Holders { .. } => serde_json::from_value(v.clone()).ok(),
+                _ => None,
+            };
+            out(json, &v, || match &rows {
+                Some(r) if r.is_empty() => "no holdings".into(),
+                Some(r) => r.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n"),
+                None => pretty(&v),
+            });
+        }
+        _ => return Ok(None),
+    }
+    Ok(Some(ExitCode::SUCCESS))
+}
+
 fn run_node(a: NodeArgs, json: bool) -> Result<(), Refusal> {
     use tessera_node::config::{LogFormat, NodeConfig, Overrides};
     let file = match &a.config {
@@ -736,8 +860,14 @@ fn keys(k: KeysCmd, json: bool) -> Result<(), Refusal> {
             let sig = hex::encode(k.sign(&msg));
             out(json, &serde_json::json!({"wallet": k.wallet(), "signature": sig}), || sig.clone());
         }
-        KeysCmd::Derive { name } => {
+        KeysCmd::Derive { name, out: file } => {
             let k = Keypair::insecure_from_name(&name);
+            if let Some(path) = &file {
+                if path.exists() {
+                    return Err(bad(format!("{} exists; not overwriting a key", path.display())));
+                }
+                write_secret(path, &hex::encode(k.seed()))?;
+            }
             out(json, &serde_json::json!({"wallet": k.wallet(), "insecure": true}), || {
                 format!("{}  (derived from a name: for tests and demos only)", k.wallet())
             });

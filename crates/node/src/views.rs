@@ -9,7 +9,7 @@ use tessera_core::state::State;
 use tessera_core::*;
 use tessera_store::Store;
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, serde::Deserialize, Clone)]
 pub struct BalanceRow {
     pub wallet: WalletId,
     pub party: PartyId,
