@@ -474,7 +474,7 @@ impl Engine {
 
     /// Answers refusals at once and queues the rest as one batch (room already reserved).
     fn enqueue_reserved(&self, items: Vec<(Result<CheckedTx, Refusal>, Reply)>) {
-        let stopped = || Refusal::new(Code::StoreState, "the engine has stopped");
+        let stopped = || Refusal::new(Code::ApiShuttingDown, "the engine has stopped");
         let mut pending = Vec::with_capacity(items.len());
         for (checked, reply) in items {
             match checked {
@@ -516,5 +516,66 @@ impl Engine {
             Some(Ok(r)) => r,
             _ => Err(Refusal::new(Code::StoreIo, "the journal writer stopped abnormally")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_core::block::demo_genesis;
+    use tessera_core::crypto::Keypair;
+    use tessera_core::op::Op;
+    use tessera_core::tx::TxBody;
+    use tessera_core::{PartyId, PartyKind, Role};
+
+    #[test]
+    fn a_full_queue_refuses_with_busy_takes_nothing_and_loses_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let op = Keypair::insecure_from_name("busy-op");
+        let t0 = Time(1_800_000_000);
+        let g = demo_genesis("busy", t0, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+        let ledger = Ledger::create(&tmp.path().join("l"), &g).unwrap();
+        let capacity = 4;
+        let engine = Engine::start(
+            ledger,
+            Config { queue_capacity: capacity, clock: Arc::new(move || t0), ..Config::default() },
+        );
+        let tx = |seq: u64| {
+            let ops = vec![Op::RegisterParty {
+                party: PartyId::new(format!("p{seq}")),
+                name: "P".into(),
+                kind: PartyKind::Fund,
+            }];
+            let t = TxBody { network: "busy".into(), signer: op.wallet(), seq, expires_at: t0.plus(60), ops }.sign(&op);
+            CheckedTx::from_decoded(t)
+        };
+        // A reader holding the chain stalls the sequencer after it takes its first batch.
+        let reader = engine.chain.0.read().unwrap();
+        let mut accepted = Vec::new();
+        let mut busy = None;
+        for seq in 1..=(capacity as u64 + 8) {
+            match engine.try_submit(vec![tx(seq)]) {
+                Ok(mut rx) => accepted.push(rx.pop().unwrap()),
+                Err(r) => {
+                    busy = Some((seq, r));
+                    break;
+                }
+            }
+        }
+        let (seq, refusal) = busy.expect("the queue never filled");
+        assert_eq!(refusal.code, Code::ApiBusy);
+        assert!(engine.queue_depth() <= capacity);
+        drop(reader);
+        // Every accepted transaction commits; the refused one was never taken, so it can be
+        // sent again with the same sequence number.
+        for rx in accepted {
+            assert!(rx.blocking_recv().unwrap().unwrap().1.is_ok());
+        }
+        let retry = engine.try_submit(vec![tx(seq)]).unwrap().pop().unwrap();
+        assert!(retry.blocking_recv().unwrap().unwrap().1.is_ok());
+        let ledger = engine.shutdown().unwrap();
+        assert_eq!(ledger.chain.state.wallet(0).next_seq, seq + 1);
+        // A stopped engine says so.
+        assert_eq!(engine.shutdown().err().map(|r| r.code), Some(Code::ApiShuttingDown));
     }
 }

@@ -65,7 +65,7 @@ pub fn router(api: S) -> Router {
         .route("/v1/proposals", get(proposals))
         .route("/v1/blocks", get(blocks))
         .route("/v1/blocks/{height}", get(block))
-        .layer(middleware::from_fn_with_state(api.clone(), time_limit));
+        .layer(middleware::from_fn_with_state(Duration::from_millis(api.config.request_timeout_ms), time_limit));
     Router::new()
         .merge(timed)
         // Long-lived: no time limit.
@@ -103,8 +103,7 @@ async fn observe(State(api): State<S>, req: Request, next: Next) -> Response {
 #[derive(Clone, Copy)]
 struct ProblemCode(&'static str);
 
-async fn time_limit(State(api): State<S>, req: Request, next: Next) -> Response {
-    let limit = Duration::from_millis(api.config.request_timeout_ms);
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => reply(Problem::new(
@@ -960,4 +959,30 @@ async fn events(
     let mut res = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
     res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_slow_request_gets_a_timeout_problem_with_a_retry_hint() {
+        let app: Router = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .layer(middleware::from_fn_with_state(Duration::from_millis(20), time_limit));
+        let res = app.oneshot(Request::builder().uri("/slow").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json");
+        assert!(res.headers().contains_key(header::RETRY_AFTER));
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["code"], Code::ApiTimeout.as_str());
+    }
 }

@@ -1,0 +1,610 @@
+//! The HTTP node over real loopback HTTP: the `tessera node` binary serving the demo ledger.
+//! Submissions, read access control for every role and a foreign party, bad input, the event
+//! stream, graceful shutdown, and a kill -9 under load.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tessera_core::crypto::Keypair;
+use tessera_core::tx::TxBody;
+
+fn tessera() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The demo ledger (parties, assets, roles: auditor, compliance officers, issuer agents,
+/// pausers) in a fresh directory.
+fn demo_ledger() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("ledger");
+    let st = tessera()
+        .args(["scenario", "run"])
+        .arg(repo().join("scenarios/demo.yaml"))
+        .arg("--data")
+        .arg(&data)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    (tmp, data)
+}
+
+struct Node {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `tessera node` on a free port with JSON logs; returns once it listens.
+fn start(data: &Path, extra: &[&str]) -> Node {
+    let mut child = tessera()
+        .args(["node", "--listen", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug", "--data"])
+        .arg(data)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = Arc::new(Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let l2 = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if v["message"] == "listening" {
+                    let _ = tx.send(v["listen"].as_str().unwrap_or_default().to_string());
+                }
+            }
+            let mut g = l2.lock().unwrap();
+            g.push_str(&line);
+            g.push('\n');
+        }
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(60)).expect("the node did not start listening");
+    Node { child, base: format!("http://{addr}"), log }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build()
+}
+
+/// (status, content type, body as JSON or as a string).
+fn call(req: ureq::Request, body: Option<(&str, &[u8])>) -> (u16, String, Value) {
+    let res = match body {
+        Some((ct, b)) => req.set("Content-Type", ct).send_bytes(b),
+        None => req.call(),
+    };
+    let res = match res {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport: {e}"),
+    };
+    let status = res.status();
+    let ct = res.content_type().to_string();
+    let text = res.into_string().unwrap();
+    (status, ct, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+impl Node {
+    fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut r = agent().get(&format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.set("Authorization", &format!("Bearer {t}"));
+        }
+        let (s, _, v) = call(r, None);
+        (s, v)
+    }
+    fn post(&self, path: &str, body: &Value, token: Option<&str>) -> (u16, Value) {
+        let mut r = agent().post(&format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.set("Authorization", &format!("Bearer {t}"));
+        }
+        let (s, _, v) = call(r, Some(("application/json", body.to_string().as_bytes())));
+        (s, v)
+    }
+    /// Signs the node's challenge with the demo key `name`: a bearer token.
+    fn token(&self, name: &str) -> String {
+        let k = Keypair::insecure_from_name(name);
+        let (s, c) = self.post("/v1/auth/challenge", &json!({"wallet": k.wallet()}), None);
+        assert_eq!(s, 200, "{c}");
+        let challenge = c["challenge"].as_str().unwrap();
+        let sig = hex::encode(k.sign(challenge.as_bytes()));
+        let (s, t) =
+            self.post("/v1/auth/token", &json!({"wallet": k.wallet(), "challenge": challenge, "signature": sig}), None);
+        assert_eq!(s, 200, "{t}");
+        t["token"].as_str().unwrap().to_string()
+    }
+    /// Prepares, signs (as demo key `name`) and submits a transfer.
+    fn transfer(&self, name: &str, asset: &str, to: &str, amount: u64) -> (u16, Value) {
+        let k = Keypair::insecure_from_name(name);
+        let to = Keypair::insecure_from_name(to).wallet();
+        let ops = json!([{"transfer": {"asset": asset, "to": to, "amount": amount}}]);
+        let (s, p) = self.post("/v1/transactions/prepare", &json!({"signer": k.wallet(), "ops": ops}), None);
+        assert_eq!(s, 200, "{p}");
+        let body: TxBody = borsh::from_slice(&hex::decode(p["body_hex"].as_str().unwrap()).unwrap()).unwrap();
+        assert_eq!(hex::encode(body.id().0), p["id"].as_str().unwrap());
+        let sig = hex::encode(k.sign(&body.id().0));
+        self.post("/v1/transactions", &json!({"body_hex": p["body_hex"], "signature": sig}), None)
+    }
+    fn height(&self) -> u64 {
+        self.get("/v1/status", None).1["height"].as_u64().unwrap()
+    }
+}
+
+fn wallet(name: &str) -> String {
+    Keypair::insecure_from_name(name).wallet().to_hex()
+}
+
+#[test]
+fn submit_read_back_and_refusals_over_http() {
+    let (_tmp, data) = demo_ledger();
+    let node = start(&data, &[]);
+    assert_eq!(node.get("/health", None).0, 200);
+    assert_eq!(node.get("/ready", None).0, 200);
+    let h0 = node.height();
+
+    // A transfer: answered once durable, with its receipt.
+    let (s, r) = node.transfer("alpha", "USDX", "bolt-new", 1_000_000);
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["status"], "committed");
+    assert!(r["height"].as_u64().unwrap() > h0);
+    let id = r["tx"].as_str().unwrap().to_string();
+    let alpha = node.token("alpha");
+    let (s, v) = node.get(&format!("/v1/transactions/{id}"), Some(&alpha));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["height"], r["height"]);
+
+    // The same signed bytes again: the sequence number is spent.
+    let k = Keypair::insecure_from_name("alpha");
+    let (_, p) = node.post(
+        "/v1/transactions/prepare",
+        &json!({"signer": k.wallet(), "ops": [{"transfer": {"asset": "USDX", "to": wallet("bolt-new"), "amount": 1}}]}),
+        None,
+    );
+    let sig = hex::encode(k.sign(&hex::decode(p["id"].as_str().unwrap()).unwrap()));
+    let submit = json!({"body_hex": p["body_hex"], "signature": sig});
+    assert_eq!(node.post("/v1/transactions", &submit, None).0, 200);
+    let (s, v) = node.post("/v1/transactions", &submit, None);
+    assert_eq!((s, v["code"].as_str()), (409, Some("tx.replayed")), "{v}");
+
+    // A business rule broken: journaled with a failure receipt, answered 422 with the code.
+    let (s, v) = node.transfer("alpha", "USDX", "bolt-new", 1_000_000_000_000_000);
+    assert_eq!((s, v["code"].as_str()), (422, Some("balance.insufficient")), "{v}");
+    assert!(v["height"].as_u64().is_some() && v["tx"].as_str().is_some());
+
+    // A bad signature never reaches the journal.
+    let (_, p) = node.post(
+        "/v1/transactions/prepare",
+        &json!({"signer": k.wallet(), "ops": [{"transfer": {"asset": "USDX", "to": wallet("bolt-new"), "amount": 1}}]}),
+        None,
+    );
+    let wrong =
+        hex::encode(Keypair::insecure_from_name("carol").sign(&hex::decode(p["id"].as_str().unwrap()).unwrap()));
+    let h = node.height();
+    let (s, v) = node.post("/v1/transactions", &json!({"body_hex": p["body_hex"], "signature": wrong}), None);
+    assert_eq!((s, v["code"].as_str()), (400, Some("tx.bad_signature")), "{v}");
+    assert_eq!(node.height(), h);
+
+    // A batch: answers in order, each with its own outcome.
+    let mut txs = Vec::new();
+    let next_seq = p["body"]["seq"].as_u64().unwrap();
+    for i in 0..3 {
+        let body = TxBody {
+            network: "tessera-demo".into(),
+            signer: k.wallet(),
+            seq: next_seq + i,
+            expires_at: tessera_core::Time(
+                p["body"]["expires_at"].as_str().and_then(tessera_core::Time::parse).unwrap().0,
+            ),
+            ops: serde_json::from_value(
+                json!([{"transfer": {"asset": "USDX", "to": wallet("bolt-new"), "amount": 5}}]),
+            )
+            .unwrap(),
+        };
+        txs.push(hex::encode(body.sign(&k).to_bytes()));
+    }
+    txs.push("00ff".into());
+    let (s, v) = node.post("/v1/transactions/batch", &json!({"txs": txs}), None);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["committed"], 3);
+    assert_eq!(v["results"][3]["problem"]["code"], "tx.malformed");
+
+    // Prechecks name every rule a movement would break.
+    let (s, v) = node.post(
+        "/v1/precheck",
+        &json!({"transfer": {"asset": "USDX", "from": wallet("alpha"), "to": wallet("delta"), "amount": "1"}}),
+        Some(&alpha),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["passes"], false);
+
+    // Metrics count blocks, transactions and refusals by code.
+    let (_, _, text) = call(agent().get(&format!("{}/metrics", node.base)), None);
+    let text = text.as_str().unwrap().to_string();
+    assert!(text.contains("tessera_blocks_total"));
+    assert!(text.contains("tessera_refusals_total{code=\"tx.replayed\"} 1"), "{text}");
+    assert!(text.contains("tessera_refusals_total{code=\"balance.insufficient\"}"));
+
+    // Logs are JSON lines and carry no tokens, signatures or key material.
+    let log = node.log.lock().unwrap().clone();
+    assert!(log.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()), "{log}");
+    assert!(!log.contains(&alpha) && !log.contains(&sig));
+    assert!(!log.contains(&hex::encode(k.seed())));
+}
+
+/// Expected status for each caller on each private route.
+#[test]
+fn read_access_by_role_and_party() {
+    let (_tmp, data) = demo_ledger();
+    let node = start(&data, &[]);
+    // A transaction of alpha's that names delta (refused: delta's KYC lapsed) but not carol.
+    let (_, r) = node.transfer("alpha", "USDX", "delta", 1);
+    let tx = r["tx"].as_str().unwrap().to_string();
+    let height = r["height"].as_u64().unwrap();
+    let callers = ["alpha", "carol", "auditor", "co-1", "ta-1", "pauser-1", "delta"];
+    let tokens: Vec<(String, Option<String>)> = std::iter::once(("anonymous".to_string(), None))
+        .chain(callers.iter().map(|c| (c.to_string(), Some(node.token(c)))))
+        .collect();
+    let a = wallet("alpha");
+    //                                                  anon alpha carol audit co-1 ta-1 paus delta
+    let table: Vec<(String, [u16; 8])> = vec![
+        (format!("/v1/wallets/{a}/balances"), [401, 200, 403, 200, 200, 403, 403, 403]),
+        (format!("/v1/wallets/{a}/history"), [401, 200, 403, 200, 200, 403, 403, 403]),
+        (format!("/v1/wallets/{a}/locks"), [401, 200, 403, 200, 200, 403, 403, 403]),
+        ("/v1/parties/alpha-fund/balances".into(), [401, 200, 403, 200, 200, 403, 403, 403]),
+        ("/v1/assets/USDX/holders".into(), [401, 403, 403, 200, 200, 200, 403, 403]),
+        ("/v1/assets/USDX/holders?height=10".into(), [401, 403, 403, 200, 200, 200, 403, 403]),
+        ("/v1/alerts".into(), [401, 403, 403, 200, 200, 403, 403, 403]),
+        ("/v1/proposals".into(), [401, 403, 403, 200, 200, 200, 200, 403]),
+        (format!("/v1/transactions/{tx}"), [401, 200, 403, 200, 200, 403, 403, 200]),
+        ("/v1/parties".into(), [401, 200, 200, 200, 200, 200, 200, 200]),
+        ("/v1/instructions".into(), [401, 200, 200, 200, 200, 200, 200, 200]),
+        ("/v1/redemptions".into(), [401, 200, 200, 200, 200, 200, 200, 200]),
+        // Published information.
+        ("/v1/assets".into(), [200; 8]),
+        ("/v1/funds".into(), [200; 8]),
+        ("/v1/feeds".into(), [200; 8]),
+        ("/v1/blocks".into(), [200; 8]),
+        (format!("/v1/blocks/{height}"), [200; 8]),
+        ("/v1/status".into(), [200; 8]),
+    ];
+    for (path, expected) in &table {
+        for ((who, token), want) in tokens.iter().zip(expected) {
+            let (s, v) = node.get(path, token.as_deref());
+            assert_eq!(s, *want, "{who} GET {path}: {v}");
+            let code = match s {
+                401 => Some("api.unauthenticated"),
+                403 => Some("api.forbidden"),
+                _ => None,
+            };
+            if code.is_some() {
+                assert_eq!(v["code"].as_str(), code, "{who} GET {path}: {v}");
+            }
+        }
+    }
+    // Lists are cut to what the caller may see.
+    let t = |who: &str| tokens.iter().find(|(w, _)| w == who).and_then(|(_, t)| t.clone());
+    let parties = |who| node.get("/v1/parties", t(who).as_deref()).1;
+    assert_eq!(parties("alpha").as_array().unwrap().len(), 1);
+    assert_eq!(parties("alpha")[0]["id"], "alpha-fund");
+    assert!(parties("auditor").as_array().unwrap().len() > 5);
+    let receipts = |who: Option<String>| {
+        node.get(&format!("/v1/blocks/{height}"), who.as_deref()).1["receipts"].as_array().unwrap().len()
+    };
+    assert_eq!(receipts(None), 0);
+    assert_eq!(receipts(t("carol")), 0);
+    assert_eq!(receipts(t("alpha")), 1);
+    assert_eq!(receipts(t("delta")), 1);
+    assert_eq!(receipts(t("auditor")), 1);
+}
+
+#[test]
+fn bad_input_gets_a_problem_never_a_server_error_and_changes_nothing() {
+    let (_tmp, data) = demo_ledger();
+    let node = start(&data, &["--max-body-bytes", "65536", "--token-ttl-s", "1"]);
+    let h = node.height();
+    let base = node.base.clone();
+    let post = |path: &str, ct: &str, body: &[u8]| call(agent().post(&format!("{base}{path}")), Some((ct, body)));
+    type Answer = (u16, String, Value);
+    let cases: Vec<(&str, Answer, u16, &str)> = vec![
+        ("oversized", post("/v1/transactions", "application/json", &vec![b' '; 100_000]), 413, "api.payload_too_large"),
+        ("malformed JSON", post("/v1/transactions", "application/json", b"{\"tx\": "), 400, "api.bad_request"),
+        ("wrong type", post("/v1/transactions", "text/plain", b"{}"), 415, "api.unsupported_media_type"),
+        ("no type", call(agent().post(&format!("{base}/v1/transactions")), None), 415, "api.unsupported_media_type"),
+        (
+            "unknown field",
+            post("/v1/transactions", "application/json", b"{\"tx\":\"00\",\"x\":1}"),
+            400,
+            "api.bad_request",
+        ),
+        ("not hex", post("/v1/transactions", "application/json", b"{\"tx\":\"zz\"}"), 400, "tx.malformed"),
+        ("garbage tx", post("/v1/transactions", "application/json", b"{\"tx\":\"0102030405\"}"), 400, "tx.malformed"),
+        ("empty batch", post("/v1/transactions/batch", "application/json", b"{\"txs\":[]}"), 400, "api.bad_request"),
+        (
+            "bad ops",
+            post("/v1/transactions/prepare", "application/json", b"{\"signer\":\"00\",\"ops\":[]}"),
+            400,
+            "api.bad_request",
+        ),
+        ("unknown route", call(agent().get(&format!("{base}/v2/nothing")), None), 404, "api.not_found"),
+        ("wrong method", call(agent().delete(&format!("{base}/v1/assets")), None), 405, "api.method_not_allowed"),
+        ("bad query", call(agent().get(&format!("{base}/v1/blocks?from=x")), None), 400, "api.bad_request"),
+        ("unknown param", call(agent().get(&format!("{base}/v1/blocks?nope=1")), None), 400, "api.bad_request"),
+        ("bad height", call(agent().get(&format!("{base}/v1/blocks/abc")), None), 400, "api.bad_request"),
+        ("future block", call(agent().get(&format!("{base}/v1/blocks/999999")), None), 404, "api.not_found"),
+        ("unknown fund", call(agent().get(&format!("{base}/v1/funds/NOPE")), None), 404, "fund.unknown"),
+        (
+            "not bearer",
+            call(agent().get(&format!("{base}/v1/alerts")).set("Authorization", "Basic eDp5"), None),
+            401,
+            "api.unauthenticated",
+        ),
+        (
+            "forged token",
+            call(agent().get(&format!("{base}/v1/alerts")).set("Authorization", "Bearer tsr1.00.99.00"), None),
+            401,
+            "api.unauthenticated",
+        ),
+        (
+            "forged challenge",
+            post(
+                "/v1/auth/token",
+                "application/json",
+                json!({"wallet": wallet("alpha"), "challenge": "tessera-auth/v1|x|y|1|2|3", "signature": "00"})
+                    .to_string()
+                    .as_bytes(),
+            ),
+            401,
+            "api.unauthenticated",
+        ),
+    ];
+    for (what, (status, ct, v), want, code) in &cases {
+        assert_eq!((*status, v["code"].as_str()), (*want, Some(*code)), "{what}: {v}");
+        assert_eq!(ct, "application/problem+json", "{what}");
+    }
+    // A challenge signed by another key.
+    let (_, c) = node.post("/v1/auth/challenge", &json!({"wallet": wallet("alpha")}), None);
+    let ch = c["challenge"].as_str().unwrap();
+    let sig = hex::encode(Keypair::insecure_from_name("carol").sign(ch.as_bytes()));
+    let (s, _) =
+        node.post("/v1/auth/token", &json!({"wallet": wallet("alpha"), "challenge": ch, "signature": sig}), None);
+    assert_eq!(s, 401);
+    // Someone else's challenge.
+    let sig = hex::encode(Keypair::insecure_from_name("carol").sign(ch.as_bytes()));
+    let (s, _) =
+        node.post("/v1/auth/token", &json!({"wallet": wallet("carol"), "challenge": ch, "signature": sig}), None);
+    assert_eq!(s, 401);
+    // An expired token (1 s lifetime here).
+    let t = node.token("auditor");
+    assert_eq!(node.get("/v1/alerts", Some(&t)).0, 200);
+    std::thread::sleep(Duration::from_millis(2_100));
+    let (s, v) = node.get("/v1/alerts", Some(&t));
+    assert_eq!((s, v["code"].as_str()), (401, Some("api.unauthenticated")), "{v}");
+    // None of it wrote anything.
+    assert_eq!(node.height(), h);
+}
+
+#[test]
+fn rate_limits_answer_429_with_a_retry_hint() {
+    let (_tmp, data) = demo_ledger();
+    let node = start(&data, &["--rate-limit-per-s", "1", "--rate-limit-burst", "3"]);
+    let t = node.token("auditor");
+    let statuses: Vec<u16> = (0..6).map(|_| node.get("/v1/alerts", Some(&t)).0).collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let res = agent().get(&format!("{}/v1/alerts", node.base)).set("Authorization", &format!("Bearer {t}")).call();
+    match res {
+        Err(ureq::Error::Status(429, r)) => {
+            assert!(r.header("retry-after").is_some());
+            assert_eq!(r.content_type(), "application/problem+json");
+            let v: Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
+            assert_eq!(v["code"], "api.rate_limited");
+        }
+        other => panic!("expected 429, got {:?}", other.map(|r| r.status())),
+    }
+    // Another key is unaffected.
+    let other = node.token("co-1");
+    assert_eq!(node.get("/v1/alerts", Some(&other)).0, 200);
+}
+
+#[test]
+fn event_stream_follows_blocks_and_resumes_from_last_event_id() {
+    let (_tmp, data) = demo_ledger();
+    let node = start(&data, &[]);
+    let auditor = node.token("auditor");
+    let read_events = |headers: &[(&str, String)], path: &str, n: usize| -> Vec<(u64, Value)> {
+        let mut r = agent().get(&format!("{}{path}", node.base)).set("Authorization", &format!("Bearer {auditor}"));
+        for (k, v) in headers {
+            r = r.set(k, v);
+        }
+        let res = r.call().unwrap();
+        assert_eq!(res.content_type(), "text/event-stream");
+        let mut reader = BufReader::new(res.into_reader());
+        let mut out = Vec::new();
+        let (mut id, mut data) = (None, String::new());
+        let mut line = String::new();
+        while out.len() < n {
+            line.clear();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            let l = line.trim_end();
+            if let Some(v) = l.strip_prefix("id:") {
+                id = v.trim().parse::<u64>().ok();
+            } else if let Some(v) = l.strip_prefix("data:") {
+                data.push_str(v.trim());
+            } else if l.is_empty() && !data.is_empty() {
+                out.push((id.unwrap(), serde_json::from_str(&data).unwrap()));
+                data.clear();
+            }
+        }
+        out
+    };
+    // History from block 1.
+    let first = read_events(&[], "/v1/events?from=1", 5);
+    assert_eq!(first.iter().map(|(h, _)| *h).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(first[0].1["height"], 1);
+    // Resume after block 5.
+    let resumed = read_events(&[("Last-Event-ID", "5".into())], "/v1/events", 2);
+    assert_eq!(resumed.iter().map(|(h, _)| *h).collect::<Vec<_>>(), vec![6, 7]);
+    // Live: a stream from the next block sees a new transfer.
+    let next = node.height() + 1;
+    let base = node.base.clone();
+    let t = auditor.clone();
+    let live = std::thread::spawn(move || {
+        let res = agent()
+            .get(&format!("{base}/v1/events?from={next}"))
+            .set("Authorization", &format!("Bearer {t}"))
+            .call()
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let mut text = String::new();
+        let mut r = res.into_reader();
+        while !text.contains("\n\n") {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        text
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let (s, r) = node.transfer("alpha", "USDX", "bolt-new", 7);
+    assert_eq!(s, 200);
+    let text = live.join().unwrap();
+    assert!(text.contains(&format!("id: {next}")) || text.contains(&format!("id:{next}")), "{text}");
+    assert!(text.contains(r["tx"].as_str().unwrap()), "{text}");
+}
+
+/// POSTs JSON; None when the node is unreachable (killed). Any HTTP error status fails.
+fn send(a: &ureq::Agent, url: &str, body: &Value) -> Option<Value> {
+    match a.post(url).set("Content-Type", "application/json").send_string(&body.to_string()) {
+        Ok(r) => Some(serde_json::from_str(&r.into_string().ok()?).unwrap()),
+        // A node shutting down refuses new work; it is gone for this client.
+        Err(ureq::Error::Status(503, _)) => None,
+        Err(ureq::Error::Status(s, r)) => panic!("HTTP {s}: {}", r.into_string().unwrap_or_default()),
+        Err(ureq::Error::Transport(_)) => None,
+    }
+}
+
+/// Load from several clients: each answered transaction id, per client.
+fn load(base: &str, stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<std::thread::JoinHandle<Vec<String>>> {
+    let senders = [("alpha", "bolt-new"), ("bolt-new", "alpha")];
+    senders
+        .iter()
+        .map(|(from, to)| {
+            let (from, to, base) = (from.to_string(), to.to_string(), base.to_string());
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let k = Keypair::insecure_from_name(&from);
+                let to = Keypair::insecure_from_name(&to).wallet();
+                let a = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+                // The starting sequence number from a prepare; then signed locally.
+                let prepare =
+                    json!({"signer": k.wallet(), "ops": [{"transfer": {"asset": "USDX", "to": to, "amount": 1}}]});
+                let p: Value = match send(&a, &format!("{base}/v1/transactions/prepare"), &prepare) {
+                    Some(v) => v,
+                    None => return Vec::new(),
+                };
+                let mut seq = p["body"]["seq"].as_u64().unwrap();
+                let mut answered = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Batches of 8 consecutive sequence numbers keep one signer's order.
+                    let txs: Vec<String> = (0..8)
+                        .map(|i| {
+                            let body = TxBody {
+                                network: "tessera-demo".into(),
+                                signer: k.wallet(),
+                                seq: seq + i,
+                                expires_at: tessera_core::Time(4_000_000_000),
+                                ops: serde_json::from_value(
+                                    json!([{"transfer": {"asset": "USDX", "to": to, "amount": 1}}]),
+                                )
+                                .unwrap(),
+                            };
+                            hex::encode(body.sign(&k).to_bytes())
+                        })
+                        .collect();
+                    match send(&a, &format!("{base}/v1/transactions/batch"), &json!({"txs": txs})) {
+                        Some(v) => {
+                            for r in v["results"].as_array().unwrap() {
+                                assert_eq!(r["status"], "committed", "{r}");
+                                answered.push(r["tx"].as_str().unwrap().to_string());
+                            }
+                            seq += 8;
+                        }
+                        None => break, // the node is gone
+                    }
+                }
+                answered
+            })
+        })
+        .collect()
+}
+
+fn verify(data: &Path) {
+    let out = tessera().args(["verify", "--json", "--data"]).arg(data).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+fn assert_all_present(node: &Node, ids: &[String]) {
+    let auditor = node.token("auditor");
+    for id in ids {
+        let (s, v) = node.get(&format!("/v1/transactions/{id}"), Some(&auditor));
+        assert_eq!(s, 200, "acknowledged transaction {id} is missing: {v}");
+    }
+}
+
+#[test]
+fn kill_9_under_load_loses_no_acknowledged_transaction() {
+    let (_tmp, data) = demo_ledger();
+    let mut node = start(&data, &[]);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients = load(&node.base, stop.clone());
+    std::thread::sleep(Duration::from_millis(1_500));
+    node.child.kill().unwrap(); // SIGKILL
+    node.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ids: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    assert!(ids.len() >= 16, "the load never got going: {} answered", ids.len());
+    verify(&data);
+    let node = start(&data, &[]);
+    assert_all_present(&node, &ids);
+}
+
+#[test]
+fn sigterm_drains_in_flight_work_then_exits_cleanly() {
+    let (_tmp, data) = demo_ledger();
+    let mut node = start(&data, &[]);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients = load(&node.base, stop.clone());
+    std::thread::sleep(Duration::from_millis(1_000));
+    let pid = node.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let started = Instant::now();
+    let status = node.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(status.success(), "{status:?}\n{}", node.log.lock().unwrap());
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let ids: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    assert!(!ids.is_empty());
+    assert!(node.log.lock().unwrap().contains("every accepted transaction is durable"));
+    verify(&data);
+    let node = start(&data, &[]);
+    assert_all_present(&node, &ids);
+}
