@@ -131,6 +131,12 @@ enum Command {
     /// /health, /ready, /metrics. Settings: defaults < --config file < TESSERA_* environment
     /// < flags (docs/guide.md, "Running a node").
     Node(NodeArgs),
+    /// With --node: sign the node's access challenge with a key and print a bearer token
+    /// (for curl and other HTTP clients).
+    Token {
+        #[arg(long)]
+        key: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -623,6 +629,7 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
         }
         Command::Bench(b) => bench::run(b, json)?,
         Command::Node(args) => run_node(args, json)?,
+        Command::Token { .. } => return Err(bad("`token` needs --node URL")),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -634,7 +641,7 @@ fn run_remote(url: &str, auth_key: Option<&Path>, cmd: &Command, json: bool) -> 
     let mut node = Remote::new(url);
     let login = |node: &mut Remote| -> Result<(), Refusal> {
         match auth_key {
-            Some(k) => node.login(&read_key(k)?),
+            Some(k) => node.login(&read_key(k)?).map(|_| ()),
             None => Ok(()),
         }
     };
@@ -646,7 +653,7 @@ fn run_remote(url: &str, auth_key: Option<&Path>, cmd: &Command, json: bool) -> 
             scenario::resolve_actors(&mut v);
             let r = node.submit(&k, v)?;
             out(json, &r, || {
-                let events = r["receipt"]["outcome"]["ok"]["events"].as_array().map(|e| e.len()).unwrap_or(0);
+                let events = r["receipt"]["outcome"]["events"].as_array().map(|e| e.len()).unwrap_or(0);
                 format!(
                     "committed {} in block {} ({events} events)",
                     r["tx"].as_str().unwrap_or_default(),
@@ -735,6 +742,10 @@ fn run_remote(url: &str, auth_key: Option<&Path>, cmd: &Command, json: bool) -> 
                 Some(r) => r.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n"),
                 None => pretty(&v),
             });
+        }
+        Command::Token { key } => {
+            let t = node.login(&read_key(key)?)?;
+            out(json, &t, || t["token"].as_str().unwrap_or_default().to_string());
         }
         _ => return Ok(None),
     }

@@ -39,15 +39,16 @@ impl Remote {
         Remote { base: base.trim_end_matches('/').to_string(), agent, token: None }
     }
 
-    /// Signs the node's challenge with `key` and keeps the access token.
-    pub fn login(&mut self, key: &Keypair) -> Result<(), Refusal> {
+    /// Signs the node's challenge with `key` and keeps the access token; returns the node's
+    /// answer (token, expiry, party).
+    pub fn login(&mut self, key: &Keypair) -> Result<Value, Refusal> {
         let c = self.post("/v1/auth/challenge", &json!({"wallet": key.wallet()}))?;
         let challenge = c["challenge"].as_str().unwrap_or_default().to_string();
         let sig = hex::encode(key.sign(challenge.as_bytes()));
         let t =
             self.post("/v1/auth/token", &json!({"wallet": key.wallet(), "challenge": challenge, "signature": sig}))?;
         self.token = t["token"].as_str().map(str::to_string);
-        Ok(())
+        Ok(t)
     }
 
     fn auth(&self, r: ureq::Request) -> ureq::Request {

@@ -608,3 +608,35 @@ fn sigterm_drains_in_flight_work_then_exits_cleanly() {
     let node = start(&data, &[]);
     assert_all_present(&node, &ids);
 }
+
+#[test]
+fn the_cli_works_against_a_running_node() {
+    let (tmp, data) = demo_ledger();
+    let node = start(&data, &[]);
+    let key = tmp.path().join("alpha.key");
+    assert!(tessera().args(["keys", "derive", "alpha", "--out"]).arg(&key).output().unwrap().status.success());
+    let ops = tmp.path().join("pay.yaml");
+    std::fs::write(&ops, "- transfer: { asset: USDX, to: \"@bolt-new\", amount: 1000000 }\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = tessera().args(["--node", &node.base]).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let k = key.to_str().unwrap();
+    let (ok, stdout, stderr) = run(&["submit", "--key", k, "--ops", ops.to_str().unwrap()]);
+    assert!(ok && stdout.contains("committed") && stdout.contains("(1 events)"), "{stdout}{stderr}");
+    let (ok, stdout, _) = run(&["--auth-key", k, "query", "balances", "--wallet", "@alpha"]);
+    assert!(ok && stdout.contains("USDX") && stdout.contains("22,499,999.000000"), "{stdout}");
+    // Someone else's wallet: the node's problem, as the CLI's error line.
+    let (ok, _, stderr) = run(&["--auth-key", k, "query", "balances", "--wallet", "@carol"]);
+    assert!(!ok && stderr.contains("error[api.forbidden]"), "{stderr}");
+    // A journaled failure.
+    std::fs::write(&ops, "- transfer: { asset: USDX, to: \"@bolt-new\", amount: 1000000000000000000 }\n").unwrap();
+    let (ok, _, stderr) = run(&["submit", "--key", k, "--ops", ops.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("error[balance.insufficient]") && stderr.contains("journaled"), "{stderr}");
+    let (ok, stdout, _) = run(&["token", "--key", k]);
+    assert!(ok && stdout.starts_with("tsr1."), "{stdout}");
+}
