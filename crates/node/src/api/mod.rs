@@ -82,6 +82,11 @@ impl Api {
         Ok((Arc::new(api), recovery))
     }
 
+    /// The height of the last durable block.
+    pub fn durable_height(&self) -> u64 {
+        self.durable.get()
+    }
+
     pub fn network(&self) -> &str {
         &self.network
     }
