@@ -363,8 +363,8 @@ fn token(base: &str, actor: &str) -> String {
     t.json()["token"].as_str().expect("a token").to_string()
 }
 
-fn fund_ledger(dir: &Path) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/fund_buidl_90_days.yaml");
+fn scenario_ledger(name: &str, dir: &Path) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../scenarios/{name}.yaml"));
     let s = scenario::parse(&std::fs::read_to_string(&file).expect("the scenario")).expect("it parses");
     let report = scenario::run(&s, file.parent().expect("a directory"), dir, |_| {}).expect("it runs");
     assert!(report.passed, "the scenario passes");
@@ -374,7 +374,7 @@ fn fund_ledger(dir: &Path) {
 fn real_answers_match_the_document() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ledger");
-    fund_ledger(&dir);
+    scenario_ledger("fund_buidl_90_days", &dir);
     let node = Node::start(&dir);
     let base = node.base.clone();
     let mut c = Contract::new();
@@ -543,4 +543,19 @@ fn real_answers_match_the_document() {
     assert_eq!(called, route_set(ROUTES), "routes not exercised");
     let statuses: BTreeSet<u16> = c.seen.iter().map(|(_, _, s)| *s).collect();
     assert_eq!(statuses, BTreeSet::from([200, 400, 401, 403, 404, 409, 413, 415, 422]));
+}
+
+#[test]
+fn settlement_instructions_in_every_state_match_the_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    scenario_ledger("settlement_failures", &dir);
+    let node = Node::start(&dir);
+    let mut c = Contract::new();
+    let operator = token(&node.base, "operator");
+    let a = http("GET", &format!("{}/v1/instructions", node.base), Some(&operator), None);
+    c.check("GET", "/v1/instructions", &a);
+    let states: BTreeSet<String> =
+        a.json().as_array().unwrap().iter().map(|i| i["status"]["status"].as_str().unwrap().to_string()).collect();
+    assert!(states.len() >= 4, "the scenario leaves instructions in several states: {states:?}");
 }
