@@ -261,8 +261,9 @@ impl Contract {
     }
 
     /// A problem document answered outside any documented operation (fallbacks).
-    fn check_problem(&self, a: &Answer, status: u16) {
+    fn check_problem(&self, a: &Answer, status: u16, code: &str) {
         assert_eq!(a.status, status, "{}", a.body);
+        assert_eq!(a.json()["code"], code, "{}", a.body);
         assert_eq!(a.content_type, "application/problem+json");
         let schema = json!({"$ref": "#/components/schemas/Problem"});
         if let Err(e) = self.validate(&schema, &a.json()) {
@@ -306,13 +307,16 @@ struct Node {
 }
 
 impl Node {
+    /// The tests' settings: a small body limit, no rate limit.
+    fn config(data: &Path) -> NodeConfig {
+        NodeConfig { data: data.to_path_buf(), max_body_bytes: 64 * 1024, rate_limit_per_s: 0, ..NodeConfig::default() }
+    }
+
     fn start(data: &Path) -> Node {
-        let config = NodeConfig {
-            data: data.to_path_buf(),
-            max_body_bytes: 64 * 1024,
-            rate_limit_per_s: 0,
-            ..NodeConfig::default()
-        };
+        Node::start_with(Node::config(data))
+    }
+
+    fn start_with(config: NodeConfig) -> Node {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -471,18 +475,33 @@ fn real_answers_match_the_document() {
         let a = http("POST", &format!("{base}/v1/precheck"), t.map(|s| s.as_str()), json_body(intent.clone()));
         c.check("POST", "/v1/precheck", &a);
     }
-    // (method, documented path, URL path, token, body, expected status)
-    type Case<'a> = (&'a str, &'a str, String, Option<&'a str>, Option<(&'a str, String)>, u16);
+    // (method, documented path, URL path, token, body, expected status and code)
+    type Case<'a> = (&'a str, &'a str, String, Option<&'a str>, Option<(&'a str, String)>, (u16, &'a str));
+    let op = Some(operator.as_str());
     let cases: Vec<Case> = vec![
-        ("POST", "/v1/auth/challenge", "/v1/auth/challenge".into(), None, Some(("text/plain", "{}".into())), 415),
-        ("POST", "/v1/auth/challenge", "/v1/auth/challenge".into(), None, json_body(json!({"wallet": 1})), 400),
+        (
+            "POST",
+            "/v1/auth/challenge",
+            "/v1/auth/challenge".into(),
+            None,
+            Some(("text/plain", "{}".into())),
+            (415, "api.unsupported_media_type"),
+        ),
+        (
+            "POST",
+            "/v1/auth/challenge",
+            "/v1/auth/challenge".into(),
+            None,
+            json_body(json!({"wallet": 1})),
+            (400, "api.bad_request"),
+        ),
         (
             "POST",
             "/v1/auth/challenge",
             "/v1/auth/challenge".into(),
             None,
             json_body(json!({"wallet": "00".repeat(32), "pad": "x".repeat(70_000)})),
-            413,
+            (413, "api.payload_too_large"),
         ),
         (
             "POST",
@@ -490,40 +509,43 @@ fn real_answers_match_the_document() {
             "/v1/auth/token".into(),
             None,
             json_body(json!({"wallet": alpha_wallet, "challenge": "x", "signature": "00"})),
-            401,
+            (401, "api.unauthenticated"),
         ),
-        ("POST", "/v1/transactions/batch", "/v1/transactions/batch".into(), None, json_body(json!({"txs": []})), 400),
-        ("GET", "/v1/assets", "/v1/assets".into(), Some("junk"), None, 401),
-        ("GET", "/v1/alerts", "/v1/alerts".into(), Some(alpha.as_str()), None, 403),
-        ("GET", "/v1/blocks", "/v1/blocks?bogus=1".into(), None, None, 400),
-        ("GET", "/v1/blocks/{height}", "/v1/blocks/99999".into(), None, None, 404),
-        ("GET", "/v1/funds/{fund}", "/v1/funds/NOPE".into(), None, None, 404),
         (
-            "GET",
-            "/v1/assets/{asset}/holders",
-            "/v1/assets/TLF/holders?height=40".into(),
-            Some(operator.as_str()),
+            "POST",
+            "/v1/transactions/batch",
+            "/v1/transactions/batch".into(),
             None,
-            200,
+            json_body(json!({"txs": []})),
+            (400, "api.bad_request"),
         ),
+        ("GET", "/v1/assets", "/v1/assets".into(), Some("junk"), None, (401, "api.unauthenticated")),
+        ("GET", "/v1/alerts", "/v1/alerts".into(), Some(alpha.as_str()), None, (403, "api.forbidden")),
+        ("GET", "/v1/blocks", "/v1/blocks?bogus=1".into(), None, None, (400, "api.bad_request")),
+        ("GET", "/v1/blocks/{height}", "/v1/blocks/99999".into(), None, None, (404, "api.not_found")),
+        ("GET", "/v1/funds/{fund}", "/v1/funds/NOPE".into(), None, None, (404, "fund.unknown")),
+        ("GET", "/v1/assets/{asset}/holders", "/v1/assets/TLF/holders?height=40".into(), op, None, (200, "")),
         (
             "GET",
             "/v1/transactions/{id}",
             format!("/v1/transactions/{}", "ab".repeat(32)),
-            Some(operator.as_str()),
+            op,
             None,
-            404,
+            (404, "api.not_found"),
         ),
-        ("GET", "/v1/wallets/{wallet}/locks", "/v1/wallets/xyz/locks".into(), Some(operator.as_str()), None, 400),
+        ("GET", "/v1/wallets/{wallet}/locks", "/v1/wallets/xyz/locks".into(), op, None, (400, "api.bad_request")),
     ];
-    for (method, template, url, t, body, status) in cases {
+    for (method, template, url, t, body, (status, code)) in cases {
         let a = http(method, &format!("{base}{url}"), t, body);
         assert_eq!(a.status, status, "{method} {url}: {}", a.body);
+        if status >= 400 {
+            assert_eq!(a.json()["code"], code, "{method} {url}");
+        }
         c.check(method, template, &a);
     }
 
     // Outside the routes: an unknown path (404) and a known path with another method (405).
-    c.check_problem(&http("GET", &format!("{base}/v1/nothing"), None, None), 404);
+    c.check_problem(&http("GET", &format!("{base}/v1/nothing"), None, None), 404, "api.not_found");
     let matches = |template: &str, path: &str| {
         let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
         t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
@@ -534,7 +556,8 @@ fn real_answers_match_the_document() {
             if ROUTES.iter().any(|(m, p)| *m == other && matches(p, &concrete)) {
                 continue;
             }
-            c.check_problem(&http(other, &format!("{base}{concrete}"), None, None), 405);
+            let a = http(other, &format!("{base}{concrete}"), None, None);
+            c.check_problem(&a, 405, "api.method_not_allowed");
         }
     }
 
@@ -558,4 +581,30 @@ fn settlement_instructions_in_every_state_match_the_document() {
     let states: BTreeSet<String> =
         a.json().as_array().unwrap().iter().map(|i| i["status"]["status"].as_str().unwrap().to_string()).collect();
     assert!(states.len() >= 4, "the scenario leaves instructions in several states: {states:?}");
+}
+
+#[test]
+fn rate_and_time_limits_answer_documented_problems() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    scenario_ledger("fund_buidl_90_days", &dir);
+    let mut c = Contract::new();
+    {
+        // One request per second, no burst: the second anonymous request from this address waits.
+        let node = Node::start_with(NodeConfig { rate_limit_per_s: 1, rate_limit_burst: 1, ..Node::config(&dir) });
+        let url = format!("{}/v1/assets", node.base);
+        assert_eq!(http("GET", &url, None, None).status, 200);
+        let a = http("GET", &url, None, None);
+        assert_eq!((a.status, a.json()["code"].as_str()), (429, Some("api.rate_limited")), "{}", a.body);
+        assert!(a.headers.contains_key("retry-after"));
+        c.check("GET", "/v1/assets", &a);
+    }
+    {
+        // No time at all: a request that waits on the journal (replaying 50 blocks) runs out of it.
+        let node = Node::start_with(NodeConfig { request_timeout_ms: 0, ..Node::config(&dir) });
+        let operator = token(&node.base, "operator");
+        let a = http("GET", &format!("{}/v1/assets/TLF/holders?height=50", node.base), Some(&operator), None);
+        assert_eq!((a.status, a.json()["code"].as_str()), (503, Some("api.timeout")), "{}", a.body);
+        c.check("GET", "/v1/assets/{asset}/holders", &a);
+    }
 }
