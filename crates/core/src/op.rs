@@ -110,6 +110,7 @@ pub enum Op {
         threshold: u8,
     },
     Propose {
+        #[borsh(deserialize_with = "nested_ops::deserialize")]
         ops: Vec<Op>,
         expires_at: Time,
     },
@@ -364,6 +365,41 @@ pub enum Op {
         cash_asset: Symbol,
         paying_agent: WalletId,
     },
+}
+
+/// Decoding of a proposal's operations, bounded in nesting: without a bound, a transaction of a
+/// few hundred kilobytes nesting proposals in proposals overflows the stack of whichever thread
+/// decodes it. Valid transactions nest one level at most (the stateless checks refuse a proposal
+/// in a proposal), so the bound never refuses what could be journaled.
+mod nested_ops {
+    use super::Op;
+    use borsh::io::{Error, ErrorKind, Read};
+    use std::cell::Cell;
+
+    /// Proposals decoded inside proposals, at most.
+    pub const MAX_DEPTH: u32 = 4;
+
+    thread_local! {
+        static DEPTH: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Restores the depth however decoding ends.
+    struct Level(u32);
+    impl Drop for Level {
+        fn drop(&mut self) {
+            DEPTH.with(|d| d.set(self.0));
+        }
+    }
+
+    pub fn deserialize<R: Read>(reader: &mut R) -> Result<Vec<Op>, Error> {
+        let depth = DEPTH.with(|d| d.get());
+        if depth >= MAX_DEPTH {
+            return Err(Error::new(ErrorKind::InvalidData, "proposals nested too deep"));
+        }
+        let _level = Level(depth);
+        DEPTH.with(|d| d.set(depth + 1));
+        <Vec<Op> as borsh::BorshDeserialize>::deserialize_reader(reader)
+    }
 }
 
 /// Bounds on what one operation may carry.

@@ -195,6 +195,48 @@ mod tests {
         assert_eq!(SignedTx::decode(&big).unwrap_err().code, Code::TxTooLarge);
     }
 
+    /// The bytes of a transaction whose one operation is `depth` proposals nested in one another
+    /// around an approval (built by hand: such a value is too deep to build as an `Op`).
+    fn nested_proposals(depth: usize) -> Vec<u8> {
+        let propose = borsh::to_vec(&Op::Propose { ops: vec![], expires_at: Time(0) }).unwrap();
+        let mut b = borsh::to_vec(&("test".to_string(), [1u8; 32], 1u64, 100u64)).unwrap();
+        b.extend(1u32.to_le_bytes());
+        for _ in 0..depth {
+            b.push(propose[0]);
+            b.extend(1u32.to_le_bytes());
+        }
+        b.extend(borsh::to_vec(&Op::Approve { proposal: 1 }).unwrap());
+        for _ in 0..depth {
+            b.extend(100u64.to_le_bytes());
+        }
+        b.extend([0u8; 64]);
+        b
+    }
+
+    #[test]
+    fn deeply_nested_proposals_are_refused_without_exhausting_the_stack() {
+        // One level decodes (the stateless checks judge it); a few more are refused as
+        // malformed; a depth that once overflowed the stack is refused the same way.
+        let one = SignedTx::decode(&nested_proposals(1));
+        assert_eq!(one.unwrap_err().code, Code::GovernanceNestedProposal);
+        let deep = nested_proposals(30_000);
+        assert!(deep.len() < MAX_TX_BYTES);
+        for bytes in [nested_proposals(8), deep] {
+            assert_eq!(SignedTx::decode(&bytes).unwrap_err().code, Code::TxMalformed);
+        }
+        // Decoding left no depth behind: a proposal still decodes on this thread.
+        let ok = TxBody {
+            network: "test".into(),
+            signer: WalletId([1; 32]),
+            seq: 1,
+            expires_at: Time(100),
+            ops: vec![Op::Propose { ops: vec![Op::Approve { proposal: 1 }], expires_at: Time(100) }],
+        };
+        let bytes = SignedTx { body: ok.clone(), signature: [0; 64] }.to_bytes();
+        let back: SignedTx = borsh::from_slice(&bytes).unwrap();
+        assert_eq!(back.body, ok);
+    }
+
     #[test]
     fn wrong_network_changes_what_is_signed() {
         let mut tx = sample();

@@ -13,6 +13,8 @@ pub mod metrics;
 pub mod problem;
 mod routes;
 
+pub use routes::{OPENAPI, ROUTES};
+
 use crate::config::NodeConfig;
 use crate::engine::{ChainView, Config as EngineConfig, DurableHeight, Engine};
 use crate::ledger::{Ledger, Recovery};

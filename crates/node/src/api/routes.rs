@@ -30,8 +30,45 @@ use tessera_core::*;
 type S = Arc<Api>;
 type ApiResult<T> = Result<T, Problem>;
 
-/// The OpenAPI document (the contract; `tests/api.rs` checks the routes against it).
+/// The OpenAPI document (the contract; `crates/cli/tests/openapi.rs` checks it against
+/// [`ROUTES`] and real answers).
 pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// Every route [`router`] registers, as (method, path). Keep it in step when adding a route:
+/// `crates/cli/tests/openapi.rs` reads `router()`'s `.route(..)` calls from this file and checks
+/// them, this list and `openapi.json` against one another, and calls each route over HTTP.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/status"),
+    ("POST", "/v1/auth/challenge"),
+    ("POST", "/v1/auth/token"),
+    ("POST", "/v1/transactions/prepare"),
+    ("POST", "/v1/transactions"),
+    ("POST", "/v1/transactions/batch"),
+    ("GET", "/v1/transactions/{id}"),
+    ("POST", "/v1/precheck"),
+    ("GET", "/v1/assets"),
+    ("GET", "/v1/assets/{asset}/holders"),
+    ("GET", "/v1/parties"),
+    ("GET", "/v1/parties/{party}/balances"),
+    ("GET", "/v1/wallets/{wallet}/balances"),
+    ("GET", "/v1/wallets/{wallet}/history"),
+    ("GET", "/v1/wallets/{wallet}/locks"),
+    ("GET", "/v1/instructions"),
+    ("GET", "/v1/funds"),
+    ("GET", "/v1/funds/{fund}"),
+    ("GET", "/v1/funds/{fund}/report"),
+    ("GET", "/v1/feeds"),
+    ("GET", "/v1/redemptions"),
+    ("GET", "/v1/alerts"),
+    ("GET", "/v1/proposals"),
+    ("GET", "/v1/blocks"),
+    ("GET", "/v1/blocks/{height}"),
+    ("GET", "/v1/events"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/metrics"),
+];
 
 /// Most transactions in one batch request.
 pub const MAX_BATCH: usize = 4_096;

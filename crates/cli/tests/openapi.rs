@@ -1,0 +1,610 @@
+//! The OpenAPI document (`crates/node/src/api/openapi.json`) is the contract of the HTTP API.
+//! These tests keep it true: the routes `router()` registers, the `ROUTES` list and the
+//! document's paths are one set; and real answers of a node serving a scenario's ledger —
+//! successes and problem documents — have a documented status, content type, headers and a body
+//! that validates against the documented schema.
+//!
+//! (They live in the CLI crate because the scenario runner does; the node crate cannot depend
+//! on it.)
+
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use tessera_cli::scenario;
+use tessera_core::crypto::Keypair;
+use tessera_core::Code;
+use tessera_node::api::{self, Api, OPENAPI, ROUTES};
+use tessera_node::config::NodeConfig;
+
+const METHODS: [&str; 8] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"];
+
+fn doc() -> Value {
+    serde_json::from_str(OPENAPI).expect("openapi.json is JSON")
+}
+
+fn route_set(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    routes.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect()
+}
+
+/// Every (method, path) the document describes.
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            assert!(METHODS.contains(&method.to_uppercase().as_str()), "{path}: `{method}` is not a method");
+            out.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    out
+}
+
+/// The text from `open` (just past it) to its matching `)`.
+fn balanced(s: &str) -> &str {
+    let mut depth = 1;
+    let mut in_str = false;
+    let mut prev = ' ';
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' if prev != '\\' => in_str = !in_str,
+            '(' if !in_str => depth += 1,
+            ')' if !in_str => {
+                depth -= 1;
+                if depth == 0 {
+                    return &s[..i];
+                }
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    panic!("unbalanced parentheses after {:?}", &s[..s.len().min(80)]);
+}
+
+/// The routes registered in `routes.rs`, read from its `.route("path", get(h).post(h2))` calls
+/// (comments left out), so that a route added there and nowhere else fails the test.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let src = include_str!("../../node/src/api/routes.rs");
+    let code: String = src.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    for unsupported in [".nest(", ".nest_service(", ".route_service("] {
+        assert!(!code.contains(unsupported), "routes.rs uses `{unsupported}`: teach this test to read it");
+    }
+    let mut out = BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find(".route(") {
+        rest = &rest[i + ".route(".len()..];
+        let args = balanced(rest);
+        let a = args.trim_start();
+        let path = a.strip_prefix('"').and_then(|a| a.split('"').next()).expect("a route's path is a string literal");
+        let expr = a[path.len() + 2..].trim_start().strip_prefix(',').expect("`.route(path, methods)`");
+        // The method router: calls at the top level, `get(h)`, `.post(h)`, `routing::put(h)`.
+        let mut methods = Vec::new();
+        let (mut depth, mut word) = (0, String::new());
+        for c in expr.chars() {
+            match c {
+                '(' => {
+                    if depth == 0 {
+                        let name = word.rsplit("::").next().unwrap_or("").to_string();
+                        assert!(
+                            !["any", "on", "any_service", "on_service"].contains(&name.as_str()),
+                            "{path}: `{name}`"
+                        );
+                        if METHODS.contains(&name.to_uppercase().as_str()) {
+                            methods.push(name.to_uppercase());
+                        }
+                    }
+                    depth += 1;
+                    word.clear();
+                }
+                ')' => {
+                    depth -= 1;
+                    word.clear();
+                }
+                c if c.is_alphanumeric() || c == '_' || c == ':' => word.push(c),
+                _ => word.clear(),
+            }
+        }
+        assert!(!methods.is_empty(), "{path}: no method found in {expr:?}");
+        for m in methods {
+            assert!(out.insert((m.clone(), path.to_string())), "{m} {path} is registered twice");
+        }
+        rest = &rest[args.len()..];
+    }
+    out
+}
+
+#[test]
+fn the_router_the_route_list_and_the_document_name_the_same_routes() {
+    let listed = route_set(ROUTES);
+    assert_eq!(listed.len(), ROUTES.len(), "ROUTES lists a route twice");
+    let registered = routes_in_source();
+    let unlisted: Vec<_> = registered.difference(&listed).collect();
+    let unregistered: Vec<_> = listed.difference(&registered).collect();
+    assert!(unlisted.is_empty(), "router() registers routes missing from ROUTES: {unlisted:?}");
+    assert!(unregistered.is_empty(), "ROUTES lists routes router() does not register: {unregistered:?}");
+    let doc = doc();
+    let described = documented(&doc);
+    let undocumented: Vec<_> = listed.difference(&described).collect();
+    let unserved: Vec<_> = described.difference(&listed).collect();
+    assert!(undocumented.is_empty(), "routes missing from openapi.json: {undocumented:?}");
+    assert!(unserved.is_empty(), "openapi.json describes routes the router lacks: {unserved:?}");
+}
+
+#[test]
+fn the_document_is_openapi_3_0_and_names_every_failure_code() {
+    let doc = doc();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let codes: Vec<&str> = doc["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+        .as_array()
+        .expect("Problem.code is an enum")
+        .iter()
+        .map(|c| c.as_str().expect("a code is a string"))
+        .collect();
+    let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(codes, all, "Problem.code must list Code::ALL, in order");
+    // Every operation answers JSON problems for its errors and documents its parameters fully.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(responses.contains_key("200"), "{method} {path}: no 200");
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let r = resolve(&doc, r);
+                    assert!(r["content"]["application/problem+json"].is_object(), "{method} {path} {status}");
+                }
+            }
+            for name in path.split('{').skip(1).map(|s| s.split('}').next().unwrap_or("")) {
+                let declared = op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" && p["name"] == name));
+                assert!(declared, "{method} {path}: path parameter `{name}` not declared");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation of real answers
+
+/// A `$ref` to a shared response, followed.
+fn resolve<'a>(doc: &'a Value, r: &'a Value) -> &'a Value {
+    match r["$ref"].as_str() {
+        Some(p) => doc.pointer(p.trim_start_matches('#')).expect("a $ref resolves"),
+        None => r,
+    }
+}
+
+/// OpenAPI 3.0 schema → JSON Schema: `nullable: true` becomes "or null".
+fn json_schema(s: &Value) -> Value {
+    match s {
+        Value::Object(m) => {
+            let mut out: serde_json::Map<String, Value> =
+                m.iter().filter(|(k, _)| *k != "nullable").map(|(k, v)| (k.clone(), json_schema(v))).collect();
+            if m.get("nullable") == Some(&Value::Bool(true)) {
+                let inner = Value::Object(std::mem::take(&mut out));
+                out.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(json_schema).collect()),
+        other => other.clone(),
+    }
+}
+
+struct Contract {
+    doc: Value,
+    components: Value,
+    /// (method, path template, status) seen.
+    seen: BTreeSet<(String, String, u16)>,
+}
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    headers: BTreeMap<String, String>,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Contract {
+    fn new() -> Contract {
+        let doc = doc();
+        let components = json_schema(&doc["components"]);
+        Contract { doc, components, seen: BTreeSet::new() }
+    }
+
+    fn validate(&self, schema: &Value, instance: &Value) -> Result<(), String> {
+        let root = json!({"allOf": [json_schema(schema)], "components": self.components});
+        let v = jsonschema::draft7::options().build(&root).map_err(|e| format!("bad schema: {e}"))?;
+        let errors: Vec<String> = v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    /// Checks one answer of `method path` (a documented template) against the document.
+    fn check(&mut self, method: &str, path: &str, a: &Answer) {
+        let what = format!("{method} {path} → {}: {}", a.status, a.body.chars().take(300).collect::<String>());
+        let op = &self.doc["paths"][path][method.to_lowercase()];
+        assert!(op.is_object(), "{what}: not documented");
+        let r = &op["responses"][a.status.to_string()];
+        assert!(r.is_object(), "{what}: status not documented");
+        let r = resolve(&self.doc, r).clone();
+        let mime = a.content_type.split(';').next().unwrap_or("").trim().to_string();
+        let media = &r["content"][&mime];
+        assert!(media.is_object(), "{what}: content type {:?} not documented", a.content_type);
+        if mime.ends_with("json") {
+            if let Err(e) = self.validate(&media["schema"], &a.json()) {
+                panic!("{what}: the body does not match the schema: {e}");
+            }
+        }
+        for (name, h) in r["headers"].as_object().into_iter().flatten() {
+            let h = resolve(&self.doc, h);
+            match a.headers.get(&name.to_ascii_lowercase()) {
+                Some(v) => {
+                    let parsed: Value = v.parse::<u64>().map(Value::from).unwrap_or(Value::String(v.clone()));
+                    if let Err(e) = self.validate(&h["schema"], &parsed) {
+                        panic!("{what}: header {name}: {e}");
+                    }
+                }
+                None => assert!(h["required"] != true, "{what}: header {name} missing"),
+            }
+        }
+        self.seen.insert((method.to_string(), path.to_string(), a.status));
+    }
+
+    /// A problem document answered outside any documented operation (fallbacks).
+    fn check_problem(&self, a: &Answer, status: u16, code: &str) {
+        assert_eq!(a.status, status, "{}", a.body);
+        assert_eq!(a.json()["code"], code, "{}", a.body);
+        assert_eq!(a.content_type, "application/problem+json");
+        let schema = json!({"$ref": "#/components/schemas/Problem"});
+        if let Err(e) = self.validate(&schema, &a.json()) {
+            panic!("{}: {e}", a.body);
+        }
+    }
+}
+
+fn http(method: &str, url: &str, token: Option<&str>, body: Option<(&str, String)>) -> Answer {
+    let mut req = ureq::request(method, url);
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    let res = match body {
+        Some((ct, b)) => req.set("Content-Type", ct).send_string(&b),
+        None => req.call(),
+    };
+    let res = match res {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let headers = res
+        .headers_names()
+        .into_iter()
+        .filter_map(|n| res.header(&n).map(|v| (n.to_ascii_lowercase(), v.to_string())))
+        .collect();
+    Answer {
+        status: res.status(),
+        content_type: res.header("content-type").unwrap_or("").to_string(),
+        headers,
+        body: res.into_string().unwrap_or_default(),
+    }
+}
+
+/// A node serving `data` in-process on a free port, stopped when dropped.
+struct Node {
+    base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Node {
+    /// The tests' settings: a small body limit, no rate limit.
+    fn config(data: &Path) -> NodeConfig {
+        NodeConfig { data: data.to_path_buf(), max_body_bytes: 64 * 1024, rate_limit_per_s: 0, ..NodeConfig::default() }
+    }
+
+    fn start(data: &Path) -> Node {
+        Node::start_with(Node::config(data))
+    }
+
+    fn start_with(config: NodeConfig) -> Node {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let (a, _) = Api::start(config).expect("the node starts");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+                addr_tx.send(listener.local_addr().expect("an address")).expect("the test waits");
+                api::serve(a, listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("the node stops cleanly");
+            });
+        });
+        let addr = addr_rx.recv().expect("the node listens");
+        Node { base: format!("http://{addr}"), stop: Some(stop), thread: Some(thread) }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A bearer token for the wallet of an insecure test key (scenario actors' keys).
+fn token(base: &str, actor: &str) -> String {
+    let key = Keypair::insecure_from_name(actor);
+    let wallet = key.wallet().to_hex();
+    let ch = http(
+        "POST",
+        &format!("{base}/v1/auth/challenge"),
+        None,
+        Some(("application/json", json!({"wallet": wallet}).to_string())),
+    );
+    assert_eq!(ch.status, 200, "{}", ch.body);
+    let challenge = ch.json()["challenge"].as_str().expect("a challenge").to_string();
+    let signature = hex::encode(key.sign(challenge.as_bytes()));
+    let body = json!({"wallet": wallet, "challenge": challenge, "signature": signature}).to_string();
+    let t = http("POST", &format!("{base}/v1/auth/token"), None, Some(("application/json", body)));
+    assert_eq!(t.status, 200, "{}", t.body);
+    t.json()["token"].as_str().expect("a token").to_string()
+}
+
+fn scenario_ledger(name: &str, dir: &Path) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../scenarios/{name}.yaml"));
+    let s = scenario::parse(&std::fs::read_to_string(&file).expect("the scenario")).expect("it parses");
+    let report = scenario::run(&s, file.parent().expect("a directory"), dir, |_| {}).expect("it runs");
+    assert!(report.passed, "the scenario passes");
+}
+
+#[test]
+fn real_answers_match_the_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    scenario_ledger("fund_buidl_90_days", &dir);
+    let node = Node::start(&dir);
+    let base = node.base.clone();
+    let mut c = Contract::new();
+    // The operator holds the compliance officer role (reads everything); alpha is an investor.
+    let operator = token(&base, "operator");
+    let alpha = token(&base, "alpha");
+    let alpha_wallet = Keypair::insecure_from_name("alpha").wallet().to_hex();
+    let json_body = |v: Value| Some(("application/json", v.to_string()));
+
+    // A transaction to look up: the first receipt of block 2.
+    let b2 = http("GET", &format!("{base}/v1/blocks/2"), Some(&operator), None);
+    let tx_id = b2.json()["receipts"][0]["receipt"]["tx"].as_str().expect("block 2 has a receipt").to_string();
+    let sample = |p: &str| {
+        p.replace("{id}", &tx_id)
+            .replace("{asset}", "TLF")
+            .replace("{party}", "alpha")
+            .replace("{wallet}", &alpha_wallet)
+            .replace("{fund}", "ATLAS")
+            .replace("{height}", "50")
+    };
+
+    // Every GET route, as the operator, as an investor and anonymously.
+    for (method, path) in ROUTES.iter().filter(|(m, p)| *m == "GET" && *p != "/v1/events") {
+        let url = format!("{base}{}", sample(path));
+        let a = http(method, &url, Some(&operator), None);
+        assert_eq!(a.status, 200, "{path}: {}", a.body);
+        c.check(method, path, &a);
+        for t in [Some(alpha.as_str()), None] {
+            let a = http(method, &url, t, None);
+            c.check(method, path, &a);
+        }
+    }
+
+    // The event stream: named `block` events carrying blocks as `/v1/blocks/{height}` shows them.
+    let res = ureq::get(&format!("{base}/v1/events?from=1")).set("Authorization", &format!("Bearer {operator}")).call();
+    let res = res.expect("the stream opens");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.header("content-type"), Some("text/event-stream"));
+    c.seen.insert(("GET".into(), "/v1/events".into(), 200));
+    let mut lines = BufReader::new(res.into_reader()).lines();
+    let data = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("data:").map(|d| d.trim().to_string()))
+        .expect("an event");
+    let block: Value = serde_json::from_str(&data).expect("JSON data");
+    assert_eq!(block["height"], 1);
+    c.validate(&json!({"$ref": "#/components/schemas/Block"}), &block).expect("a block");
+    drop(lines);
+
+    // Writes: prepare, sign, submit; the same again (a replay); a journaled failure; a bad
+    // signature; a batch.
+    let op_key = Keypair::insecure_from_name("operator");
+    let prepare = |ops: Value| {
+        let body = json_body(json!({"signer": op_key.wallet(), "ops": ops}));
+        http("POST", &format!("{base}/v1/transactions/prepare"), None, body)
+    };
+    let p1 = prepare(json!([{"register_party": {"party": "openapi-test", "name": "OpenAPI", "kind": "institution"}}]));
+    c.check("POST", "/v1/transactions/prepare", &p1);
+    let p1 = p1.json();
+    let id: [u8; 32] = hex::decode(p1["id"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let signed = json!({"body_hex": p1["body_hex"], "signature": hex::encode(op_key.sign(&id))});
+    let submit = |v: &Value| http("POST", &format!("{base}/v1/transactions"), None, json_body(v.clone()));
+    let a = submit(&signed);
+    assert_eq!(a.status, 200, "{}", a.body);
+    c.check("POST", "/v1/transactions", &a);
+    let a = submit(&signed);
+    assert_eq!(a.status, 409, "a replay: {}", a.body);
+    c.check("POST", "/v1/transactions", &a);
+    let bad_sig = json!({"body_hex": p1["body_hex"], "signature": "00".repeat(64)});
+    let a = submit(&bad_sig);
+    assert_eq!(a.status, 400, "{}", a.body);
+    c.check("POST", "/v1/transactions", &a);
+    let p2 = prepare(json!([{"register_party": {"party": "alpha", "name": "Again", "kind": "fund"}}])).json();
+    let id: [u8; 32] = hex::decode(p2["id"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let a = submit(&json!({"body_hex": p2["body_hex"], "signature": hex::encode(op_key.sign(&id))}));
+    assert_eq!(a.status, 422, "party.exists, journaled: {}", a.body);
+    c.check("POST", "/v1/transactions", &a);
+    assert!(a.json()["tx"].is_string() && a.json()["height"].is_u64());
+    let a = prepare(json!([{"mint": {"asset": "bad symbol", "to": op_key.wallet(), "amount": 1}}]));
+    assert_eq!(a.status, 422, "asset.invalid: {}", a.body);
+    c.check("POST", "/v1/transactions/prepare", &a);
+    let p3 = prepare(json!([{"register_party": {"party": "openapi-batch", "name": "Batch", "kind": "fund"}}])).json();
+    let body: tessera_core::tx::TxBody = serde_json::from_value(p3["body"].clone()).expect("the body round-trips");
+    let tx = hex::encode(body.sign(&op_key).to_bytes());
+    let a = http("POST", &format!("{base}/v1/transactions/batch"), None, json_body(json!({"txs": [tx, "00"]})));
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!((a.json()["committed"].as_u64(), a.json()["not_committed"].as_u64()), (Some(1), Some(1)));
+    c.check("POST", "/v1/transactions/batch", &a);
+
+    // Pre-checks, auth and the problems of bodies and parameters.
+    let intent = json!({"transfer": {"asset": "TLF", "from": alpha_wallet, "to": op_key.wallet(), "amount": 1}});
+    for t in [Some(&operator), Some(&alpha), None] {
+        let a = http("POST", &format!("{base}/v1/precheck"), t.map(|s| s.as_str()), json_body(intent.clone()));
+        c.check("POST", "/v1/precheck", &a);
+    }
+    // (method, documented path, URL path, token, body, expected status and code)
+    type Case<'a> = (&'a str, &'a str, String, Option<&'a str>, Option<(&'a str, String)>, (u16, &'a str));
+    let op = Some(operator.as_str());
+    let cases: Vec<Case> = vec![
+        (
+            "POST",
+            "/v1/auth/challenge",
+            "/v1/auth/challenge".into(),
+            None,
+            Some(("text/plain", "{}".into())),
+            (415, "api.unsupported_media_type"),
+        ),
+        (
+            "POST",
+            "/v1/auth/challenge",
+            "/v1/auth/challenge".into(),
+            None,
+            json_body(json!({"wallet": 1})),
+            (400, "api.bad_request"),
+        ),
+        (
+            "POST",
+            "/v1/auth/challenge",
+            "/v1/auth/challenge".into(),
+            None,
+            json_body(json!({"wallet": "00".repeat(32), "pad": "x".repeat(70_000)})),
+            (413, "api.payload_too_large"),
+        ),
+        (
+            "POST",
+            "/v1/auth/token",
+            "/v1/auth/token".into(),
+            None,
+            json_body(json!({"wallet": alpha_wallet, "challenge": "x", "signature": "00"})),
+            (401, "api.unauthenticated"),
+        ),
+        (
+            "POST",
+            "/v1/transactions/batch",
+            "/v1/transactions/batch".into(),
+            None,
+            json_body(json!({"txs": []})),
+            (400, "api.bad_request"),
+        ),
+        ("GET", "/v1/assets", "/v1/assets".into(), Some("junk"), None, (401, "api.unauthenticated")),
+        ("GET", "/v1/alerts", "/v1/alerts".into(), Some(alpha.as_str()), None, (403, "api.forbidden")),
+        ("GET", "/v1/blocks", "/v1/blocks?bogus=1".into(), None, None, (400, "api.bad_request")),
+        ("GET", "/v1/blocks/{height}", "/v1/blocks/99999".into(), None, None, (404, "api.not_found")),
+        ("GET", "/v1/funds/{fund}", "/v1/funds/NOPE".into(), None, None, (404, "fund.unknown")),
+        ("GET", "/v1/assets/{asset}/holders", "/v1/assets/TLF/holders?height=40".into(), op, None, (200, "")),
+        (
+            "GET",
+            "/v1/transactions/{id}",
+            format!("/v1/transactions/{}", "ab".repeat(32)),
+            op,
+            None,
+            (404, "api.not_found"),
+        ),
+        ("GET", "/v1/wallets/{wallet}/locks", "/v1/wallets/xyz/locks".into(), op, None, (400, "api.bad_request")),
+    ];
+    for (method, template, url, t, body, (status, code)) in cases {
+        let a = http(method, &format!("{base}{url}"), t, body);
+        assert_eq!(a.status, status, "{method} {url}: {}", a.body);
+        if status >= 400 {
+            assert_eq!(a.json()["code"], code, "{method} {url}");
+        }
+        c.check(method, template, &a);
+    }
+
+    // Outside the routes: an unknown path (404) and a known path with another method (405).
+    c.check_problem(&http("GET", &format!("{base}/v1/nothing"), None, None), 404, "api.not_found");
+    let matches = |template: &str, path: &str| {
+        let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+    };
+    for (_, path) in ROUTES {
+        let concrete = sample(path);
+        for other in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+            if ROUTES.iter().any(|(m, p)| *m == other && matches(p, &concrete)) {
+                continue;
+            }
+            let a = http(other, &format!("{base}{concrete}"), None, None);
+            c.check_problem(&a, 405, "api.method_not_allowed");
+        }
+    }
+
+    // Every route was called and answered as documented.
+    let called: BTreeSet<(String, String)> = c.seen.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
+    assert_eq!(called, route_set(ROUTES), "routes not exercised");
+    let statuses: BTreeSet<u16> = c.seen.iter().map(|(_, _, s)| *s).collect();
+    assert_eq!(statuses, BTreeSet::from([200, 400, 401, 403, 404, 409, 413, 415, 422]));
+}
+
+#[test]
+fn settlement_instructions_in_every_state_match_the_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    scenario_ledger("settlement_failures", &dir);
+    let node = Node::start(&dir);
+    let mut c = Contract::new();
+    let operator = token(&node.base, "operator");
+    let a = http("GET", &format!("{}/v1/instructions", node.base), Some(&operator), None);
+    c.check("GET", "/v1/instructions", &a);
+    let states: BTreeSet<String> =
+        a.json().as_array().unwrap().iter().map(|i| i["status"]["status"].as_str().unwrap().to_string()).collect();
+    assert!(states.len() >= 4, "the scenario leaves instructions in several states: {states:?}");
+}
+
+#[test]
+fn rate_and_time_limits_answer_documented_problems() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    scenario_ledger("fund_buidl_90_days", &dir);
+    let mut c = Contract::new();
+    {
+        // One request per second, no burst: the second anonymous request from this address waits.
+        let node = Node::start_with(NodeConfig { rate_limit_per_s: 1, rate_limit_burst: 1, ..Node::config(&dir) });
+        let url = format!("{}/v1/assets", node.base);
+        assert_eq!(http("GET", &url, None, None).status, 200);
+        let a = http("GET", &url, None, None);
+        assert_eq!((a.status, a.json()["code"].as_str()), (429, Some("api.rate_limited")), "{}", a.body);
+        assert!(a.headers.contains_key("retry-after"));
+        c.check("GET", "/v1/assets", &a);
+    }
+    {
+        // No time at all: a request that waits on the journal (replaying 50 blocks) runs out of it.
+        let node = Node::start_with(NodeConfig { request_timeout_ms: 0, ..Node::config(&dir) });
+        let operator = token(&node.base, "operator");
+        let a = http("GET", &format!("{}/v1/assets/TLF/holders?height=50", node.base), Some(&operator), None);
+        assert_eq!((a.status, a.json()["code"].as_str()), (503, Some("api.timeout")), "{}", a.body);
+        c.check("GET", "/v1/assets/{asset}/holders", &a);
+    }
+}
