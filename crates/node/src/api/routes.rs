@@ -685,7 +685,7 @@ async fn parties(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
 
 fn party_json(st: &LedgerState, p: &tessera_core::state::Party) -> Value {
     let wallets: Vec<WalletId> = p.wallets.iter().map(|w| st.wallet(*w).key).collect();
-    json!({"id": p.id, "name": p.name, "kind": format!("{:?}", p.kind).to_lowercase(), "wallets": wallets})
+    json!({"id": p.id, "name": p.name, "kind": p.kind, "wallets": wallets})
 }
 
 async fn party_balances(State(api): State<S>, Who(caller): Who, Path(party): Path<String>) -> Reply<Json<Value>> {
@@ -697,11 +697,12 @@ async fn party_balances(State(api): State<S>, Who(caller): Who, Path(party): Pat
                 if party.is_empty() || party.len() > 64 {
                     return Err(Refusal::new(Code::ApiBadRequest, "a party id is 1 to 64 characters"));
                 }
-                let pi = st.party_idx(&PartyId::new(party.as_str()))?;
-                let wallets: Vec<WalletId> = st.party(pi).wallets.iter().map(|w| st.wallet(*w).key).collect();
+                // Permission first: a refusal must not tell whether the party exists.
                 if !(caller.sees_all || caller.party.as_deref() == Some(party.as_str())) {
                     return Err(Refusal::new(Code::ApiForbidden, "this party's holdings are its own"));
                 }
+                let pi = st.party_idx(&PartyId::new(party.as_str()))?;
+                let wallets: Vec<WalletId> = st.party(pi).wallets.iter().map(|w| st.wallet(*w).key).collect();
                 Ok(Json(serde_json::to_value(views::balances(st, &wallets)).unwrap_or(Value::Null)))
             })
             .await
