@@ -381,9 +381,15 @@ impl Setup {
 
     /// `m` transfers, round-robin over the wallets, each to the next wallet.
     pub fn sign_transfers(&self, m: usize) -> Vec<SignedTx> {
+        self.sign_transfers_from(0, m)
+    }
+
+    /// Transfers number `start..start + m` of the same round-robin sequence: wallet `j % n`
+    /// signs transfer `j` with sequence number `j / n + 1`, so ranges signed separately chain.
+    pub fn sign_transfers_from(&self, start: usize, m: usize) -> Vec<SignedTx> {
         let n = self.keys.len();
         let (keys, wallets, asset) = (&self.keys, &self.wallets, &self.asset);
-        (0..m)
+        (start..start + m)
             .into_par_iter()
             .map(|j| {
                 let i = j % n;
