@@ -57,6 +57,10 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 500_000)]
         txs: usize,
     },
+    /// Signed transfers and authenticated reads through the HTTP node over loopback (a
+    /// `tessera node` child process by default), rate limits off; many keep-alive connections,
+    /// every transaction signed before the clock starts.
+    Http(crate::bench_http::HttpArgs),
     /// Crash-test load: creates a ledger in DATA, then submits transfers through the engine
     /// and prints `ack <tx id>` for each one only after it is durable. Used by the kill -9 test.
     #[command(hide = true)]
@@ -172,6 +176,7 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
         }
         BenchCmd::Load { data, wallets, txs } => load(&data, wallets, txs),
         BenchCmd::Yield { holders } => crate::bench_yield::run(holders, json).map(|_| ()),
+        BenchCmd::Http(args) => crate::bench_http::run(args, json).map(|_| ()),
         BenchCmd::Dvp { pairs, dvps, offered } => crate::bench_dvp::run(pairs, dvps, offered, json).map(|_| ()),
         BenchCmd::Execute { wallets, txs } => {
             let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
