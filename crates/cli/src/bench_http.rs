@@ -39,8 +39,10 @@ pub struct HttpArgs {
     /// Signed transfers submitted one per request.
     #[arg(long, default_value_t = 60_000)]
     pub txs: usize,
-    /// Keep-alive connections, each sending requests back to back.
-    #[arg(long, default_value_t = 64)]
+    /// Keep-alive connections, each sending requests back to back. A submission is answered
+    /// only once its block is fsynced, so throughput ≤ connections / latency: enough of them
+    /// must be in flight to fill each group commit.
+    #[arg(long, default_value_t = 256)]
     pub connections: usize,
     /// Authenticated balance reads.
     #[arg(long, default_value_t = 200_000)]
@@ -72,7 +74,7 @@ impl Default for HttpArgs {
         HttpArgs {
             wallets: 10_000,
             txs: 60_000,
-            connections: 64,
+            connections: 256,
             reads: 200_000,
             readers: 16,
             batch: 0,
@@ -162,11 +164,15 @@ pub struct HttpReport {
     pub busy_retries: u64,
     pub verify_single_per_s_per_core: f64,
     pub verify_batch_per_s_per_core: f64,
-    /// `submit_tx_per_s / (verify_single_per_s_per_core × cores)`: the node checks a single
-    /// submission's signature on its own.
+    /// `submit_tx_per_s / (verify_single_per_s_per_core × cores)`.
     pub ratio_submit_to_verify_single: f64,
     /// `batch_submit_tx_per_s / (verify_batch_per_s_per_core × cores)`.
     pub ratio_batch_to_verify_batch: Option<f64>,
+    /// This disk's `fdatasync` after a 4 KiB append (where the ledger lives): every answered
+    /// submission waits for at least one, so one connection cannot submit faster than about
+    /// one transaction per fsync.
+    pub fsync_ms_p50: f64,
+    pub fsync_ms_max: f64,
     pub targets: Targets,
     pub submit: Phase,
     pub batch_submit: Option<Phase>,
@@ -751,6 +757,30 @@ fn tokens(rt: &tokio::runtime::Runtime, addr: SocketAddr, keys: &[&Keypair]) -> 
     .map_err(|e: String| err(format!("authentication: {e}")))
 }
 
+/// This disk's fsync latency where the ledger lives: 4 KiB appended, then `fdatasync`, 40
+/// times; (p50, max) in milliseconds. Every answered submission waits for at least one.
+fn measure_fsync(dir: &Path) -> (f64, f64) {
+    use std::io::Write;
+    let path = dir.join("fsync-probe");
+    let Ok(mut f) = std::fs::File::create(&path) else { return (0.0, 0.0) };
+    let page = [7u8; 4096];
+    let mut us: Vec<u32> = Vec::with_capacity(40);
+    for _ in 0..40 {
+        if f.write_all(&page).is_err() {
+            break;
+        }
+        let t = Instant::now();
+        if f.sync_data().is_err() {
+            break;
+        }
+        us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+    }
+    drop(f);
+    let _ = std::fs::remove_file(&path);
+    us.sort_unstable();
+    (percentile_ms(&us, 0.5), percentile_ms(&us, 1.0))
+}
+
 fn cores() -> usize {
     std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1)
 }
@@ -782,8 +812,9 @@ pub fn measure(a: &HttpArgs, show: bool) -> Result<HttpReport, Refusal> {
     // The node starts from this snapshot without replaying the setup.
     ledger.snapshot()?;
     drop(ledger);
-    say("measuring ed25519 on this CPU");
+    say("measuring ed25519 and fsync on this machine");
     let (verify_single, verify_batch) = measure_ed25519();
+    let (fsync_ms_p50, fsync_ms_max) = measure_fsync(tmp.path());
 
     let load_average_1m = load_average();
     let node = Node::start(&dir, a, &tmp.path().join("node.log"))?;
@@ -858,6 +889,8 @@ pub fn measure(a: &HttpArgs, show: bool) -> Result<HttpReport, Refusal> {
         verify_batch_per_s_per_core: verify_batch,
         ratio_submit_to_verify_single: submit.per_s / (verify_single * cores as f64),
         ratio_batch_to_verify_batch: batch_submit.as_ref().map(|b| b.per_s / (verify_batch * cores as f64)),
+        fsync_ms_p50,
+        fsync_ms_max,
         targets: TARGETS,
         submit,
         batch_submit,
@@ -928,7 +961,7 @@ pub fn run(a: HttpArgs, json: bool) -> Result<HttpReport, Refusal> {
         );
     }
     say!(
-        "  reads (GET /v1/wallets/{{w}}/balances, {} bearer tokens)\n    throughput          {:>10.0} req/s       target ≥ {:.0}\n    latency p50 / p99   {:>10.2} / {:.2} ms\n    answers             {}\n    cpu                 {}\n  ed25519 on this CPU   {:.0} single / {:.0} batched verifications per s per core\n  ratio                 submit / (single × cores) = {:.2}{}",
+        "  reads (GET /v1/wallets/{{w}}/balances, {} bearer tokens)\n    throughput          {:>10.0} req/s       target ≥ {:.0}\n    latency p50 / p99   {:>10.2} / {:.2} ms\n    answers             {}\n    cpu                 {}\n  ed25519 on this CPU   {:.0} single / {:.0} batched verifications per s per core\n  fsync on this disk    {:.2} ms p50, {:.2} ms max (4 KiB append + fdatasync)\n  ratio                 submit / (single × cores) = {:.2}{}",
         r.readers,
         r.read_req_per_s,
         t.read_req_per_s,
@@ -938,6 +971,8 @@ pub fn run(a: HttpArgs, json: bool) -> Result<HttpReport, Refusal> {
         cpu_line(&r.read),
         r.verify_single_per_s_per_core,
         r.verify_batch_per_s_per_core,
+        r.fsync_ms_p50,
+        r.fsync_ms_max,
         r.ratio_submit_to_verify_single,
         r.ratio_batch_to_verify_batch.map(|x| format!(", batch / (batched × cores) = {x:.2}")).unwrap_or_default(),
     );
