@@ -37,7 +37,7 @@ pub struct HttpArgs {
     #[arg(long, default_value_t = 10_000)]
     pub wallets: usize,
     /// Signed transfers submitted one per request.
-    #[arg(long, default_value_t = 60_000)]
+    #[arg(long, default_value_t = 100_000)]
     pub txs: usize,
     /// Keep-alive connections, each sending requests back to back. A submission is answered
     /// only once its block is fsynced, so throughput ≤ connections / latency: enough of them
@@ -73,7 +73,7 @@ impl Default for HttpArgs {
     fn default() -> Self {
         HttpArgs {
             wallets: 10_000,
-            txs: 60_000,
+            txs: 100_000,
             connections: 256,
             reads: 200_000,
             readers: 16,
