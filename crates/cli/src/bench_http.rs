@@ -54,6 +54,10 @@ pub struct HttpArgs {
     /// (at most 4096; 0 skips this phase).
     #[arg(long, default_value_t = 0)]
     pub batch: usize,
+    /// Connections of the batch phase (each batch is a large request; a few in flight fill
+    /// the sequencer's blocks).
+    #[arg(long, default_value_t = 8)]
+    pub batch_connections: usize,
     /// Where the node runs: a `tessera node` child process, or in this process on a runtime
     /// of its own.
     #[arg(long, value_enum, default_value_t = ServerMode::Process)]
@@ -78,6 +82,7 @@ impl Default for HttpArgs {
             reads: 200_000,
             readers: 16,
             batch: 0,
+            batch_connections: 8,
             server: ServerMode::Process,
             client_threads: 1,
             server_threads: 0,
@@ -153,6 +158,7 @@ pub struct HttpReport {
     pub latency_ms_p50: f64,
     pub latency_ms_p99: f64,
     pub batch: usize,
+    pub batch_connections: usize,
     pub batch_submit_tx_per_s: Option<f64>,
     pub reads: usize,
     pub readers: usize,
@@ -805,7 +811,8 @@ pub fn measure(a: &HttpArgs, show: bool) -> Result<HttpReport, Refusal> {
     let single = setup.sign_transfers_from(0, a.txs);
     let batched = if batch > 0 { setup.sign_transfers_from(a.txs, a.txs) } else { Vec::new() };
     let single_works = submission_works(&single, 0, n, conns, 0);
-    let batch_works = if batch > 0 { submission_works(&batched, a.txs, n, conns, batch) } else { Vec::new() };
+    let batch_conns = a.batch_connections.clamp(1, n);
+    let batch_works = if batch > 0 { submission_works(&batched, a.txs, n, batch_conns, batch) } else { Vec::new() };
     drop((single, batched));
     let sign_seconds = sign_start.elapsed().as_secs_f64();
     let Setup { mut ledger, keys, .. } = setup;
@@ -829,7 +836,7 @@ pub fn measure(a: &HttpArgs, show: bool) -> Result<HttpReport, Refusal> {
     say(&format!("submitting {} transfers, one per request, over {conns} connections", a.txs));
     let submit = run_phase(&rt, &node, single_works, Expect::One)?;
     let batch_submit = if batch > 0 {
-        say(&format!("submitting {} transfers in batches of {batch}", a.txs));
+        say(&format!("submitting {} transfers in batches of {batch} over {batch_conns} connections", a.txs));
         Some(run_phase(&rt, &node, batch_works, Expect::Batch)?)
     } else {
         None
@@ -877,6 +884,7 @@ pub fn measure(a: &HttpArgs, show: bool) -> Result<HttpReport, Refusal> {
         latency_ms_p50: submit.latency_ms_p50,
         latency_ms_p99: submit.latency_ms_p99,
         batch,
+        batch_connections: batch_conns,
         batch_submit_tx_per_s: batch_submit.as_ref().map(|b| b.per_s),
         reads: a.reads,
         readers: readers.len(),
@@ -951,8 +959,9 @@ pub fn run(a: HttpArgs, json: bool) -> Result<HttpReport, Refusal> {
     );
     if let Some(b) = &r.batch_submit {
         say!(
-            "  batch submit (POST /v1/transactions/batch, {} per request)\n    throughput          {:>10.0} tx/s\n    latency p50 / p99   {:>10.2} / {:.2} ms per request\n    answers             {}\n    cpu                 {}",
+            "  batch submit (POST /v1/transactions/batch, {} per request, {} connections)\n    throughput          {:>10.0} tx/s\n    latency p50 / p99   {:>10.2} / {:.2} ms per request\n    answers             {}\n    cpu                 {}",
             r.batch,
+            r.batch_connections,
             b.per_s,
             b.latency_ms_p50,
             b.latency_ms_p99,
