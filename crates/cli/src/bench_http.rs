@@ -137,6 +137,10 @@ pub struct Phase {
     /// CPU seconds used meanwhile by everything else on the machine (figures are only
     /// comparable when this is near zero).
     pub other_cpu_s: f64,
+    /// CPU microseconds per transaction committed (or read answered): the node's, the load
+    /// generator's.
+    pub server_cpu_us_per_ok: f64,
+    pub client_cpu_us_per_ok: f64,
     /// The node's CPU seconds by thread name (tokio workers are `tessera-http`).
     pub server_cpu_by_thread: BTreeMap<String, f64>,
 }
@@ -693,6 +697,8 @@ fn run_phase(rt: &tokio::runtime::Runtime, node: &Node, works: Vec<Work>, expect
     }
     lat.sort_unstable();
     phase.per_s = phase.ok as f64 / seconds;
+    phase.server_cpu_us_per_ok = phase.server_cpu_s * 1e6 / phase.ok.max(1) as f64;
+    phase.client_cpu_us_per_ok = phase.client_cpu_s * 1e6 / phase.ok.max(1) as f64;
     phase.latency_ms_p50 = percentile_ms(&lat, 0.50);
     phase.latency_ms_p99 = percentile_ms(&lat, 0.99);
     phase.latency_ms_max = percentile_ms(&lat, 1.0);
@@ -911,12 +917,14 @@ pub fn measure(a: &HttpArgs, show: bool) -> Result<HttpReport, Refusal> {
 fn cpu_line(p: &Phase) -> String {
     let threads: Vec<String> = p.server_cpu_by_thread.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
     format!(
-        "node {:.2} s ({}), load generator {:.2} s, other processes {:.2} s, over {:.2} s",
+        "node {:.2} s ({}), load generator {:.2} s, other processes {:.2} s, over {:.2} s\n                        = node {:.0} µs, load generator {:.0} µs per answer",
         p.server_cpu_s,
         threads.join(", "),
         p.client_cpu_s,
         p.other_cpu_s,
-        p.seconds
+        p.seconds,
+        p.server_cpu_us_per_ok,
+        p.client_cpu_us_per_ok,
     )
 }
 
