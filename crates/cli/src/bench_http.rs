@@ -131,6 +131,9 @@ pub struct Phase {
     pub busy_retries: u64,
     pub transport_errors: u64,
     pub first_error: Option<String>,
+    /// Blocks the ledger grew by during the phase, and `ok` per block.
+    pub blocks: u64,
+    pub ok_per_block: f64,
     /// CPU seconds used meanwhile by the node and by the load generator.
     pub server_cpu_s: f64,
     pub client_cpu_s: f64,
@@ -666,6 +669,7 @@ fn run_phase(rt: &tokio::runtime::Runtime, node: &Node, works: Vec<Work>, expect
         Ok::<_, String>(v)
     });
     let conns = conns.map_err(|e| err(format!("cannot connect to {addr}: {e}")))?;
+    let height0 = height(rt, addr)?;
     let cpu0 = cpu_mark(node);
     let start = Instant::now();
     let stats = rt.block_on(async {
@@ -680,6 +684,7 @@ fn run_phase(rt: &tokio::runtime::Runtime, node: &Node, works: Vec<Work>, expect
     let seconds = start.elapsed().as_secs_f64();
     let mut phase = Phase { seconds, ..Phase::default() };
     cpu_since(node, &cpu0, &mut phase);
+    phase.blocks = height(rt, addr)?.saturating_sub(height0);
     let mut lat = Vec::new();
     for s in stats {
         phase.requests += s.requests;
@@ -697,12 +702,25 @@ fn run_phase(rt: &tokio::runtime::Runtime, node: &Node, works: Vec<Work>, expect
     }
     lat.sort_unstable();
     phase.per_s = phase.ok as f64 / seconds;
+    phase.ok_per_block = if phase.blocks > 0 { phase.ok as f64 / phase.blocks as f64 } else { 0.0 };
     phase.server_cpu_us_per_ok = phase.server_cpu_s * 1e6 / phase.ok.max(1) as f64;
     phase.client_cpu_us_per_ok = phase.client_cpu_s * 1e6 / phase.ok.max(1) as f64;
     phase.latency_ms_p50 = percentile_ms(&lat, 0.50);
     phase.latency_ms_p99 = percentile_ms(&lat, 0.99);
     phase.latency_ms_max = percentile_ms(&lat, 1.0);
     Ok(phase)
+}
+
+/// The ledger's height (`GET /v1/status`).
+fn height(rt: &tokio::runtime::Runtime, addr: SocketAddr) -> Result<u64, Refusal> {
+    rt.block_on(async {
+        let mut c = connect(addr).await?;
+        let job = Job { method: Method::GET, path: "/v1/status".into(), body: Bytes::new(), token: None };
+        let (status, body) = send(&mut c, job.request(&addr.to_string())?).await?;
+        let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        v["height"].as_u64().ok_or_else(|| format!("status: {status} {v}"))
+    })
+    .map_err(|e: String| err(format!("the ledger's height: {e}")))
 }
 
 /// Splits signed transfers over connections by signer (wallet `j % n` signs transfer `j`), so
@@ -936,10 +954,11 @@ fn answers_line(p: &Phase) -> String {
     if p.transport_errors > 0 {
         parts.push(format!("{} transport errors ({})", p.transport_errors, p.first_error.as_deref().unwrap_or("")));
     }
-    if parts.is_empty() {
-        "all 200".into()
+    let answers = if parts.is_empty() { "all 200".into() } else { parts.join(", ") };
+    if p.blocks > 0 {
+        format!("{answers}; {} blocks, {:.0} transfers per block", p.blocks, p.ok_per_block)
     } else {
-        parts.join(", ")
+        answers
     }
 }
 
