@@ -57,6 +57,10 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 500_000)]
         txs: usize,
     },
+    /// Signed transfers and authenticated reads through the HTTP node over loopback (a
+    /// `tessera node` child process by default), rate limits off; many keep-alive connections,
+    /// every transaction signed before the clock starts.
+    Http(crate::bench_http::HttpArgs),
     /// Crash-test load: creates a ledger in DATA, then submits transfers through the engine
     /// and prints `ack <tx id>` for each one only after it is durable. Used by the kill -9 test.
     #[command(hide = true)]
@@ -172,6 +176,7 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
         }
         BenchCmd::Load { data, wallets, txs } => load(&data, wallets, txs),
         BenchCmd::Yield { holders } => crate::bench_yield::run(holders, json).map(|_| ()),
+        BenchCmd::Http(args) => crate::bench_http::run(args, json).map(|_| ()),
         BenchCmd::Dvp { pairs, dvps, offered } => crate::bench_dvp::run(pairs, dvps, offered, json).map(|_| ()),
         BenchCmd::Execute { wallets, txs } => {
             let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
@@ -381,9 +386,15 @@ impl Setup {
 
     /// `m` transfers, round-robin over the wallets, each to the next wallet.
     pub fn sign_transfers(&self, m: usize) -> Vec<SignedTx> {
+        self.sign_transfers_from(0, m)
+    }
+
+    /// Transfers number `start..start + m` of the same round-robin sequence: wallet `j % n`
+    /// signs transfer `j` with sequence number `j / n + 1`, so ranges signed separately chain.
+    pub fn sign_transfers_from(&self, start: usize, m: usize) -> Vec<SignedTx> {
         let n = self.keys.len();
         let (keys, wallets, asset) = (&self.keys, &self.wallets, &self.asset);
-        (0..m)
+        (start..start + m)
             .into_par_iter()
             .map(|j| {
                 let i = j % n;

@@ -480,7 +480,7 @@ async fn submit(State(api): State<S>, JsonBody(req): JsonBody<SubmitReq>) -> Rep
         api.refuse_if_stopping()?;
         let tx = decode_submission(req)?;
         limit(&api, Key::Wallet(tx.body.signer.0), 1)?;
-        let checked = tessera_core::tx::CheckedTx::from_decoded(tx);
+        let checked = api.engine.check_one(tx).await;
         let mut rx = api.engine.try_submit(vec![checked])?;
         let answer = rx
             .pop()
