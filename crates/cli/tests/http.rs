@@ -402,9 +402,10 @@ fn bad_input_gets_a_problem_never_a_server_error_and_changes_nothing() {
 #[test]
 fn rate_limits_answer_429_with_a_retry_hint() {
     let (_tmp, data) = demo_ledger();
-    let node = start(&data, &["--rate-limit-per-s", "1", "--rate-limit-burst", "3"]);
+    // Per key: 1 a second, 5 at once. Getting a token costs the address two (challenge, token).
+    let node = start(&data, &["--rate-limit-per-s", "1", "--rate-limit-burst", "5"]);
     let t = node.token("auditor");
-    let statuses: Vec<u16> = (0..6).map(|_| node.get("/v1/alerts", Some(&t)).0).collect();
+    let statuses: Vec<u16> = (0..8).map(|_| node.get("/v1/alerts", Some(&t)).0).collect();
     assert!(statuses.contains(&429), "{statuses:?}");
     let res = agent().get(&format!("{}/v1/alerts", node.base)).set("Authorization", &format!("Bearer {t}")).call();
     match res {
@@ -419,6 +420,20 @@ fn rate_limits_answer_429_with_a_retry_hint() {
     // Another key is unaffected.
     let other = node.token("co-1");
     assert_eq!(node.get("/v1/alerts", Some(&other)).0, 200);
+    // Forged submissions in alpha's name are charged to the sender's address, not to alpha:
+    // they soon get 429, and alpha's own signed transfer still goes through.
+    let k = Keypair::insecure_from_name("alpha");
+    let (_, p) = node.post(
+        "/v1/transactions/prepare",
+        &json!({"signer": k.wallet(), "ops": [{"transfer": {"asset": "USDX", "to": wallet("bolt-new"), "amount": 1}}]}),
+        None,
+    );
+    let forged = json!({"body_hex": p["body_hex"], "signature": "00".repeat(64)});
+    let statuses: Vec<u16> = (0..8).map(|_| node.post("/v1/transactions", &forged, None).0).collect();
+    assert!(statuses.iter().all(|s| [400, 429].contains(s)) && statuses.contains(&429), "{statuses:?}");
+    let sig = hex::encode(k.sign(&hex::decode(p["id"].as_str().unwrap()).unwrap()));
+    let (s, v) = node.post("/v1/transactions", &json!({"body_hex": p["body_hex"], "signature": sig}), None);
+    assert_eq!(s, 200, "{v}");
 }
 
 #[test]

@@ -580,6 +580,8 @@ impl Coalescer {
             drop(spawned);
         }
         Coalescer { queue }
+    }
+}
 
 #[cfg(test)]
 mod tests {

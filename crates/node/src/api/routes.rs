@@ -266,6 +266,20 @@ impl FromRequestParts<S> for Who {
     }
 }
 
+/// The client's address (for limits on requests no key vouches for).
+struct ClientIp(std::net::IpAddr);
+
+impl FromRequestParts<S> for ClientIp {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientIp(ip.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))))
+    }
+}
+
+/// A key is charged only for what it provably sent: a signer once its signature verifies, a
+/// wallet once its challenge does. Anything unproven is charged to the client's address, so
+/// nobody can spend another wallet's allowance by sending garbage in its name.
 fn limit(api: &Api, key: Key, n: u32) -> ApiResult<()> {
     api.limiter.take(key, n, Instant::now()).map_err(|wait| {
         Problem::new(Code::ApiRateLimited, "too many requests for this key; slow down").retry_after(wait)
@@ -334,7 +348,14 @@ struct ChallengeReq {
     wallet: WalletId,
 }
 
-async fn auth_challenge(State(api): State<S>, JsonBody(req): JsonBody<ChallengeReq>) -> Reply<Json<Value>> {
+async fn auth_challenge(
+    State(api): State<S>,
+    ClientIp(ip): ClientIp,
+    JsonBody(req): JsonBody<ChallengeReq>,
+) -> Reply<Json<Value>> {
+    if let Err(p) = limit(&api, Key::Address(ip), 1) {
+        return Reply(Err(p));
+    }
     let (challenge, expires_at) = api.auth.challenge(&req.wallet, now_s());
     Reply(Ok(Json(json!({
         "challenge": challenge,
@@ -351,11 +372,16 @@ struct TokenReq {
     signature: String,
 }
 
-async fn auth_token(State(api): State<S>, JsonBody(req): JsonBody<TokenReq>) -> Reply<Json<Value>> {
+async fn auth_token(
+    State(api): State<S>,
+    ClientIp(ip): ClientIp,
+    JsonBody(req): JsonBody<TokenReq>,
+) -> Reply<Json<Value>> {
     Reply(
         async {
-            limit(&api, Key::Wallet(req.wallet.0), 1)?;
+            limit(&api, Key::Address(ip), 1)?;
             let (token, expires_at) = api.auth.token(&req.wallet, &req.challenge, &req.signature, now_s())?;
+            limit(&api, Key::Wallet(req.wallet.0), 1)?;
             let caller = api.read(|c| Ok(Caller::resolve(c, req.wallet))).await?;
             if caller.party.is_none() {
                 return Err(Problem::new(Code::ApiUnauthenticated, "this wallet is not on the ledger"));
@@ -380,9 +406,14 @@ struct PrepareReq {
     expires_in_s: Option<u64>,
 }
 
-async fn prepare(State(api): State<S>, JsonBody(req): JsonBody<PrepareReq>) -> Reply<Json<Value>> {
+async fn prepare(
+    State(api): State<S>,
+    ClientIp(ip): ClientIp,
+    JsonBody(req): JsonBody<PrepareReq>,
+) -> Reply<Json<Value>> {
     Reply(
         async {
+            limit(&api, Key::Address(ip), 1)?;
             let ops: Vec<Op> = serde_json::from_value(Value::Array(req.ops))
                 .map_err(|e| Problem::new(Code::ApiBadRequest, format!("bad operations: {e}")))?;
             let (next_seq, head_time) = api
@@ -474,13 +505,25 @@ fn answer_to_result(answer: Answer) -> ApiResult<Committed> {
     }
 }
 
-async fn submit(State(api): State<S>, JsonBody(req): JsonBody<SubmitReq>) -> Reply<Json<Committed>> {
+async fn submit(
+    State(api): State<S>,
+    ClientIp(ip): ClientIp,
+    JsonBody(req): JsonBody<SubmitReq>,
+) -> Reply<Json<Committed>> {
     let start = Instant::now();
     let r = async {
         api.refuse_if_stopping()?;
-        let tx = decode_submission(req)?;
-        limit(&api, Key::Wallet(tx.body.signer.0), 1)?;
-        let checked = api.engine.check_one(tx).await;
+        let refused = |r: Refusal| limit(&api, Key::Address(ip), 1).and(Err(Problem::from(r)));
+        let tx = match decode_submission(req) {
+            Ok(tx) => tx,
+            Err(r) => return refused(r),
+        };
+        let checked = match api.engine.check_one(tx).await {
+            Ok(c) => c,
+            Err(r) => return refused(r),
+        };
+        limit(&api, Key::Wallet(checked.tx.body.signer.0), 1)?;
+        let checked = Ok(checked);
         let mut rx = api.engine.try_submit(vec![checked])?;
         let answer = rx
             .pop()
@@ -500,7 +543,11 @@ struct BatchReq {
     txs: Vec<String>,
 }
 
-async fn submit_batch(State(api): State<S>, JsonBody(req): JsonBody<BatchReq>) -> Reply<Json<Value>> {
+async fn submit_batch(
+    State(api): State<S>,
+    ClientIp(ip): ClientIp,
+    JsonBody(req): JsonBody<BatchReq>,
+) -> Reply<Json<Value>> {
     let start = Instant::now();
     let r = async {
         api.refuse_if_stopping()?;
@@ -520,11 +567,7 @@ async fn submit_batch(State(api): State<S>, JsonBody(req): JsonBody<BatchReq>) -
             let mut good = Vec::new();
             let mut at = Vec::new();
             for (i, d) in decoded.into_iter().enumerate() {
-                match d.and_then(|tx| {
-                    limit(&a, Key::Wallet(tx.body.signer.0), 1)
-                        .map_err(|p| Refusal::new(Code::ApiRateLimited, p.detail))
-                        .map(|_| tx)
-                }) {
+                match d {
                     Ok(tx) => {
                         good.push(tx);
                         at.push(i);
@@ -533,7 +576,15 @@ async fn submit_batch(State(api): State<S>, JsonBody(req): JsonBody<BatchReq>) -
                 }
             }
             for (i, c) in at.into_iter().zip(a.engine.check(good)) {
-                slots[i] = Some(c);
+                // Charged after the check: to the signer when it signed, else to the address.
+                let key = match &c {
+                    Ok(c) => Key::Wallet(c.tx.body.signer.0),
+                    Err(_) => Key::Address(ip),
+                };
+                slots[i] = Some(limit(&a, key, 1).map_err(|p| Refusal::new(Code::ApiRateLimited, p.detail)).and(c));
+            }
+            if slots.iter().any(|s| matches!(s, Some(Err(_)))) {
+                let _ = limit(&a, Key::Address(ip), 1);
             }
             slots.into_iter().map(|s| s.unwrap_or_else(|| Err(Refusal::new(Code::StoreState, "no check")))).collect()
         })
