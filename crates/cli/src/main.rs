@@ -1111,13 +1111,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let st = &l.chain.state;
             let now = l.chain.head.time;
-            let feeds: Vec<_> = st
-                .feeds
-                .sorted()
-                .into_iter()
-                .filter(|(id, _)| feed.as_deref().is_none_or(|x| id.as_str() == x))
-                .map(|(id, f)| serde_json::json!({"feed": id, "value_now": f.value_at(now), "definition": f, "report": f.discrepancies(now)}))
-                .collect();
+            let feeds = tessera_node::views::feeds(st, now, feed.as_deref());
             if let (Some(x), true) = (&feed, feeds.is_empty()) {
                 return Err(Refusal::new(Code::OracleUnknownFeed, format!("no feed {x}")));
             }

@@ -272,3 +272,14 @@ pub fn assets(st: &State) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+/// Oracle feeds with each one's value now, definition and per-source discrepancy report
+/// (published information); `only` keeps one feed.
+pub fn feeds(st: &State, now: Time, only: Option<&str>) -> Vec<serde_json::Value> {
+    st.feeds
+        .sorted()
+        .into_iter()
+        .filter(|(id, _)| only.is_none_or(|x| id.as_str() == x))
+        .map(|(id, f)| serde_json::json!({"feed": id, "value_now": f.value_at(now), "definition": f, "report": f.discrepancies(now)}))
+        .collect()
+}

@@ -817,6 +817,11 @@ async fn instructions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Valu
     )
 }
 
+/// Rows of a table as a JSON array.
+fn json_rows<'a, T: Serialize + 'a>(rows: impl IntoIterator<Item = &'a T>) -> Json<Value> {
+    Json(Value::Array(rows.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()))
+}
+
 /// Whether a JSON view names one of the caller's wallets.
 fn mentions(caller: &Caller, v: &Value) -> bool {
     let text = v.to_string();
@@ -824,14 +829,7 @@ fn mentions(caller: &Caller, v: &Value) -> bool {
 }
 
 async fn funds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
-    Reply(
-        api.read(|c| {
-            let rows: Vec<Value> =
-                c.state.funds.sorted().into_iter().filter_map(|(_, f)| serde_json::to_value(f).ok()).collect();
-            Ok(Json(Value::Array(rows)))
-        })
-        .await,
-    )
+    Reply(api.read(|c| Ok(json_rows(c.state.funds.sorted().into_iter().map(|(_, f)| f)))).await)
 }
 
 async fn fund(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -> Reply<Json<Value>> {
@@ -860,20 +858,7 @@ async fn fund_report(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -
 }
 
 async fn feeds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
-    Reply(
-        api.read(|c| {
-            let now = c.head.time;
-            let rows: Vec<Value> = c
-                .state
-                .feeds
-                .sorted()
-                .into_iter()
-                .map(|(id, f)| json!({"feed": id, "value_now": f.value_at(now), "definition": f, "report": f.discrepancies(now)}))
-                .collect();
-            Ok(Json(Value::Array(rows)))
-        })
-        .await,
-    )
+    Reply(api.read(|c| Ok(Json(Value::Array(views::feeds(&c.state, c.head.time, None))))).await)
 }
 
 async fn redemptions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
@@ -881,15 +866,8 @@ async fn redemptions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value
         async {
             caller.authenticated()?;
             api.read(|c| {
-                let rows: Vec<Value> = c
-                    .state
-                    .redemptions
-                    .sorted()
-                    .into_iter()
-                    .filter(|(_, r)| caller.sees_all || caller.own.contains(&r.wallet))
-                    .filter_map(|(_, r)| serde_json::to_value(r).ok())
-                    .collect();
-                Ok(Json(Value::Array(rows)))
+                let visible = |r: &&tessera_core::fund::Redemption| caller.sees_all || caller.own.contains(&r.wallet);
+                Ok(json_rows(c.state.redemptions.sorted().into_iter().map(|(_, r)| r).filter(visible)))
             })
             .await
         }
@@ -901,12 +879,7 @@ async fn alerts(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
             caller.may_read_everything("alerts")?;
-            api.read(|c| {
-                let rows: Vec<Value> =
-                    c.state.alerts.sorted().into_iter().filter_map(|(_, a)| serde_json::to_value(a).ok()).collect();
-                Ok(Json(Value::Array(rows)))
-            })
-            .await
+            api.read(|c| Ok(json_rows(c.state.alerts.sorted().into_iter().map(|(_, a)| a)))).await
         }
         .await,
     )
@@ -916,12 +889,7 @@ async fn proposals(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>>
     Reply(
         async {
             caller.may_read_proposals()?;
-            api.read(|c| {
-                let rows: Vec<Value> =
-                    c.state.proposals.sorted().into_iter().filter_map(|(_, p)| serde_json::to_value(p).ok()).collect();
-                Ok(Json(Value::Array(rows)))
-            })
-            .await
+            api.read(|c| Ok(json_rows(c.state.proposals.sorted().into_iter().map(|(_, p)| p)))).await
         }
         .await,
     )
