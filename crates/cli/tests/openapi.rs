@@ -274,18 +274,26 @@ impl Contract {
 }
 
 fn http(method: &str, url: &str, token: Option<&str>, body: Option<(&str, String)>) -> Answer {
-    let mut req = ureq::request(method, url);
-    if let Some(t) = token {
-        req = req.set("Authorization", &format!("Bearer {t}"));
-    }
-    let res = match body {
-        Some((ct, b)) => req.set("Content-Type", ct).send_string(&b),
-        None => req.call(),
-    };
-    let res = match res {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
+    // The node answers an oversized body with 413 before reading it and closes the connection,
+    // so a client still writing may see a reset before the answer: try again a few times.
+    let mut attempt = 0;
+    let res = loop {
+        let mut req = ureq::request(method, url);
+        if let Some(t) = token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        let res = match &body {
+            Some((ct, b)) => req.set("Content-Type", ct).send_string(b),
+            None => req.call(),
+        };
+        match res {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => break r,
+            Err(e) if attempt >= 9 => panic!("{method} {url}: {e}"),
+            Err(_) => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
     };
     let headers = res
         .headers_names()
