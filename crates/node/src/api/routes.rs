@@ -721,8 +721,10 @@ async fn parties(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
             caller.authenticated()?;
             api.read(|c| {
                 let st = &c.state;
-                let rows: Vec<Value> = (0..st.parties.len() as u32)
-                    .filter_map(|i| st.parties.get(&i).map(|p| (i, p)))
+                let rows: Vec<Value> = st
+                    .parties
+                    .sorted()
+                    .into_iter()
                     .filter(|(_, p)| caller.sees_all || caller.party.as_deref() == Some(p.id.as_str()))
                     .map(|(_, p)| party_json(st, p))
                     .collect();
