@@ -437,12 +437,24 @@ fn out_list<T: Serialize>(json: bool, items: &[T], none: &str, line: impl Fn(&T)
     });
 }
 
+/// Opens a ledger to read it: no lock, nothing written, so it runs beside a node or a writer.
 fn open(dir: &DataDir) -> Result<Ledger, Refusal> {
-    let (ledger, recovery) = Ledger::open(&dir.data)?;
-    if let Some((h, why)) = recovery.cut_tail {
-        eprintln!("warning: cut a damaged last block {h}: {why}");
-    }
+    let (ledger, recovery) = Ledger::open_read_only(&dir.data)?;
+    warn_recovery(&recovery);
     Ok(ledger)
+}
+
+/// Opens a ledger to write it, holding the data directory's writer lock until it is dropped.
+fn open_writer(dir: &DataDir) -> Result<Ledger, Refusal> {
+    let (ledger, recovery) = Ledger::open(&dir.data)?;
+    warn_recovery(&recovery);
+    Ok(ledger)
+}
+
+fn warn_recovery(recovery: &tessera_node::ledger::Recovery) {
+    for (h, why) in &recovery.skipped_snapshots {
+        eprintln!("warning: skipped the snapshot at block {h}: {why}; replayed from an earlier point instead");
+    }
 }
 
 fn main() -> ExitCode {
@@ -559,7 +571,7 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
             }
         }
         Command::Verify { dir } => {
-            let store = tessera_store::Store::open(&dir.data)?;
+            let store = tessera_store::Store::open_read_only(&dir.data)?;
             let head = store.head_height()?.unwrap_or(0);
             let bar = (!json).then(|| progress(head + 1, "verify"));
             let report = tessera_node::verify(&store, |done, _| {
@@ -809,7 +821,7 @@ fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
 }
 
 fn submit(dir: &DataDir, key: &Keypair, ops: Vec<Op>, json: bool) -> Result<(), Refusal> {
-    let mut l = open(dir)?;
+    let mut l = open_writer(dir)?;
     let st = &l.chain.state;
     let seq = st.wallet_index.get(&key.wallet()).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
     let now = system_time().max(l.chain.head.time);
@@ -1195,7 +1207,7 @@ fn run_scenario(text: &str, base: &Path, data: Option<PathBuf>, json: bool) -> R
         }
     })?;
     // Close with a full verification of the journal the scenario wrote.
-    let store = tessera_store::Store::open(&dir)?;
+    let store = tessera_store::Store::open_read_only(&dir)?;
     let v = tessera_node::verify(&store, |_, _| {})?;
     let ok = report.passed && v.first_mismatch.is_none();
     out(json, &serde_json::json!({"scenario": report, "verify": v}), || {

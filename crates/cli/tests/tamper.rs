@@ -102,3 +102,134 @@ fn altered_header_is_named_and_the_cli_exits_non_zero() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("verify.mismatch") && stderr.contains("block 5"), "{stderr}");
 }
+
+fn tessera(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tessera")).args(args).output().unwrap()
+}
+
+/// Flips one bit of a stored column of the last block, through SQL (as a bad disk or a
+/// careless hand would), and returns the head height.
+fn flip_in_last_block(dir: &Path, column: &str) -> u64 {
+    let store = Store::open(dir).unwrap();
+    let head = store.head_height().unwrap().unwrap();
+    let sql = format!("SELECT {column} FROM blocks WHERE height = ?1");
+    let mut bytes: Vec<u8> = store.connection().query_row(&sql, [head as i64], |r| r.get(0)).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x04;
+    let sql = format!("UPDATE blocks SET {column} = ?1 WHERE height = ?2");
+    store.connection().execute(&sql, rusqlite::params![bytes, head as i64]).unwrap();
+    head
+}
+
+/// Everything the journal stores, row by row (what "the files are untouched" means to a
+/// ledger: SQLite may still fold its WAL into the main file when a connection closes).
+fn stored_rows(dir: &Path) -> Vec<Vec<u8>> {
+    let store = Store::open_read_only(dir).unwrap();
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT height || ':' || hex(hash) || hex(header) || hex(tx_prefixes) || hex(body_hash) || hex(body) FROM blocks ORDER BY height",
+        "SELECT height || ':' || hex(digest) || hex(state) || hex(checksum) FROM snapshots ORDER BY height",
+    ] {
+        let mut st = store.connection().prepare(sql).unwrap();
+        let mut q = st.query([]).unwrap();
+        while let Some(r) = q.next().unwrap() {
+            rows.push(r.get::<_, String>(0).unwrap().into_bytes());
+        }
+    }
+    rows
+}
+
+#[test]
+fn a_flipped_bit_in_the_last_committed_block_refuses_to_open_names_it_and_changes_nothing() {
+    for column in ["body", "header", "body_hash", "hash"] {
+        let (_t, dir) = demo_ledger();
+        let head = flip_in_last_block(&dir, column);
+        let before = stored_rows(&dir);
+        let d = dir.to_str().unwrap();
+        // A command that recovers the ledger refuses, names the block, and says how to restore.
+        let out = tessera(&["query", "assets", "--data", d]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{column}: {stderr}");
+        assert!(stderr.contains("error[store.corrupt]"), "{column}: {stderr}");
+        assert!(stderr.contains(&format!("block {head}")), "{column}: {stderr}");
+        assert!(stderr.contains("restore"), "{column}: {stderr}");
+        // The node refuses to start the same way, and neither cut anything.
+        let out = tessera(&["node", "--data", d, "--listen", "127.0.0.1:0"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{column}: {stderr}");
+        assert!(stderr.contains("error[store.corrupt]") && stderr.contains(&format!("block {head}")), "{stderr}");
+        assert!(stored_rows(&dir) == before, "{column}: the stored rows changed");
+        // And verify keeps failing: the acknowledged block is still there, still damaged.
+        let out = tessera(&["verify", "--data", d]);
+        assert_eq!(out.status.code(), Some(1), "{column}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("block {head}")), "{column}");
+    }
+}
+
+#[test]
+fn a_flipped_byte_in_the_transaction_index_fails_verify_and_recovery() {
+    let (_t, dir) = demo_ledger();
+    let store = Store::open(&dir).unwrap();
+    store
+        .connection()
+        .execute("UPDATE blocks SET tx_prefixes = zeroblob(length(tx_prefixes)) WHERE height = 8", [])
+        .unwrap();
+    drop(store);
+    let m = verify(&dir);
+    assert_eq!((m.height, m.field.as_str()), (8, "tx_index"), "{m}");
+    let out = tessera(&["query", "assets", "--data", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("store.corrupt") && stderr.contains("block 8: tx_index"), "{stderr}");
+}
+
+#[test]
+fn a_damaged_snapshot_fails_verify_by_height_and_recovery_warns_by_name() {
+    let (_t, dir) = demo_ledger();
+    let (mut ledger, _) = tessera_node::Ledger::open(&dir).unwrap();
+    let h = ledger.height();
+    ledger.snapshot().unwrap();
+    drop(ledger);
+    assert!(tessera_node::verify(&Store::open_read_only(&dir).unwrap(), |_, _| {}).unwrap().first_mismatch.is_none());
+    // Damage the snapshot's state; its checksum no longer holds.
+    let store = Store::open(&dir).unwrap();
+    store
+        .connection()
+        .execute("UPDATE snapshots SET state = zeroblob(length(state)) WHERE height = ?1", [h as i64])
+        .unwrap();
+    drop(store);
+    let m = verify(&dir);
+    assert_eq!((m.height, m.field.as_str()), (h, "snapshot"), "{m}");
+    let out = tessera(&["query", "assets", "--data", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("warning: skipped the snapshot at block {h}")), "{stderr}");
+}
+
+#[test]
+fn a_snapshot_whose_digest_replay_does_not_reach_fails_verify() {
+    let (_t, dir) = demo_ledger();
+    let (mut ledger, _) = tessera_node::Ledger::open(&dir).unwrap();
+    let h = ledger.height();
+    ledger.snapshot().unwrap();
+    drop(ledger);
+    // A consistent snapshot (checksum holds) of a state the journal never reached.
+    let store = Store::open(&dir).unwrap();
+    store.connection().execute("UPDATE snapshots SET digest = zeroblob(32) WHERE height = ?1", [h as i64]).unwrap();
+    drop(store);
+    let m = verify(&dir);
+    assert_eq!((m.height, m.field.as_str()), (h, "snapshot"), "{m}");
+    assert!(m.detail.contains("replay reaches"), "{m}");
+}
+
+#[test]
+fn a_file_that_is_not_a_ledger_is_store_corrupt() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("ledger.sqlite"),
+        b"this is not a database, but it is long enough to look like one....",
+    )
+    .unwrap();
+    let out = tessera(&["query", "assets", "--data", tmp.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error[store.corrupt]"), "{stderr}");
+}

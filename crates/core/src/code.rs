@@ -163,6 +163,8 @@ codes! {
     StoreIo = "store.io",
     /// The data directory already holds a ledger, or holds none.
     StoreState = "store.state",
+    /// Another process is writing this data directory (the message names its PID).
+    StoreLocked = "store.locked",
     /// Replay disagrees with the journal (the message names block, transaction and field).
     VerifyMismatch = "verify.mismatch",
     /// A scenario expectation did not hold.

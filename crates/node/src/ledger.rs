@@ -1,10 +1,13 @@
 //! A ledger on disk: the chain (state + head) over the durable journal.
 //!
 //! Recovery (`open`): the newest snapshot whose checksum and digest hold, then replay of every
-//! later block. A damaged last block (torn tail) is cut and reported; damage anywhere else
-//! refuses to open (`store.corrupt`) — acknowledged history is never silently dropped.
+//! later block, each checked against what it claims. Embedded SQLite commits each group of
+//! blocks atomically, so there is no torn tail to cut: every stored block was acknowledged,
+//! and damage anywhere refuses to open (`store.corrupt`, naming the block, the field and the
+//! expected and found hash) and leaves the files as they are. A snapshot that does not hold
+//! is skipped and named in [`Recovery::skipped_snapshots`]; replay covers the gap.
 
-use crate::replay::{check_raw, check_transactions, reexecute};
+use crate::replay::{check_checksum, check_index, check_raw, check_transactions, reexecute};
 use borsh::BorshDeserialize;
 use std::path::Path;
 use tessera_core::block::{Block, Genesis};
@@ -19,8 +22,8 @@ use tessera_store::{Snapshot, Store};
 pub struct Recovery {
     pub snapshot_height: Option<u64>,
     pub replayed_blocks: u64,
-    /// (height, reason) of a cut damaged tail.
-    pub cut_tail: Option<(u64, String)>,
+    /// (height, reason) of each snapshot recovery could not use.
+    pub skipped_snapshots: Vec<(u64, String)>,
 }
 
 pub struct Ledger {
@@ -31,6 +34,10 @@ pub struct Ledger {
     last_snapshot: u64,
 }
 
+/// How an operator gets a damaged ledger back (docs/guide.md, "Restoring a damaged ledger").
+pub const RESTORE_HINT: &str = "the files were left as they are; restore the data directory from a replica or \
+a backup, then run `tessera verify`";
+
 impl Ledger {
     pub fn create(dir: &Path, genesis: &Genesis) -> Result<Ledger, Refusal> {
         let (chain, block) = Chain::genesis(genesis)?;
@@ -38,80 +45,64 @@ impl Ledger {
         Ok(Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot: 0 })
     }
 
+    /// Opens the ledger to write it (taking the data directory's writer lock) and recovers it.
     pub fn open(dir: &Path) -> Result<(Ledger, Recovery), Refusal> {
-        let mut store = Store::open(dir)?;
+        Self::recover(Store::open(dir)?)
+    }
+
+    /// Opens the ledger to read it, beside a writer if one runs; nothing is written.
+    pub fn open_read_only(dir: &Path) -> Result<(Ledger, Recovery), Refusal> {
+        Self::recover(Store::open_read_only(dir)?)
+    }
+
+    fn recover(store: Store) -> Result<(Ledger, Recovery), Refusal> {
+        Self::recover_inner(store).map_err(|r| match r.code {
+            Code::StoreCorrupt if !r.message.contains(RESTORE_HINT) => {
+                Refusal::new(r.code, format!("{}; {RESTORE_HINT}", r.message))
+            }
+            _ => r,
+        })
+    }
+
+    fn recover_inner(store: Store) -> Result<(Ledger, Recovery), Refusal> {
         let head = store
             .head_height()?
             .ok_or_else(|| Refusal::new(Code::StoreCorrupt, "the journal holds no genesis block"))?;
         let mut recovery = Recovery::default();
         let mut chain = Self::start_point(&store, head, &mut recovery)?;
-        let from = chain.height() + 1;
-        let mut failure: Option<(u64, String)> = None;
-        let mut prev = chain.head.clone();
-        store.scan(from, |raw| {
-            let h = raw.height;
-            let res = check_raw(&raw, h, Some(&prev))
-                .and_then(|b| {
-                    if raw.body_hash != tessera_core::crypto::sha256(&raw.body) {
-                        return Err(crate::Mismatch {
-                            height: h,
-                            tx: None,
-                            field: "body_checksum".into(),
-                            detail: "mismatch".into(),
-                        });
-                    }
-                    Ok(b)
-                })
-                .and_then(|mut b| check_transactions(&mut b, false).map(|t| (b, t)))
-                .and_then(|(b, txs)| reexecute(&mut chain, &b, txs).map(|_| b));
-            match res {
-                Ok(b) => {
-                    prev = b.header;
-                    recovery.replayed_blocks += 1;
-                    Ok(true)
-                }
-                Err(m) => {
-                    failure = Some((h, m.to_string()));
-                    Ok(false)
-                }
+        let mut failure: Option<crate::Mismatch> = None;
+        store.scan(chain.height() + 1, |raw| {
+            match replay_one(&mut chain, &raw) {
+                Ok(()) => recovery.replayed_blocks += 1,
+                Err(m) => failure = Some(m),
             }
+            Ok(failure.is_none())
         })?;
-        if let Some((h, why)) = failure {
-            if h == head {
-                store.truncate_from(h)?;
-                recovery.cut_tail = Some((h, why));
-                // The chain may hold a partial replay of the cut block: rebuild to be exact.
-                return Self::open(dir).map(|(l, mut r)| {
-                    r.cut_tail = recovery.cut_tail;
-                    (l, r)
-                });
-            }
+        if let Some(m) = failure {
+            return Err(Refusal::new(Code::StoreCorrupt, format!("the journal is damaged at {m}; {RESTORE_HINT}")));
+        }
+        if chain.height() != head {
             return Err(Refusal::new(
                 Code::StoreCorrupt,
-                format!("cannot recover: {why}; run `tessera verify` for details"),
+                format!("the journal ends at block {} but holds block {head}; {RESTORE_HINT}", chain.height()),
             ));
         }
         let last_snapshot = recovery.snapshot_height.unwrap_or(0);
         Ok((Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot }, recovery))
     }
 
-    /// The chain at the newest usable snapshot at or below `max_height`, or at genesis.
+    /// The chain at the newest usable snapshot at or below `max_height`, or at genesis. Each
+    /// snapshot passed over is recorded with the reason.
     fn start_point(store: &Store, max_height: u64, recovery: &mut Recovery) -> Result<Chain, Refusal> {
-        for snap in store.snapshots(max_height)? {
-            let Ok(state) = State::try_from_slice(&snap.state) else {
-                continue;
-            };
-            if state.digest() != snap.digest {
-                continue;
+        for stored in store.snapshots(max_height)? {
+            let snap = &stored.snapshot;
+            match usable_snapshot(store, &stored) {
+                Ok(chain) => {
+                    recovery.snapshot_height = Some(snap.height);
+                    return Ok(chain);
+                }
+                Err(why) => recovery.skipped_snapshots.push((snap.height, why)),
             }
-            let Some(block) = store.block(snap.height).ok().flatten() else {
-                continue;
-            };
-            if block.header.state_digest != snap.digest {
-                continue;
-            }
-            recovery.snapshot_height = Some(snap.height);
-            return Ok(Chain { state, head: block.header });
         }
         let g = store
             .block(0)?
@@ -129,16 +120,10 @@ impl Ledger {
             if raw.height > height {
                 return Ok(false);
             }
-            let res = check_raw(&raw, raw.height, Some(&chain.head.clone()))
-                .and_then(|mut b| check_transactions(&mut b, false).map(|t| (b, t)))
-                .and_then(|(b, txs)| reexecute(&mut chain, &b, txs));
-            match res {
-                Ok(()) => Ok(true),
-                Err(m) => {
-                    err = Some(m);
-                    Ok(false)
-                }
+            if let Err(m) = replay_one(&mut chain, &raw) {
+                err = Some(m);
             }
+            Ok(err.is_none())
         })?;
         if let Some(m) = err {
             return Err(m.into());
@@ -188,6 +173,41 @@ impl Ledger {
     }
 }
 
+/// Checks one stored block against the chain before it — its bytes, checksum, index entry,
+/// hash link and transaction ids — and re-executes it (signatures were checked when it was
+/// admitted; `verify` checks them again).
+fn replay_one(chain: &mut Chain, raw: &tessera_store::RawBlock) -> Result<(), crate::Mismatch> {
+    check_checksum(raw)?;
+    let mut block = check_raw(raw, chain.height() + 1, Some(&chain.head))?;
+    check_index(raw, &block)?;
+    let txs = check_transactions(&mut block, false)?;
+    reexecute(chain, &block, txs)
+}
+
+/// The chain a stored snapshot gives, or why it cannot be used.
+fn usable_snapshot(store: &Store, stored: &tessera_store::StoredSnapshot) -> Result<Chain, String> {
+    let snap = &stored.snapshot;
+    if let Some(why) = &stored.damage {
+        return Err(why.clone());
+    }
+    let state = State::try_from_slice(&snap.state).map_err(|e| format!("its state does not decode: {e}"))?;
+    let digest = state.recompute_digest();
+    if digest != snap.digest {
+        return Err(format!("stored digest {}, its state hashes to {digest}", snap.digest));
+    }
+    let block = store
+        .block(snap.height)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("block {} is not in the journal", snap.height))?;
+    if block.header.state_digest != snap.digest {
+        return Err(format!(
+            "block {} records state digest {}, the snapshot holds {}",
+            snap.height, block.header.state_digest, snap.digest
+        ));
+    }
+    Ok(Chain { state, head: block.header })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,30 +254,78 @@ mod tests {
         assert_eq!(at3.state.parties.len(), 1 + 3);
     }
 
-    #[test]
-    fn damaged_tail_is_cut_damaged_middle_refuses() {
-        let dir = tempfile::tempdir().unwrap();
+    fn ledger_of_three_blocks() -> (tempfile::TempDir, std::path::PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("l");
         let (g, k) = genesis();
-        let mut l = Ledger::create(dir.path(), &g).unwrap();
+        let mut l = Ledger::create(&dir, &g).unwrap();
         for i in 1..=3 {
             l.submit(Time(1_000 + i), vec![register(&k, i, &format!("p{i}"))]).unwrap();
         }
-        drop(l);
-        let s = Store::open(dir.path()).unwrap();
-        s.connection()
-            .execute("UPDATE blocks SET body = substr(body, 1, length(body) - 3) WHERE height = 3", [])
-            .unwrap();
-        drop(s);
-        let (l, rec) = Ledger::open(dir.path()).unwrap();
-        assert_eq!(rec.cut_tail.as_ref().map(|c| c.0), Some(3));
-        assert_eq!(l.height(), 2);
-        drop(l);
-        let s = Store::open(dir.path()).unwrap();
-        s.connection()
-            .execute("UPDATE blocks SET body = substr(body, 1, length(body) - 3) WHERE height = 1", [])
-            .unwrap();
-        drop(s);
-        let err = Ledger::open(dir.path()).err().unwrap();
+        (tmp, dir)
+    }
+
+    fn alter(dir: &Path, sql: &str) {
+        Store::open(dir).unwrap().connection().execute(sql, []).unwrap();
+    }
+
+    fn file_bytes(dir: &Path) -> Vec<u8> {
+        std::fs::read(Store::db_path(dir)).unwrap()
+    }
+
+    #[test]
+    fn a_damaged_last_block_refuses_to_open_names_the_block_and_leaves_the_files_alone() {
+        for (field, sql) in [
+            ("body", "UPDATE blocks SET body = substr(body, 1, length(body) - 3) WHERE height = 3"),
+            ("body", "UPDATE blocks SET body_hash = zeroblob(32) WHERE height = 3"),
+            ("header", "UPDATE blocks SET header = CAST(substr(header, 1, length(header) - 1) || x'00' AS BLOB) WHERE height = 3"),
+            ("header", "UPDATE blocks SET header = CAST('text' AS TEXT) WHERE height = 3"),
+            ("header", "UPDATE blocks SET hash = zeroblob(32) WHERE height = 3"),
+            ("tx_index", "UPDATE blocks SET tx_prefixes = zeroblob(8) WHERE height = 3"),
+        ] {
+            let (_t, dir) = ledger_of_three_blocks();
+            alter(&dir, sql);
+            let before = file_bytes(&dir);
+            let err = Ledger::open(&dir).err().unwrap_or_else(|| panic!("{sql}: opened a damaged journal"));
+            assert_eq!(err.code, Code::StoreCorrupt, "{sql}");
+            assert!(err.message.contains("block 3") && err.message.contains(field), "{sql}: {}", err.message);
+            assert!(err.message.contains("restore"), "{}", err.message);
+            assert_eq!(file_bytes(&dir), before, "{sql}: recovery changed the files");
+            // Still all there: nothing was cut.
+            assert_eq!(Store::open_read_only(&dir).unwrap().head_height().unwrap(), Some(3));
+        }
+    }
+
+    #[test]
+    fn damage_in_the_middle_refuses_to_open() {
+        let (_t, dir) = ledger_of_three_blocks();
+        alter(&dir, "UPDATE blocks SET body = substr(body, 1, length(body) - 3) WHERE height = 1");
+        let err = Ledger::open(&dir).err().unwrap();
         assert_eq!(err.code, Code::StoreCorrupt);
+        assert!(err.message.contains("block 1"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_damaged_snapshot_is_skipped_by_name() {
+        let (_t, dir) = ledger_of_three_blocks();
+        let (mut l, _) = Ledger::open(&dir).unwrap();
+        let digest = l.chain.state.digest();
+        l.snapshot().unwrap();
+        drop(l);
+        alter(&dir, "UPDATE snapshots SET state = zeroblob(length(state)) WHERE height = 3");
+        let (l, rec) = Ledger::open(&dir).unwrap();
+        assert_eq!(l.chain.state.digest(), digest);
+        assert_eq!(rec.snapshot_height, None);
+        assert_eq!(rec.skipped_snapshots.len(), 1, "{:?}", rec.skipped_snapshots);
+        assert_eq!(rec.skipped_snapshots[0].0, 3);
+    }
+
+    #[test]
+    fn a_reader_opens_beside_the_writer_and_a_second_writer_is_refused() {
+        let (_t, dir) = ledger_of_three_blocks();
+        let (writer, _) = Ledger::open(&dir).unwrap();
+        assert_eq!(Ledger::open(&dir).err().map(|e| e.code), Some(Code::StoreLocked));
+        let (reader, _) = Ledger::open_read_only(&dir).unwrap();
+        assert_eq!(reader.chain.state.digest(), writer.chain.state.digest());
     }
 }

@@ -8,9 +8,10 @@ use rayon::prelude::*;
 use std::fmt;
 use tessera_core::block::{Block, BlockHeader, Outcome, Receipt};
 use tessera_core::exec::{Admission, Chain};
+use tessera_core::state::State;
 use tessera_core::tx::CheckedTx;
 use tessera_core::{crypto, Code, Refusal};
-use tessera_store::{RawBlock, Store};
+use tessera_store::{RawBlock, Store, StoredSnapshot};
 
 /// Where replay and the journal disagree.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -49,11 +50,21 @@ pub fn check_raw(raw: &RawBlock, expected_height: u64, prev: Option<&BlockHeader
         return Err(mismatch(h, None, "header.height", format!("expected {expected_height}, found {}", header.height)));
     }
     if header.hash() != raw.hash {
-        return Err(mismatch(h, None, "header", "header bytes do not hash to the stored block hash"));
+        return Err(mismatch(
+            h,
+            None,
+            "header",
+            format!("the stored block hash is {}, the header bytes hash to {}", raw.hash, header.hash()),
+        ));
     }
     if let Some(p) = prev {
         if header.prev != p.hash() {
-            return Err(mismatch(h, None, "header.prev", "does not link to the previous block's hash"));
+            return Err(mismatch(
+                h,
+                None,
+                "header.prev",
+                format!("links to {}, the previous block hashes to {}", header.prev, p.hash()),
+            ));
         }
         if header.time < p.time {
             return Err(mismatch(h, None, "header.time", "earlier than the previous block"));
@@ -74,6 +85,44 @@ pub fn check_raw(raw: &RawBlock, expected_height: u64, prev: Option<&BlockHeader
         ));
     }
     Ok(Block { header, body })
+}
+
+/// The stored body bytes against their stored checksum.
+pub fn check_checksum(raw: &RawBlock) -> Result<(), Mismatch> {
+    let found = crypto::sha256(&raw.body);
+    if found != raw.body_hash {
+        return Err(mismatch(
+            raw.height,
+            None,
+            "body_hash",
+            format!("the stored body hash is {}, the body bytes hash to {found}", raw.body_hash),
+        ));
+    }
+    Ok(())
+}
+
+/// The block's stored transaction-id index entry against the one its receipts give (a wrong
+/// entry would make a journaled transaction unfindable by id).
+pub fn check_index(raw: &RawBlock, block: &Block) -> Result<(), Mismatch> {
+    let want = RawBlock::tx_prefixes_of(block);
+    if raw.tx_prefixes != want {
+        let at = raw.tx_prefixes.chunks(8).zip(want.chunks(8)).position(|(a, b)| a != b);
+        let detail = match at {
+            Some(i) => format!(
+                "entry {i} is {}, transaction {i}'s id begins {}",
+                hex::encode(raw.tx_prefixes.chunks(8).nth(i).unwrap_or_default()),
+                hex::encode(&want[i * 8..i * 8 + 8])
+            ),
+            None => format!(
+                "it holds {} bytes for {} transactions ({} expected)",
+                raw.tx_prefixes.len(),
+                block.body.receipts.len(),
+                want.len()
+            ),
+        };
+        return Err(mismatch(raw.height, None, "tx_index", detail));
+    }
+    Ok(())
 }
 
 /// Per-transaction checks that need no state: id against receipt, then (optionally)
@@ -174,17 +223,37 @@ pub fn reexecute(chain: &mut Chain, stored: &Block, txs: Vec<CheckedTx>) -> Resu
         ));
     }
     let (a, b) = (&stored.header, &block.header);
-    let fields: [(&str, bool); 5] = [
-        ("header.time", a.time == b.time),
-        ("header.tx_count", a.tx_count == b.tx_count),
-        ("header.tx_root", a.tx_root == b.tx_root),
-        ("header.receipt_root", a.receipt_root == b.receipt_root),
-        ("header.state_digest", a.state_digest == b.state_digest),
+    let fields: [(&str, String, String); 5] = [
+        ("header.time", a.time.to_string(), b.time.to_string()),
+        ("header.tx_count", a.tx_count.to_string(), b.tx_count.to_string()),
+        ("header.tx_root", a.tx_root.to_hex(), b.tx_root.to_hex()),
+        ("header.receipt_root", a.receipt_root.to_hex(), b.receipt_root.to_hex()),
+        ("header.state_digest", a.state_digest.to_hex(), b.state_digest.to_hex()),
     ];
-    for (name, ok) in fields {
-        if !ok {
-            return Err(mismatch(h, None, name, "differs from the value replay computes"));
+    for (name, journal, replay) in fields {
+        if journal != replay {
+            return Err(mismatch(h, None, name, format!("the journal holds {journal}, replay computes {replay}")));
         }
+    }
+    Ok(())
+}
+
+/// A stored snapshot against the state replay reached at its height.
+fn check_snapshot(stored: &StoredSnapshot, chain: &Chain) -> Result<(), Mismatch> {
+    let snap = &stored.snapshot;
+    let bad = |detail: String| mismatch(snap.height, None, "snapshot", format!("{detail} (recovery skips it)"));
+    if let Some(why) = &stored.damage {
+        return Err(bad(why.clone()));
+    }
+    let replayed = chain.state.digest();
+    if snap.digest != replayed {
+        return Err(bad(format!("stored digest {}, replay reaches {replayed}", snap.digest)));
+    }
+    let state = <State as borsh::BorshDeserialize>::try_from_slice(&snap.state)
+        .map_err(|e| bad(format!("its state does not decode: {e}")))?;
+    let held = state.recompute_digest();
+    if held != replayed {
+        return Err(bad(format!("its state hashes to {held}, replay reaches {replayed}")));
     }
     Ok(())
 }
@@ -205,11 +274,14 @@ pub struct VerifyReport {
 struct Prepared {
     block: Block,
     txs: Vec<CheckedTx>,
-    checksum_ok: bool,
+    /// The stored checksum and index entry; reported after re-execution, so that a changed
+    /// byte is named by what it changed (a transaction, a signature, a receipt) first.
+    stored: Result<(), Mismatch>,
 }
 
-/// Replays the whole journal from genesis, checking every signature, hash, receipt and digest.
-/// `progress` is called with (blocks done, head height + 1).
+/// Replays the whole journal from genesis, checking every signature, hash, receipt and digest,
+/// every block's checksum and transaction-id index entry, and every stored snapshot against
+/// the state replay reaches at its height. `progress` is called with (blocks done, head + 1).
 ///
 /// Two stages overlap: a reader thread (its own SQLite connection) decodes each block, checks
 /// its hash link and transaction ids and verifies its signatures in parallel batches, while
@@ -218,7 +290,9 @@ struct Prepared {
 pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport, Refusal> {
     let start = std::time::Instant::now();
     let head = store.head_height()?.unwrap_or(0);
-    let reader_store = Store::open(store.dir())?;
+    let reader_store = Store::open_read_only(store.dir())?;
+    let mut snapshots: std::collections::BTreeMap<u64, StoredSnapshot> =
+        store.snapshots(i64::MAX as u64)?.into_iter().map(|s| (s.snapshot.height, s)).collect();
     let (tx, rx) = crossbeam_channel::bounded::<Result<Prepared, Mismatch>>(4);
     let mut chain: Option<Chain> = None;
     let mut last_header: Option<BlockHeader> = None;
@@ -231,9 +305,9 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
             let mut expected = 0u64;
             reader_store.scan(0, |raw| {
                 let prepared = check_raw(&raw, expected, prev.as_ref()).and_then(|mut block| {
+                    let stored = check_checksum(&raw).and_then(|_| check_index(&raw, &block));
                     let txs = if block.header.height == 0 { Vec::new() } else { check_transactions(&mut block, true)? };
-                    let checksum_ok = raw.body_hash == tessera_core::crypto::sha256(&raw.body);
-                    Ok(Prepared { block, txs, checksum_ok })
+                    Ok(Prepared { block, txs, stored })
                 });
                 expected += 1;
                 let go_on = match &prepared {
@@ -272,8 +346,9 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
                     txs_total += p.txs.len() as u64;
                     reexecute(c, &p.block, p.txs)?;
                 }
-                if !p.checksum_ok {
-                    return Err(mismatch(h, None, "body_checksum", "stored checksum does not match the body bytes"));
+                p.stored?;
+                if let (Some(snap), Some(c)) = (snapshots.remove(&h), chain.as_ref()) {
+                    check_snapshot(&snap, c)?;
                 }
                 last_header = Some(p.block.header);
                 Ok(())
@@ -291,6 +366,11 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
     read_result?;
     if first.is_none() && blocks != head + 1 {
         first = Some(mismatch(blocks, None, "height", "a block is missing from the journal"));
+    }
+    if first.is_none() {
+        if let Some((h, _)) = snapshots.pop_first() {
+            first = Some(mismatch(h, None, "snapshot", format!("a snapshot at block {h}, past the journal's end")));
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
     Ok(VerifyReport {

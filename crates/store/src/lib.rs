@@ -8,9 +8,20 @@
 //! damage SQLite cannot see (see `check_block`).
 //!
 //! Storage knows blocks, not their meaning: replay and recovery live in the engine.
+//!
+//! Invariants:
+//! - One writer per data directory: [`Store::create`] and [`Store::open`] hold an exclusive
+//!   advisory lock on `DIR/ledger.lock` for the store's life (released by the kernel when the
+//!   process dies, even by kill -9); a second writer is refused at once with `store.locked`
+//!   naming the holder's PID. [`Store::open_read_only`] takes no lock and cannot write.
+//! - Nothing here deletes or rewrites a committed block: SQLite commits a group of blocks
+//!   atomically, so a half-written block cannot exist, and damage found later is reported
+//!   (`store.corrupt`), never repaired by cutting.
+//! - The data directory is created 0700 and the database file 0600 (SQLite gives its WAL and
+//!   shared-memory files the database file's mode): the journal holds every party's holdings.
 
 use borsh::BorshDeserialize;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use std::path::{Path, PathBuf};
 use tessera_core::block::{Block, BlockBody, BlockHeader};
 use tessera_core::crypto::sha256;
@@ -26,6 +37,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     State(String),
+    #[error("{0}")]
+    Locked(String),
 }
 
 impl StoreError {
@@ -34,13 +47,29 @@ impl StoreError {
             StoreError::Io(_) => Code::StoreIo,
             StoreError::Corrupt(_) => Code::StoreCorrupt,
             StoreError::State(_) => Code::StoreState,
+            StoreError::Locked(_) => Code::StoreLocked,
         }
     }
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Io(e.to_string())
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        match e.sqlite_error_code() {
+            // A file that is not a SQLite database, or one whose pages are damaged.
+            Some(DatabaseCorrupt | NotADatabase) => {
+                StoreError::Corrupt(format!("the database file is damaged or not a Tessera ledger ({e})"))
+            }
+            // A column holding the wrong type was written by something other than Tessera.
+            _ if matches!(
+                e,
+                rusqlite::Error::InvalidColumnType(..) | rusqlite::Error::FromSqlConversionFailure(..)
+            ) =>
+            {
+                StoreError::Corrupt(format!("a stored value has the wrong type ({e})"))
+            }
+            _ => StoreError::Io(e.to_string()),
+        }
     }
 }
 
@@ -60,13 +89,26 @@ pub struct RawBlock {
     pub header: Vec<u8>,
     pub body: Vec<u8>,
     pub body_hash: Hash,
+    /// The stored transaction-id index of this block (see [`RawBlock::tx_prefixes_of`]).
+    pub tx_prefixes: Vec<u8>,
 }
 
 impl RawBlock {
     pub fn encode(block: &Block) -> RawBlock {
         let header = borsh::to_vec(&block.header).unwrap_or_default();
         let body = borsh::to_vec(&block.body).unwrap_or_default();
-        RawBlock { height: block.header.height, hash: block.header.hash(), body_hash: sha256(&body), header, body }
+        RawBlock {
+            height: block.header.height,
+            hash: block.header.hash(),
+            body_hash: sha256(&body),
+            header,
+            body,
+            tx_prefixes: Self::tx_prefixes_of(block),
+        }
+    }
+    /// The index entry of a block: the first 8 bytes of each transaction id, in block order.
+    pub fn tx_prefixes_of(block: &Block) -> Vec<u8> {
+        block.body.receipts.iter().flat_map(|r| r.tx.0[..8].to_vec()).collect()
     }
     pub fn decode_header(&self) -> Result<BlockHeader> {
         BlockHeader::try_from_slice(&self.header)
@@ -78,12 +120,21 @@ impl RawBlock {
     }
     /// Cheap integrity check of one stored block: body checksum, header hash, roots.
     pub fn check(&self) -> Result<Block> {
-        if sha256(&self.body) != self.body_hash {
-            return Err(StoreError::Corrupt(format!("block {}: body checksum mismatch", self.height)));
+        let found = sha256(&self.body);
+        if found != self.body_hash {
+            return Err(StoreError::Corrupt(format!(
+                "block {}: body_hash — stored {}, the body bytes hash to {}",
+                self.height, self.body_hash, found
+            )));
         }
         let header = self.decode_header()?;
         if header.hash() != self.hash || header.height != self.height {
-            return Err(StoreError::Corrupt(format!("block {}: header hash mismatch", self.height)));
+            return Err(StoreError::Corrupt(format!(
+                "block {}: header — stored block hash {}, the header bytes hash to {}",
+                self.height,
+                self.hash,
+                header.hash()
+            )));
         }
         let body = self.decode_body()?;
         if body.tx_root() != header.tx_root {
@@ -104,10 +155,64 @@ pub struct Snapshot {
     pub state: Vec<u8>,
 }
 
+/// A stored snapshot as read back, with what is wrong with it if it is damaged.
+#[derive(Clone, Debug)]
+pub struct StoredSnapshot {
+    pub snapshot: Snapshot,
+    /// `Some(why)` when the stored checksum or digest does not hold.
+    pub damage: Option<String>,
+}
+
 pub struct Store {
     conn: Connection,
     dir: PathBuf,
+    /// Held for the store's life by a writer; `None` for a read-only store.
+    _lock: Option<DirLock>,
 }
+
+/// The exclusive advisory lock of a data directory's writer (see the module invariants).
+struct DirLock {
+    _file: std::fs::File,
+}
+
+impl DirLock {
+    fn acquire(dir: &Path) -> Result<DirLock> {
+        use std::io::{Read, Seek, Write};
+        let path = dir.join(LOCK_FILE);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut file = opts.open(&path).map_err(|e| StoreError::Io(format!("open {}: {e}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                let who = if holder.is_empty() { "another process".to_string() } else { format!("process {holder}") };
+                return Err(StoreError::Locked(format!(
+                    "{} is being written by {who}; one writer per data directory — stop it, or send \
+                     transactions through it (`tessera --node URL submit`); read-only commands (query, \
+                     verify, report) may run beside it",
+                    dir.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StoreError::Io(format!("lock {}: {e}", path.display())));
+            }
+        }
+        // Say who holds it, for the refusal a second writer gets: "PID (program arguments)".
+        let args: Vec<String> = std::env::args().take(3).collect();
+        let me = format!("{} ({})\n", std::process::id(), args.join(" "));
+        let written = file.set_len(0).and_then(|_| file.rewind()).and_then(|_| file.write_all(me.as_bytes()));
+        written.map_err(|e| StoreError::Io(format!("write {}: {e}", path.display())))?;
+        Ok(DirLock { _file: file })
+    }
+}
+
+/// The lock file a writer holds (see [`DirLock`]).
+pub const LOCK_FILE: &str = "ledger.lock";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS blocks (
@@ -139,7 +244,10 @@ impl Store {
     }
 
     fn connect(dir: &Path) -> Result<Connection> {
-        let conn = Connection::open(Self::db_path(dir))?;
+        let conn = Connection::open_with_flags(
+            Self::db_path(dir),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         // WAL + FULL: a commit returns after the WAL is on stable storage.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -149,22 +257,63 @@ impl Store {
         Ok(conn)
     }
 
-    /// Creates a new journal holding the genesis block. Refuses if one exists.
+    /// Creates a new journal holding the genesis block, in a directory only its owner can
+    /// read. Refuses if one exists.
     pub fn create(dir: &Path, genesis: &Block) -> Result<Store> {
         if Self::exists(dir) {
             return Err(StoreError::State(format!("{} already holds a ledger", dir.display())));
         }
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(format!("create {}: {e}", dir.display())))?;
-        let mut s = Store { conn: Self::connect(dir)?, dir: dir.to_path_buf() };
+        private_dir(dir)?;
+        let lock = DirLock::acquire(dir)?;
+        if Self::exists(dir) {
+            return Err(StoreError::State(format!("{} already holds a ledger", dir.display())));
+        }
+        // Created here with mode 0600 so that SQLite never creates it with the umask's mode.
+        let db = Self::db_path(dir);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        opts.open(&db).map_err(|e| StoreError::Io(format!("create {}: {e}", db.display())))?;
+        let mut s = Store { conn: Self::connect(dir)?, dir: dir.to_path_buf(), _lock: Some(lock) };
         s.append(std::slice::from_ref(genesis))?;
         Ok(s)
     }
 
+    /// Opens the journal to write it: refused with `store.locked` while another process
+    /// writes this directory.
     pub fn open(dir: &Path) -> Result<Store> {
         if !Self::exists(dir) {
             return Err(StoreError::State(format!("no ledger in {} (run `tessera init` first)", dir.display())));
         }
-        Ok(Store { conn: Self::connect(dir)?, dir: dir.to_path_buf() })
+        let lock = DirLock::acquire(dir)?;
+        Ok(Store { conn: Self::connect(dir)?, dir: dir.to_path_buf(), _lock: Some(lock) })
+    }
+
+    /// Opens the journal to read it, beside a writer if one runs: takes no lock, and SQLite
+    /// refuses any write on this connection.
+    pub fn open_read_only(dir: &Path) -> Result<Store> {
+        if !Self::exists(dir) {
+            return Err(StoreError::State(format!("no ledger in {} (run `tessera init` first)", dir.display())));
+        }
+        let conn = Connection::open_with_flags(
+            Self::db_path(dir),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        // A file that is not a ledger fails here, on its first read, rather than later.
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'blocks'", [], |r| r.get::<_, i64>(0))
+            .map_err(StoreError::from)
+            .and_then(|n| match n {
+                1 => Ok(()),
+                _ => Err(StoreError::Corrupt(format!("{} holds no journal table", Self::db_path(dir).display()))),
+            })?;
+        Ok(Store { conn, dir: dir.to_path_buf(), _lock: None })
+    }
+
+    /// Whether this store may write (it holds the directory's lock).
+    pub fn is_writer(&self) -> bool {
+        self._lock.is_some()
     }
 
     pub fn dir(&self) -> &Path {
@@ -185,14 +334,14 @@ impl Store {
                 "INSERT INTO blocks (height, hash, header, body, body_hash, tx_prefixes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for (raw, block) in raws.iter().zip(blocks) {
-                let prefixes: Vec<u8> = block.body.receipts.iter().flat_map(|r| r.tx.0[..8].to_vec()).collect();
+                debug_assert_eq!(raw.height, block.header.height);
                 ins.execute(params![
                     raw.height as i64,
                     &raw.hash.0[..],
                     raw.header,
                     raw.body,
                     &raw.body_hash.0[..],
-                    prefixes
+                    RawBlock::tx_prefixes_of(block)
                 ])?;
             }
         }
@@ -207,9 +356,14 @@ impl Store {
     }
 
     pub fn raw_block(&self, height: u64) -> Result<Option<RawBlock>> {
-        let mut st =
-            self.conn.prepare_cached("SELECT height, hash, header, body, body_hash FROM blocks WHERE height = ?1")?;
-        Ok(st.query_row([height as i64], row_to_raw).optional()?)
+        let mut st = self.conn.prepare_cached(
+            "SELECT height, hash, header, body, body_hash, tx_prefixes FROM blocks WHERE height = ?1",
+        )?;
+        let mut rows = st.query([height as i64])?;
+        match rows.next()? {
+            Some(row) => row_to_raw(row).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Decodes and integrity-checks one block.
@@ -222,9 +376,9 @@ impl Store {
 
     /// Visits stored blocks from `from` upward, in order, until `f` returns false.
     pub fn scan(&self, from: u64, mut f: impl FnMut(RawBlock) -> Result<bool>) -> Result<()> {
-        let mut st = self
-            .conn
-            .prepare("SELECT height, hash, header, body, body_hash FROM blocks WHERE height >= ?1 ORDER BY height")?;
+        let mut st = self.conn.prepare(
+            "SELECT height, hash, header, body, body_hash, tx_prefixes FROM blocks WHERE height >= ?1 ORDER BY height",
+        )?;
         let mut rows = st.query([from as i64])?;
         while let Some(row) = rows.next()? {
             if !f(row_to_raw(row)?)? {
@@ -237,24 +391,30 @@ impl Store {
     /// Heights of blocks that may hold a transaction with this id (matched on its first 8
     /// bytes: callers confirm the full id). One sequential pass over 8 bytes per transaction.
     pub fn tx_heights(&self, id: &Hash) -> Result<Vec<u64>> {
-        let mut st = self.conn.prepare_cached("SELECT height, tx_prefixes FROM blocks ORDER BY height")?;
-        let mut rows = st.query([])?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let prefixes = row.get_ref(1)?.as_blob().unwrap_or(&[]);
-            if prefixes.chunks_exact(8).any(|p| p == &id.0[..8]) {
-                out.push(row.get::<_, i64>(0)? as u64);
+        self.scan_tx_prefixes(|height, prefix| {
+            if prefix == id.0[..8] {
+                out.push(height);
             }
-        }
+        })?;
+        out.dedup();
         Ok(out)
     }
 
-    /// Removes every block from `height` on (a damaged tail), and snapshots above it.
-    pub fn truncate_from(&mut self, height: u64) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM blocks WHERE height >= ?1", [height as i64])?;
-        tx.execute("DELETE FROM snapshots WHERE height >= ?1", [height as i64])?;
-        tx.commit()?;
+    /// Visits every stored transaction-id prefix with its block's height, in journal order
+    /// (for an in-memory index of the whole journal).
+    pub fn scan_tx_prefixes(&self, mut f: impl FnMut(u64, [u8; 8])) -> Result<()> {
+        let mut st = self.conn.prepare_cached("SELECT height, tx_prefixes FROM blocks ORDER BY height")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let height = row.get::<_, i64>(0)? as u64;
+            let prefixes = row.get_ref(1)?.as_blob().unwrap_or(&[]);
+            for p in prefixes.chunks_exact(8) {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(p);
+                f(height, a);
+            }
+        }
         Ok(())
     }
 
@@ -272,8 +432,9 @@ impl Store {
         Ok(())
     }
 
-    /// Snapshots at or below `max_height` whose checksum holds, newest first.
-    pub fn snapshots(&self, max_height: u64) -> Result<Vec<Snapshot>> {
+    /// Every stored snapshot at or below `max_height`, newest first, each with what is wrong
+    /// with it if its checksum or digest field does not hold (callers say so and skip it).
+    pub fn snapshots(&self, max_height: u64) -> Result<Vec<StoredSnapshot>> {
         let mut st = self
             .conn
             .prepare("SELECT height, digest, state, checksum FROM snapshots WHERE height <= ?1 ORDER BY height DESC")?;
@@ -283,12 +444,18 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (height, digest, state, checksum) = row?;
-            if sha256(&state).0[..] != checksum[..] || digest.len() != 32 {
-                continue; // a damaged snapshot is skipped; replay covers the gap
-            }
-            let mut d = [0u8; 32];
-            d.copy_from_slice(&digest);
-            out.push(Snapshot { height: height as u64, digest: Hash(d), state });
+            let found = sha256(&state);
+            let damage = if digest.len() != 32 {
+                Some(format!("its digest field holds {} bytes, not 32", digest.len()))
+            } else if found.0[..] != checksum[..] {
+                Some(format!("stored checksum {}, the state bytes hash to {found}", hex_of(&checksum)))
+            } else {
+                None
+            };
+            out.push(StoredSnapshot {
+                snapshot: Snapshot { height: height as u64, digest: to_hash(&digest), state },
+                damage,
+            });
         }
         Ok(out)
     }
@@ -300,7 +467,10 @@ impl Store {
     /// spike of tens of milliseconds. Dropping the handle stops the thread.
     pub fn spawn_checkpointer(&self, every: std::time::Duration) -> Result<Checkpointer> {
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let conn = Connection::open(Self::db_path(&self.dir))?;
+        let conn = Connection::open_with_flags(
+            Self::db_path(&self.dir),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -338,22 +508,51 @@ impl Drop for Checkpointer {
     }
 }
 
-fn row_to_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawBlock> {
-    let hash: Vec<u8> = r.get(1)?;
-    let body_hash: Vec<u8> = r.get(4)?;
-    let to_hash = |v: &[u8]| {
-        let mut h = [0u8; 32];
-        if v.len() == 32 {
-            h.copy_from_slice(v);
-        }
-        Hash(h)
+/// A stored 32-byte hash; a field of another length reads as all zeros, which no real hash
+/// is, so the comparison that follows reports it.
+fn to_hash(v: &[u8]) -> Hash {
+    let mut h = [0u8; 32];
+    if v.len() == 32 {
+        h.copy_from_slice(v);
+    }
+    Hash(h)
+}
+
+fn hex_of(v: &[u8]) -> String {
+    v.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates `dir` (and missing parents) readable only by its owner, or tightens an existing
+/// one to that.
+fn private_dir(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|e| StoreError::Io(format!("create {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| StoreError::Io(format!("chmod {}: {e}", dir.display())))?;
+    }
+    Ok(())
+}
+
+/// One stored block row; a column of the wrong type (written by something other than
+/// Tessera) is reported as damage of that block and column.
+fn row_to_raw(r: &rusqlite::Row<'_>) -> Result<RawBlock> {
+    let height = r.get::<_, i64>(0)? as u64;
+    let blob = |i: usize, name: &str| -> Result<Vec<u8>> {
+        r.get::<_, Vec<u8>>(i).map_err(|e| StoreError::Corrupt(format!("block {height}: {name} — {e}")))
     };
     Ok(RawBlock {
-        height: r.get::<_, i64>(0)? as u64,
-        hash: to_hash(&hash),
-        header: r.get(2)?,
-        body: r.get(3)?,
-        body_hash: to_hash(&body_hash),
+        height,
+        hash: to_hash(&blob(1, "hash")?),
+        header: blob(2, "header")?,
+        body: blob(3, "body")?,
+        body_hash: to_hash(&blob(4, "body_hash")?),
+        tx_prefixes: blob(5, "tx_index")?,
     })
 }
 
@@ -400,7 +599,7 @@ mod tests {
     }
 
     #[test]
-    fn snapshots_skip_damaged_ones() {
+    fn damaged_snapshots_are_returned_with_what_is_wrong() {
         let dir = tempfile::tempdir().unwrap();
         let (_, g) = chain();
         let mut s = Store::create(dir.path(), &g).unwrap();
@@ -408,7 +607,51 @@ mod tests {
         s.put_snapshot(&Snapshot { height: 5, digest: Hash([2; 32]), state: vec![4, 5, 6] }).unwrap();
         s.connection().execute("UPDATE snapshots SET state = x'000000' WHERE height = 5", []).unwrap();
         let snaps = s.snapshots(10).unwrap();
-        assert_eq!(snaps.len(), 1);
-        assert_eq!(snaps[0].height, 0);
+        assert_eq!(snaps.iter().map(|s| s.snapshot.height).collect::<Vec<_>>(), vec![5, 0]);
+        assert!(snaps[0].damage.as_deref().is_some_and(|d| d.contains("checksum")), "{:?}", snaps[0].damage);
+        assert!(snaps[1].damage.is_none());
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_with_the_holders_pid_and_a_reader_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, g) = chain();
+        let writer = Store::create(dir.path(), &g).unwrap();
+        let err = Store::open(dir.path()).err().expect("a second writer must be refused");
+        assert_eq!(err.code(), Code::StoreLocked);
+        assert!(err.to_string().contains(&std::process::id().to_string()), "{err}");
+        let reader = Store::open_read_only(dir.path()).unwrap();
+        assert_eq!(reader.head_height().unwrap(), Some(0));
+        assert!(!reader.is_writer());
+        // SQLite itself refuses a write through the reader.
+        assert!(reader.connection().execute("DELETE FROM blocks", []).is_err());
+        drop(writer);
+        assert!(Store::open(dir.path()).unwrap().is_writer());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_and_its_files_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a/ledger");
+        let (mut c, g) = chain();
+        let mut s = Store::create(&dir, &g).unwrap();
+        let (b1, _) = c.build_block(Time(1_001), vec![]);
+        s.append(&[b1]).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_corrupt_not_an_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(Store::db_path(dir.path()), vec![0x5a; 8192]).unwrap();
+        assert_eq!(Store::open(dir.path()).err().map(|e| e.code()), Some(Code::StoreCorrupt));
+        assert_eq!(Store::open_read_only(dir.path()).err().map(|e| e.code()), Some(Code::StoreCorrupt));
     }
 }

@@ -54,7 +54,8 @@ impl Api {
     pub fn start(config: NodeConfig) -> Result<(Arc<Api>, Recovery), Refusal> {
         let (ledger, recovery) = Ledger::open(&config.data)?;
         let network = ledger.chain.state.meta().network.clone();
-        let readers = (0..READERS).map(|_| Store::open(&config.data).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        let readers =
+            (0..READERS).map(|_| Store::open_read_only(&config.data).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
         let metrics = Arc::new(Metrics::default());
         metrics.height.store(ledger.chain.height(), Ordering::Relaxed);
         let m = metrics.clone();
@@ -225,8 +226,8 @@ pub fn run(config: NodeConfig) -> Result<(), Refusal> {
             replayed_blocks = recovery.replayed_blocks,
             "recovered"
         );
-        if let Some((h, why)) = &recovery.cut_tail {
-            tracing::warn!(height = h, reason = %why, "cut a damaged last block");
+        for (h, why) in &recovery.skipped_snapshots {
+            tracing::warn!(height = h, reason = %why, "skipped a damaged snapshot; replayed from an earlier point");
         }
         tracing::info!(
             listen = %addr,
