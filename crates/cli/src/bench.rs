@@ -113,6 +113,11 @@ pub struct TimeSplit {
 
 const NETWORK: &str = "bench";
 
+/// A benchmark's setup block built nothing: every one of its transactions was refused.
+pub fn setup_refused() -> Refusal {
+    Refusal::new(Code::InputInvalid, "bench setup failed: every transaction of a setup block was refused")
+}
+
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
@@ -308,7 +313,7 @@ impl Setup {
         let mut seq = 1u64;
         let submit_block = |ledger: &mut Ledger, txs: Vec<SignedTx>| -> Result<(), Refusal> {
             let checked: Vec<CheckedTx> = txs.into_par_iter().map(CheckedTx::from_decoded).collect::<Result<_, _>>()?;
-            let (block, _) = ledger.submit(start_time, checked)?;
+            let block = ledger.submit(start_time, checked)?.0.ok_or_else(setup_refused)?;
             if let Some(r) = block.body.receipts.iter().find(|r| !r.is_ok()) {
                 return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {:?}", r.outcome)));
             }

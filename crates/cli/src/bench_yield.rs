@@ -1,6 +1,7 @@
 //! `tessera bench yield`: the cost of daily accrual at 1,000 and at N holders (flat: an index,
 //! not a loop over holders) and of a monthly payout to N holders, each a durable block.
 
+use crate::bench::setup_refused;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::time::Instant;
@@ -184,7 +185,7 @@ fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
     for block in txs.chunks(4_000) {
         let checked: Vec<CheckedTx> =
             block.to_vec().into_par_iter().map(CheckedTx::from_decoded).collect::<Result<_, _>>()?;
-        let (b, _) = ledger.submit(start, checked)?;
+        let b = ledger.submit(start, checked)?.0.ok_or_else(setup_refused)?;
         if let Some(r) = b.body.receipts.iter().find(|r| !r.is_ok()) {
             return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {:?}", r.outcome)));
         }
@@ -195,7 +196,10 @@ fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
 /// Time of one empty, durable block at `at` (its work is the block-boundary jobs).
 fn block_at(ledger: &mut Ledger, at: Time) -> Result<(f64, tessera_core::block::Block), Refusal> {
     let t = Instant::now();
-    let (block, _) = ledger.submit(at, vec![])?;
+    let block = ledger
+        .submit(at, vec![])?
+        .0
+        .ok_or_else(|| Refusal::new(Code::InputInvalid, format!("no block at {at}: no block-boundary job was due")))?;
     Ok((t.elapsed().as_secs_f64(), block))
 }
 

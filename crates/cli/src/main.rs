@@ -830,9 +830,10 @@ fn submit(dir: &DataDir, key: &Keypair, ops: Vec<Op>, json: bool) -> Result<(), 
     let checked = CheckedTx::from_bytes(&tx.to_bytes())?;
     let id = checked.id;
     let (block, adm) = l.submit(now, vec![checked])?;
-    match &adm[0] {
-        tessera_core::exec::Admission::Refused(r) => Err(r.clone()),
-        tessera_core::exec::Admission::Included(i) => {
+    match (&adm[0], block) {
+        (tessera_core::exec::Admission::Refused(r), _) => Err(r.clone()),
+        (tessera_core::exec::Admission::Included(_), None) => unreachable!("an included transaction is in a block"),
+        (tessera_core::exec::Admission::Included(i), Some(block)) => {
             let r = &block.body.receipts[*i];
             out(json, &serde_json::json!({"tx": id, "height": block.header.height, "receipt": r}), || {
                 match &r.outcome {

@@ -544,9 +544,10 @@ impl Runner {
         if !checked.is_empty() {
             let (block, admissions) = self.ledger.submit(self.clock, checked)?;
             for (slot, a) in slots.into_iter().zip(admissions) {
-                results[slot] = Some(match a {
-                    Admission::Refused(r) => (Expect::Refused(r.code.as_str().into()), r.message),
-                    Admission::Included(i) => {
+                results[slot] = Some(match (a, &block) {
+                    (Admission::Refused(r), _) => (Expect::Refused(r.code.as_str().into()), r.message),
+                    (Admission::Included(_), None) => unreachable!("an included transaction is in a block"),
+                    (Admission::Included(i), Some(block)) => {
                         self.transactions += 1;
                         match &block.body.receipts[i].outcome {
                             Outcome::Ok { events } => {

@@ -71,6 +71,14 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
 /// stable classes' daily rate) and pay queued redemptions, (7) accrue yield at each cut-off
 /// passed and pay it out monthly, (8) pay Treasury coupons and principal due.
 pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
+    let system = run_block_jobs(state, ctx);
+    state.commit();
+    system
+}
+
+/// The block-boundary jobs of [`begin_block`], left uncommitted so that a block with nothing
+/// to record can be rolled back whole.
+fn run_block_jobs(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     let mut meta = state.meta().clone();
     meta.height = ctx.height;
     meta.time = ctx.time;
@@ -90,7 +98,6 @@ pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     fund::block_job(state, ctx.time, &mut events);
     yields::block_job(state, ctx.time, &mut events);
     securities::block_job(state, ctx.time, &mut events);
-    state.commit();
     SystemReceipt { events }
 }
 
@@ -456,11 +463,27 @@ impl Chain {
     }
 
     /// Orders checked transactions into the next block at `time` (never before the head's
-    /// time). Returns the block and, per input, whether it was included or refused.
+    /// time). Returns the block and, per input, whether it was included or refused. Always
+    /// builds a block, even one with nothing in it: replay uses it to rebuild stored blocks.
     pub fn build_block(&mut self, time: Time, txs: Vec<CheckedTx>) -> (Block, Vec<Admission>) {
+        let (block, admissions) = self.build(time, txs, true);
+        (block.unwrap_or_else(|| unreachable!("an empty block is always built when asked for")), admissions)
+    }
+
+    /// Like [`Chain::build_block`], but builds nothing when there is nothing to record: no
+    /// transaction was admitted (so every one was refused at the door, which is never
+    /// journaled), no block-boundary job reported an event and none changed the state. Then
+    /// the chain is exactly as before (height, time, state) and the answer is `None` — time
+    /// passing with nothing to do writes nothing.
+    pub fn try_build_block(&mut self, time: Time, txs: Vec<CheckedTx>) -> (Option<Block>, Vec<Admission>) {
+        self.build(time, txs, false)
+    }
+
+    fn build(&mut self, time: Time, txs: Vec<CheckedTx>, always: bool) -> (Option<Block>, Vec<Admission>) {
         let time = time.max(self.head.time);
         let ctx = BlockContext { height: self.head.height + 1, time };
-        let system = begin_block(&mut self.state, &ctx);
+        let before = self.state.mark();
+        let system = run_block_jobs(&mut self.state, &ctx);
         let mut included = Vec::with_capacity(txs.len());
         let mut receipts = Vec::with_capacity(txs.len());
         let mut admissions = Vec::with_capacity(txs.len());
@@ -474,6 +497,12 @@ impl Chain {
                 }
             }
         }
+        if !always && included.is_empty() && system.events.is_empty() && !self.state.changed_beyond_meta(&before) {
+            self.state.rollback(before);
+            debug_assert_eq!(self.state.meta().height, self.head.height);
+            return (None, admissions);
+        }
+        self.state.commit();
         let body = BlockBody { genesis: None, txs: included, receipts, system };
         let header = BlockHeader {
             height: ctx.height,
@@ -487,6 +516,6 @@ impl Chain {
         };
         debug_assert_eq!(header.tx_root, body.tx_root());
         self.head = header.clone();
-        (Block { header, body }, admissions)
+        (Some(Block { header, body }), admissions)
     }
 }

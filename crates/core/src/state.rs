@@ -213,6 +213,11 @@ macro_rules! state_tables {
             pub fn mark(&self) -> StateMark { StateMark { $( $field: self.$field.mark(), )* } }
             pub fn rollback(&mut self, m: StateMark) { $( self.$field.rollback(m.$field); )* }
             pub fn commit(&mut self) { $( self.$field.commit(); )* }
+            /// Whether any table but `meta` (the height and time every block records) holds
+            /// other entries than at the mark.
+            pub fn changed_beyond_meta(&self, m: &StateMark) -> bool {
+                false $( || (stringify!($field) != "meta" && self.$field.digest() != m.$field.digest()) )*
+            }
             /// Digest of the whole state: combines every table's set hash.
             pub fn digest(&self) -> Hash {
                 let parts: Vec<[u8; 32]> = vec![$( self.$field.digest().to_bytes(), )*];

@@ -151,6 +151,14 @@ pub struct Mark {
     digest: SetHash,
 }
 
+impl Mark {
+    /// The table's set hash when the mark was taken: equal to the current one exactly when
+    /// the table holds the same entries again.
+    pub fn digest(&self) -> SetHash {
+        self.digest
+    }
+}
+
 pub struct Table<K, V, M = FxHashMap<K, V>> {
     tag: u8,
     map: M,

@@ -202,12 +202,21 @@ pub struct Engine {
 }
 
 /// The height of the last durable block, with a way to wait for it to reach a height.
+/// Also carries the journal's fatal failure, once there is one: every waiter wakes and gets it.
 pub struct DurableHeight {
     height: AtomicU64,
     watch: tokio::sync::watch::Sender<u64>,
+    failure: std::sync::OnceLock<Refusal>,
 }
 
 impl DurableHeight {
+    fn new(height: u64) -> DurableHeight {
+        DurableHeight {
+            height: AtomicU64::new(height),
+            watch: tokio::sync::watch::channel(height).0,
+            failure: std::sync::OnceLock::new(),
+        }
+    }
     pub fn get(&self) -> u64 {
         self.height.load(Ordering::Acquire)
     }
@@ -215,16 +224,32 @@ impl DurableHeight {
         self.height.store(h, Ordering::Release);
         self.watch.send_replace(h);
     }
-    /// Resolves once the block at `height` is durable (or the engine stops: then an error).
+    /// Records that the journal can no longer be written and wakes every waiter.
+    fn fail(&self, why: Refusal) {
+        let _first = self.failure.set(why).is_ok();
+        self.watch.send_modify(|_| {});
+    }
+    /// Why the journal stopped being written, if it did: the engine accepts nothing after.
+    pub fn failure(&self) -> Option<&Refusal> {
+        self.failure.get()
+    }
+    /// Resolves once the block at `height` is durable (or the engine stops or fails: then an
+    /// error).
     pub async fn reached(&self, height: u64) -> Result<(), Refusal> {
         if self.get() >= height {
             return Ok(());
         }
+        if let Some(f) = self.failure() {
+            return Err(f.clone());
+        }
         let mut rx = self.watch.subscribe();
-        rx.wait_for(|h| *h >= height)
-            .await
-            .map(|_| ())
-            .map_err(|_| Refusal::new(Code::ApiShuttingDown, "the engine stopped"))
+        let waited = rx.wait_for(|h| *h >= height || self.failure.get().is_some()).await.map(|_| ());
+        if let Some(f) = self.failure() {
+            if self.get() < height {
+                return Err(f.clone());
+            }
+        }
+        waited.map_err(|_| Refusal::new(Code::ApiShuttingDown, "the engine stopped"))
     }
 }
 
@@ -238,11 +263,10 @@ impl Engine {
             freed: Condvar::new(),
             capacity: config.queue_capacity.max(1),
         });
-        let durable = Arc::new(DurableHeight {
-            height: AtomicU64::new(ledger.chain.height()),
-            watch: tokio::sync::watch::channel(ledger.chain.height()).0,
-        });
-        let (block_tx, block_rx) = bounded::<(Block, Vec<(Admission, Reply)>, Option<Snapshot>)>(4);
+        let durable = Arc::new(DurableHeight::new(ledger.chain.height()));
+        // A `None` block carries only refusals (nothing to record): they are answered in order
+        // with the blocks around them, once what came before is durable.
+        let (block_tx, block_rx) = bounded::<(Option<Block>, Vec<(Admission, Reply)>, Option<Snapshot>)>(4);
         let times = Arc::new(Mutex::new(StageTimes::default()));
         // The sequencer owns the chain; the writer owns the store. They meet through blocks.
         let last_snapshot = ledger.last_snapshot();
@@ -272,14 +296,16 @@ impl Engine {
                     let (txs, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.tx, p.reply)).unzip();
                     let mut guard = seq_chain.0.write().unwrap_or_else(|e| e.into_inner());
                     let Some(chain) = guard.as_mut() else { break };
-                    let (block, admissions) = chain.build_block(clock(), txs);
+                    let (block, admissions) = chain.try_build_block(clock(), txs);
                     {
                         let mut t = t1.lock().unwrap_or_else(|e| e.into_inner());
                         t.execute_ns += start.elapsed().as_nanos() as u64;
-                        t.blocks += 1;
+                        t.blocks += u64::from(block.is_some());
                     }
                     // A snapshot travels with its block and is stored only once the block is.
-                    let snapshot = (snapshot_every_blocks > 0 && chain.height() >= last_snap + snapshot_every_blocks)
+                    let snapshot = (block.is_some()
+                        && snapshot_every_blocks > 0
+                        && chain.height() >= last_snap + snapshot_every_blocks)
                         .then(|| {
                             last_snap = chain.height();
                             Snapshot {
@@ -317,15 +343,17 @@ impl Engine {
                     let mut answers = Vec::with_capacity(group.len());
                     let mut snapshots = Vec::new();
                     for (b, a, snap) in group {
-                        blocks.push(b);
-                        answers.push(a);
+                        answers.push((b.as_ref().map(|b: &Block| b.header.height), a));
+                        blocks.extend(b);
                         snapshots.extend(snap);
                     }
-                    let result = store.append(&blocks);
+                    let result = if blocks.is_empty() { Ok(()) } else { store.append(&blocks) };
                     if result.is_ok() {
                         for snap in &snapshots {
                             // A snapshot only saves replay time: failing to store one loses nothing.
-                            let _ = store.put_snapshot(snap);
+                            if let Err(e) = store.put_snapshot(snap) {
+                                tracing::warn!(height = snap.height, error = %e, "could not store a snapshot");
+                            }
                         }
                     }
                     {
@@ -341,21 +369,36 @@ impl Engine {
                             writer_durable.set(last.header.height);
                         }
                     }
-                    for (block, answers) in blocks.iter().zip(answers) {
+                    let fatal = result.err().map(|e| {
+                        let r = Refusal::new(
+                            e.code(),
+                            format!("the journal could not be written, so the node stopped accepting work: {e}"),
+                        );
+                        tracing::error!(code = %r.code, reason = %r.message, "journal commit failed; no longer accepting work");
+                        writer_durable.fail(r.clone());
+                        r
+                    });
+                    let mut in_group = blocks.iter();
+                    for (height, answers) in answers {
+                        let block = height.and_then(|_| in_group.next());
+                        debug_assert_eq!(block.map(|b| b.header.height), height);
                         for (admission, reply) in answers {
-                            let answer = match (&result, admission) {
-                                (Err(e), _) => Err(Refusal::new(e.code(), e.to_string())),
-                                (Ok(()), Admission::Refused(r)) => Err(r),
-                                (Ok(()), Admission::Included(i)) => {
+                            let answer = match (&fatal, admission, block) {
+                                (Some(f), _, _) => Err(f.clone()),
+                                (None, Admission::Refused(r), _) => Err(r),
+                                (None, Admission::Included(i), Some(block)) => {
                                     Ok((block.header.height, block.body.receipts[i].clone()))
+                                }
+                                (None, Admission::Included(_), None) => {
+                                    unreachable!("an included transaction travels with its block")
                                 }
                             };
                             reply.send(answer);
                         }
                     }
-                    if let Err(e) = result {
+                    if let Some(f) = fatal {
                         // Not durable: stop, so nothing later is acknowledged on top of a gap.
-                        return Err(Refusal::new(e.code(), e.to_string()));
+                        return Err(f);
                     }
                 }
                 drop(block_rx);
@@ -490,7 +533,9 @@ impl Engine {
 
     /// Answers refusals at once and queues the rest as one batch (room already reserved).
     fn enqueue_reserved(&self, items: Vec<(Result<CheckedTx, Refusal>, Reply)>) {
-        let stopped = || Refusal::new(Code::ApiShuttingDown, "the engine has stopped");
+        let failure = self.durable.failure().cloned();
+        let stopped =
+            || failure.clone().unwrap_or_else(|| Refusal::new(Code::ApiShuttingDown, "the engine has stopped"));
         let mut pending = Vec::with_capacity(items.len());
         for (checked, reply) in items {
             match checked {
@@ -503,7 +548,7 @@ impl Engine {
         }
         let n = pending.len();
         let intake = self.intake.read().unwrap_or_else(|e| e.into_inner());
-        match intake.as_ref() {
+        match intake.as_ref().filter(|_| self.durable.failure().is_none()) {
             Some(intake) => {
                 if let Err(e) = intake.send(pending) {
                     self.gauge.release(n);

@@ -143,11 +143,15 @@ impl Ledger {
         self.last_snapshot
     }
 
-    /// Builds one block from checked transactions, makes it durable, then returns it.
-    pub fn submit(&mut self, time: Time, txs: Vec<CheckedTx>) -> Result<(Block, Vec<Admission>), Refusal> {
-        let (block, admissions) = self.chain.build_block(time, txs);
-        self.store.append(std::slice::from_ref(&block))?;
-        self.maybe_snapshot()?;
+    /// Builds one block from checked transactions, makes it durable, then returns it — or
+    /// writes nothing and returns `None` when there is nothing to record (every transaction
+    /// refused at the door, no block-boundary job due): see [`Chain::try_build_block`].
+    pub fn submit(&mut self, time: Time, txs: Vec<CheckedTx>) -> Result<(Option<Block>, Vec<Admission>), Refusal> {
+        let (block, admissions) = self.chain.try_build_block(time, txs);
+        if let Some(block) = &block {
+            self.store.append(std::slice::from_ref(block))?;
+            self.maybe_snapshot()?;
+        }
         Ok((block, admissions))
     }
 

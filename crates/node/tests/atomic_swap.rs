@@ -37,10 +37,12 @@ impl Net {
         let (block, adm) = self.ledger.submit(self.clock, vec![checked]).unwrap();
         match &adm[0] {
             Admission::Refused(r) => Err(r.code.to_string()),
-            Admission::Included(i) => match &block.body.receipts[*i].outcome {
-                Outcome::Ok { events } => Ok(events.clone()),
-                Outcome::Failed { code, .. } => Err(code.clone()),
-            },
+            Admission::Included(i) => {
+                match &block.expect("an included transaction is in a block").body.receipts[*i].outcome {
+                    Outcome::Ok { events } => Ok(events.clone()),
+                    Outcome::Failed { code, .. } => Err(code.clone()),
+                }
+            }
         }
     }
     fn setup(&mut self, asset: &str, holder: &Keypair, amount: u128) {

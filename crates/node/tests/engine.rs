@@ -62,3 +62,72 @@ fn engine_answers_commits_and_restarts_to_the_same_state() {
     let v = tessera_node::verify(&reopened.store, |_, _| {}).unwrap();
     assert!(v.first_mismatch.is_none());
 }
+
+fn register(op: &Keypair, network: &str, seq: u64, expires_at: Time, name: &str) -> tessera_core::tx::SignedTx {
+    let ops = vec![Op::RegisterParty { party: PartyId::new(name), name: "P".into(), kind: PartyKind::Fund }];
+    TxBody { network: network.into(), signer: op.wallet(), seq, expires_at, ops }.sign(op)
+}
+
+#[test]
+fn refusals_at_the_door_write_no_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    let op = Keypair::insecure_from_name("door-op");
+    let t0 = Time(1_800_000_000);
+    let g = demo_genesis("door", t0, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+    let ledger = Ledger::create(&dir, &g).unwrap();
+    let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(move || t0), ..Config::default() });
+    let first = engine.submit_each(vec![register(&op, "door", 1, t0.plus(60), "p1")]).remove(0).recv().unwrap();
+    assert_eq!(first.unwrap().0, 1);
+    let stranger = Keypair::insecure_from_name("stranger");
+    let cases = [
+        (register(&op, "door", 1, t0.plus(60), "again"), Code::TxReplayed),
+        (register(&op, "door", 9, t0.plus(60), "ahead"), Code::TxSequenceGap),
+        (register(&op, "door", 2, Time(t0.0 - 1), "late"), Code::TxExpired),
+        (register(&op, "elsewhere", 2, t0.plus(60), "other"), Code::TxWrongNetwork),
+        (register(&stranger, "door", 1, t0.plus(60), "unknown"), Code::TxUnknownSigner),
+    ];
+    for (tx, code) in cases {
+        // One at a time, so each refusal would have been a block of its own before.
+        let answer = engine.submit_each(vec![tx]).remove(0).recv().unwrap();
+        assert_eq!(answer.unwrap_err().code, code);
+    }
+    // 2,000 unknown-signer submissions from a self-made key: still nothing written.
+    let flood: Vec<_> = (1..=2_000u64).map(|i| register(&stranger, "door", i, t0.plus(60), "x")).collect();
+    assert!(engine.submit_batch(flood).wait().iter().all(|a| a.as_ref().unwrap_err().code == Code::TxUnknownSigner));
+    let ledger = engine.shutdown().unwrap();
+    assert_eq!(ledger.height(), 1, "a refusal wrote a block");
+    assert_eq!(ledger.store.head_height().unwrap(), Some(1));
+}
+
+#[test]
+fn a_failed_commit_is_fatal_the_engine_refuses_everything_after_and_says_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    let op = Keypair::insecure_from_name("fatal-op");
+    let t0 = Time(1_800_000_000);
+    let g = demo_genesis("fatal", t0, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+    let ledger = Ledger::create(&dir, &g).unwrap();
+    let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(move || t0), ..Config::default() });
+    // Something outside Tessera (bypassing the directory lock) writes the next block's row.
+    let rogue = rusqlite::Connection::open(tessera_store::Store::db_path(&dir)).unwrap();
+    rogue
+        .execute(
+            "INSERT INTO blocks (height, hash, header, tx_prefixes, body_hash, body) VALUES (1, x'00', x'00', x'', x'00', x'00')",
+            [],
+        )
+        .unwrap();
+    let answer = engine.submit_each(vec![register(&op, "fatal", 1, t0.plus(60), "p1")]).remove(0).recv().unwrap();
+    let refusal = answer.unwrap_err();
+    assert_eq!(refusal.code, Code::StoreIo);
+    assert!(refusal.message.contains("stopped accepting"), "{}", refusal.message);
+    let durable = engine.durable();
+    assert_eq!(durable.failure().map(|f| f.code), Some(Code::StoreIo));
+    // Everything after is refused at once with the same reason, not left waiting.
+    let later = engine.submit_each(vec![register(&op, "fatal", 2, t0.plus(60), "p2")]).remove(0).recv().unwrap();
+    assert!(later.unwrap_err().message.contains("stopped accepting"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let read = rt.block_on(async { tokio::time::timeout(std::time::Duration::from_secs(5), durable.reached(1)).await });
+    assert_eq!(read.expect("a reader waiting for durability is woken").unwrap_err().code, Code::StoreIo);
+    assert!(engine.shutdown().is_err());
+}

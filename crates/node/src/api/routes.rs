@@ -308,6 +308,10 @@ async fn health() -> Json<Value> {
 async fn ready(State(api): State<S>) -> Reply<Json<Value>> {
     Reply((|| {
         api.refuse_if_stopping()?;
+        if let Some(f) = api.durable.failure() {
+            // Not ready, and not going to be: the journal cannot be written.
+            return Err(Problem::with_status(StatusCode::SERVICE_UNAVAILABLE, f.code, f.message.clone()));
+        }
         api.chain.read(|_| ())?;
         Ok(Json(json!({"status": "ready", "height": api.durable.get()})))
     })())
