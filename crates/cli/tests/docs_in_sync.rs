@@ -10,9 +10,9 @@ fn render() -> String {
 Every refusal in Tessera carries a stable code and a human message; the same code reaches the\n\
 CLI (`error[CODE]: message`, exit status 1; `{\"error\": {\"code\", \"message\"}}` with `--json`),\n\
 failure receipts in the journal, and (later) the HTTP API. Codes are never renamed or reused.\n\n\
-Where they appear:\n\
-- Refused at the door, never journaled, the signer's sequence number unchanged: every `tx.*`\n  code; codes from checks that need no state (`amount.zero`, `party.bad_id`, `field.too_long`,\n  `identifier.*`, `asset.invalid`, `policy.invalid`, `claim.invalid`, `sanctions.invalid`,\n  `governance.bad_threshold`, `governance.nested_proposal`, recovery to the same wallet as\n  `wallet.different_party`); and a retired wallet signing (`wallet.retired`).\n\
-- Any other code from a transaction — journaled in a failure receipt naming the operation;\n  nothing changed but the signer's sequence number.\n\
+Where they appear (SPEC L9):\n\
+- Refused at the door, never journaled, no block written, the signer's sequence number\n  unchanged: every `tx.*` code (malformed, badly signed, expired, replayed, out of sequence,\n  for another network, from an unregistered signer); codes from checks that need no state\n  (`amount.zero`, `party.bad_id`, `field.too_long`, `identifier.*`, `asset.invalid`,\n  `policy.invalid`, `claim.invalid`, `sanctions.invalid`, `governance.bad_threshold`,\n  `governance.nested_proposal`, recovery to the same wallet as `wallet.different_party`); and a\n  retired wallet signing (`wallet.retired`). Over HTTP: 400, or 403 for `tx.unknown_signer` and\n  `wallet.retired`, or 409 for `tx.replayed`, `tx.sequence_gap` and `tx.expired`.\n\
+- Any other code from a well-formed, signed transaction — journaled in a failure receipt naming\n  the operation (so an attempted sanctioned transfer stays on the record); nothing changed but\n  the signer's sequence number. Over HTTP: 422 with the receipt's `tx` and `height`; 422 means\n  this and nothing else.\n\
 - `store.*`, `verify.*`, `scenario.*`, `input.*` — tools and storage.\n\n\
 Precedence within a movement: ledger pause, asset pause, wallet state (retired, frozen),\n\
 balance, supply cap, then the asset's policy rules in the order the policy lists them.\n\n\

@@ -676,3 +676,134 @@ fn the_cli_works_against_a_running_node() {
     let (ok, stdout, _) = run(&["token", "--key", k]);
     assert!(ok && stdout.starts_with("tsr1."), "{stdout}");
 }
+
+#[test]
+fn one_writer_per_data_directory_a_second_writer_is_refused_naming_the_node_and_readers_run_beside_it() {
+    let (_t, data) = demo_ledger();
+    let node = start(&data, &[]);
+    let height = node.height();
+    let pid = node.child.id().to_string();
+    let d = data.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("co.key");
+    assert!(tessera().args(["keys", "derive", "co-1", "--out"]).arg(&key).output().unwrap().status.success());
+    let ops = tmp.path().join("ops.yaml");
+    std::fs::write(&ops, "- register_party: { party: beside, name: Beside, kind: institution }\n").unwrap();
+    // A second writer through the data directory: refused at once, naming the node's PID.
+    let out = tessera().args(["submit", "--data", d, "--key"]).arg(&key).arg("--ops").arg(&ops).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[store.locked]") && stderr.contains(&pid), "{stderr}");
+    // A second node too.
+    let out = tessera().args(["node", "--listen", "127.0.0.1:0", "--data", d]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("store.locked") && stderr.contains(&pid), "{stderr}");
+    // Read-only commands run beside the node.
+    let out = tessera().args(["query", "assets", "--data", d]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tessera().args(["verify", "--data", d]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // And the node is untouched: still ready, still writing the next block.
+    assert_eq!(node.get("/ready", None).0, 200);
+    let (s, v) = node.transfer("alpha", "USDX", "bolt-new", 100);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["height"].as_u64(), Some(height + 1));
+}
+
+#[test]
+fn refusals_at_the_door_write_no_block_and_answer_a_status_that_is_not_422() {
+    let (_t, data) = demo_ledger();
+    let node = start(&data, &["--rate-limit-per-s", "0"]);
+    let height = node.height();
+    // An unknown signer with a self-made key, many times over.
+    let stranger = Keypair::insecure_from_name("stranger");
+    let prepared = |k: &Keypair, seq: u64, ops: Value| {
+        let body = TxBody {
+            network: "tessera-demo".into(),
+            signer: k.wallet(),
+            seq,
+            expires_at: tessera_core::Time(u64::MAX / 2),
+            ops: serde_json::from_value(ops).unwrap(),
+        };
+        let sig = hex::encode(k.sign(&body.id().0));
+        json!({"body_hex": hex::encode(borsh::to_vec(&body).unwrap()), "signature": sig})
+    };
+    for seq in 1..=50 {
+        let reg = json!([{"register_party": {"party": format!("s{seq}"), "name": "S", "kind": "institution"}}]);
+        let (s, v) = node.post("/v1/transactions", &prepared(&stranger, seq, reg), None);
+        assert_eq!((s, v["code"].as_str()), (403, Some("tx.unknown_signer")), "{v}");
+    }
+    // Stateless refusals: 400, not 422 (nothing was journaled).
+    let alpha = Keypair::insecure_from_name("alpha");
+    let zero = json!([{"transfer": {"asset": "USDX", "to": wallet("echo"), "amount": 0}}]);
+    let (s, v) = node.post("/v1/transactions", &prepared(&alpha, 1, zero), None);
+    assert_eq!((s, v["code"].as_str()), (400, Some("amount.zero")), "{v}");
+    let bad_id = json!([{"register_party": {"party": "Bad Id", "name": "B", "kind": "institution"}}]);
+    let (s, v) = node.post("/v1/transactions", &prepared(&alpha, 1, bad_id), None);
+    assert_eq!((s, v["code"].as_str()), (400, Some("party.bad_id")), "{v}");
+    assert!(v.get("height").is_none() && v.get("tx").is_none(), "{v}");
+    // A replay of a sequence number already spent: 409, no block.
+    let (s, v) = node.post(
+        "/v1/transactions",
+        &prepared(&alpha, 1, json!([{"transfer": {"asset": "USDX", "to": wallet("echo"), "amount": 1}}])),
+        None,
+    );
+    assert_eq!((s, v["code"].as_str()), (409, Some("tx.replayed")), "{v}");
+    assert_eq!(node.height(), height, "a refusal wrote a block");
+    // A journaled failure still answers 422 and names its block.
+    let (s, v) = node.transfer("alpha", "USDX", "echo", u64::MAX / 4);
+    assert_eq!((s, v["code"].as_str()), (422, Some("balance.insufficient")), "{v}");
+    assert_eq!(v["height"].as_u64(), Some(height + 1));
+}
+
+#[test]
+fn a_retired_wallet_gets_no_token_and_its_tokens_stop_working_at_the_block_that_retires_it() {
+    let (_t, data) = demo_ledger();
+    let node = start(&data, &[]);
+    // Bolt's old key was retired by the demo's recovery: no token for it.
+    let k = Keypair::insecure_from_name("bolt");
+    let (s, c) = node.post("/v1/auth/challenge", &json!({"wallet": k.wallet()}), None);
+    assert_eq!(s, 200, "{c}");
+    let challenge = c["challenge"].as_str().unwrap();
+    let sig = hex::encode(k.sign(challenge.as_bytes()));
+    let (s, v) =
+        node.post("/v1/auth/token", &json!({"wallet": k.wallet(), "challenge": challenge, "signature": sig}), None);
+    assert_eq!((s, v["code"].as_str()), (401, Some("api.unauthenticated")), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("retired"), "{v}");
+    // A token issued before the retirement stops working once the recovery's block is in.
+    let carol = node.token("carol");
+    let (s, _) = node.get(&format!("/v1/wallets/{}/balances", wallet("carol")), Some(&carol));
+    assert_eq!(s, 200);
+    let add = json!([{"add_wallet": {"party": "carol", "wallet": wallet("carol-new")}}]);
+    let recover = json!([{"propose": {"expires_at": "2027-12-31", "ops": [{"recover_wallet": {"lost": wallet("carol"), "new": wallet("carol-new"), "reference": "ticket 1"}}]}}]);
+    let submit = |who: &str, ops: Value| {
+        let k = Keypair::insecure_from_name(who);
+        let (s, p) = node.post("/v1/transactions/prepare", &json!({"signer": k.wallet(), "ops": ops}), None);
+        assert_eq!(s, 200, "{p}");
+        let id = hex::decode(p["id"].as_str().unwrap()).unwrap();
+        let (s, v) = node.post(
+            "/v1/transactions",
+            &json!({"body_hex": p["body_hex"], "signature": hex::encode(k.sign(&id))}),
+            None,
+        );
+        assert_eq!(s, 200, "{v}");
+        v
+    };
+    submit("co-1", add);
+    let proposed = submit("ta-1", recover);
+    let proposal = proposed["receipt"]["outcome"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| (e["event"] == "proposal_created").then(|| e["proposal"].as_u64()).flatten())
+        .expect("a proposal id");
+    submit("ta-2", json!([{"approve": {"proposal": proposal}}]));
+    let (s, v) = node.get(&format!("/v1/wallets/{}/balances", wallet("carol-new")), Some(&carol));
+    assert_eq!((s, v["code"].as_str()), (401, Some("api.unauthenticated")), "{v}");
+    let (s, _) = node.get(&format!("/v1/wallets/{}/history", wallet("carol")), Some(&carol));
+    assert_eq!(s, 401);
+    // The new wallet reads its party's holdings.
+    let new = node.token("carol-new");
+    assert_eq!(node.get(&format!("/v1/wallets/{}/balances", wallet("carol-new")), Some(&new)).0, 200);
+}

@@ -468,7 +468,7 @@ fn real_answers_match_the_document() {
     c.check("POST", "/v1/transactions", &a);
     assert!(a.json()["tx"].is_string() && a.json()["height"].is_u64());
     let a = prepare(json!([{"mint": {"asset": "bad symbol", "to": op_key.wallet(), "amount": 1}}]));
-    assert_eq!(a.status, 422, "asset.invalid: {}", a.body);
+    assert_eq!(a.status, 400, "asset.invalid, refused before anything is journaled: {}", a.body);
     c.check("POST", "/v1/transactions/prepare", &a);
     let p3 = prepare(json!([{"register_party": {"party": "openapi-batch", "name": "Batch", "kind": "fund"}}])).json();
     let body: tessera_core::tx::TxBody = serde_json::from_value(p3["body"].clone()).expect("the body round-trips");

@@ -135,14 +135,23 @@ impl Caller {
         Caller::default()
     }
 
-    /// Resolves an authenticated wallet against the ledger's parties and roles.
-    pub fn resolve(chain: &Chain, wallet: WalletId) -> Caller {
+    /// Resolves an authenticated wallet against the ledger's parties and roles. A wallet
+    /// retired by a recovery (its key lost or stolen) is refused: its tokens stop working at
+    /// the block that retires it, and it gets no new one.
+    pub fn resolve(chain: &Chain, wallet: WalletId) -> Result<Caller, Refusal> {
         let st = &chain.state;
         let mut c = Caller { wallet: Some(wallet), ..Caller::default() };
         let Some(&wi) = st.wallet_index.get(&wallet) else {
-            return c;
+            return Ok(c);
         };
         let w = st.wallet(wi);
+        if let Some(new) = w.retired_to {
+            return Err(unauthenticated(format!(
+                "wallet {} was retired by a wallet recovery (replaced by {}): it can no longer sign or read",
+                wallet.short(),
+                st.wallet(new).key.short()
+            )));
+        }
         let party = st.party(w.party);
         c.party = Some(party.id.as_str().to_string());
         c.own = party.wallets.iter().map(|i| st.wallet(*i).key).collect();
@@ -155,7 +164,7 @@ impl Caller {
                 }
             }
         }
-        c
+        Ok(c)
     }
 
     pub fn authenticated(&self) -> Result<(), Refusal> {

@@ -55,35 +55,32 @@ impl Serialize for Problem {
 }
 
 /// The HTTP status for a refusal met outside a journaled receipt (at the door, at admission,
-/// in a query). Journaled failures are always 422 (see [`Problem::journaled`]).
+/// in a query). 422 is kept for journaled failures alone (see [`Problem::journaled`]): a
+/// client seeing it knows a failure receipt holds its sequence number; every other refusal
+/// wrote nothing (docs/guide.md, "Submitting").
 pub fn status_for(code: Code) -> StatusCode {
     use Code::*;
     let s = code.as_str();
     match code {
         TxTooLarge | ApiPayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        // Admission: right key, wrong moment; the client resynchronises its sequence or expiry.
         TxExpired | TxReplayed | TxSequenceGap => StatusCode::CONFLICT,
-        TxUnknownSigner => StatusCode::UNPROCESSABLE_ENTITY,
+        // Admission: the signer may not submit here (not registered, or recovered and retired).
+        TxUnknownSigner | WalletRetired => StatusCode::FORBIDDEN,
         ApiUnauthenticated => StatusCode::UNAUTHORIZED,
         ApiForbidden => StatusCode::FORBIDDEN,
         ApiNotFound => StatusCode::NOT_FOUND,
         ApiMethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ApiUnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ApiRateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ApiBusy | ApiTimeout | ApiShuttingDown | StoreIo => StatusCode::SERVICE_UNAVAILABLE,
+        ApiBusy | ApiTimeout | ApiShuttingDown | StoreIo | StoreLocked => StatusCode::SERVICE_UNAVAILABLE,
         StoreCorrupt | StoreState | VerifyMismatch => StatusCode::INTERNAL_SERVER_ERROR,
-        _ if s.starts_with("tx.")
-            || s.starts_with("identifier.")
-            || s.starts_with("field.")
-            || code == InputInvalid
-            || code == ApiBadRequest =>
-        {
-            StatusCode::BAD_REQUEST
-        }
         // A query naming something the ledger does not hold.
         _ if s.ends_with(".unknown") || s.ends_with(".unknown_feed") || s.ends_with(".unknown_class") => {
             StatusCode::NOT_FOUND
         }
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+        // Malformed or invalid input, and any rule met before anything was journaled.
+        _ => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -161,7 +158,20 @@ mod tests {
             assert_eq!(s.is_server_error() && s != StatusCode::SERVICE_UNAVAILABLE, server_side, "{c}");
         }
         assert_eq!(status_for(Code::FundUnknown), StatusCode::NOT_FOUND);
-        assert_eq!(status_for(Code::ComplianceKycMissing), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(status_for(Code::TxBadSignature), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn only_a_journaled_failure_answers_422() {
+        for &c in Code::ALL {
+            assert_ne!(status_for(c), StatusCode::UNPROCESSABLE_ENTITY, "{c} is not journaled here");
+        }
+        // The door refusals the outside test found answered as if journaled.
+        assert_eq!(status_for(Code::AmountZero), StatusCode::BAD_REQUEST);
+        assert_eq!(status_for(Code::PartyBadId), StatusCode::BAD_REQUEST);
+        assert_eq!(status_for(Code::TxUnknownSigner), StatusCode::FORBIDDEN);
+        assert_eq!(status_for(Code::WalletRetired), StatusCode::FORBIDDEN);
+        let h = Hash::default();
+        assert_eq!(Problem::journaled(Code::ComplianceKycMissing, "", h, 1).status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

@@ -261,7 +261,7 @@ impl FromRequestParts<S> for Who {
             .ok_or_else(|| reply(Problem::new(Code::ApiUnauthenticated, "use Authorization: Bearer <token>")))?;
         let wallet = api.auth.check_token(token.trim(), now_s()).map_err(|e| reply(e.into()))?;
         limit(api, Key::Wallet(wallet.0), 1).map_err(reply)?;
-        let caller = api.chain.read(|c| Caller::resolve(c, wallet)).map_err(|e| reply(e.into()))?;
+        let caller = api.chain.read(|c| Caller::resolve(c, wallet)).and_then(|c| c).map_err(|e| reply(e.into()))?;
         Ok(Who(caller))
     }
 }
@@ -386,7 +386,7 @@ async fn auth_token(
             limit(&api, Key::Address(ip), 1)?;
             let (token, expires_at) = api.auth.token(&req.wallet, &req.challenge, &req.signature, now_s())?;
             limit(&api, Key::Wallet(req.wallet.0), 1)?;
-            let caller = api.read(|c| Ok(Caller::resolve(c, req.wallet))).await?;
+            let caller = api.read(|c| Caller::resolve(c, req.wallet)).await?;
             if caller.party.is_none() {
                 return Err(Problem::new(Code::ApiUnauthenticated, "this wallet is not on the ledger"));
             }
