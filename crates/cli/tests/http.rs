@@ -807,3 +807,33 @@ fn a_retired_wallet_gets_no_token_and_its_tokens_stop_working_at_the_block_that_
     let new = node.token("carol-new");
     assert_eq!(node.get(&format!("/v1/wallets/{}/balances", wallet("carol-new")), Some(&new)).0, 200);
 }
+
+#[test]
+fn a_failed_commit_stops_the_node_accepting_ready_says_503_and_the_log_says_why() {
+    let (_t, data) = demo_ledger();
+    let node = start(&data, &[]);
+    let next = node.height() + 1;
+    // Something outside Tessera, ignoring the directory lock, writes the next block's row:
+    // the node's next commit fails (the outside test's `UNIQUE constraint failed`).
+    let rogue = rusqlite::Connection::open(data.join("ledger.sqlite")).unwrap();
+    rogue
+        .execute(
+            "INSERT INTO blocks (height, hash, header, tx_prefixes, body_hash, body) VALUES (?1, x'00', x'00', x'', x'00', x'00')",
+            [next as i64],
+        )
+        .unwrap();
+    drop(rogue);
+    let (s, v) = node.transfer("alpha", "USDX", "bolt-new", 100);
+    assert_eq!((s, v["code"].as_str()), (503, Some("store.io")), "{v}");
+    // Every later request that needs the journal is refused at once with the reason.
+    let started = Instant::now();
+    let ops = json!([{"transfer": {"asset": "USDX", "to": wallet("bolt-new"), "amount": 1}}]);
+    let (s, v) = node.post("/v1/transactions/prepare", &json!({"signer": wallet("alpha"), "ops": ops}), None);
+    assert_eq!((s, v["code"].as_str()), (503, Some("store.io")), "{v}");
+    assert!(started.elapsed() < Duration::from_secs(5), "refused at once, not after a timeout");
+    let (s, v) = node.get("/ready", None);
+    assert_eq!((s, v["code"].as_str()), (503, Some("store.io")), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("stopped accepting"), "{v}");
+    let log = node.log.lock().unwrap().clone();
+    assert!(log.contains("journal commit failed"), "{log}");
+}
