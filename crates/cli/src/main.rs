@@ -409,6 +409,19 @@ fn amount_arg(s: &str) -> Result<Amount, Refusal> {
 
 fn read_key(path: &Path) -> Result<Keypair, Refusal> {
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            // A secret seed others can read is a key others may already hold.
+            eprintln!(
+                "warning: the key file {} can be read by others (mode {mode:04o}); run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
     let mut seed = [0u8; 32];
     hex::decode_to_slice(text.trim(), &mut seed)
         .map_err(|_| bad(format!("{}: not a 64-hex-digit key seed", path.display())))?;

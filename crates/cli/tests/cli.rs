@@ -127,3 +127,31 @@ fn settlement_views_read_a_scenario_ledger() {
     assert_eq!(v[0]["amount"], 4);
     assert_eq!(v[0]["for_what"], "instruction 1 leg 0");
 }
+
+#[cfg(unix)]
+#[test]
+fn init_makes_a_private_data_directory_and_a_key_readable_by_others_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("op.key");
+    let data = tmp.path().join("ledger");
+    let (key_s, data_s) = (key.to_str().unwrap(), data.to_str().unwrap());
+    assert!(tessera(&["keys", "new", "--out", key_s]).status.success());
+    let o = tessera(&["init", "--data", data_s, "--key", key_s, "--thresholds", "1,1,1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "a 0600 key is not warned about: {}", stderr(&o));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    for e in std::fs::read_dir(&data).unwrap() {
+        let p = e.unwrap().path();
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = tessera(&["keys", "show", key_s]);
+    assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("can be read by others (mode 0644)") && stderr(&o).contains("chmod 600"),
+        "{}",
+        stderr(&o)
+    );
+}
