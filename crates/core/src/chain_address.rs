@@ -21,7 +21,8 @@
 //!
 //! Properties (tested): canonicalisation is idempotent; it only changes letter case and drops a
 //! cashaddr prefix, so a non-empty printable-ASCII address stays non-empty printable ASCII and
-//! no longer. Pure ASCII functions of the input: deterministic on every platform.
+//! never grows. ASCII-only operations on the input: deterministic on every platform, and the
+//! state machine replays it identically.
 
 /// OFAC's code for the chain a currency code names.
 pub fn canonical_currency(currency: &str) -> &str {
