@@ -25,10 +25,11 @@ pub mod views;
 use tessera_core::op::Op;
 use tessera_core::{Code, Refusal, SanctionTarget};
 
-/// Builds a sanctions update from an OFAC SDN CSV file: every digital currency address in it.
-pub fn sanctions_op_from_sdn(bytes: &[u8], source: &str) -> Result<Op, Refusal> {
-    let file =
-        tessera_core::ofac::parse_sdn_csv(bytes).map_err(|e| Refusal::new(Code::SanctionsBadSdnFile, e.to_string()))?;
+/// Builds a sanctions update from OFAC's `sdn.csv` and, when given, its `sdn_comments.csv`
+/// (the Remarks past OFAC's cut): every digital currency address in them, as published.
+/// `source` names the files in the update.
+pub fn sanctions_op_from_sdn(sdn: &[u8], comments: Option<&[u8]>, source: &str) -> Result<Op, Refusal> {
+    let file = tessera_core::ofac::parse_sdn_files(sdn, comments).map_err(|e| Refusal::new(e.code(), e.to_string()))?;
     let mut targets: Vec<SanctionTarget> = file
         .addresses
         .into_iter()

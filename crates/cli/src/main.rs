@@ -225,14 +225,22 @@ enum KeysCmd {
 
 #[derive(Subcommand)]
 enum SanctionsCmd {
-    /// Import every digital currency address from an OFAC SDN CSV file (sdn.csv).
+    /// Import every digital currency address from OFAC's legacy CSV edition: sdn.csv, and
+    /// sdn_comments.csv for the Remarks past OFAC's 1000-character cut. alt.csv (aliases) and
+    /// add.csv (physical addresses) are refused: Tessera does not screen names or street
+    /// addresses.
     Import {
         #[command(flatten)]
         dir: DataDir,
         #[arg(long)]
         key: PathBuf,
+        /// OFAC's primary file, sdn.csv.
         #[arg(long)]
         sdn: PathBuf,
+        /// OFAC's sdn_comments.csv from the same publication. Without it, addresses past the
+        /// cut are not screened.
+        #[arg(long)]
+        comments: Option<PathBuf>,
     },
 }
 
@@ -539,9 +547,20 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
             let ops: Vec<Op> = serde_json::from_value(v).map_err(|e| bad(format!("{}: {e}", ops.display())))?;
             submit(&dir, &k, ops, json)?;
         }
-        Command::Sanctions(SanctionsCmd::Import { dir, key, sdn }) => {
-            let bytes = std::fs::read(&sdn).map_err(|e| bad(format!("{}: {e}", sdn.display())))?;
-            let op = tessera_cli::sanctions_op_from_sdn(&bytes, &sdn.display().to_string())?;
+        Command::Sanctions(SanctionsCmd::Import { dir, key, sdn, comments }) => {
+            let read = |p: &Path| std::fs::read(p).map_err(|e| bad(format!("{}: {e}", p.display())));
+            let bytes = read(&sdn)?;
+            let (extra, source) = match &comments {
+                Some(c) => (Some(read(c)?), format!("{} + {}", sdn.display(), c.display())),
+                None => {
+                    eprintln!(
+                        "note: no --comments: digital currency addresses in sdn_comments.csv (Remarks past \
+                         OFAC's cut) are not imported"
+                    );
+                    (None, sdn.display().to_string())
+                }
+            };
+            let op = tessera_cli::sanctions_op_from_sdn(&bytes, extra.as_deref(), &source)?;
             submit(&dir, &read_key(&key)?, vec![op], json)?;
         }
         Command::Scenario(ScenarioCmd::Run { file, data }) => {

@@ -371,7 +371,12 @@ pub struct PrecheckStep {
 pub struct ImportSdn {
     #[serde(rename = "as")]
     pub signer: String,
+    /// OFAC's `sdn.csv` (or a sample of it).
     pub file: String,
+    /// Its `sdn_comments.csv`, whose text continues the Remarks.
+    #[serde(default)]
+    pub comments: Option<String>,
+    /// A file refused by the import (wrong or malformed file) is `refused` with its code.
     #[serde(default)]
     pub expect: Expect,
 }
@@ -622,10 +627,30 @@ impl Runner {
                 )
             }
             Step::ImportSdn(imp) => {
-                let path = self.base.join(&imp.file);
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| Refusal::new(Code::InputInvalid, format!("{}: {e}", path.display())))?;
-                let op = crate::sanctions_op_from_sdn(&bytes, &imp.file)?;
+                let read = |file: &str| {
+                    let path = self.base.join(file);
+                    std::fs::read(&path)
+                        .map_err(|e| Refusal::new(Code::InputInvalid, format!("{}: {e}", path.display())))
+                };
+                let bytes = read(&imp.file)?;
+                let comments = imp.comments.as_deref().map(read).transpose()?;
+                let names = match &imp.comments {
+                    Some(c) => format!("{} + {c}", imp.file),
+                    None => imp.file.clone(),
+                };
+                let op = match crate::sanctions_op_from_sdn(&bytes, comments.as_deref(), &names) {
+                    Ok(op) => op,
+                    // Refused like a transaction at the door: nothing is submitted.
+                    Err(r) => {
+                        let got = (Expect::Refused(r.code.as_str().into()), r.message);
+                        return Ok((
+                            format!("import SDN {names}"),
+                            got.0 == imp.expect,
+                            describe(&got, &imp.expect),
+                            vec![],
+                        ));
+                    }
+                };
                 let n = match &op {
                     Op::SanctionAdd { targets, .. } => targets.len(),
                     _ => 0,
@@ -641,12 +666,7 @@ impl Runner {
                     bad_signature: false,
                 };
                 let r = self.submit(&[&t])?.remove(0);
-                (
-                    format!("import SDN {} ({n} addresses)", imp.file),
-                    r.0 == imp.expect,
-                    describe(&r, &imp.expect),
-                    vec![],
-                )
+                (format!("import SDN {names} ({n} addresses)"), r.0 == imp.expect, describe(&r, &imp.expect), vec![])
             }
             Step::Show(s) => {
                 let lines = crate::views::show(&self.ledger, s);

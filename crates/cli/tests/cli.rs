@@ -155,3 +155,36 @@ fn init_makes_a_private_data_directory_and_a_key_readable_by_others_is_warned_ab
         stderr(&o)
     );
 }
+
+#[test]
+fn sanctions_import_refuses_an_alias_file_as_wrong_file_and_reads_the_comments_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("op.key");
+    let data = tmp.path().join("ledger");
+    let (key_s, data_s) = (key.to_str().unwrap(), data.to_str().unwrap());
+    assert!(tessera(&["keys", "new", "--out", key_s]).status.success());
+    assert!(tessera(&["init", "--data", data_s, "--key", key_s, "--thresholds", "1,1,1"]).status.success());
+    let sample = |f: &str| format!("{}/../../scenarios/data/{f}", env!("CARGO_MANIFEST_DIR"));
+    let import = |args: &[&str]| {
+        let mut all = vec!["sanctions", "import", "--data", data_s, "--key", key_s];
+        all.extend_from_slice(args);
+        tessera(&all)
+    };
+
+    let o = import(&["--sdn", &sample("alt_sample.csv")]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[sanctions.wrong_file]: this is OFAC's alt.csv"), "{err}");
+    assert!(err.contains("not names") && err.contains("give sdn.csv"), "{err}");
+
+    // Swapped files are named as such.
+    let o = import(&["--sdn", &sample("sdn_comments_sample.csv"), "--comments", &sample("sdn_sample.csv")]);
+    assert!(stderr(&o).contains("error[sanctions.wrong_file]: this is OFAC's sdn_comments.csv"), "{}", stderr(&o));
+
+    let o = import(&["--sdn", &sample("sdn_sample.csv")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("note: no --comments"), "{}", stderr(&o));
+    let o = import(&["--sdn", &sample("sdn_sample.csv"), "--comments", &sample("sdn_comments_sample.csv")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
+}

@@ -115,7 +115,8 @@ pub fn link_address(
 ) -> Result<(), Refusal> {
     let p = state.party_idx(party)?;
     let mut rec = state.party(p).clone();
-    let pair = (currency.to_string(), address.to_string());
+    // Stored canonical: linking another spelling of a linked address adds nothing.
+    let pair = crate::chain_address::canonical(currency, address);
     if !rec.linked.contains(&pair) {
         if rec.linked.len() >= MAX_LINKED_ADDRESSES {
             return refuse(Code::FieldTooLong, format!("a party links at most {MAX_LINKED_ADDRESSES} addresses"));
@@ -303,12 +304,22 @@ pub fn sanctions(
 ) -> Result<(), Refusal> {
     let (mut added, mut removed) = (0u32, 0u32);
     for t in targets {
+        // Keyed by canonical identity: any spelling of a listed address finds (and removes) it.
+        let key = t.canonical();
         if add {
-            if !state.sanctions.contains(t) {
-                state.sanctions.put(t.clone(), SanctionInfo { source: source.into(), added_at: now });
+            if !state.sanctions.contains(&key) {
+                let listed_as = match (t, &key) {
+                    (SanctionTarget::Address { address, .. }, SanctionTarget::Address { address: canon, .. })
+                        if address != canon =>
+                    {
+                        Some(address.clone())
+                    }
+                    _ => None,
+                };
+                state.sanctions.put(key, SanctionInfo { source: source.into(), added_at: now, listed_as });
                 added += 1;
             }
-        } else if state.sanctions.remove(t).is_some() {
+        } else if state.sanctions.remove(&key).is_some() {
             removed += 1;
         }
     }

@@ -149,6 +149,10 @@ codes! {
     SanctionsInvalid = "sanctions.invalid",
     /// An OFAC SDN file could not be parsed (the message gives the line).
     SanctionsBadSdnFile = "sanctions.bad_sdn_file",
+    /// A file given to the sanctions import is another OFAC file than the one expected (an alias
+    /// or physical-address file, the XML edition, or the SDN and comments files swapped); the
+    /// message names it and what to give instead.
+    SanctionsWrongFile = "sanctions.wrong_file",
     /// An identifier has the wrong length.
     IdentifierBadLength = "identifier.bad_length",
     /// An identifier holds a character not allowed at its position.

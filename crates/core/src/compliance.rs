@@ -261,9 +261,16 @@ pub fn sanctioned(state: &State, wallet: WalletIdx, now: Time) -> Option<String>
     if state.sanctions.contains(&SanctionTarget::Party(party.id.clone())) {
         return Some(format!("party {} is on the sanctions list", party.id));
     }
+    // Linked addresses and list entries are both canonical (`chain_address`), so equality is
+    // identity: an EIP-55 spelling on the list matches a lower-case link and vice versa.
     for (currency, address) in &party.linked {
-        if state.sanctions.contains(&SanctionTarget::Address { currency: currency.clone(), address: address.clone() }) {
-            return Some(format!("party {}: linked {currency} address {address} is on the sanctions list", party.id));
+        let target = SanctionTarget::Address { currency: currency.clone(), address: address.clone() };
+        if let Some(info) = state.sanctions.get(&target) {
+            let listed = info.listed_as.as_ref().map(|s| format!(" (listed as {s})")).unwrap_or_default();
+            return Some(format!(
+                "party {}: linked {currency} address {address} is on the sanctions list{listed}",
+                party.id
+            ));
         }
     }
     None

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod block;
 pub mod cash;
+pub mod chain_address;
 pub mod code;
 pub mod compliance;
 pub mod crypto;

@@ -3,7 +3,9 @@
 //! Invariants (checked by `check_invariants` in tests and debug builds):
 //! - per asset, `supply` = Σ holdings (free + locked + frozen);
 //! - per asset, `holders` = number of holdings with a positive total;
-//! - Σ lots of a holding ≤ its total (the untracked rest counts as acquired long ago).
+//! - Σ lots of a holding ≤ its total (the untracked rest counts as acquired long ago);
+//! - every address in the sanctions list and every party's linked address is canonical
+//!   (`chain_address`), so screening by equality matches by identity.
 
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::Policy;
@@ -38,7 +40,8 @@ pub struct Party {
     pub kind: PartyKind,
     pub claims: Vec<ClaimRecord>,
     pub wallets: Vec<WalletIdx>,
-    /// (currency, address) pairs on other chains, screened against sanctions lists.
+    /// (currency, address) pairs on other chains, screened against sanctions lists. Canonical
+    /// (see `chain_address`), so two spellings of one address are one link.
     pub linked: Vec<(String, String)>,
 }
 
@@ -157,6 +160,9 @@ impl Ord for RoleKey {
 pub struct SanctionInfo {
     pub source: String,
     pub added_at: Time,
+    /// An address entry's spelling as listed, when it differs from the canonical key (e.g.
+    /// OFAC's EIP-55 mixed case), so messages can quote the list as published.
+    pub listed_as: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
@@ -467,6 +473,18 @@ impl State {
             }
             if n != a.holders {
                 return Err(format!("asset {}: {} holders recorded, {n} counted", a.symbol, a.holders));
+            }
+        }
+        for (target, _) in self.sanctions.iter() {
+            if target.canonical() != *target {
+                return Err(format!("sanctions entry {target:?} is not canonical"));
+            }
+        }
+        for (_, p) in self.parties.iter() {
+            for (currency, address) in &p.linked {
+                if crate::chain_address::canonical(currency, address) != (currency.clone(), address.clone()) {
+                    return Err(format!("party {}: linked {currency} {address} is not canonical", p.id));
+                }
             }
         }
         crate::cash::check_conversions(self)?;

@@ -483,7 +483,8 @@ pub enum SanctionTarget {
     Wallet(WalletId),
     Party(PartyId),
     /// An address on another chain (as published by OFAC), matched against parties' linked
-    /// addresses. Currency code upper case, address as published.
+    /// addresses. Currency code upper case. An operation carries the address as published;
+    /// the sanctions list holds it canonical (see `chain_address`).
     Address {
         currency: String,
         address: String,
@@ -491,6 +492,17 @@ pub enum SanctionTarget {
 }
 
 impl SanctionTarget {
+    /// The same target with an address in canonical form, the key the sanctions list uses.
+    pub fn canonical(&self) -> SanctionTarget {
+        match self {
+            SanctionTarget::Address { currency, address } => {
+                let (currency, address) = crate::chain_address::canonical(currency, address);
+                SanctionTarget::Address { currency, address }
+            }
+            other => other.clone(),
+        }
+    }
+
     pub fn check(&self) -> Result<(), Refusal> {
         match self {
             SanctionTarget::Wallet(_) => Ok(()),
