@@ -6,6 +6,7 @@ pub mod config;
 pub mod engine;
 pub mod ledger;
 pub mod replay;
+pub mod txindex;
 pub mod views;
 
 pub use ledger::{Ledger, Recovery};

@@ -142,8 +142,14 @@ pub struct ReceiptView {
     pub receipt: Receipt,
 }
 
+/// A journaled transaction by id, looked up through the journal's index column (one pass).
 pub fn receipt(store: &Store, id: &Hash) -> Result<ReceiptView, Refusal> {
-    for h in store.tx_heights(id)? {
+    receipt_in(store, &store.tx_heights(id)?, id)
+}
+
+/// A journaled transaction by id, in the blocks at `heights` (from an index).
+pub fn receipt_in(store: &Store, heights: &[u64], id: &Hash) -> Result<ReceiptView, Refusal> {
+    for &h in heights {
         if let Some(b) = store.block(h)? {
             if let Some(i) = b.body.receipts.iter().position(|r| r.tx == *id) {
                 let tx = &b.body.txs[i];

@@ -18,6 +18,7 @@ pub use routes::{OPENAPI, ROUTES};
 use crate::config::NodeConfig;
 use crate::engine::{ChainView, Config as EngineConfig, DurableHeight, Engine};
 use crate::ledger::{Ledger, Recovery};
+use crate::txindex::TxIndex;
 use auth::AuthKeys;
 use axum::extract::DefaultBodyLimit;
 use limits::RateLimiter;
@@ -41,6 +42,8 @@ pub struct Api {
     network: String,
     readers: Vec<Mutex<Store>>,
     next_reader: AtomicUsize,
+    /// Every journaled transaction's block, by id.
+    txs: Arc<TxIndex>,
     auth: AuthKeys,
     limiter: RateLimiter,
     pub metrics: Arc<Metrics>,
@@ -58,13 +61,17 @@ impl Api {
             (0..READERS).map(|_| Store::open_read_only(&config.data).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
         let metrics = Arc::new(Metrics::default());
         metrics.height.store(ledger.chain.height(), Ordering::Relaxed);
-        let m = metrics.clone();
+        let txs = Arc::new(TxIndex::build(&readers[0].lock().unwrap_or_else(|e| e.into_inner()))?);
+        let (m, index) = (metrics.clone(), txs.clone());
         let engine = Engine::start(
             ledger,
             EngineConfig {
                 max_block_txs: config.max_block_txs,
                 queue_capacity: config.queue_capacity,
-                on_durable: Some(Arc::new(move |blocks| m.blocks_durable(blocks))),
+                on_durable: Some(Arc::new(move |blocks| {
+                    index.add(blocks);
+                    m.blocks_durable(blocks)
+                })),
                 ..EngineConfig::default()
             },
         );
@@ -76,6 +83,7 @@ impl Api {
             network,
             readers,
             next_reader: AtomicUsize::new(0),
+            txs,
             limiter: RateLimiter::new(config.rate_limit_per_s, config.rate_limit_burst),
             metrics,
             config,

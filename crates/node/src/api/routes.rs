@@ -624,7 +624,8 @@ async fn transaction(State(api): State<S>, Who(caller): Who, Path(id): Path<Stri
             caller.authenticated()?;
             let id = Hash::from_hex(&id)
                 .ok_or_else(|| Problem::new(Code::ApiBadRequest, "a transaction id is 64 hex digits"))?;
-            let v = api.journal(move |s| views::receipt(s, &id)).await?;
+            let heights = api.txs.heights(&id);
+            let v = api.journal(move |s| views::receipt_in(s, &heights, &id)).await?;
             let visible = caller.sees_tx(&v.signer, || {
                 format!("{}{}", serde_json::to_string(&v.ops).unwrap_or_default(), receipt_json(&v.receipt))
             });
