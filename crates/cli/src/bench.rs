@@ -310,7 +310,7 @@ impl Setup {
             let checked: Vec<CheckedTx> = txs.into_par_iter().map(CheckedTx::from_decoded).collect::<Result<_, _>>()?;
             let (block, _) = ledger.submit(start_time, checked)?;
             if let Some(r) = block.body.receipts.iter().find(|r| !r.is_ok()) {
-                return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {:?}", r.outcome)));
+                return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {}", r.outcome)));
             }
             Ok(())
         };

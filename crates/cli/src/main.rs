@@ -499,7 +499,7 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
                 &serde_json::json!({"data": dir.data, "network": g.network, "genesis_hash": head.hash()}),
                 || {
                     format!(
-                        "created ledger {:?} in {} (genesis {})",
+                        "created ledger for network {} in {} (genesis {})",
                         g.network,
                         dir.data.display(),
                         head.hash().short()
@@ -962,7 +962,20 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
             let v = views::receipt(&l.store, &id)?;
-            out(json, &v, || serde_json::to_string_pretty(&v).unwrap_or_default());
+            out(json, &v, || {
+                let ops: Vec<&str> = v.ops.iter().map(|o| o.name()).collect();
+                format!(
+                    "transaction {}\nblock {} (position {}) at {}, signed by wallet {} (sequence {})\noperations: {}\n{}",
+                    v.receipt.tx,
+                    v.height,
+                    v.index,
+                    v.time,
+                    v.signer.short(),
+                    v.seq,
+                    ops.join(", "),
+                    v.receipt
+                )
+            });
         }
         QueryCmd::Alerts { dir } => {
             let l = open(&dir)?;
@@ -971,7 +984,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 if alerts.is_empty() {
                     "no alerts".into()
                 } else {
-                    alerts.iter().map(views::alert_line).collect::<Vec<_>>().join("\n")
+                    alerts.iter().map(|a| views::alert_line(&l.chain.state, a)).collect::<Vec<_>>().join("\n")
                 }
             });
         }
@@ -997,7 +1010,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             out(json, &all, || {
                 let mut lines = Vec::new();
                 for i in &all {
-                    lines.push(views::instruction_line(i));
+                    lines.push(views::instruction_line(&l.chain.state, i));
                     if id.is_some() {
                         lines.extend(i.history.iter().map(|(t, h)| format!("    {t}  {h}")));
                     }
@@ -1016,20 +1029,20 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 if all.is_empty() {
                     "no hash time-locks".into()
                 } else {
-                    all.iter().map(views::htlc_line).collect::<Vec<_>>().join("\n")
+                    all.iter().map(|h| views::htlc_line(&l.chain.state, h)).collect::<Vec<_>>().join("\n")
                 }
             });
         }
         QueryCmd::Tenders { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.tenders.sorted().into_iter().map(|(_, t)| t.clone()).collect();
+            let st = &l.chain.state;
             out_list(json, &all, "no tenders", |t| {
                 format!(
-                    "#{} {} bond {} {} deadline {} — {} bids — {}",
+                    "#{} {} bond {} deadline {} — {} bids — {}",
                     t.id,
-                    scenario::status_tag(&t.status),
-                    t.bond,
-                    t.asset,
+                    t.status,
+                    views::units(st, &t.asset, t.bond),
                     t.bid_deadline,
                     t.bids.len(),
                     t.reference
@@ -1039,16 +1052,15 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Repos { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.repos.sorted().into_iter().map(|(_, r)| r.clone()).collect();
+            let st = &l.chain.state;
             out_list(json, &all, "no repos", |r| {
                 let t = &r.terms;
                 format!(
-                    "#{} {} {} {} against {} {} (haircut {} bps, {} bps ACT/360) matures {}",
+                    "#{} {} {} against {} (haircut {} bps, {} bps ACT/360) matures {}",
                     r.id,
-                    scenario::status_tag(&r.status),
-                    t.cash_amount,
-                    t.cash_asset,
-                    t.collateral_amount,
-                    t.collateral_asset,
+                    r.status,
+                    views::units(st, &t.cash_asset, t.cash_amount),
+                    views::units(st, &t.collateral_asset, t.collateral_amount),
                     t.haircut_bps,
                     t.rate_bps,
                     t.maturity
@@ -1063,7 +1075,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                     "no locked units".into()
                 } else {
                     rows.iter()
-                        .map(|r| format!("{:>20} {:<12} {}", r.amount, r.asset.as_str(), r.for_what))
+                        .map(|r| format!("{:>32}  {}", views::units(&l.chain.state, &r.asset, r.amount), r.for_what))
                         .collect::<Vec<_>>()
                         .join("\n")
                 }
@@ -1122,16 +1134,21 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Redemptions { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.redemptions.sorted().into_iter().map(|(_, r)| r.clone()).collect();
+            let st = &l.chain.state;
             out_list(json, &all, "no redemptions queued so far", |r| {
+                // Cash is paid in the fund's cash asset.
+                let cash = |a: Amount| match st.funds.get(&r.fund) {
+                    Some(f) => views::units(st, &st.asset(f.cash_asset).symbol, a),
+                    None => a.to_string(),
+                };
                 format!(
-                    "#{} {} {} {} shares of {} → {} cash (fee {}) requested {}",
+                    "#{} {} wallet {} {} shares → {} cash (fee {}) requested {}",
                     r.id,
-                    scenario::status_tag(&r.status),
+                    r.status,
                     r.wallet.short(),
-                    r.shares,
-                    r.class,
-                    r.amount,
-                    r.fee,
+                    views::units(st, &r.class, r.shares),
+                    cash(r.amount),
+                    cash(r.fee),
                     r.requested_at
                 )
             });

@@ -2,6 +2,7 @@
 //! Each returns data that serializes to JSON, plus a human rendering.
 
 use tessera_core::state::State;
+use tessera_core::words::and_list;
 use tessera_core::*;
 use tessera_node::Ledger;
 
@@ -19,7 +20,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
             Err(e) => vec![e.to_string()],
         },
         Show::Alerts => {
-            let v: Vec<String> = st.alerts.sorted().into_iter().map(|(_, a)| alert_line(a)).collect();
+            let v: Vec<String> = st.alerts.sorted().into_iter().map(|(_, a)| alert_line(st, a)).collect();
             if v.is_empty() {
                 vec!["no alerts".into()]
             } else {
@@ -40,7 +41,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
                         ops.join(", "),
                         p.approvals.len(),
                         p.threshold,
-                        crate::scenario::status_name(&p.status)
+                        p.status
                     )
                 })
                 .collect();
@@ -51,7 +52,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
             }
         }
         Show::Instructions => {
-            let v: Vec<String> = st.instructions.sorted().into_iter().map(|(_, i)| instruction_line(i)).collect();
+            let v: Vec<String> = st.instructions.sorted().into_iter().map(|(_, i)| instruction_line(st, i)).collect();
             if v.is_empty() {
                 vec!["no instructions".into()]
             } else {
@@ -59,7 +60,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
             }
         }
         Show::Htlcs => {
-            let v: Vec<String> = st.htlcs.sorted().into_iter().map(|(_, h)| htlc_line(h)).collect();
+            let v: Vec<String> = st.htlcs.sorted().into_iter().map(|(_, h)| htlc_line(st, h)).collect();
             if v.is_empty() {
                 vec!["no hash time-locks".into()]
             } else {
@@ -81,34 +82,44 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
     }
 }
 
-pub fn alert_line(a: &tessera_core::state::Alert) -> String {
+/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals (minor units when
+/// the asset is unknown).
+pub fn units(st: &State, asset: &Symbol, amount: Amount) -> String {
+    match st.asset_index.get(asset) {
+        Some(a) => format!("{} {asset}", format_units(amount, st.asset(*a).decimals)),
+        None => format!("{amount} {asset}"),
+    }
+}
+
+pub fn alert_line(st: &State, a: &tessera_core::state::Alert) -> String {
     format!(
-        "alert #{} {} {} {} wallet {} amount {} — {}",
+        "alert #{} {} {} wallet {} amount {} — {}",
         a.id,
         a.time,
         a.rule,
-        a.asset,
         a.wallet.short(),
-        a.amount,
+        units(st, &a.asset, a.amount),
         a.detail
     )
 }
 
-pub fn instruction_line(i: &tessera_core::settlement::Instruction) -> String {
-    let legs: Vec<String> =
-        i.legs.iter().map(|l| format!("{} {} {}→{}", l.amount, l.asset, l.from.short(), l.to.short())).collect();
+pub fn instruction_line(st: &State, i: &tessera_core::settlement::Instruction) -> String {
+    let legs: Vec<String> = i
+        .legs
+        .iter()
+        .map(|l| format!("{} {}→{}", units(st, &l.asset, l.amount), l.from.short(), l.to.short()))
+        .collect();
     let status = crate::scenario::status_tag(&i.status);
     let last = i.history.last().map(|(t, h)| format!("{h} at {t}")).unwrap_or_default();
-    format!("#{} {status} [{}] {:?}, affirmed by {:?} — {last}", i.id, legs.join("; "), i.mode, i.affirmed)
+    format!("#{} {status} [{}] {}, affirmed by {} — {last}", i.id, legs.join("; "), i.mode, and_list(&i.affirmed))
 }
 
-pub fn htlc_line(h: &tessera_core::htlc::Htlc) -> String {
+pub fn htlc_line(st: &State, h: &tessera_core::htlc::Htlc) -> String {
     format!(
-        "#{} {:?} {} {} {}→{} lock {} deadline {}",
+        "#{} {} {} {}→{} lock {} deadline {}",
         h.id,
         h.status,
-        h.amount,
-        h.asset,
+        units(st, &h.asset, h.amount),
         h.sender.short(),
         h.receiver.short(),
         h.hash_lock.short(),
@@ -199,7 +210,7 @@ pub fn feed_lines(st: &State, feed: &str, now: Time) -> Result<Vec<String>, Refu
         .get(&feed.to_string())
         .ok_or_else(|| Refusal::new(Code::OracleUnknownFeed, format!("no feed {feed}")))?;
     let mut out = vec![format!(
-        "feed {} ({:?}): value {}{}  quorum {} of {}, max age {} s, max deviation {} bps, breaker {} bps",
+        "feed {} ({}): value {}{}  quorum {} of {}, max age {} s, max deviation {} bps, breaker {} bps",
         feed,
         f.spec.kind,
         f.value_at(now).map(fixed8).unwrap_or_else(|| "none (no quorum of fresh quotes)".into()),

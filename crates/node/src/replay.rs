@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 use std::fmt;
-use tessera_core::block::{Block, BlockHeader, Outcome, Receipt};
+use tessera_core::block::{Block, BlockHeader, Event, Outcome, Receipt};
 use tessera_core::exec::{Admission, Chain};
 use tessera_core::tx::CheckedTx;
 use tessera_core::{crypto, Code, Refusal};
@@ -127,12 +127,29 @@ fn describe_receipt_difference(stored: &Receipt, replayed: &Receipt) -> (String,
                 return ("receipt.events".into(), format!("journal has {} events, replay gives {}", a.len(), b.len()));
             }
             let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(0);
-            (format!("receipt.events[{i}]"), format!("journal: {:?}; replay: {:?}", a.get(i), b.get(i)))
+            (
+                format!("receipt.events[{i}]"),
+                format!("journal: {}; replay: {}", event_text(a.get(i)), event_text(b.get(i))),
+            )
         }
         (a, b) => {
             ("receipt.outcome".into(), format!("journal: {}; replay: {}", outcome_summary(a), outcome_summary(b)))
         }
     }
+}
+
+/// An event for the mismatch report, or "none" past the end of the list.
+fn event_text(e: Option<&Event>) -> String {
+    e.map(|e| e.to_string()).unwrap_or_else(|| "none".into())
+}
+
+/// Where two system receipts part: the first event that differs.
+fn describe_system_difference(stored: &[Event], replayed: &[Event]) -> String {
+    if stored.len() != replayed.len() {
+        return format!("journal has {} events, replay gives {}", stored.len(), replayed.len());
+    }
+    let i = stored.iter().zip(replayed).position(|(x, y)| x != y).unwrap_or(0);
+    format!("event {i}: journal: {}; replay: {}", event_text(stored.get(i)), event_text(replayed.get(i)))
 }
 
 fn outcome_summary(o: &Outcome) -> String {
@@ -170,7 +187,7 @@ pub fn reexecute(chain: &mut Chain, stored: &Block, txs: Vec<CheckedTx>) -> Resu
             h,
             None,
             "system_receipt",
-            format!("journal: {:?}; replay: {:?}", stored.body.system, block.body.system),
+            describe_system_difference(&stored.body.system.events, &block.body.system.events),
         ));
     }
     let (a, b) = (&stored.header, &block.header);
