@@ -1036,36 +1036,12 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Tenders { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.tenders.sorted().into_iter().map(|(_, t)| t.clone()).collect();
-            let st = &l.chain.state;
-            out_list(json, &all, "no tenders", |t| {
-                format!(
-                    "#{} {} bond {} deadline {} — {} bids — {}",
-                    t.id,
-                    t.status,
-                    views::units(st, &t.asset, t.bond),
-                    t.bid_deadline,
-                    t.bids.len(),
-                    t.reference
-                )
-            });
+            out_list(json, &all, "no tenders", |t| views::tender_line(&l.chain.state, t));
         }
         QueryCmd::Repos { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.repos.sorted().into_iter().map(|(_, r)| r.clone()).collect();
-            let st = &l.chain.state;
-            out_list(json, &all, "no repos", |r| {
-                let t = &r.terms;
-                format!(
-                    "#{} {} {} against {} (haircut {} bps, {} bps ACT/360) matures {}",
-                    r.id,
-                    r.status,
-                    views::units(st, &t.cash_asset, t.cash_amount),
-                    views::units(st, &t.collateral_asset, t.collateral_amount),
-                    t.haircut_bps,
-                    t.rate_bps,
-                    t.maturity
-                )
-            });
+            out_list(json, &all, "no repos", |r| views::repo_line(&l.chain.state, r));
         }
         QueryCmd::Locks { dir, wallet } => {
             let l = open(&dir)?;
@@ -1134,24 +1110,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Redemptions { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.redemptions.sorted().into_iter().map(|(_, r)| r.clone()).collect();
-            let st = &l.chain.state;
-            out_list(json, &all, "no redemptions queued so far", |r| {
-                // Cash is paid in the fund's cash asset.
-                let cash = |a: Amount| match st.funds.get(&r.fund) {
-                    Some(f) => views::units(st, &st.asset(f.cash_asset).symbol, a),
-                    None => a.to_string(),
-                };
-                format!(
-                    "#{} {} wallet {} {} shares → {} cash (fee {}) requested {}",
-                    r.id,
-                    r.status,
-                    r.wallet.short(),
-                    views::units(st, &r.class, r.shares),
-                    cash(r.amount),
-                    cash(r.fee),
-                    r.requested_at
-                )
-            });
+            out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&l.chain.state, r));
         }
         QueryCmd::Accrued { dir, asset, at, clean } => {
             let l = open(&dir)?;

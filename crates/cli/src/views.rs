@@ -82,18 +82,21 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
     }
 }
 
-/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals (minor units when
-/// the asset is unknown).
+/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals. A fund's amounts
+/// are in its cash asset; anything else unknown stays in minor units.
 pub fn units(st: &State, asset: &Symbol, amount: Amount) -> String {
-    match st.asset_index.get(asset) {
-        Some(a) => format!("{} {asset}", format_units(amount, st.asset(*a).decimals)),
-        None => format!("{amount} {asset}"),
-    }
+    let a = match (st.asset_index.get(asset), st.funds.get(asset)) {
+        (Some(a), _) => st.asset(*a),
+        (None, Some(f)) => st.asset(f.cash_asset),
+        (None, None) => return format!("{amount} {asset}"),
+    };
+    format!("{} {}", format_units(amount, a.decimals), a.symbol)
 }
 
 pub fn alert_line(st: &State, a: &tessera_core::state::Alert) -> String {
+    let fund = if st.funds.get(&a.asset).is_some() { format!(" of fund {}", a.asset) } else { String::new() };
     format!(
-        "alert #{} {} {} wallet {} amount {} — {}",
+        "alert #{} {} {} wallet {}{fund} amount {} — {}",
         a.id,
         a.time,
         a.rule,
@@ -116,14 +119,61 @@ pub fn instruction_line(st: &State, i: &tessera_core::settlement::Instruction) -
 
 pub fn htlc_line(st: &State, h: &tessera_core::htlc::Htlc) -> String {
     format!(
-        "#{} {} {} {}→{} lock {} deadline {}",
+        "#{} {} {}→{} lock {} deadline {} — {}",
         h.id,
-        h.status,
         units(st, &h.asset, h.amount),
         h.sender.short(),
         h.receiver.short(),
         h.hash_lock.short(),
-        h.deadline
+        h.deadline,
+        h.status
+    )
+}
+
+pub fn tender_line(st: &State, t: &tessera_core::escrow::Tender) -> String {
+    let reference = if t.reference.is_empty() { String::new() } else { format!(" {}", t.reference) };
+    format!(
+        "#{}{reference}: bond {}, bids until {}, {} bids — {}",
+        t.id,
+        units(st, &t.asset, t.bond),
+        t.bid_deadline,
+        t.bids.len(),
+        t.status
+    )
+}
+
+pub fn repo_line(st: &State, r: &tessera_core::repo::Repo) -> String {
+    use tessera_core::repo::RepoStatus;
+    let t = &r.terms;
+    // Interest is paid in the cash asset: shown in its decimals like the cash leg.
+    let status = match &r.status {
+        RepoStatus::Closed { at, interest } => {
+            format!("closed at {at} with {} interest", units(st, &t.cash_asset, *interest))
+        }
+        other => other.to_string(),
+    };
+    format!(
+        "#{} {} against {} (haircut {} bps, {} bps ACT/360) matures {} — {status}",
+        r.id,
+        units(st, &t.cash_asset, t.cash_amount),
+        units(st, &t.collateral_asset, t.collateral_amount),
+        t.haircut_bps,
+        t.rate_bps,
+        t.maturity
+    )
+}
+
+/// Cash of a redemption is paid in the fund's cash asset.
+pub fn redemption_line(st: &State, r: &tessera_core::fund::Redemption) -> String {
+    format!(
+        "#{} wallet {} redeems {} for {} cash (fee {}), requested {} — {}",
+        r.id,
+        r.wallet.short(),
+        units(st, &r.class, r.shares),
+        units(st, &r.fund, r.amount),
+        units(st, &r.fund, r.fee),
+        r.requested_at,
+        r.status
     )
 }
 
