@@ -480,7 +480,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                                 "party {} is {}; only {} may hold the asset",
                                 p.id,
                                 with_article(p.kind),
-                                or_list(&kinds.iter().map(|k| with_article(k)).collect::<Vec<_>>())
+                                or_list(&kinds.iter().map(with_article).collect::<Vec<_>>())
                             )
                         ));
                     }

@@ -320,3 +320,30 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
         tx_per_s: if seconds > 0.0 { txs_total as f64 / seconds } else { 0.0 },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_core::{Hash, Symbol, WalletId};
+
+    #[test]
+    fn a_differing_event_is_described_in_words() {
+        let alert = |amount| Event::AlertRaised {
+            alert: 1,
+            rule: "monitor_new_counterparty".into(),
+            asset: Symbol::new("FUND"),
+            wallet: WalletId([7; 32]),
+            amount,
+        };
+        let receipt = |events| Receipt { tx: Hash([1; 32]), outcome: Outcome::Ok { events } };
+        let (field, detail) = describe_receipt_difference(&receipt(vec![alert(5)]), &receipt(vec![alert(6)]));
+        assert_eq!(field, "receipt.events[0]");
+        assert_eq!(
+            detail,
+            "journal: alert 1 raised by monitor_new_counterparty on 5 FUND of wallet 07070707; \
+             replay: alert 1 raised by monitor_new_counterparty on 6 FUND of wallet 07070707"
+        );
+        let system = describe_system_difference(&[alert(5)], &[]);
+        assert_eq!(system, "journal has 1 events, replay gives 0");
+    }
+}
