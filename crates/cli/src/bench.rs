@@ -315,7 +315,7 @@ impl Setup {
             let checked: Vec<CheckedTx> = txs.into_par_iter().map(CheckedTx::from_decoded).collect::<Result<_, _>>()?;
             let block = ledger.submit(start_time, checked)?.0.ok_or_else(setup_refused)?;
             if let Some(r) = block.body.receipts.iter().find(|r| !r.is_ok()) {
-                return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {:?}", r.outcome)));
+                return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {}", r.outcome)));
             }
             Ok(())
         };

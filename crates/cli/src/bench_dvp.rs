@@ -128,7 +128,7 @@ fn setup(dir: &std::path::Path, pairs: usize) -> Result<(Ledger, Actors), Refusa
             block.to_vec().into_par_iter().map(CheckedTx::from_decoded).collect::<Result<_, _>>()?;
         let b = ledger.submit(now, checked)?.0.ok_or_else(crate::bench::setup_refused)?;
         if let Some(r) = b.body.receipts.iter().find(|r| !r.is_ok()) {
-            return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {:?}", r.outcome)));
+            return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {}", r.outcome)));
         }
     }
     Ok((ledger, a))

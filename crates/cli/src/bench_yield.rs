@@ -49,7 +49,7 @@ fn nav_ms(n: usize) -> Result<f64, Refusal> {
             TxBody { network: NETWORK.into(), signer: op.wallet(), seq, expires_at: Time(u64::MAX / 2), ops }.sign(&op);
         let (b, _) = chain.build_block(start, vec![CheckedTx::from_decoded(tx)?]);
         match b.body.receipts.iter().find(|r| !r.is_ok()) {
-            Some(r) => Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {:?}", r.outcome))),
+            Some(r) => Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {}", r.outcome))),
             None => Ok(()),
         }
     };
@@ -187,7 +187,7 @@ fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
             block.to_vec().into_par_iter().map(CheckedTx::from_decoded).collect::<Result<_, _>>()?;
         let b = ledger.submit(start, checked)?.0.ok_or_else(setup_refused)?;
         if let Some(r) = b.body.receipts.iter().find(|r| !r.is_ok()) {
-            return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {:?}", r.outcome)));
+            return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {}", r.outcome)));
         }
     }
     Ok((ledger, start))

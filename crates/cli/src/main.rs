@@ -532,7 +532,7 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
                 &serde_json::json!({"data": dir.data, "network": g.network, "genesis_hash": head.hash()}),
                 || {
                     format!(
-                        "created ledger {:?} in {} (genesis {})",
+                        "created ledger for network {} in {} (genesis {})",
                         g.network,
                         dir.data.display(),
                         head.hash().short()
@@ -1007,7 +1007,20 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
             let v = views::receipt(&l.store, &id)?;
-            out(json, &v, || serde_json::to_string_pretty(&v).unwrap_or_default());
+            out(json, &v, || {
+                let ops: Vec<&str> = v.ops.iter().map(|o| o.name()).collect();
+                format!(
+                    "transaction {}\nblock {} (position {}) at {}, signed by wallet {} (sequence {})\noperations: {}\n{}",
+                    v.receipt.tx,
+                    v.height,
+                    v.index,
+                    v.time,
+                    v.signer.short(),
+                    v.seq,
+                    ops.join(", "),
+                    v.receipt
+                )
+            });
         }
         QueryCmd::Alerts { dir } => {
             let l = open(&dir)?;
@@ -1016,7 +1029,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 if alerts.is_empty() {
                     "no alerts".into()
                 } else {
-                    alerts.iter().map(views::alert_line).collect::<Vec<_>>().join("\n")
+                    alerts.iter().map(|a| views::alert_line(&l.chain.state, a)).collect::<Vec<_>>().join("\n")
                 }
             });
         }
@@ -1042,7 +1055,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             out(json, &all, || {
                 let mut lines = Vec::new();
                 for i in &all {
-                    lines.push(views::instruction_line(i));
+                    lines.push(views::instruction_line(&l.chain.state, i));
                     if id.is_some() {
                         lines.extend(i.history.iter().map(|(t, h)| format!("    {t}  {h}")));
                     }
@@ -1061,44 +1074,19 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 if all.is_empty() {
                     "no hash time-locks".into()
                 } else {
-                    all.iter().map(views::htlc_line).collect::<Vec<_>>().join("\n")
+                    all.iter().map(|h| views::htlc_line(&l.chain.state, h)).collect::<Vec<_>>().join("\n")
                 }
             });
         }
         QueryCmd::Tenders { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.tenders.sorted().into_iter().map(|(_, t)| t.clone()).collect();
-            out_list(json, &all, "no tenders", |t| {
-                format!(
-                    "#{} {} bond {} {} deadline {} — {} bids — {}",
-                    t.id,
-                    scenario::status_tag(&t.status),
-                    t.bond,
-                    t.asset,
-                    t.bid_deadline,
-                    t.bids.len(),
-                    t.reference
-                )
-            });
+            out_list(json, &all, "no tenders", |t| views::tender_line(&l.chain.state, t));
         }
         QueryCmd::Repos { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.repos.sorted().into_iter().map(|(_, r)| r.clone()).collect();
-            out_list(json, &all, "no repos", |r| {
-                let t = &r.terms;
-                format!(
-                    "#{} {} {} {} against {} {} (haircut {} bps, {} bps ACT/360) matures {}",
-                    r.id,
-                    scenario::status_tag(&r.status),
-                    t.cash_amount,
-                    t.cash_asset,
-                    t.collateral_amount,
-                    t.collateral_asset,
-                    t.haircut_bps,
-                    t.rate_bps,
-                    t.maturity
-                )
-            });
+            out_list(json, &all, "no repos", |r| views::repo_line(&l.chain.state, r));
         }
         QueryCmd::Locks { dir, wallet } => {
             let l = open(&dir)?;
@@ -1108,7 +1096,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                     "no locked units".into()
                 } else {
                     rows.iter()
-                        .map(|r| format!("{:>20} {:<12} {}", r.amount, r.asset.as_str(), r.for_what))
+                        .map(|r| format!("{:>32}  {}", views::units(&l.chain.state, &r.asset, r.amount), r.for_what))
                         .collect::<Vec<_>>()
                         .join("\n")
                 }
@@ -1167,19 +1155,7 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Redemptions { dir } => {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.redemptions.sorted().into_iter().map(|(_, r)| r.clone()).collect();
-            out_list(json, &all, "no redemptions queued so far", |r| {
-                format!(
-                    "#{} {} {} {} shares of {} → {} cash (fee {}) requested {}",
-                    r.id,
-                    scenario::status_tag(&r.status),
-                    r.wallet.short(),
-                    r.shares,
-                    r.class,
-                    r.amount,
-                    r.fee,
-                    r.requested_at
-                )
-            });
+            out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&l.chain.state, r));
         }
         QueryCmd::Accrued { dir, asset, at, clean } => {
             let l = open(&dir)?;

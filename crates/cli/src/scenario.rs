@@ -622,7 +622,7 @@ impl Runner {
                 (
                     format!("precheck {}", intent_summary(&p.intent)),
                     ok,
-                    format!("codes {got:?}, expected {:?}", p.expect),
+                    format!("codes {}, expected {}", words(&got), words(&p.expect)),
                     vec![],
                 )
             }
@@ -744,7 +744,10 @@ impl Runner {
                         }
                         if let Some(want) = &rc.reserve_ratio {
                             if rec.reserve_ratio.as_ref() != Some(want) {
-                                problems.push(format!("reserve ratio {:?}, expected {want}", rec.reserve_ratio));
+                                problems.push(format!(
+                                    "reserve ratio {}, expected {want}",
+                                    rec.reserve_ratio.as_deref().unwrap_or("n/a")
+                                ));
                             }
                         }
                         let lines = crate::views::reconciliation_lines(&rec);
@@ -817,7 +820,7 @@ impl Runner {
                     _ => None,
                 };
                 let r = eq("status", got, status.clone()).and_then(|_| match code {
-                    Some(c) => eq("failure code", format!("{got_code:?}"), format!("{:?}", Some(c))),
+                    Some(c) => eq("failure code", got_code.unwrap_or_else(|| "none".into()), c.clone()),
                     None => Ok(()),
                 });
                 (format!("proposal {id}"), r)
@@ -862,10 +865,10 @@ impl Runner {
                 };
                 let mut r = eq("status", got.into(), status.clone());
                 if r.is_ok() && leg.is_some() {
-                    r = eq("failed leg", format!("{got_leg:?}"), format!("{leg:?}"));
+                    r = eq("failed leg", or_none(got_leg), or_none(*leg));
                 }
                 if r.is_ok() && code.is_some() {
-                    r = eq("failure code", format!("{got_code:?}"), format!("{code:?}"));
+                    r = eq("failure code", or_none(got_code), or_none(code.clone()));
                 }
                 (format!("instruction {id}"), r)
             }
@@ -906,7 +909,7 @@ impl Runner {
                 let got_ratio = f.last.as_ref().map(|v| v.ratio.to_string()).unwrap_or_default();
                 cmp("NAV ratio", got_ratio, ratio.map(|x| x.to_string()));
                 cmp("fee paid", f.fee_paid.to_string(), fee_paid.map(|x| x.to_string()));
-                cmp("breaches", format!("{:?}", f.breaches), breaches.as_ref().map(|b| format!("{b:?}")));
+                cmp("breaches", words(&f.breaches), breaches.as_ref().map(|b| words(b)));
                 (format!("fund {fund}"), if r.is_empty() { Ok(()) } else { Err(r.join("; ")) })
             }
             Check::Class { asset, price, rate_ppb } => {
@@ -932,7 +935,7 @@ impl Runner {
                     .ok_or_else(|| Refusal::new(Code::OracleUnknownFeed, format!("no feed {feed}")))?;
                 let mut r = Ok(());
                 if let Some(v) = value {
-                    r = r.and(eq("value", format!("{:?}", f.value_at(self.clock)), format!("{v:?}")));
+                    r = r.and(eq("value", or_none(f.value_at(self.clock)), or_none(*v)));
                 }
                 if let Some(t) = tripped {
                     r = r.and(eq("tripped", f.tripped.to_string(), t.to_string()));
@@ -979,6 +982,20 @@ pub fn status_name(s: &ProposalStatus) -> &'static str {
         ProposalStatus::Rejected { .. } => "rejected",
         ProposalStatus::Expired { .. } => "expired",
     }
+}
+
+/// A list in a step's report: "a, b" or "none".
+fn words(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// An optional value in a step's report: the value or "none".
+fn or_none<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "none".into())
 }
 
 fn expect_text(e: &Expect) -> String {

@@ -2,6 +2,7 @@
 //! Each returns data that serializes to JSON, plus a human rendering.
 
 use tessera_core::state::State;
+use tessera_core::words::and_list;
 use tessera_core::*;
 use tessera_node::Ledger;
 
@@ -19,7 +20,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
             Err(e) => vec![e.to_string()],
         },
         Show::Alerts => {
-            let v: Vec<String> = st.alerts.sorted().into_iter().map(|(_, a)| alert_line(a)).collect();
+            let v: Vec<String> = st.alerts.sorted().into_iter().map(|(_, a)| alert_line(st, a)).collect();
             if v.is_empty() {
                 vec!["no alerts".into()]
             } else {
@@ -40,7 +41,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
                         ops.join(", "),
                         p.approvals.len(),
                         p.threshold,
-                        crate::scenario::status_name(&p.status)
+                        p.status
                     )
                 })
                 .collect();
@@ -51,7 +52,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
             }
         }
         Show::Instructions => {
-            let v: Vec<String> = st.instructions.sorted().into_iter().map(|(_, i)| instruction_line(i)).collect();
+            let v: Vec<String> = st.instructions.sorted().into_iter().map(|(_, i)| instruction_line(st, i)).collect();
             if v.is_empty() {
                 vec!["no instructions".into()]
             } else {
@@ -59,7 +60,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
             }
         }
         Show::Htlcs => {
-            let v: Vec<String> = st.htlcs.sorted().into_iter().map(|(_, h)| htlc_line(h)).collect();
+            let v: Vec<String> = st.htlcs.sorted().into_iter().map(|(_, h)| htlc_line(st, h)).collect();
             if v.is_empty() {
                 vec!["no hash time-locks".into()]
             } else {
@@ -81,38 +82,98 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
     }
 }
 
-pub fn alert_line(a: &tessera_core::state::Alert) -> String {
+/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals. A fund's amounts
+/// are in its cash asset; anything else unknown stays in minor units.
+pub fn units(st: &State, asset: &Symbol, amount: Amount) -> String {
+    let a = match (st.asset_index.get(asset), st.funds.get(asset)) {
+        (Some(a), _) => st.asset(*a),
+        (None, Some(f)) => st.asset(f.cash_asset),
+        (None, None) => return format!("{amount} {asset}"),
+    };
+    format!("{} {}", format_units(amount, a.decimals), a.symbol)
+}
+
+pub fn alert_line(st: &State, a: &tessera_core::state::Alert) -> String {
+    let fund = if st.funds.get(&a.asset).is_some() { format!(" of fund {}", a.asset) } else { String::new() };
     format!(
-        "alert #{} {} {} {} wallet {} amount {} — {}",
+        "alert #{} {} {} wallet {}{fund} amount {} — {}",
         a.id,
         a.time,
         a.rule,
-        a.asset,
         a.wallet.short(),
-        a.amount,
+        units(st, &a.asset, a.amount),
         a.detail
     )
 }
 
-pub fn instruction_line(i: &tessera_core::settlement::Instruction) -> String {
-    let legs: Vec<String> =
-        i.legs.iter().map(|l| format!("{} {} {}→{}", l.amount, l.asset, l.from.short(), l.to.short())).collect();
+pub fn instruction_line(st: &State, i: &tessera_core::settlement::Instruction) -> String {
+    let legs: Vec<String> = i
+        .legs
+        .iter()
+        .map(|l| format!("{} {}→{}", units(st, &l.asset, l.amount), l.from.short(), l.to.short()))
+        .collect();
     let status = crate::scenario::status_tag(&i.status);
     let last = i.history.last().map(|(t, h)| format!("{h} at {t}")).unwrap_or_default();
-    format!("#{} {status} [{}] {:?}, affirmed by {:?} — {last}", i.id, legs.join("; "), i.mode, i.affirmed)
+    format!("#{} {status} [{}] {}, affirmed by {} — {last}", i.id, legs.join("; "), i.mode, and_list(&i.affirmed))
 }
 
-pub fn htlc_line(h: &tessera_core::htlc::Htlc) -> String {
+pub fn htlc_line(st: &State, h: &tessera_core::htlc::Htlc) -> String {
     format!(
-        "#{} {:?} {} {} {}→{} lock {} deadline {}",
+        "#{} {} {}→{} lock {} deadline {} — {}",
         h.id,
-        h.status,
-        h.amount,
-        h.asset,
+        units(st, &h.asset, h.amount),
         h.sender.short(),
         h.receiver.short(),
         h.hash_lock.short(),
-        h.deadline
+        h.deadline,
+        h.status
+    )
+}
+
+pub fn tender_line(st: &State, t: &tessera_core::escrow::Tender) -> String {
+    let reference = if t.reference.is_empty() { String::new() } else { format!(" {}", t.reference) };
+    format!(
+        "#{}{reference}: bond {}, bids until {}, {} bids — {}",
+        t.id,
+        units(st, &t.asset, t.bond),
+        t.bid_deadline,
+        t.bids.len(),
+        t.status
+    )
+}
+
+pub fn repo_line(st: &State, r: &tessera_core::repo::Repo) -> String {
+    use tessera_core::repo::RepoStatus;
+    let t = &r.terms;
+    // Interest is paid in the cash asset: shown in its decimals like the cash leg.
+    let status = match &r.status {
+        RepoStatus::Closed { at, interest } => {
+            format!("closed at {at} with {} interest", units(st, &t.cash_asset, *interest))
+        }
+        other => other.to_string(),
+    };
+    format!(
+        "#{} {} against {} (haircut {} bps, {} bps ACT/360) matures {} — {status}",
+        r.id,
+        units(st, &t.cash_asset, t.cash_amount),
+        units(st, &t.collateral_asset, t.collateral_amount),
+        t.haircut_bps,
+        t.rate_bps,
+        t.maturity
+    )
+}
+
+/// Cash of a redemption is paid in the fund's cash asset.
+pub fn redemption_line(st: &State, r: &tessera_core::fund::Redemption) -> String {
+    format!(
+        "#{} wallet {} redeems {} for {} cash (fee {}), requested {} — {}",
+        r.id,
+        r.wallet.short(),
+        units(st, &r.class, r.shares),
+        units(st, &r.fund, r.amount),
+        units(st, &r.fund, r.fee),
+        r.requested_at,
+        r.status
     )
 }
 
@@ -199,7 +260,7 @@ pub fn feed_lines(st: &State, feed: &str, now: Time) -> Result<Vec<String>, Refu
         .get(&feed.to_string())
         .ok_or_else(|| Refusal::new(Code::OracleUnknownFeed, format!("no feed {feed}")))?;
     let mut out = vec![format!(
-        "feed {} ({:?}): value {}{}  quorum {} of {}, max age {} s, max deviation {} bps, breaker {} bps",
+        "feed {} ({}): value {}{}  quorum {} of {}, max age {} s, max deviation {} bps, breaker {} bps",
         feed,
         f.spec.kind,
         f.value_at(now).map(fixed8).unwrap_or_else(|| "none (no quorum of fresh quotes)".into()),

@@ -98,7 +98,7 @@ pub fn revoke_claim(
     let p = state.party_idx(party)?;
     let mut rec = state.party(p).clone();
     let Some(c) = rec.claims.iter_mut().find(|c| c.claim == *claim && c.revoked_at.is_none()) else {
-        return refuse(Code::ClaimNotFound, format!("party {party} holds no unrevoked {claim:?} claim"));
+        return refuse(Code::ClaimNotFound, format!("party {party} holds no unrevoked {claim} claim"));
     };
     c.revoked_at = Some(now);
     state.parties.put(p, rec);

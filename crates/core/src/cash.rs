@@ -50,7 +50,10 @@ fn fiat_backed(state: &State, asset: &Symbol, what: &str) -> Result<(), Refusal>
     if !matches!(kind, CashKind::Stablecoin | CashKind::BankDeposit) {
         return refuse(
             Code::CashWrongKind,
-            format!("{asset} is a {kind:?}: {what} applies to stablecoins and deposit tokens"),
+            format!(
+                "{asset} is {}: {what} applies to stablecoins and bank deposit tokens",
+                crate::words::with_article(kind)
+            ),
         );
     }
     Ok(())

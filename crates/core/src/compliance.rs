@@ -8,6 +8,7 @@
 use crate::code::{refuse, Code, Refusal};
 use crate::state::*;
 use crate::types::*;
+use crate::words::{or_list, with_article};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -329,7 +330,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                     if !ok {
                         fail!(Refusal::new(
                             Code::ComplianceInvestorClass,
-                            format!("party {} holds none of the allowed investor classes {allowed:?}", p.id)
+                            format!("party {} holds none of the allowed investor classes: {}", p.id, or_list(allowed))
                         ));
                     }
                 }
@@ -482,7 +483,12 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                     if !kinds.contains(&p.kind) {
                         fail!(Refusal::new(
                             Code::CompliancePartyKind,
-                            format!("party {} is a {:?}; the asset may be held only by {kinds:?}", p.id, p.kind)
+                            format!(
+                                "party {} is {}; only {} may hold the asset",
+                                p.id,
+                                with_article(p.kind),
+                                or_list(&kinds.iter().map(with_article).collect::<Vec<_>>())
+                            )
                         ));
                     }
                 }

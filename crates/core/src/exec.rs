@@ -106,7 +106,10 @@ pub fn admit(state: &State, tx: &SignedTx, now: Time) -> Result<WalletIdx, Refus
     let b = &tx.body;
     let meta = state.meta();
     if b.network != meta.network {
-        return refuse(Code::TxWrongNetwork, format!("signed for network {:?}; this is {:?}", b.network, meta.network));
+        return refuse(
+            Code::TxWrongNetwork,
+            format!("the transaction is signed for network {}; this ledger is network {}", b.network, meta.network),
+        );
     }
     if b.expires_at < now {
         return refuse(Code::TxExpired, format!("expired at {}; block time is {now}", b.expires_at));
@@ -361,7 +364,7 @@ fn vote(
         .cloned()
         .ok_or_else(|| Refusal::new(Code::GovernanceProposalUnknown, format!("no proposal {id}")))?;
     if p.status != ProposalStatus::Open || p.expires_at <= ctx.time {
-        return refuse(Code::GovernanceProposalClosed, format!("proposal {id} is closed ({:?})", p.status));
+        return refuse(Code::GovernanceProposalClosed, format!("proposal {id} is closed ({})", p.status));
     }
     let key = state.wallet(signer).key;
     if p.approvals.contains(&key) || p.rejections.contains(&key) {

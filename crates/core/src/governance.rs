@@ -158,7 +158,7 @@ pub fn eligible(state: &State, wallet: WalletIdx, op: &Op) -> Result<(), Refusal
             } else {
                 refuse(
                     Code::ClaimUntrustedIssuer,
-                    format!("wallet {} is not a trusted issuer of {topic:?} claims", key.short()),
+                    format!("wallet {} is not a trusted issuer of {topic} claims", key.short()),
                 )
             }
         }
@@ -168,7 +168,10 @@ pub fn eligible(state: &State, wallet: WalletIdx, op: &Op) -> Result<(), Refusal
             } else {
                 refuse(
                     Code::AuthMissingRole,
-                    format!("revoking a {topic:?} claim needs its issuer or a compliance officer"),
+                    format!(
+                        "revoking {} claim needs its issuer or a compliance officer",
+                        crate::words::with_article(topic)
+                    ),
                 )
             }
         }

@@ -114,7 +114,7 @@ pub fn claim(
         HtlcStatus::Locked | HtlcStatus::Expired { .. } => {
             return refuse(Code::HtlcExpired, format!("lock {id} passed its deadline {}", h.deadline))
         }
-        _ => return refuse(Code::HtlcClosed, format!("lock {id} is closed ({:?})", h.status)),
+        _ => return refuse(Code::HtlcClosed, format!("lock {id} is closed ({})", h.status)),
     }
     if state.wallet(signer).key != h.receiver {
         return refuse(Code::HtlcWrongParty, "only the lock's receiver may claim it");
@@ -138,7 +138,7 @@ pub fn refund(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut
         HtlcStatus::Locked => {
             return refuse(Code::HtlcNotExpired, format!("lock {id} can be refunded from {}", h.deadline))
         }
-        _ => return refuse(Code::HtlcClosed, format!("lock {id} is closed ({:?})", h.status)),
+        _ => return refuse(Code::HtlcClosed, format!("lock {id} is closed ({})", h.status)),
     }
     if state.wallet(signer).key != h.sender {
         return refuse(Code::HtlcWrongParty, "only the lock's sender may refund it");

@@ -32,6 +32,7 @@ pub mod time;
 pub mod treasury;
 pub mod tx;
 pub mod types;
+pub mod words;
 pub mod yields;
 
 pub use code::{Code, Refusal};

@@ -151,7 +151,7 @@ pub fn accept(
 ) -> Result<(), Refusal> {
     let mut r = load(state, id)?;
     if r.status != RepoStatus::Proposed || r.accept_by <= now {
-        return refuse(Code::RepoClosed, format!("repo {id} cannot be accepted ({:?})", r.status));
+        return refuse(Code::RepoClosed, format!("repo {id} cannot be accepted ({})", r.status));
     }
     let key = state.wallet(signer).key;
     let t = r.terms.clone();

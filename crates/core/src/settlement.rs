@@ -133,7 +133,7 @@ fn load(state: &State, id: u64) -> Result<Instruction, Refusal> {
 
 fn ensure_pending(i: &Instruction, now: Time) -> Result<(), Refusal> {
     if i.status != InstructionStatus::Pending || i.expires_at <= now {
-        return refuse(Code::SettlementClosed, format!("instruction {} is not pending ({:?})", i.id, i.status));
+        return refuse(Code::SettlementClosed, format!("instruction {} is not pending ({})", i.id, i.status));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 use std::fmt;
-use tessera_core::block::{Block, BlockHeader, Outcome, Receipt};
+use tessera_core::block::{Block, BlockHeader, Event, Outcome, Receipt};
 use tessera_core::exec::{Admission, Chain};
 use tessera_core::state::State;
 use tessera_core::tx::CheckedTx;
@@ -176,12 +176,29 @@ fn describe_receipt_difference(stored: &Receipt, replayed: &Receipt) -> (String,
                 return ("receipt.events".into(), format!("journal has {} events, replay gives {}", a.len(), b.len()));
             }
             let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(0);
-            (format!("receipt.events[{i}]"), format!("journal: {:?}; replay: {:?}", a.get(i), b.get(i)))
+            (
+                format!("receipt.events[{i}]"),
+                format!("journal: {}; replay: {}", event_text(a.get(i)), event_text(b.get(i))),
+            )
         }
         (a, b) => {
             ("receipt.outcome".into(), format!("journal: {}; replay: {}", outcome_summary(a), outcome_summary(b)))
         }
     }
+}
+
+/// An event for the mismatch report, or "none" past the end of the list.
+fn event_text(e: Option<&Event>) -> String {
+    e.map(|e| e.to_string()).unwrap_or_else(|| "none".into())
+}
+
+/// Where two system receipts part: the first event that differs.
+fn describe_system_difference(stored: &[Event], replayed: &[Event]) -> String {
+    if stored.len() != replayed.len() {
+        return format!("journal has {} events, replay gives {}", stored.len(), replayed.len());
+    }
+    let i = stored.iter().zip(replayed).position(|(x, y)| x != y).unwrap_or(0);
+    format!("event {i}: journal: {}; replay: {}", event_text(stored.get(i)), event_text(replayed.get(i)))
 }
 
 fn outcome_summary(o: &Outcome) -> String {
@@ -219,7 +236,7 @@ pub fn reexecute(chain: &mut Chain, stored: &Block, txs: Vec<CheckedTx>) -> Resu
             h,
             None,
             "system_receipt",
-            format!("journal: {:?}; replay: {:?}", stored.body.system, block.body.system),
+            describe_system_difference(&stored.body.system.events, &block.body.system.events),
         ));
     }
     let (a, b) = (&stored.header, &block.header);
@@ -382,4 +399,31 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
         seconds,
         tx_per_s: if seconds > 0.0 { txs_total as f64 / seconds } else { 0.0 },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_core::{Hash, Symbol, WalletId};
+
+    #[test]
+    fn a_differing_event_is_described_in_words() {
+        let alert = |amount| Event::AlertRaised {
+            alert: 1,
+            rule: "monitor_new_counterparty".into(),
+            asset: Symbol::new("FUND"),
+            wallet: WalletId([7; 32]),
+            amount,
+        };
+        let receipt = |events| Receipt { tx: Hash([1; 32]), outcome: Outcome::Ok { events } };
+        let (field, detail) = describe_receipt_difference(&receipt(vec![alert(5)]), &receipt(vec![alert(6)]));
+        assert_eq!(field, "receipt.events[0]");
+        assert_eq!(
+            detail,
+            "journal: alert 1 raised by monitor_new_counterparty on 5 FUND of wallet 07070707; \
+             replay: alert 1 raised by monitor_new_counterparty on 6 FUND of wallet 07070707"
+        );
+        let system = describe_system_difference(&[alert(5)], &[]);
+        assert_eq!(system, "journal has 1 events, replay gives 0");
+    }
 }

@@ -200,7 +200,11 @@ impl<T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if mime != "application/json" {
             return Err(reply(Problem::new(
                 Code::ApiUnsupportedMediaType,
-                format!("send the body as application/json (got {:?})", if ct.is_empty() { "nothing" } else { ct }),
+                if ct.is_empty() {
+                    "send the body as application/json (it came with no content type)".to_string()
+                } else {
+                    format!("send the body as application/json (it came as {ct})")
+                },
             )));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {

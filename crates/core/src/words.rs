@@ -1,0 +1,607 @@
+//! How ledger values read to people: `Display` for the enums that refusals, receipts, views and
+//! reports show (statuses, kinds, classes, modes, events), plus small helpers for lists.
+//!
+//! Invariants:
+//! - Text only. Nothing here touches an encoding: borsh and serde forms are derived on the
+//!   types themselves and never go through `Display`, so the journal and the API are unchanged.
+//! - Words in lower case, times as RFC 3339 (`Time`'s `Display`), wallets by their short form,
+//!   amounts in minor units (events carry no decimals; views with the ledger at hand format
+//!   them with [`format_units`]).
+//! - No `Debug` output reaches a person: a refusal or a view that names one of these types
+//!   uses its `Display`.
+
+use crate::block::{Event, Outcome, Receipt};
+use crate::escrow::TenderStatus;
+use crate::fund::{CashMovement, FundEvent, RedemptionStatus};
+use crate::governance::{OpClass, ProposalStatus};
+use crate::htlc::HtlcStatus;
+use crate::oracle::{FeedKind, VALUE_DECIMALS};
+use crate::repo::RepoStatus;
+use crate::settlement::{InstructionStatus, SettleMode};
+use crate::types::*;
+use std::fmt;
+
+/// "a" or "an" before a word, by its first letter.
+pub fn article(word: &str) -> &'static str {
+    match word.bytes().next() {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
+        _ => "a",
+    }
+}
+
+/// The word with its article: "an individual", "a fund".
+pub fn with_article(item: impl fmt::Display) -> String {
+    let w = item.to_string();
+    format!("{} {w}", article(&w))
+}
+
+fn joined<T: fmt::Display>(items: &[T], last: &str, empty: &str) -> String {
+    let words: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+    match words.as_slice() {
+        [] => empty.to_string(),
+        [one] => one.clone(),
+        [init @ .., tail] => format!("{} {last} {tail}", init.join(", ")),
+    }
+}
+
+/// "a, b or c" (or "nothing").
+pub fn or_list<T: fmt::Display>(items: &[T]) -> String {
+    joined(items, "or", "nothing")
+}
+
+/// "a, b and c" (or "nobody").
+pub fn and_list<T: fmt::Display>(items: &[T]) -> String {
+    joined(items, "and", "nobody")
+}
+
+impl fmt::Display for InvestorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InvestorClass::Retail => "retail",
+            InvestorClass::Accredited => "accredited",
+            InvestorClass::QualifiedPurchaser => "qualified purchaser",
+            InvestorClass::Qib => "qualified institutional buyer",
+            InvestorClass::NonUsPerson => "non-US person",
+        })
+    }
+}
+
+impl fmt::Display for PartyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PartyKind::Individual => "individual",
+            PartyKind::Institution => "institution",
+            PartyKind::Fund => "fund",
+            PartyKind::Dao => "DAO",
+            PartyKind::Operator => "operator",
+            PartyKind::Bank => "bank",
+            PartyKind::CentralBank => "central bank",
+        })
+    }
+}
+
+impl fmt::Display for ClaimTopic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ClaimTopic::Kyc => "KYC",
+            ClaimTopic::InvestorClass => "investor class",
+            ClaimTopic::Jurisdiction => "jurisdiction",
+            ClaimTopic::BeneficialOwner => "beneficial owner",
+            ClaimTopic::Sanctioned => "sanctions",
+        })
+    }
+}
+
+impl fmt::Display for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Claim::Kyc => f.write_str("KYC"),
+            Claim::InvestorClass(c) => write!(f, "investor class ({c})"),
+            Claim::Jurisdiction(c) => write!(f, "jurisdiction ({c})"),
+            Claim::BeneficialOwner { name, share_bps } => write!(f, "beneficial owner ({name}, {share_bps} bps)"),
+            Claim::Sanctioned => f.write_str("sanctions"),
+        }
+    }
+}
+
+impl fmt::Display for NavKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NavKind::Stable => "stable",
+            NavKind::Accumulating => "accumulating",
+        })
+    }
+}
+
+impl fmt::Display for SecurityType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SecurityType::Bill => "bill",
+            SecurityType::Note => "note",
+            SecurityType::Bond => "bond",
+        })
+    }
+}
+
+impl fmt::Display for CashKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CashKind::Stablecoin => "stablecoin",
+            CashKind::BankDeposit => "bank deposit token",
+            CashKind::WholesaleCbdc => "wholesale CBDC",
+            CashKind::SettlementToken => "settlement token",
+        })
+    }
+}
+
+impl fmt::Display for ForceReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ForceReason::CourtOrder => "court order",
+            ForceReason::LawfulSeizure => "lawful seizure",
+            ForceReason::RegulatoryAction => "regulatory action",
+            ForceReason::ErrorCorrection => "error correction",
+            ForceReason::Other => "other reason",
+        })
+    }
+}
+
+impl fmt::Display for OpClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for FeedKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FeedKind::Price => "price",
+            FeedKind::Yield => "yield",
+            FeedKind::Nav => "NAV",
+        })
+    }
+}
+
+impl fmt::Display for CashMovement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CashMovement::Deposit => "deposit",
+            CashMovement::Withdraw => "withdrawal",
+            CashMovement::ToLedger => "move onto the ledger",
+            CashMovement::FromLedger => "move off the ledger",
+        })
+    }
+}
+
+impl fmt::Display for SettleMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettleMode::OnAffirmation => f.write_str("settles on the last affirmation"),
+            SettleMode::AtValueDate => f.write_str("settles at the value date"),
+            SettleMode::AtHeight(h) => write!(f, "settles at block {h}"),
+            SettleMode::Manual => f.write_str("settled by the venue"),
+        }
+    }
+}
+
+impl fmt::Display for ProposalStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProposalStatus::Open => f.write_str("open"),
+            ProposalStatus::Executed { at } => write!(f, "executed at {at}"),
+            ProposalStatus::Failed { at, code, message } => write!(f, "failed at {at}: {code}: {message}"),
+            ProposalStatus::Rejected { at } => write!(f, "rejected at {at}"),
+            ProposalStatus::Expired { at } => write!(f, "expired at {at}"),
+        }
+    }
+}
+
+impl fmt::Display for InstructionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstructionStatus::Pending => f.write_str("pending"),
+            InstructionStatus::Settled { at } => write!(f, "settled at {at}"),
+            InstructionStatus::Failed { at, leg, code, message } => {
+                write!(f, "failed at {at} on leg {leg}: {code}: {message}")
+            }
+            InstructionStatus::Cancelled { at, by, reason } => {
+                write!(f, "cancelled at {at} by wallet {}: {reason}", by.short())
+            }
+            InstructionStatus::Rejected { at, by, reason } => write!(f, "rejected at {at} by {by}: {reason}"),
+            InstructionStatus::Expired { at } => write!(f, "expired at {at}"),
+        }
+    }
+}
+
+impl fmt::Display for HtlcStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HtlcStatus::Locked => f.write_str("locked"),
+            HtlcStatus::Claimed { at } => write!(f, "claimed at {at}"),
+            HtlcStatus::Expired { at } => write!(f, "expired at {at}"),
+            HtlcStatus::Refunded { at } => write!(f, "refunded at {at}"),
+        }
+    }
+}
+
+impl fmt::Display for RepoStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RepoStatus::Proposed => f.write_str("proposed"),
+            RepoStatus::Open { at } => write!(f, "open since {at}"),
+            RepoStatus::Closed { at, interest } => write!(f, "closed at {at} with {interest} interest"),
+            RepoStatus::Defaulted { at, code, delivered } => write!(
+                f,
+                "defaulted at {at} ({code}); the collateral {}",
+                if *delivered { "went to the lender" } else { "stays pledged" }
+            ),
+            RepoStatus::Cancelled { at } => write!(f, "cancelled at {at}"),
+        }
+    }
+}
+
+impl fmt::Display for TenderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TenderStatus::Open => f.write_str("open"),
+            TenderStatus::Awarded { at, winner } => write!(f, "awarded at {at} to wallet {}", winner.short()),
+            TenderStatus::Completed { at } => write!(f, "completed at {at}"),
+            TenderStatus::Defaulted { at, reason } => write!(f, "defaulted at {at}: {reason}"),
+            TenderStatus::Cancelled { at, reason } => write!(f, "cancelled at {at}: {reason}"),
+        }
+    }
+}
+
+impl fmt::Display for RedemptionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RedemptionStatus::Queued => f.write_str("queued"),
+            RedemptionStatus::Paid { at } => write!(f, "paid at {at}"),
+        }
+    }
+}
+
+/// A pause's scope as the subject of a sentence.
+fn scope_subject(s: &Scope) -> String {
+    match s {
+        Scope::Global => "the ledger".into(),
+        Scope::Asset(a) => format!("asset {a}"),
+    }
+}
+
+/// An oracle value (fixed point, `VALUE_DECIMALS` places).
+fn value(v: u64) -> String {
+    format_units(v as Amount, VALUE_DECIMALS as u8)
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::PartyRegistered { party } => write!(f, "party {party} registered"),
+            Event::WalletAdded { party, wallet } => write!(f, "wallet {} added to party {party}", wallet.short()),
+            Event::ClaimIssued { party, claim, issuer, expires_at } => {
+                write!(f, "{claim} claim issued to {party} by wallet {}", issuer.short())?;
+                match expires_at {
+                    Some(t) => write!(f, ", expiring at {t}"),
+                    None => Ok(()),
+                }
+            }
+            Event::ClaimRevoked { party, claim } => write!(f, "{claim} claim of {party} revoked"),
+            Event::AddressLinked { party, currency, address } => {
+                write!(f, "{currency} address {address} linked to {party}")
+            }
+            Event::IssuerTrusted { wallet, topics } => {
+                write!(f, "wallet {} trusted to issue {} claims", wallet.short(), and_list(topics))
+            }
+            Event::IssuerUntrusted { wallet } => {
+                write!(f, "wallet {} no longer trusted to issue claims", wallet.short())
+            }
+            Event::AssetCreated { asset, kind } => write!(f, "asset {asset} created ({})", kind.replace('_', " ")),
+            Event::PolicySet { asset, rules } => write!(f, "policy of {asset} set: {rules} rules"),
+            Event::SupplyCapSet { asset, cap } => match cap {
+                Some(c) => write!(f, "supply cap of {asset} set to {c}"),
+                None => write!(f, "supply cap of {asset} removed"),
+            },
+            Event::Minted { asset, to, amount } => write!(f, "{amount} {asset} minted to {}", to.short()),
+            Event::Burned { asset, from, amount } => write!(f, "{amount} {asset} burned from {}", from.short()),
+            Event::Transferred { asset, from, to, amount } => {
+                write!(f, "{amount} {asset} transferred from {} to {}", from.short(), to.short())
+            }
+            Event::RoleGranted { wallet, role, scope } => {
+                write!(f, "role {} granted to wallet {} ({scope})", role.as_str(), wallet.short())
+            }
+            Event::RoleRevoked { wallet, role, scope } => {
+                write!(f, "role {} revoked from wallet {} ({scope})", role.as_str(), wallet.short())
+            }
+            Event::ThresholdSet { class, threshold } => write!(f, "{class} threshold set to {threshold}"),
+            Event::ProposalCreated { proposal, class, threshold, expires_at } => {
+                write!(f, "proposal {proposal} created ({class}, needs {threshold} approvals, expires at {expires_at})")
+            }
+            Event::ProposalApproved { proposal, by, approvals } => {
+                write!(f, "proposal {proposal} approved by wallet {} ({approvals} approvals)", by.short())
+            }
+            Event::ProposalRejected { proposal, by, rejections } => {
+                write!(f, "proposal {proposal} rejected by wallet {} ({rejections} rejections)", by.short())
+            }
+            Event::ProposalExecuted { proposal, approvers } => {
+                let who: Vec<String> = approvers.iter().map(|w| w.short()).collect();
+                write!(f, "proposal {proposal} executed, approved by {}", and_list(&who))
+            }
+            Event::ProposalFailed { proposal, code, message } => {
+                write!(f, "proposal {proposal} failed when executed: {code}: {message}")
+            }
+            Event::ProposalClosed { proposal, outcome } => write!(f, "proposal {proposal} closed: {outcome}"),
+            Event::Paused { scope, reason } => write!(f, "{} paused: {reason}", scope_subject(scope)),
+            Event::Unpaused { scope, reason } => write!(f, "{} unpaused: {reason}", scope_subject(scope)),
+            Event::WalletFrozen { wallet, reason } => write!(f, "wallet {} frozen: {reason}", wallet.short()),
+            Event::WalletUnfrozen { wallet, reason } => write!(f, "wallet {} unfrozen: {reason}", wallet.short()),
+            Event::AmountFrozen { asset, wallet, amount, reason } => {
+                write!(f, "{amount} {asset} frozen in wallet {}: {reason}", wallet.short())
+            }
+            Event::AmountUnfrozen { asset, wallet, amount, reason } => {
+                write!(f, "{amount} {asset} unfrozen in wallet {}: {reason}", wallet.short())
+            }
+            Event::ForcedTransfer { asset, from, to, amount, reason, reference } => write!(
+                f,
+                "{amount} {asset} forced from {} to {} ({reason}, reference {reference})",
+                from.short(),
+                to.short()
+            ),
+            Event::WalletRecovered { lost, new, assets, reference } => write!(
+                f,
+                "wallet {} recovered to {} ({assets} assets, reference {reference})",
+                lost.short(),
+                new.short()
+            ),
+            Event::SanctionsUpdated { added, removed, source } => {
+                write!(f, "sanctions list updated from {source}: {added} added, {removed} removed")
+            }
+            Event::InstructionCreated { instruction, legs, venue } => {
+                write!(f, "instruction {instruction} created with {legs} legs")?;
+                match venue {
+                    Some(v) => write!(f, " by venue {}", v.short()),
+                    None => Ok(()),
+                }
+            }
+            Event::InstructionAffirmed { instruction, party } => {
+                write!(f, "instruction {instruction} affirmed by {party}")
+            }
+            Event::AffirmationWithdrawn { instruction, party } => {
+                write!(f, "{party} withdrew its affirmation of instruction {instruction}")
+            }
+            Event::LegSettled { instruction, leg, asset, from, to, amount } => write!(
+                f,
+                "instruction {instruction} leg {leg} settled: {amount} {asset} from {} to {}",
+                from.short(),
+                to.short()
+            ),
+            Event::InstructionSettled { instruction, legs } => {
+                write!(f, "instruction {instruction} settled ({legs} legs)")
+            }
+            Event::InstructionFailed { instruction, leg, code, message } => {
+                write!(f, "instruction {instruction} failed on leg {leg}: {code}: {message}")
+            }
+            Event::InstructionRejected { instruction, party, reason } => {
+                write!(f, "instruction {instruction} rejected by {party}: {reason}")
+            }
+            Event::InstructionCancelled { instruction, by, reason } => {
+                write!(f, "instruction {instruction} cancelled by wallet {}: {reason}", by.short())
+            }
+            Event::InstructionExpired { instruction } => write!(f, "instruction {instruction} expired"),
+            Event::HtlcLocked { htlc, asset, from, to, amount, hash_lock, deadline } => write!(
+                f,
+                "hash time-lock {htlc}: {amount} {asset} locked by {} for {} under hash {} until {deadline}",
+                from.short(),
+                to.short(),
+                hash_lock.short()
+            ),
+            Event::HtlcClaimed { htlc, preimage, to, amount } => {
+                write!(f, "hash time-lock {htlc} claimed: {amount} to {} (preimage {preimage})", to.short())
+            }
+            Event::HtlcExpired { htlc } => write!(f, "hash time-lock {htlc} expired"),
+            Event::HtlcRefunded { htlc, to, amount } => {
+                write!(f, "hash time-lock {htlc} refunded: {amount} back to {}", to.short())
+            }
+            Event::CashIssued { asset, to, amount, fiat_reference } => {
+                write!(f, "{amount} {asset} issued to {} against fiat (reference {fiat_reference})", to.short())
+            }
+            Event::CashRedeemed { asset, from, amount, payout_reference } => write!(
+                f,
+                "{amount} {asset} redeemed from {} for fiat (payout reference {payout_reference})",
+                from.short()
+            ),
+            Event::ConversionRegistered { cbdc, token, omnibus } => {
+                write!(f, "conversion between {cbdc} and {token} registered (omnibus wallet {})", omnibus.short())
+            }
+            Event::CashConverted { from, to, wallet, amount } => {
+                write!(f, "{amount} {from} converted to {to} in wallet {}", wallet.short())
+            }
+            Event::TenderOpened { tender, asset, bond, bid_deadline } => {
+                write!(f, "tender {tender} opened: bond {bond} {asset}, bids until {bid_deadline}")
+            }
+            Event::BidBondLocked { tender, bidder, asset, amount } => {
+                write!(f, "tender {tender}: bid bond of {amount} {asset} locked by {}", bidder.short())
+            }
+            Event::BidBondReleased { tender, bidder, amount } => {
+                write!(f, "tender {tender}: bid bond of {amount} released to {}", bidder.short())
+            }
+            Event::TenderAwarded { tender, winner } => write!(f, "tender {tender} awarded to {}", winner.short()),
+            Event::TenderCompleted { tender } => write!(f, "tender {tender} completed"),
+            Event::BondForfeited { tender, bidder, to, amount, reason } => write!(
+                f,
+                "tender {tender}: bid bond of {amount} forfeited by {} to {}: {reason}",
+                bidder.short(),
+                to.short()
+            ),
+            Event::TenderCancelled { tender, reason } => write!(f, "tender {tender} cancelled: {reason}"),
+            Event::RepoProposed { repo, maturity } => write!(f, "repo {repo} proposed, maturing at {maturity}"),
+            Event::RepoOpened { repo, cash, collateral } => {
+                write!(f, "repo {repo} opened: {cash} cash against {collateral} collateral")
+            }
+            Event::RepoCancelled { repo } => write!(f, "repo {repo} cancelled"),
+            Event::CollateralSubstituted { repo, old_asset, old_amount, new_asset, new_amount } => {
+                write!(f, "repo {repo}: collateral of {old_amount} {old_asset} replaced by {new_amount} {new_asset}")
+            }
+            Event::RepoClosed { repo, repaid, interest } => {
+                write!(f, "repo {repo} closed: {repaid} repaid with {interest} interest")
+            }
+            Event::RepoDefaulted { repo, code, collateral_delivered } => write!(
+                f,
+                "repo {repo} defaulted ({code}); the collateral {}",
+                if *collateral_delivered { "went to the lender" } else { "stays pledged" }
+            ),
+            Event::YieldClassCreated { asset, basis, cutoff_seconds, payout_day } => write!(
+                f,
+                "yield class {asset} created ({basis}-day basis, cutoff {cutoff_seconds} s into the day, \
+                 payout on day {payout_day})"
+            ),
+            Event::YieldRateSet { asset, rate_ppb } => write!(f, "yield rate of {asset} set to {rate_ppb} ppb"),
+            Event::YieldAccrued { asset, day, rate_ppb, .. } => {
+                write!(f, "yield accrued on {asset} for {day} at {rate_ppb} ppb")
+            }
+            Event::YieldPaid { asset, payments } => {
+                write!(f, "yield on {asset} paid to {} holders", payments.len())
+            }
+            Event::YieldWithheld { asset, wallet, code } => {
+                write!(f, "yield on {asset} withheld from wallet {}: {code}", wallet.short())
+            }
+            Event::YieldPayout { asset, holders, paid, residual } => {
+                write!(f, "yield payout on {asset}: {paid} to {holders} holders, {residual} left over")
+            }
+            Event::AlertRaised { alert, rule, asset, wallet, amount } => {
+                write!(f, "alert {alert} raised by {rule} on {amount} {asset} of wallet {}", wallet.short())
+            }
+            Event::Fund(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for FundEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FundEvent::FundCreated { fund } => write!(f, "fund {fund} created"),
+            FundEvent::ShareClassCreated { fund, asset, nav, fee_bps } => {
+                write!(f, "share class {asset} of fund {fund} created ({nav} NAV, fee {fee_bps} bps)")
+            }
+            FundEvent::ApySet { asset, apy_ppb, .. } => write!(f, "APY of {asset} set to {apy_ppb} ppb"),
+            FundEvent::CustodianCash { fund, movement, amount, custodian_cash } => {
+                write!(f, "fund {fund} custodian cash {movement} of {amount} (now {custodian_cash})")
+            }
+            FundEvent::PositionBought { fund, position, instrument, face, cost } => {
+                write!(f, "fund {fund} bought position {position}: {instrument}, face {face}, cost {cost}")
+            }
+            FundEvent::PositionSold { fund, position, proceeds } => {
+                write!(f, "fund {fund} sold position {position} for {proceeds}")
+            }
+            FundEvent::PositionMatured { fund, position, proceeds } => {
+                write!(f, "position {position} of fund {fund} matured, paying {proceeds}")
+            }
+            FundEvent::CouponReceived { fund, position, amount } => {
+                write!(f, "fund {fund} received a coupon of {amount} on position {position}")
+            }
+            FundEvent::Valued { fund, at, nav, .. } => write!(f, "fund {fund} valued at {at}: NAV {nav}"),
+            FundEvent::FeePaid { fund, amount } => write!(f, "fund {fund} paid a management fee of {amount}"),
+            FundEvent::Subscribed { fund, class, investor, cash, shares, .. } => write!(
+                f,
+                "wallet {} subscribed {cash} cash to {class} of fund {fund} for {shares} shares",
+                investor.short()
+            ),
+            FundEvent::RedemptionPaid { fund, redemption, investor, shares, cash, fee } => {
+                f.write_str("redemption ")?;
+                if let Some(r) = redemption {
+                    write!(f, "{r} ")?;
+                }
+                write!(
+                    f,
+                    "paid: {shares} shares of fund {fund} from wallet {} for {cash} cash (fee {fee})",
+                    investor.short()
+                )
+            }
+            FundEvent::RedemptionQueued { fund, redemption, investor, cash } => write!(
+                f,
+                "redemption {redemption} of wallet {} queued at fund {fund}: {cash} cash owed",
+                investor.short()
+            ),
+            FundEvent::RedemptionHeld { redemption, code } => write!(f, "redemption {redemption} held: {code}"),
+            FundEvent::BreakerTripped { fund, reason } => write!(f, "fund {fund} breaker tripped: {reason}"),
+            FundEvent::BreakerReset { fund, reason } => write!(f, "fund {fund} breaker reset: {reason}"),
+            FundEvent::OracleSourceRegistered { wallet, name } => {
+                write!(f, "oracle source {name} registered (wallet {})", wallet.short())
+            }
+            FundEvent::FeedCreated { feed, kind } => write!(f, "{kind} feed {feed} created"),
+            FundEvent::OracleReported { feed, source, value: v, aggregate, used } => {
+                write!(f, "wallet {} reported {} to feed {feed}; ", source.short(), value(*v))?;
+                match aggregate {
+                    Some(a) => write!(f, "the feed reads {} from {used} sources", value(*a)),
+                    None => write!(f, "no quorum yet ({used} sources)"),
+                }
+            }
+            FundEvent::SecurityServiced { asset, cash_asset } => write!(f, "{asset} serviced in {cash_asset}"),
+            FundEvent::CouponPaid { asset, date, holders, paid } => {
+                write!(f, "coupon of {asset} for {date} paid: {paid} to {holders} holders")
+            }
+            FundEvent::PrincipalPaid { asset, holders, paid } => {
+                write!(f, "principal of {asset} paid: {paid} to {holders} holders")
+            }
+            FundEvent::PaymentWithheld { asset, wallet, code } => {
+                write!(f, "payment on {asset} withheld from wallet {}: {code}", wallet.short())
+            }
+            FundEvent::PaymentShort { asset, needed, available } => {
+                write!(f, "payment on {asset} short: {needed} needed, {available} available")
+            }
+            FundEvent::SecurityRetired { asset } => write!(f, "{asset} retired"),
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ok { events } => write!(f, "ok with {} events", events.len()),
+            Outcome::Failed { op_index, code, message } => {
+                write!(f, "failed at operation {op_index}: {code}: {message}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Receipt {
+    /// The outcome, then one indented line per event.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.outcome)?;
+        if let Outcome::Ok { events } = &self.outcome {
+            for e in events {
+                write!(f, "\n  {e}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_sentences() {
+        assert_eq!(or_list(&[PartyKind::Institution, PartyKind::Individual]), "institution or individual");
+        assert_eq!(
+            or_list(&[InvestorClass::Accredited, InvestorClass::QualifiedPurchaser, InvestorClass::Qib]),
+            "accredited, qualified purchaser or qualified institutional buyer"
+        );
+        assert_eq!(and_list(&["alpha", "bolt"]), "alpha and bolt");
+        assert_eq!(and_list::<&str>(&[]), "nobody");
+        assert_eq!(with_article(PartyKind::Individual), "an individual");
+        assert_eq!(with_article(CashKind::WholesaleCbdc), "a wholesale CBDC");
+    }
+
+    #[test]
+    fn statuses_name_their_time() {
+        let at = Time::parse("2026-01-05T14:00:00Z").unwrap();
+        assert_eq!(ProposalStatus::Executed { at }.to_string(), "executed at 2026-01-05T14:00:00Z");
+        assert_eq!(HtlcStatus::Refunded { at }.to_string(), "refunded at 2026-01-05T14:00:00Z");
+        assert_eq!(SettleMode::AtHeight(12).to_string(), "settles at block 12");
+        let e = Event::ProposalClosed { proposal: 3, outcome: "rejected".into() };
+        assert_eq!(e.to_string(), "proposal 3 closed: rejected");
+    }
+}
