@@ -675,4 +675,20 @@ fn the_cli_works_against_a_running_node() {
     assert!(!ok && stderr.contains("error[balance.insufficient]") && stderr.contains("journaled"), "{stderr}");
     let (ok, stdout, _) = run(&["token", "--key", k]);
     assert!(ok && stdout.starts_with("tsr1."), "{stdout}");
+    // A bill quote through /v1/securities/{security}/yield, printed for people.
+    let (ok, stdout, stderr) = run(&[
+        "query",
+        "bill",
+        "--cusip",
+        "US912796Y601",
+        "--price",
+        "99.651556",
+        "--settlement",
+        "2026-01-02",
+        "--maturity",
+        "2026-01-30",
+    ]);
+    assert!(ok && stdout.contains("discount rate        4.480%") && stdout.contains("4.558%"), "{stdout}{stderr}");
+    let (ok, _, stderr) = run(&["query", "bill", "--cusip", "GB0002634946", "--price", "99"]);
+    assert!(!ok && stderr.contains("error[identifier.not_us_isin]"), "{stderr}");
 }

@@ -645,7 +645,10 @@ mod tests {
         let e = Cusip::parse_cusip_or_isin("912796Y6").unwrap_err();
         assert_eq!(e, IdentifierError::BadSecurityLength { found: 8 });
         assert_eq!(e.code(), "identifier.bad_length");
-        assert_eq!(e.to_string(), "a security identifier is a CUSIP (9 characters) or an ISIN (12), found 8 characters");
+        assert_eq!(
+            e.to_string(),
+            "a security identifier is a CUSIP (9 characters) or an ISIN (12), found 8 characters"
+        );
     }
 
     /// Any valid CUSIP: 8 characters from the ISIN alphabet (CUSIPs with `*@#` have no ISIN)
@@ -676,7 +679,10 @@ mod tests {
             (IdentifierError::BadCharacter { kind, position: 1, character: 'x' }, "identifier.bad_character"),
             (IdentifierError::BadCheckDigit { kind, expected: 0, found: 1 }, "identifier.bad_check_digit"),
             (IdentifierError::BadSecurityLength { found: 3 }, "identifier.bad_length"),
-            (IdentifierError::NotUsIsin { isin: "GB0002634946".into(), country: "GB".into() }, "identifier.not_us_isin"),
+            (
+                IdentifierError::NotUsIsin { isin: "GB0002634946".into(), country: "GB".into() },
+                "identifier.not_us_isin",
+            ),
         ];
         for (e, code) in cases {
             assert_eq!(e.code(), code);

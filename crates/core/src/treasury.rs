@@ -167,7 +167,10 @@ pub fn bill_quote(settlement: Time, maturity: Time, given: BillGiven) -> Result<
     let (price, discount) = match given {
         BillGiven::Price(p) => {
             if !price_ok(p) {
-                return refuse(Code::BillBadPrice, format!("price {p} per 100 is not above 0 and below {MAX_BILL_PRICE}"));
+                return refuse(
+                    Code::BillBadPrice,
+                    format!("price {p} per 100 is not above 0 and below {MAX_BILL_PRICE}"),
+                );
             }
             let p = round_price(p);
             (p, discount_rate(p, days))
@@ -189,7 +192,8 @@ pub fn bill_quote(settlement: Time, maturity: Time, given: BillGiven) -> Result<
     };
     let year = year_basis(settlement);
     // `days` ≥ 1 and the price is positive, so none of these is None.
-    let (Some(d), Some(ir), Some(mmy)) = (discount, investment_rate(price, days, year), money_market_yield(price, days))
+    let (Some(d), Some(ir), Some(mmy)) =
+        (discount, investment_rate(price, days, year), money_market_yield(price, days))
     else {
         return refuse(Code::BillBadPrice, format!("no yield at a price of {price} over {days} days"));
     };
@@ -300,7 +304,10 @@ mod tests {
         // leap year's reach gives the same quote.
         let q = bill_quote(t("2026-01-02"), t("2026-01-30"), BillGiven::Price(d("99.651556"))).unwrap();
         assert_eq!((q.days, q.year_basis), (28, 365));
-        assert_eq!((q.discount_rate, q.investment_rate, q.money_market_yield), (d("0.04480"), d("0.04558"), d("0.04496")));
+        assert_eq!(
+            (q.discount_rate, q.investment_rate, q.money_market_yield),
+            (d("0.04480"), d("0.04558"), d("0.04496"))
+        );
     }
 
     #[test]
