@@ -277,11 +277,12 @@ mod tests {
 
     #[test]
     fn a_26_week_bill_auctioned_on_28_august_2017_at_1_115_percent_costs_99_436306_and_yields_1_137_percent() {
-        // Treasury's results of the 28 Aug 2017 auction of 182-day bills, as reported by The Bond
-        // Buyer ("26-week T-bills go at 1.115% high rate on Aug. 28"): high rate 1.115%, price
-        // 99.436306, coupon equivalent (investment rate) 1.137%. Bills auctioned on Monday 28
-        // August were issued on Thursday 31 August 2017 (the same report dates that week's notes
-        // 31 August), so they matured 182 days later, on 1 March 2018. (No CUSIP in the report.)
+        // Treasury's results of the 28 August auction of 182-day bills as reported by The Bond
+        // Buyer ("26-week T-bills go at 1.115% high rate on Aug. 28", bondbuyer.com): high rate
+        // 1.115%, price 99.436306, coupon equivalent (investment rate) 1.137%. The report gives
+        // no year, CUSIP or bill dates; the year is 2017 because the same report's two-year
+        // notes are "dated August 31 and due August 31, 2019", and bills auctioned that Monday
+        // were issued that Thursday, 31 August, maturing 182 days later on 1 March 2018.
         let (settle, mature) = (t("2017-08-31"), t("2018-03-01"));
         let from_rate = bill_quote(settle, mature, BillGiven::DiscountRate(d("0.01115"))).unwrap();
         let want = BillQuote {

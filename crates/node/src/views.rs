@@ -395,7 +395,7 @@ pub fn bill_yield(st: &State, security: &str, q: &BillQuery, today: Time) -> Res
             }
             BillGiven::DiscountRate(pct / Decimal::from(100))
         }
-        _ => return Err(Refusal::new(Code::BillBadPrice, "give a price per 100 or a discount rate, not both")),
+        _ => return Err(Refusal::new(Code::BillBadPrice, "give one of a price per 100 and a discount rate")),
     };
     let settlement = match &q.settlement {
         Some(s) => date_param("settlement", s)?,
