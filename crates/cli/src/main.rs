@@ -354,6 +354,30 @@ enum QueryCmd {
         #[command(flatten)]
         dir: DataDir,
     },
+    /// A Treasury bill's days to maturity, price per 100, discount rate, investment rate
+    /// (bond-equivalent yield) and money-market yield at settlement, rounded as TreasuryDirect
+    /// publishes them. When the ledger holds the bill as a token, its maturity is the token's.
+    #[command(group(clap::ArgGroup::new("given").required(true).args(["price", "discount_rate"])))]
+    Bill {
+        #[command(flatten)]
+        dir: DataDir,
+        /// The bill's CUSIP, or its US ISIN.
+        #[arg(long)]
+        cusip: String,
+        /// Price per 100 of face, e.g. 99.651556.
+        #[arg(long)]
+        price: Option<String>,
+        /// Bank discount rate in percent, e.g. 4.48 (the price is computed from it).
+        #[arg(long)]
+        discount_rate: Option<String>,
+        /// Settlement date, e.g. 2026-01-02 (default: today by the clock, never before the
+        /// head block).
+        #[arg(long)]
+        settlement: Option<String>,
+        /// Maturity date, needed when the ledger holds no token for this bill.
+        #[arg(long)]
+        maturity: Option<String>,
+    },
     /// Accrued interest on a tokenized Treasury note at a time (for pricing a trade).
     Accrued {
         #[command(flatten)]
@@ -761,6 +785,19 @@ fn run_remote(url: &str, auth_key: Option<&Path>, cmd: &Command, json: bool) -> 
                 QueryCmd::Funds { fund: None, .. } => "/v1/funds".into(),
                 QueryCmd::Feeds { .. } => "/v1/feeds".into(),
                 QueryCmd::Redemptions { .. } => "/v1/redemptions".into(),
+                QueryCmd::Bill { cusip, price, discount_rate, settlement, maturity, .. } => {
+                    use tessera_cli::remote::encode;
+                    let params: Vec<String> = [
+                        ("price", price),
+                        ("discount_rate", discount_rate),
+                        ("settlement", settlement),
+                        ("maturity", maturity),
+                    ]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
+                    .collect();
+                    format!("/v1/securities/{}/yield?{}", encode(cusip), params.join("&"))
+                }
                 QueryCmd::Htlcs { .. }
                 | QueryCmd::Tenders { .. }
                 | QueryCmd::Repos { .. }
@@ -776,6 +813,11 @@ fn run_remote(url: &str, auth_key: Option<&Path>, cmd: &Command, json: bool) -> 
                     return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {id}")));
                 }
                 v = serde_json::Value::Array(one);
+            }
+            if let QueryCmd::Bill { .. } = q {
+                let bill: Option<tessera_node::views::BillYield> = serde_json::from_value(v.clone()).ok();
+                out(json, &v, || bill.map(|b| b.human()).unwrap_or_else(|| pretty(&v)));
+                return Ok(Some(ExitCode::SUCCESS));
             }
             let rows: Option<Vec<views::BalanceRow>> = match q {
                 QueryCmd::Balances { .. } | QueryCmd::Holders { .. } => serde_json::from_value(v.clone()).ok(),
@@ -1156,6 +1198,13 @@ fn query(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let all: Vec<_> = l.chain.state.redemptions.sorted().into_iter().map(|(_, r)| r.clone()).collect();
             out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&l.chain.state, r));
+        }
+        QueryCmd::Bill { dir, cusip, price, discount_rate, settlement, maturity } => {
+            let l = open(&dir)?;
+            let today = system_time().max(l.chain.head.time);
+            let q = tessera_node::views::BillQuery { price, discount_rate, settlement, maturity };
+            let v = tessera_node::views::bill_yield(&l.chain.state, &cusip, &q, today)?;
+            out(json, &v, || v.human());
         }
         QueryCmd::Accrued { dir, asset, at, clean } => {
             let l = open(&dir)?;

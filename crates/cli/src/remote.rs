@@ -28,6 +28,17 @@ fn refusal_from(e: ureq::Error) -> Refusal {
     }
 }
 
+/// `s` percent-encoded for a URL path segment or query value: every byte but the unreserved
+/// ones (a CUSIP may hold `#`, which would end the path).
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn json_of(res: ureq::Response) -> Result<Value, Refusal> {
     let text = res.into_string().map_err(|e| Refusal::new(Code::StoreIo, format!("cannot read the answer: {e}")))?;
     serde_json::from_str(&text).map_err(|e| Refusal::new(Code::InputInvalid, format!("bad answer from the node: {e}")))

@@ -188,3 +188,84 @@ fn sanctions_import_refuses_an_alias_file_as_wrong_file_and_reads_the_comments_f
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
 }
+
+#[test]
+fn query_bill_prices_a_ledger_bill_named_by_cusip_or_isin_as_treasurydirect_publishes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let data = tmp.path().join("ledger");
+    let data_s = data.to_str().unwrap();
+    let o = tessera(&["scenario", "run", root.join("identifiers_isin.yaml").to_str().unwrap(), "--data", data_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bill = |args: &[&str]| {
+        let mut all = vec!["--json", "query", "bill", "--data", data_s];
+        all.extend_from_slice(args);
+        tessera(&all)
+    };
+    // DOMAIN.md's TreasuryDirect figures for 912796Y60: 28 days, 99.651556 → 4.480%, 4.558%.
+    // The ledger's token (created under the ISIN) gives the maturity, 2026-01-30.
+    let o = bill(&["--cusip", "US912796Y601", "--price", "99.651556", "--settlement", "2026-01-02"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "cusip": "912796Y60", "isin": "US912796Y601", "asset": "B-912796Y60",
+            "settlement": "2026-01-02T00:00:00Z", "maturity": "2026-01-30T00:00:00Z",
+            "days_to_maturity": 28, "year_basis_days": 365, "given": "price",
+            "price_per_100": "99.651556", "discount_rate_pct": "4.480", "investment_rate_pct": "4.558",
+            "money_market_yield_pct": "4.496",
+            "rounding": "price per 100 to 6 places, rates to 3 places of a percentage, half up (TreasuryDirect's precision); yields from the rounded price"
+        })
+    );
+    // The inverse: the discount rate gives the price.
+    let o = bill(&["--cusip", "912796Y60", "--discount-rate", "4.48", "--settlement", "2026-01-02"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["price_per_100"].as_str(), v["given"].as_str()), (Some("99.651556"), Some("discount_rate")));
+    // For people: the figures and the rounding rule.
+    let o = tessera(&[
+        "query",
+        "bill",
+        "--data",
+        data_s,
+        "--cusip",
+        "912796Y60",
+        "--price",
+        "99.651556",
+        "--settlement",
+        "2026-01-02",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with(
+            "bill 912796Y60 (US912796Y601, token B-912796Y60)\n  settles 2026-01-02, matures 2026-01-30: 28 days"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("investment rate      4.558%  (bond-equivalent)")
+            && text.contains("rounding: price per 100 to 6 places"),
+        "{text}"
+    );
+    // Refusals, each with its code.
+    for (args, code) in [
+        (&["--cusip", "91282CJL6", "--price", "99"][..], "bill.not_a_bill"),
+        (&["--cusip", "912797NQ6", "--price", "99"][..], "bill.no_maturity"),
+        (&["--cusip", "GB0002634946", "--price", "99"][..], "identifier.not_us_isin"),
+        (&["--cusip", "US912796Y602", "--price", "99"][..], "identifier.bad_check_digit"),
+        (
+            &["--cusip", "912796Y60", "--price", "99", "--maturity", "2026-02-01", "--settlement", "2026-01-02"][..],
+            "bill.bad_term",
+        ),
+        (&["--cusip", "912796Y60", "--price", "99", "--settlement", "2026-01-30"][..], "bill.bad_term"),
+        (&["--cusip", "912796Y60", "--price", "0", "--settlement", "2026-01-02"][..], "bill.bad_price"),
+    ] {
+        let o = bill(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["error"]["code"], code, "{args:?}: {v}");
+    }
+    // A price and a discount rate together, or neither: a usage error.
+    assert_eq!(bill(&["--cusip", "912796Y60", "--price", "99", "--discount-rate", "4"]).status.code(), Some(2));
+    assert_eq!(bill(&["--cusip", "912796Y60"]).status.code(), Some(2));
+}

@@ -675,6 +675,20 @@ fn the_cli_works_against_a_running_node() {
     assert!(!ok && stderr.contains("error[balance.insufficient]") && stderr.contains("journaled"), "{stderr}");
     let (ok, stdout, _) = run(&["token", "--key", k]);
     assert!(ok && stdout.starts_with("tsr1."), "{stdout}");
+    // A bill quote through /v1/securities/{security}/yield, printed for people: the demo's
+    // token B-912796Y60 matures on 3 February, 28 days after 6 January.
+    let (ok, stdout, stderr) =
+        run(&["query", "bill", "--cusip", "US912796Y601", "--price", "99.651556", "--settlement", "2026-01-06"]);
+    assert!(
+        ok && stdout.starts_with("bill 912796Y60 (US912796Y601, token B-912796Y60)")
+            && stdout.contains("discount rate        4.480%")
+            && stdout.contains("investment rate      4.558%"),
+        "{stdout}{stderr}"
+    );
+    let (ok, _, stderr) = run(&["query", "bill", "--cusip", "912796Y60", "--price", "99", "--maturity", "2026-01-30"]);
+    assert!(!ok && stderr.contains("error[bill.bad_term]") && stderr.contains("maturing 2026-02-03"), "{stderr}");
+    let (ok, _, stderr) = run(&["query", "bill", "--cusip", "GB0002634946", "--price", "99"]);
+    assert!(!ok && stderr.contains("error[identifier.not_us_isin]"), "{stderr}");
 }
 
 #[test]

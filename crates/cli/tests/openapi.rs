@@ -407,6 +407,8 @@ fn real_answers_match_the_document() {
             .replace("{wallet}", &alpha_wallet)
             .replace("{fund}", "ATLAS")
             .replace("{height}", "50")
+            .replace("{security}", "US912796Y601")
+            + if p.ends_with("/yield") { "?price=99.651556&settlement=2026-01-02&maturity=2026-01-30" } else { "" }
     };
 
     // Every GET route, as the operator, as an investor and anonymously.
@@ -420,6 +422,13 @@ fn real_answers_match_the_document() {
             c.check(method, path, &a);
         }
     }
+
+    // A bill quote, figures as TreasuryDirect published them (DOMAIN.md: the 4-week bill
+    // 912796Y60, 28 days, price 99.651556 → discount rate 4.480%, investment rate 4.558%).
+    let q = http("GET", &format!("{base}{}", sample("/v1/securities/{security}/yield")), None, None).json();
+    let figures = ["cusip", "days_to_maturity", "price_per_100", "discount_rate_pct", "investment_rate_pct"]
+        .map(|k| q[k].clone());
+    assert_eq!(figures, [json!("912796Y60"), json!(28), json!("99.651556"), json!("4.480"), json!("4.558")], "{q}");
 
     // The event stream: named `block` events carrying blocks as `/v1/blocks/{height}` shows them.
     let res = ureq::get(&format!("{base}/v1/events?from=1")).set("Authorization", &format!("Bearer {operator}")).call();
@@ -543,6 +552,38 @@ fn real_answers_match_the_document() {
             (404, "api.not_found"),
         ),
         ("GET", "/v1/wallets/{wallet}/locks", "/v1/wallets/xyz/locks".into(), op, None, (400, "api.bad_request")),
+        (
+            "GET",
+            "/v1/securities/{security}/yield",
+            "/v1/securities/GB0002634946/yield?price=99".into(),
+            None,
+            None,
+            (400, "identifier.not_us_isin"),
+        ),
+        (
+            "GET",
+            "/v1/securities/{security}/yield",
+            "/v1/securities/912796Y60/yield?yield=4".into(),
+            None,
+            None,
+            (400, "api.bad_request"),
+        ),
+        (
+            "GET",
+            "/v1/securities/{security}/yield",
+            "/v1/securities/912796Y60/yield?price=99".into(),
+            None,
+            None,
+            (400, "bill.no_maturity"),
+        ),
+        (
+            "GET",
+            "/v1/securities/{security}/yield",
+            "/v1/securities/912796Y60/yield?price=250&settlement=2026-01-02&maturity=2026-01-30".into(),
+            None,
+            None,
+            (400, "bill.bad_price"),
+        ),
     ];
     for (method, template, url, t, body, (status, code)) in cases {
         let a = http(method, &format!("{base}{url}"), t, body);
@@ -556,6 +597,7 @@ fn real_answers_match_the_document() {
     // Outside the routes: an unknown path (404) and a known path with another method (405).
     c.check_problem(&http("GET", &format!("{base}/v1/nothing"), None, None), 404, "api.not_found");
     let matches = |template: &str, path: &str| {
+        let path = path.split('?').next().unwrap_or(path);
         let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
         t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
     };

@@ -166,13 +166,15 @@ pub fn create_asset(state: &mut State, spec: &AssetSpec, now: Time, ev: &mut Vec
         }
     }
     let issuer = state.party_idx(&spec.issuer)?;
+    // A security given by its ISIN is kept under its CUSIP.
+    let kind = spec.kind.canonical()?;
     let idx = state.assets.len() as AssetIdx;
     state.assets.put(
         idx,
         Asset {
             symbol: spec.symbol.clone(),
             name: spec.name.clone(),
-            kind: spec.kind.clone(),
+            kind,
             decimals: spec.decimals,
             issuer,
             paused: false,

@@ -159,6 +159,8 @@ codes! {
     IdentifierBadCharacter = "identifier.bad_character",
     /// An identifier's check digit does not match.
     IdentifierBadCheckDigit = "identifier.bad_check_digit",
+    /// A CUSIP is required and the ISIN given is another country's: only a US ISIN holds a CUSIP.
+    IdentifierNotUsIsin = "identifier.not_us_isin",
     /// A text field is longer than its limit.
     FieldTooLong = "field.too_long",
     /// The journal or a snapshot is damaged (checksum, hash link or decode failure).
@@ -277,6 +279,14 @@ codes! {
     FundBelowMinimum = "fund.below_minimum",
     /// The custodian statement does not fit the fund (e.g. cash in another currency).
     FundBadStatement = "fund.bad_statement",
+    /// A bill's price per 100 or discount rate gives no price above 0 and below 200.
+    BillBadPrice = "bill.bad_price",
+    /// Settlement is not before the bill's maturity, or is more than a year before it.
+    BillBadTerm = "bill.bad_term",
+    /// The ledger holds no security with this CUSIP and no maturity was given.
+    BillNoMaturity = "bill.no_maturity",
+    /// The ledger's security with this CUSIP is a note or bond: discount yields are for bills.
+    BillNotABill = "bill.not_a_bill",
     /// The HTTP request is not understood: malformed JSON, an unknown field, a bad parameter.
     ApiBadRequest = "api.bad_request",
     /// The request body is not of a content type this route accepts.

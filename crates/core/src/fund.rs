@@ -30,7 +30,6 @@
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{Move, Movement, Rule};
-use crate::identifiers::Cusip;
 use crate::movement;
 use crate::oracle::{self, FeedKind, VALUE_SCALE};
 use crate::state::*;
@@ -38,6 +37,7 @@ use crate::treasury;
 use crate::types::*;
 use crate::yields;
 use borsh::{BorshDeserialize, BorshSerialize};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -208,9 +208,18 @@ impl Instrument {
             Instrument::Repo { counterparty, .. } => format!("repo with {counterparty}"),
         }
     }
+    /// The same instrument with its identifier as a CUSIP (an ISIN given in the operation is
+    /// kept as the CUSIP inside it, so positions and `PX:`/`YLD:` feeds match on one spelling).
+    pub fn canonical(&self) -> Result<Instrument, Refusal> {
+        let mut i = self.clone();
+        if let Instrument::Bill { cusip, .. } | Instrument::Note { cusip, .. } = &mut i {
+            *cusip = canonical_cusip(cusip)?;
+        }
+        Ok(i)
+    }
     pub fn check(&self) -> Result<(), Refusal> {
         if let Some(c) = self.cusip() {
-            Cusip::parse(c).map_err(|e| Refusal::new(crate::types::identifier_code(e.code()), e.to_string()))?;
+            canonical_cusip(c)?;
         }
         match self {
             Instrument::Note { coupon_micros, .. } if *coupon_micros > 200_000 => {
@@ -250,10 +259,11 @@ pub struct ShareClass {
     pub nav: NavKind,
     /// Price per share × 10^8 (stable classes: 1.00000000).
     pub price: u64,
-    /// Accumulating classes: the monthly APY (ppb), the daily rate it implies (× 10^8, the
-    /// USDY rule), and the price and day the current rate compounds from.
+    /// Accumulating classes: the monthly APY (ppb), the daily rate it implies (× 10^10: the
+    /// USDY rule keeps 8 places of a percentage), and the price and day the current rate
+    /// compounds from.
     pub apy_ppb: u64,
-    pub daily_rate: u64,
+    pub daily_rate_e10: u64,
     pub base_price: u64,
     pub base_day: u64,
     /// The fee that applies on this ledger's domain.
@@ -422,7 +432,7 @@ pub enum FundEvent {
     ApySet {
         asset: Symbol,
         apy_ppb: u64,
-        daily_rate: u64,
+        daily_rate_e10: u64,
     },
     CustodianCash {
         fund: Symbol,
@@ -742,7 +752,7 @@ pub fn create_class(state: &mut State, spec: &ShareClassSpec, now: Time, ev: &mu
             nav,
             price,
             apy_ppb: 0,
-            daily_rate: 0,
+            daily_rate_e10: 0,
             base_price: price,
             base_day: now.day(),
             fee_bps,
@@ -755,7 +765,8 @@ pub fn create_class(state: &mut State, spec: &ShareClassSpec, now: Time, ev: &mu
 }
 
 /// Sets an accumulating class's APY (the USDY monthly rate): the daily rate is
-/// (1 + APY)^(1/365) − 1 rounded to 8 places, compounding from today's price.
+/// (1 + APY)^(1/365) − 1 rounded half up to 10 places (8 places of a percentage, as Ondo
+/// publishes it; see [`treasury::daily_rate_from_apy`]), compounding from today's price.
 pub fn set_apy(state: &mut State, asset: &Symbol, apy_ppb: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
     let (a, mut c) = class(state, asset)?;
     if c.nav != NavKind::Accumulating {
@@ -766,13 +777,14 @@ pub fn set_apy(state: &mut State, asset: &Symbol, apy_ppb: u64, now: Time, ev: &
     }
     let apy = Decimal::new(apy_ppb as i64, 9);
     let r = treasury::daily_rate_from_apy(apy).ok_or_else(overflow)?;
-    let daily = oracle::to_fixed(&r.to_string()).ok_or_else(overflow)?;
+    // Exact: `r` is already rounded to the places this scale keeps.
+    let daily = (r * Decimal::from(10u64.pow(treasury::DAILY_RATE_PLACES))).trunc().to_u64().ok_or_else(overflow)?;
     c.base_price = c.price;
     c.base_day = now.day();
     c.apy_ppb = apy_ppb;
-    c.daily_rate = daily;
+    c.daily_rate_e10 = daily;
     state.share_classes.put(a, c);
-    ev.push(fe(FundEvent::ApySet { asset: asset.clone(), apy_ppb, daily_rate: daily }));
+    ev.push(fe(FundEvent::ApySet { asset: asset.clone(), apy_ppb, daily_rate_e10: daily }));
     Ok(())
 }
 
@@ -825,6 +837,7 @@ pub fn buy(
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
     let mut f = fund(state, f_sym)?;
+    let instrument = &instrument.canonical()?;
     instrument.check()?;
     if face == 0 || cost == 0 {
         return refuse(Code::FundBadPosition, "face and cost must be positive");
@@ -1149,15 +1162,15 @@ fn daily(state: &mut State, f_sym: &Symbol, at: Time, now: Time, ev: &mut Vec<Ev
     for a in f.classes.clone() {
         let Some(mut c) = state.share_classes.get(&a).cloned() else { continue };
         let asset = state.asset(a).clone();
-        if c.nav == NavKind::Accumulating && c.daily_rate > 0 {
+        if c.nav == NavKind::Accumulating && c.daily_rate_e10 > 0 {
             let n = day.saturating_sub(c.base_day) as u32;
             let p = treasury::accumulating_price(
                 Decimal::new(c.base_price as i64, 8),
-                Decimal::new(c.daily_rate as i64, 8),
+                Decimal::new(c.daily_rate_e10 as i64, treasury::DAILY_RATE_PLACES),
                 n,
             )
             .ok_or_else(overflow)?;
-            // Half up to 8 places (the published price's precision).
+            // Half up to 8 places: Ondo rounds stored prices to 8 decimals.
             c.price = oracle::to_fixed(&treasury::round_rate(p, 8).to_string()).ok_or_else(overflow)?;
         }
         let book = shares_to_cash(asset.supply, c.price, asset.decimals, cash_dec)?;

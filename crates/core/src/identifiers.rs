@@ -2,8 +2,9 @@
 //!
 //! "Parse, don't validate": the only ways to obtain a [`Cusip`] or an [`Isin`]
 //! are [`Cusip::parse`] / [`Isin::parse`] (and the `FromStr`, `TryFrom` and
-//! serde paths, which all delegate to them) and [`Cusip::to_us_isin`]. So every
-//! value of these types satisfies, for its whole life:
+//! serde paths, which all delegate to them), [`Cusip::to_us_isin`],
+//! [`Isin::to_cusip`] and [`Cusip::parse_cusip_or_isin`]. So every value of
+//! these types satisfies, for its whole life:
 //!
 //! - CUSIP: exactly 9 ASCII characters; the first 8 are `0-9`, `A-Z`, `*`, `@`
 //!   or `#`; the 9th is the "double-add-double" mod-10 check digit of the
@@ -13,7 +14,12 @@
 //!   base-36-expanded first 11 (see [`isin_check_digit`]).
 //!
 //! Lowercase is refused rather than normalised: identifiers are ledger keys
-//! and must have exactly one spelling.
+//! and must have exactly one spelling. For the same reason the ledger keys a
+//! security by its CUSIP: where people may type either form,
+//! [`Cusip::parse_cusip_or_isin`] reads 9 characters as a CUSIP and 12 as an
+//! ISIN, which must be a US ISIN ("US" + CUSIP + check digit; ISO 6166), and
+//! keeps the CUSIP inside it. An ISIN of another country holds no CUSIP and is
+//! refused ([`IdentifierError::NotUsIsin`]).
 //!
 //! Known limit of the CUSIP check digit: it detects every substitution of one
 //! digit by another in the first 8 characters and every change of the check
@@ -61,15 +67,23 @@ pub enum IdentifierError {
     BadCharacter { kind: IdentifierKind, position: usize, character: char },
     #[error("{kind} check digit is {found}, expected {expected}")]
     BadCheckDigit { kind: IdentifierKind, expected: u8, found: u8 },
+    /// Where either form is accepted: neither a CUSIP's length nor an ISIN's.
+    #[error("a security identifier is a CUSIP (9 characters) or an ISIN (12), found {found} characters")]
+    BadSecurityLength { found: usize },
+    /// A CUSIP is required and the ISIN is another country's: only a US ISIN
+    /// holds a CUSIP. `country` is the ISIN's first two letters.
+    #[error("ISIN {isin} is from {country}, not US: it holds no CUSIP (a US ISIN is US + CUSIP + check digit)")]
+    NotUsIsin { isin: String, country: String },
 }
 
 impl IdentifierError {
     /// Stable machine-readable code (part of the external API; never reword).
     pub fn code(&self) -> &'static str {
         match self {
-            IdentifierError::BadLength { .. } => "identifier.bad_length",
+            IdentifierError::BadLength { .. } | IdentifierError::BadSecurityLength { .. } => "identifier.bad_length",
             IdentifierError::BadCharacter { .. } => "identifier.bad_character",
             IdentifierError::BadCheckDigit { .. } => "identifier.bad_check_digit",
+            IdentifierError::NotUsIsin { .. } => "identifier.not_us_isin",
         }
     }
 }
@@ -233,6 +247,17 @@ impl Cusip {
         body.push(char::from(b'0' + check));
         Ok(Isin(body))
     }
+
+    /// A CUSIP typed by a person, who may give the security's US ISIN instead:
+    /// 9 characters are parsed as a CUSIP, 12 as an ISIN whose CUSIP is kept
+    /// ([`Isin::to_cusip`]). Any other length is [`IdentifierError::BadSecurityLength`].
+    pub fn parse_cusip_or_isin(s: &str) -> Result<Self, IdentifierError> {
+        match s.chars().count() {
+            CUSIP_LEN => Cusip::parse(s),
+            ISIN_LEN => Isin::parse(s)?.to_cusip(),
+            found => Err(IdentifierError::BadSecurityLength { found }),
+        }
+    }
 }
 
 /// A validated 12-character ISIN (see module docs for the invariant).
@@ -270,6 +295,23 @@ impl Isin {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The country code: the first two letters (ISO 3166-1 alpha-2, or `XS` and the like).
+    pub fn country(&self) -> &str {
+        // ASCII by the invariant, so the byte range is a character range.
+        self.0.get(..2).unwrap_or_default()
+    }
+
+    /// The CUSIP inside a US ISIN (characters 3 to 11). Another country's ISIN
+    /// is [`IdentifierError::NotUsIsin`]; a US ISIN whose body is not a valid
+    /// CUSIP (its ISIN check digit can be right while the CUSIP's is wrong)
+    /// fails as that CUSIP does.
+    pub fn to_cusip(&self) -> Result<Cusip, IdentifierError> {
+        if self.country() != "US" {
+            return Err(IdentifierError::NotUsIsin { isin: self.0.clone(), country: self.country().to_owned() });
+        }
+        Cusip::parse(self.0.get(2..ISIN_LEN - 1).unwrap_or_default())
     }
 }
 
@@ -552,12 +594,95 @@ mod tests {
     }
 
     #[test]
+    fn us912796y601_is_the_isin_of_the_bill_912796y60_and_converts_back() {
+        // US + 912796Y60, letters expanded (U=30, S=28, Y=34) → 30289127963460; Luhn gives 1.
+        let isin = Isin::parse("US912796Y601").unwrap();
+        assert_eq!(isin.country(), "US");
+        assert_eq!(isin.to_cusip().unwrap().as_str(), "912796Y60");
+        assert_eq!(Isin::parse("US0378331005").unwrap().to_cusip().unwrap().as_str(), "037833100");
+    }
+
+    #[test]
+    fn a_cusip_or_a_us_isin_both_give_the_cusip() {
+        for s in ["912796Y60", "US912796Y601"] {
+            assert_eq!(Cusip::parse_cusip_or_isin(s).unwrap().as_str(), "912796Y60", "{s}");
+        }
+    }
+
+    #[test]
+    fn an_isin_with_a_wrong_check_digit_is_refused_as_an_isin() {
+        assert_eq!(
+            Cusip::parse_cusip_or_isin("US912796Y602").unwrap_err(),
+            IdentifierError::BadCheckDigit { kind: IdentifierKind::Isin, expected: 1, found: 2 }
+        );
+    }
+
+    #[test]
+    fn a_non_us_isin_is_refused_where_a_cusip_is_required_naming_its_country() {
+        // GB0002634946 is a valid ISIN (its check digit is right) but British: no CUSIP inside.
+        let e = Cusip::parse_cusip_or_isin("GB0002634946").unwrap_err();
+        assert_eq!(e, IdentifierError::NotUsIsin { isin: "GB0002634946".into(), country: "GB".into() });
+        assert_eq!(e.code(), "identifier.not_us_isin");
+        assert_eq!(
+            e.to_string(),
+            "ISIN GB0002634946 is from GB, not US: it holds no CUSIP (a US ISIN is US + CUSIP + check digit)"
+        );
+    }
+
+    #[test]
+    fn a_us_isin_whose_body_is_not_a_cusip_fails_on_the_cusip_check_digit() {
+        // Body 912796Y61 (CUSIP check should be 0); the ISIN check digit is computed to be right.
+        let body = "US912796Y61";
+        let isin = format!("{body}{}", isin_check_digit(body).unwrap());
+        assert_eq!(
+            Cusip::parse_cusip_or_isin(&isin).unwrap_err(),
+            IdentifierError::BadCheckDigit { kind: IdentifierKind::Cusip, expected: 0, found: 1 }
+        );
+    }
+
+    #[test]
+    fn a_security_identifier_of_neither_length_names_both() {
+        let e = Cusip::parse_cusip_or_isin("912796Y6").unwrap_err();
+        assert_eq!(e, IdentifierError::BadSecurityLength { found: 8 });
+        assert_eq!(e.code(), "identifier.bad_length");
+        assert_eq!(
+            e.to_string(),
+            "a security identifier is a CUSIP (9 characters) or an ISIN (12), found 8 characters"
+        );
+    }
+
+    /// Any valid CUSIP: 8 characters from the ISIN alphabet (CUSIPs with `*@#` have no ISIN)
+    /// and its check digit.
+    fn any_cusip() -> impl proptest::strategy::Strategy<Value = Cusip> {
+        use proptest::prelude::*;
+        proptest::collection::vec(proptest::sample::select(&CUSIP_ALPHABET[..36]), 8).prop_map(|first8| {
+            let first8 = String::from_utf8(first8).unwrap();
+            let check = cusip_check_digit(&first8).unwrap();
+            Cusip::parse(&format!("{first8}{check}")).unwrap()
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_us_isin_of_any_cusip_parses_back_to_that_cusip(c in any_cusip()) {
+            let isin = c.to_us_isin().unwrap();
+            proptest::prop_assert_eq!(Isin::parse(isin.as_str()).unwrap().to_cusip().unwrap(), c.clone());
+            proptest::prop_assert_eq!(Cusip::parse_cusip_or_isin(isin.as_str()).unwrap(), c);
+        }
+    }
+
+    #[test]
     fn error_codes_are_stable() {
         let kind = IdentifierKind::Cusip;
         let cases = [
             (IdentifierError::BadLength { kind, expected: 9, found: 1 }, "identifier.bad_length"),
             (IdentifierError::BadCharacter { kind, position: 1, character: 'x' }, "identifier.bad_character"),
             (IdentifierError::BadCheckDigit { kind, expected: 0, found: 1 }, "identifier.bad_check_digit"),
+            (IdentifierError::BadSecurityLength { found: 3 }, "identifier.bad_length"),
+            (
+                IdentifierError::NotUsIsin { isin: "GB0002634946".into(), country: "GB".into() },
+                "identifier.not_us_isin",
+            ),
         ];
         for (e, code) in cases {
             assert_eq!(e.code(), code);
@@ -583,6 +708,10 @@ mod tests {
             }
             if let Ok(i) = Isin::parse(&s) {
                 assert_eq!(i.as_str(), s);
+                let _ = i.to_cusip();
+            }
+            if let Ok(c) = Cusip::parse_cusip_or_isin(&s) {
+                assert!(Cusip::parse(c.as_str()).is_ok());
             }
             let _ = cusip_check_digit(&s);
             let _ = isin_check_digit(&s);

@@ -2,8 +2,8 @@
 //! malformed line reported by number, for reconciliation against the portfolio and the tokens
 //! outstanding.
 //!
-//! Format: one line per position, `instrument,quantity,price`; `instrument` is a CUSIP (check
-//! digit verified) or `CASH:<ISO 4217>`; quantity ≥ 0 and price > 0 are decimals (face value
+//! Format: one line per position, `instrument,quantity,price`; `instrument` is a CUSIP or a US
+//! ISIN (check digits verified; kept as the CUSIP) or `CASH:<ISO 4217>`; quantity ≥ 0 and price > 0 are decimals (face value
 //! and price per unit of face for securities; amount and 1 for cash). An optional header line
 //! `instrument,quantity,price` (before any position), blank lines and `#` comments are skipped.
 
@@ -82,7 +82,8 @@ pub fn parse_statement(text: &str) -> Result<Vec<Position>, StatementError> {
             }
             out.push(Position::Cash { currency: cur.to_string(), amount: quantity });
         } else {
-            let cusip = Cusip::parse(instrument).map_err(|e| bad(n, format!("{instrument:?}: {e}")))?;
+            // A custodian may list a security by its US ISIN; it is matched by its CUSIP.
+            let cusip = Cusip::parse_cusip_or_isin(instrument).map_err(|e| bad(n, format!("{instrument:?}: {e}")))?;
             out.push(Position::Security { cusip, quantity, price });
         }
     }
@@ -108,6 +109,15 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].value(), Decimal::from_str("9965155.6").unwrap());
         assert_eq!(p[1], Position::Cash { currency: "USD".into(), amount: Decimal::from_str("1250000.00").unwrap() });
+    }
+
+    #[test]
+    fn a_security_listed_by_its_us_isin_is_read_as_its_cusip_and_a_british_isin_is_refused() {
+        let p = parse_statement("US912796Y601,10000000,0.99651556\n").unwrap();
+        assert!(matches!(&p[0], Position::Security { cusip, .. } if cusip.as_str() == "912796Y60"));
+        let e = parse_statement("CASH:USD,1,1\nGB0002634946,1,1\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("not US: it holds no CUSIP"), "{}", e.message);
     }
 
     #[test]

@@ -403,7 +403,8 @@ pub enum AssetKind {
     },
     TreasurySecurity {
         security: SecurityType,
-        /// Validated by check digit.
+        /// Validated by check digit. An operation may give the US ISIN instead; the asset keeps
+        /// the CUSIP (see [`canonical_cusip`]).
         cusip: String,
         maturity: Time,
         /// Annual coupon rate in millionths (4.25% = 42_500); zero for bills.
@@ -437,8 +438,7 @@ impl AssetKind {
         match self {
             AssetKind::FundShare { .. } => Ok(()),
             AssetKind::TreasurySecurity { security, cusip, coupon_micros, .. } => {
-                crate::identifiers::Cusip::parse(cusip)
-                    .map_err(|e| Refusal::new(identifier_code(e.code()), e.to_string()))?;
+                canonical_cusip(cusip)?;
                 if *security == SecurityType::Bill && *coupon_micros != 0 {
                     return refuse(Code::AssetInvalid, "a bill pays no coupon: coupon_micros must be 0");
                 }
@@ -456,11 +456,29 @@ impl AssetKind {
             }
         }
     }
+
+    /// The same kind with a Treasury security's identifier as its CUSIP (an ISIN given in the
+    /// operation is stored as the CUSIP inside it).
+    pub fn canonical(&self) -> Result<AssetKind, Refusal> {
+        let mut k = self.clone();
+        if let AssetKind::TreasurySecurity { cusip, .. } = &mut k {
+            *cusip = canonical_cusip(cusip)?;
+        }
+        Ok(k)
+    }
 }
 
 /// Maps the identifiers module's stable code strings onto [`Code`].
 pub fn identifier_code(s: &str) -> Code {
     Code::parse(s).unwrap_or(Code::AssetInvalid)
+}
+
+/// The CUSIP of a security identifier given by a person or an operation: a CUSIP, or a US ISIN
+/// whose CUSIP is taken. The ledger keys securities by CUSIP, so each has one spelling.
+pub fn canonical_cusip(s: &str) -> Result<String, Refusal> {
+    crate::identifiers::Cusip::parse_cusip_or_isin(s)
+        .map(String::from)
+        .map_err(|e| Refusal::new(identifier_code(e.code()), e.to_string()))
 }
 
 /// Why a forced transfer happened (L8).

@@ -289,3 +289,169 @@ pub fn feeds(st: &State, now: Time, only: Option<&str>) -> Vec<serde_json::Value
         .map(|(id, f)| serde_json::json!({"feed": id, "value_now": f.value_at(now), "definition": f, "report": f.discrepancies(now)}))
         .collect()
 }
+
+/// What a bill quote is asked for, as the CLI flags and the API's query parameters give it:
+/// `security` a CUSIP or US ISIN, and exactly one of a price per 100 or a discount rate in
+/// percent; settlement and maturity as `YYYY-MM-DD` (or RFC 3339).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillQuery {
+    #[serde(default)]
+    pub price: Option<String>,
+    #[serde(default)]
+    pub discount_rate: Option<String>,
+    #[serde(default)]
+    pub settlement: Option<String>,
+    #[serde(default)]
+    pub maturity: Option<String>,
+}
+
+/// How a bill quote's figures are rounded (also printed, so nobody has to guess).
+pub const BILL_ROUNDING: &str = "price per 100 to 6 places, rates to 3 places of a percentage, half up \
+(TreasuryDirect's precision); yields from the rounded price";
+
+/// A bill's price and yields at settlement (TreasuryDirect's formulas, DOMAIN.md §1).
+#[derive(Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BillYield {
+    pub cusip: String,
+    pub isin: Option<String>,
+    /// The ledger's token for this bill, when it holds one (its maturity is the one used).
+    pub asset: Option<Symbol>,
+    pub settlement: Time,
+    pub maturity: Time,
+    pub days_to_maturity: u32,
+    pub year_basis_days: u32,
+    /// `price` or `discount_rate`: what the quote started from.
+    pub given: String,
+    pub price_per_100: String,
+    pub discount_rate_pct: String,
+    /// The bond-equivalent yield.
+    pub investment_rate_pct: String,
+    pub money_market_yield_pct: String,
+    pub rounding: String,
+}
+
+impl BillYield {
+    pub fn human(&self) -> String {
+        let mut head = format!("bill {}", self.cusip);
+        let names: Vec<String> =
+            self.isin.iter().cloned().chain(self.asset.iter().map(|a| format!("token {a}"))).collect();
+        if !names.is_empty() {
+            head.push_str(&format!(" ({})", names.join(", ")));
+        }
+        format!(
+            "{head}\n  settles {}, matures {}: {} days ({}-day year)\n  price per 100        {}\n  \
+             discount rate        {}%\n  investment rate      {}%  (bond-equivalent)\n  money-market yield   {}%\n\
+             rounding: {}",
+            date(self.settlement),
+            date(self.maturity),
+            self.days_to_maturity,
+            self.year_basis_days,
+            self.price_per_100,
+            self.discount_rate_pct,
+            self.investment_rate_pct,
+            self.money_market_yield_pct,
+            self.rounding
+        )
+    }
+}
+
+fn date(t: Time) -> String {
+    let (y, m, d, ..) = t.to_civil();
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `x` with exactly `places` decimals (it is already rounded to at most that many).
+fn fixed(mut x: Decimal, places: u32) -> String {
+    x.rescale(places);
+    x.to_string()
+}
+
+/// The first asset that tokenizes the security with this CUSIP, with its type and maturity.
+fn tokenized(st: &State, cusip: &str) -> Option<(Symbol, SecurityType, Time)> {
+    st.assets.sorted().into_iter().find_map(|(_, a)| match &a.kind {
+        AssetKind::TreasurySecurity { security, cusip: c, maturity, .. } if c == cusip => {
+            Some((a.symbol.clone(), *security, *maturity))
+        }
+        _ => None,
+    })
+}
+
+/// Quotes a bill: the maturity of the ledger's token for that CUSIP when there is one (a
+/// different `maturity` is refused), else the one given; settlement defaults to `today`.
+pub fn bill_yield(st: &State, security: &str, q: &BillQuery, today: Time) -> Result<BillYield, Refusal> {
+    use tessera_core::treasury::{self, BillGiven};
+    let cusip = canonical_cusip(security)?;
+    let date_param = |name: &str, s: &str| {
+        Time::parse(s)
+            .ok_or_else(|| Refusal::new(Code::BillBadTerm, format!("{name} {s:?} is not a date: e.g. 2026-03-02")))
+    };
+    let number = |name: &str, s: &str| {
+        s.trim()
+            .parse::<Decimal>()
+            .map_err(|_| Refusal::new(Code::BillBadPrice, format!("{name} {s:?} is not a decimal number")))
+    };
+    let given = match (&q.price, &q.discount_rate) {
+        (Some(p), None) => BillGiven::Price(number("price", p)?),
+        // Percent in, fraction for the formulas; bounded before any arithmetic.
+        (None, Some(r)) => {
+            let pct = number("discount rate", r)?;
+            if pct.abs() >= Decimal::from(100) {
+                return Err(Refusal::new(Code::BillBadPrice, format!("a discount rate of {pct}% is not a bill's")));
+            }
+            BillGiven::DiscountRate(pct / Decimal::from(100))
+        }
+        _ => return Err(Refusal::new(Code::BillBadPrice, "give one of a price per 100 and a discount rate")),
+    };
+    let settlement = match &q.settlement {
+        Some(s) => date_param("settlement", s)?,
+        None => today,
+    };
+    let given_maturity = q.maturity.as_deref().map(|m| date_param("maturity", m)).transpose()?;
+    let token = tokenized(st, &cusip);
+    let maturity = match (&token, given_maturity) {
+        (Some((sym, security, _)), _) if *security != SecurityType::Bill => {
+            return Err(Refusal::new(
+                Code::BillNotABill,
+                format!(
+                    "{cusip} is {sym}, a {} on this ledger: discount yields are for bills",
+                    format!("{security:?}").to_lowercase()
+                ),
+            ))
+        }
+        (Some((sym, _, m)), Some(g)) if m.day() != g.day() => {
+            return Err(Refusal::new(
+                Code::BillBadTerm,
+                format!("{cusip} is {sym} on this ledger, maturing {}; the maturity given is {}", date(*m), date(g)),
+            ))
+        }
+        (Some((_, _, m)), _) => *m,
+        (None, Some(g)) => g,
+        (None, None) => {
+            return Err(Refusal::new(
+                Code::BillNoMaturity,
+                format!("this ledger holds no security {cusip}: give its maturity"),
+            ))
+        }
+    };
+    let quote = treasury::bill_quote(settlement, maturity, given)?;
+    let pct = |r: Decimal| fixed(r * Decimal::from(100), treasury::BILL_RATE_PLACES - 2);
+    Ok(BillYield {
+        isin: tessera_core::identifiers::Cusip::parse(&cusip)
+            .ok()
+            .and_then(|c| c.to_us_isin().ok())
+            .map(|i| i.to_string()),
+        cusip,
+        asset: token.map(|(sym, ..)| sym),
+        settlement,
+        maturity,
+        days_to_maturity: quote.days,
+        year_basis_days: quote.year_basis,
+        given: if q.price.is_some() { "price" } else { "discount_rate" }.into(),
+        price_per_100: fixed(quote.price_per_100, 6),
+        discount_rate_pct: pct(quote.discount_rate),
+        investment_rate_pct: pct(quote.investment_rate),
+        money_market_yield_pct: pct(quote.money_market_yield),
+        rounding: BILL_ROUNDING.into(),
+    })
+}

@@ -48,6 +48,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/precheck"),
     ("GET", "/v1/assets"),
     ("GET", "/v1/assets/{asset}/holders"),
+    ("GET", "/v1/securities/{security}/yield"),
     ("GET", "/v1/parties"),
     ("GET", "/v1/parties/{party}/balances"),
     ("GET", "/v1/wallets/{wallet}/balances"),
@@ -87,6 +88,7 @@ pub fn router(api: S) -> Router {
         .route("/v1/precheck", post(precheck))
         .route("/v1/assets", get(assets))
         .route("/v1/assets/{asset}/holders", get(holders))
+        .route("/v1/securities/{security}/yield", get(security_yield))
         .route("/v1/parties", get(parties))
         .route("/v1/parties/{party}/balances", get(party_balances))
         .route("/v1/wallets/{wallet}/balances", get(wallet_balances))
@@ -720,6 +722,24 @@ async fn holders(
             };
             Ok(Json(serde_json::to_value(rows).unwrap_or(Value::Null)))
         }
+        .await,
+    )
+}
+
+/// A bill's price and yields at settlement from a price or a discount rate (public: the
+/// inputs are the caller's, and the ledger lends only a token's published maturity).
+async fn security_yield(
+    State(api): State<S>,
+    Who(_): Who,
+    Path(security): Path<String>,
+    Params(q): Params<views::BillQuery>,
+) -> Reply<Json<Value>> {
+    Reply(
+        api.read(|c| {
+            let today = crate::engine::system_time().max(c.head.time);
+            let quote = views::bill_yield(&c.state, &security, &q, today)?;
+            Ok(Json(serde_json::to_value(quote).unwrap_or(Value::Null)))
+        })
         .await,
     )
 }
