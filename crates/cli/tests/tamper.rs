@@ -182,13 +182,19 @@ fn a_flipped_byte_in_the_transaction_index_fails_verify_and_recovery() {
     assert!(stderr.contains("store.corrupt") && stderr.contains("block 8: tx_index"), "{stderr}");
 }
 
-#[test]
-fn a_damaged_snapshot_fails_verify_by_height_and_recovery_warns_by_name() {
-    let (_t, dir) = demo_ledger();
+/// The demo ledger with a snapshot of its head state (the demo is too short for the automatic
+/// ones); returns the head height.
+fn demo_ledger_with_a_snapshot_at_its_head() -> (tempfile::TempDir, PathBuf, u64) {
+    let (t, dir) = demo_ledger();
     let (mut ledger, _) = tessera_node::Ledger::open(&dir).unwrap();
     let h = ledger.height();
     ledger.snapshot().unwrap();
-    drop(ledger);
+    (t, dir, h)
+}
+
+#[test]
+fn a_damaged_snapshot_fails_verify_by_height_and_recovery_warns_by_name() {
+    let (_t, dir, h) = demo_ledger_with_a_snapshot_at_its_head();
     assert!(tessera_node::verify(&Store::open_read_only(&dir).unwrap(), |_, _| {}).unwrap().first_mismatch.is_none());
     // Damage the snapshot's state; its checksum no longer holds.
     let store = Store::open(&dir).unwrap();
@@ -207,11 +213,7 @@ fn a_damaged_snapshot_fails_verify_by_height_and_recovery_warns_by_name() {
 
 #[test]
 fn a_snapshot_whose_digest_replay_does_not_reach_fails_verify() {
-    let (_t, dir) = demo_ledger();
-    let (mut ledger, _) = tessera_node::Ledger::open(&dir).unwrap();
-    let h = ledger.height();
-    ledger.snapshot().unwrap();
-    drop(ledger);
+    let (_t, dir, h) = demo_ledger_with_a_snapshot_at_its_head();
     // A consistent snapshot (checksum holds) of a state the journal never reached.
     let store = Store::open(&dir).unwrap();
     store.connection().execute("UPDATE snapshots SET digest = zeroblob(32) WHERE height = ?1", [h as i64]).unwrap();
