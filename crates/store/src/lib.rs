@@ -523,15 +523,17 @@ fn hex_of(v: &[u8]) -> String {
 }
 
 /// Creates `dir` (and missing parents) readable only by its owner, or tightens an existing
-/// one to that.
+/// empty one to that. A directory that already holds other files is left as it is (it is not
+/// only the ledger's); the ledger's own files are 0600 regardless.
 fn private_dir(dir: &Path) -> Result<()> {
+    let holds_files = std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false);
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(dir).map_err(|e| StoreError::Io(format!("create {}: {e}", dir.display())))?;
     #[cfg(unix)]
-    {
+    if !holds_files {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| StoreError::Io(format!("chmod {}: {e}", dir.display())))?;
@@ -645,6 +647,20 @@ mod tests {
             let p = e.unwrap().path();
             assert_eq!(mode(&p), 0o600, "{}", p.display());
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_holding_other_files_keeps_its_mode_and_the_ledger_files_are_still_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(tmp.path().join("notes.txt"), "not the ledger's").unwrap();
+        let (_, g) = chain();
+        Store::create(tmp.path(), &g).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(tmp.path()), 0o755);
+        assert_eq!(mode(&Store::db_path(tmp.path())), 0o600);
     }
 
     #[test]
