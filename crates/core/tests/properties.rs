@@ -285,3 +285,63 @@ proptest! {
         }
     }
 }
+
+/// A transaction that admission refuses, by kind: replayed, out of sequence, expired, for
+/// another network, from an unregistered signer.
+fn refused_at_admission(chain: &Chain, kind: u8, salt: u64) -> CheckedTx {
+    let op = operator();
+    let next = chain.state.wallet(*chain.state.wallet_index.get(&op.wallet()).unwrap()).next_seq;
+    let ops = vec![Op::RegisterParty {
+        party: PartyId::new(format!("r{salt}")),
+        name: "R".into(),
+        kind: PartyKind::Institution,
+    }];
+    let (signer, network, seq, expires_at) = match kind % 5 {
+        0 => (operator(), "prop", next - 1, Time(u64::MAX)),
+        1 => (operator(), "prop", next + 1 + salt % 7, Time(u64::MAX)),
+        2 => (operator(), "prop", next, Time(chain.head.time.0 - 1)),
+        3 => (operator(), "elsewhere", next, Time(u64::MAX)),
+        _ => (Keypair::insecure_from_name(&format!("stranger-{salt}")), "prop", 1, Time(u64::MAX)),
+    };
+    CheckedTx::from_decoded(
+        TxBody { network: network.into(), signer: signer.wallet(), seq, expires_at, ops }.sign(&signer),
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Time passing with nothing due and transactions refused at admission record nothing:
+    /// no block, and the chain (head, height, time, state) exactly as before. One admitted
+    /// transaction among them makes exactly one block holding only it.
+    #[test]
+    fn nothing_to_record_builds_no_block_and_changes_nothing(
+        rounds in proptest::collection::vec((0u64..100_000, proptest::collection::vec((0u8..5, 0u64..1_000), 0..6)), 1..8),
+        admit_one in any::<bool>(),
+    ) {
+        let (mut chain, _) = setup();
+        for (advance, refused) in &rounds {
+            let (head, digest) = (chain.head.clone(), chain.state.digest());
+            let txs: Vec<CheckedTx> = refused.iter().map(|(k, salt)| refused_at_admission(&chain, *k, *salt)).collect();
+            let n = txs.len();
+            let (block, admissions) = chain.try_build_block(chain.head.time.plus(*advance), txs);
+            prop_assert!(block.is_none(), "a block with nothing to record was built");
+            prop_assert_eq!(admissions.len(), n);
+            prop_assert!(admissions.iter().all(|a| matches!(a, exec::Admission::Refused(_))));
+            prop_assert_eq!(&chain.head, &head);
+            prop_assert_eq!(chain.state.digest(), digest);
+            prop_assert_eq!(chain.state.meta().height, head.height);
+            prop_assert_eq!(chain.state.meta().time, head.time);
+        }
+        if admit_one {
+            let good = tx(&chain, &operator(), vec![Op::RegisterParty { party: PartyId::new("admitted"), name: "A".into(), kind: PartyKind::Institution }]);
+            let mut txs = vec![refused_at_admission(&chain, 4, 1), good];
+            txs.push(refused_at_admission(&chain, 3, 2));
+            let h = chain.height();
+            let (block, _) = chain.try_build_block(chain.head.time.plus(1), txs);
+            let block = block.expect("an admitted transaction makes a block");
+            prop_assert_eq!(block.header.height, h + 1);
+            prop_assert_eq!(block.body.txs.len(), 1);
+        }
+    }
+}

@@ -226,7 +226,10 @@ impl DurableHeight {
     }
     /// Records that the journal can no longer be written and wakes every waiter.
     fn fail(&self, why: Refusal) {
-        let _first = self.failure.set(why).is_ok();
+        // The first failure is the cause; anything after it is a consequence.
+        if self.failure.set(why).is_err() {
+            tracing::debug!("a later journal failure after the first");
+        }
         self.watch.send_modify(|_| {});
     }
     /// Why the journal stopped being written, if it did: the engine accepts nothing after.
@@ -359,7 +362,7 @@ impl Engine {
                     {
                         let mut t = t2.lock().unwrap_or_else(|e| e.into_inner());
                         t.journal_ns += start.elapsed().as_nanos() as u64;
-                        t.commits += 1;
+                        t.commits += u64::from(!blocks.is_empty());
                     }
                     if result.is_ok() {
                         if let Some(hook) = &on_durable {
