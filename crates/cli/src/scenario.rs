@@ -239,6 +239,8 @@ pub enum Check {
         #[serde(with = "amount_serde")]
         amount: Amount,
     },
+    /// The journal's height (its last block): refusals at the door add none.
+    Height(u64),
     Holders {
         asset: Symbol,
         count: u64,
@@ -791,6 +793,10 @@ impl Runner {
             Check::Supply { asset, amount } => {
                 let got = st.asset_index.get(asset).map(|a| st.asset(*a).supply).unwrap_or(0);
                 (format!("supply of {asset}"), eq("supply", got.to_string(), amount.to_string()))
+            }
+            Check::Height(want) => {
+                let got = self.ledger.store.head_height()?.unwrap_or(0);
+                ("journal height".to_string(), eq("height", got.to_string(), want.to_string()))
             }
             Check::Holders { asset, count, at_height } => {
                 let got = match at_height {
