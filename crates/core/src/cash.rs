@@ -52,7 +52,7 @@ fn fiat_backed(state: &State, asset: &Symbol, what: &str) -> Result<(), Refusal>
             Code::CashWrongKind,
             format!(
                 "{asset} is {}: {what} applies to stablecoins and bank deposit tokens",
-                crate::words::with_article(kind)
+                crate::prose::with_article(kind)
             ),
         );
     }

@@ -6,9 +6,9 @@
 //! pre-check collects them all, so the two can never disagree.
 
 use crate::code::{refuse, Code, Refusal};
+use crate::prose::{or_list, with_article};
 use crate::state::*;
 use crate::types::*;
-use crate::words::{or_list, with_article};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 

@@ -170,7 +170,7 @@ pub fn eligible(state: &State, wallet: WalletIdx, op: &Op) -> Result<(), Refusal
                     Code::AuthMissingRole,
                     format!(
                         "revoking {} claim needs its issuer or a compliance officer",
-                        crate::words::with_article(topic)
+                        crate::prose::with_article(topic)
                     ),
                 )
             }

@@ -22,6 +22,7 @@ pub mod ofac;
 pub mod op;
 pub mod oracle;
 pub mod oracle_math;
+pub mod prose;
 pub mod repo;
 pub mod securities;
 pub mod settlement;

@@ -21,38 +21,7 @@ use crate::settlement::{InstructionStatus, SettleMode};
 use crate::types::*;
 use std::fmt;
 
-/// "a" or "an" before a word, by its first letter.
-pub fn article(word: &str) -> &'static str {
-    match word.bytes().next() {
-        Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
-        _ => "a",
-    }
-}
-
-/// The word with its article: "an individual", "a fund".
-pub fn with_article(item: impl fmt::Display) -> String {
-    let w = item.to_string();
-    format!("{} {w}", article(&w))
-}
-
-fn joined<T: fmt::Display>(items: &[T], last: &str, empty: &str) -> String {
-    let words: Vec<String> = items.iter().map(|i| i.to_string()).collect();
-    match words.as_slice() {
-        [] => empty.to_string(),
-        [one] => one.clone(),
-        [init @ .., tail] => format!("{} {last} {tail}", init.join(", ")),
-    }
-}
-
-/// "a, b or c" (or "nothing").
-pub fn or_list<T: fmt::Display>(items: &[T]) -> String {
-    joined(items, "or", "nothing")
-}
-
-/// "a, b and c" (or "nobody").
-pub fn and_list<T: fmt::Display>(items: &[T]) -> String {
-    joined(items, "and", "nobody")
-}
+pub use crate::prose::{and_list, article, or_list, with_article};
 
 impl fmt::Display for InvestorClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
