@@ -117,15 +117,18 @@ impl Node {
         let (s, _, v) = call(r, Some(("application/json", body.to_string().as_bytes())));
         (s, v)
     }
-    /// Signs the node's challenge with the demo key `name`: a bearer token.
-    fn token(&self, name: &str) -> String {
+    /// Signs the node's challenge with the demo key `name` and asks for a token: the answer.
+    fn ask_token(&self, name: &str) -> (u16, Value) {
         let k = Keypair::insecure_from_name(name);
         let (s, c) = self.post("/v1/auth/challenge", &json!({"wallet": k.wallet()}), None);
         assert_eq!(s, 200, "{c}");
         let challenge = c["challenge"].as_str().unwrap();
         let sig = hex::encode(k.sign(challenge.as_bytes()));
-        let (s, t) =
-            self.post("/v1/auth/token", &json!({"wallet": k.wallet(), "challenge": challenge, "signature": sig}), None);
+        self.post("/v1/auth/token", &json!({"wallet": k.wallet(), "challenge": challenge, "signature": sig}), None)
+    }
+    /// A bearer token for the demo key `name`.
+    fn token(&self, name: &str) -> String {
+        let (s, t) = self.ask_token(name);
         assert_eq!(s, 200, "{t}");
         t["token"].as_str().unwrap().to_string()
     }
@@ -776,13 +779,7 @@ fn a_retired_wallet_gets_no_token_and_its_tokens_stop_working_at_the_block_that_
     let (_t, data) = demo_ledger();
     let node = start(&data, &[]);
     // Bolt's old key was retired by the demo's recovery: no token for it.
-    let k = Keypair::insecure_from_name("bolt");
-    let (s, c) = node.post("/v1/auth/challenge", &json!({"wallet": k.wallet()}), None);
-    assert_eq!(s, 200, "{c}");
-    let challenge = c["challenge"].as_str().unwrap();
-    let sig = hex::encode(k.sign(challenge.as_bytes()));
-    let (s, v) =
-        node.post("/v1/auth/token", &json!({"wallet": k.wallet(), "challenge": challenge, "signature": sig}), None);
+    let (s, v) = node.ask_token("bolt");
     assert_eq!((s, v["code"].as_str()), (401, Some("api.unauthenticated")), "{v}");
     assert!(v["detail"].as_str().unwrap().contains("retired"), "{v}");
     // A token issued before the retirement stops working once the recovery's block is in.

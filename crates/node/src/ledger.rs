@@ -57,9 +57,7 @@ impl Ledger {
 
     fn recover(store: Store) -> Result<(Ledger, Recovery), Refusal> {
         Self::recover_inner(store).map_err(|r| match r.code {
-            Code::StoreCorrupt if !r.message.contains(RESTORE_HINT) => {
-                Refusal::new(r.code, format!("{}; {RESTORE_HINT}", r.message))
-            }
+            Code::StoreCorrupt => Refusal::new(r.code, format!("{}; {RESTORE_HINT}", r.message)),
             _ => r,
         })
     }
@@ -79,12 +77,12 @@ impl Ledger {
             Ok(failure.is_none())
         })?;
         if let Some(m) = failure {
-            return Err(Refusal::new(Code::StoreCorrupt, format!("the journal is damaged at {m}; {RESTORE_HINT}")));
+            return Err(Refusal::new(Code::StoreCorrupt, format!("the journal is damaged at {m}")));
         }
         if chain.height() != head {
             return Err(Refusal::new(
                 Code::StoreCorrupt,
-                format!("the journal ends at block {} but holds block {head}; {RESTORE_HINT}", chain.height()),
+                format!("the journal ends at block {} but holds block {head}", chain.height()),
             ));
         }
         let last_snapshot = recovery.snapshot_height.unwrap_or(0);

@@ -68,15 +68,31 @@ fn register(op: &Keypair, network: &str, seq: u64, expires_at: Time, name: &str)
     TxBody { network: network.into(), signer: op.wallet(), seq, expires_at, ops }.sign(op)
 }
 
-#[test]
-fn refusals_at_the_door_write_no_block() {
+/// A new ledger on network `network` whose operator key is named after it, served by an engine
+/// whose clock stands at `T0`. Keep `_tmp` bound: dropping it deletes the ledger.
+struct Started {
+    _tmp: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    op: Keypair,
+    engine: Engine,
+}
+
+const T0: Time = Time(1_800_000_000);
+
+fn started(network: &str) -> Started {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ledger");
-    let op = Keypair::insecure_from_name("door-op");
-    let t0 = Time(1_800_000_000);
-    let g = demo_genesis("door", t0, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+    let op = Keypair::insecure_from_name(&format!("{network}-op"));
+    let g = demo_genesis(network, T0, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
     let ledger = Ledger::create(&dir, &g).unwrap();
-    let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(move || t0), ..Config::default() });
+    let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(|| T0), ..Config::default() });
+    Started { _tmp: tmp, dir, op, engine }
+}
+
+#[test]
+fn refusals_at_the_door_write_no_block() {
+    let Started { _tmp, op, engine, .. } = started("door");
+    let t0 = T0;
     let first = engine.submit_each(vec![register(&op, "door", 1, t0.plus(60), "p1")]).remove(0).recv().unwrap();
     assert_eq!(first.unwrap().0, 1);
     let stranger = Keypair::insecure_from_name("stranger");
@@ -102,13 +118,8 @@ fn refusals_at_the_door_write_no_block() {
 
 #[test]
 fn a_failed_commit_is_fatal_the_engine_refuses_everything_after_and_says_why() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("ledger");
-    let op = Keypair::insecure_from_name("fatal-op");
-    let t0 = Time(1_800_000_000);
-    let g = demo_genesis("fatal", t0, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
-    let ledger = Ledger::create(&dir, &g).unwrap();
-    let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(move || t0), ..Config::default() });
+    let Started { _tmp, dir, op, engine } = started("fatal");
+    let t0 = T0;
     // Something outside Tessera (bypassing the directory lock) writes the next block's row.
     let rogue = rusqlite::Connection::open(tessera_store::Store::db_path(&dir)).unwrap();
     rogue
