@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
+use tessera_core::op;
 
 use tessera_core::compliance::{Policy, Rule};
 use tessera_core::crypto::{self, Keypair};
@@ -339,23 +340,23 @@ impl Setup {
             let mut ops = Vec::new();
             for &i in chunk {
                 let party = PartyId::new(format!("p{i}"));
-                ops.push(Op::RegisterParty {
+                ops.push(Op::RegisterParty(op::RegisterParty {
                     party: party.clone(),
                     name: format!("Investor {i}"),
                     kind: PartyKind::Institution,
-                });
-                ops.push(Op::AddWallet { party: party.clone(), wallet: wallets[i] });
-                ops.push(Op::IssueClaim { party: party.clone(), claim: Claim::Kyc, expires_at: None });
-                ops.push(Op::IssueClaim {
+                }));
+                ops.push(Op::AddWallet(op::AddWallet { party: party.clone(), wallet: wallets[i] }));
+                ops.push(Op::IssueClaim(op::IssueClaim { party: party.clone(), claim: Claim::Kyc, expires_at: None }));
+                ops.push(Op::IssueClaim(op::IssueClaim {
                     party: party.clone(),
                     claim: Claim::InvestorClass(InvestorClass::Qib),
                     expires_at: None,
-                });
-                ops.push(Op::IssueClaim {
+                }));
+                ops.push(Op::IssueClaim(op::IssueClaim {
                     party,
                     claim: Claim::Jurisdiction(jurisdictions[i % 4].into()),
                     expires_at: None,
-                });
+                }));
             }
             pending.push(signed(&op, seq, ops));
             seq += 1;
@@ -367,7 +368,10 @@ impl Setup {
         say(&format!("setup: minting to {n} wallets"));
         let rss0 = rss_bytes();
         for chunk in wallets.chunks(64) {
-            let ops = chunk.iter().map(|w| Op::Mint { asset: asset.clone(), to: *w, amount: 1_000_000_000 }).collect();
+            let ops = chunk
+                .iter()
+                .map(|w| Op::Mint(op::Mint { asset: asset.clone(), to: *w, amount: 1_000_000_000 }))
+                .collect();
             pending.push(signed(&op, seq, ops));
             seq += 1;
             if pending.len() == 2_000 {
@@ -407,7 +411,11 @@ impl Setup {
                 signed(
                     &keys[i],
                     round + 1,
-                    vec![Op::Transfer { asset: asset.clone(), to: wallets[(i + 1) % n], amount: 1 + (j % 7) as u128 }],
+                    vec![Op::Transfer(op::Transfer {
+                        asset: asset.clone(),
+                        to: wallets[(i + 1) % n],
+                        amount: 1 + (j % 7) as u128,
+                    })],
                 )
             })
             .collect()

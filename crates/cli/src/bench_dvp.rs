@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use tessera_core::block::{Event, Outcome};
 use tessera_core::compliance::{Policy, Rule};
 use tessera_core::crypto::{self, Keypair};
+use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
 use tessera_core::settlement::{Leg, SettleMode};
 use tessera_core::tx::{CheckedTx, SignedTx, TxBody};
@@ -103,22 +104,30 @@ fn setup(dir: &std::path::Path, pairs: usize) -> Result<(Ledger, Actors), Refusa
         let mut ops = Vec::new();
         for w in chunk {
             let party = PartyId::new(format!("p{}", w.short()));
-            ops.push(Op::RegisterParty { party: party.clone(), name: "Investor".into(), kind: PartyKind::Institution });
-            ops.push(Op::AddWallet { party: party.clone(), wallet: *w });
-            ops.push(Op::IssueClaim { party: party.clone(), claim: Claim::Kyc, expires_at: None });
-            ops.push(Op::IssueClaim { party, claim: Claim::InvestorClass(InvestorClass::Qib), expires_at: None });
+            ops.push(Op::RegisterParty(op::RegisterParty {
+                party: party.clone(),
+                name: "Investor".into(),
+                kind: PartyKind::Institution,
+            }));
+            ops.push(Op::AddWallet(op::AddWallet { party: party.clone(), wallet: *w }));
+            ops.push(Op::IssueClaim(op::IssueClaim { party: party.clone(), claim: Claim::Kyc, expires_at: None }));
+            ops.push(Op::IssueClaim(op::IssueClaim {
+                party,
+                claim: Claim::InvestorClass(InvestorClass::Qib),
+                expires_at: None,
+            }));
         }
         txs.push(a.sign(&op_key, ops));
     }
     let mints: Vec<Op> = a
         .sellers
         .iter()
-        .map(|k| Op::Mint { asset: Symbol::new("FUND"), to: k.wallet(), amount: 1_000_000_000_000 })
-        .chain(a.buyers.iter().map(|k| Op::Mint {
-            asset: Symbol::new("USDX"),
-            to: k.wallet(),
-            amount: 1_000_000_000_000,
-        }))
+        .map(|k| Op::Mint(op::Mint { asset: Symbol::new("FUND"), to: k.wallet(), amount: 1_000_000_000_000 }))
+        .chain(
+            a.buyers
+                .iter()
+                .map(|k| Op::Mint(op::Mint { asset: Symbol::new("USDX"), to: k.wallet(), amount: 1_000_000_000_000 })),
+        )
         .collect();
     for chunk in mints.chunks(64) {
         txs.push(a.sign(&op_key, chunk.to_vec()));
@@ -191,7 +200,7 @@ fn prepare(engine: &Engine, a: &mut Actors, n: usize, offset: usize) -> (Vec<u64
             let (s, b) = (a.sellers[i].signing_clone(), a.buyers[i].wallet());
             a.sign(
                 &s,
-                vec![Op::CreateInstruction {
+                vec![Op::CreateInstruction(op::CreateInstruction {
                     legs: vec![
                         Leg { asset: Symbol::new("FUND"), amount: 1_000_000 + j as u128 % 97, from: s.wallet(), to: b },
                         Leg { asset: Symbol::new("USDX"), amount: 1_000_000 + j as u128 % 97, from: b, to: s.wallet() },
@@ -201,7 +210,7 @@ fn prepare(engine: &Engine, a: &mut Actors, n: usize, offset: usize) -> (Vec<u64
                     value_date: None,
                     expires_at: a.now.plus(86_400),
                     reference: String::new(),
-                }],
+                })],
             )
         })
         .collect();
@@ -212,7 +221,7 @@ fn prepare(engine: &Engine, a: &mut Actors, n: usize, offset: usize) -> (Vec<u64
         .enumerate()
         .map(|(j, id)| {
             let s = a.sellers[(offset + j) % pairs].signing_clone();
-            a.sign(&s, vec![Op::AffirmInstruction { instruction: *id }])
+            a.sign(&s, vec![Op::AffirmInstruction(op::AffirmInstruction { instruction: *id })])
         })
         .collect();
     let (_, t_affirm) = run_phase(engine, affirms);
@@ -239,7 +248,7 @@ pub fn run(pairs: usize, dvps: usize, offered: f64, json: bool) -> Result<DvpRep
         .enumerate()
         .map(|(j, id)| {
             let b = a.buyers[j % pairs].signing_clone();
-            a.sign(&b, vec![Op::AffirmInstruction { instruction: *id }])
+            a.sign(&b, vec![Op::AffirmInstruction(op::AffirmInstruction { instruction: *id })])
         })
         .collect();
     let (answers, last_affirm_s) = run_phase(&engine, last);
@@ -255,7 +264,7 @@ pub fn run(pairs: usize, dvps: usize, offered: f64, json: bool) -> Result<DvpRep
         .enumerate()
         .map(|(j, id)| {
             let b = a.buyers[(dvps + j) % pairs].signing_clone();
-            a.sign(&b, vec![Op::AffirmInstruction { instruction: *id }])
+            a.sign(&b, vec![Op::AffirmInstruction(op::AffirmInstruction { instruction: *id })])
         })
         .collect();
     let tick = Duration::from_millis(1);
@@ -295,7 +304,7 @@ pub fn run(pairs: usize, dvps: usize, offered: f64, json: bool) -> Result<DvpRep
         .map(|j| {
             let s = a.sellers[j % pairs].signing_clone();
             let to = a.buyers[j % pairs].wallet();
-            a.sign(&s, vec![Op::Transfer { asset: Symbol::new("FUND"), to, amount: 1 }])
+            a.sign(&s, vec![Op::Transfer(op::Transfer { asset: Symbol::new("FUND"), to, amount: 1 })])
         })
         .collect();
     let (_, transfer_s) = run_phase(&engine, transfers);

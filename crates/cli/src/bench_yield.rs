@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::time::Instant;
 use tessera_core::crypto::{self, Keypair};
+use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
 use tessera_core::tx::{CheckedTx, SignedTx, TxBody};
 use tessera_core::*;
@@ -56,9 +57,13 @@ fn nav_ms(n: usize) -> Result<f64, Refusal> {
     let cash_wallet = Keypair::insecure_from_name("bench-nav-cash").wallet();
     let cusips = ["912796Y60", "912797NQ6", "912797NR4", "912797PA9", "912797PB7"];
     let mut ops = vec![
-        Op::RegisterParty { party: PartyId::new("mgr"), name: "Manager".into(), kind: PartyKind::Institution },
-        Op::AddWallet { party: PartyId::new("mgr"), wallet: cash_wallet },
-        Op::RegisterOracleSource { wallet: op.wallet(), name: "vendor".into() },
+        Op::RegisterParty(op::RegisterParty {
+            party: PartyId::new("mgr"),
+            name: "Manager".into(),
+            kind: PartyKind::Institution,
+        }),
+        Op::AddWallet(op::AddWallet { party: PartyId::new("mgr"), wallet: cash_wallet }),
+        Op::RegisterOracleSource(op::RegisterOracleSource { wallet: op.wallet(), name: "vendor".into() }),
         Op::CreateAsset(AssetSpec {
             symbol: Symbol::new("USDX"),
             name: "USDX".into(),
@@ -77,12 +82,12 @@ fn nav_ms(n: usize) -> Result<f64, Refusal> {
             fee_wallet: cash_wallet,
             params: FundParams::default(),
         }),
-        Op::CustodianCash {
+        Op::CustodianCash(op::CustodianCash {
             fund: Symbol::new("NAVF"),
             amount: u64::MAX as u128,
             movement: CashMovement::Deposit,
             reference: String::new(),
-        },
+        }),
     ];
     for (i, c) in cusips.iter().enumerate() {
         let kind = if i % 2 == 0 { FeedKind::Price } else { FeedKind::Yield };
@@ -97,7 +102,7 @@ fn nav_ms(n: usize) -> Result<f64, Refusal> {
             max_move_bps: 1_000,
         }));
         let value = if i % 2 == 0 { 9_950_000_000 } else { 4_400_000 };
-        ops.push(Op::OracleReport { feed, value, observed_at: start });
+        ops.push(Op::OracleReport(op::OracleReport { feed, value, observed_at: start }));
     }
     run(&mut chain, ops)?;
     let positions: Vec<Op> = (0..n)
@@ -108,7 +113,12 @@ fn nav_ms(n: usize) -> Result<f64, Refusal> {
                 2 => Instrument::Note { cusip: "91282CKZ3".into(), coupon_micros: 42_500, maturity },
                 _ => Instrument::Repo { counterparty: format!("dealer-{}", i % 17), rate_micros: 44_000, maturity },
             };
-            Op::BuyPosition { fund: Symbol::new("NAVF"), instrument, face: 1_000_000_000, cost: 990_000_000 }
+            Op::BuyPosition(op::BuyPosition {
+                fund: Symbol::new("NAVF"),
+                instrument,
+                face: 1_000_000_000,
+                cost: 990_000_000,
+            })
         })
         .collect();
     for chunk in positions.chunks(64) {
@@ -147,10 +157,12 @@ fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
         .collect();
     // One party per 4,000 wallets (a party holds at most 4,096).
     let parties: Vec<Op> = (0..n.div_ceil(4_000))
-        .map(|p| Op::RegisterParty {
-            party: PartyId::new(format!("holders-{p}")),
-            name: "Holders".into(),
-            kind: PartyKind::Fund,
+        .map(|p| {
+            Op::RegisterParty(op::RegisterParty {
+                party: PartyId::new(format!("holders-{p}")),
+                name: "Holders".into(),
+                kind: PartyKind::Fund,
+            })
         })
         .collect();
     let mut txs: Vec<SignedTx> = parties.chunks(64).map(|c| sign(c.to_vec())).collect();
@@ -164,22 +176,27 @@ fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
             supply_cap: None,
             policy: Default::default(),
         }),
-        Op::CreateYieldClass {
+        Op::CreateYieldClass(op::CreateYieldClass {
             asset: Symbol::new("TLF"),
             basis: 365,
             cutoff_seconds: 54_000,
             payout_day: 1,
             residual: op.wallet(),
-        },
-        Op::SetYieldRate { asset: Symbol::new("TLF"), rate_ppb: 42_000_000 },
+        }),
+        Op::SetYieldRate(op::SetYieldRate { asset: Symbol::new("TLF"), rate_ppb: 42_000_000 }),
     ]));
     for (c, chunk) in wallets.chunks(64).enumerate() {
         let party = PartyId::new(format!("holders-{}", c * 64 / 4_000));
-        txs.push(sign(chunk.iter().map(|w| Op::AddWallet { party: party.clone(), wallet: *w }).collect()));
+        txs.push(sign(
+            chunk.iter().map(|w| Op::AddWallet(op::AddWallet { party: party.clone(), wallet: *w })).collect(),
+        ));
     }
     for chunk in wallets.chunks(64) {
         txs.push(sign(
-            chunk.iter().map(|w| Op::Mint { asset: Symbol::new("TLF"), to: *w, amount: 1_000_000_000 }).collect(),
+            chunk
+                .iter()
+                .map(|w| Op::Mint(op::Mint { asset: Symbol::new("TLF"), to: *w, amount: 1_000_000_000 }))
+                .collect(),
         ));
     }
     for block in txs.chunks(4_000) {

@@ -22,6 +22,7 @@ pub mod report;
 pub mod scenario;
 pub mod views;
 
+use tessera_core::op;
 use tessera_core::op::Op;
 use tessera_core::{Code, Refusal, SanctionTarget};
 
@@ -40,5 +41,5 @@ pub fn sanctions_op_from_sdn(sdn: &[u8], comments: Option<&[u8]>, source: &str) 
     if targets.is_empty() {
         return Err(Refusal::new(Code::SanctionsBadSdnFile, "the file names no digital currency address"));
     }
-    Ok(Op::SanctionAdd { targets, source: format!("OFAC SDN {source}") })
+    Ok(Op::SanctionAdd(op::SanctionAdd { targets, source: format!("OFAC SDN {source}") }))
 }

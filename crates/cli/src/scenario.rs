@@ -12,6 +12,7 @@ use tessera_core::crypto::Keypair;
 use tessera_core::exec::Admission;
 use tessera_core::governance::{OpClass, ProposalStatus};
 use tessera_core::movement::{self, Intent};
+use tessera_core::op;
 use tessera_core::op::Op;
 use tessera_core::tx::{CheckedTx, TxBody};
 use tessera_core::*;
@@ -654,7 +655,7 @@ impl Runner {
                     }
                 };
                 let n = match &op {
-                    Op::SanctionAdd { targets, .. } => targets.len(),
+                    Op::SanctionAdd(op::SanctionAdd { targets, .. }) => targets.len(),
                     _ => 0,
                 };
                 let t = TxStep {

@@ -2,11 +2,13 @@
 //! thresholds, pauses and sanctions lists. Authorization is checked before these run (see
 //! `governance`); these functions check state and write.
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::Policy;
-use crate::governance::OpClass;
-use crate::op::AssetSpec;
+pub use crate::model::admin::*;
+use crate::model::governance::{Need, OpClass};
+use crate::op::{MAX_SANCTION_TARGETS_PER_OP, MAX_TOPICS};
 use crate::state::*;
 use crate::types::*;
 
@@ -327,4 +329,306 @@ pub fn sanctions(
     }
     ev.push(Event::SanctionsUpdated { added, removed, source: source.into() });
     Ok(())
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for RegisterParty {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let RegisterParty { party, name, .. } = self;
+        check_party_id(party)?;
+        check_text("name", name, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let RegisterParty { party, name, kind } = self;
+        register_party(cx.state, party, name, *kind, cx.events)
+    }
+}
+
+impl Action for AddWallet {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let AddWallet { party, .. } = self;
+        check_party_id(party)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let AddWallet { party, wallet } = self;
+        add_wallet(cx.state, party, wallet, cx.events)
+    }
+}
+
+impl Action for IssueClaim {
+    fn authority(&self) -> (OpClass, Need) {
+        let IssueClaim { claim, .. } = self;
+        (OpClass::Routine, Need::TrustedIssuer(claim.topic()))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let IssueClaim { party, claim, .. } = self;
+        check_party_id(party)?;
+        claim.check()
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let IssueClaim { party, claim, expires_at } = self;
+        let issuer = cx.state.wallet(cx.actor).key;
+        issue_claim(cx.state, party, claim, *expires_at, issuer, cx.now, cx.events)
+    }
+}
+
+impl Action for RevokeClaim {
+    fn authority(&self) -> (OpClass, Need) {
+        let RevokeClaim { claim, .. } = self;
+        (OpClass::Routine, Need::IssuerOrCompliance(claim.topic()))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let RevokeClaim { party, claim } = self;
+        check_party_id(party)?;
+        claim.check()
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let RevokeClaim { party, claim } = self;
+        revoke_claim(cx.state, party, claim, cx.now, cx.events)
+    }
+}
+
+impl Action for LinkAddress {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let LinkAddress { party, currency, address } = self;
+        check_party_id(party)?;
+        SanctionTarget::Address { currency: currency.clone(), address: address.clone() }.check()
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let LinkAddress { party, currency, address } = self;
+        link_address(cx.state, party, currency, address, cx.events)
+    }
+}
+
+impl Action for TrustIssuer {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let TrustIssuer { topics, .. } = self;
+        if topics.is_empty() || topics.len() > MAX_TOPICS {
+            return refuse(Code::ClaimInvalid, "trust needs 1 to 8 claim topics");
+        }
+        Ok(())
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let TrustIssuer { wallet, topics } = self;
+        trust_issuer(cx.state, wallet, Some(topics), cx.events)
+    }
+}
+
+impl Action for UntrustIssuer {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let UntrustIssuer { wallet } = self;
+        trust_issuer(cx.state, wallet, None, cx.events)
+    }
+}
+
+impl Action for AssetSpec {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let spec = self;
+        check_symbol(&spec.symbol)?;
+        check_text("name", &spec.name, MAX_TEXT_LEN)?;
+        check_party_id(&spec.issuer)?;
+        if spec.decimals > MAX_DECIMALS {
+            return refuse(Code::AssetInvalid, format!("decimals {} above {MAX_DECIMALS}", spec.decimals));
+        }
+        spec.kind.check()?;
+        spec.policy.check()
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let spec = self;
+        create_asset(cx.state, spec, cx.now, cx.events)
+    }
+}
+
+impl Action for SetPolicy {
+    fn authority(&self) -> (OpClass, Need) {
+        let SetPolicy { asset: a, .. } = self;
+        (OpClass::Sensitive, Need::Role(Role::ComplianceOfficer, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SetPolicy { asset, policy } = self;
+        check_symbol(asset)?;
+        policy.check()
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SetPolicy { asset, policy } = self;
+        set_policy(cx.state, asset, policy, cx.events)
+    }
+}
+
+impl Action for SetSupplyCap {
+    fn authority(&self) -> (OpClass, Need) {
+        let SetSupplyCap { asset: a, .. } = self;
+        (OpClass::Sensitive, Need::Role(Role::Admin, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SetSupplyCap { asset, .. } = self;
+        check_symbol(asset)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SetSupplyCap { asset, cap } = self;
+        set_supply_cap(cx.state, asset, *cap, cx.events)
+    }
+}
+
+impl Action for GrantRole {
+    fn authority(&self) -> (OpClass, Need) {
+        let GrantRole { scope, .. } = self;
+        (OpClass::Sensitive, Need::Role(Role::Admin, scoped(scope)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let GrantRole { scope, .. } = self;
+        check_scope(scope)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let GrantRole { wallet, role, scope } = self;
+        set_role(cx.state, wallet, *role, scope, true, cx.events)
+    }
+}
+
+impl Action for RevokeRole {
+    fn authority(&self) -> (OpClass, Need) {
+        let RevokeRole { scope, .. } = self;
+        (OpClass::Sensitive, Need::Role(Role::Admin, scoped(scope)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let RevokeRole { scope, .. } = self;
+        check_scope(scope)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let RevokeRole { wallet, role, scope } = self;
+        set_role(cx.state, wallet, *role, scope, false, cx.events)
+    }
+}
+
+impl Action for SetThreshold {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SetThreshold { threshold, .. } = self;
+        crate::model::governance::check_threshold(*threshold)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SetThreshold { class, threshold } = self;
+        set_threshold(cx.state, *class, *threshold, cx.events)
+    }
+}
+
+impl Action for Pause {
+    fn authority(&self) -> (OpClass, Need) {
+        let Pause { scope, .. } = self;
+        (OpClass::Emergency, Need::Role(Role::Pauser, scoped(scope)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let Pause { scope, reason: r } = self;
+        check_scope(scope)?;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let Pause { scope, reason } = self;
+        set_pause(cx.state, scope, true, reason, cx.events)
+    }
+}
+
+impl Action for Unpause {
+    fn authority(&self) -> (OpClass, Need) {
+        let Unpause { scope, .. } = self;
+        (OpClass::Emergency, Need::Role(Role::Pauser, scoped(scope)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let Unpause { scope, reason: r } = self;
+        check_scope(scope)?;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let Unpause { scope, reason } = self;
+        set_pause(cx.state, scope, false, reason, cx.events)
+    }
+}
+
+impl Action for FreezeWallet {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let FreezeWallet { reason: r, .. } = self;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let FreezeWallet { wallet, reason } = self;
+        freeze_wallet(cx.state, wallet, true, reason, cx.events)
+    }
+}
+
+impl Action for UnfreezeWallet {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::ComplianceOfficer, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let UnfreezeWallet { reason: r, .. } = self;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let UnfreezeWallet { wallet, reason } = self;
+        freeze_wallet(cx.state, wallet, false, reason, cx.events)
+    }
+}
+
+impl Action for SanctionAdd {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SanctionAdd { targets, source } = self;
+        if targets.is_empty() || targets.len() > MAX_SANCTION_TARGETS_PER_OP {
+            return refuse(Code::SanctionsInvalid, format!("1 to {MAX_SANCTION_TARGETS_PER_OP} targets per operation"));
+        }
+        for t in targets {
+            t.check()?;
+        }
+        check_text("source", source, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SanctionAdd { targets, source } = self;
+        sanctions(cx.state, targets, true, source, cx.now, cx.events)
+    }
+}
+
+impl Action for SanctionRemove {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SanctionRemove { targets, source } = self;
+        if targets.is_empty() || targets.len() > MAX_SANCTION_TARGETS_PER_OP {
+            return refuse(Code::SanctionsInvalid, format!("1 to {MAX_SANCTION_TARGETS_PER_OP} targets per operation"));
+        }
+        for t in targets {
+            t.check()?;
+        }
+        check_text("source", source, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SanctionRemove { targets, source } = self;
+        sanctions(cx.state, targets, false, source, cx.now, cx.events)
+    }
 }

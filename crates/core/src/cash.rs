@@ -8,33 +8,16 @@
 //! the omnibus wallet (tokens exist only against CBDC parked there); the omnibus wallet moves
 //! CBDC only through conversions.
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{Move, Movement};
+use crate::model::governance::{Need, OpClass};
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
-use serde::Serialize;
 
-/// A used fiat receipt or payout reference.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct CashRecord {
-    pub asset: Symbol,
-    pub wallet: WalletId,
-    #[serde(with = "amount_serde")]
-    pub amount: Amount,
-    pub at: Time,
-    pub issue: bool,
-}
-
-/// A registered CBDC ⇄ settlement-token conversion.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Conversion {
-    pub cbdc: Symbol,
-    pub token: Symbol,
-    pub omnibus: WalletId,
-}
+pub use crate::model::cash::*;
 
 fn cash_kind(state: &State, asset: &Symbol) -> Result<(AssetIdx, CashKind, String), Refusal> {
     let a = state.asset_idx(asset)?;
@@ -211,4 +194,70 @@ pub fn check_conversions(state: &State) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for IssueCash {
+    fn authority(&self) -> (OpClass, Need) {
+        let IssueCash { asset: a, .. } = self;
+        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let IssueCash { asset, amount, fiat_reference: r, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)?;
+        check_text("reference", r, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let IssueCash { asset, to, amount, fiat_reference } = self;
+        issue(cx.state, asset, to, *amount, fiat_reference, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for RedeemCash {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let RedeemCash { asset, amount, payout_reference: r } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)?;
+        check_text("reference", r, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let RedeemCash { asset, amount, payout_reference } = self;
+        redeem(cx.state, cx.actor, asset, *amount, payout_reference, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for RegisterConversion {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let RegisterConversion { cbdc, token, .. } = self;
+        check_symbol(cbdc)?;
+        check_symbol(token)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let RegisterConversion { cbdc, token, omnibus } = self;
+        register_conversion(cx.state, cbdc, token, omnibus, cx.events)
+    }
+}
+
+impl Action for ConvertCash {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let ConvertCash { from, to, amount } = self;
+        check_symbol(from)?;
+        check_symbol(to)?;
+        nonzero(*amount)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let ConvertCash { from, to, amount } = self;
+        convert(cx.state, cx.actor, from, to, *amount, cx.now, cx.tx, cx.events)
+    }
 }

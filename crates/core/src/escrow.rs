@@ -10,40 +10,16 @@
 //! Invariant: while a tender is open, each bid's bond is locked in its bidder's holding; after
 //! award only the winner's is; after completion, default or cancellation none is.
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::Movement;
+use crate::model::governance::{Need, OpClass};
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
-use serde::Serialize;
 
-pub const MAX_BIDS: usize = 256;
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum TenderStatus {
-    Open,
-    Awarded { at: Time, winner: WalletId },
-    Completed { at: Time },
-    Defaulted { at: Time, reason: String },
-    Cancelled { at: Time, reason: String },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Tender {
-    pub id: u64,
-    pub owner: WalletId,
-    pub asset: Symbol,
-    #[serde(with = "amount_serde")]
-    pub bond: Amount,
-    pub bid_deadline: Time,
-    pub reference: String,
-    /// Bidding wallets in the order they bid.
-    pub bids: Vec<WalletId>,
-    pub status: TenderStatus,
-}
+pub use crate::model::escrow::*;
 
 fn load(state: &State, id: u64) -> Result<Tender, Refusal> {
     state.tenders.get(&id).cloned().ok_or_else(|| Refusal::new(Code::EscrowUnknown, format!("no tender {id}")))
@@ -256,5 +232,83 @@ pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
             }
         }
         state.tenders.put(id, t);
+    }
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for OpenTender {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let OpenTender { asset, bond, reference, .. } = self;
+        check_symbol(asset)?;
+        if *bond == 0 {
+            return refuse(Code::EscrowBadTerms, "the bond must be positive");
+        }
+        check_text("reference", reference, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let OpenTender { asset, bond, bid_deadline, reference } = self;
+        create(cx.state, cx.actor, asset, *bond, *bid_deadline, reference, cx.now, cx.events)
+    }
+}
+
+impl Action for PlaceBid {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let PlaceBid { tender } = self;
+        bid(cx.state, cx.actor, *tender, cx.now, cx.events)
+    }
+}
+
+impl Action for AwardTender {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let AwardTender { tender, winner } = self;
+        award(cx.state, cx.actor, *tender, winner, cx.now, cx.events)
+    }
+}
+
+impl Action for CompleteTender {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let CompleteTender { tender } = self;
+        complete(cx.state, cx.actor, *tender, cx.now, cx.events)
+    }
+}
+
+impl Action for DeclareDefault {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let DeclareDefault { reason: r, .. } = self;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let DeclareDefault { tender, reason } = self;
+        default(cx.state, cx.actor, *tender, reason, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for CancelTender {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let CancelTender { reason: r, .. } = self;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let CancelTender { tender, reason } = self;
+        cancel(cx.state, cx.actor, *tender, reason, cx.now, cx.events)
     }
 }

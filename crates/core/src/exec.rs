@@ -6,16 +6,16 @@
 //! fails, everything it wrote is rolled back and the receipt names the operation and the code;
 //! only the signer's sequence number advances. `Chain::build_block` ties it together.
 
+use crate::action::{Action, Ctx, Reaction};
 use crate::admin;
 use crate::block::*;
 use crate::code::{refuse, Code, Refusal};
-use crate::governance::{self, Need, Proposal, ProposalStatus};
-use crate::movement;
-use crate::op::Op;
+use crate::governance::{self, Need, OpClass, Proposal, ProposalStatus};
+use crate::op::{Approve, Op, Propose, Reject, MAX_OPS_PER_TX};
 use crate::state::*;
 use crate::tx::{CheckedTx, SignedTx};
 use crate::types::*;
-use crate::{cash, escrow, fund, htlc, oracle, repo, securities, settlement, yields};
+use crate::{escrow, fund, htlc, repo, securities, settlement, yields};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockContext {
@@ -169,7 +169,7 @@ fn run_direct(
     tx: Hash,
     ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
-    let (class, need) = governance::authority(op);
+    let (class, need) = op.authority();
     if !matches!(need, Need::Holder | Need::Governance) {
         governance::eligible(state, signer, op)?;
         let threshold = state.meta().threshold(class);
@@ -180,211 +180,153 @@ fn run_direct(
             );
         }
     }
+    let mut cx = Ctx { state, now: ctx.time, height: ctx.height, tx, actor: signer, events: ev, reactions: Vec::new() };
     match op {
-        Op::Propose { ops, expires_at } => propose(state, ops, *expires_at, signer, ctx, tx, ev),
-        Op::Approve { proposal } => vote(state, *proposal, signer, true, ctx, tx, ev),
-        Op::Reject { proposal } => vote(state, *proposal, signer, false, ctx, tx, ev),
-        _ => run_op(state, op, signer, ctx, tx, ev),
+        // Governance operations run here, never inside a proposal (`run_op` refuses them).
+        Op::Propose(_) | Op::Approve(_) | Op::Reject(_) => op.action().execute(&mut cx),
+        _ => run_op(&mut cx, op),
     }
 }
 
-/// Executes an authorized operation (directly or from a proposal) acting as `actor`.
-fn run_op(
-    state: &mut State,
-    op: &Op,
-    actor: WalletIdx,
-    ctx: &BlockContext,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
-    let now = ctx.time;
-    match op {
-        Op::RegisterParty { party, name, kind } => admin::register_party(state, party, name, *kind, ev),
-        Op::AddWallet { party, wallet } => admin::add_wallet(state, party, wallet, ev),
-        Op::IssueClaim { party, claim, expires_at } => {
-            let issuer = state.wallet(actor).key;
-            admin::issue_claim(state, party, claim, *expires_at, issuer, now, ev)
+/// Executes an authorized operation (directly or from a proposal) acting as `cx.actor`, then
+/// runs the reactions it raised.
+fn run_op(cx: &mut Ctx, op: &Op) -> Result<(), Refusal> {
+    if matches!(op, Op::Propose(_) | Op::Approve(_) | Op::Reject(_)) {
+        return refuse(Code::GovernanceNestedProposal, "governance operations cannot run inside a proposal");
+    }
+    op.action().execute(cx)?;
+    for reaction in std::mem::take(&mut cx.reactions) {
+        react(cx, reaction);
+    }
+    Ok(())
+}
+
+/// The hooks by which one domain reacts to another, run after the operation that raised the
+/// reaction succeeded, in this fixed order:
+/// - a wallet recovered: settlement instructions, hash time-locks, tenders, repos, then funds
+///   re-key the commitments they recorded under the lost wallet (its locked units moved);
+/// - a feed's breaker tripped: every fund whose yield or NAV feed it is, or whose positions
+///   it prices, halts (`fund::trip_for_feed`).
+fn react(cx: &mut Ctx, reaction: Reaction) {
+    match reaction {
+        Reaction::WalletRecovered { lost, new } => {
+            settlement::rekey(cx.state, &lost, &new);
+            htlc::rekey(cx.state, &lost, &new);
+            escrow::rekey(cx.state, &lost, &new);
+            repo::rekey(cx.state, &lost, &new);
+            fund::rekey(cx.state, &lost, &new);
         }
-        Op::RevokeClaim { party, claim } => admin::revoke_claim(state, party, claim, now, ev),
-        Op::LinkAddress { party, currency, address } => admin::link_address(state, party, currency, address, ev),
-        Op::TrustIssuer { wallet, topics } => admin::trust_issuer(state, wallet, Some(topics), ev),
-        Op::UntrustIssuer { wallet } => admin::trust_issuer(state, wallet, None, ev),
-        Op::CreateAsset(spec) => admin::create_asset(state, spec, now, ev),
-        Op::SetPolicy { asset, policy } => admin::set_policy(state, asset, policy, ev),
-        Op::SetSupplyCap { asset, cap } => admin::set_supply_cap(state, asset, *cap, ev),
-        Op::Mint { asset, to, amount } => movement::mint(state, asset, to, *amount, now, tx, ev),
-        Op::Burn { asset, from, amount } => movement::burn(state, asset, from, *amount, now, tx, ev),
-        Op::Transfer { asset, to, amount } => movement::transfer(state, asset, actor, to, *amount, now, tx, ev),
-        Op::GrantRole { wallet, role, scope } => admin::set_role(state, wallet, *role, scope, true, ev),
-        Op::RevokeRole { wallet, role, scope } => admin::set_role(state, wallet, *role, scope, false, ev),
-        Op::SetThreshold { class, threshold } => admin::set_threshold(state, *class, *threshold, ev),
-        Op::Pause { scope, reason } => admin::set_pause(state, scope, true, reason, ev),
-        Op::Unpause { scope, reason } => admin::set_pause(state, scope, false, reason, ev),
-        Op::FreezeWallet { wallet, reason } => admin::freeze_wallet(state, wallet, true, reason, ev),
-        Op::UnfreezeWallet { wallet, reason } => admin::freeze_wallet(state, wallet, false, reason, ev),
-        Op::FreezeAmount { asset, wallet, amount, reason } => {
-            movement::freeze_amount(state, asset, wallet, *amount, true, reason, ev)
-        }
-        Op::UnfreezeAmount { asset, wallet, amount, reason } => {
-            movement::freeze_amount(state, asset, wallet, *amount, false, reason, ev)
-        }
-        Op::ForceTransfer { asset, from, to, amount, reason, reference } => {
-            movement::force_transfer(state, asset, from, to, *amount, *reason, reference, now, tx, ev)
-        }
-        Op::RecoverWallet { lost, new, reference } => movement::recover_wallet(state, lost, new, reference, ev),
-        Op::SanctionAdd { targets, source } => admin::sanctions(state, targets, true, source, now, ev),
-        Op::SanctionRemove { targets, source } => admin::sanctions(state, targets, false, source, now, ev),
-        Op::Propose { .. } | Op::Approve { .. } | Op::Reject { .. } => {
-            refuse(Code::GovernanceNestedProposal, "governance operations cannot run inside a proposal")
-        }
-        Op::CreateInstruction { legs, settle, trade_date, value_date, expires_at, reference } => {
-            settlement::create(state, actor, legs, *settle, *trade_date, *value_date, *expires_at, reference, now, ev)
-        }
-        Op::AffirmInstruction { instruction } => {
-            settlement::affirm(state, actor, *instruction, now, ctx.height, tx, ev)
-        }
-        Op::WithdrawAffirmation { instruction } => settlement::withdraw(state, actor, *instruction, now, ev),
-        Op::RejectInstruction { instruction, reason } => {
-            settlement::reject(state, actor, *instruction, reason, now, ev)
-        }
-        Op::CancelInstruction { instruction, reason } => {
-            settlement::cancel(state, actor, *instruction, reason, now, ev)
-        }
-        Op::SettleInstruction { instruction } => settlement::settle_manual(state, actor, *instruction, now, tx, ev),
-        Op::HtlcLock { asset, to, amount, hash_lock, deadline } => {
-            htlc::lock(state, actor, asset, to, *amount, *hash_lock, *deadline, now, ev)
-        }
-        Op::HtlcClaim { htlc: id, preimage } => htlc::claim(state, actor, *id, preimage, now, tx, ev),
-        Op::HtlcRefund { htlc: id } => htlc::refund(state, actor, *id, now, ev),
-        Op::IssueCash { asset, to, amount, fiat_reference } => {
-            cash::issue(state, asset, to, *amount, fiat_reference, now, tx, ev)
-        }
-        Op::RedeemCash { asset, amount, payout_reference } => {
-            cash::redeem(state, actor, asset, *amount, payout_reference, now, tx, ev)
-        }
-        Op::RegisterConversion { cbdc, token, omnibus } => cash::register_conversion(state, cbdc, token, omnibus, ev),
-        Op::ConvertCash { from, to, amount } => cash::convert(state, actor, from, to, *amount, now, tx, ev),
-        Op::OpenTender { asset, bond, bid_deadline, reference } => {
-            escrow::create(state, actor, asset, *bond, *bid_deadline, reference, now, ev)
-        }
-        Op::PlaceBid { tender } => escrow::bid(state, actor, *tender, now, ev),
-        Op::AwardTender { tender, winner } => escrow::award(state, actor, *tender, winner, now, ev),
-        Op::CompleteTender { tender } => escrow::complete(state, actor, *tender, now, ev),
-        Op::DeclareDefault { tender, reason } => escrow::default(state, actor, *tender, reason, now, tx, ev),
-        Op::CancelTender { tender, reason } => escrow::cancel(state, actor, *tender, reason, now, ev),
-        Op::ProposeRepo { terms, accept_by } => repo::propose(state, actor, terms, *accept_by, now, ev),
-        Op::AcceptRepo { repo: id } => repo::accept(state, actor, *id, now, tx, ev),
-        Op::CancelRepo { repo: id } => repo::cancel(state, actor, *id, now, ev),
-        Op::CreateYieldClass { asset, basis, cutoff_seconds, payout_day, residual } => {
-            yields::create_class(state, asset, *basis, *cutoff_seconds, *payout_day, residual, now, ev)
-        }
-        Op::SetYieldRate { asset, rate_ppb } => yields::set_rate(state, asset, *rate_ppb, ev),
-        Op::SubstituteCollateral { repo: id, asset, amount, price_micros } => {
-            repo::substitute(state, actor, *id, asset, *amount, *price_micros, now, ev)
-        }
-        Op::RegisterOracleSource { wallet, name } => oracle::register_source(state, wallet, name, ev),
-        Op::CreateFeed(spec) => oracle::create_feed(state, spec, ev),
-        Op::OracleReport { feed, value, observed_at } => {
-            oracle::report(state, actor, feed, *value, *observed_at, now, ev)
-        }
-        Op::CreateFund(spec) => fund::create_fund(state, spec, now, ev),
-        Op::CreateShareClass(spec) => fund::create_class(state, spec, now, ev),
-        Op::SetClassApy { asset, apy_ppb } => fund::set_apy(state, asset, *apy_ppb, now, ev),
-        Op::CustodianCash { fund: f, amount, movement, reference } => {
-            fund::custodian_cash(state, actor, f, *amount, *movement, reference, now, tx, ev)
-        }
-        Op::BuyPosition { fund: f, instrument, face, cost } => fund::buy(state, f, instrument, *face, *cost, now, ev),
-        Op::SellPosition { fund: f, position, proceeds } => fund::sell(state, f, *position, *proceeds, ev),
-        Op::Subscribe { class, amount } => fund::subscribe(state, actor, class, *amount, now, tx, ev),
-        Op::Redeem { class, shares } => fund::redeem(state, actor, class, *shares, now, tx, ev),
-        Op::ResetBreaker { fund: f, reason } => fund::reset_breaker(state, f, reason, now, ev),
-        Op::ServiceSecurity { asset, cash_asset, paying_agent } => {
-            securities::service(state, asset, cash_asset, paying_agent, now, ev)
-        }
+        Reaction::FeedTripped { feed, detail } => fund::trip_for_feed(cx.state, &feed, &detail, cx.now, cx.events),
     }
 }
 
-fn propose(
-    state: &mut State,
-    ops: &[Op],
-    expires_at: Time,
-    signer: WalletIdx,
-    ctx: &BlockContext,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
-    if expires_at <= ctx.time {
+impl Action for Propose {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Governance)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let Propose { ops, .. } = self;
+        if ops.is_empty() || ops.len() > MAX_OPS_PER_TX {
+            return refuse(Code::TxBadOpCount, format!("a proposal holds 1 to {MAX_OPS_PER_TX} operations"));
+        }
+        for op in ops {
+            if matches!(op, Op::Approve(_) | Op::Reject(_) | Op::Propose(_)) {
+                return refuse(Code::GovernanceNestedProposal, "a proposal cannot contain propose, approve or reject");
+            }
+            op.check_stateless(1)?;
+        }
+        Ok(())
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        propose(cx, &self.ops, self.expires_at)
+    }
+}
+
+impl Action for Approve {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Governance)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        vote(cx, self.proposal, true)
+    }
+}
+
+impl Action for Reject {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Governance)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        vote(cx, self.proposal, false)
+    }
+}
+
+fn propose(cx: &mut Ctx, ops: &[Op], expires_at: Time) -> Result<(), Refusal> {
+    if expires_at <= cx.now {
         return refuse(
             Code::GovernanceBadExpiry,
-            format!("expiry {expires_at} is not after the block time {}", ctx.time),
+            format!("expiry {expires_at} is not after the block time {}", cx.now),
         );
     }
-    governance::eligible_for_all(state, signer, ops)?;
+    let state = &mut *cx.state;
+    governance::eligible_for_all(state, cx.actor, ops)?;
     let class = governance::class_of(ops);
     let mut meta = state.meta().clone();
     let threshold = meta.threshold(class);
     let id = meta.next_proposal;
     meta.next_proposal += 1;
     state.put_meta(meta);
-    let key = state.wallet(signer).key;
+    let key = state.wallet(cx.actor).key;
     let p = Proposal {
         id,
         proposer: key,
         ops: ops.to_vec(),
         class,
         threshold,
-        created_at: ctx.time,
+        created_at: cx.now,
         expires_at,
         approvals: vec![key],
         rejections: vec![],
         status: ProposalStatus::Open,
     };
-    ev.push(Event::ProposalCreated { proposal: id, class, threshold, expires_at });
-    ev.push(Event::ProposalApproved { proposal: id, by: key, approvals: 1 });
+    cx.events.push(Event::ProposalCreated { proposal: id, class, threshold, expires_at });
+    cx.events.push(Event::ProposalApproved { proposal: id, by: key, approvals: 1 });
     state.proposals.put(id, p.clone());
     state.open_proposals.put((expires_at, id), ());
     if threshold <= 1 {
-        execute_proposal(state, p, ctx, tx, ev);
+        execute_proposal(cx, p);
     }
     Ok(())
 }
 
-fn vote(
-    state: &mut State,
-    id: u64,
-    signer: WalletIdx,
-    approve: bool,
-    ctx: &BlockContext,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+fn vote(cx: &mut Ctx, id: u64, approve: bool) -> Result<(), Refusal> {
+    let state = &mut *cx.state;
     let mut p = state
         .proposals
         .get(&id)
         .cloned()
         .ok_or_else(|| Refusal::new(Code::GovernanceProposalUnknown, format!("no proposal {id}")))?;
-    if p.status != ProposalStatus::Open || p.expires_at <= ctx.time {
+    if p.status != ProposalStatus::Open || p.expires_at <= cx.now {
         return refuse(Code::GovernanceProposalClosed, format!("proposal {id} is closed ({})", p.status));
     }
-    let key = state.wallet(signer).key;
+    let key = state.wallet(cx.actor).key;
     if p.approvals.contains(&key) || p.rejections.contains(&key) {
         return refuse(Code::GovernanceAlreadyVoted, format!("wallet {} already voted on proposal {id}", key.short()));
     }
-    governance::eligible_for_all(state, signer, &p.ops)?;
+    governance::eligible_for_all(state, cx.actor, &p.ops)?;
     if approve {
         p.approvals.push(key);
-        ev.push(Event::ProposalApproved { proposal: id, by: key, approvals: p.approvals.len() as u8 });
+        cx.events.push(Event::ProposalApproved { proposal: id, by: key, approvals: p.approvals.len() as u8 });
         state.proposals.put(id, p.clone());
         if p.approvals.len() >= p.threshold as usize {
-            execute_proposal(state, p, ctx, tx, ev);
+            execute_proposal(cx, p);
         }
     } else {
         p.rejections.push(key);
-        ev.push(Event::ProposalRejected { proposal: id, by: key, rejections: p.rejections.len() as u8 });
+        cx.events.push(Event::ProposalRejected { proposal: id, by: key, rejections: p.rejections.len() as u8 });
         if p.rejections.len() >= p.threshold as usize {
-            p.status = ProposalStatus::Rejected { at: ctx.time };
+            p.status = ProposalStatus::Rejected { at: cx.now };
             state.open_proposals.remove(&(p.expires_at, id));
-            ev.push(Event::ProposalClosed { proposal: id, outcome: "rejected".into() });
+            cx.events.push(Event::ProposalClosed { proposal: id, outcome: "rejected".into() });
         }
         state.proposals.put(id, p);
     }
@@ -393,14 +335,23 @@ fn vote(
 
 /// Runs an approved proposal's operations atomically. Their failure does not fail the
 /// approving transaction: the proposal is closed as failed and nothing else changes.
-fn execute_proposal(state: &mut State, mut p: Proposal, ctx: &BlockContext, tx: Hash, ev: &mut Vec<Event>) {
-    let mark = state.mark();
+fn execute_proposal(cx: &mut Ctx, mut p: Proposal) {
+    let mark = cx.state.mark();
     let mut inner = Vec::new();
-    let actor = state.wallet_index.get(&p.proposer).copied();
+    let actor = cx.state.wallet_index.get(&p.proposer).copied();
     let mut result = Ok(());
     if let Some(actor) = actor {
+        let mut as_proposer = Ctx {
+            state: &mut *cx.state,
+            now: cx.now,
+            height: cx.height,
+            tx: cx.tx,
+            actor,
+            events: &mut inner,
+            reactions: Vec::new(),
+        };
         for op in &p.ops {
-            result = run_op(state, op, actor, ctx, tx, &mut inner);
+            result = run_op(&mut as_proposer, op);
             if result.is_err() {
                 break;
             }
@@ -408,22 +359,26 @@ fn execute_proposal(state: &mut State, mut p: Proposal, ctx: &BlockContext, tx: 
     } else {
         result = refuse(Code::WalletUnknown, "the proposer's wallet is gone");
     }
-    state.open_proposals.remove(&(p.expires_at, p.id));
+    cx.state.open_proposals.remove(&(p.expires_at, p.id));
     match result {
         Ok(()) => {
-            ev.push(Event::ProposalExecuted { proposal: p.id, approvers: p.approvals.clone() });
-            ev.extend(inner);
-            p.status = ProposalStatus::Executed { at: ctx.time };
+            cx.events.push(Event::ProposalExecuted { proposal: p.id, approvers: p.approvals.clone() });
+            cx.events.extend(inner);
+            p.status = ProposalStatus::Executed { at: cx.now };
         }
         Err(r) => {
             // The rollback also undid the removal above: close the proposal again.
-            state.rollback(mark);
-            state.open_proposals.remove(&(p.expires_at, p.id));
-            ev.push(Event::ProposalFailed { proposal: p.id, code: r.code.as_str().into(), message: r.message.clone() });
-            p.status = ProposalStatus::Failed { at: ctx.time, code: r.code.as_str().into(), message: r.message };
+            cx.state.rollback(mark);
+            cx.state.open_proposals.remove(&(p.expires_at, p.id));
+            cx.events.push(Event::ProposalFailed {
+                proposal: p.id,
+                code: r.code.as_str().into(),
+                message: r.message.clone(),
+            });
+            p.status = ProposalStatus::Failed { at: cx.now, code: r.code.as_str().into(), message: r.message };
         }
     }
-    state.proposals.put(p.id, p);
+    cx.state.proposals.put(p.id, p);
 }
 
 /// What happened to a submitted transaction.

@@ -27,551 +27,22 @@
 //! maturity / assets (cash 0 days); WAL uses final maturity — with no floating-rate
 //! instruments modelled, WAL = WAM.
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{Move, Movement, Rule};
+use crate::model::governance::{Need, OpClass};
 use crate::movement;
-use crate::oracle::{self, FeedKind, VALUE_SCALE};
+use crate::oracle::{self, VALUE_SCALE};
 use crate::state::*;
 use crate::treasury;
 use crate::types::*;
 use crate::yields;
-use borsh::{BorshDeserialize, BorshSerialize};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-const BPS: u128 = 10_000;
-const DAY: u64 = 86_400;
-
-// ---------------------------------------------------------------- specs (operations' payloads)
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FundParams {
-    /// Seconds after midnight UTC of the daily valuation (NAV strike).
-    pub valuation_seconds: u32,
-    pub min_dla_bps: u32,
-    pub min_wla_bps: u32,
-    pub max_wam_days: u32,
-    pub max_wal_days: u32,
-    pub max_maturity_days: u32,
-    /// Cash the fund pays out instantly per day; beyond it redemptions queue.
-    #[serde(with = "amount_serde")]
-    pub facility_daily_limit: Amount,
-    /// Liquidity fee on redemptions while weekly liquid assets are below the threshold.
-    pub liquidity_fee_bps: u32,
-    pub liquidity_fee_below_wla_bps: u32,
-    /// The breaker: a NAV per share move beyond this between valuations halts the fund.
-    pub breaker_bps: u32,
-    /// Day of the month from which the month's management fee is paid.
-    pub fee_payout_day: u8,
-    /// Oracle feed of the fund's gross yield (sets the stable classes' daily rate, net of fee).
-    pub yield_feed: Option<String>,
-    /// Oracle feed of the NAV per share as reported by the administrator (cross-check).
-    pub nav_feed: Option<String>,
-}
-
-impl Default for FundParams {
-    fn default() -> Self {
-        FundParams {
-            valuation_seconds: 54_000,
-            min_dla_bps: 2_500,
-            min_wla_bps: 5_000,
-            max_wam_days: 60,
-            max_wal_days: 120,
-            max_maturity_days: 397,
-            facility_daily_limit: 0,
-            liquidity_fee_bps: 0,
-            liquidity_fee_below_wla_bps: 0,
-            breaker_bps: 50,
-            fee_payout_day: 1,
-            yield_feed: None,
-            nav_feed: None,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FundSpec {
-    pub fund: Symbol,
-    pub name: String,
-    pub manager: PartyId,
-    /// The cash token subscriptions are paid in and redemptions paid out in.
-    pub cash_asset: Symbol,
-    /// The fund's account in the cash token.
-    pub cash_wallet: WalletId,
-    /// Where the management fee is paid.
-    pub fee_wallet: WalletId,
-    #[serde(default)]
-    pub params: FundParams,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DomainFee {
-    /// The deployment domain: the ledger's network id.
-    pub domain: String,
-    pub bps: u32,
-}
-
-fn d365() -> u16 {
-    365
-}
-fn d_cutoff() -> u32 {
-    54_000
-}
-fn d_one() -> u8 {
-    1
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ShareClassSpec {
-    pub fund: Symbol,
-    /// An existing fund-share asset (stable or accumulating NAV) with no supply yet.
-    pub asset: Symbol,
-    /// Stable classes: day count (365 = ACT/365), cut-off of the holder of record, payout day,
-    /// and the wallet that receives rounding remainders.
-    #[serde(default = "d365")]
-    pub basis: u16,
-    #[serde(default = "d_cutoff")]
-    pub cutoff_seconds: u32,
-    #[serde(default = "d_one")]
-    pub payout_day: u8,
-    #[serde(default)]
-    pub residual: Option<WalletId>,
-    /// Minimum first and later investment, in cash minor units.
-    #[serde(with = "amount_serde")]
-    pub min_first: Amount,
-    #[serde(with = "amount_serde")]
-    pub min_later: Amount,
-    /// Investor classes admitted (empty: any). Installed into the asset's policy.
-    #[serde(default)]
-    pub eligible: Vec<InvestorClass>,
-    /// Jurisdictions refused (a non-US-only class: ["US"]). Installed into the asset's policy.
-    #[serde(default)]
-    pub denied_jurisdictions: Vec<String>,
-    /// Management fee, basis points a year; `domain_fees` override it per deployment.
-    #[serde(default)]
-    pub fee_bps: u32,
-    #[serde(default)]
-    pub domain_fees: Vec<DomainFee>,
-    /// Accumulating classes: the starting price (× 10^8; default 1.00000000).
-    #[serde(default)]
-    pub initial_price: Option<u64>,
-    /// A fee on every redemption of this class (USDY: 20 bps).
-    #[serde(default)]
-    pub redemption_fee_bps: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Instrument {
-    Bill {
-        cusip: String,
-        maturity: Time,
-    },
-    /// A note or bond: semiannual coupons counted back from maturity.
-    Note {
-        cusip: String,
-        coupon_micros: u32,
-        maturity: Time,
-    },
-    /// Reverse repo lent by the fund: principal = face; interest ACT/360.
-    Repo {
-        counterparty: String,
-        rate_micros: u32,
-        maturity: Time,
-    },
-}
-
-impl Instrument {
-    pub fn maturity(&self) -> Time {
-        match self {
-            Instrument::Bill { maturity, .. }
-            | Instrument::Note { maturity, .. }
-            | Instrument::Repo { maturity, .. } => *maturity,
-        }
-    }
-    pub fn cusip(&self) -> Option<&str> {
-        match self {
-            Instrument::Bill { cusip, .. } | Instrument::Note { cusip, .. } => Some(cusip),
-            Instrument::Repo { .. } => None,
-        }
-    }
-    pub fn name(&self) -> String {
-        match self {
-            Instrument::Bill { cusip, .. } => format!("bill {cusip}"),
-            Instrument::Note { cusip, .. } => format!("note {cusip}"),
-            Instrument::Repo { counterparty, .. } => format!("repo with {counterparty}"),
-        }
-    }
-    /// The same instrument with its identifier as a CUSIP (an ISIN given in the operation is
-    /// kept as the CUSIP inside it, so positions and `PX:`/`YLD:` feeds match on one spelling).
-    pub fn canonical(&self) -> Result<Instrument, Refusal> {
-        let mut i = self.clone();
-        if let Instrument::Bill { cusip, .. } | Instrument::Note { cusip, .. } = &mut i {
-            *cusip = canonical_cusip(cusip)?;
-        }
-        Ok(i)
-    }
-    pub fn check(&self) -> Result<(), Refusal> {
-        if let Some(c) = self.cusip() {
-            canonical_cusip(c)?;
-        }
-        match self {
-            Instrument::Note { coupon_micros, .. } if *coupon_micros > 200_000 => {
-                refuse(Code::FundBadPosition, "a coupon above 20%")
-            }
-            Instrument::Repo { counterparty, rate_micros, .. } => {
-                check_text("counterparty", counterparty, MAX_TEXT_LEN)?;
-                if *rate_micros > 200_000 {
-                    return refuse(Code::FundBadPosition, "a repo rate above 20%");
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CashMovement {
-    /// Cash received at the custodian from outside the ledger.
-    Deposit,
-    /// Cash paid out by the custodian outside the ledger.
-    Withdraw,
-    /// Custodian cash turned into cash tokens in the fund's wallet (the signer must be able
-    /// to issue the cash token).
-    ToLedger,
-    /// Cash tokens in the fund's wallet redeemed into custodian cash.
-    FromLedger,
-}
-
-// ---------------------------------------------------------------- records
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct ShareClass {
-    pub spec: ShareClassSpec,
-    pub nav: NavKind,
-    /// Price per share × 10^8 (stable classes: 1.00000000).
-    pub price: u64,
-    /// Accumulating classes: the monthly APY (ppb), the daily rate it implies (× 10^10: the
-    /// USDY rule keeps 8 places of a percentage), and the price and day the current rate
-    /// compounds from.
-    pub apy_ppb: u64,
-    pub daily_rate_e10: u64,
-    pub base_price: u64,
-    pub base_day: u64,
-    /// The fee that applies on this ledger's domain.
-    pub fee_bps: u32,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Metrics {
-    pub dla_bps: u32,
-    pub wla_bps: u32,
-    pub wam_days: u32,
-    pub wal_days: u32,
-    pub longest_days: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct ClassNav {
-    pub asset: Symbol,
-    #[serde(with = "amount_serde")]
-    pub shares: Amount,
-    pub price: u64,
-    pub nav_per_share: u64,
-    /// Stable classes: the net annual rate set for the day (ppb) and Σ yield paid so far.
-    pub rate_ppb: u64,
-    #[serde(with = "amount_serde")]
-    pub yield_paid: Amount,
-}
-
-/// One daily valuation.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Valuation {
-    pub at: Time,
-    #[serde(with = "amount_serde")]
-    pub positions: Amount,
-    #[serde(with = "amount_serde")]
-    pub cash: Amount,
-    #[serde(with = "amount_serde")]
-    pub assets: Amount,
-    #[serde(with = "amount_serde")]
-    pub liabilities: Amount,
-    #[serde(with = "amount_serde")]
-    pub nav: Amount,
-    #[serde(with = "amount_serde")]
-    pub book: Amount,
-    /// NAV per 1.00 of book value × 10^8 (the shadow NAV of a stable class).
-    pub ratio: u64,
-    pub classes: Vec<ClassNav>,
-    pub metrics: Metrics,
-    /// The fund's gross yield from its feed (× 10^8), if it stood.
-    pub gross_yield: Option<u64>,
-    /// Positions priced from oracle feeds, from the yield formulas / amortized cost.
-    pub priced_by_oracle: u32,
-    pub priced_by_formula: u32,
-    #[serde(with = "amount_serde")]
-    pub fee_accrued: Amount,
-    /// Yield accrued to stable classes' holders, not yet paid (rounded down).
-    #[serde(with = "amount_serde")]
-    pub dividends_payable: Amount,
-    /// Whether the fund was halted by its breaker when valued, or tripped since the last
-    /// valuation.
-    pub halted: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Fund {
-    pub spec: FundSpec,
-    pub manager: PartyIdx,
-    pub cash_asset: AssetIdx,
-    pub cash_wallet: WalletIdx,
-    pub fee_wallet: WalletIdx,
-    pub classes: Vec<AssetIdx>,
-    #[serde(with = "amount_serde")]
-    pub custodian_cash: Amount,
-    /// Why subscriptions and redemptions are halted (the breaker), until governance resets.
-    pub halted: Option<String>,
-    /// The last day (days since epoch) valued.
-    pub valued_through_day: u64,
-    pub last: Option<Valuation>,
-    /// Management fee accrued and not yet paid, × `yields::SCALE`.
-    #[serde(with = "amount_serde")]
-    pub fee_accrued_scaled: u128,
-    #[serde(with = "amount_serde")]
-    pub fee_paid: Amount,
-    pub last_fee_payout: (i64, u32),
-    /// (day, instant redemptions paid that day).
-    pub facility: (u64, Amount),
-    /// Σ owed on queued redemptions.
-    #[serde(with = "amount_serde")]
-    pub queued: Amount,
-    /// Cash brought onto the ledger (`to_ledger`: bill maturities, repo unwinds) earmarked for
-    /// the queue and not yet paid out. The queue is paid from this, not from the facility.
-    #[serde(with = "amount_serde")]
-    pub arrived: Amount,
-    /// Limits currently breached (an alert is raised on entering a breach).
-    pub breaches: Vec<String>,
-    /// The breaker tripped since the last valuation (recorded in the next one).
-    pub tripped_since_valuation: bool,
-    pub next_position: u64,
-}
-
-impl Fund {
-    pub fn fee_accrued(&self) -> Amount {
-        self.fee_accrued_scaled / yields::SCALE
-    }
-    fn take_custodian_cash(&mut self, amount: Amount) -> Result<(), Refusal> {
-        self.custodian_cash = self.custodian_cash.checked_sub(amount).ok_or_else(|| {
-            Refusal::new(
-                Code::FundInsufficientCash,
-                format!("custodian cash {} does not cover {amount}", self.custodian_cash),
-            )
-        })?;
-        Ok(())
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Position {
-    pub id: u64,
-    pub instrument: Instrument,
-    #[serde(with = "amount_serde")]
-    pub face: Amount,
-    #[serde(with = "amount_serde")]
-    pub cost: Amount,
-    pub acquired: Time,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum RedemptionStatus {
-    Queued,
-    Paid { at: Time },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Redemption {
-    pub id: u64,
-    pub fund: Symbol,
-    pub class: Symbol,
-    pub wallet: WalletId,
-    #[serde(with = "amount_serde")]
-    pub shares: Amount,
-    /// Cash owed, after fees.
-    #[serde(with = "amount_serde")]
-    pub amount: Amount,
-    #[serde(with = "amount_serde")]
-    pub fee: Amount,
-    pub requested_at: Time,
-    pub status: RedemptionStatus,
-}
-
-// ---------------------------------------------------------------- events
-
-/// Everything the funds, oracle and Treasury-servicing modules announce.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FundEvent {
-    FundCreated {
-        fund: Symbol,
-    },
-    ShareClassCreated {
-        fund: Symbol,
-        asset: Symbol,
-        nav: NavKind,
-        fee_bps: u32,
-    },
-    ApySet {
-        asset: Symbol,
-        apy_ppb: u64,
-        daily_rate_e10: u64,
-    },
-    CustodianCash {
-        fund: Symbol,
-        movement: CashMovement,
-        #[serde(with = "amount_serde")]
-        amount: Amount,
-        #[serde(with = "amount_serde")]
-        custodian_cash: Amount,
-    },
-    PositionBought {
-        fund: Symbol,
-        position: u64,
-        instrument: String,
-        #[serde(with = "amount_serde")]
-        face: Amount,
-        #[serde(with = "amount_serde")]
-        cost: Amount,
-    },
-    PositionSold {
-        fund: Symbol,
-        position: u64,
-        #[serde(with = "amount_serde")]
-        proceeds: Amount,
-    },
-    PositionMatured {
-        fund: Symbol,
-        position: u64,
-        #[serde(with = "amount_serde")]
-        proceeds: Amount,
-    },
-    CouponReceived {
-        fund: Symbol,
-        position: u64,
-        #[serde(with = "amount_serde")]
-        amount: Amount,
-    },
-    Valued {
-        fund: Symbol,
-        at: Time,
-        #[serde(with = "amount_serde")]
-        nav: Amount,
-        ratio: u64,
-        dla_bps: u32,
-        wla_bps: u32,
-        wam_days: u32,
-    },
-    FeePaid {
-        fund: Symbol,
-        #[serde(with = "amount_serde")]
-        amount: Amount,
-    },
-    Subscribed {
-        fund: Symbol,
-        class: Symbol,
-        investor: WalletId,
-        #[serde(with = "amount_serde")]
-        cash: Amount,
-        #[serde(with = "amount_serde")]
-        shares: Amount,
-        price: u64,
-    },
-    RedemptionPaid {
-        fund: Symbol,
-        redemption: Option<u64>,
-        investor: WalletId,
-        #[serde(with = "amount_serde")]
-        shares: Amount,
-        #[serde(with = "amount_serde")]
-        cash: Amount,
-        #[serde(with = "amount_serde")]
-        fee: Amount,
-    },
-    RedemptionQueued {
-        fund: Symbol,
-        redemption: u64,
-        investor: WalletId,
-        #[serde(with = "amount_serde")]
-        cash: Amount,
-    },
-    RedemptionHeld {
-        redemption: u64,
-        code: String,
-    },
-    BreakerTripped {
-        fund: Symbol,
-        reason: String,
-    },
-    BreakerReset {
-        fund: Symbol,
-        reason: String,
-    },
-    OracleSourceRegistered {
-        wallet: WalletId,
-        name: String,
-    },
-    FeedCreated {
-        feed: String,
-        kind: FeedKind,
-    },
-    OracleReported {
-        feed: String,
-        source: WalletId,
-        value: u64,
-        aggregate: Option<u64>,
-        used: u32,
-    },
-    SecurityServiced {
-        asset: Symbol,
-        cash_asset: Symbol,
-    },
-    CouponPaid {
-        asset: Symbol,
-        date: Time,
-        holders: u32,
-        #[serde(with = "amount_serde")]
-        paid: Amount,
-    },
-    PrincipalPaid {
-        asset: Symbol,
-        holders: u32,
-        #[serde(with = "amount_serde")]
-        paid: Amount,
-    },
-    PaymentWithheld {
-        asset: Symbol,
-        wallet: WalletId,
-        code: String,
-    },
-    PaymentShort {
-        asset: Symbol,
-        #[serde(with = "amount_serde")]
-        needed: Amount,
-        #[serde(with = "amount_serde")]
-        available: Amount,
-    },
-    SecurityRetired {
-        asset: Symbol,
-    },
-}
+pub use crate::model::fund::*;
 
 fn fe(e: FundEvent) -> Event {
     Event::Fund(e)
@@ -1675,6 +1146,152 @@ pub fn reconcile(
         obligations: dec(obligations).normalize().to_string(),
         reserve_ratio,
     })
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for FundSpec {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let spec = self;
+        check_symbol(&spec.fund)?;
+        check_text("name", &spec.name, MAX_TEXT_LEN)?;
+        check_party_id(&spec.manager)?;
+        check_symbol(&spec.cash_asset)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let spec = self;
+        create_fund(cx.state, spec, cx.now, cx.events)
+    }
+}
+
+impl Action for ShareClassSpec {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let spec = self;
+        check_symbol(&spec.fund)?;
+        check_symbol(&spec.asset)?;
+        if spec.domain_fees.len() > 16 || spec.eligible.len() > 8 || spec.denied_jurisdictions.len() > 256 {
+            return refuse(Code::FundBadSpec, "too many domain fees, classes or jurisdictions");
+        }
+        Ok(())
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let spec = self;
+        create_class(cx.state, spec, cx.now, cx.events)
+    }
+}
+
+impl Action for SetClassApy {
+    fn authority(&self) -> (OpClass, Need) {
+        let SetClassApy { asset: a, .. } = self;
+        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SetClassApy { asset, .. } = self;
+        check_symbol(asset)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SetClassApy { asset, apy_ppb } = self;
+        set_apy(cx.state, asset, *apy_ppb, cx.now, cx.events)
+    }
+}
+
+impl Action for CustodianCash {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::Custodian, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let CustodianCash { fund, amount, reference, .. } = self;
+        check_symbol(fund)?;
+        nonzero(*amount)?;
+        check_text("reference", reference, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let CustodianCash { fund: f, amount, movement, reference } = self;
+        custodian_cash(cx.state, cx.actor, f, *amount, *movement, reference, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for BuyPosition {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::Custodian, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let BuyPosition { fund, instrument, .. } = self;
+        check_symbol(fund)?;
+        instrument.check()
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let BuyPosition { fund: f, instrument, face, cost } = self;
+        buy(cx.state, f, instrument, *face, *cost, cx.now, cx.events)
+    }
+}
+
+impl Action for SellPosition {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Role(Role::Custodian, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SellPosition { fund, .. } = self;
+        check_symbol(fund)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SellPosition { fund: f, position, proceeds } = self;
+        sell(cx.state, f, *position, *proceeds, cx.events)
+    }
+}
+
+impl Action for Subscribe {
+    fn authority(&self) -> (OpClass, Need) {
+        // A source signs its own reports; the oracle module checks it is registered for the feed.
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let Subscribe { class, amount } = self;
+        check_symbol(class)?;
+        nonzero(*amount)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let Subscribe { class, amount } = self;
+        subscribe(cx.state, cx.actor, class, *amount, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for Redeem {
+    fn authority(&self) -> (OpClass, Need) {
+        // A source signs its own reports; the oracle module checks it is registered for the feed.
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let Redeem { class, shares: amount } = self;
+        check_symbol(class)?;
+        nonzero(*amount)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let Redeem { class, shares } = self;
+        redeem(cx.state, cx.actor, class, *shares, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for ResetBreaker {
+    fn authority(&self) -> (OpClass, Need) {
+        // Resuming a halted fund is governance's call: sensitive (M-of-N).
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let ResetBreaker { fund, reason: r } = self;
+        check_symbol(fund)?;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let ResetBreaker { fund: f, reason } = self;
+        reset_breaker(cx.state, f, reason, cx.now, cx.events)
+    }
 }
 
 #[cfg(test)]

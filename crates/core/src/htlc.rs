@@ -7,45 +7,16 @@
 //! after the deadline marks the lock expired, after which only the sender's refund works.
 //! See docs/atomic-swaps.md for the protocol and its timing margins.
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::Movement;
+use crate::model::governance::{Need, OpClass};
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
-use serde::Serialize;
 
-pub const MAX_PREIMAGE_BYTES: usize = 64;
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum HtlcStatus {
-    Locked,
-    Claimed {
-        at: Time,
-    },
-    /// The deadline passed; only a refund remains.
-    Expired {
-        at: Time,
-    },
-    Refunded {
-        at: Time,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Htlc {
-    pub id: u64,
-    pub asset: Symbol,
-    #[serde(with = "amount_serde")]
-    pub amount: Amount,
-    pub sender: WalletId,
-    pub receiver: WalletId,
-    pub hash_lock: Hash,
-    pub deadline: Time,
-    pub status: HtlcStatus,
-}
+pub use crate::model::htlc::*;
 
 fn load(state: &State, id: u64) -> Result<Htlc, Refusal> {
     state.htlcs.get(&id).cloned().ok_or_else(|| Refusal::new(Code::HtlcUnknown, format!("no hash time-lock {id}")))
@@ -190,5 +161,52 @@ pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
         if changed {
             state.htlcs.put(id, h);
         }
+    }
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for HtlcLock {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let HtlcLock { asset, amount, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let HtlcLock { asset, to, amount, hash_lock, deadline } = self;
+        lock(cx.state, cx.actor, asset, to, *amount, *hash_lock, *deadline, cx.now, cx.events)
+    }
+}
+
+impl Action for HtlcClaim {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let HtlcClaim { preimage, .. } = self;
+        if preimage.len() > crate::model::htlc::MAX_PREIMAGE_BYTES {
+            return refuse(
+                Code::FieldTooLong,
+                format!("a preimage is at most {} bytes", crate::model::htlc::MAX_PREIMAGE_BYTES),
+            );
+        }
+        Ok(())
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let HtlcClaim { htlc: id, preimage } = self;
+        claim(cx.state, cx.actor, *id, preimage, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for HtlcRefund {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let HtlcRefund { htlc: id } = self;
+        refund(cx.state, cx.actor, *id, cx.now, cx.events)
     }
 }

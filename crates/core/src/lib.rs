@@ -4,8 +4,8 @@
 //! `(state, block context, transaction) → receipt` is a function: replaying the same journal
 //! always yields the same receipts and the same state digest.
 
+pub mod action;
 pub mod admin;
-pub mod block;
 pub mod cash;
 pub mod chain_address;
 pub mod code;
@@ -17,25 +17,25 @@ pub mod fund;
 pub mod governance;
 pub mod htlc;
 pub mod identifiers;
+pub mod invariants;
+pub mod model;
 pub mod movement;
 pub mod ofac;
-pub mod op;
 pub mod oracle;
 pub mod oracle_math;
 pub mod prose;
 pub mod repo;
 pub mod securities;
 pub mod settlement;
-pub mod state;
 pub mod statement;
 pub mod table;
 pub mod time;
 pub mod treasury;
-pub mod tx;
 pub mod types;
 pub mod words;
 pub mod yields;
 
 pub use code::{Code, Refusal};
+pub use model::{block, op, state, tx};
 pub use rust_decimal::Decimal;
 pub use types::*;

@@ -6,9 +6,12 @@
 //! ledger pause, asset pause, wallets (unknown, retired, frozen), balance, policy rules in
 //! policy order.
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{self, Move, Movement};
+use crate::model::governance::{Need, OpClass};
+pub use crate::model::movement::*;
 use crate::state::*;
 use crate::types::*;
 
@@ -421,12 +424,8 @@ pub fn recover_wallet(
     let mut lw = lw;
     lw.retired_to = Some(n);
     state.wallets.put(l, lw);
-    // Locked units moved with the holdings: the commitments they back follow them.
-    crate::settlement::rekey(state, lost, new);
-    crate::htlc::rekey(state, lost, new);
-    crate::escrow::rekey(state, lost, new);
-    crate::repo::rekey(state, lost, new);
-    crate::fund::rekey(state, lost, new);
+    // Locked units moved with the holdings: the commitments they back follow them (the
+    // `RecoverWallet` action raises the reaction; `exec::react` runs the hooks).
     ev.push(Event::WalletRecovered { lost: *lost, new: *new, assets: moved, reference: reference.into() });
     Ok(())
 }
@@ -502,5 +501,124 @@ pub fn precheck(state: &State, intent: &Intent, now: Time) -> Vec<Refusal> {
             checks(state, &m, true, &mut out);
             out
         }
+    }
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for Mint {
+    fn authority(&self) -> (OpClass, Need) {
+        let Mint { asset: a, .. } = self;
+        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let Mint { asset, amount, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let Mint { asset, to, amount } = self;
+        mint(cx.state, asset, to, *amount, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for Burn {
+    fn authority(&self) -> (OpClass, Need) {
+        let Burn { asset: a, .. } = self;
+        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let Burn { asset, amount, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let Burn { asset, from, amount } = self;
+        burn(cx.state, asset, from, *amount, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for Transfer {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let Transfer { asset, amount, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let Transfer { asset, to, amount } = self;
+        transfer(cx.state, asset, cx.actor, to, *amount, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for FreezeAmount {
+    fn authority(&self) -> (OpClass, Need) {
+        let FreezeAmount { asset: a, .. } = self;
+        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let FreezeAmount { asset, amount, reason: r, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)?;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let FreezeAmount { asset, wallet, amount, reason } = self;
+        freeze_amount(cx.state, asset, wallet, *amount, true, reason, cx.events)
+    }
+}
+
+impl Action for UnfreezeAmount {
+    fn authority(&self) -> (OpClass, Need) {
+        let UnfreezeAmount { asset: a, .. } = self;
+        (OpClass::Sensitive, Need::Role(Role::ComplianceOfficer, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let UnfreezeAmount { asset, amount, reason: r, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)?;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let UnfreezeAmount { asset, wallet, amount, reason } = self;
+        freeze_amount(cx.state, asset, wallet, *amount, false, reason, cx.events)
+    }
+}
+
+impl Action for ForceTransfer {
+    fn authority(&self) -> (OpClass, Need) {
+        let ForceTransfer { asset: a, .. } = self;
+        (OpClass::Sensitive, Need::Role(Role::IssuerAgent, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let ForceTransfer { asset, amount, reference, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)?;
+        check_text("reference", reference, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let ForceTransfer { asset, from, to, amount, reason, reference } = self;
+        force_transfer(cx.state, asset, from, to, *amount, *reason, reference, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for RecoverWallet {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::IssuerAgent, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let RecoverWallet { lost, new, reference } = self;
+        if lost == new {
+            return refuse(Code::WalletDifferentParty, "recovery needs a new wallet, not the lost one");
+        }
+        check_text("reference", reference, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let RecoverWallet { lost, new, reference } = self;
+        recover_wallet(cx.state, lost, new, reference, cx.events)?;
+        cx.reactions.push(Reaction::WalletRecovered { lost: *lost, new: *new });
+        Ok(())
     }
 }

@@ -12,101 +12,16 @@
 //! cash × rate × days / 360, days = whole days from opening to maturity, rounded half up to the
 //! cash token's minor unit.
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::Movement;
+use crate::model::governance::{Need, OpClass};
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RepoTerms {
-    pub lender: WalletId,
-    pub borrower: WalletId,
-    pub cash_asset: Symbol,
-    #[serde(with = "amount_serde")]
-    pub cash_amount: Amount,
-    pub collateral_asset: Symbol,
-    #[serde(with = "amount_serde")]
-    pub collateral_amount: Amount,
-    /// Cash minor units per collateral minor unit, × 10^6.
-    #[serde(with = "amount_serde")]
-    pub price_micros: Amount,
-    pub haircut_bps: u32,
-    /// Annual repo rate in basis points, ACT/360.
-    pub rate_bps: u32,
-    pub maturity: Time,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum RepoStatus {
-    Proposed,
-    Open {
-        at: Time,
-    },
-    Closed {
-        at: Time,
-        #[serde(with = "amount_serde")]
-        interest: Amount,
-    },
-    /// The borrower did not repay; `delivered` says whether the collateral reached the lender
-    /// (if not, it stays pledged for a forced transfer to resolve).
-    Defaulted {
-        at: Time,
-        code: String,
-        delivered: bool,
-    },
-    Cancelled {
-        at: Time,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Repo {
-    pub id: u64,
-    pub proposer: WalletId,
-    pub terms: RepoTerms,
-    pub accept_by: Time,
-    pub status: RepoStatus,
-}
-
-pub fn check_terms(t: &RepoTerms) -> Result<(), Refusal> {
-    check_symbol(&t.cash_asset)?;
-    check_symbol(&t.collateral_asset)?;
-    if t.cash_amount == 0 || t.collateral_amount == 0 || t.price_micros == 0 {
-        return refuse(Code::RepoBadTerms, "cash, collateral and price must be positive");
-    }
-    if t.haircut_bps >= 10_000 || t.rate_bps > 100_000 {
-        return refuse(Code::RepoBadTerms, "haircut below 100% and rate at most 1000%");
-    }
-    if t.lender == t.borrower {
-        return refuse(Code::RepoBadTerms, "lender and borrower must differ");
-    }
-    Ok(())
-}
-
-/// Does `amount` of collateral at `price_micros` cover `cash` after the haircut?
-pub fn covers(cash: Amount, amount: Amount, price_micros: Amount, haircut_bps: u32) -> Result<bool, Refusal> {
-    let overflow = || Refusal::new(Code::AmountOverflow, "collateral value overflows");
-    let value = amount.checked_mul(price_micros).ok_or_else(overflow)? / 1_000_000;
-    let lhs = value.checked_mul(10_000 - haircut_bps as Amount).ok_or_else(overflow)?;
-    let rhs = cash.checked_mul(10_000).ok_or_else(overflow)?;
-    Ok(lhs >= rhs)
-}
-
-/// Repo interest, ACT/360, rounded half up to the minor unit.
-pub fn interest(cash: Amount, rate_bps: u32, days: u64) -> Result<Amount, Refusal> {
-    let num = cash
-        .checked_mul(rate_bps as Amount)
-        .and_then(|x| x.checked_mul(days as Amount))
-        .ok_or_else(|| Refusal::new(Code::AmountOverflow, "interest overflows"))?;
-    let den: Amount = 10_000 * 360;
-    Ok((num + den / 2) / den)
-}
+pub use crate::model::repo::*;
 
 fn load(state: &State, id: u64) -> Result<Repo, Refusal> {
     state.repos.get(&id).cloned().ok_or_else(|| Refusal::new(Code::RepoUnknown, format!("no repo {id}")))
@@ -312,6 +227,57 @@ pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
             }
         }
         state.repos.put(id, r);
+    }
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for ProposeRepo {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let ProposeRepo { terms, .. } = self;
+        crate::model::repo::check_terms(terms)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let ProposeRepo { terms, accept_by } = self;
+        propose(cx.state, cx.actor, terms, *accept_by, cx.now, cx.events)
+    }
+}
+
+impl Action for AcceptRepo {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let AcceptRepo { repo: id } = self;
+        accept(cx.state, cx.actor, *id, cx.now, cx.tx, cx.events)
+    }
+}
+
+impl Action for CancelRepo {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let CancelRepo { repo: id } = self;
+        cancel(cx.state, cx.actor, *id, cx.now, cx.events)
+    }
+}
+
+impl Action for SubstituteCollateral {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SubstituteCollateral { asset, amount, .. } = self;
+        check_symbol(asset)?;
+        nonzero(*amount)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SubstituteCollateral { repo: id, asset, amount, price_micros } = self;
+        substitute(cx.state, cx.actor, *id, asset, *amount, *price_micros, cx.now, cx.events)
     }
 }
 

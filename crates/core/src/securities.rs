@@ -12,28 +12,19 @@
 //!
 //! The coupon job walks the security's holders (O(holders of that CUSIP) on a coupon date).
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{Move, Movement};
-use crate::fund::FundEvent;
+use crate::model::fund::FundEvent;
+use crate::model::governance::{Need, OpClass};
 use crate::movement;
 use crate::state::*;
 use crate::treasury;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
 use rust_decimal::Decimal;
-use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Servicing {
-    pub asset: Symbol,
-    pub cash_asset: AssetIdx,
-    pub paying_agent: WalletIdx,
-    /// The next coupon date not yet paid (None for bills, or after the last coupon).
-    pub next_coupon: Option<Time>,
-    pub coupons_paid: u32,
-    pub retired: bool,
-}
+pub use crate::model::securities::*;
 
 fn terms(state: &State, a: AssetIdx) -> Option<(Time, u32)> {
     match &state.asset(a).kind {
@@ -192,5 +183,22 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
             }
         }
         state.servicing.put(a, s);
+    }
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for ServiceSecurity {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let ServiceSecurity { asset, cash_asset, .. } = self;
+        check_symbol(asset)?;
+        check_symbol(cash_asset)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let ServiceSecurity { asset, cash_asset, paying_agent } = self;
+        service(cx.state, asset, cash_asset, paying_agent, cx.now, cx.events)
     }
 }

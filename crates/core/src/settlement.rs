@@ -10,70 +10,16 @@
 //! Invariant: while an instruction is pending, each affirming party's legs hold exactly their
 //! amounts in the senders' `locked` balances; when it closes, they are delivered or released.
 
+use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::Movement;
+use crate::model::governance::{Need, OpClass};
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
-use serde::{Deserialize, Serialize};
 
-pub const MAX_LEGS: usize = 32;
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Leg {
-    pub asset: Symbol,
-    #[serde(with = "amount_serde")]
-    pub amount: Amount,
-    pub from: WalletId,
-    pub to: WalletId,
-}
-
-/// When an instruction settles once every sending party has affirmed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SettleMode {
-    /// In the transaction that brings the last affirmation.
-    OnAffirmation,
-    /// At the first block at or after the value date.
-    AtValueDate,
-    /// At the first block at or after this height.
-    AtHeight(u64),
-    /// When the venue says so (`settle_instruction`).
-    Manual,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum InstructionStatus {
-    Pending,
-    Settled { at: Time },
-    Failed { at: Time, leg: u32, code: String, message: String },
-    Cancelled { at: Time, by: WalletId, reason: String },
-    Rejected { at: Time, by: PartyId, reason: String },
-    Expired { at: Time },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct Instruction {
-    pub id: u64,
-    pub creator: WalletId,
-    /// Set when a venue created it: the venue may cancel it and settle it manually.
-    pub venue: Option<WalletId>,
-    pub legs: Vec<Leg>,
-    pub mode: SettleMode,
-    pub trade_date: Option<Time>,
-    pub value_date: Option<Time>,
-    pub expires_at: Time,
-    pub reference: String,
-    /// Sending parties that have affirmed (their legs are locked), sorted.
-    pub affirmed: Vec<PartyId>,
-    pub status: InstructionStatus,
-    /// (time, what happened), oldest first.
-    pub history: Vec<(Time, String)>,
-}
+pub use crate::model::settlement::*;
 
 impl Instruction {
     /// Parties that send on at least one leg, sorted.
@@ -98,29 +44,6 @@ fn legs_involve(state: &State, legs: &[Leg], party: &PartyId) -> bool {
         Instruction::party_of(state, &l.from).as_ref() == Some(party)
             || Instruction::party_of(state, &l.to).as_ref() == Some(party)
     })
-}
-
-/// Shape checks that need no state.
-pub fn check_legs(legs: &[Leg]) -> Result<(), Refusal> {
-    if legs.is_empty() || legs.len() > MAX_LEGS {
-        return refuse(Code::SettlementBadLegs, format!("an instruction has 1 to {MAX_LEGS} legs"));
-    }
-    for (i, l) in legs.iter().enumerate() {
-        check_symbol(&l.asset)?;
-        if l.amount == 0 {
-            return refuse(Code::SettlementBadLegs, format!("leg {i}: the amount must be positive"));
-        }
-        if l.from == l.to {
-            return refuse(Code::SettlementBadLegs, format!("leg {i}: a wallet cannot deliver to itself"));
-        }
-        if legs[..i].iter().any(|o| o.asset == l.asset && o.from == l.from && o.to == l.to) {
-            return refuse(
-                Code::SettlementBadLegs,
-                format!("leg {i} repeats an earlier leg (same asset, sender and receiver)"),
-            );
-        }
-    }
-    Ok(())
 }
 
 fn load(state: &State, id: u64) -> Result<Instruction, Refusal> {
@@ -497,5 +420,80 @@ pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
         if changed {
             state.instructions.put(id, i);
         }
+    }
+}
+
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for CreateInstruction {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let CreateInstruction { legs, reference, .. } = self;
+        crate::model::settlement::check_legs(legs)?;
+        check_text("reference", reference, MAX_TEXT_LEN)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let CreateInstruction { legs, settle, trade_date, value_date, expires_at, reference } = self;
+        create(cx.state, cx.actor, legs, *settle, *trade_date, *value_date, *expires_at, reference, cx.now, cx.events)
+    }
+}
+
+impl Action for AffirmInstruction {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let AffirmInstruction { instruction } = self;
+        affirm(cx.state, cx.actor, *instruction, cx.now, cx.height, cx.tx, cx.events)
+    }
+}
+
+impl Action for WithdrawAffirmation {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let WithdrawAffirmation { instruction } = self;
+        withdraw(cx.state, cx.actor, *instruction, cx.now, cx.events)
+    }
+}
+
+impl Action for RejectInstruction {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let RejectInstruction { reason: r, .. } = self;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let RejectInstruction { instruction, reason } = self;
+        reject(cx.state, cx.actor, *instruction, reason, cx.now, cx.events)
+    }
+}
+
+impl Action for CancelInstruction {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let CancelInstruction { reason: r, .. } = self;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let CancelInstruction { instruction, reason } = self;
+        cancel(cx.state, cx.actor, *instruction, reason, cx.now, cx.events)
+    }
+}
+
+impl Action for SettleInstruction {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SettleInstruction { instruction } = self;
+        settle_manual(cx.state, cx.actor, *instruction, cx.now, cx.tx, cx.events)
     }
 }

@@ -587,3 +587,9 @@ pub mod hex_bytes {
         hex::decode(t.trim()).map_err(|_| serde::de::Error::custom(format!("bad hex {t:?}")))
     }
 }
+
+/// Dense indexes of wallets, parties and assets in the state's tables (assigned in order of
+/// registration, never reused).
+pub type WalletIdx = u32;
+pub type PartyIdx = u32;
+pub type AssetIdx = u32;

@@ -11,13 +11,14 @@
 //!   uses its `Display`.
 
 use crate::block::{Event, Outcome, Receipt};
-use crate::escrow::TenderStatus;
-use crate::fund::{CashMovement, FundEvent, RedemptionStatus};
-use crate::governance::{OpClass, ProposalStatus};
-use crate::htlc::HtlcStatus;
-use crate::oracle::{FeedKind, VALUE_DECIMALS};
-use crate::repo::RepoStatus;
-use crate::settlement::{InstructionStatus, SettleMode};
+use crate::model::escrow::TenderStatus;
+use crate::model::fund::{CashMovement, FundEvent, RedemptionStatus};
+use crate::model::governance::OpClass;
+use crate::model::htlc::HtlcStatus;
+use crate::model::oracle::{FeedKind, VALUE_DECIMALS};
+use crate::model::proposal::ProposalStatus;
+use crate::model::repo::RepoStatus;
+use crate::model::settlement::{InstructionStatus, SettleMode};
 use crate::types::*;
 use std::fmt;
 

@@ -13,74 +13,17 @@
 //! to the residual wallet and the rest carried. Invariant (exact integers):
 //!   accrued = Σ paid to holders + Σ minted to residual + residual carried + Σ unpaid entitlements.
 
+use crate::action::*;
 use crate::block::{Event, YieldPayment};
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{self, Move, Movement};
+use crate::model::governance::{Need, OpClass};
 use crate::movement;
 use crate::state::*;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
 use rayon::prelude::*;
-use serde::Serialize;
 
-/// Fixed-point scale of the index and of entitlements: 10^18 per minor unit.
-pub const SCALE: u128 = 1_000_000_000_000_000_000;
-/// Rates are parts per billion a year: 4.25% = 42_500_000.
-pub const PPB: u128 = 1_000_000_000;
-
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
-pub struct YieldClass {
-    pub asset: Symbol,
-    /// Days in the year for the daily rate (365 = ACT/365, 360 = ACT/360).
-    pub basis: u16,
-    /// Seconds after midnight UTC at which the holder of record earns the day (15:00 = 54000).
-    pub cutoff_seconds: u32,
-    /// Day of the month (1–28) from which the month's payout runs.
-    pub payout_day: u8,
-    pub residual: WalletId,
-    /// Annual net rate, parts per billion.
-    pub rate_ppb: u64,
-    /// Σ rate/basis per token since inception, × SCALE.
-    pub index: u128,
-    /// The last day (days since epoch) whose cut-off has been accrued.
-    pub accrued_through_day: u64,
-    /// (year, month) of the last payout.
-    pub last_payout: (i64, u32),
-    /// Everything accrued since inception, × SCALE.
-    #[serde(with = "amount_serde")]
-    pub accrued: u128,
-    /// Σ minted to holders at payouts (minor units).
-    #[serde(with = "amount_serde")]
-    pub paid: u128,
-    /// Σ minted to the residual wallet (minor units).
-    #[serde(with = "amount_serde")]
-    pub residual_minted: u128,
-    /// Fractional remainder not yet a whole unit, × SCALE.
-    #[serde(with = "amount_serde")]
-    pub residual_carried: u128,
-}
-
-fn overflow() -> Refusal {
-    Refusal::new(Code::AmountOverflow, "yield arithmetic overflows")
-}
-
-/// Brings a holding's entitlement up to date at the class index; `old_total` is its balance
-/// since the last update. Called by `State::put_holding` before every balance change.
-pub fn settle(h: &mut Holding, index: u128, old_total: Amount) -> Result<(), Refusal> {
-    let entitlement = settled_entitlement(h, index, old_total)?;
-    let e = h.extra.get_or_insert_with(Default::default);
-    e.yield_entitlement = entitlement;
-    e.yield_index = index;
-    Ok(())
-}
-
-/// The entitlement `settle` would leave in the holding.
-fn settled_entitlement(h: &Holding, index: u128, old_total: Amount) -> Result<u128, Refusal> {
-    let (yield_index, entitlement) = h.extra.as_deref().map(|e| (e.yield_index, e.yield_entitlement)).unwrap_or((0, 0));
-    let delta = index.checked_sub(yield_index).ok_or_else(overflow)?;
-    let earned = old_total.checked_mul(delta).ok_or_else(overflow)?;
-    entitlement.checked_add(earned).ok_or_else(overflow)
-}
+pub use crate::model::yields::*;
 
 #[allow(clippy::too_many_arguments)]
 pub fn create_class(
@@ -227,7 +170,7 @@ fn work_out(state: &State, a: AssetIdx, index: u128, now: Time, keys: &[u64]) ->
         let w = *key as u32;
         let Some(h) = state.holding_ref(a, w) else { continue };
         let Ok(total) = h.total() else { continue };
-        let Ok(entitlement) = settled_entitlement(h, index, total) else { continue };
+        let Ok(entitlement) = h.settled_entitlement(index, total) else { continue };
         let (whole, fraction) = (entitlement / SCALE, entitlement % SCALE);
         let refusal = if whole > 0 { mint_check(state, a, w, whole, now) } else { None };
         let creditable = h.free.checked_add(whole).is_some();
@@ -290,7 +233,7 @@ fn pay_holders(
     let change = |change: Change, h: &mut Holding| {
         let Ok(old_total) = h.total() else { return };
         // Settled when worked out, so this cannot fail.
-        let _ = settle(h, index, old_total);
+        let _ = h.settle_yield(index, old_total);
         if let Change::Pay(whole) = change {
             h.free += whole;
             compliance::track_inflow(h, &tracking, whole, now);
@@ -412,6 +355,38 @@ pub fn check(state: &State) -> Result<(), String> {
     Ok(())
 }
 
+// ---------------------------------------------------------------- operations (see `action`)
+
+impl Action for CreateYieldClass {
+    fn authority(&self) -> (OpClass, Need) {
+        let CreateYieldClass { asset: a, .. } = self;
+        (OpClass::Sensitive, Need::Role(Role::Admin, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let CreateYieldClass { asset, .. } = self;
+        check_symbol(asset)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let CreateYieldClass { asset, basis, cutoff_seconds, payout_day, residual } = self;
+        create_class(cx.state, asset, *basis, *cutoff_seconds, *payout_day, residual, cx.now, cx.events)
+    }
+}
+
+impl Action for SetYieldRate {
+    fn authority(&self) -> (OpClass, Need) {
+        let SetYieldRate { asset: a, .. } = self;
+        (OpClass::Routine, Need::Role(Role::Oracle, on_asset(a)))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SetYieldRate { asset, .. } = self;
+        check_symbol(asset)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SetYieldRate { asset, rate_ppb } = self;
+        set_rate(cx.state, asset, *rate_ppb, cx.events)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +394,7 @@ mod tests {
     use crate::compliance::{Policy, Rule};
     use crate::crypto::Keypair;
     use crate::exec::Chain;
+    use crate::op;
     use crate::op::{AssetSpec, Op};
     use crate::tx::{CheckedTx, TxBody};
     use proptest::prelude::*;
@@ -444,7 +420,7 @@ mod tests {
             let w = key as u32;
             let mut h = state.holding(a, w);
             let Ok(old_total) = h.total() else { continue };
-            if settle(&mut h, c.index, old_total).is_err() {
+            if h.settle_yield(c.index, old_total).is_err() {
                 continue;
             }
             let entitlement = h.extra.as_deref().map(|e| e.yield_entitlement).unwrap_or(0);
@@ -523,8 +499,12 @@ mod tests {
         let mut ops = vec![];
         for i in 0..W {
             let p = PartyId::new(format!("p{i}"));
-            ops.push(Op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund });
-            ops.push(Op::AddWallet { party: p, wallet: key(i).wallet() });
+            ops.push(Op::RegisterParty(op::RegisterParty {
+                party: p.clone(),
+                name: "P".into(),
+                kind: PartyKind::Fund,
+            }));
+            ops.push(Op::AddWallet(op::AddWallet { party: p, wallet: key(i).wallet() }));
         }
         ops.push(Op::CreateAsset(AssetSpec {
             symbol: sym.clone(),
@@ -536,16 +516,16 @@ mod tests {
             policy: Default::default(),
         }));
         let residual = key(residual).wallet();
-        ops.push(Op::CreateYieldClass {
+        ops.push(Op::CreateYieldClass(op::CreateYieldClass {
             asset: sym.clone(),
             basis: 365,
             cutoff_seconds: 54_000,
             payout_day: 1,
             residual,
-        });
-        ops.push(Op::SetYieldRate { asset: sym.clone(), rate_ppb: 45_000_000 });
+        }));
+        ops.push(Op::SetYieldRate(op::SetYieldRate { asset: sym.clone(), rate_ppb: 45_000_000 }));
         for (i, m) in mints.iter().enumerate().filter(|(_, m)| **m > 0) {
-            ops.push(Op::Mint { asset: sym.clone(), to: key(i).wallet(), amount: *m as u128 });
+            ops.push(Op::Mint(op::Mint { asset: sym.clone(), to: key(i).wallet(), amount: *m as u128 }));
         }
         submit(&mut chain, t0, &op, ops);
         let mid = Time::parse("2026-01-16T10:00:00Z").unwrap();
@@ -559,7 +539,7 @@ mod tests {
                     &mut chain,
                     mid,
                     &key(*from),
-                    vec![Op::Transfer { asset: sym.clone(), to: key(*to).wallet(), amount }],
+                    vec![Op::Transfer(op::Transfer { asset: sym.clone(), to: key(*to).wallet(), amount })],
                 );
             }
         }
@@ -567,13 +547,16 @@ mod tests {
         let mut ops = vec![];
         if let Some(over) = max_holders_over {
             let policy = Policy { rules: vec![Rule::MaxHolders(chain.state.asset(a).holders + over)] };
-            ops.push(Op::SetPolicy { asset: sym.clone(), policy });
+            ops.push(Op::SetPolicy(op::SetPolicy { asset: sym.clone(), policy }));
         }
         if let Some(over) = cap_over {
-            ops.push(Op::SetSupplyCap { asset: sym.clone(), cap: Some(chain.state.asset(a).supply + over as u128) });
+            ops.push(Op::SetSupplyCap(op::SetSupplyCap {
+                asset: sym.clone(),
+                cap: Some(chain.state.asset(a).supply + over as u128),
+            }));
         }
         for i in frozen {
-            ops.push(Op::FreezeWallet { wallet: key(*i).wallet(), reason: "test".into() });
+            ops.push(Op::FreezeWallet(op::FreezeWallet { wallet: key(*i).wallet(), reason: "test".into() }));
         }
         if !ops.is_empty() {
             submit(&mut chain, mid, &op, ops);

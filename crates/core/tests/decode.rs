@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 use tessera_core::crypto::Keypair;
+use tessera_core::op;
 use tessera_core::op::Op;
 use tessera_core::tx::{CheckedTx, SignedTx, TxBody};
 use tessera_core::*;
@@ -15,12 +16,12 @@ fn valid() -> Vec<u8> {
         seq: 7,
         expires_at: Time(99),
         ops: vec![
-            Op::Transfer { asset: Symbol::new("USDX"), to: WalletId([3; 32]), amount: 10 },
-            Op::IssueClaim {
+            Op::Transfer(op::Transfer { asset: Symbol::new("USDX"), to: WalletId([3; 32]), amount: 10 }),
+            Op::IssueClaim(op::IssueClaim {
                 party: PartyId::new("p"),
                 claim: Claim::Jurisdiction("US".into()),
                 expires_at: Some(Time(5)),
-            },
+            }),
         ],
     }
     .sign(&k)
@@ -72,16 +73,16 @@ fn write_fuzz_seeds() {
     std::fs::create_dir_all(&dir).unwrap();
     let k = Keypair::insecure_from_name("seed");
     let samples: Vec<Vec<Op>> = vec![
-        vec![Op::Transfer { asset: Symbol::new("TBILL"), to: WalletId([9; 32]), amount: 1_000_000 }],
-        vec![Op::Mint { asset: Symbol::new("USDX"), to: WalletId([8; 32]), amount: u128::MAX }],
-        vec![Op::Propose {
-            ops: vec![Op::Pause { scope: Scope::Global, reason: "incident".into() }],
+        vec![Op::Transfer(op::Transfer { asset: Symbol::new("TBILL"), to: WalletId([9; 32]), amount: 1_000_000 })],
+        vec![Op::Mint(op::Mint { asset: Symbol::new("USDX"), to: WalletId([8; 32]), amount: u128::MAX })],
+        vec![Op::Propose(op::Propose {
+            ops: vec![Op::Pause(op::Pause { scope: Scope::Global, reason: "incident".into() })],
             expires_at: Time(10),
-        }],
-        vec![Op::SanctionAdd {
+        })],
+        vec![Op::SanctionAdd(op::SanctionAdd {
             targets: vec![SanctionTarget::Address { currency: "XBT".into(), address: "1Abc".into() }],
             source: "OFAC".into(),
-        }],
+        })],
     ];
     for (i, ops) in samples.into_iter().enumerate() {
         let tx = TxBody { network: "seed".into(), signer: k.wallet(), seq: 1 + i as u64, expires_at: Time(99), ops }

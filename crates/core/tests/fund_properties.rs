@@ -9,6 +9,7 @@ use tessera_core::block::{demo_genesis, Event, Outcome};
 use tessera_core::crypto::Keypair;
 use tessera_core::exec::Chain;
 use tessera_core::fund::{CashMovement, FundEvent, FundParams, FundSpec, Instrument, ShareClassSpec};
+use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
 use tessera_core::oracle::{FeedKind, FeedSpec};
 use tessera_core::tx::{CheckedTx, TxBody};
@@ -73,9 +74,9 @@ fn setup(time: Time) -> (Chain, Keypair) {
     let (mut chain, _) = Chain::genesis(&g).unwrap();
     let mgr = PartyId::new("mgr");
     let mut ops = vec![
-        Op::RegisterParty { party: mgr.clone(), name: "M".into(), kind: PartyKind::Institution },
-        Op::AddWallet { party: mgr.clone(), wallet: mgr_wallet() },
-        Op::RegisterOracleSource { wallet: op.wallet(), name: "vendor".into() },
+        Op::RegisterParty(op::RegisterParty { party: mgr.clone(), name: "M".into(), kind: PartyKind::Institution }),
+        Op::AddWallet(op::AddWallet { party: mgr.clone(), wallet: mgr_wallet() }),
+        Op::RegisterOracleSource(op::RegisterOracleSource { wallet: op.wallet(), name: "vendor".into() }),
         Op::CreateFeed(FeedSpec {
             feed: "YIELD:F".into(),
             kind: FeedKind::Yield,
@@ -88,8 +89,8 @@ fn setup(time: Time) -> (Chain, Keypair) {
     ];
     for i in 0..W {
         let p = PartyId::new(format!("p{i}"));
-        ops.push(Op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund });
-        ops.push(Op::AddWallet { party: p, wallet: w(i).wallet() });
+        ops.push(Op::RegisterParty(op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund }));
+        ops.push(Op::AddWallet(op::AddWallet { party: p, wallet: w(i).wallet() }));
     }
     for (sym, kind) in [
         ("USDX", AssetKind::CashToken { cash: CashKind::Stablecoin, currency: "USD".into() }),
@@ -138,9 +139,9 @@ fn setup(time: Time) -> (Chain, Keypair) {
     };
     ops.push(Op::CreateShareClass(class("SHR")));
     ops.push(Op::CreateShareClass(class("ACC")));
-    ops.push(Op::SetClassApy { asset: Symbol::new("ACC"), apy_ppb: 50_000_000 });
+    ops.push(Op::SetClassApy(op::SetClassApy { asset: Symbol::new("ACC"), apy_ppb: 50_000_000 }));
     for i in 0..W {
-        ops.push(Op::Mint { asset: Symbol::new("USDX"), to: w(i).wallet(), amount: 20_000_000_000 });
+        ops.push(Op::Mint(op::Mint { asset: Symbol::new("USDX"), to: w(i).wallet(), amount: 20_000_000_000 }));
     }
     submit(&mut chain, time, &op, ops);
     (chain, op)
@@ -178,23 +179,23 @@ proptest! {
         for (n, a) in acts.iter().enumerate() {
             let class = if n % 3 == 0 { "ACC" } else { "SHR" };
             let ev = match a.clone() {
-                Act::Subscribe(i, x) => submit(&mut chain, time, &w(i), vec![Op::Subscribe { class: Symbol::new(class), amount: x }]),
-                Act::Redeem(i, x) => submit(&mut chain, time, &w(i), vec![Op::Redeem { class: Symbol::new(class), shares: x }]),
+                Act::Subscribe(i, x) => submit(&mut chain, time, &w(i), vec![Op::Subscribe(op::Subscribe { class: Symbol::new(class), amount: x })]),
+                Act::Redeem(i, x) => submit(&mut chain, time, &w(i), vec![Op::Redeem(op::Redeem { class: Symbol::new(class), shares: x })]),
                 Act::CashIn(x) => submit(&mut chain, time, &op, vec![
-                    Op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::Deposit, reference: String::new() },
-                    Op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::ToLedger, reference: format!("in-{n}") },
+                    Op::CustodianCash(op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::Deposit, reference: String::new() }),
+                    Op::CustodianCash(op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::ToLedger, reference: format!("in-{n}") }),
                 ]),
-                Act::Sweep(x) => submit(&mut chain, time, &op, vec![Op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::FromLedger, reference: String::new() }]),
-                Act::Buy(face, days) => submit(&mut chain, time, &op, vec![Op::BuyPosition {
+                Act::Sweep(x) => submit(&mut chain, time, &op, vec![Op::CustodianCash(op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::FromLedger, reference: String::new() })]),
+                Act::Buy(face, days) => submit(&mut chain, time, &op, vec![Op::BuyPosition(op::BuyPosition {
                     fund: f_sym.clone(),
                     instrument: Instrument::Bill { cusip: "912796Y60".into(), maturity: Time((time.day() + days) * 86_400) },
                     face,
                     cost: face - face * days as u128 * 4 / 36_000,
-                }]),
-                Act::Yield(v) => submit(&mut chain, time, &op, vec![Op::OracleReport { feed: "YIELD:F".into(), value: v, observed_at: time }]),
+                })]),
+                Act::Yield(v) => submit(&mut chain, time, &op, vec![Op::OracleReport(op::OracleReport { feed: "YIELD:F".into(), value: v, observed_at: time })]),
                 Act::Advance(s) => {
                     time = time.plus(s);
-                    submit(&mut chain, time, &op, vec![Op::RegisterParty { party: PartyId::new(format!("tick{n}")), name: "t".into(), kind: PartyKind::Individual }])
+                    submit(&mut chain, time, &op, vec![Op::RegisterParty(op::RegisterParty { party: PartyId::new(format!("tick{n}")), name: "t".into(), kind: PartyKind::Individual })])
                 }
             };
             observe(&ev, &mut cash_minted, &mut cash_burned);
@@ -239,7 +240,12 @@ fn nav_identity_on_a_known_fund() {
     // A deterministic sanity case: one subscription, a bill at amortized cost, one valuation.
     let time = Time::parse("2026-01-05T09:00:00Z").unwrap();
     let (mut chain, op) = setup(time);
-    submit(&mut chain, time, &w(0), vec![Op::Subscribe { class: Symbol::new("SHR"), amount: 10_000_000_000 }]);
+    submit(
+        &mut chain,
+        time,
+        &w(0),
+        vec![Op::Subscribe(op::Subscribe { class: Symbol::new("SHR"), amount: 10_000_000_000 })],
+    );
     let st = &chain.state;
     assert_eq!(supply(&chain, "SHR"), 10_000_000_000);
     let f = tessera_core::fund::fund(st, &Symbol::new("F")).unwrap();
@@ -248,9 +254,19 @@ fn nav_identity_on_a_known_fund() {
     assert_eq!(v.ratio, 100_000_000);
     // Beyond the 1,500 facility: the second redemption queues, the third queues behind it;
     // cash arriving pays both, in order, once.
-    let mut ev = submit(&mut chain, time, &w(0), vec![Op::Redeem { class: Symbol::new("SHR"), shares: 1_000_000_000 }]);
-    ev.extend(submit(&mut chain, time, &w(0), vec![Op::Redeem { class: Symbol::new("SHR"), shares: 1_000_000_000 }]));
-    ev.extend(submit(&mut chain, time, &w(0), vec![Op::Redeem { class: Symbol::new("SHR"), shares: 5 }]));
+    let mut ev = submit(
+        &mut chain,
+        time,
+        &w(0),
+        vec![Op::Redeem(op::Redeem { class: Symbol::new("SHR"), shares: 1_000_000_000 })],
+    );
+    ev.extend(submit(
+        &mut chain,
+        time,
+        &w(0),
+        vec![Op::Redeem(op::Redeem { class: Symbol::new("SHR"), shares: 1_000_000_000 })],
+    ));
+    ev.extend(submit(&mut chain, time, &w(0), vec![Op::Redeem(op::Redeem { class: Symbol::new("SHR"), shares: 5 })]));
     let queued = ev.iter().filter(|e| matches!(e, Event::Fund(FundEvent::RedemptionQueued { .. }))).count();
     assert_eq!(queued, 2, "the second and third redemptions queue: {ev:?}");
     let f_sym = Symbol::new("F");
@@ -259,18 +275,18 @@ fn nav_identity_on_a_known_fund() {
         time,
         &op,
         vec![
-            Op::CustodianCash {
+            Op::CustodianCash(op::CustodianCash {
                 fund: f_sym.clone(),
                 amount: 2_000_000_000,
                 movement: CashMovement::Deposit,
                 reference: String::new(),
-            },
-            Op::CustodianCash {
+            }),
+            Op::CustodianCash(op::CustodianCash {
                 fund: f_sym.clone(),
                 amount: 2_000_000_000,
                 movement: CashMovement::ToLedger,
                 reference: "maturity".into(),
-            },
+            }),
         ],
     );
     assert!(ev.iter().all(|e| !matches!(e, Event::Fund(FundEvent::RedemptionPaid { redemption: Some(_), .. }))));
@@ -278,7 +294,11 @@ fn nav_identity_on_a_known_fund() {
         &mut chain,
         time.plus(1),
         &op,
-        vec![Op::RegisterParty { party: PartyId::new("tick"), name: "t".into(), kind: PartyKind::Individual }],
+        vec![Op::RegisterParty(op::RegisterParty {
+            party: PartyId::new("tick"),
+            name: "t".into(),
+            kind: PartyKind::Individual,
+        })],
     );
     let paid: Vec<u64> = ev
         .iter()

@@ -8,6 +8,7 @@ use tessera_core::block::{demo_genesis, Block, Event, Outcome};
 use tessera_core::compliance::{Policy, Rule};
 use tessera_core::crypto::Keypair;
 use tessera_core::exec::{self, BlockContext, Chain};
+use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
 use tessera_core::state::State;
 use tessera_core::tx::{CheckedTx, TxBody};
@@ -55,15 +56,23 @@ fn setup() -> (Chain, Vec<Block>) {
     let mut ops = Vec::new();
     for (p, w) in ws.iter().enumerate().take(PARTIES) {
         let party = PartyId::new(format!("p{p}"));
-        ops.push(Op::RegisterParty { party: party.clone(), name: format!("P{p}"), kind: PartyKind::Institution });
-        ops.push(Op::AddWallet { party: party.clone(), wallet: w.wallet() });
+        ops.push(Op::RegisterParty(op::RegisterParty {
+            party: party.clone(),
+            name: format!("P{p}"),
+            kind: PartyKind::Institution,
+        }));
+        ops.push(Op::AddWallet(op::AddWallet { party: party.clone(), wallet: w.wallet() }));
         // Party 3 never gets KYC, so rules refuse it.
         if p != 3 {
-            ops.push(Op::IssueClaim { party: party.clone(), claim: Claim::Kyc, expires_at: None });
+            ops.push(Op::IssueClaim(op::IssueClaim { party: party.clone(), claim: Claim::Kyc, expires_at: None }));
         }
-        ops.push(Op::IssueClaim { party, claim: Claim::InvestorClass(InvestorClass::Qib), expires_at: None });
+        ops.push(Op::IssueClaim(op::IssueClaim {
+            party,
+            claim: Claim::InvestorClass(InvestorClass::Qib),
+            expires_at: None,
+        }));
     }
-    ops.push(Op::AddWallet { party: PartyId::new("p0"), wallet: ws[PARTIES].wallet() });
+    ops.push(Op::AddWallet(op::AddWallet { party: PartyId::new("p0"), wallet: ws[PARTIES].wallet() }));
     for (i, s) in ASSETS.iter().enumerate() {
         let rules = if i == 0 {
             vec![
@@ -173,35 +182,49 @@ fn to_tx(chain: &Chain, act: &Action) -> Option<CheckedTx> {
     let sym = |a: usize| Symbol::new(ASSETS[a]);
     let (signer, ops) = match act.clone() {
         Action::Transfer { from, to, asset, amount } => {
-            (&ws[from], vec![Op::Transfer { asset: sym(asset), to: ws[to].wallet(), amount }])
+            (&ws[from], vec![Op::Transfer(op::Transfer { asset: sym(asset), to: ws[to].wallet(), amount })])
         }
-        Action::Mint { to, asset, amount } => (&op, vec![Op::Mint { asset: sym(asset), to: ws[to].wallet(), amount }]),
+        Action::Mint { to, asset, amount } => {
+            (&op, vec![Op::Mint(op::Mint { asset: sym(asset), to: ws[to].wallet(), amount })])
+        }
         Action::Burn { from, asset, amount } => {
-            (&op, vec![Op::Burn { asset: sym(asset), from: ws[from].wallet(), amount }])
+            (&op, vec![Op::Burn(op::Burn { asset: sym(asset), from: ws[from].wallet(), amount })])
         }
-        Action::Freeze { w, asset, amount } => {
-            (&op, vec![Op::FreezeAmount { asset: sym(asset), wallet: ws[w].wallet(), amount, reason: "p".into() }])
-        }
-        Action::Unfreeze { w, asset, amount } => {
-            (&op, vec![Op::UnfreezeAmount { asset: sym(asset), wallet: ws[w].wallet(), amount, reason: "p".into() }])
-        }
+        Action::Freeze { w, asset, amount } => (
+            &op,
+            vec![Op::FreezeAmount(op::FreezeAmount {
+                asset: sym(asset),
+                wallet: ws[w].wallet(),
+                amount,
+                reason: "p".into(),
+            })],
+        ),
+        Action::Unfreeze { w, asset, amount } => (
+            &op,
+            vec![Op::UnfreezeAmount(op::UnfreezeAmount {
+                asset: sym(asset),
+                wallet: ws[w].wallet(),
+                amount,
+                reason: "p".into(),
+            })],
+        ),
         Action::Force { from, to, asset, amount } => (
             &op,
-            vec![Op::ForceTransfer {
+            vec![Op::ForceTransfer(op::ForceTransfer {
                 asset: sym(asset),
                 from: ws[from].wallet(),
                 to: ws[to].wallet(),
                 amount,
                 reason: ForceReason::CourtOrder,
                 reference: "r".into(),
-            }],
+            })],
         ),
         Action::FreezeWallet { w, frozen } => (
             &op,
             vec![if frozen {
-                Op::FreezeWallet { wallet: ws[w].wallet(), reason: "p".into() }
+                Op::FreezeWallet(op::FreezeWallet { wallet: ws[w].wallet(), reason: "p".into() })
             } else {
-                Op::UnfreezeWallet { wallet: ws[w].wallet(), reason: "p".into() }
+                Op::UnfreezeWallet(op::UnfreezeWallet { wallet: ws[w].wallet(), reason: "p".into() })
             }],
         ),
         Action::Pause { asset, paused } => {
@@ -209,17 +232,17 @@ fn to_tx(chain: &Chain, act: &Action) -> Option<CheckedTx> {
             (
                 &op,
                 vec![if paused {
-                    Op::Pause { scope, reason: "p".into() }
+                    Op::Pause(op::Pause { scope, reason: "p".into() })
                 } else {
-                    Op::Unpause { scope, reason: "p".into() }
+                    Op::Unpause(op::Unpause { scope, reason: "p".into() })
                 }],
             )
         }
         Action::Pair { from, a, b, asset, amount } => (
             &ws[from],
             vec![
-                Op::Transfer { asset: sym(asset), to: ws[a].wallet(), amount },
-                Op::Transfer { asset: sym(asset), to: ws[b].wallet(), amount },
+                Op::Transfer(op::Transfer { asset: sym(asset), to: ws[a].wallet(), amount }),
+                Op::Transfer(op::Transfer { asset: sym(asset), to: ws[b].wallet(), amount }),
             ],
         ),
         Action::Advance(_) => return None,
@@ -291,11 +314,11 @@ proptest! {
 fn refused_at_admission(chain: &Chain, kind: u8, salt: u64) -> CheckedTx {
     let op = operator();
     let next = chain.state.wallet(*chain.state.wallet_index.get(&op.wallet()).unwrap()).next_seq;
-    let ops = vec![Op::RegisterParty {
+    let ops = vec![Op::RegisterParty(op::RegisterParty {
         party: PartyId::new(format!("r{salt}")),
         name: "R".into(),
         kind: PartyKind::Institution,
-    }];
+    })];
     let (signer, network, seq, expires_at) = match kind % 5 {
         0 => (operator(), "prop", next - 1, Time(u64::MAX)),
         1 => (operator(), "prop", next + 1 + salt % 7, Time(u64::MAX)),
@@ -334,7 +357,7 @@ proptest! {
             prop_assert_eq!(chain.state.meta().time, head.time);
         }
         if admit_one {
-            let good = tx(&chain, &operator(), vec![Op::RegisterParty { party: PartyId::new("admitted"), name: "A".into(), kind: PartyKind::Institution }]);
+            let good = tx(&chain, &operator(), vec![Op::RegisterParty(op::RegisterParty { party: PartyId::new("admitted"), name: "A".into(), kind: PartyKind::Institution })]);
             let mut txs = vec![refused_at_admission(&chain, 4, 1), good];
             txs.push(refused_at_admission(&chain, 3, 2));
             let h = chain.height();

@@ -8,6 +8,7 @@ use tessera_core::chain_address::{canonical, canonical_address};
 use tessera_core::compliance::{Policy, Rule};
 use tessera_core::crypto::Keypair;
 use tessera_core::exec::Chain;
+use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
 use tessera_core::tx::{CheckedTx, TxBody};
 use tessera_core::*;
@@ -46,10 +47,18 @@ impl Ledger {
         let mut l = Ledger { chain, time: 1_000_000 };
         let mut ops = Vec::new();
         for (id, k) in [("alpha", alpha()), ("echo", echo())] {
-            ops.push(Op::RegisterParty { party: PartyId::new(id), name: id.into(), kind: PartyKind::Institution });
-            ops.push(Op::AddWallet { party: PartyId::new(id), wallet: k.wallet() });
+            ops.push(Op::RegisterParty(op::RegisterParty {
+                party: PartyId::new(id),
+                name: id.into(),
+                kind: PartyKind::Institution,
+            }));
+            ops.push(Op::AddWallet(op::AddWallet { party: PartyId::new(id), wallet: k.wallet() }));
         }
-        ops.push(Op::LinkAddress { party: PartyId::new("echo"), currency: currency.into(), address: address.into() });
+        ops.push(Op::LinkAddress(op::LinkAddress {
+            party: PartyId::new("echo"),
+            currency: currency.into(),
+            address: address.into(),
+        }));
         ops.push(Op::CreateAsset(AssetSpec {
             symbol: Symbol::new("USDX"),
             name: "USDX".into(),
@@ -60,7 +69,7 @@ impl Ledger {
             policy: Policy { rules: vec![Rule::Sanctions] },
         }));
         for k in [alpha(), echo()] {
-            ops.push(Op::Mint { asset: Symbol::new("USDX"), to: k.wallet(), amount: 1_000 });
+            ops.push(Op::Mint(op::Mint { asset: Symbol::new("USDX"), to: k.wallet(), amount: 1_000 }));
         }
         l.ok(&op, ops);
         l
@@ -84,7 +93,8 @@ impl Ledger {
 
     /// The failure code and message of a transfer, or `None` if it went through.
     fn transfer(&mut self, from: &Keypair, to: &Keypair) -> Option<(String, String)> {
-        let b = self.run(from, vec![Op::Transfer { asset: Symbol::new("USDX"), to: to.wallet(), amount: 1 }]);
+        let b =
+            self.run(from, vec![Op::Transfer(op::Transfer { asset: Symbol::new("USDX"), to: to.wallet(), amount: 1 })]);
         match &b.body.receipts[0].outcome {
             tessera_core::block::Outcome::Ok { .. } => None,
             tessera_core::block::Outcome::Failed { code, message, .. } => Some((code.clone(), message.clone())),
@@ -94,7 +104,11 @@ impl Ledger {
     fn list(&mut self, add: bool, currency: &str, address: &str) {
         let targets = vec![SanctionTarget::Address { currency: currency.into(), address: address.into() }];
         let source = "OFAC SDN test".to_string();
-        let op = if add { Op::SanctionAdd { targets, source } } else { Op::SanctionRemove { targets, source } };
+        let op = if add {
+            Op::SanctionAdd(op::SanctionAdd { targets, source })
+        } else {
+            Op::SanctionRemove(op::SanctionRemove { targets, source })
+        };
         self.ok(&operator(), vec![op]);
     }
 }
@@ -128,7 +142,11 @@ fn two_spellings_of_one_address_are_one_list_entry_and_one_link() {
     let mut l = Ledger::new("ETH", LOWER);
     l.ok(
         &operator(),
-        vec![Op::LinkAddress { party: PartyId::new("echo"), currency: "ETH".into(), address: EIP55.into() }],
+        vec![Op::LinkAddress(op::LinkAddress {
+            party: PartyId::new("echo"),
+            currency: "ETH".into(),
+            address: EIP55.into(),
+        })],
     );
     let echo_idx = l.chain.state.party_index.get(&PartyId::new("echo")).copied().unwrap();
     assert_eq!(l.chain.state.party(echo_idx).linked, [("ETH".to_string(), LOWER.to_string())]);

@@ -11,6 +11,7 @@ use tessera_core::compliance::{Policy, Rule};
 use tessera_core::crypto::{sha256, Keypair};
 use tessera_core::exec::{Admission, Chain};
 use tessera_core::htlc::HtlcStatus;
+use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
 use tessera_core::settlement::{InstructionStatus, Leg, SettleMode};
 use tessera_core::tx::{CheckedTx, TxBody};
@@ -57,9 +58,13 @@ fn setup() -> Sim {
     let mut ops = Vec::new();
     for i in 0..W {
         let party = PartyId::new(format!("p{i}"));
-        ops.push(Op::RegisterParty { party: party.clone(), name: format!("P{i}"), kind: PartyKind::Institution });
-        ops.push(Op::AddWallet { party: party.clone(), wallet: w(i).wallet() });
-        ops.push(Op::IssueClaim { party, claim: Claim::Kyc, expires_at: None });
+        ops.push(Op::RegisterParty(op::RegisterParty {
+            party: party.clone(),
+            name: format!("P{i}"),
+            kind: PartyKind::Institution,
+        }));
+        ops.push(Op::AddWallet(op::AddWallet { party: party.clone(), wallet: w(i).wallet() }));
+        ops.push(Op::IssueClaim(op::IssueClaim { party, claim: Claim::Kyc, expires_at: None }));
     }
     for s in ASSETS {
         ops.push(Op::CreateAsset(AssetSpec {
@@ -72,7 +77,7 @@ fn setup() -> Sim {
             policy: Policy { rules: vec![Rule::Kyc] },
         }));
         for i in 0..W {
-            ops.push(Op::Mint { asset: Symbol::new(s), to: w(i).wallet(), amount: 1_000 });
+            ops.push(Op::Mint(op::Mint { asset: Symbol::new(s), to: w(i).wallet(), amount: 1_000 }));
         }
     }
     sim.submit(&op, ops).expect("setup");
@@ -151,51 +156,53 @@ fn run(sim: &mut Sim, a: &Act) -> Option<Vec<Event>> {
             let now = sim.time;
             sim.submit(
                 &w(by),
-                vec![Op::CreateInstruction {
+                vec![Op::CreateInstruction(op::CreateInstruction {
                     legs,
                     settle,
                     trade_date: None,
                     value_date: Some(now.plus(3000)),
                     expires_at: now.plus(9000),
                     reference: String::new(),
-                }],
+                })],
             )
         }
-        Act::Affirm { by, id } => sim.submit(&w(by), vec![Op::AffirmInstruction { instruction: id }]),
-        Act::Withdraw { by, id } => sim.submit(&w(by), vec![Op::WithdrawAffirmation { instruction: id }]),
-        Act::Reject { by, id } => {
-            sim.submit(&w(by), vec![Op::RejectInstruction { instruction: id, reason: "p".into() }])
+        Act::Affirm { by, id } => {
+            sim.submit(&w(by), vec![Op::AffirmInstruction(op::AffirmInstruction { instruction: id })])
         }
-        Act::Cancel { by, id } => {
-            sim.submit(&w(by), vec![Op::CancelInstruction { instruction: id, reason: "p".into() }])
+        Act::Withdraw { by, id } => {
+            sim.submit(&w(by), vec![Op::WithdrawAffirmation(op::WithdrawAffirmation { instruction: id })])
         }
+        Act::Reject { by, id } => sim
+            .submit(&w(by), vec![Op::RejectInstruction(op::RejectInstruction { instruction: id, reason: "p".into() })]),
+        Act::Cancel { by, id } => sim
+            .submit(&w(by), vec![Op::CancelInstruction(op::CancelInstruction { instruction: id, reason: "p".into() })]),
         Act::Lock { by, to, asset, amount } => {
             let deadline = sim.time.plus(2000);
             sim.submit(
                 &w(by),
-                vec![Op::HtlcLock {
+                vec![Op::HtlcLock(op::HtlcLock {
                     asset: sym(asset),
                     to: w(to).wallet(),
                     amount,
                     hash_lock: sha256(SECRET),
                     deadline,
-                }],
+                })],
             )
         }
         Act::Claim { by, id, good } => {
             let preimage = if good { SECRET.to_vec() } else { b"nope".to_vec() };
-            sim.submit(&w(by), vec![Op::HtlcClaim { htlc: id, preimage }])
+            sim.submit(&w(by), vec![Op::HtlcClaim(op::HtlcClaim { htlc: id, preimage })])
         }
-        Act::Refund { by, id } => sim.submit(&w(by), vec![Op::HtlcRefund { htlc: id }]),
+        Act::Refund { by, id } => sim.submit(&w(by), vec![Op::HtlcRefund(op::HtlcRefund { htlc: id })]),
         Act::Transfer { by, to, asset, amount } => {
-            sim.submit(&w(by), vec![Op::Transfer { asset: sym(asset), to: w(to).wallet(), amount }])
+            sim.submit(&w(by), vec![Op::Transfer(op::Transfer { asset: sym(asset), to: w(to).wallet(), amount })])
         }
         Act::Freeze { who, on } => sim.submit(
             &op,
             vec![if on {
-                Op::FreezeWallet { wallet: w(who).wallet(), reason: "p".into() }
+                Op::FreezeWallet(op::FreezeWallet { wallet: w(who).wallet(), reason: "p".into() })
             } else {
-                Op::UnfreezeWallet { wallet: w(who).wallet(), reason: "p".into() }
+                Op::UnfreezeWallet(op::UnfreezeWallet { wallet: w(who).wallet(), reason: "p".into() })
             }],
         ),
         Act::Pause { asset, on } => {
@@ -203,9 +210,9 @@ fn run(sim: &mut Sim, a: &Act) -> Option<Vec<Event>> {
             sim.submit(
                 &op,
                 vec![if on {
-                    Op::Pause { scope, reason: "p".into() }
+                    Op::Pause(op::Pause { scope, reason: "p".into() })
                 } else {
-                    Op::Unpause { scope, reason: "p".into() }
+                    Op::Unpause(op::Unpause { scope, reason: "p".into() })
                 }],
             )
         }
@@ -214,9 +221,9 @@ fn run(sim: &mut Sim, a: &Act) -> Option<Vec<Event>> {
             sim.submit(
                 &op,
                 vec![if on {
-                    Op::IssueClaim { party, claim: Claim::Kyc, expires_at: None }
+                    Op::IssueClaim(op::IssueClaim { party, claim: Claim::Kyc, expires_at: None })
                 } else {
-                    Op::RevokeClaim { party, claim: Claim::Kyc }
+                    Op::RevokeClaim(op::RevokeClaim { party, claim: Claim::Kyc })
                 }],
             )
         }
@@ -224,15 +231,22 @@ fn run(sim: &mut Sim, a: &Act) -> Option<Vec<Event>> {
             let deadline = sim.time.plus(1500);
             sim.submit(
                 &w(by),
-                vec![Op::OpenTender { asset: sym(asset), bond, bid_deadline: deadline, reference: String::new() }],
+                vec![Op::OpenTender(op::OpenTender {
+                    asset: sym(asset),
+                    bond,
+                    bid_deadline: deadline,
+                    reference: String::new(),
+                })],
             )
         }
-        Act::Bid { by, id } => sim.submit(&w(by), vec![Op::PlaceBid { tender: id }]),
+        Act::Bid { by, id } => sim.submit(&w(by), vec![Op::PlaceBid(op::PlaceBid { tender: id })]),
         Act::Award { by, id, winner } => {
-            sim.submit(&w(by), vec![Op::AwardTender { tender: id, winner: w(winner).wallet() }])
+            sim.submit(&w(by), vec![Op::AwardTender(op::AwardTender { tender: id, winner: w(winner).wallet() })])
         }
-        Act::Complete { by, id } => sim.submit(&w(by), vec![Op::CompleteTender { tender: id }]),
-        Act::Default { by, id } => sim.submit(&w(by), vec![Op::DeclareDefault { tender: id, reason: "p".into() }]),
+        Act::Complete { by, id } => sim.submit(&w(by), vec![Op::CompleteTender(op::CompleteTender { tender: id })]),
+        Act::Default { by, id } => {
+            sim.submit(&w(by), vec![Op::DeclareDefault(op::DeclareDefault { tender: id, reason: "p".into() })])
+        }
         Act::Repo { lender, borrower, cash, coll } => {
             let terms = tessera_core::repo::RepoTerms {
                 lender: w(lender).wallet(),
@@ -247,12 +261,17 @@ fn run(sim: &mut Sim, a: &Act) -> Option<Vec<Event>> {
                 maturity: sim.time.plus(4000),
             };
             let accept_by = sim.time.plus(2000);
-            sim.submit(&w(borrower), vec![Op::ProposeRepo { terms, accept_by }])
+            sim.submit(&w(borrower), vec![Op::ProposeRepo(op::ProposeRepo { terms, accept_by })])
         }
-        Act::AcceptRepo { by, id } => sim.submit(&w(by), vec![Op::AcceptRepo { repo: id }]),
+        Act::AcceptRepo { by, id } => sim.submit(&w(by), vec![Op::AcceptRepo(op::AcceptRepo { repo: id })]),
         Act::Substitute { by, id, coll } => sim.submit(
             &w(by),
-            vec![Op::SubstituteCollateral { repo: id, asset: sym(0), amount: coll, price_micros: 1_000_000 }],
+            vec![Op::SubstituteCollateral(op::SubstituteCollateral {
+                repo: id,
+                asset: sym(0),
+                amount: coll,
+                price_micros: 1_000_000,
+            })],
         ),
         Act::Advance(s) => {
             sim.time = sim.time.plus(s);

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use tessera_core::block::demo_genesis;
 use tessera_core::crypto::Keypair;
 use tessera_core::exec::Chain;
+use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
 use tessera_core::tx::{CheckedTx, TxBody};
 use tessera_core::yields::SCALE;
@@ -59,27 +60,27 @@ proptest! {
         let mut time = Time::parse("2026-01-01T12:00:00Z").unwrap();
         let g = demo_genesis("yp", time, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
         let (mut chain, _) = Chain::genesis(&g).unwrap();
-        let mut ops = vec![Op::RegisterParty { party: PartyId::new("mgr"), name: "M".into(), kind: PartyKind::Institution }, Op::AddWallet { party: PartyId::new("mgr"), wallet: w(99).wallet() }];
+        let mut ops = vec![Op::RegisterParty(op::RegisterParty { party: PartyId::new("mgr"), name: "M".into(), kind: PartyKind::Institution }), Op::AddWallet(op::AddWallet { party: PartyId::new("mgr"), wallet: w(99).wallet() })];
         for i in 0..W {
             let p = PartyId::new(format!("p{i}"));
-            ops.push(Op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund });
-            ops.push(Op::AddWallet { party: p, wallet: w(i).wallet() });
+            ops.push(Op::RegisterParty(op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund }));
+            ops.push(Op::AddWallet(op::AddWallet { party: p, wallet: w(i).wallet() }));
         }
         ops.push(Op::CreateAsset(AssetSpec { symbol: Symbol::new("YLD"), name: "Y".into(), kind: AssetKind::FundShare { nav: NavKind::Stable }, decimals: 6, issuer: PartyId::new("mgr"), supply_cap: None, policy: Default::default() }));
-        ops.push(Op::CreateYieldClass { asset: Symbol::new("YLD"), basis: 365, cutoff_seconds: 54_000, payout_day: 1, residual: w(99).wallet() });
-        ops.push(Op::SetYieldRate { asset: Symbol::new("YLD"), rate_ppb: 45_000_000 });
+        ops.push(Op::CreateYieldClass(op::CreateYieldClass { asset: Symbol::new("YLD"), basis: 365, cutoff_seconds: 54_000, payout_day: 1, residual: w(99).wallet() }));
+        ops.push(Op::SetYieldRate(op::SetYieldRate { asset: Symbol::new("YLD"), rate_ppb: 45_000_000 }));
         for i in 0..W {
-            ops.push(Op::Mint { asset: Symbol::new("YLD"), to: w(i).wallet(), amount: 7_000_000 });
+            ops.push(Op::Mint(op::Mint { asset: Symbol::new("YLD"), to: w(i).wallet(), amount: 7_000_000 }));
         }
         submit(&mut chain, time, &op, ops);
         let sym = Symbol::new("YLD");
         for a in &acts {
             match a.clone() {
-                Act::Transfer(x, y, n) => submit(&mut chain, time, &w(x), vec![Op::Transfer { asset: sym.clone(), to: w(y).wallet(), amount: n }]),
-                Act::Mint(x, n) => submit(&mut chain, time, &op, vec![Op::Mint { asset: sym.clone(), to: w(x).wallet(), amount: n }]),
-                Act::Burn(x, n) => submit(&mut chain, time, &op, vec![Op::Burn { asset: sym.clone(), from: w(x).wallet(), amount: n }]),
-                Act::Freeze(x, on) => submit(&mut chain, time, &op, vec![if on { Op::FreezeWallet { wallet: w(x).wallet(), reason: "p".into() } } else { Op::UnfreezeWallet { wallet: w(x).wallet(), reason: "p".into() } }]),
-                Act::Rate(r) => submit(&mut chain, time, &op, vec![Op::SetYieldRate { asset: sym.clone(), rate_ppb: r }]),
+                Act::Transfer(x, y, n) => submit(&mut chain, time, &w(x), vec![Op::Transfer(op::Transfer { asset: sym.clone(), to: w(y).wallet(), amount: n })]),
+                Act::Mint(x, n) => submit(&mut chain, time, &op, vec![Op::Mint(op::Mint { asset: sym.clone(), to: w(x).wallet(), amount: n })]),
+                Act::Burn(x, n) => submit(&mut chain, time, &op, vec![Op::Burn(op::Burn { asset: sym.clone(), from: w(x).wallet(), amount: n })]),
+                Act::Freeze(x, on) => submit(&mut chain, time, &op, vec![if on { Op::FreezeWallet(op::FreezeWallet { wallet: w(x).wallet(), reason: "p".into() }) } else { Op::UnfreezeWallet(op::UnfreezeWallet { wallet: w(x).wallet(), reason: "p".into() }) }]),
+                Act::Rate(r) => submit(&mut chain, time, &op, vec![Op::SetYieldRate(op::SetYieldRate { asset: sym.clone(), rate_ppb: r })]),
                 Act::Advance(s) => {
                     time = time.plus(s);
                     // An empty block lets the block-boundary jobs run at the new time.

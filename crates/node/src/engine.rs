@@ -636,6 +636,7 @@ mod tests {
     use super::*;
     use tessera_core::block::demo_genesis;
     use tessera_core::crypto::Keypair;
+    use tessera_core::op;
     use tessera_core::op::Op;
     use tessera_core::tx::TxBody;
     use tessera_core::{PartyId, PartyKind, Role};
@@ -653,11 +654,11 @@ mod tests {
             Config { queue_capacity: capacity, clock: Arc::new(move || t0), ..Config::default() },
         );
         let tx = |seq: u64| {
-            let ops = vec![Op::RegisterParty {
+            let ops = vec![Op::RegisterParty(op::RegisterParty {
                 party: PartyId::new(format!("p{seq}")),
                 name: "P".into(),
                 kind: PartyKind::Fund,
-            }];
+            })];
             let t = TxBody { network: "busy".into(), signer: op.wallet(), seq, expires_at: t0.plus(60), ops }.sign(&op);
             CheckedTx::from_decoded(t)
         };

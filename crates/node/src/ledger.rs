@@ -215,6 +215,7 @@ mod tests {
     use super::*;
     use tessera_core::block::demo_genesis;
     use tessera_core::crypto::Keypair;
+    use tessera_core::op;
     use tessera_core::op::Op;
     use tessera_core::tx::TxBody;
     use tessera_core::{PartyId, PartyKind, Role};
@@ -230,7 +231,11 @@ mod tests {
             signer: k.wallet(),
             seq,
             expires_at: Time(u64::MAX),
-            ops: vec![Op::RegisterParty { party: PartyId::new(name), name: name.into(), kind: PartyKind::Institution }],
+            ops: vec![Op::RegisterParty(op::RegisterParty {
+                party: PartyId::new(name),
+                name: name.into(),
+                kind: PartyKind::Institution,
+            })],
         }
         .sign(k);
         CheckedTx::from_decoded(tx).unwrap()

@@ -8,6 +8,7 @@
 use tessera_core::block::{demo_genesis, Event, Outcome};
 use tessera_core::crypto::{sha256, Keypair};
 use tessera_core::exec::Admission;
+use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
 use tessera_core::tx::{CheckedTx, TxBody};
 use tessera_core::*;
@@ -48,12 +49,20 @@ impl Net {
     fn setup(&mut self, asset: &str, holder: &Keypair, amount: u128) {
         let op = Keypair::insecure_from_name("swap-operator");
         let ops = vec![
-            Op::RegisterParty { party: PartyId::new("alice"), name: "Alice".into(), kind: PartyKind::Institution },
-            Op::RegisterParty { party: PartyId::new("bob"), name: "Bob".into(), kind: PartyKind::Institution },
-            Op::AddWallet { party: PartyId::new("alice"), wallet: alice().wallet() },
-            Op::AddWallet { party: PartyId::new("bob"), wallet: bob().wallet() },
-            Op::IssueClaim { party: PartyId::new("alice"), claim: Claim::Kyc, expires_at: None },
-            Op::IssueClaim { party: PartyId::new("bob"), claim: Claim::Kyc, expires_at: None },
+            Op::RegisterParty(op::RegisterParty {
+                party: PartyId::new("alice"),
+                name: "Alice".into(),
+                kind: PartyKind::Institution,
+            }),
+            Op::RegisterParty(op::RegisterParty {
+                party: PartyId::new("bob"),
+                name: "Bob".into(),
+                kind: PartyKind::Institution,
+            }),
+            Op::AddWallet(op::AddWallet { party: PartyId::new("alice"), wallet: alice().wallet() }),
+            Op::AddWallet(op::AddWallet { party: PartyId::new("bob"), wallet: bob().wallet() }),
+            Op::IssueClaim(op::IssueClaim { party: PartyId::new("alice"), claim: Claim::Kyc, expires_at: None }),
+            Op::IssueClaim(op::IssueClaim { party: PartyId::new("bob"), claim: Claim::Kyc, expires_at: None }),
             Op::CreateAsset(AssetSpec {
                 symbol: Symbol::new(asset),
                 name: asset.into(),
@@ -63,7 +72,7 @@ impl Net {
                 supply_cap: None,
                 policy: tessera_core::compliance::Policy { rules: vec![tessera_core::compliance::Rule::Kyc] },
             }),
-            Op::Mint { asset: Symbol::new(asset), to: holder.wallet(), amount },
+            Op::Mint(op::Mint { asset: Symbol::new(asset), to: holder.wallet(), amount }),
         ];
         self.tx(&op, ops).unwrap();
     }
@@ -93,7 +102,16 @@ fn two_ledgers() -> (tempfile::TempDir, Net, Net) {
 
 fn lock(net: &mut Net, who: &Keypair, asset: &str, to: &Keypair, amount: u128, h: Hash, deadline: Time) -> u64 {
     let ev = net
-        .tx(who, vec![Op::HtlcLock { asset: Symbol::new(asset), to: to.wallet(), amount, hash_lock: h, deadline }])
+        .tx(
+            who,
+            vec![Op::HtlcLock(op::HtlcLock {
+                asset: Symbol::new(asset),
+                to: to.wallet(),
+                amount,
+                hash_lock: h,
+                deadline,
+            })],
+        )
         .unwrap();
     ev.iter().find_map(|e| if let Event::HtlcLocked { htlc, .. } = e { Some(*htlc) } else { None }).unwrap()
 }
@@ -106,7 +124,8 @@ fn a_cross_ledger_swap_completes_on_both_sides() {
     let t0 = a.clock;
     let on_a = lock(&mut a, &alice(), "USDX", &bob(), 1_000, h, t0.plus(2 * 3600));
     let on_b = lock(&mut b, &bob(), "TBILL", &alice(), 1_000, h, t0.plus(3600));
-    b.tx(&alice(), vec![Op::HtlcClaim { htlc: on_b, preimage: secret.clone() }]).expect("Alice claims on B");
+    b.tx(&alice(), vec![Op::HtlcClaim(op::HtlcClaim { htlc: on_b, preimage: secret.clone() })])
+        .expect("Alice claims on B");
     // Bob reads the secret from B's journal: the claim's receipt carries it.
     let revealed = {
         let store = &b.ledger.store;
@@ -130,7 +149,7 @@ fn a_cross_ledger_swap_completes_on_both_sides() {
         found.expect("the claim on B reveals the secret")
     };
     a.clock = a.clock.plus(1800);
-    a.tx(&bob(), vec![Op::HtlcClaim { htlc: on_a, preimage: revealed }]).unwrap();
+    a.tx(&bob(), vec![Op::HtlcClaim(op::HtlcClaim { htlc: on_a, preimage: revealed })]).unwrap();
     assert_eq!(a.balance(&bob(), "USDX"), (1_000, 0));
     assert_eq!(a.balance(&alice(), "USDX"), (4_000, 0));
     assert_eq!(b.balance(&alice(), "TBILL"), (1_000, 0));
@@ -149,11 +168,14 @@ fn if_alice_never_claims_both_sides_refund() {
     let on_a = lock(&mut a, &alice(), "USDX", &bob(), 1_000, h, t0.plus(2 * 3600));
     let on_b = lock(&mut b, &bob(), "TBILL", &alice(), 1_000, h, t0.plus(3600));
     // Before its deadline Bob cannot take his TBILL back.
-    assert_eq!(b.tx(&bob(), vec![Op::HtlcRefund { htlc: on_b }]).err().as_deref(), Some("htlc.not_expired"));
+    assert_eq!(
+        b.tx(&bob(), vec![Op::HtlcRefund(op::HtlcRefund { htlc: on_b })]).err().as_deref(),
+        Some("htlc.not_expired")
+    );
     b.clock = t0.plus(3600);
-    b.tx(&bob(), vec![Op::HtlcRefund { htlc: on_b }]).unwrap();
+    b.tx(&bob(), vec![Op::HtlcRefund(op::HtlcRefund { htlc: on_b })]).unwrap();
     a.clock = t0.plus(2 * 3600);
-    a.tx(&alice(), vec![Op::HtlcRefund { htlc: on_a }]).unwrap();
+    a.tx(&alice(), vec![Op::HtlcRefund(op::HtlcRefund { htlc: on_a })]).unwrap();
     assert_eq!(a.balance(&alice(), "USDX"), (5_000, 0));
     assert_eq!(b.balance(&bob(), "TBILL"), (5_000, 0));
 }
@@ -170,7 +192,7 @@ fn a_transaction_for_one_ledger_is_refused_by_the_other() {
         signer: who.wallet(),
         seq,
         expires_at: a.clock.plus(60),
-        ops: vec![Op::Transfer { asset: Symbol::new("USDX"), to: bob().wallet(), amount: 1 }],
+        ops: vec![Op::Transfer(op::Transfer { asset: Symbol::new("USDX"), to: bob().wallet(), amount: 1 })],
     }
     .sign(&who);
     let mut a = a;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use tessera_core::block::demo_genesis;
 use tessera_core::crypto::Keypair;
+use tessera_core::op;
 use tessera_core::op::Op;
 use tessera_core::tx::TxBody;
 use tessera_core::*;
@@ -27,7 +28,7 @@ fn concurrent_single_checks_each_get_their_own_verdict() {
                 signer: k.wallet(),
                 seq: 1,
                 expires_at: t0.plus(60),
-                ops: vec![Op::RegisterParty { party, name: "P".into(), kind: PartyKind::Fund }],
+                ops: vec![Op::RegisterParty(op::RegisterParty { party, name: "P".into(), kind: PartyKind::Fund })],
             }
             .sign(&k);
             if i % 37 == 5 {

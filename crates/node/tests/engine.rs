@@ -3,6 +3,7 @@
 
 use tessera_core::block::demo_genesis;
 use tessera_core::crypto::Keypair;
+use tessera_core::op;
 use tessera_core::op::Op;
 use tessera_core::tx::TxBody;
 use tessera_core::*;
@@ -25,16 +26,22 @@ fn engine_answers_commits_and_restarts_to_the_same_state() {
         .map(|i| {
             tx(
                 i,
-                vec![Op::RegisterParty {
+                vec![Op::RegisterParty(op::RegisterParty {
                     party: PartyId::new(format!("p{i}")),
                     name: "P".into(),
                     kind: PartyKind::Fund,
-                }],
+                })],
             )
         })
         .collect();
-    let mut bad_sig =
-        tx(51, vec![Op::RegisterParty { party: PartyId::new("x"), name: "X".into(), kind: PartyKind::Fund }]);
+    let mut bad_sig = tx(
+        51,
+        vec![Op::RegisterParty(op::RegisterParty {
+            party: PartyId::new("x"),
+            name: "X".into(),
+            kind: PartyKind::Fund,
+        })],
+    );
     bad_sig.signature[0] ^= 1;
     let replay = good[0].clone();
     let mut all = good.clone();
@@ -64,7 +71,11 @@ fn engine_answers_commits_and_restarts_to_the_same_state() {
 }
 
 fn register(op: &Keypair, network: &str, seq: u64, expires_at: Time, name: &str) -> tessera_core::tx::SignedTx {
-    let ops = vec![Op::RegisterParty { party: PartyId::new(name), name: "P".into(), kind: PartyKind::Fund }];
+    let ops = vec![Op::RegisterParty(op::RegisterParty {
+        party: PartyId::new(name),
+        name: "P".into(),
+        kind: PartyKind::Fund,
+    })];
     TxBody { network: network.into(), signer: op.wallet(), seq, expires_at, ops }.sign(op)
 }
 

@@ -7,7 +7,7 @@
 //! promoted unchanged (never duplicated, so two different lists cannot share a root).
 
 use crate::crypto::{sha256_parts, Keypair};
-use crate::governance::OpClass;
+use crate::model::governance::OpClass;
 use crate::tx::SignedTx;
 use crate::types::*;
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -384,7 +384,7 @@ pub enum Event {
         amount: Amount,
     },
     /// Funds, oracle and Treasury servicing (see `fund::FundEvent`).
-    Fund(crate::fund::FundEvent),
+    Fund(crate::model::fund::FundEvent),
 }
 
 /// One holder's part of a yield payout (in `Event::YieldPaid`): the whole units minted to it.

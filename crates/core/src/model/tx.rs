@@ -150,6 +150,7 @@ impl CheckedTx {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::op;
 
     fn sample() -> SignedTx {
         let k = Keypair::insecure_from_name("alice");
@@ -158,7 +159,7 @@ mod tests {
             signer: k.wallet(),
             seq: 1,
             expires_at: Time(100),
-            ops: vec![Op::Transfer { asset: Symbol::new("USDX"), to: WalletId([7; 32]), amount: 5 }],
+            ops: vec![Op::Transfer(op::Transfer { asset: Symbol::new("USDX"), to: WalletId([7; 32]), amount: 5 })],
         }
         .sign(&k)
     }
@@ -198,14 +199,14 @@ mod tests {
     /// The bytes of a transaction whose one operation is `depth` proposals nested in one another
     /// around an approval (built by hand: such a value is too deep to build as an `Op`).
     fn nested_proposals(depth: usize) -> Vec<u8> {
-        let propose = borsh::to_vec(&Op::Propose { ops: vec![], expires_at: Time(0) }).unwrap();
+        let propose = borsh::to_vec(&Op::Propose(op::Propose { ops: vec![], expires_at: Time(0) })).unwrap();
         let mut b = borsh::to_vec(&("test".to_string(), [1u8; 32], 1u64, 100u64)).unwrap();
         b.extend(1u32.to_le_bytes());
         for _ in 0..depth {
             b.push(propose[0]);
             b.extend(1u32.to_le_bytes());
         }
-        b.extend(borsh::to_vec(&Op::Approve { proposal: 1 }).unwrap());
+        b.extend(borsh::to_vec(&Op::Approve(op::Approve { proposal: 1 })).unwrap());
         for _ in 0..depth {
             b.extend(100u64.to_le_bytes());
         }
@@ -230,7 +231,10 @@ mod tests {
             signer: WalletId([1; 32]),
             seq: 1,
             expires_at: Time(100),
-            ops: vec![Op::Propose { ops: vec![Op::Approve { proposal: 1 }], expires_at: Time(100) }],
+            ops: vec![Op::Propose(op::Propose {
+                ops: vec![Op::Approve(op::Approve { proposal: 1 })],
+                expires_at: Time(100),
+            })],
         };
         let bytes = SignedTx { body: ok.clone(), signature: [0; 64] }.to_bytes();
         let back: SignedTx = borsh::from_slice(&bytes).unwrap();

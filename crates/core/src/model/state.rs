@@ -8,15 +8,14 @@
 //!   (`chain_address`), so screening by equality matches by identity.
 
 use crate::code::{refuse, Code, Refusal};
-use crate::compliance::Policy;
-use crate::governance::{OpClass, Proposal};
+use crate::model::compliance::Policy;
+use crate::model::governance::OpClass;
+use crate::model::proposal::Proposal;
 use crate::table::{Mark, Queue, Table};
 use crate::types::*;
 use borsh::{BorshDeserialize, BorshSerialize};
 
-pub type WalletIdx = u32;
-pub type PartyIdx = u32;
-pub type AssetIdx = u32;
+pub use crate::types::{AssetIdx, PartyIdx, WalletIdx};
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ClaimRecord {
@@ -109,6 +108,24 @@ impl Holding {
     /// free + locked + frozen; checked even though every write keeps it in range.
     pub fn total(&self) -> Result<Amount, Refusal> {
         add(add(self.free, self.locked)?, self.frozen)
+    }
+    /// Brings the yield entitlement up to date at the class index; `old_total` is the balance
+    /// since the last update. Called by `State::put_holding` before every balance change.
+    pub fn settle_yield(&mut self, index: u128, old_total: Amount) -> Result<(), Refusal> {
+        let entitlement = self.settled_entitlement(index, old_total)?;
+        let e = self.extra.get_or_insert_with(Default::default);
+        e.yield_entitlement = entitlement;
+        e.yield_index = index;
+        Ok(())
+    }
+    /// The entitlement `settle_yield` would leave in the holding.
+    pub fn settled_entitlement(&self, index: u128, old_total: Amount) -> Result<u128, Refusal> {
+        let overflow = || Refusal::new(Code::AmountOverflow, "yield arithmetic overflows");
+        let (yield_index, entitlement) =
+            self.extra.as_deref().map(|e| (e.yield_index, e.yield_entitlement)).unwrap_or((0, 0));
+        let delta = index.checked_sub(yield_index).ok_or_else(overflow)?;
+        let earned = old_total.checked_mul(delta).ok_or_else(overflow)?;
+        entitlement.checked_add(earned).ok_or_else(overflow)
     }
     pub fn lots(&self) -> &[Lot] {
         self.extra.as_deref().map(|e| &e.lots[..]).unwrap_or(&[])
@@ -257,34 +274,34 @@ state_tables! {
     /// (expiry, proposal id) of open proposals.
     open_proposals: Queue<(Time, u64)> = 14,
     alerts: Table<u64, Alert> = 15,
-    instructions: Table<u64, crate::settlement::Instruction> = 16,
+    instructions: Table<u64, crate::model::settlement::Instruction> = 16,
     /// (next time the block job must look at it, instruction id) of pending instructions.
     open_instructions: Queue<(Time, u64)> = 17,
     /// (height, instruction id) of pending instructions that settle at a height.
     height_instructions: Queue<(u64, u64)> = 26,
-    htlcs: Table<u64, crate::htlc::Htlc> = 18,
+    htlcs: Table<u64, crate::model::htlc::Htlc> = 18,
     /// (deadline, lock id) of locks not yet past their deadline.
     open_htlcs: Queue<(Time, u64)> = 19,
-    cash_references: Table<String, crate::cash::CashRecord> = 20,
-    conversions: Table<Symbol, crate::cash::Conversion> = 21,
+    cash_references: Table<String, crate::model::cash::CashRecord> = 20,
+    conversions: Table<Symbol, crate::model::cash::Conversion> = 21,
     omnibus_wallets: Table<WalletIdx, ()> = 22,
-    tenders: Table<u64, crate::escrow::Tender> = 23,
-    repos: Table<u64, crate::repo::Repo> = 24,
+    tenders: Table<u64, crate::model::escrow::Tender> = 23,
+    repos: Table<u64, crate::model::repo::Repo> = 24,
     /// (maturity, repo id) of open repos.
     open_repos: Queue<(Time, u64)> = 25,
-    yield_classes: Table<AssetIdx, crate::yields::YieldClass> = 27,
+    yield_classes: Table<AssetIdx, crate::model::yields::YieldClass> = 27,
     /// Registered oracle sources and their names.
     oracle_sources: Table<WalletIdx, String> = 28,
-    feeds: Table<String, crate::oracle::Feed> = 29,
-    funds: Table<Symbol, crate::fund::Fund> = 30,
-    share_classes: Table<AssetIdx, crate::fund::ShareClass> = 31,
-    positions: Table<(Symbol, u64), crate::fund::Position> = 32,
+    feeds: Table<String, crate::model::oracle::Feed> = 29,
+    funds: Table<Symbol, crate::model::fund::Fund> = 30,
+    share_classes: Table<AssetIdx, crate::model::fund::ShareClass> = 31,
+    positions: Table<(Symbol, u64), crate::model::fund::Position> = 32,
     /// Each fund's daily valuations, by day.
-    fund_days: Table<(Symbol, u64), crate::fund::Valuation> = 33,
-    redemptions: Table<u64, crate::fund::Redemption> = 34,
+    fund_days: Table<(Symbol, u64), crate::model::fund::Valuation> = 33,
+    redemptions: Table<u64, crate::model::fund::Redemption> = 34,
     /// (fund, redemption id) of queued redemptions: first in, first out.
     redemption_queue: Queue<(Symbol, u64)> = 35,
-    servicing: Table<AssetIdx, crate::securities::Servicing> = 36,
+    servicing: Table<AssetIdx, crate::model::securities::Servicing> = 36,
 }
 
 impl State {
@@ -347,7 +364,7 @@ impl State {
         };
         // Yield classes: what the old balance earned is settled before the balance changes.
         if let Some(c) = self.yield_classes.get(&asset) {
-            crate::yields::settle(&mut h, c.index, old_total)?;
+            h.settle_yield(c.index, old_total)?;
         }
         let before = old_total > 0;
         let after = h.total()? > 0;
@@ -401,7 +418,7 @@ impl State {
             let mut h = old.cloned().unwrap_or_default();
             change(a, &mut h);
             if let Some(index) = index {
-                crate::yields::settle(&mut h, index, old_total)?;
+                h.settle_yield(index, old_total)?;
             }
             let total = h.total()?;
             let keep = total > 0 || h.extra.as_deref().is_some_and(keeps_empty_holding);
@@ -448,52 +465,6 @@ impl State {
             Scope::Global => Ok(None),
             Scope::Asset(s) => self.asset_idx(s).map(Some),
         }
-    }
-
-    /// Checks the invariants in the module header. Returns the first broken one.
-    pub fn check_invariants(&self) -> Result<(), String> {
-        let mut supply: rustc_hash::FxHashMap<AssetIdx, (Amount, u64)> = Default::default();
-        for (k, h) in self.holdings.iter() {
-            let asset = (k >> 32) as AssetIdx;
-            let total = h.total().map_err(|_| format!("holding {k:x} overflows"))?;
-            let lots: Amount = h.lots().iter().map(|l| l.amount).sum();
-            if lots > total {
-                return Err(format!("holding {k:x}: lots {lots} exceed total {total}"));
-            }
-            let e = supply.entry(asset).or_default();
-            e.0 = e.0.checked_add(total).ok_or("supply overflow")?;
-            if total > 0 {
-                e.1 += 1;
-            }
-        }
-        for (idx, a) in self.assets.iter() {
-            let (s, n) = supply.get(idx).copied().unwrap_or_default();
-            if s != a.supply {
-                return Err(format!("asset {}: supply {} but holdings sum to {s}", a.symbol, a.supply));
-            }
-            if n != a.holders {
-                return Err(format!("asset {}: {} holders recorded, {n} counted", a.symbol, a.holders));
-            }
-        }
-        for (target, _) in self.sanctions.iter() {
-            if target.canonical() != *target {
-                return Err(format!("sanctions entry {target:?} is not canonical"));
-            }
-        }
-        for (_, p) in self.parties.iter() {
-            for (currency, address) in &p.linked {
-                if crate::chain_address::canonical(currency, address) != (currency.clone(), address.clone()) {
-                    return Err(format!("party {}: linked {currency} {address} is not canonical", p.id));
-                }
-            }
-        }
-        crate::cash::check_conversions(self)?;
-        crate::yields::check(self)?;
-        crate::fund::check(self)?;
-        if self.digest() != self.recompute_digest() {
-            return Err("incremental digest differs from recomputed digest".into());
-        }
-        Ok(())
     }
 }
 
