@@ -1,0 +1,109 @@
+//! The NAV breaker: alerts, halting a fund when a feed trips, and governance's reset (F6).
+
+use super::*;
+
+pub(super) fn alert(
+    state: &mut State,
+    f: &Fund,
+    rule: &str,
+    amount: Amount,
+    detail: String,
+    now: Time,
+    ev: &mut Vec<Event>,
+) {
+    let a = Alert {
+        id: 0,
+        time: now,
+        height: 0,
+        rule: rule.into(),
+        asset: f.spec.fund.clone(),
+        wallet: state.wallet(f.cash_wallet).key,
+        counterparty: None,
+        amount,
+        tx: Hash::default(),
+        detail,
+    };
+    state.raise_alert(a, ev);
+}
+
+/// Halts a fund's subscriptions and redemptions (the breaker) and raises an alert.
+pub fn halt(state: &mut State, f_sym: &Symbol, reason: &str, now: Time, ev: &mut Vec<Event>) {
+    let Ok(mut f) = fund(state, f_sym) else { return };
+    if f.halted.is_some() {
+        return;
+    }
+    f.halted = Some(reason.to_string());
+    f.tripped_since_valuation = true;
+    alert(state, &f, "fund.breaker", 0, reason.to_string(), now, ev);
+    ev.push(fe(FundEvent::BreakerTripped { fund: f_sym.clone(), reason: reason.to_string() }));
+    state.funds.put(f_sym.clone(), f);
+}
+
+/// A feed tripped: halt every fund whose yield or NAV feed it is or whose positions it prices.
+pub fn trip_for_feed(state: &mut State, feed: &str, detail: &str, now: Time, ev: &mut Vec<Event>) {
+    let mut hit: Vec<Symbol> = state
+        .funds
+        .iter()
+        .filter(|(_, f)| {
+            f.spec.params.yield_feed.as_deref() == Some(feed) || f.spec.params.nav_feed.as_deref() == Some(feed)
+        })
+        .map(|(s, _)| s.clone())
+        .collect();
+    for ((fs, _), p) in state.positions.iter() {
+        if let Some(c) = p.instrument.cusip() {
+            if feed == format!("PX:{c}") || feed == format!("YLD:{c}") {
+                hit.push(fs.clone());
+            }
+        }
+    }
+    hit.sort();
+    hit.dedup();
+    for f in hit {
+        halt(state, &f, detail, now, ev);
+    }
+}
+
+/// Governance clears the breaker: the fund resumes and its feeds re-base on their current value.
+pub fn reset_breaker(
+    state: &mut State,
+    f_sym: &Symbol,
+    reason: &str,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut f = fund(state, f_sym)?;
+    if f.halted.is_none() {
+        return refuse(Code::FundNotHalted, format!("fund {f_sym} is not halted"));
+    }
+    f.halted = None;
+    let mut feeds: Vec<String> =
+        [f.spec.params.yield_feed.clone(), f.spec.params.nav_feed.clone()].into_iter().flatten().collect();
+    for p in positions(state, f_sym) {
+        if let Some(c) = p.instrument.cusip() {
+            feeds.push(format!("PX:{c}"));
+            feeds.push(format!("YLD:{c}"));
+        }
+    }
+    for feed in feeds {
+        oracle::reset_feed(state, &feed, now);
+    }
+    state.funds.put(f_sym.clone(), f);
+    ev.push(fe(FundEvent::BreakerReset { fund: f_sym.clone(), reason: reason.to_string() }));
+    Ok(())
+}
+
+impl Action for ResetBreaker {
+    fn authority(&self) -> (OpClass, Need) {
+        // Resuming a halted fund is governance's call: sensitive (M-of-N).
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let ResetBreaker { fund, reason: r } = self;
+        check_symbol(fund)?;
+        check_reason(r)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let ResetBreaker { fund: f, reason } = self;
+        reset_breaker(cx.state, f, reason, cx.now, cx.events)
+    }
+}

@@ -1,0 +1,184 @@
+//! The daily job at each valuation time, and the block-boundary job that runs it (F2, F4, F5).
+
+use super::*;
+
+/// The daily work of one fund at one valuation time: matured positions and coupons into
+/// custodian cash, accumulating prices, the fee accrual, the stable classes' net rate, the
+/// valuation with its limits and breaker, and the monthly fee payment.
+pub(super) fn daily(
+    state: &mut State,
+    f_sym: &Symbol,
+    at: Time,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let mut f = fund(state, f_sym)?;
+    let day = at.day();
+    // Maturities and coupons.
+    for p in positions(state, f_sym) {
+        if p.instrument.maturity().day() <= day {
+            let proceeds = maturity_proceeds(&p)?;
+            state.positions.remove(&(f_sym.clone(), p.id));
+            f.custodian_cash = f.custodian_cash.checked_add(proceeds).ok_or_else(overflow)?;
+            ev.push(fe(FundEvent::PositionMatured { fund: f_sym.clone(), position: p.id, proceeds }));
+        } else if let Instrument::Note { coupon_micros, maturity, .. } = &p.instrument {
+            // A coupon falls due on this valuation day (a day after acquisition).
+            if let Some((last, _)) = treasury::coupon_period(*maturity, at) {
+                if last.day() == day && p.acquired.day() < day {
+                    let c = mul_div(p.face, *coupon_micros as u128, 2_000_000)?;
+                    f.custodian_cash = f.custodian_cash.checked_add(c).ok_or_else(overflow)?;
+                    ev.push(fe(FundEvent::CouponReceived { fund: f_sym.clone(), position: p.id, amount: c }));
+                }
+            }
+        }
+    }
+    let cash_dec = state.asset(f.cash_asset).decimals;
+    let gross = f.spec.params.yield_feed.as_deref().and_then(|feed| oracle::usable(state, feed, now));
+    for a in f.classes.clone() {
+        let Some(mut c) = state.share_classes.get(&a).cloned() else { continue };
+        let asset = state.asset(a).clone();
+        if c.nav == NavKind::Accumulating && c.daily_rate_e10 > 0 {
+            let n = day.saturating_sub(c.base_day) as u32;
+            let p = treasury::accumulating_price(
+                Decimal::new(c.base_price as i64, 8),
+                Decimal::new(c.daily_rate_e10 as i64, treasury::DAILY_RATE_PLACES),
+                n,
+            )
+            .ok_or_else(overflow)?;
+            // Half up to 8 places: Ondo rounds stored prices to 8 decimals.
+            c.price = oracle::to_fixed(&treasury::round_rate(p, 8).to_string()).ok_or_else(overflow)?;
+        }
+        let book = shares_to_cash(asset.supply, c.price, asset.decimals, cash_dec)?;
+        let fee_day = mul_div(book, c.fee_bps as u128 * yields::SCALE, BPS * 365)?;
+        f.fee_accrued_scaled = f.fee_accrued_scaled.checked_add(fee_day).ok_or_else(overflow)?;
+        if c.nav == NavKind::Stable {
+            if let (Some(g), Some(mut yc)) = (gross, state.yield_classes.get(&a).cloned()) {
+                // × 10^-8 → ppb is × 10; one basis point is 100,000 ppb.
+                yc.rate_ppb = (g * 10).saturating_sub(c.fee_bps as u64 * 100_000);
+                state.yield_classes.put(a, yc);
+            }
+        }
+        state.share_classes.put(a, c);
+    }
+    state.funds.put(f_sym.clone(), f.clone());
+    let v = valuation(state, &f, at, now)?;
+    // Limits: alert on entering a breach.
+    let p = &f.spec.params;
+    let m = &v.metrics;
+    let checks = [
+        (
+            "fund.dla_below_minimum",
+            m.dla_bps < p.min_dla_bps,
+            format!("daily liquid assets {} bps < {}", m.dla_bps, p.min_dla_bps),
+        ),
+        (
+            "fund.wla_below_minimum",
+            m.wla_bps < p.min_wla_bps,
+            format!("weekly liquid assets {} bps < {}", m.wla_bps, p.min_wla_bps),
+        ),
+        (
+            "fund.wam_above_maximum",
+            m.wam_days > p.max_wam_days,
+            format!("WAM {} days > {}", m.wam_days, p.max_wam_days),
+        ),
+        (
+            "fund.wal_above_maximum",
+            m.wal_days > p.max_wal_days,
+            format!("WAL {} days > {}", m.wal_days, p.max_wal_days),
+        ),
+    ];
+    let mut breaches = Vec::new();
+    for (rule, breached, detail) in checks {
+        if breached {
+            if !f.breaches.iter().any(|b| b == rule) {
+                alert(state, &f, rule, v.assets, detail, now, ev);
+            }
+            breaches.push(rule.to_string());
+        }
+    }
+    f.breaches = breaches;
+    ev.push(fe(FundEvent::Valued {
+        fund: f_sym.clone(),
+        at,
+        nav: v.nav,
+        ratio: v.ratio,
+        dla_bps: m.dla_bps,
+        wla_bps: m.wla_bps,
+        wam_days: m.wam_days,
+    }));
+    let prev_ratio = f.last.as_ref().map(|l| l.ratio);
+    f.tripped_since_valuation = false;
+    f.last = Some(v.clone());
+    state.fund_days.put((f_sym.clone(), day), v.clone());
+    // Monthly fee payment, in whole units, as far as the fund's cash wallet allows.
+    let (y, mo, d, ..) = at.to_civil();
+    if (y, mo) != f.last_fee_payout && d >= p.fee_payout_day as u32 {
+        f.last_fee_payout = (y, mo);
+        let free = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.free).unwrap_or(0);
+        let pay = f.fee_accrued().min(free.saturating_sub(f.queued));
+        if pay > 0 {
+            let mv = Move {
+                kind: Movement::Transfer,
+                asset: f.cash_asset,
+                from: Some(f.cash_wallet),
+                to: Some(f.fee_wallet),
+                amount: pay,
+                now,
+            };
+            if movement::execute_or_undo(state, &mv, ev).is_ok() {
+                f.fee_accrued_scaled -= pay * yields::SCALE;
+                f.fee_paid += pay;
+                ev.push(fe(FundEvent::FeePaid { fund: f_sym.clone(), amount: pay }));
+            }
+        }
+    }
+    state.funds.put(f_sym.clone(), f.clone());
+    // The breaker: NAV per share moved beyond the bound since the last valuation.
+    if let Some(prev) = prev_ratio {
+        let moved = (v.ratio.abs_diff(prev) as u128) * BPS / prev.max(1) as u128;
+        if moved > p.breaker_bps as u128 {
+            let why = format!(
+                "NAV per share moved {moved} bps (from {} to {}, × 10^-8), beyond {} bps",
+                prev, v.ratio, p.breaker_bps
+            );
+            halt(state, f_sym, &why, now, ev);
+        }
+    }
+    // Cross-check against the administrator's NAV, if fed.
+    if let Some(feed) = p.nav_feed.as_deref() {
+        if let (Some(reported), Some(c)) = (oracle::usable(state, feed, now), v.classes.first()) {
+            let off = (reported.abs_diff(c.nav_per_share) as u128) * BPS / reported.max(1) as u128;
+            if off > p.breaker_bps as u128 {
+                let f = fund(state, f_sym)?;
+                let detail = format!("reported NAV per share {reported} vs computed {} (× 10^-8)", c.nav_per_share);
+                alert(state, &f, "fund.nav_discrepancy", v.nav, detail, now, ev);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Block-boundary job: each fund's daily valuations since the last block, then the
+/// redemption queue paid in order as far as the fund's cash allows.
+pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
+    let mut funds: Vec<Symbol> = state.funds.iter().map(|(s, _)| s.clone()).collect();
+    funds.sort();
+    for f_sym in funds {
+        let Ok(f) = fund(state, &f_sym) else { continue };
+        let secs = f.spec.params.valuation_seconds as u64;
+        let mut day = f.valued_through_day + 1;
+        while day * DAY + secs <= now.seconds() {
+            let mark = state.mark();
+            if daily(state, &f_sym, Time(day * DAY + secs), now, ev).is_err() {
+                // An overflowing valuation changes nothing; the day is still marked done.
+                state.rollback(mark);
+            }
+            if let Ok(mut f) = fund(state, &f_sym) {
+                f.valued_through_day = day;
+                state.funds.put(f_sym.clone(), f);
+            }
+            day += 1;
+        }
+        pay_queue(state, &f_sym, now, ev);
+    }
+}

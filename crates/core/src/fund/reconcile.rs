@@ -1,0 +1,128 @@
+//! Reconciliation against a custodian statement (F7).
+
+use super::*;
+
+// ---------------------------------------------------------------- reconciliation (F7)
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Break {
+    pub instrument: String,
+    /// `quantity` (both hold it, different amounts), `missing_at_custodian`,
+    /// `unknown_to_ledger`, or `cash`.
+    pub kind: String,
+    pub ledger: String,
+    pub custodian: String,
+    pub difference: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    pub fund: Symbol,
+    pub at: Time,
+    pub breaks: Vec<Break>,
+    /// Market value of the statement (securities at its prices, plus cash).
+    pub custodian_value: String,
+    /// Cash tokens in the fund's wallet on the ledger.
+    pub ledger_cash: String,
+    /// Repo (held with the tri-party agent, not on the statement) at the ledger's value.
+    pub repo: String,
+    /// What the fund owes: shares outstanding at NAV per share, plus queued redemptions.
+    pub obligations: String,
+    /// (custodian value + ledger cash + repo) / obligations, 6 places, rounded down.
+    pub reserve_ratio: Option<String>,
+}
+
+/// Compares a custodian statement with the fund's portfolio, cash and tokens outstanding.
+pub fn reconcile(
+    state: &State,
+    f_sym: &Symbol,
+    statement: &[crate::statement::Position],
+    now: Time,
+) -> Result<Reconciliation, Refusal> {
+    use crate::statement::Position as S;
+    use std::collections::BTreeMap;
+    let f = fund(state, f_sym)?;
+    let cash_asset = state.asset(f.cash_asset);
+    let unit = Decimal::from_i128_with_scale(1, cash_asset.decimals as u32);
+    let dec = |a: Amount| Decimal::from_i128_with_scale(a as i128, cash_asset.decimals as u32);
+    let mut ledger: BTreeMap<String, Decimal> = BTreeMap::new();
+    for p in positions(state, f_sym) {
+        if let Some(c) = p.instrument.cusip() {
+            *ledger.entry(c.to_string()).or_default() += dec(p.face);
+        }
+    }
+    let mut custodian: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut custodian_cash = Decimal::ZERO;
+    let mut custodian_value = Decimal::ZERO;
+    for s in statement {
+        custodian_value += s.value();
+        match s {
+            S::Security { cusip, quantity, .. } => *custodian.entry(cusip.to_string()).or_default() += quantity,
+            S::Cash { currency, amount } => {
+                if let AssetKind::CashToken { currency: c, .. } = &cash_asset.kind {
+                    if c != currency {
+                        return refuse(Code::FundBadStatement, format!("cash in {currency}; the fund's cash is {c}"));
+                    }
+                }
+                custodian_cash += amount;
+            }
+        }
+    }
+    let mut breaks = Vec::new();
+    let keys: std::collections::BTreeSet<&String> = ledger.keys().chain(custodian.keys()).collect();
+    for k in keys {
+        let (l, c) = (ledger.get(k).copied(), custodian.get(k).copied());
+        let kind = match (l, c) {
+            (Some(l), Some(c)) if l == c => continue,
+            (Some(_), Some(_)) => "quantity",
+            (Some(_), None) => "missing_at_custodian",
+            _ => "unknown_to_ledger",
+        };
+        let (l, c) = (l.unwrap_or_default(), c.unwrap_or_default());
+        breaks.push(Break {
+            instrument: k.clone(),
+            kind: kind.into(),
+            ledger: l.normalize().to_string(),
+            custodian: c.normalize().to_string(),
+            difference: (c - l).normalize().to_string(),
+        });
+    }
+    let ledger_custodian_cash = dec(f.custodian_cash);
+    if (custodian_cash - ledger_custodian_cash).abs() >= unit {
+        breaks.push(Break {
+            instrument: "CASH".into(),
+            kind: "cash".into(),
+            ledger: ledger_custodian_cash.normalize().to_string(),
+            custodian: custodian_cash.normalize().to_string(),
+            difference: (custodian_cash - ledger_custodian_cash).normalize().to_string(),
+        });
+    }
+    let v = valuation(state, &f, now, now)?;
+    let mut obligations = f.queued;
+    for c in &v.classes {
+        let a = state.asset_idx(&c.asset)?;
+        obligations += shares_to_cash(c.shares, c.nav_per_share, state.asset(a).decimals, cash_asset.decimals)?;
+    }
+    let wallet_cash = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.total()).transpose()?.unwrap_or(0);
+    // Repo sits with the tri-party agent, not on the custodian's statement: at ledger value.
+    let mut repo_value = 0u128;
+    for p in positions(state, f_sym) {
+        if p.instrument.cusip().is_none() {
+            repo_value += value_position(state, &p, now, now)?.0;
+        }
+    }
+    let reserves = custodian_value + dec(wallet_cash) + dec(repo_value);
+    let reserve_ratio = (obligations > 0).then(|| {
+        (reserves / dec(obligations)).round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero).to_string()
+    });
+    Ok(Reconciliation {
+        fund: f_sym.clone(),
+        at: now,
+        breaks,
+        custodian_value: custodian_value.normalize().to_string(),
+        ledger_cash: dec(wallet_cash).normalize().to_string(),
+        repo: dec(repo_value).normalize().to_string(),
+        obligations: dec(obligations).normalize().to_string(),
+        reserve_ratio,
+    })
+}
