@@ -59,14 +59,14 @@ fn single_valued(t: ClaimTopic) -> bool {
 }
 
 pub fn issue_claim(
-    state: &mut State,
+    cx: &mut Ctx,
     party: &PartyId,
     claim: &Claim,
     expires_at: Option<Time>,
     issuer: WalletId,
-    now: Time,
-    ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
+    let now = cx.now;
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let p = state.party_idx(party)?;
     if expires_at.is_some_and(|e| e <= now) {
         return refuse(Code::ClaimInvalid, "the claim would expire before it is issued");
@@ -90,13 +90,9 @@ pub fn issue_claim(
     Ok(())
 }
 
-pub fn revoke_claim(
-    state: &mut State,
-    party: &PartyId,
-    claim: &Claim,
-    now: Time,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn revoke_claim(cx: &mut Ctx, party: &PartyId, claim: &Claim) -> Result<(), Refusal> {
+    let now = cx.now;
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let p = state.party_idx(party)?;
     let mut rec = state.party(p).clone();
     let Some(c) = rec.claims.iter_mut().find(|c| c.claim == *claim && c.revoked_at.is_none()) else {
@@ -108,13 +104,8 @@ pub fn revoke_claim(
     Ok(())
 }
 
-pub fn link_address(
-    state: &mut State,
-    party: &PartyId,
-    currency: &str,
-    address: &str,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn link_address(cx: &mut Ctx, party: &PartyId, currency: &str, address: &str) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let p = state.party_idx(party)?;
     let mut rec = state.party(p).clone();
     // Stored canonical: linking another spelling of a linked address adds nothing.
@@ -158,7 +149,9 @@ pub fn trust_issuer(
     Ok(())
 }
 
-pub fn create_asset(state: &mut State, spec: &AssetSpec, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn create_asset(cx: &mut Ctx, spec: &AssetSpec) -> Result<(), Refusal> {
+    let now = cx.now;
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     if state.asset_index.contains(&spec.symbol) {
         return refuse(Code::AssetExists, format!("asset {} already exists", spec.symbol));
     }
@@ -194,19 +187,16 @@ pub fn create_asset(state: &mut State, spec: &AssetSpec, now: Time, ev: &mut Vec
     Ok(())
 }
 
-pub fn set_policy(state: &mut State, asset: &Symbol, policy: &Policy, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn set_policy(cx: &mut Ctx, asset: &Symbol, policy: &Policy) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let a = state.asset_idx(asset)?;
     state.policies.put(a, policy.clone());
     ev.push(Event::PolicySet { asset: asset.clone(), rules: policy.rules.len() as u32 });
     Ok(())
 }
 
-pub fn set_supply_cap(
-    state: &mut State,
-    asset: &Symbol,
-    cap: Option<Amount>,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn set_supply_cap(cx: &mut Ctx, asset: &Symbol, cap: Option<Amount>) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let a = state.asset_idx(asset)?;
     let mut rec = state.asset(a).clone();
     if cap.is_some_and(|c| c < rec.supply) {
@@ -243,7 +233,8 @@ pub fn set_role(
     Ok(())
 }
 
-pub fn set_threshold(state: &mut State, class: OpClass, threshold: u8, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn set_threshold(cx: &mut Ctx, class: OpClass, threshold: u8) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     crate::governance::check_threshold(threshold)?;
     let mut meta = state.meta().clone();
     meta.thresholds[class as usize] = threshold;
@@ -375,7 +366,7 @@ impl Action for IssueClaim {
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let IssueClaim { party, claim, expires_at } = self;
         let issuer = cx.state.wallet(cx.actor).key;
-        issue_claim(cx.state, party, claim, *expires_at, issuer, cx.now, cx.events)
+        issue_claim(cx, party, claim, *expires_at, issuer)
     }
 }
 
@@ -391,7 +382,7 @@ impl Action for RevokeClaim {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let RevokeClaim { party, claim } = self;
-        revoke_claim(cx.state, party, claim, cx.now, cx.events)
+        revoke_claim(cx, party, claim)
     }
 }
 
@@ -406,7 +397,7 @@ impl Action for LinkAddress {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let LinkAddress { party, currency, address } = self;
-        link_address(cx.state, party, currency, address, cx.events)
+        link_address(cx, party, currency, address)
     }
 }
 
@@ -454,7 +445,7 @@ impl Action for AssetSpec {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let spec = self;
-        create_asset(cx.state, spec, cx.now, cx.events)
+        create_asset(cx, spec)
     }
 }
 
@@ -470,7 +461,7 @@ impl Action for SetPolicy {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let SetPolicy { asset, policy } = self;
-        set_policy(cx.state, asset, policy, cx.events)
+        set_policy(cx, asset, policy)
     }
 }
 
@@ -485,7 +476,7 @@ impl Action for SetSupplyCap {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let SetSupplyCap { asset, cap } = self;
-        set_supply_cap(cx.state, asset, *cap, cx.events)
+        set_supply_cap(cx, asset, *cap)
     }
 }
 
@@ -529,7 +520,7 @@ impl Action for SetThreshold {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let SetThreshold { class, threshold } = self;
-        set_threshold(cx.state, *class, *threshold, cx.events)
+        set_threshold(cx, *class, *threshold)
     }
 }
 

@@ -107,13 +107,8 @@ pub fn redeem(
     Ok(())
 }
 
-pub fn register_conversion(
-    state: &mut State,
-    cbdc: &Symbol,
-    token: &Symbol,
-    omnibus: &WalletId,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn register_conversion(cx: &mut Ctx, cbdc: &Symbol, token: &Symbol, omnibus: &WalletId) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let (_, ck, ccur) = cash_kind(state, cbdc)?;
     let (_, tk, tcur) = cash_kind(state, token)?;
     if ck != CashKind::WholesaleCbdc || tk != CashKind::SettlementToken || ccur != tcur {
@@ -136,17 +131,9 @@ pub fn register_conversion(
 
 /// CBDC → settlement token (parks the CBDC in the omnibus, mints the token) or back (burns the
 /// token, releases the CBDC), 1:1, both movements checked as usual, atomically.
-#[allow(clippy::too_many_arguments)]
-pub fn convert(
-    state: &mut State,
-    signer: WalletIdx,
-    from: &Symbol,
-    to: &Symbol,
-    amount: Amount,
-    now: Time,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn convert(cx: &mut Ctx, from: &Symbol, to: &Symbol, amount: Amount) -> Result<(), Refusal> {
+    let (signer, now, tx) = (cx.actor, cx.now, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let c = state
         .conversions
         .get(from)
@@ -242,7 +229,7 @@ impl Action for RegisterConversion {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let RegisterConversion { cbdc, token, omnibus } = self;
-        register_conversion(cx.state, cbdc, token, omnibus, cx.events)
+        register_conversion(cx, cbdc, token, omnibus)
     }
 }
 
@@ -258,6 +245,6 @@ impl Action for ConvertCash {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let ConvertCash { from, to, amount } = self;
-        convert(cx.state, cx.actor, from, to, *amount, cx.now, cx.tx, cx.events)
+        convert(cx, from, to, *amount)
     }
 }

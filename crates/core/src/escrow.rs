@@ -81,7 +81,9 @@ pub fn create(
     Ok(())
 }
 
-pub fn bid(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn bid(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
+    let (signer, now) = (cx.actor, cx.now);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut t = load(state, id)?;
     if t.status != TenderStatus::Open {
         return refuse(Code::EscrowClosed, format!("tender {id} is closed"));
@@ -107,14 +109,9 @@ pub fn bid(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut Ve
     Ok(())
 }
 
-pub fn award(
-    state: &mut State,
-    signer: WalletIdx,
-    id: u64,
-    winner: &WalletId,
-    now: Time,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn award(cx: &mut Ctx, id: u64, winner: &WalletId) -> Result<(), Refusal> {
+    let (signer, now) = (cx.actor, cx.now);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut t = owned_open(state, signer, id)?;
     if now < t.bid_deadline {
         return refuse(Code::EscrowDeadline, format!("tender {id} can be awarded from {}", t.bid_deadline));
@@ -132,7 +129,9 @@ pub fn award(
     Ok(())
 }
 
-pub fn complete(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn complete(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
+    let (signer, now) = (cx.actor, cx.now);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut t = load(state, id)?;
     owner_only(state, signer, &t)?;
     let TenderStatus::Awarded { winner, .. } = t.status.clone() else {
@@ -261,7 +260,7 @@ impl Action for PlaceBid {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let PlaceBid { tender } = self;
-        bid(cx.state, cx.actor, *tender, cx.now, cx.events)
+        bid(cx, *tender)
     }
 }
 
@@ -271,7 +270,7 @@ impl Action for AwardTender {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let AwardTender { tender, winner } = self;
-        award(cx.state, cx.actor, *tender, winner, cx.now, cx.events)
+        award(cx, *tender, winner)
     }
 }
 
@@ -281,7 +280,7 @@ impl Action for CompleteTender {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let CompleteTender { tender } = self;
-        complete(cx.state, cx.actor, *tender, cx.now, cx.events)
+        complete(cx, *tender)
     }
 }
 

@@ -70,15 +70,9 @@ pub fn lock(
     Ok(())
 }
 
-pub fn claim(
-    state: &mut State,
-    signer: WalletIdx,
-    id: u64,
-    preimage: &[u8],
-    now: Time,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn claim(cx: &mut Ctx, id: u64, preimage: &[u8]) -> Result<(), Refusal> {
+    let (signer, now, tx) = (cx.actor, cx.now, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut h = load(state, id)?;
     match h.status {
         HtlcStatus::Locked if h.deadline > now => {}
@@ -101,7 +95,9 @@ pub fn claim(
     Ok(())
 }
 
-pub fn refund(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn refund(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
+    let (signer, now) = (cx.actor, cx.now);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut h = load(state, id)?;
     match h.status {
         HtlcStatus::Expired { .. } => {}
@@ -197,7 +193,7 @@ impl Action for HtlcClaim {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let HtlcClaim { htlc: id, preimage } = self;
-        claim(cx.state, cx.actor, *id, preimage, cx.now, cx.tx, cx.events)
+        claim(cx, *id, preimage)
     }
 }
 
@@ -207,6 +203,6 @@ impl Action for HtlcRefund {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let HtlcRefund { htlc: id } = self;
-        refund(cx.state, cx.actor, *id, cx.now, cx.events)
+        refund(cx, *id)
     }
 }

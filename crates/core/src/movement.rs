@@ -270,19 +270,17 @@ pub fn transfer(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn force_transfer(
-    state: &mut State,
+    cx: &mut Ctx,
     asset: &Symbol,
     from: &WalletId,
     to: &WalletId,
     amount: Amount,
     reason: ForceReason,
     reference: &str,
-    now: Time,
-    tx: Hash,
-    ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
+    let (now, tx) = (cx.now, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let (f, t) = (idx(state, from)?, idx(state, to)?);
     if f == t {
         return refuse(Code::TransferToSelf, "a forced transfer needs two different wallets");
@@ -350,13 +348,8 @@ pub fn freeze_amount(
 /// at once, keeping acquisition lots (a recovery is not a new acquisition), and retires the
 /// lost wallet. Refused while the ledger is paused; asset pauses do not block it, since
 /// re-keying a holder is not a market movement.
-pub fn recover_wallet(
-    state: &mut State,
-    lost: &WalletId,
-    new: &WalletId,
-    reference: &str,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn recover_wallet(cx: &mut Ctx, lost: &WalletId, new: &WalletId, reference: &str) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let (l, n) = (idx(state, lost)?, idx(state, new)?);
     let (lw, nw) = (state.wallet(l).clone(), state.wallet(n).clone());
     if state.meta().paused {
@@ -600,7 +593,7 @@ impl Action for ForceTransfer {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let ForceTransfer { asset, from, to, amount, reason, reference } = self;
-        force_transfer(cx.state, asset, from, to, *amount, *reason, reference, cx.now, cx.tx, cx.events)
+        force_transfer(cx, asset, from, to, *amount, *reason, reference)
     }
 }
 
@@ -617,7 +610,7 @@ impl Action for RecoverWallet {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let RecoverWallet { lost, new, reference } = self;
-        recover_wallet(cx.state, lost, new, reference, cx.events)?;
+        recover_wallet(cx, lost, new, reference)?;
         cx.reactions.push(Reaction::WalletRecovered { lost: *lost, new: *new });
         Ok(())
     }

@@ -22,7 +22,8 @@ use crate::types::*;
 
 pub use crate::model::oracle::*;
 
-pub fn register_source(state: &mut State, wallet: &WalletId, name: &str, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn register_source(cx: &mut Ctx, wallet: &WalletId, name: &str) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let w = state.wallet_idx(wallet)?;
     if state.oracle_sources.contains(&w) {
         return refuse(Code::OracleBadFeed, format!("wallet {} is already a source", wallet.short()));
@@ -32,7 +33,8 @@ pub fn register_source(state: &mut State, wallet: &WalletId, name: &str, ev: &mu
     Ok(())
 }
 
-pub fn create_feed(state: &mut State, spec: &FeedSpec, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn create_feed(cx: &mut Ctx, spec: &FeedSpec) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     check_spec(spec)?;
     if state.feeds.contains(&spec.feed) {
         return refuse(Code::OracleBadFeed, format!("feed {} exists", spec.feed));
@@ -159,7 +161,7 @@ impl Action for RegisterOracleSource {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let RegisterOracleSource { wallet, name } = self;
-        register_source(cx.state, wallet, name, cx.events)
+        register_source(cx, wallet, name)
     }
 }
 
@@ -173,7 +175,7 @@ impl Action for FeedSpec {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let spec = self;
-        create_feed(cx.state, spec, cx.events)
+        create_feed(cx, spec)
     }
 }
 

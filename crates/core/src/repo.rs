@@ -56,14 +56,9 @@ pub fn propose(
 }
 
 /// The other side accepts: collateral pledged and cash delivered, atomically.
-pub fn accept(
-    state: &mut State,
-    signer: WalletIdx,
-    id: u64,
-    now: Time,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn accept(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
+    let (signer, now, tx) = (cx.actor, cx.now, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut r = load(state, id)?;
     if r.status != RepoStatus::Proposed || r.accept_by <= now {
         return refuse(Code::RepoClosed, format!("repo {id} cannot be accepted ({})", r.status));
@@ -99,17 +94,9 @@ pub fn cancel(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut
 }
 
 /// The borrower swaps the pledged collateral for other collateral that still covers.
-#[allow(clippy::too_many_arguments)]
-pub fn substitute(
-    state: &mut State,
-    signer: WalletIdx,
-    id: u64,
-    asset: &Symbol,
-    amount: Amount,
-    price_micros: Amount,
-    now: Time,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn substitute(cx: &mut Ctx, id: u64, asset: &Symbol, amount: Amount, price_micros: Amount) -> Result<(), Refusal> {
+    let (signer, now) = (cx.actor, cx.now);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut r = load(state, id)?;
     if !matches!(r.status, RepoStatus::Open { .. }) || r.terms.maturity <= now {
         return refuse(Code::RepoClosed, format!("repo {id} is not open"));
@@ -252,7 +239,7 @@ impl Action for AcceptRepo {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let AcceptRepo { repo: id } = self;
-        accept(cx.state, cx.actor, *id, cx.now, cx.tx, cx.events)
+        accept(cx, *id)
     }
 }
 
@@ -277,7 +264,7 @@ impl Action for SubstituteCollateral {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let SubstituteCollateral { repo: id, asset, amount, price_micros } = self;
-        substitute(cx.state, cx.actor, *id, asset, *amount, *price_micros, cx.now, cx.events)
+        substitute(cx, *id, asset, *amount, *price_micros)
     }
 }
 

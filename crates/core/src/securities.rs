@@ -33,14 +33,9 @@ fn terms(state: &State, a: AssetIdx) -> Option<(Time, u32)> {
     }
 }
 
-pub fn service(
-    state: &mut State,
-    asset: &Symbol,
-    cash_asset: &Symbol,
-    paying_agent: &WalletId,
-    now: Time,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn service(cx: &mut Ctx, asset: &Symbol, cash_asset: &Symbol, paying_agent: &WalletId) -> Result<(), Refusal> {
+    let now = cx.now;
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let a = state.asset_idx(asset)?;
     let Some((maturity, coupon)) = terms(state, a) else {
         return refuse(Code::FundBadSpec, format!("{asset} is not a Treasury security"));
@@ -199,6 +194,6 @@ impl Action for ServiceSecurity {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let ServiceSecurity { asset, cash_asset, paying_agent } = self;
-        service(cx.state, asset, cash_asset, paying_agent, cx.now, cx.events)
+        service(cx, asset, cash_asset, paying_agent)
     }
 }

@@ -186,15 +186,9 @@ fn close(state: &mut State, mut i: Instruction, status: InstructionStatus, note:
     state.instructions.put(i.id, i);
 }
 
-pub fn affirm(
-    state: &mut State,
-    signer: WalletIdx,
-    id: u64,
-    ctx_time: Time,
-    height: u64,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn affirm(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
+    let (signer, ctx_time, height, tx) = (cx.actor, cx.now, cx.height, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut i = load(state, id)?;
     ensure_pending(&i, ctx_time)?;
     let party = signer_party(state, signer);
@@ -218,7 +212,9 @@ pub fn affirm(
     Ok(())
 }
 
-pub fn withdraw(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn withdraw(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
+    let (signer, now) = (cx.actor, cx.now);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut i = load(state, id)?;
     ensure_pending(&i, now)?;
     let party = signer_party(state, signer);
@@ -233,14 +229,9 @@ pub fn withdraw(state: &mut State, signer: WalletIdx, id: u64, now: Time, ev: &m
     Ok(())
 }
 
-pub fn reject(
-    state: &mut State,
-    signer: WalletIdx,
-    id: u64,
-    reason: &str,
-    now: Time,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn reject(cx: &mut Ctx, id: u64, reason: &str) -> Result<(), Refusal> {
+    let (signer, now) = (cx.actor, cx.now);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let i = load(state, id)?;
     ensure_pending(&i, now)?;
     let party = signer_party(state, signer);
@@ -286,14 +277,9 @@ pub fn cancel(
 }
 
 /// Manual settlement by the venue.
-pub fn settle_manual(
-    state: &mut State,
-    signer: WalletIdx,
-    id: u64,
-    now: Time,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn settle_manual(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
+    let (signer, now, tx) = (cx.actor, cx.now, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let i = load(state, id)?;
     ensure_pending(&i, now)?;
     let key = state.wallet(signer).key;
@@ -446,7 +432,7 @@ impl Action for AffirmInstruction {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let AffirmInstruction { instruction } = self;
-        affirm(cx.state, cx.actor, *instruction, cx.now, cx.height, cx.tx, cx.events)
+        affirm(cx, *instruction)
     }
 }
 
@@ -456,7 +442,7 @@ impl Action for WithdrawAffirmation {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let WithdrawAffirmation { instruction } = self;
-        withdraw(cx.state, cx.actor, *instruction, cx.now, cx.events)
+        withdraw(cx, *instruction)
     }
 }
 
@@ -470,7 +456,7 @@ impl Action for RejectInstruction {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let RejectInstruction { instruction, reason } = self;
-        reject(cx.state, cx.actor, *instruction, reason, cx.now, cx.events)
+        reject(cx, *instruction, reason)
     }
 }
 
@@ -494,6 +480,6 @@ impl Action for SettleInstruction {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let SettleInstruction { instruction } = self;
-        settle_manual(cx.state, cx.actor, *instruction, cx.now, cx.tx, cx.events)
+        settle_manual(cx, *instruction)
     }
 }

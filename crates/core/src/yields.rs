@@ -76,7 +76,8 @@ pub fn create_class(
     Ok(())
 }
 
-pub fn set_rate(state: &mut State, asset: &Symbol, rate_ppb: u64, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn set_rate(cx: &mut Ctx, asset: &Symbol, rate_ppb: u64) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let a = state.asset_idx(asset)?;
     let mut c = state
         .yield_classes
@@ -383,7 +384,7 @@ impl Action for SetYieldRate {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let SetYieldRate { asset, rate_ppb } = self;
-        set_rate(cx.state, asset, *rate_ppb, cx.events)
+        set_rate(cx, asset, *rate_ppb)
     }
 }
 

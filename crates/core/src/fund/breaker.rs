@@ -64,13 +64,9 @@ pub fn trip_for_feed(state: &mut State, feed: &str, detail: &str, now: Time, ev:
 }
 
 /// Governance clears the breaker: the fund resumes and its feeds re-base on their current value.
-pub fn reset_breaker(
-    state: &mut State,
-    f_sym: &Symbol,
-    reason: &str,
-    now: Time,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn reset_breaker(cx: &mut Ctx, f_sym: &Symbol, reason: &str) -> Result<(), Refusal> {
+    let now = cx.now;
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut f = fund(state, f_sym)?;
     if f.halted.is_none() {
         return refuse(Code::FundNotHalted, format!("fund {f_sym} is not halted"));
@@ -104,6 +100,6 @@ impl Action for ResetBreaker {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let ResetBreaker { fund: f, reason } = self;
-        reset_breaker(cx.state, f, reason, cx.now, cx.events)
+        reset_breaker(cx, f, reason)
     }
 }

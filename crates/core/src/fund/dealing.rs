@@ -4,15 +4,9 @@ use super::*;
 
 // ---------------------------------------------------------------- subscriptions and redemptions
 
-pub fn subscribe(
-    state: &mut State,
-    actor: WalletIdx,
-    class_sym: &Symbol,
-    cash: Amount,
-    now: Time,
-    tx: Hash,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn subscribe(cx: &mut Ctx, class_sym: &Symbol, cash: Amount) -> Result<(), Refusal> {
+    let (actor, now, tx) = (cx.actor, cx.now, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let (a, c) = class(state, class_sym)?;
     let f = fund(state, &c.spec.fund)?;
     if let Some(why) = &f.halted {
@@ -178,7 +172,7 @@ impl Action for Subscribe {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let Subscribe { class, amount } = self;
-        subscribe(cx.state, cx.actor, class, *amount, cx.now, cx.tx, cx.events)
+        subscribe(cx, class, *amount)
     }
 }
 

@@ -4,18 +4,15 @@ use super::*;
 
 // ---------------------------------------------------------------- portfolio
 
-#[allow(clippy::too_many_arguments)]
 pub fn custodian_cash(
-    state: &mut State,
-    actor: WalletIdx,
+    cx: &mut Ctx,
     f_sym: &Symbol,
     amount: Amount,
     movement: CashMovement,
     reference: &str,
-    now: Time,
-    tx: Hash,
-    ev: &mut Vec<Event>,
 ) -> Result<(), Refusal> {
+    let (actor, now, tx) = (cx.actor, cx.now, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut f = fund(state, f_sym)?;
     let cash_symbol = state.asset(f.cash_asset).symbol.clone();
     match movement {
@@ -41,15 +38,9 @@ pub fn custodian_cash(
     Ok(())
 }
 
-pub fn buy(
-    state: &mut State,
-    f_sym: &Symbol,
-    instrument: &Instrument,
-    face: Amount,
-    cost: Amount,
-    now: Time,
-    ev: &mut Vec<Event>,
-) -> Result<(), Refusal> {
+pub fn buy(cx: &mut Ctx, f_sym: &Symbol, instrument: &Instrument, face: Amount, cost: Amount) -> Result<(), Refusal> {
+    let now = cx.now;
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut f = fund(state, f_sym)?;
     let instrument = &instrument.canonical()?;
     instrument.check()?;
@@ -83,7 +74,8 @@ pub fn buy(
     Ok(())
 }
 
-pub fn sell(state: &mut State, f_sym: &Symbol, id: u64, proceeds: Amount, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn sell(cx: &mut Ctx, f_sym: &Symbol, id: u64, proceeds: Amount) -> Result<(), Refusal> {
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let mut f = fund(state, f_sym)?;
     let key = (f_sym.clone(), id);
     if !state.positions.contains(&key) {
@@ -185,7 +177,7 @@ impl Action for CustodianCash {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let CustodianCash { fund: f, amount, movement, reference } = self;
-        custodian_cash(cx.state, cx.actor, f, *amount, *movement, reference, cx.now, cx.tx, cx.events)
+        custodian_cash(cx, f, *amount, *movement, reference)
     }
 }
 
@@ -200,7 +192,7 @@ impl Action for BuyPosition {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let BuyPosition { fund: f, instrument, face, cost } = self;
-        buy(cx.state, f, instrument, *face, *cost, cx.now, cx.events)
+        buy(cx, f, instrument, *face, *cost)
     }
 }
 
@@ -214,6 +206,6 @@ impl Action for SellPosition {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let SellPosition { fund: f, position, proceeds } = self;
-        sell(cx.state, f, *position, *proceeds, cx.events)
+        sell(cx, f, *position, *proceeds)
     }
 }

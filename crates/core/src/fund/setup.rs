@@ -4,7 +4,9 @@ use super::*;
 
 // ---------------------------------------------------------------- creation
 
-pub fn create_fund(state: &mut State, spec: &FundSpec, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn create_fund(cx: &mut Ctx, spec: &FundSpec) -> Result<(), Refusal> {
+    let now = cx.now;
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     if state.funds.contains(&spec.fund) {
         return refuse(Code::FundBadSpec, format!("fund {} exists", spec.fund));
     }
@@ -141,7 +143,9 @@ pub fn create_class(state: &mut State, spec: &ShareClassSpec, now: Time, ev: &mu
 /// Sets an accumulating class's APY (the USDY monthly rate): the daily rate is
 /// (1 + APY)^(1/365) − 1 rounded half up to 10 places (8 places of a percentage, as Ondo
 /// publishes it; see [`treasury::daily_rate_from_apy`]), compounding from today's price.
-pub fn set_apy(state: &mut State, asset: &Symbol, apy_ppb: u64, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+pub fn set_apy(cx: &mut Ctx, asset: &Symbol, apy_ppb: u64) -> Result<(), Refusal> {
+    let now = cx.now;
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
     let (a, mut c) = class(state, asset)?;
     if c.nav != NavKind::Accumulating {
         return refuse(Code::FundBadSpec, format!("{asset} is a stable class: its rate follows the yield feed"));
@@ -175,7 +179,7 @@ impl Action for FundSpec {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let spec = self;
-        create_fund(cx.state, spec, cx.now, cx.events)
+        create_fund(cx, spec)
     }
 }
 
@@ -209,6 +213,6 @@ impl Action for SetClassApy {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         let SetClassApy { asset, apy_ppb } = self;
-        set_apy(cx.state, asset, *apy_ppb, cx.now, cx.events)
+        set_apy(cx, asset, *apy_ppb)
     }
 }
