@@ -315,7 +315,7 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
             "proposal_failed",
             Event::ProposalFailed {
                 proposal: 19,
-                code: "ROLE_MISSING".into(),
+                code: "auth.missing_role".into(),
                 message: "wallet 1a2b3c4d lacks role admin".into(),
             },
         ),
@@ -383,7 +383,7 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
             Event::InstructionFailed {
                 instruction: 9,
                 leg: 0,
-                code: "BALANCE_INSUFFICIENT".into(),
+                code: "balance.insufficient".into(),
                 message: "holds 10, needs 1000000".into(),
             },
         ),
@@ -472,7 +472,7 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
         ("repo_closed", Event::RepoClosed { repo: 11, repaid: 9_808_289, interest: 8_289 }),
         (
             "repo_defaulted",
-            Event::RepoDefaulted { repo: 13, code: "REPO_CASH_SHORT".into(), collateral_delivered: true },
+            Event::RepoDefaulted { repo: 13, code: "balance.insufficient".into(), collateral_delivered: true },
         ),
         (
             "yield_class_created",
@@ -500,7 +500,7 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
         ),
         (
             "yield_withheld",
-            Event::YieldWithheld { asset: sym("YLDX"), wallet: w("mallory"), code: "SANCTIONED".into() },
+            Event::YieldWithheld { asset: sym("YLDX"), wallet: w("mallory"), code: "compliance.sanctioned".into() },
         ),
         ("yield_payout", Event::YieldPayout { asset: sym("YLDX"), holders: 2, paid: 89_221, residual: 7 }),
         (
@@ -602,7 +602,7 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
                 cash: 300_000_000,
             }),
         ),
-        ("fund_redemption_held", Event::Fund(FundEvent::RedemptionHeld { redemption: 5, code: "FUND_HALTED".into() })),
+        ("fund_redemption_held", Event::Fund(FundEvent::RedemptionHeld { redemption: 5, code: "fund.halted".into() })),
         (
             "fund_breaker_tripped",
             Event::Fund(FundEvent::BreakerTripped { fund: atlas(), reason: "NAV per share moved 61 bps".into() }),
@@ -648,7 +648,7 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
         ("fund_principal_paid", Event::Fund(FundEvent::PrincipalPaid { asset: tb(), holders: 9, paid: 5_000_000_000 })),
         (
             "fund_payment_withheld",
-            Event::Fund(FundEvent::PaymentWithheld { asset: tb(), wallet: w("mallory"), code: "WALLET_FROZEN".into() }),
+            Event::Fund(FundEvent::PaymentWithheld { asset: tb(), wallet: w("mallory"), code: "wallet.frozen".into() }),
         ),
         (
             "fund_payment_short",
@@ -761,7 +761,7 @@ fn receipt_values() -> Vec<(&'static str, Receipt)> {
                 tx: txs[1].1.id(),
                 outcome: Outcome::Failed {
                     op_index: 1,
-                    code: "GOVERNANCE_NOT_ELIGIBLE".into(),
+                    code: "governance.not_eligible".into(),
                     message: "wallet 1a2b3c4d holds no admin role".into(),
                 },
             },
