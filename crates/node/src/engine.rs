@@ -4,8 +4,8 @@
 //!   Ed25519 verification in parallel.
 //! - Sequencer (one thread): admits and executes transactions into blocks of at most
 //!   `max_block_txs`, taking whatever is queued when the previous block was handed on.
-//! - Writer (one thread): takes every block waiting, appends them in one SQLite transaction
-//!   (group commit, fsync), then answers each submitter with its receipt. So a client is
+//! - Writer (one thread): takes every block waiting, appends them to the journal in one
+//!   all-or-none, durable commit (group commit; SQLite: one transaction and an fsync), then answers each submitter with its receipt. So a client is
 //!   answered only after its block is durable, and while one group is being fsynced the
 //!   sequencer is already filling the next.
 //!
@@ -29,7 +29,7 @@ use tessera_core::block::{Block, Receipt};
 use tessera_core::exec::{Admission, Chain};
 use tessera_core::tx::{CheckedTx, SignedTx};
 use tessera_core::{Code, Refusal, Time};
-use tessera_store::Snapshot;
+use tessera_store::{Journal, Snapshot, Store};
 
 /// The answer to one submission.
 pub type Answer = Result<(u64, Receipt), Refusal>;
@@ -189,10 +189,14 @@ pub struct StageTimes {
     pub commits: u64,
 }
 
-pub struct Engine {
+/// The journal writer's thread: it hands the ledger back when it stops.
+type WriterThread<J> = JoinHandle<Result<Ledger<J>, Refusal>>;
+
+/// The pipelined ledger over the journal `J` (by default the SQLite [`Store`]).
+pub struct Engine<J: Journal = Store> {
     intake: RwLock<Option<Sender<Vec<Pending>>>>,
     sequencer: Mutex<Option<JoinHandle<()>>>,
-    writer: Mutex<Option<JoinHandle<Result<Ledger, Refusal>>>>,
+    writer: Mutex<Option<WriterThread<J>>>,
     pub times: Arc<Mutex<StageTimes>>,
     chain: ChainView,
     durable: Arc<DurableHeight>,
@@ -256,8 +260,8 @@ impl DurableHeight {
     }
 }
 
-impl Engine {
-    pub fn start(ledger: Ledger, config: Config) -> Engine {
+impl<J: Journal + 'static> Engine<J> {
+    pub fn start(ledger: Ledger<J>, config: Config) -> Self {
         // Submissions travel in batches: one channel operation per batch, not per transaction.
         // The gauge bounds the queue in transactions; the channel only carries them.
         let (intake_tx, intake_rx) = crossbeam_channel::unbounded::<Vec<Pending>>();
@@ -335,7 +339,7 @@ impl Engine {
             .name("tessera-writer".into())
             .spawn(move || {
                 let mut store = store;
-                let checkpointer = store.spawn_checkpointer(Duration::from_millis(1000)).ok();
+                let checkpointer = store.spawn_checkpointer(Duration::from_millis(1000)).ok().flatten();
                 while let Ok(first) = block_rx.recv() {
                     let mut group = vec![first];
                     while let Ok(more) = block_rx.try_recv() {
@@ -567,7 +571,7 @@ impl Engine {
 
     /// Stops intake, drains every queued transaction into durable blocks, and returns the ledger.
     /// Callable once; later calls answer `api.shutting_down`.
-    pub fn shutdown(&self) -> Result<Ledger, Refusal> {
+    pub fn shutdown(&self) -> Result<Ledger<J>, Refusal> {
         self.intake.write().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(s) = self.sequencer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = s.join();
