@@ -271,6 +271,28 @@ mod tests {
         assert_eq!(at3.state.parties.len(), 1 + 3);
     }
 
+    #[test]
+    fn a_ledger_on_the_memory_journal_writes_recovers_from_its_snapshot_and_verifies_like_one_on_disk() {
+        use tessera_store::{MemoryJournal, MemoryVolume};
+        let volume = MemoryVolume::new();
+        let (g, k) = genesis();
+        let mut l = Ledger::create_with(&g, |b| MemoryJournal::create(&volume, b)).unwrap();
+        for i in 1..=5 {
+            l.submit(Time(1_000 + i), vec![register(&k, i, &format!("p{i}"))]).unwrap();
+        }
+        l.snapshot().unwrap();
+        l.submit(Time(2_000), vec![register(&k, 6, "p6")]).unwrap();
+        let digest = l.chain.state.digest();
+        assert_eq!(MemoryJournal::open(&volume).err().map(|e| e.code()), Some(Code::StoreLocked));
+        drop(l);
+        let (l, rec) = Ledger::recover(MemoryJournal::open(&volume).unwrap()).unwrap();
+        assert_eq!((rec.snapshot_height, rec.replayed_blocks), (Some(5), 1));
+        assert_eq!(l.chain.state.digest(), digest);
+        assert_eq!(Ledger::chain_at(&l.store, 3).unwrap().state.parties.len(), 1 + 3);
+        let report = crate::verify(&l.store, |_, _| {}).unwrap();
+        assert_eq!((report.blocks, report.first_mismatch), (7, None));
+    }
+
     fn ledger_of_three_blocks() -> (tempfile::TempDir, std::path::PathBuf) {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("l");
