@@ -174,8 +174,9 @@ impl Journal for MemoryJournal {
             let Some(raw) = self.with(|d| d.blocks.range(next..=end).next().map(|(_, r)| r.clone()))? else {
                 break;
             };
-            next = raw.height + 1;
-            if !f(raw)? {
+            let last = raw.height == end;
+            next = raw.height.saturating_add(1);
+            if !f(raw)? || last {
                 break;
             }
         }
