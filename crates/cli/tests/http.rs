@@ -826,14 +826,7 @@ fn a_failed_commit_stops_the_node_accepting_ready_says_503_and_the_log_says_why(
     let next = node.height() + 1;
     // Something outside Tessera, ignoring the directory lock, writes the next block's row:
     // the node's next commit fails (the outside test's `UNIQUE constraint failed`).
-    let rogue = rusqlite::Connection::open(data.join("ledger.sqlite")).unwrap();
-    rogue
-        .execute(
-            "INSERT INTO blocks (height, hash, header, tx_prefixes, body_hash, body) VALUES (?1, x'00', x'00', x'', x'00', x'00')",
-            [next as i64],
-        )
-        .unwrap();
-    drop(rogue);
+    tessera_store::testing::insert_placeholder_block(&data, next).unwrap();
     let (s, v) = node.transfer("alpha", "USDX", "bolt-new", 100);
     assert_eq!((s, v["code"].as_str()), (503, Some("store.io")), "{v}");
     // Every later request that needs the journal is refused at once with the reason.

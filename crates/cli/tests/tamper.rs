@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use tessera_cli::scenario;
 use tessera_core::block::BlockBody;
-use tessera_store::Store;
+use tessera_store::{testing, Store};
 
 fn demo_ledger() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -28,10 +28,7 @@ fn tamper(dir: &Path, height: u64, offset: impl Fn(&[u8], &BlockBody) -> usize) 
     let mut bytes = raw.body.clone();
     let at = offset(&bytes, &body);
     bytes[at] ^= 0x01;
-    store
-        .connection()
-        .execute("UPDATE blocks SET body = ?1 WHERE height = ?2", rusqlite::params![bytes, height as i64])
-        .unwrap();
+    testing::write_block_column(dir, height, "body", &bytes).unwrap();
 }
 
 fn verify(dir: &Path) -> tessera_node::Mismatch {
@@ -90,7 +87,7 @@ fn altered_header_is_named_and_the_cli_exits_non_zero() {
     let mut header = raw.header.clone();
     let last = header.len() - 1;
     header[last] ^= 0x80; // inside state_digest
-    store.connection().execute("UPDATE blocks SET header = ?1 WHERE height = 5", rusqlite::params![header]).unwrap();
+    testing::write_block_column(&dir, 5, "header", &header).unwrap();
     drop(store);
     let m = verify(&dir);
     assert_eq!((m.height, m.field.as_str()), (5, "header"), "{m}");
@@ -112,31 +109,17 @@ fn tessera(args: &[&str]) -> std::process::Output {
 fn flip_in_last_block(dir: &Path, column: &str) -> u64 {
     let store = Store::open(dir).unwrap();
     let head = store.head_height().unwrap().unwrap();
-    let sql = format!("SELECT {column} FROM blocks WHERE height = ?1");
-    let mut bytes: Vec<u8> = store.connection().query_row(&sql, [head as i64], |r| r.get(0)).unwrap();
+    let mut bytes = testing::read_block_column(dir, head, column).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x04;
-    let sql = format!("UPDATE blocks SET {column} = ?1 WHERE height = ?2");
-    store.connection().execute(&sql, rusqlite::params![bytes, head as i64]).unwrap();
+    testing::write_block_column(dir, head, column, &bytes).unwrap();
     head
 }
 
 /// Everything the journal stores, row by row (what "the files are untouched" means to a
 /// ledger: SQLite may still fold its WAL into the main file when a connection closes).
-fn stored_rows(dir: &Path) -> Vec<Vec<u8>> {
-    let store = Store::open_read_only(dir).unwrap();
-    let mut rows = Vec::new();
-    for sql in [
-        "SELECT height || ':' || hex(hash) || hex(header) || hex(tx_prefixes) || hex(body_hash) || hex(body) FROM blocks ORDER BY height",
-        "SELECT height || ':' || hex(digest) || hex(state) || hex(checksum) FROM snapshots ORDER BY height",
-    ] {
-        let mut st = store.connection().prepare(sql).unwrap();
-        let mut q = st.query([]).unwrap();
-        while let Some(r) = q.next().unwrap() {
-            rows.push(r.get::<_, String>(0).unwrap().into_bytes());
-        }
-    }
-    rows
+fn stored_rows(dir: &Path) -> Vec<String> {
+    testing::stored_rows(dir).unwrap()
 }
 
 #[test]
@@ -169,12 +152,8 @@ fn a_flipped_bit_in_the_last_committed_block_refuses_to_open_names_it_and_change
 #[test]
 fn a_flipped_byte_in_the_transaction_index_fails_verify_and_recovery() {
     let (_t, dir) = demo_ledger();
-    let store = Store::open(&dir).unwrap();
-    store
-        .connection()
-        .execute("UPDATE blocks SET tx_prefixes = zeroblob(length(tx_prefixes)) WHERE height = 8", [])
-        .unwrap();
-    drop(store);
+    let index = testing::read_block_column(&dir, 8, "tx_prefixes").unwrap();
+    testing::write_block_column(&dir, 8, "tx_prefixes", &vec![0; index.len()]).unwrap();
     let m = verify(&dir);
     assert_eq!((m.height, m.field.as_str()), (8, "tx_index"), "{m}");
     let out = tessera(&["query", "assets", "--data", dir.to_str().unwrap()]);
@@ -197,12 +176,8 @@ fn a_damaged_snapshot_fails_verify_by_height_and_recovery_warns_by_name() {
     let (_t, dir, h) = demo_ledger_with_a_snapshot_at_its_head();
     assert!(tessera_node::verify(&Store::open_read_only(&dir).unwrap(), |_, _| {}).unwrap().first_mismatch.is_none());
     // Damage the snapshot's state; its checksum no longer holds.
-    let store = Store::open(&dir).unwrap();
-    store
-        .connection()
-        .execute("UPDATE snapshots SET state = zeroblob(length(state)) WHERE height = ?1", [h as i64])
-        .unwrap();
-    drop(store);
+    let state = testing::read_snapshot_column(&dir, h, "state").unwrap();
+    testing::write_snapshot_column(&dir, h, "state", &vec![0; state.len()]).unwrap();
     let m = verify(&dir);
     assert_eq!((m.height, m.field.as_str()), (h, "snapshot"), "{m}");
     let out = tessera(&["query", "assets", "--data", dir.to_str().unwrap()]);
@@ -215,9 +190,7 @@ fn a_damaged_snapshot_fails_verify_by_height_and_recovery_warns_by_name() {
 fn a_snapshot_whose_digest_replay_does_not_reach_fails_verify() {
     let (_t, dir, h) = demo_ledger_with_a_snapshot_at_its_head();
     // A consistent snapshot (checksum holds) of a state the journal never reached.
-    let store = Store::open(&dir).unwrap();
-    store.connection().execute("UPDATE snapshots SET digest = zeroblob(32) WHERE height = ?1", [h as i64]).unwrap();
-    drop(store);
+    testing::write_snapshot_column(&dir, h, "digest", &[0; 32]).unwrap();
     let m = verify(&dir);
     assert_eq!((m.height, m.field.as_str()), (h, "snapshot"), "{m}");
     assert!(m.detail.contains("replay reaches"), "{m}");

@@ -4,8 +4,8 @@
 //!   Ed25519 verification in parallel.
 //! - Sequencer (one thread): admits and executes transactions into blocks of at most
 //!   `max_block_txs`, taking whatever is queued when the previous block was handed on.
-//! - Writer (one thread): takes every block waiting, appends them in one SQLite transaction
-//!   (group commit, fsync), then answers each submitter with its receipt. So a client is
+//! - Writer (one thread): takes every block waiting, appends them to the journal in one
+//!   all-or-none, durable commit (group commit; SQLite: one transaction and an fsync), then answers each submitter with its receipt. So a client is
 //!   answered only after its block is durable, and while one group is being fsynced the
 //!   sequencer is already filling the next.
 //!
@@ -29,7 +29,7 @@ use tessera_core::block::{Block, Receipt};
 use tessera_core::exec::{Admission, Chain};
 use tessera_core::tx::{CheckedTx, SignedTx};
 use tessera_core::{Code, Refusal, Time};
-use tessera_store::Snapshot;
+use tessera_store::{Journal, Snapshot, Store};
 
 /// The answer to one submission.
 pub type Answer = Result<(u64, Receipt), Refusal>;
@@ -189,10 +189,14 @@ pub struct StageTimes {
     pub commits: u64,
 }
 
-pub struct Engine {
+/// The journal writer's thread: it hands the ledger back when it stops.
+type WriterThread<J> = JoinHandle<Result<Ledger<J>, Refusal>>;
+
+/// The pipelined ledger over the journal `J` (by default the SQLite [`Store`]).
+pub struct Engine<J: Journal = Store> {
     intake: RwLock<Option<Sender<Vec<Pending>>>>,
     sequencer: Mutex<Option<JoinHandle<()>>>,
-    writer: Mutex<Option<JoinHandle<Result<Ledger, Refusal>>>>,
+    writer: Mutex<Option<WriterThread<J>>>,
     pub times: Arc<Mutex<StageTimes>>,
     chain: ChainView,
     durable: Arc<DurableHeight>,
@@ -256,8 +260,8 @@ impl DurableHeight {
     }
 }
 
-impl Engine {
-    pub fn start(ledger: Ledger, config: Config) -> Engine {
+impl<J: Journal + 'static> Engine<J> {
+    pub fn start(ledger: Ledger<J>, config: Config) -> Self {
         // Submissions travel in batches: one channel operation per batch, not per transaction.
         // The gauge bounds the queue in transactions; the channel only carries them.
         let (intake_tx, intake_rx) = crossbeam_channel::unbounded::<Vec<Pending>>();
@@ -335,7 +339,7 @@ impl Engine {
             .name("tessera-writer".into())
             .spawn(move || {
                 let mut store = store;
-                let checkpointer = store.spawn_checkpointer(Duration::from_millis(1000)).ok();
+                let checkpointer = store.spawn_checkpointer(Duration::from_millis(1000)).ok().flatten();
                 while let Ok(first) = block_rx.recv() {
                     let mut group = vec![first];
                     while let Ok(more) = block_rx.try_recv() {
@@ -567,7 +571,7 @@ impl Engine {
 
     /// Stops intake, drains every queued transaction into durable blocks, and returns the ledger.
     /// Callable once; later calls answer `api.shutting_down`.
-    pub fn shutdown(&self) -> Result<Ledger, Refusal> {
+    pub fn shutdown(&self) -> Result<Ledger<J>, Refusal> {
         self.intake.write().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(s) = self.sequencer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = s.join();
@@ -690,5 +694,36 @@ mod tests {
         assert_eq!(ledger.chain.state.wallet(0).next_seq, seq + 1);
         // A stopped engine says so.
         assert_eq!(engine.shutdown().err().map(|r| r.code), Some(Code::ApiShuttingDown));
+    }
+
+    #[test]
+    fn the_engine_commits_to_the_memory_journal_and_a_clean_stop_leaves_a_snapshot_there() {
+        use tessera_store::{MemoryJournal, MemoryVolume};
+        let volume = MemoryVolume::new();
+        let op = Keypair::insecure_from_name("memory-op");
+        let t0 = Time(1_800_000_000);
+        let g = demo_genesis("memory", t0, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+        let ledger = Ledger::create_with(&g, |b| MemoryJournal::create(&volume, b)).unwrap();
+        let engine = Engine::start(ledger, Config { clock: Arc::new(move || t0), ..Config::default() });
+        let txs = (1..=3u64)
+            .map(|seq| {
+                let ops = vec![Op::RegisterParty {
+                    party: PartyId::new(format!("p{seq}")),
+                    name: "P".into(),
+                    kind: PartyKind::Fund,
+                }];
+                TxBody { network: "memory".into(), signer: op.wallet(), seq, expires_at: t0.plus(60), ops }.sign(&op)
+            })
+            .collect();
+        let answers = engine.submit_batch(txs).wait();
+        let heights: Vec<u64> = answers.into_iter().map(|a| a.unwrap().0).collect();
+        let ledger = engine.shutdown().unwrap();
+        let head = ledger.height();
+        assert_eq!(heights.last(), Some(&head));
+        // Every acknowledged block is in the volume, and a new writer recovers from the
+        // snapshot the stop wrote, replaying nothing.
+        drop(ledger);
+        let (again, recovery) = Ledger::recover(MemoryJournal::open(&volume).unwrap()).unwrap();
+        assert_eq!((again.height(), recovery.snapshot_height, recovery.replayed_blocks), (head, Some(head), 0));
     }
 }

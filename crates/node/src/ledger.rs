@@ -1,7 +1,8 @@
-//! A ledger on disk: the chain (state + head) over the durable journal.
+//! A ledger: the chain (state + head) over a durable journal ([`Journal`]; on disk, the SQLite
+//! [`Store`] of a data directory).
 //!
 //! Recovery (`open`): the newest snapshot whose checksum and digest hold, then replay of every
-//! later block, each checked against what it claims. Embedded SQLite commits each group of
+//! later block, each checked against what it claims. Every journal appends each group of
 //! blocks atomically, so there is no torn tail to cut: every stored block was acknowledged,
 //! and damage anywhere refuses to open (`store.corrupt`, naming the block, the field and the
 //! expected and found hash) and leaves the files as they are. A snapshot that does not hold
@@ -15,7 +16,7 @@ use tessera_core::exec::{Admission, Chain};
 use tessera_core::state::State;
 use tessera_core::tx::CheckedTx;
 use tessera_core::{Code, Refusal, Time};
-use tessera_store::{Snapshot, Store};
+use tessera_store::{Journal, RawBlock, Snapshot, Store, StoreError, StoredSnapshot};
 
 /// What recovery did.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -26,9 +27,10 @@ pub struct Recovery {
     pub skipped_snapshots: Vec<(u64, String)>,
 }
 
-pub struct Ledger {
+/// A ledger over the journal `J`; by default the SQLite [`Store`] of a data directory.
+pub struct Ledger<J: Journal = Store> {
     pub chain: Chain,
-    pub store: Store,
+    pub store: J,
     /// Write a snapshot after this many blocks (0: never automatically).
     pub snapshot_every_blocks: u64,
     last_snapshot: u64,
@@ -38,38 +40,51 @@ pub struct Ledger {
 pub const RESTORE_HINT: &str = "the files were left as they are; restore the data directory from a replica or \
 a backup, then run `tessera verify`";
 
-impl Ledger {
+impl Ledger<Store> {
     pub fn create(dir: &Path, genesis: &Genesis) -> Result<Ledger, Refusal> {
-        let (chain, block) = Chain::genesis(genesis)?;
-        let store = Store::create(dir, &block)?;
-        Ok(Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot: 0 })
+        Ledger::create_with(genesis, |block| Store::create(dir, block))
     }
 
     /// Opens the ledger to write it (taking the data directory's writer lock) and recovers it.
     pub fn open(dir: &Path) -> Result<(Ledger, Recovery), Refusal> {
-        Self::recover(Store::open(dir)?)
+        Ledger::recover(Store::open(dir)?)
     }
 
     /// Opens the ledger to read it, beside a writer if one runs; nothing is written.
     pub fn open_read_only(dir: &Path) -> Result<(Ledger, Recovery), Refusal> {
-        Self::recover(Store::open_read_only(dir)?)
+        Ledger::recover(Store::open_read_only(dir)?)
+    }
+}
+
+impl<J: Journal> Ledger<J> {
+    /// Creates a ledger from its genesis on a journal `create` makes holding the genesis
+    /// block (e.g. `|b| MemoryJournal::create(&volume, b)`).
+    pub fn create_with(
+        genesis: &Genesis,
+        create: impl FnOnce(&Block) -> Result<J, StoreError>,
+    ) -> Result<Self, Refusal> {
+        let (chain, block) = Chain::genesis(genesis)?;
+        let store = create(&block)?;
+        Ok(Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot: 0 })
     }
 
-    fn recover(store: Store) -> Result<(Ledger, Recovery), Refusal> {
+    /// Recovers the ledger a journal holds (see the module documentation): a writer's journal
+    /// gives a ledger that can write, a reader's one that only reads.
+    pub fn recover(store: J) -> Result<(Self, Recovery), Refusal> {
         Self::recover_inner(store).map_err(|r| match r.code {
             Code::StoreCorrupt => Refusal::new(r.code, format!("{}; {RESTORE_HINT}", r.message)),
             _ => r,
         })
     }
 
-    fn recover_inner(store: Store) -> Result<(Ledger, Recovery), Refusal> {
+    fn recover_inner(store: J) -> Result<(Self, Recovery), Refusal> {
         let head = store
             .head_height()?
             .ok_or_else(|| Refusal::new(Code::StoreCorrupt, "the journal holds no genesis block"))?;
         let mut recovery = Recovery::default();
-        let mut chain = Self::start_point(&store, head, &mut recovery)?;
+        let mut chain = start_point(&store, head, &mut recovery)?;
         let mut failure: Option<crate::Mismatch> = None;
-        store.scan(chain.height() + 1, |raw| {
+        store.scan(chain.height() + 1, &mut |raw| {
             match replay_one(&mut chain, &raw) {
                 Ok(()) => recovery.replayed_blocks += 1,
                 Err(m) => failure = Some(m),
@@ -89,32 +104,12 @@ impl Ledger {
         Ok((Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot }, recovery))
     }
 
-    /// The chain at the newest usable snapshot at or below `max_height`, or at genesis. Each
-    /// snapshot passed over is recorded with the reason.
-    fn start_point(store: &Store, max_height: u64, recovery: &mut Recovery) -> Result<Chain, Refusal> {
-        for stored in store.snapshots(max_height)? {
-            let snap = &stored.snapshot;
-            match usable_snapshot(store, &stored) {
-                Ok(chain) => {
-                    recovery.snapshot_height = Some(snap.height);
-                    return Ok(chain);
-                }
-                Err(why) => recovery.skipped_snapshots.push((snap.height, why)),
-            }
-        }
-        let g = store
-            .block(0)?
-            .and_then(|b| b.body.genesis)
-            .ok_or_else(|| Refusal::new(Code::StoreCorrupt, "block 0 carries no genesis"))?;
-        Ok(Chain::genesis(&g)?.0)
-    }
-
     /// The chain as it was after block `height` (for holders at a height and audits).
-    pub fn chain_at(store: &Store, height: u64) -> Result<Chain, Refusal> {
+    pub fn chain_at(store: &J, height: u64) -> Result<Chain, Refusal> {
         let mut ignored = Recovery::default();
-        let mut chain = Self::start_point(store, height, &mut ignored)?;
+        let mut chain = start_point(store, height, &mut ignored)?;
         let mut err = None;
-        store.scan(chain.height() + 1, |raw| {
+        store.scan(chain.height() + 1, &mut |raw| {
             if raw.height > height {
                 return Ok(false);
             }
@@ -134,7 +129,7 @@ impl Ledger {
     }
 
     /// Rebuilds a ledger from parts the engine's threads owned.
-    pub(crate) fn from_parts(chain: Chain, store: Store, snapshot_every_blocks: u64, last_snapshot: u64) -> Ledger {
+    pub(crate) fn from_parts(chain: Chain, store: J, snapshot_every_blocks: u64, last_snapshot: u64) -> Self {
         Ledger { chain, store, snapshot_every_blocks, last_snapshot }
     }
     pub fn last_snapshot(&self) -> u64 {
@@ -175,10 +170,30 @@ impl Ledger {
     }
 }
 
+/// The chain at the newest usable snapshot at or below `max_height`, or at genesis. Each
+/// snapshot passed over is recorded with the reason.
+fn start_point<J: Journal + ?Sized>(store: &J, max_height: u64, recovery: &mut Recovery) -> Result<Chain, Refusal> {
+    for stored in store.snapshots(max_height)? {
+        let snap = &stored.snapshot;
+        match usable_snapshot(store, &stored) {
+            Ok(chain) => {
+                recovery.snapshot_height = Some(snap.height);
+                return Ok(chain);
+            }
+            Err(why) => recovery.skipped_snapshots.push((snap.height, why)),
+        }
+    }
+    let g = store
+        .block(0)?
+        .and_then(|b| b.body.genesis)
+        .ok_or_else(|| Refusal::new(Code::StoreCorrupt, "block 0 carries no genesis"))?;
+    Ok(Chain::genesis(&g)?.0)
+}
+
 /// Checks one stored block against the chain before it — its bytes, checksum, index entry,
 /// hash link and transaction ids — and re-executes it (signatures were checked when it was
 /// admitted; `verify` checks them again).
-fn replay_one(chain: &mut Chain, raw: &tessera_store::RawBlock) -> Result<(), crate::Mismatch> {
+fn replay_one(chain: &mut Chain, raw: &RawBlock) -> Result<(), crate::Mismatch> {
     check_checksum(raw)?;
     let mut block = check_raw(raw, chain.height() + 1, Some(&chain.head))?;
     check_index(raw, &block)?;
@@ -187,7 +202,7 @@ fn replay_one(chain: &mut Chain, raw: &tessera_store::RawBlock) -> Result<(), cr
 }
 
 /// The chain a stored snapshot gives, or why it cannot be used.
-fn usable_snapshot(store: &Store, stored: &tessera_store::StoredSnapshot) -> Result<Chain, String> {
+fn usable_snapshot<J: Journal + ?Sized>(store: &J, stored: &StoredSnapshot) -> Result<Chain, String> {
     let snap = &stored.snapshot;
     if let Some(why) = &stored.damage {
         return Err(why.clone());
@@ -261,6 +276,28 @@ mod tests {
         assert_eq!(at3.state.parties.len(), 1 + 3);
     }
 
+    #[test]
+    fn a_ledger_on_the_memory_journal_writes_recovers_from_its_snapshot_and_verifies_like_one_on_disk() {
+        use tessera_store::{MemoryJournal, MemoryVolume};
+        let volume = MemoryVolume::new();
+        let (g, k) = genesis();
+        let mut l = Ledger::create_with(&g, |b| MemoryJournal::create(&volume, b)).unwrap();
+        for i in 1..=5 {
+            l.submit(Time(1_000 + i), vec![register(&k, i, &format!("p{i}"))]).unwrap();
+        }
+        l.snapshot().unwrap();
+        l.submit(Time(2_000), vec![register(&k, 6, "p6")]).unwrap();
+        let digest = l.chain.state.digest();
+        assert_eq!(MemoryJournal::open(&volume).err().map(|e| e.code()), Some(Code::StoreLocked));
+        drop(l);
+        let (l, rec) = Ledger::recover(MemoryJournal::open(&volume).unwrap()).unwrap();
+        assert_eq!((rec.snapshot_height, rec.replayed_blocks), (Some(5), 1));
+        assert_eq!(l.chain.state.digest(), digest);
+        assert_eq!(Ledger::chain_at(&l.store, 3).unwrap().state.parties.len(), 1 + 3);
+        let report = crate::verify(&l.store, |_, _| {}).unwrap();
+        assert_eq!((report.blocks, report.first_mismatch), (7, None));
+    }
+
     fn ledger_of_three_blocks() -> (tempfile::TempDir, std::path::PathBuf) {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("l");
@@ -273,7 +310,7 @@ mod tests {
     }
 
     fn alter(dir: &Path, sql: &str) {
-        Store::open(dir).unwrap().connection().execute(sql, []).unwrap();
+        tessera_store::testing::execute_sql(dir, sql).unwrap();
     }
 
     fn file_bytes(dir: &Path) -> Vec<u8> {

@@ -11,7 +11,7 @@ use tessera_core::exec::{Admission, Chain};
 use tessera_core::state::State;
 use tessera_core::tx::CheckedTx;
 use tessera_core::{crypto, Code, Refusal};
-use tessera_store::{RawBlock, Store, StoredSnapshot};
+use tessera_store::{Journal, RawBlock, StoredSnapshot};
 
 /// Where replay and the journal disagree.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -300,14 +300,14 @@ struct Prepared {
 /// every block's checksum and transaction-id index entry, and every stored snapshot against
 /// the state replay reaches at its height. `progress` is called with (blocks done, head + 1).
 ///
-/// Two stages overlap: a reader thread (its own SQLite connection) decodes each block, checks
+/// Two stages overlap: a reader thread (its own read handle on the journal) decodes each block, checks
 /// its hash link and transaction ids and verifies its signatures in parallel batches, while
 /// this thread re-executes the block before it. Disagreements travel in order with the
 /// blocks, so the first one reported is the first in the journal.
-pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport, Refusal> {
+pub fn verify<J: Journal + ?Sized>(store: &J, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport, Refusal> {
     let start = std::time::Instant::now();
     let head = store.head_height()?.unwrap_or(0);
-    let reader_store = Store::open_read_only(store.dir())?;
+    let reader_store = store.reader()?;
     let mut snapshots: std::collections::BTreeMap<u64, StoredSnapshot> =
         store.snapshots(i64::MAX as u64)?.into_iter().map(|s| (s.snapshot.height, s)).collect();
     let (tx, rx) = crossbeam_channel::bounded::<Result<Prepared, Mismatch>>(4);
@@ -320,7 +320,7 @@ pub fn verify(store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<Verif
         let reader = scope.spawn(move || {
             let mut prev: Option<BlockHeader> = None;
             let mut expected = 0u64;
-            reader_store.scan(0, |raw| {
+            reader_store.scan(0, &mut |raw| {
                 let prepared = check_raw(&raw, expected, prev.as_ref()).and_then(|mut block| {
                     let stored = check_checksum(&raw).and_then(|_| check_index(&raw, &block));
                     let txs = if block.header.height == 0 { Vec::new() } else { check_transactions(&mut block, true)? };

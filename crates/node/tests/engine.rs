@@ -132,13 +132,7 @@ fn a_failed_commit_is_fatal_the_engine_refuses_everything_after_and_says_why() {
     let Started { _tmp, dir, op, engine } = started("fatal");
     let t0 = T0;
     // Something outside Tessera (bypassing the directory lock) writes the next block's row.
-    let rogue = rusqlite::Connection::open(tessera_store::Store::db_path(&dir)).unwrap();
-    rogue
-        .execute(
-            "INSERT INTO blocks (height, hash, header, tx_prefixes, body_hash, body) VALUES (1, x'00', x'00', x'', x'00', x'00')",
-            [],
-        )
-        .unwrap();
+    tessera_store::testing::insert_placeholder_block(&dir, 1).unwrap();
     let answer = engine.submit_each(vec![register(&op, "fatal", 1, t0.plus(60), "p1")]).remove(0).recv().unwrap();
     let refusal = answer.unwrap_err();
     assert_eq!(refusal.code, Code::StoreIo);
