@@ -707,11 +707,11 @@ mod tests {
         let engine = Engine::start(ledger, Config { clock: Arc::new(move || t0), ..Config::default() });
         let txs = (1..=3u64)
             .map(|seq| {
-                let ops = vec![Op::RegisterParty {
+                let ops = vec![Op::RegisterParty(op::RegisterParty {
                     party: PartyId::new(format!("p{seq}")),
                     name: "P".into(),
                     kind: PartyKind::Fund,
-                }];
+                })];
                 TxBody { network: "memory".into(), signer: op.wallet(), seq, expires_at: t0.plus(60), ops }.sign(&op)
             })
             .collect();

@@ -24,6 +24,7 @@ use borsh::BorshDeserialize;
 use tessera_core::block::{demo_genesis, Block};
 use tessera_core::crypto::Keypair;
 use tessera_core::exec::Chain;
+use tessera_core::op;
 use tessera_core::op::Op;
 use tessera_core::state::State;
 use tessera_core::tx::{CheckedTx, TxBody};
@@ -98,7 +99,11 @@ impl Fixture {
             signer: self.key.wallet(),
             seq: self.seq,
             expires_at: Time(u64::MAX),
-            ops: vec![Op::RegisterParty { party: PartyId::new(&name), name, kind: PartyKind::Institution }],
+            ops: vec![Op::RegisterParty(op::RegisterParty {
+                party: PartyId::new(&name),
+                name,
+                kind: PartyKind::Institution,
+            })],
         }
         .sign(&self.key);
         CheckedTx::from_decoded(tx).expect("a freshly signed transaction checks")
