@@ -6,6 +6,7 @@ use tessera_cli::{scenario, views};
 use tessera_core::block::Outcome;
 use tessera_core::*;
 use tessera_node::engine::system_time;
+use tessera_node::query::{self, AssetRow, BalanceRow, Viewer};
 use tessera_node::Ledger;
 
 #[derive(Subcommand)]
@@ -147,33 +148,25 @@ pub enum QueryCmd {
 }
 
 pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
+    // Whoever holds the data directory reads everything in it.
+    let me = Viewer::everything();
     match q {
         QueryCmd::Balances { dir, wallet, party } => {
             let l = open(&dir)?;
             let st = &l.chain.state;
-            let wallets: Vec<WalletId> = match (wallet, party) {
-                (Some(w), _) => vec![wallet_arg(&w)?],
-                (None, Some(p)) => {
-                    let pi = st.party_idx(&PartyId::new(p))?;
-                    st.party(pi).wallets.iter().map(|w| st.wallet(*w).key).collect()
-                }
+            let rows = match (wallet, party) {
+                (Some(w), _) => query::wallet_balances(st, &me, &wallet_arg(&w)?)?,
+                (None, Some(p)) => query::party_balances(st, &me, &p)?,
                 (None, None) => return Err(bad("give --wallet or --party")),
             };
-            let rows = views::balances(st, &wallets);
-            out(json, &rows, || {
-                if rows.is_empty() {
-                    "no holdings".into()
-                } else {
-                    rows.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n")
-                }
-            });
+            out(json, &rows, || balances_human(&rows));
         }
         QueryCmd::Holders { dir, asset, height } => {
             let l = open(&dir)?;
             let asset = Symbol::new(asset);
             let rows = match height {
-                None => views::holders(&l.chain.state, &asset)?,
-                Some(h) => views::holders(&Ledger::chain_at(&l.store, h)?.state, &asset)?,
+                None => query::asset_holders(&l.chain.state, &me, &asset)?,
+                Some(h) => query::holders(&Ledger::chain_at(&l.store, h)?.state, &asset)?,
             };
             out(json, &rows, || {
                 let mut s = format!(
@@ -187,7 +180,7 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         }
         QueryCmd::History { dir, wallet } => {
             let l = open(&dir)?;
-            let rows = views::history(&l.store, &wallet_arg(&wallet)?)?;
+            let rows = query::wallet_history(&l.store, &me, &wallet_arg(&wallet)?)?;
             out(json, &rows, || {
                 rows.iter()
                     .map(|h| {
@@ -210,7 +203,7 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Receipt { dir, tx } => {
             let l = open(&dir)?;
             let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
-            let v = views::receipt(&l.store, &id)?;
+            let v = query::transaction(&l.store, &me, &l.store.tx_heights(&id)?, &id)?;
             out(json, &v, || {
                 let ops: Vec<&str> = v.ops.iter().map(|o| o.name()).collect();
                 format!(
@@ -228,34 +221,17 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         }
         QueryCmd::Alerts { dir } => {
             let l = open(&dir)?;
-            let alerts: Vec<_> = l.chain.state.alerts.sorted().into_iter().map(|(_, a)| a.clone()).collect();
-            out(json, &alerts, || {
-                if alerts.is_empty() {
-                    "no alerts".into()
-                } else {
-                    alerts.iter().map(|a| views::alert_line(&l.chain.state, a)).collect::<Vec<_>>().join("\n")
-                }
-            });
+            let alerts = query::alerts(&l.chain.state, &me)?;
+            out_list(json, &alerts, "no alerts", |a| views::alert_line(&l.chain.state, a));
         }
         QueryCmd::Proposals { dir } => {
             let l = open(&dir)?;
-            let ps: Vec<_> = l.chain.state.proposals.sorted().into_iter().map(|(_, p)| p.clone()).collect();
+            let ps = query::proposals(&l.chain.state, &me)?;
             out(json, &ps, || views::show(&l, &scenario::Show::Proposals).join("\n"));
         }
         QueryCmd::Instructions { dir, id } => {
             let l = open(&dir)?;
-            let all: Vec<_> = l
-                .chain
-                .state
-                .instructions
-                .sorted()
-                .into_iter()
-                .filter(|(k, _)| id.is_none_or(|i| **k == i))
-                .map(|(_, i)| i.clone())
-                .collect();
-            if id.is_some() && all.is_empty() {
-                return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {}", id.unwrap_or(0))));
-            }
+            let all = query::instructions(&l.chain.state, &me, id)?;
             out(json, &all, || {
                 let mut lines = Vec::new();
                 for i in &all {
@@ -273,99 +249,54 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         }
         QueryCmd::Htlcs { dir } => {
             let l = open(&dir)?;
-            let all: Vec<_> = l.chain.state.htlcs.sorted().into_iter().map(|(_, h)| h.clone()).collect();
-            out(json, &all, || {
-                if all.is_empty() {
-                    "no hash time-locks".into()
-                } else {
-                    all.iter().map(|h| views::htlc_line(&l.chain.state, h)).collect::<Vec<_>>().join("\n")
-                }
-            });
+            let all = query::htlcs(&l.chain.state, &me)?;
+            out_list(json, &all, "no hash time-locks", |h| views::htlc_line(&l.chain.state, h));
         }
         QueryCmd::Tenders { dir } => {
             let l = open(&dir)?;
-            let all: Vec<_> = l.chain.state.tenders.sorted().into_iter().map(|(_, t)| t.clone()).collect();
+            let all = query::tenders(&l.chain.state, &me)?;
             out_list(json, &all, "no tenders", |t| views::tender_line(&l.chain.state, t));
         }
         QueryCmd::Repos { dir } => {
             let l = open(&dir)?;
-            let all: Vec<_> = l.chain.state.repos.sorted().into_iter().map(|(_, r)| r.clone()).collect();
+            let all = query::repos(&l.chain.state, &me)?;
             out_list(json, &all, "no repos", |r| views::repo_line(&l.chain.state, r));
         }
         QueryCmd::Locks { dir, wallet } => {
             let l = open(&dir)?;
-            let rows = views::locks(&l.chain.state, &wallet_arg(&wallet)?);
-            out(json, &rows, || {
-                if rows.is_empty() {
-                    "no locked units".into()
-                } else {
-                    rows.iter()
-                        .map(|r| format!("{:>32}  {}", views::units(&l.chain.state, &r.asset, r.amount), r.for_what))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                }
+            let rows = query::wallet_locks(&l.chain.state, &me, &wallet_arg(&wallet)?)?;
+            out_list(json, &rows, "no locked units", |r| {
+                format!("{:>32}  {}", views::units(&l.chain.state, &r.asset, r.amount), r.for_what)
             });
         }
         QueryCmd::Assets { dir } => {
             let l = open(&dir)?;
-            let st = &l.chain.state;
-            let rows = tessera_node::views::assets(st);
-            out(json, &rows, || {
-                st.assets
-                    .sorted()
-                    .into_iter()
-                    .map(|(_, a)| {
-                        format!(
-                            "{:<10} {:<18} supply {:>24}  {} holders{}  — {}",
-                            a.symbol.as_str(),
-                            a.kind.name(),
-                            format_units(a.supply, a.decimals),
-                            a.holders,
-                            if a.paused { "  PAUSED" } else { "" },
-                            a.name
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            let rows = query::assets(&l.chain.state);
+            out(json, &rows, || assets_human(&rows));
         }
         QueryCmd::Funds { dir, fund } => {
             let l = open(&dir)?;
             let st = &l.chain.state;
-            let funds: Vec<&tessera_core::fund::Fund> = st
-                .funds
-                .sorted()
-                .into_iter()
-                .map(|(_, f)| f)
-                .filter(|f| fund.as_deref().is_none_or(|x| f.spec.fund.as_str() == x))
-                .collect();
-            if let (Some(x), true) = (&fund, funds.is_empty()) {
-                return Err(Refusal::new(Code::FundUnknown, format!("no fund {x}")));
-            }
+            let funds = query::funds(st, fund.as_deref())?;
             out_list(json, &funds, "no funds", |f| views::fund_lines(st, &f.spec.fund).unwrap_or_default().join("\n"));
         }
         QueryCmd::Feeds { dir, feed } => {
             let l = open(&dir)?;
             let st = &l.chain.state;
             let now = l.chain.head.time;
-            let feeds = tessera_node::views::feeds(st, now, feed.as_deref());
-            if let (Some(x), true) = (&feed, feeds.is_empty()) {
-                return Err(Refusal::new(Code::OracleUnknownFeed, format!("no feed {x}")));
-            }
-            out_list(json, &feeds, "no feeds", |v| {
-                views::feed_lines(st, v["feed"].as_str().unwrap_or_default(), now).unwrap_or_default().join("\n")
-            });
+            let feeds = query::feeds_named(st, now, feed.as_deref())?;
+            out_list(json, &feeds, "no feeds", |v| views::feed_lines(st, &v.feed, now).unwrap_or_default().join("\n"));
         }
         QueryCmd::Redemptions { dir } => {
             let l = open(&dir)?;
-            let all: Vec<_> = l.chain.state.redemptions.sorted().into_iter().map(|(_, r)| r.clone()).collect();
+            let all = query::redemptions(&l.chain.state, &me)?;
             out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&l.chain.state, r));
         }
         QueryCmd::Bill { dir, cusip, price, discount_rate, settlement, maturity } => {
             let l = open(&dir)?;
             let today = system_time().max(l.chain.head.time);
-            let q = tessera_node::views::BillQuery { price, discount_rate, settlement, maturity };
-            let v = tessera_node::views::bill_yield(&l.chain.state, &cusip, &q, today)?;
+            let q = query::BillQuery { price, discount_rate, settlement, maturity };
+            let v = query::bill_yield(&l.chain.state, &cusip, &q, today)?;
             out(json, &v, || v.human());
         }
         QueryCmd::Accrued { dir, asset, at, clean } => {
@@ -374,21 +305,33 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 Some(t) => Time::parse(&t).ok_or_else(|| bad(format!("bad time {t:?}: e.g. 2026-08-01T00:00:00Z")))?,
                 None => l.chain.head.time,
             };
-            let ai = tessera_core::securities::accrued_per_100(&l.chain.state, &Symbol::new(&asset), at)?.round_dp(6);
             let clean: Option<Decimal> = match clean {
                 Some(c) => Some(c.parse().map_err(|_| bad(format!("bad clean price {c:?}: e.g. 99.50")))?),
                 None => None,
             };
-            let dirty = clean.map(|c| c + ai);
-            let v = serde_json::json!({"asset": asset, "at": at, "accrued_per_100": ai.to_string(),
-                "clean": clean.map(|c| c.to_string()), "dirty": dirty.map(|d| d.to_string())});
-            out(json, &v, || match (clean, dirty) {
-                (Some(c), Some(d)) => format!("{asset} at {at}: accrued {ai} per 100; clean {c} → dirty {d}"),
-                _ => format!("{asset} at {at}: accrued {ai} per 100"),
+            let v = query::accrued(&l.chain.state, &asset, at, clean)?;
+            out(json, &v, || match (&v.clean, &v.dirty) {
+                (Some(c), Some(d)) => {
+                    format!("{asset} at {at}: accrued {} per 100; clean {c} → dirty {d}", v.accrued_per_100)
+                }
+                _ => format!("{asset} at {at}: accrued {} per 100", v.accrued_per_100),
             });
         }
     }
     Ok(())
+}
+
+/// Balance rows for people, as both the embedded and the remote query print them.
+fn balances_human(rows: &[BalanceRow]) -> String {
+    if rows.is_empty() {
+        "no holdings".into()
+    } else {
+        rows.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n")
+    }
+}
+
+fn assets_human(rows: &[AssetRow]) -> String {
+    rows.iter().map(AssetRow::human).collect::<Vec<_>>().join("\n")
 }
 
 /// Through a running node's HTTP API.
@@ -442,18 +385,18 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         v = serde_json::Value::Array(one);
     }
     if let QueryCmd::Bill { .. } = q {
-        let bill: Option<tessera_node::views::BillYield> = serde_json::from_value(v.clone()).ok();
+        let bill: Option<query::BillYield> = serde_json::from_value(v.clone()).ok();
         out(json, &v, || bill.map(|b| b.human()).unwrap_or_else(|| pretty(&v)));
         return Ok(());
     }
-    let rows: Option<Vec<views::BalanceRow>> = match q {
-        QueryCmd::Balances { .. } | QueryCmd::Holders { .. } => serde_json::from_value(v.clone()).ok(),
+    // The same typed answers the embedded path prints, decoded from what the node sent.
+    let human = match q {
+        QueryCmd::Balances { .. } | QueryCmd::Holders { .. } => {
+            serde_json::from_value::<Vec<BalanceRow>>(v.clone()).ok().map(|r| balances_human(&r))
+        }
+        QueryCmd::Assets { .. } => serde_json::from_value::<Vec<AssetRow>>(v.clone()).ok().map(|r| assets_human(&r)),
         _ => None,
     };
-    out(json, &v, || match &rows {
-        Some(r) if r.is_empty() => "no holdings".into(),
-        Some(r) => r.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n"),
-        None => pretty(&v),
-    });
+    out(json, &v, || human.unwrap_or_else(|| pretty(&v)));
     Ok(())
 }
