@@ -7,7 +7,7 @@ use tessera_core::fund::{self};
 use tessera_core::state::State;
 use tessera_core::*;
 
-pub use tessera_node::views::{fund_history as history, fund_report as build, payouts, FundReport, PayoutRow};
+pub use tessera_node::query::{fund_history as history, fund_report as build, payouts, FundReport, PayoutRow};
 
 fn date(t: Time) -> String {
     let (y, m, d, ..) = t.to_civil();

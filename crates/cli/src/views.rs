@@ -6,9 +6,7 @@ use tessera_core::words::and_list;
 use tessera_core::*;
 use tessera_node::Ledger;
 
-pub use tessera_node::views::{
-    balances, history, holders, locks, receipt, BalanceRow, HistoryEntry, LockRow, ReceiptView,
-};
+pub use tessera_node::query::{holders, BalanceRow};
 
 pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
     use crate::scenario::Show;

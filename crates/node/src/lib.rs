@@ -5,9 +5,9 @@ pub mod api;
 pub mod config;
 pub mod engine;
 pub mod ledger;
+pub mod query;
 pub mod replay;
 pub mod txindex;
-pub mod views;
 
 pub use ledger::{Ledger, Recovery};
 pub use replay::{verify, Mismatch, VerifyReport};

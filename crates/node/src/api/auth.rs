@@ -3,17 +3,12 @@
 //! stateless: each carries its own expiry and an HMAC-SHA256 under a secret drawn at start-up
 //! (so a restart invalidates every token; clients sign a new challenge).
 //!
-//! Who sees what is decided here, in one place ([`Caller`]): a party reads its own wallets,
-//! holdings and transactions; auditors and compliance officers read everything; an issuer
-//! agent reads the holders of the assets its role covers; operators (any role) read the
-//! proposals. Published information — assets, funds and NAV, feeds, block headers — is public.
+//! Who sees what is decided in one place, the read model's [`crate::query::Viewer`]; this
+//! module only proves which wallet is asking.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::BTreeSet;
-use tessera_core::exec::Chain;
-use tessera_core::state::State;
-use tessera_core::{crypto, Code, Refusal, Role, Symbol, WalletId};
+use tessera_core::{crypto, Code, Refusal, WalletId};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -111,130 +106,6 @@ impl AuthKeys {
             return Err(unauthenticated("the token has expired; sign a new challenge"));
         }
         WalletId::from_hex(w).ok_or_else(|| unauthenticated("malformed token"))
-    }
-}
-
-/// Who is asking, and what their roles let them read.
-#[derive(Clone, Debug, Default)]
-pub struct Caller {
-    /// The authenticated wallet (None: anonymous).
-    pub wallet: Option<WalletId>,
-    /// Every wallet of the caller's party.
-    pub own: BTreeSet<WalletId>,
-    pub party: Option<String>,
-    /// Auditor or compliance officer: reads everything.
-    pub sees_all: bool,
-    /// Holds any governance role (reads proposals).
-    pub operator: bool,
-    /// Issuer agent for every asset (`None` in the set = all assets).
-    pub issuer_for: BTreeSet<Option<Symbol>>,
-}
-
-impl Caller {
-    pub fn anonymous() -> Caller {
-        Caller::default()
-    }
-
-    /// Resolves an authenticated wallet against the ledger's parties and roles. A wallet
-    /// retired by a recovery (its key lost or stolen) is refused: its tokens stop working at
-    /// the block that retires it, and it gets no new one.
-    pub fn resolve(chain: &Chain, wallet: WalletId) -> Result<Caller, Refusal> {
-        let st = &chain.state;
-        let mut c = Caller { wallet: Some(wallet), ..Caller::default() };
-        let Some(&wi) = st.wallet_index.get(&wallet) else {
-            return Ok(c);
-        };
-        let w = st.wallet(wi);
-        if let Some(new) = w.retired_to {
-            return Err(unauthenticated(format!(
-                "wallet {} was retired by a wallet recovery (replaced by {}): it can no longer sign or read",
-                wallet.short(),
-                st.wallet(new).key.short()
-            )));
-        }
-        let party = st.party(w.party);
-        c.party = Some(party.id.as_str().to_string());
-        c.own = party.wallets.iter().map(|i| st.wallet(*i).key).collect();
-        c.sees_all = st.has_role(wi, Role::Auditor, None) || st.has_role(wi, Role::ComplianceOfficer, None);
-        for (k, _) in st.roles.iter() {
-            if k.wallet == wi {
-                c.operator = true;
-                if k.role == Role::IssuerAgent {
-                    c.issuer_for.insert(k.asset.map(|a| st.asset(a).symbol.clone()));
-                }
-            }
-        }
-        Ok(c)
-    }
-
-    pub fn authenticated(&self) -> Result<(), Refusal> {
-        match self.wallet {
-            Some(_) => Ok(()),
-            None => {
-                Err(unauthenticated("this route needs a bearer token (POST /v1/auth/challenge, then /v1/auth/token)"))
-            }
-        }
-    }
-
-    fn forbidden(what: &str) -> Refusal {
-        Refusal::new(Code::ApiForbidden, format!("{what} belongs to another party"))
-    }
-
-    /// May read this wallet's holdings, history and locks.
-    pub fn may_read_wallet(&self, w: &WalletId) -> Result<(), Refusal> {
-        self.authenticated()?;
-        if self.sees_all || self.own.contains(w) {
-            Ok(())
-        } else {
-            Err(Self::forbidden("this wallet"))
-        }
-    }
-
-    /// May read the holder register of an asset (its issuer's party, its issuer agents).
-    pub fn may_read_holders(&self, st: &State, asset: &Symbol) -> Result<(), Refusal> {
-        self.authenticated()?;
-        if self.sees_all || self.issuer_for.contains(&None) || self.issuer_for.contains(&Some(asset.clone())) {
-            return Ok(());
-        }
-        let issuer = st.asset_idx(asset).ok().map(|a| st.party(st.asset(a).issuer).id.as_str().to_string());
-        if issuer.is_some() && issuer == self.party {
-            return Ok(());
-        }
-        Err(Refusal::new(
-            Code::ApiForbidden,
-            format!("the holders of {asset} are for its issuer, issuer agents and auditors"),
-        ))
-    }
-
-    pub fn may_read_everything(&self, what: &str) -> Result<(), Refusal> {
-        self.authenticated()?;
-        if self.sees_all {
-            Ok(())
-        } else {
-            Err(Refusal::new(Code::ApiForbidden, format!("{what} are for auditors and compliance officers")))
-        }
-    }
-
-    pub fn may_read_proposals(&self) -> Result<(), Refusal> {
-        self.authenticated()?;
-        if self.sees_all || self.operator {
-            Ok(())
-        } else {
-            Err(Refusal::new(Code::ApiForbidden, "proposals are for operators and auditors"))
-        }
-    }
-
-    /// Whether a journaled transaction concerns the caller: signed by one of its wallets, or
-    /// naming one in an operation or an event.
-    pub fn sees_tx(&self, signer: &WalletId, ops_and_outcome_json: impl FnOnce() -> String) -> bool {
-        if self.sees_all || self.own.contains(signer) {
-            return true;
-        }
-        if self.own.is_empty() {
-            return false;
-        }
-        let text = ops_and_outcome_json();
-        self.own.iter().any(|w| text.contains(&w.to_hex()))
     }
 }
 

@@ -1,11 +1,11 @@
 //! Routes, extractors and middleware of API v1.
 
-use super::auth::{now_s, Caller};
+use super::auth::now_s;
 use super::limits::Key;
 use super::problem::Problem;
 use super::Api;
 use crate::engine::Answer;
-use crate::views;
+use crate::query::{self as q, Viewer};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
@@ -21,9 +21,8 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tessera_core::block::{Block, Outcome, Receipt};
+use tessera_core::block::{Outcome, Receipt};
 use tessera_core::op::Op;
-use tessera_core::state::State as LedgerState;
 use tessera_core::tx::{SignedTx, TxBody};
 use tessera_core::*;
 
@@ -245,7 +244,7 @@ fn serde_urlencoded_parse<T: DeserializeOwned>(q: &str) -> Result<T, String> {
 }
 
 /// The caller: anonymous, or the wallet of a valid bearer token (rate-limited per key).
-struct Who(Caller);
+struct Who(Viewer);
 
 impl FromRequestParts<S> for Who {
     type Rejection = Response;
@@ -258,7 +257,7 @@ impl FromRequestParts<S> for Who {
                 .map(|c| c.0.ip())
                 .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
             limit(api, Key::Address(ip), 1).map_err(reply)?;
-            return Ok(Who(Caller::anonymous()));
+            return Ok(Who(Viewer::anonymous()));
         };
         let token = auth
             .to_str()
@@ -267,7 +266,7 @@ impl FromRequestParts<S> for Who {
             .ok_or_else(|| reply(Problem::new(Code::ApiUnauthenticated, "use Authorization: Bearer <token>")))?;
         let wallet = api.auth.check_token(token.trim(), now_s()).map_err(|e| reply(e.into()))?;
         limit(api, Key::Wallet(wallet.0), 1).map_err(reply)?;
-        let caller = api.chain.read(|c| Caller::resolve(c, wallet)).and_then(|c| c).map_err(|e| reply(e.into()))?;
+        let caller = api.chain.read(|c| Viewer::resolve(c, wallet)).and_then(|c| c).map_err(|e| reply(e.into()))?;
         Ok(Who(caller))
     }
 }
@@ -392,7 +391,7 @@ async fn auth_token(
             limit(&api, Key::Address(ip), 1)?;
             let (token, expires_at) = api.auth.token(&req.wallet, &req.challenge, &req.signature, now_s())?;
             limit(&api, Key::Wallet(req.wallet.0), 1)?;
-            let caller = api.read(|c| Caller::resolve(c, req.wallet)).await?;
+            let caller = api.read(|c| Viewer::resolve(c, req.wallet)).await?;
             if caller.party.is_none() {
                 return Err(Problem::new(Code::ApiUnauthenticated, "this wallet is not on the ledger"));
             }
@@ -631,21 +630,11 @@ async fn transaction(State(api): State<S>, Who(caller): Who, Path(id): Path<Stri
             let id = Hash::from_hex(&id)
                 .ok_or_else(|| Problem::new(Code::ApiBadRequest, "a transaction id is 64 hex digits"))?;
             let heights = api.txs.heights(&id);
-            let v = api.journal(move |s| views::receipt_in(s, &heights, &id)).await?;
-            let visible = caller.sees_tx(&v.signer, || {
-                format!("{}{}", serde_json::to_string(&v.ops).unwrap_or_default(), receipt_json(&v.receipt))
-            });
-            if !visible {
-                return Err(Problem::new(Code::ApiForbidden, "this transaction concerns other parties"));
-            }
+            let v = api.journal(move |s| q::transaction(s, &caller, &heights, &id)).await?;
             Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
         }
         .await,
     )
-}
-
-fn receipt_json(r: &Receipt) -> String {
-    serde_json::to_string(&r.outcome).unwrap_or_default()
 }
 
 async fn precheck(
@@ -655,36 +644,27 @@ async fn precheck(
 ) -> Reply<Json<Value>> {
     Reply(
         async {
-            caller.authenticated()?;
-            match &intent {
-                movement::Intent::Transfer { from, .. } | movement::Intent::Burn { from, .. } => {
-                    caller.may_read_wallet(from)?
-                }
-                movement::Intent::Mint { asset, .. } => {
-                    if !(caller.sees_all
-                        || caller.issuer_for.contains(&None)
-                        || caller.issuer_for.contains(&Some(asset.clone())))
-                    {
-                        return Err(Problem::new(Code::ApiForbidden, "prechecking a mint is for issuer agents"));
-                    }
-                }
-            }
-            let failures = api
-                .read(|c| Ok(movement::precheck(&c.state, &intent, crate::engine::system_time().max(c.head.time))))
-                .await?;
-            let rows: Vec<Value> =
-                failures.iter().map(|r| json!({"code": r.code.as_str(), "message": r.message})).collect();
-            Ok(Json(json!({"passes": failures.is_empty(), "failures": rows})))
+            caller.may_precheck(&intent)?;
+            api.read(|c| {
+                let now = crate::engine::system_time().max(c.head.time);
+                Ok(answer(q::precheck(&c.state, &caller, &intent, now)?))
+            })
+            .await
         }
         .await,
     )
 }
 
 // ---------------------------------------------------------------------------------------------
-// Queries
+// Queries: each answers from the read model (`crate::query`), which decides what the caller sees.
+
+/// An answer as the JSON body of a response.
+fn answer<T: Serialize>(v: T) -> Json<Value> {
+    Json(serde_json::to_value(v).unwrap_or(Value::Null))
+}
 
 async fn assets(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
-    Reply(api.read(|c| Ok(Json(Value::Array(views::assets(&c.state))))).await)
+    Reply(api.read(|c| Ok(answer(q::assets(&c.state)))).await)
 }
 
 #[derive(Deserialize)]
@@ -705,9 +685,8 @@ async fn holders(
             let a = asset.clone();
             let (rows, head) = api
                 .read(|c| {
-                    caller.may_read_holders(&c.state, &a)?;
-                    let rows = if p.height.is_none() { Some(views::holders(&c.state, &a)?) } else { None };
-                    Ok((rows, c.height()))
+                    let now = q::asset_holders(&c.state, &caller, &a)?;
+                    Ok((p.height.is_none().then_some(now), c.height()))
                 })
                 .await?;
             let rows = match (rows, p.height) {
@@ -716,11 +695,11 @@ async fn holders(
                     if h > head {
                         return Err(Problem::new(Code::ApiNotFound, format!("no block {h} yet (head {head})")));
                     }
-                    api.journal(move |s| views::holders(&crate::Ledger::chain_at(s, h)?.state, &asset)).await?
+                    api.journal(move |s| q::holders(&crate::Ledger::chain_at(s, h)?.state, &asset)).await?
                 }
                 (None, None) => Vec::new(),
             };
-            Ok(Json(serde_json::to_value(rows).unwrap_or(Value::Null)))
+            Ok(answer(rows))
         }
         .await,
     )
@@ -732,13 +711,12 @@ async fn security_yield(
     State(api): State<S>,
     Who(_): Who,
     Path(security): Path<String>,
-    Params(q): Params<views::BillQuery>,
+    Params(query): Params<q::BillQuery>,
 ) -> Reply<Json<Value>> {
     Reply(
         api.read(|c| {
             let today = crate::engine::system_time().max(c.head.time);
-            let quote = views::bill_yield(&c.state, &security, &q, today)?;
-            Ok(Json(serde_json::to_value(quote).unwrap_or(Value::Null)))
+            Ok(answer(q::bill_yield(&c.state, &security, &query, today)?))
         })
         .await,
     )
@@ -748,46 +726,20 @@ async fn parties(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
             caller.authenticated()?;
-            api.read(|c| {
-                let st = &c.state;
-                let rows: Vec<Value> = st
-                    .parties
-                    .sorted()
-                    .into_iter()
-                    .filter(|(_, p)| caller.sees_all || caller.party.as_deref() == Some(p.id.as_str()))
-                    .map(|(_, p)| party_json(st, p))
-                    .collect();
-                Ok(Json(Value::Array(rows)))
-            })
-            .await
+            api.read(|c| Ok(answer(q::visible_parties(&c.state, &caller)?))).await
         }
         .await,
     )
-}
-
-fn party_json(st: &LedgerState, p: &tessera_core::state::Party) -> Value {
-    let wallets: Vec<WalletId> = p.wallets.iter().map(|w| st.wallet(*w).key).collect();
-    json!({"id": p.id, "name": p.name, "kind": p.kind, "wallets": wallets})
 }
 
 async fn party_balances(State(api): State<S>, Who(caller): Who, Path(party): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
             caller.authenticated()?;
-            api.read(|c| {
-                let st = &c.state;
-                if party.is_empty() || party.len() > 64 {
-                    return Err(Refusal::new(Code::ApiBadRequest, "a party id is 1 to 64 characters"));
-                }
-                // Permission first: a refusal must not tell whether the party exists.
-                if !(caller.sees_all || caller.party.as_deref() == Some(party.as_str())) {
-                    return Err(Refusal::new(Code::ApiForbidden, "this party's holdings are its own"));
-                }
-                let pi = st.party_idx(&PartyId::new(party.as_str()))?;
-                let wallets: Vec<WalletId> = st.party(pi).wallets.iter().map(|w| st.wallet(*w).key).collect();
-                Ok(Json(serde_json::to_value(views::balances(st, &wallets)).unwrap_or(Value::Null)))
-            })
-            .await
+            if party.is_empty() || party.len() > 64 {
+                return Err(Problem::new(Code::ApiBadRequest, "a party id is 1 to 64 characters"));
+            }
+            api.read(|c| Ok(answer(q::party_balances(&c.state, &caller, &party)?))).await
         }
         .await,
     )
@@ -798,7 +750,7 @@ async fn wallet_balances(State(api): State<S>, Who(caller): Who, Path(w): Path<S
         async {
             let w = wallet_param(&w)?;
             caller.may_read_wallet(&w)?;
-            api.read(|c| Ok(Json(serde_json::to_value(views::balances(&c.state, &[w])).unwrap_or(Value::Null)))).await
+            api.read(|c| Ok(answer(q::wallet_balances(&c.state, &caller, &w)?))).await
         }
         .await,
     )
@@ -809,7 +761,7 @@ async fn wallet_locks(State(api): State<S>, Who(caller): Who, Path(w): Path<Stri
         async {
             let w = wallet_param(&w)?;
             caller.may_read_wallet(&w)?;
-            api.read(|c| Ok(Json(serde_json::to_value(views::locks(&c.state, &w)).unwrap_or(Value::Null)))).await
+            api.read(|c| Ok(answer(q::wallet_locks(&c.state, &caller, &w)?))).await
         }
         .await,
     )
@@ -820,8 +772,7 @@ async fn wallet_history(State(api): State<S>, Who(caller): Who, Path(w): Path<St
         async {
             let w = wallet_param(&w)?;
             caller.may_read_wallet(&w)?;
-            let rows = api.journal(move |s| views::history(s, &w)).await?;
-            Ok(Json(serde_json::to_value(rows).unwrap_or(Value::Null)))
+            Ok(answer(api.journal(move |s| q::wallet_history(s, &caller, &w)).await?))
         }
         .await,
     )
@@ -831,48 +782,21 @@ async fn instructions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Valu
     Reply(
         async {
             caller.authenticated()?;
-            api.read(|c| {
-                let rows: Vec<Value> = c
-                    .state
-                    .instructions
-                    .sorted()
-                    .into_iter()
-                    .filter_map(|(_, i)| serde_json::to_value(i).ok())
-                    .filter(|v| caller.sees_all || mentions(&caller, v))
-                    .collect();
-                Ok(Json(Value::Array(rows)))
-            })
-            .await
+            api.read(|c| Ok(answer(q::instructions(&c.state, &caller, None)?))).await
         }
         .await,
     )
 }
 
-/// Rows of a table as a JSON array.
-fn json_rows<'a, T: Serialize + 'a>(rows: impl IntoIterator<Item = &'a T>) -> Json<Value> {
-    Json(Value::Array(rows.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()))
-}
-
-/// Whether a JSON view names one of the caller's wallets.
-fn mentions(caller: &Caller, v: &Value) -> bool {
-    let text = v.to_string();
-    caller.own.iter().any(|w| text.contains(&w.to_hex()))
-}
-
 async fn funds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
-    Reply(api.read(|c| Ok(json_rows(c.state.funds.sorted().into_iter().map(|(_, f)| f)))).await)
+    Reply(api.read(|c| Ok(answer(q::funds(&c.state, None)?))).await)
 }
 
 async fn fund(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
             let f = symbol_param(&f)?;
-            api.read(|c| {
-                let fund = tessera_core::fund::fund(&c.state, &f)?;
-                let latest = views::fund_history(&c.state, &f).pop();
-                Ok(Json(json!({"fund": fund, "latest_valuation": latest})))
-            })
-            .await
+            api.read(|c| Ok(answer(q::fund_view(&c.state, &f)?))).await
         }
         .await,
     )
@@ -882,25 +806,21 @@ async fn fund_report(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -
     Reply(
         async {
             let f = symbol_param(&f)?;
-            api.read(|c| Ok(Json(serde_json::to_value(views::fund_report(&c.state, &f)?).unwrap_or(Value::Null)))).await
+            api.read(|c| Ok(answer(q::fund_report(&c.state, &f)?))).await
         }
         .await,
     )
 }
 
 async fn feeds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
-    Reply(api.read(|c| Ok(Json(Value::Array(views::feeds(&c.state, c.head.time, None))))).await)
+    Reply(api.read(|c| Ok(answer(q::feeds(&c.state, c.head.time, None)))).await)
 }
 
 async fn redemptions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
             caller.authenticated()?;
-            api.read(|c| {
-                let visible = |r: &&tessera_core::fund::Redemption| caller.sees_all || caller.own.contains(&r.wallet);
-                Ok(json_rows(c.state.redemptions.sorted().into_iter().map(|(_, r)| r).filter(visible)))
-            })
-            .await
+            api.read(|c| Ok(answer(q::redemptions(&c.state, &caller)?))).await
         }
         .await,
     )
@@ -910,7 +830,7 @@ async fn alerts(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
             caller.may_read_everything("alerts")?;
-            api.read(|c| Ok(json_rows(c.state.alerts.sorted().into_iter().map(|(_, a)| a)))).await
+            api.read(|c| Ok(answer(q::alerts(&c.state, &caller)?))).await
         }
         .await,
     )
@@ -920,7 +840,7 @@ async fn proposals(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>>
     Reply(
         async {
             caller.may_read_proposals()?;
-            api.read(|c| Ok(json_rows(c.state.proposals.sorted().into_iter().map(|(_, p)| p)))).await
+            api.read(|c| Ok(answer(q::proposals(&c.state, &caller)?))).await
         }
         .await,
     )
@@ -963,33 +883,6 @@ async fn blocks(State(api): State<S>, Who(_): Who, Params(p): Params<BlocksParam
     )
 }
 
-/// A block as the caller may see it: the header for everyone, the receipts that concern the
-/// caller (all of them for auditors).
-fn block_view(b: &Block, caller: &Caller) -> Value {
-    let receipts: Vec<Value> = b
-        .body
-        .txs
-        .iter()
-        .zip(&b.body.receipts)
-        .filter(|(tx, r)| {
-            caller.sees_tx(&tx.body.signer, || {
-                format!("{}{}", serde_json::to_string(&tx.body.ops).unwrap_or_default(), receipt_json(r))
-            })
-        })
-        .map(|(tx, r)| json!({"signer": tx.body.signer, "seq": tx.body.seq, "receipt": r}))
-        .collect();
-    // What the ledger did on its own (payouts, deadlines): for auditors.
-    let system =
-        if caller.sees_all { serde_json::to_value(&b.body.system).unwrap_or(Value::Null) } else { Value::Null };
-    json!({
-        "height": b.header.height,
-        "hash": b.header.hash(),
-        "header": b.header,
-        "receipts": receipts,
-        "system_receipts": system,
-    })
-}
-
 async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -1001,7 +894,7 @@ async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) ->
                 .journal(move |s| s.block(h).map_err(Refusal::from))
                 .await?
                 .ok_or_else(|| Problem::new(Code::ApiNotFound, format!("no block {h}")))?;
-            Ok(Json(block_view(&b, &caller)))
+            Ok(Json(q::block_view(&b, &caller)))
         }
         .await,
     )
@@ -1040,7 +933,7 @@ async fn events(
                 _ = stop.changed() => return None,
             }
             let b = api.journal(move |s| s.block(next).map_err(Refusal::from)).await.ok()??;
-            let ev = Event::default().id(next.to_string()).event("block").json_data(block_view(&b, &caller)).ok()?;
+            let ev = Event::default().id(next.to_string()).event("block").json_data(q::block_view(&b, &caller)).ok()?;
             Some((Ok::<Event, Infallible>(ev), (api, next + 1, caller)))
         }
     });

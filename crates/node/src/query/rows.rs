@@ -1,8 +1,10 @@
-//! Read-only views of the ledger shared by the CLI and the HTTP API: balances, holders,
-//! history, receipts, locks and the fund report. Each returns data that serializes to JSON;
-//! the CLI adds the human rendering.
+//! The answer rows and the unfiltered reads behind them: balances, holders, history, receipts,
+//! locks, assets, feeds, the fund report and bill quotes. Each answer serializes to the JSON
+//! the API serves; the CLI adds the human rendering. Who may see a row is `super::viewer`'s
+//! business, not this file's.
 
-use serde::Serialize;
+use super::viewer::{tx_involves, Involved, Involves};
+use serde::{Deserialize, Serialize};
 use tessera_core::block::Receipt;
 use tessera_core::fund::{self, Valuation};
 use tessera_core::state::State;
@@ -103,21 +105,15 @@ pub struct HistoryEntry {
     pub signer: WalletId,
 }
 
-/// Every journaled transaction signed by the wallet or whose events name it, oldest first.
-/// Scans the journal: O(journal size).
+/// Every journaled transaction signed by the wallet or involving it, oldest first: naming it in
+/// an operation (so refused attempts to pay it show too) or in an event (so recoveries and
+/// forced moves show). Scans the journal: O(journal size).
 pub fn history(store: &Store, wallet: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
-    let needle = wallet.to_hex();
     let mut out = Vec::new();
     store.scan(1, |raw| {
         let b = raw.check()?;
         for (tx, r) in b.body.txs.iter().zip(&b.body.receipts) {
-            // Signed by the wallet, or naming it in an operation (so refused attempts to pay it
-            // show too) or in an event (so recoveries and forced moves show). Wallets sit in
-            // many variants; their hex form in the JSON rendering finds them all.
-            let mentions = tx.body.signer == *wallet
-                || serde_json::to_string(&tx.body.ops).is_ok_and(|s| s.contains(&needle))
-                || serde_json::to_string(&r.outcome).is_ok_and(|s| s.contains(&needle));
-            if mentions {
+            if tx_involves(&tx.body.signer, &tx.body.ops, r).wallets.contains(wallet) {
                 out.push(HistoryEntry {
                     height: b.header.height,
                     time: b.header.time,
@@ -168,7 +164,7 @@ pub fn receipt_in(store: &Store, heights: &[u64], id: &Hash) -> Result<ReceiptVi
     Err(Refusal::new(Code::ApiNotFound, format!("no transaction {id} in the journal")))
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct LockRow {
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
@@ -267,26 +263,79 @@ pub fn fund_report(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
     Ok(FundReport { fund: f_sym.clone(), name: f.spec.name.clone(), days, payouts, fee_paid: f.fee_paid, chart: None })
 }
 
+/// An asset as published: supply, holder count and pause state. Fields in name order, as the
+/// API has always listed them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AssetRow {
+    pub decimals: u8,
+    pub holders: u64,
+    pub isin: Option<String>,
+    pub issuer: PartyId,
+    pub kind: AssetKind,
+    pub name: String,
+    pub paused: bool,
+    /// In minor units, as a decimal string (a supply may exceed what JSON numbers carry).
+    pub supply: String,
+    pub symbol: Symbol,
+}
+
+impl AssetRow {
+    pub fn human(&self) -> String {
+        let supply = self.supply.parse::<Amount>().map(|s| format_units(s, self.decimals));
+        format!(
+            "{:<10} {:<18} supply {:>24}  {} holders{}  — {}",
+            self.symbol.as_str(),
+            self.kind.name(),
+            supply.unwrap_or_else(|_| self.supply.clone()),
+            self.holders,
+            if self.paused { "  PAUSED" } else { "" },
+            self.name
+        )
+    }
+}
+
 /// Every asset with its supply, holder count and pause state (published information).
-pub fn assets(st: &State) -> Vec<serde_json::Value> {
+pub fn assets(st: &State) -> Vec<AssetRow> {
     st.assets
         .sorted()
         .into_iter()
-        .map(|(_, a)| {
-            serde_json::json!({"symbol": a.symbol, "name": a.name, "kind": a.kind, "isin": a.kind.isin(), "decimals": a.decimals,
-                "supply": a.supply.to_string(), "holders": a.holders, "paused": a.paused, "issuer": st.party(a.issuer).id})
+        .map(|(_, a)| AssetRow {
+            decimals: a.decimals,
+            holders: a.holders,
+            isin: a.kind.isin(),
+            issuer: st.party(a.issuer).id.clone(),
+            kind: a.kind.clone(),
+            name: a.name.clone(),
+            paused: a.paused,
+            supply: a.supply.to_string(),
+            symbol: a.symbol.clone(),
         })
         .collect()
 }
 
+/// An oracle feed: its value now, definition and per-source discrepancy report. Fields in
+/// name order, as the API has always listed them.
+#[derive(Serialize, Clone)]
+pub struct FeedRow {
+    pub definition: tessera_core::oracle::Feed,
+    pub feed: String,
+    pub report: tessera_core::oracle_math::Aggregate,
+    pub value_now: Option<u64>,
+}
+
 /// Oracle feeds with each one's value now, definition and per-source discrepancy report
 /// (published information); `only` keeps one feed.
-pub fn feeds(st: &State, now: Time, only: Option<&str>) -> Vec<serde_json::Value> {
+pub fn feeds(st: &State, now: Time, only: Option<&str>) -> Vec<FeedRow> {
     st.feeds
         .sorted()
         .into_iter()
         .filter(|(id, _)| only.is_none_or(|x| id.as_str() == x))
-        .map(|(id, f)| serde_json::json!({"feed": id, "value_now": f.value_at(now), "definition": f, "report": f.discrepancies(now)}))
+        .map(|(id, f)| FeedRow {
+            definition: f.clone(),
+            feed: id.clone(),
+            report: f.discrepancies(now),
+            value_now: f.value_at(now),
+        })
         .collect()
 }
 
@@ -454,4 +503,130 @@ pub fn bill_yield(st: &State, security: &str, q: &BillQuery, today: Time) -> Res
         money_market_yield_pct: pct(quote.money_market_yield),
         rounding: BILL_ROUNDING.into(),
     })
+}
+
+/// A party as its members (and auditors) see it. Fields in name order, as the API has always
+/// listed them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PartyRow {
+    pub id: PartyId,
+    pub kind: PartyKind,
+    pub name: String,
+    pub wallets: Vec<WalletId>,
+}
+
+pub fn parties(st: &State) -> Vec<PartyRow> {
+    st.parties
+        .sorted()
+        .into_iter()
+        .map(|(_, p)| PartyRow {
+            id: p.id.clone(),
+            kind: p.kind,
+            name: p.name.clone(),
+            wallets: p.wallets.iter().map(|w| st.wallet(*w).key).collect(),
+        })
+        .collect()
+}
+
+/// One fund with its latest valuation.
+#[derive(Serialize, Clone)]
+pub struct FundView {
+    pub fund: fund::Fund,
+    pub latest_valuation: Option<Valuation>,
+}
+
+/// Accrued interest on a note at a time, and the dirty price when a clean one is given.
+/// Fields in name order, as the CLI has always printed them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Accrued {
+    pub accrued_per_100: String,
+    pub asset: String,
+    pub at: Time,
+    pub clean: Option<String>,
+    pub dirty: Option<String>,
+}
+
+/// Every rule a movement would break. Fields in name order, as the API has always listed them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Precheck {
+    pub failures: Vec<PrecheckFailure>,
+    pub passes: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PrecheckFailure {
+    pub code: String,
+    pub message: String,
+}
+
+// Whom each row concerns (the visibility rule in `super::viewer` reads these).
+
+impl Involves for BalanceRow {
+    fn involves(&self) -> Involved {
+        let mut i = Involved::wallets([self.wallet]);
+        i.parties.insert(self.party.clone());
+        i
+    }
+}
+
+impl Involves for PartyRow {
+    fn involves(&self) -> Involved {
+        let mut i = Involved::wallets(self.wallets.iter().copied());
+        i.parties.insert(self.id.clone());
+        i
+    }
+}
+
+impl Involves for HistoryEntry {
+    fn involves(&self) -> Involved {
+        Involved::wallets([self.signer]).with_wallets_in(&self.receipt.outcome)
+    }
+}
+
+impl Involves for ReceiptView {
+    fn involves(&self) -> Involved {
+        tx_involves(&self.signer, &self.ops, &self.receipt)
+    }
+}
+
+impl Involves for tessera_core::settlement::Instruction {
+    fn involves(&self) -> Involved {
+        let legs = self.legs.iter().flat_map(|l| [l.from, l.to]);
+        Involved::wallets([self.creator].into_iter().chain(self.venue).chain(legs))
+    }
+}
+
+impl Involves for tessera_core::htlc::Htlc {
+    fn involves(&self) -> Involved {
+        Involved::wallets([self.sender, self.receiver])
+    }
+}
+
+impl Involves for tessera_core::escrow::Tender {
+    fn involves(&self) -> Involved {
+        use tessera_core::escrow::TenderStatus;
+        let winner = match &self.status {
+            TenderStatus::Awarded { winner, .. } => Some(*winner),
+            _ => None,
+        };
+        Involved::wallets([self.owner].into_iter().chain(self.bids.iter().copied()).chain(winner))
+    }
+}
+
+impl Involves for tessera_core::repo::Repo {
+    fn involves(&self) -> Involved {
+        Involved::wallets([self.proposer, self.terms.lender, self.terms.borrower])
+    }
+}
+
+impl Involves for fund::Redemption {
+    fn involves(&self) -> Involved {
+        Involved::wallets([self.wallet])
+    }
+}
+
+impl Involves for tessera_core::state::Alert {
+    fn involves(&self) -> Involved {
+        Involved::wallets([self.wallet].into_iter().chain(self.counterparty))
+    }
 }

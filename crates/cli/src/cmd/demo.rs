@@ -1,0 +1,58 @@
+//! `tessera demo`: the demo ledger, or the 90-day fund demo with its report and chart.
+
+use super::scenario::run_scenario;
+use super::{bad, DataDir};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tessera_core::Refusal;
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where to keep the demo ledger (default: a fresh temporary directory).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Run the 90-day fund demo instead (writes the chart to --chart).
+    #[arg(long)]
+    fund: bool,
+    /// Where the fund demo writes its chart.
+    #[arg(long, default_value = "tessera-fund-ATLAS.svg")]
+    chart: PathBuf,
+}
+
+pub fn execute(a: DemoArgs, json: bool) -> Result<ExitCode, Refusal> {
+    match a {
+        DemoArgs { data, fund: true, chart } => {
+            let tmp;
+            let dir = match data {
+                Some(d) => d,
+                None => {
+                    tmp = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
+                    tmp.path().join("ledger")
+                }
+            };
+            let code = run_scenario(
+                include_str!("../../../../scenarios/fund_buidl_90_days.yaml"),
+                Path::new("."),
+                Some(dir.clone()),
+                json,
+            )?;
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
+            super::report::report_fund(&DataDir { data: dir }, "ATLAS", Some(chart), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        DemoArgs { data, fund: false, .. } => {
+            // The demo's OFAC file travels inside the binary; the scenario reads it from here.
+            let base = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
+            std::fs::create_dir_all(base.path().join("data")).map_err(|e| bad(e.to_string()))?;
+            std::fs::write(
+                base.path().join("data/sdn_sample.csv"),
+                include_bytes!("../../../../scenarios/data/sdn_sample.csv"),
+            )
+            .map_err(|e| bad(e.to_string()))?;
+            run_scenario(include_str!("../../../../scenarios/demo.yaml"), base.path(), data, json)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `tessera init`: create a new ledger (genesis block) in a data directory.
+
+use super::{bad, out, read_key, read_text, DataDir};
+use clap::Args;
+use std::path::PathBuf;
+use tessera_core::block::Genesis;
+use tessera_core::*;
+use tessera_node::engine::system_time;
+use tessera_node::Ledger;
+
+#[derive(Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    /// Genesis file (YAML or JSON); see docs/guide.md.
+    #[arg(long, conflicts_with = "key")]
+    genesis: Option<PathBuf>,
+    /// Single operator key file that receives every role (alternative to --genesis).
+    #[arg(long)]
+    key: Option<PathBuf>,
+    #[arg(long, default_value = "tessera-local")]
+    network: String,
+    /// Approval thresholds routine,sensitive,emergency.
+    #[arg(long, default_value = "1,2,3")]
+    thresholds: String,
+}
+
+pub fn execute(a: InitArgs, json: bool) -> Result<(), Refusal> {
+    let InitArgs { dir, genesis, key, network, thresholds } = a;
+    let g = match (genesis, key) {
+        (Some(path), _) => {
+            let v: serde_json::Value = serde_norway::from_str(&read_text(&path)?).map_err(|e| bad(e.to_string()))?;
+            serde_json::from_value::<Genesis>(v).map_err(|e| bad(format!("{}: {e}", path.display())))?
+        }
+        (None, Some(keyfile)) => {
+            let k = read_key(&keyfile)?;
+            let t: Vec<u8> = thresholds
+                .split(',')
+                .map(|x| x.trim().parse::<u8>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
+            let t: [u8; 3] = t.try_into().map_err(|_| bad("thresholds: three numbers, e.g. 1,2,3"))?;
+            let roles = Role::OPERATOR;
+            let mut g = tessera_core::block::demo_genesis(&network, system_time(), &[(&k, &roles)], t);
+            g.trusted_issuers = vec![(k.wallet(), ClaimTopic::ALL.to_vec())];
+            g
+        }
+        (None, None) => return Err(bad("give --genesis FILE or --key FILE")),
+    };
+    let l = Ledger::create(&dir.data, &g)?;
+    let head = l.chain.head.clone();
+    out(json, &serde_json::json!({"data": dir.data, "network": g.network, "genesis_hash": head.hash()}), || {
+        format!("created ledger for network {} in {} (genesis {})", g.network, dir.data.display(), head.hash().short())
+    });
+    Ok(())
+}

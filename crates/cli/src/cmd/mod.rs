@@ -1,0 +1,129 @@
+//! One module per subcommand, each with its clap arguments and an `execute` (and, for the
+//! commands that work through a running node, an `execute_remote`). Shared flags and helpers
+//! live here, defined once.
+
+pub mod demo;
+pub mod init;
+pub mod keys;
+pub mod node;
+pub mod precheck;
+pub mod query;
+pub mod reconcile;
+pub mod report;
+pub mod sanctions;
+pub mod scenario;
+pub mod submit;
+pub mod token;
+pub mod verify;
+
+use clap::Args;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use tessera_cli::say;
+use tessera_core::crypto::Keypair;
+use tessera_core::*;
+use tessera_node::Ledger;
+
+#[derive(Args, Clone)]
+pub struct DataDir {
+    /// Ledger data directory.
+    #[arg(long, env = "TESSERA_DATA", default_value = "tessera-data")]
+    pub data: PathBuf,
+}
+
+/// The flags every command sees: output format and, for remote work, the node and the key
+/// that signs its read-access challenge.
+pub struct Global<'a> {
+    pub json: bool,
+    pub node: Option<&'a str>,
+    pub auth_key: Option<&'a Path>,
+}
+
+pub fn bad(msg: impl Into<String>) -> Refusal {
+    Refusal::new(Code::InputInvalid, msg)
+}
+
+/// A wallet argument: 64 hex digits, or @name for a derived test key.
+pub fn wallet_arg(s: &str) -> Result<WalletId, Refusal> {
+    if let Some(name) = s.strip_prefix('@') {
+        return Ok(Keypair::insecure_from_name(name).wallet());
+    }
+    WalletId::from_hex(s).ok_or_else(|| bad(format!("bad wallet {s:?}: 64 hex digits or @name")))
+}
+
+pub fn amount_arg(s: &str) -> Result<Amount, Refusal> {
+    amount_serde::parse_amount(s).ok_or_else(|| bad(format!("bad amount {s:?}: an integer in minor units")))
+}
+
+pub fn read_key(path: &Path) -> Result<Keypair, Refusal> {
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            // A secret seed others can read is a key others may already hold.
+            eprintln!(
+                "warning: the key file {} can be read by others (mode {mode:04o}); run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut seed)
+        .map_err(|_| bad(format!("{}: not a 64-hex-digit key seed", path.display())))?;
+    Ok(Keypair::from_seed(seed))
+}
+
+pub fn read_text(path: &Path) -> Result<String, Refusal> {
+    std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))
+}
+
+pub fn out<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
+    if json {
+        say!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    } else {
+        say!("{}", human());
+    }
+}
+
+/// A list for people (one line per item, or `none` when empty) or, with --json, as JSON.
+pub fn out_list<T: Serialize>(json: bool, items: &[T], none: &str, line: impl Fn(&T) -> String) {
+    out(json, &items, || {
+        if items.is_empty() {
+            return none.to_string();
+        }
+        items.iter().map(line).collect::<Vec<_>>().join("\n")
+    });
+}
+
+/// Opens a ledger to read it: no lock, nothing written, so it runs beside a node or a writer.
+pub fn open(dir: &DataDir) -> Result<Ledger, Refusal> {
+    let (ledger, recovery) = Ledger::open_read_only(&dir.data)?;
+    warn_recovery(&recovery);
+    Ok(ledger)
+}
+
+/// Opens a ledger to write it, holding the data directory's writer lock until it is dropped.
+pub fn open_writer(dir: &DataDir) -> Result<Ledger, Refusal> {
+    let (ledger, recovery) = Ledger::open(&dir.data)?;
+    warn_recovery(&recovery);
+    Ok(ledger)
+}
+
+fn warn_recovery(recovery: &tessera_node::ledger::Recovery) {
+    for (h, why) in &recovery.skipped_snapshots {
+        eprintln!("warning: skipped the snapshot at block {h}: {why}; replayed from an earlier point instead");
+    }
+}
+
+/// A client of the node at `url`, logged in with the `--auth-key` when one is given (queries
+/// of private data need it).
+pub fn remote(g: &Global, url: &str, login: bool) -> Result<tessera_cli::remote::Remote, Refusal> {
+    let mut node = tessera_cli::remote::Remote::new(url);
+    if let (true, Some(k)) = (login, g.auth_key) {
+        node.login(&read_key(k)?)?;
+    }
+    Ok(node)
+}

@@ -1,0 +1,402 @@
+//! `tessera query`: read the ledger, from a data directory or through a running node.
+
+use super::{bad, open, out, out_list, wallet_arg, DataDir, Global};
+use clap::Subcommand;
+use tessera_cli::{scenario, views};
+use tessera_core::block::Outcome;
+use tessera_core::*;
+use tessera_node::engine::system_time;
+use tessera_node::query::{self, AssetRow, BalanceRow, Viewer};
+use tessera_node::Ledger;
+
+#[derive(Subcommand)]
+pub enum QueryCmd {
+    /// Balances of a wallet or of every wallet of a party.
+    Balances {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        wallet: Option<String>,
+        #[arg(long)]
+        party: Option<String>,
+    },
+    /// The holder register of an asset, now or at a block height.
+    Holders {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        asset: String,
+        #[arg(long)]
+        height: Option<u64>,
+    },
+    /// Every transaction signed by or naming a wallet.
+    History {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        wallet: String,
+    },
+    /// A transaction's receipt by its id.
+    Receipt {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        tx: String,
+    },
+    /// AML alerts raised by monitoring rules.
+    Alerts {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Governance proposals.
+    Proposals {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Settlement instructions with their legs, status and history.
+    Instructions {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Only this instruction (with its full history).
+        #[arg(long)]
+        id: Option<u64>,
+    },
+    /// Hash time-locked transfers.
+    Htlcs {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Tenders (escrow programs) with their bids and status.
+    Tenders {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Repos with their terms and status.
+    Repos {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// What a wallet's locked balances are committed to (instructions, hash locks, bid bonds,
+    /// repo pledges).
+    Locks {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        wallet: String,
+    },
+    /// Assets with supply, holders and pause state.
+    Assets {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Funds: NAV, classes, liquidity, cash, portfolio (one fund with --fund).
+    Funds {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        fund: Option<String>,
+    },
+    /// Oracle feeds with each source's latest quote and verdict (the discrepancy report).
+    Feeds {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        feed: Option<String>,
+    },
+    /// Redemptions, queued and paid.
+    Redemptions {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// A Treasury bill's days to maturity, price per 100, discount rate, investment rate
+    /// (bond-equivalent yield) and money-market yield at settlement, rounded as TreasuryDirect
+    /// publishes them. When the ledger holds the bill as a token, its maturity is the token's.
+    #[command(group(clap::ArgGroup::new("given").required(true).args(["price", "discount_rate"])))]
+    Bill {
+        #[command(flatten)]
+        dir: DataDir,
+        /// The bill's CUSIP, or its US ISIN.
+        #[arg(long)]
+        cusip: String,
+        /// Price per 100 of face, e.g. 99.651556.
+        #[arg(long)]
+        price: Option<String>,
+        /// Bank discount rate in percent, e.g. 4.48 (the price is computed from it).
+        #[arg(long)]
+        discount_rate: Option<String>,
+        /// Settlement date, e.g. 2026-01-02 (default: today by the clock, never before the
+        /// head block).
+        #[arg(long)]
+        settlement: Option<String>,
+        /// Maturity date, needed when the ledger holds no token for this bill.
+        #[arg(long)]
+        maturity: Option<String>,
+    },
+    /// Accrued interest on a tokenized Treasury note at a time (for pricing a trade).
+    Accrued {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        asset: String,
+        /// Settlement time (default: the head block's time).
+        #[arg(long)]
+        at: Option<String>,
+        /// Clean price per 100, to print the dirty price.
+        #[arg(long)]
+        clean: Option<String>,
+    },
+}
+
+pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
+    // Whoever holds the data directory reads everything in it.
+    let me = Viewer::everything();
+    match q {
+        QueryCmd::Balances { dir, wallet, party } => {
+            let l = open(&dir)?;
+            let st = &l.chain.state;
+            let rows = match (wallet, party) {
+                (Some(w), _) => query::wallet_balances(st, &me, &wallet_arg(&w)?)?,
+                (None, Some(p)) => query::party_balances(st, &me, &p)?,
+                (None, None) => return Err(bad("give --wallet or --party")),
+            };
+            out(json, &rows, || balances_human(&rows));
+        }
+        QueryCmd::Holders { dir, asset, height } => {
+            let l = open(&dir)?;
+            let asset = Symbol::new(asset);
+            let rows = match height {
+                None => query::asset_holders(&l.chain.state, &me, &asset)?,
+                Some(h) => query::holders(&Ledger::chain_at(&l.store, h)?.state, &asset)?,
+            };
+            out(json, &rows, || {
+                let mut s = format!(
+                    "{} holders of {asset}{}\n",
+                    rows.len(),
+                    height.map(|h| format!(" at block {h}")).unwrap_or_default()
+                );
+                s.push_str(&rows.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n"));
+                s
+            });
+        }
+        QueryCmd::History { dir, wallet } => {
+            let l = open(&dir)?;
+            let rows = query::wallet_history(&l.store, &me, &wallet_arg(&wallet)?)?;
+            out(json, &rows, || {
+                rows.iter()
+                    .map(|h| {
+                        let status = match &h.receipt.outcome {
+                            Outcome::Ok { events } => format!("ok, {} events", events.len()),
+                            Outcome::Failed { code, .. } => format!("FAILED {code}"),
+                        };
+                        format!(
+                            "block {:>6} {} tx {} by {} — {status}",
+                            h.height,
+                            h.time,
+                            h.receipt.tx.short(),
+                            h.signer.short()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        QueryCmd::Receipt { dir, tx } => {
+            let l = open(&dir)?;
+            let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
+            let v = query::transaction(&l.store, &me, &l.store.tx_heights(&id)?, &id)?;
+            out(json, &v, || {
+                let ops: Vec<&str> = v.ops.iter().map(|o| o.name()).collect();
+                format!(
+                    "transaction {}\nblock {} (position {}) at {}, signed by wallet {} (sequence {})\noperations: {}\n{}",
+                    v.receipt.tx,
+                    v.height,
+                    v.index,
+                    v.time,
+                    v.signer.short(),
+                    v.seq,
+                    ops.join(", "),
+                    v.receipt
+                )
+            });
+        }
+        QueryCmd::Alerts { dir } => {
+            let l = open(&dir)?;
+            let alerts = query::alerts(&l.chain.state, &me)?;
+            out_list(json, &alerts, "no alerts", |a| views::alert_line(&l.chain.state, a));
+        }
+        QueryCmd::Proposals { dir } => {
+            let l = open(&dir)?;
+            let ps = query::proposals(&l.chain.state, &me)?;
+            out(json, &ps, || views::show(&l, &scenario::Show::Proposals).join("\n"));
+        }
+        QueryCmd::Instructions { dir, id } => {
+            let l = open(&dir)?;
+            let all = query::instructions(&l.chain.state, &me, id)?;
+            out(json, &all, || {
+                let mut lines = Vec::new();
+                for i in &all {
+                    lines.push(views::instruction_line(&l.chain.state, i));
+                    if id.is_some() {
+                        lines.extend(i.history.iter().map(|(t, h)| format!("    {t}  {h}")));
+                    }
+                }
+                if lines.is_empty() {
+                    "no instructions".into()
+                } else {
+                    lines.join("\n")
+                }
+            });
+        }
+        QueryCmd::Htlcs { dir } => {
+            let l = open(&dir)?;
+            let all = query::htlcs(&l.chain.state, &me)?;
+            out_list(json, &all, "no hash time-locks", |h| views::htlc_line(&l.chain.state, h));
+        }
+        QueryCmd::Tenders { dir } => {
+            let l = open(&dir)?;
+            let all = query::tenders(&l.chain.state, &me)?;
+            out_list(json, &all, "no tenders", |t| views::tender_line(&l.chain.state, t));
+        }
+        QueryCmd::Repos { dir } => {
+            let l = open(&dir)?;
+            let all = query::repos(&l.chain.state, &me)?;
+            out_list(json, &all, "no repos", |r| views::repo_line(&l.chain.state, r));
+        }
+        QueryCmd::Locks { dir, wallet } => {
+            let l = open(&dir)?;
+            let rows = query::wallet_locks(&l.chain.state, &me, &wallet_arg(&wallet)?)?;
+            out_list(json, &rows, "no locked units", |r| {
+                format!("{:>32}  {}", views::units(&l.chain.state, &r.asset, r.amount), r.for_what)
+            });
+        }
+        QueryCmd::Assets { dir } => {
+            let l = open(&dir)?;
+            let rows = query::assets(&l.chain.state);
+            out(json, &rows, || assets_human(&rows));
+        }
+        QueryCmd::Funds { dir, fund } => {
+            let l = open(&dir)?;
+            let st = &l.chain.state;
+            let funds = query::funds(st, fund.as_deref())?;
+            out_list(json, &funds, "no funds", |f| views::fund_lines(st, &f.spec.fund).unwrap_or_default().join("\n"));
+        }
+        QueryCmd::Feeds { dir, feed } => {
+            let l = open(&dir)?;
+            let st = &l.chain.state;
+            let now = l.chain.head.time;
+            let feeds = query::feeds_named(st, now, feed.as_deref())?;
+            out_list(json, &feeds, "no feeds", |v| views::feed_lines(st, &v.feed, now).unwrap_or_default().join("\n"));
+        }
+        QueryCmd::Redemptions { dir } => {
+            let l = open(&dir)?;
+            let all = query::redemptions(&l.chain.state, &me)?;
+            out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&l.chain.state, r));
+        }
+        QueryCmd::Bill { dir, cusip, price, discount_rate, settlement, maturity } => {
+            let l = open(&dir)?;
+            let today = system_time().max(l.chain.head.time);
+            let q = query::BillQuery { price, discount_rate, settlement, maturity };
+            let v = query::bill_yield(&l.chain.state, &cusip, &q, today)?;
+            out(json, &v, || v.human());
+        }
+        QueryCmd::Accrued { dir, asset, at, clean } => {
+            let l = open(&dir)?;
+            let at = match at {
+                Some(t) => Time::parse(&t).ok_or_else(|| bad(format!("bad time {t:?}: e.g. 2026-08-01T00:00:00Z")))?,
+                None => l.chain.head.time,
+            };
+            let clean: Option<Decimal> = match clean {
+                Some(c) => Some(c.parse().map_err(|_| bad(format!("bad clean price {c:?}: e.g. 99.50")))?),
+                None => None,
+            };
+            let v = query::accrued(&l.chain.state, &asset, at, clean)?;
+            out(json, &v, || match (&v.clean, &v.dirty) {
+                (Some(c), Some(d)) => {
+                    format!("{asset} at {at}: accrued {} per 100; clean {c} → dirty {d}", v.accrued_per_100)
+                }
+                _ => format!("{asset} at {at}: accrued {} per 100", v.accrued_per_100),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Balance rows for people, as both the embedded and the remote query print them.
+fn balances_human(rows: &[BalanceRow]) -> String {
+    if rows.is_empty() {
+        "no holdings".into()
+    } else {
+        rows.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n")
+    }
+}
+
+fn assets_human(rows: &[AssetRow]) -> String {
+    rows.iter().map(AssetRow::human).collect::<Vec<_>>().join("\n")
+}
+
+/// Through a running node's HTTP API.
+pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal> {
+    let json = g.json;
+    let node = super::remote(g, url, true)?;
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    let path = match q {
+        QueryCmd::Balances { wallet: Some(w), .. } => format!("/v1/wallets/{}/balances", wallet_arg(w)?),
+        QueryCmd::Balances { party: Some(p), .. } => format!("/v1/parties/{p}/balances"),
+        QueryCmd::Balances { .. } => return Err(bad("give --wallet or --party")),
+        QueryCmd::Holders { asset, height, .. } => match height {
+            Some(h) => format!("/v1/assets/{asset}/holders?height={h}"),
+            None => format!("/v1/assets/{asset}/holders"),
+        },
+        QueryCmd::History { wallet, .. } => format!("/v1/wallets/{}/history", wallet_arg(wallet)?),
+        QueryCmd::Receipt { tx, .. } => format!("/v1/transactions/{tx}"),
+        QueryCmd::Alerts { .. } => "/v1/alerts".into(),
+        QueryCmd::Proposals { .. } => "/v1/proposals".into(),
+        QueryCmd::Instructions { .. } => "/v1/instructions".into(),
+        QueryCmd::Locks { wallet, .. } => format!("/v1/wallets/{}/locks", wallet_arg(wallet)?),
+        QueryCmd::Assets { .. } => "/v1/assets".into(),
+        QueryCmd::Funds { fund: Some(f), .. } => format!("/v1/funds/{f}"),
+        QueryCmd::Funds { fund: None, .. } => "/v1/funds".into(),
+        QueryCmd::Feeds { .. } => "/v1/feeds".into(),
+        QueryCmd::Redemptions { .. } => "/v1/redemptions".into(),
+        QueryCmd::Bill { cusip, price, discount_rate, settlement, maturity, .. } => {
+            use tessera_cli::remote::encode;
+            let params: Vec<String> = [
+                ("price", price),
+                ("discount_rate", discount_rate),
+                ("settlement", settlement),
+                ("maturity", maturity),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
+            .collect();
+            format!("/v1/securities/{}/yield?{}", encode(cusip), params.join("&"))
+        }
+        QueryCmd::Htlcs { .. } | QueryCmd::Tenders { .. } | QueryCmd::Repos { .. } | QueryCmd::Accrued { .. } => {
+            return Err(bad("this query is not served by the HTTP API yet; run it on the data directory"))
+        }
+    };
+    let mut v = node.get(&path)?;
+    if let QueryCmd::Instructions { id: Some(id), .. } = q {
+        let one: Vec<_> =
+            v.as_array().into_iter().flatten().filter(|i| i["id"].as_u64() == Some(*id)).cloned().collect();
+        if one.is_empty() {
+            return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {id}")));
+        }
+        v = serde_json::Value::Array(one);
+    }
+    if let QueryCmd::Bill { .. } = q {
+        let bill: Option<query::BillYield> = serde_json::from_value(v.clone()).ok();
+        out(json, &v, || bill.map(|b| b.human()).unwrap_or_else(|| pretty(&v)));
+        return Ok(());
+    }
+    // The same typed answers the embedded path prints, decoded from what the node sent.
+    let human = match q {
+        QueryCmd::Balances { .. } | QueryCmd::Holders { .. } => {
+            serde_json::from_value::<Vec<BalanceRow>>(v.clone()).ok().map(|r| balances_human(&r))
+        }
+        QueryCmd::Assets { .. } => serde_json::from_value::<Vec<AssetRow>>(v.clone()).ok().map(|r| assets_human(&r)),
+        _ => None,
+    };
+    out(json, &v, || human.unwrap_or_else(|| pretty(&v)));
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! `tessera submit`: sign and submit operations from a YAML/JSON file, to the ledger in a data
+//! directory or through a running node.
+
+use super::{bad, open_writer, out, read_key, read_text, DataDir, Global};
+use clap::Args;
+use std::path::PathBuf;
+use tessera_cli::scenario;
+use tessera_core::block::Outcome;
+use tessera_core::crypto::Keypair;
+use tessera_core::op::Op;
+use tessera_core::tx::{CheckedTx, TxBody};
+use tessera_core::*;
+use tessera_node::engine::system_time;
+
+#[derive(Args)]
+pub struct SubmitArgs {
+    #[command(flatten)]
+    dir: DataDir,
+    /// Signing key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// File with a list of operations.
+    #[arg(long)]
+    ops: PathBuf,
+}
+
+pub fn execute(a: SubmitArgs, json: bool) -> Result<(), Refusal> {
+    let k = read_key(&a.key)?;
+    let mut v: serde_json::Value = serde_norway::from_str(&read_text(&a.ops)?).map_err(|e| bad(e.to_string()))?;
+    scenario::resolve_actors(&mut v);
+    let ops: Vec<Op> = serde_json::from_value(v).map_err(|e| bad(format!("{}: {e}", a.ops.display())))?;
+    submit(&a.dir, &k, ops, json)
+}
+
+/// Through a running node: it prepares the transaction, the key signs it here.
+pub fn execute_remote(a: &SubmitArgs, g: &Global, url: &str) -> Result<(), Refusal> {
+    let node = super::remote(g, url, false)?;
+    let k = read_key(&a.key)?;
+    let mut v: serde_json::Value = serde_norway::from_str(&read_text(&a.ops)?).map_err(|e| bad(e.to_string()))?;
+    scenario::resolve_actors(&mut v);
+    let r = node.submit(&k, v)?;
+    out(g.json, &r, || {
+        let events = r["receipt"]["outcome"]["events"].as_array().map(|e| e.len()).unwrap_or(0);
+        format!(
+            "committed {} in block {} ({events} events)",
+            r["tx"].as_str().unwrap_or_default(),
+            r["height"].as_u64().unwrap_or_default()
+        )
+    });
+    Ok(())
+}
+
+/// Signs `ops` with `key` as one transaction and commits it to the ledger in `dir`.
+pub fn submit(dir: &DataDir, key: &Keypair, ops: Vec<Op>, json: bool) -> Result<(), Refusal> {
+    let mut l = open_writer(dir)?;
+    let st = &l.chain.state;
+    let seq = st.wallet_index.get(&key.wallet()).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
+    let now = system_time().max(l.chain.head.time);
+    let tx = TxBody { network: st.meta().network.clone(), signer: key.wallet(), seq, expires_at: now.plus(3_600), ops }
+        .sign(key);
+    let checked = CheckedTx::from_bytes(&tx.to_bytes())?;
+    let id = checked.id;
+    let (block, adm) = l.submit(now, vec![checked])?;
+    match (&adm[0], block) {
+        (tessera_core::exec::Admission::Refused(r), _) => Err(r.clone()),
+        (tessera_core::exec::Admission::Included(_), None) => unreachable!("an included transaction is in a block"),
+        (tessera_core::exec::Admission::Included(i), Some(block)) => {
+            let r = &block.body.receipts[*i];
+            out(json, &serde_json::json!({"tx": id, "height": block.header.height, "receipt": r}), || {
+                match &r.outcome {
+                    Outcome::Ok { events } => {
+                        format!("committed {} in block {} ({} events)", id, block.header.height, events.len())
+                    }
+                    Outcome::Failed { code, message, op_index } => format!(
+                        "journaled as FAILED {id} in block {}: operation {op_index}: {code}: {message}",
+                        block.header.height
+                    ),
+                }
+            });
+            match &r.outcome {
+                Outcome::Failed { code, message, .. } => {
+                    Err(Refusal::new(Code::parse(code).unwrap_or(Code::InputInvalid), message.clone()))
+                }
+                Outcome::Ok { .. } => Ok(()),
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! `tessera verify`: replay the journal from genesis, checking every signature, hash, receipt
+//! and digest.
+
+use super::{out, DataDir};
+use clap::Args;
+use std::process::ExitCode;
+use tessera_core::{Code, Refusal};
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    dir: DataDir,
+}
+
+pub fn execute(a: VerifyArgs, json: bool) -> Result<ExitCode, Refusal> {
+    let store = tessera_store::Store::open_read_only(&a.dir.data)?;
+    let head = store.head_height()?.unwrap_or(0);
+    let bar = (!json).then(|| progress(head + 1, "verify"));
+    let report = tessera_node::verify(&store, |done, _| {
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    out(json, &report, || {
+        match &report.first_mismatch {
+        None => format!(
+            "verified {} blocks, {} transactions in {:.2} s ({:.0} tx/s): every signature, hash, receipt and digest agrees\nhead {}\nstate {}",
+            report.blocks, report.transactions, report.seconds, report.tx_per_s, report.head_hash, report.state_digest
+        ),
+        Some(m) => format!("VERIFY FAILED at {m}"),
+    }
+    });
+    if let Some(m) = report.first_mismatch {
+        if !json {
+            eprintln!("error[{}]: {m}", Code::VerifyMismatch);
+        }
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let b = indicatif::ProgressBar::new(len);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} blocks {per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b.set_message(what.to_string());
+    b
+}

@@ -1,0 +1,204 @@
+//! The read model: every read the CLI, the `--node` client and the HTTP API offer, answered
+//! here once, with typed answers, and filtered by one visibility rule.
+//!
+//! - Each read takes the state (or the journal) and a [`Viewer`], checks what the viewer may
+//!   ask, and returns a typed answer that serializes to the JSON the API serves.
+//! - Visibility (SPEC A2) lives in [`viewer`]: rows say whom they involve ([`Involves`]), the
+//!   viewer decides. The CLI on a data directory reads as [`Viewer::everything`].
+//! - Reads never write: the CLI opens the store read-only, the node reads under its chain lock.
+
+mod rows;
+pub mod viewer;
+
+pub use rows::*;
+pub use viewer::{tx_involves, Involved, Involves, Viewer};
+
+use tessera_core::block::Block;
+use tessera_core::escrow::Tender;
+use tessera_core::fund::{Fund, Redemption};
+use tessera_core::governance::Proposal;
+use tessera_core::htlc::Htlc;
+use tessera_core::movement::{self, Intent};
+use tessera_core::repo::Repo;
+use tessera_core::settlement::Instruction;
+use tessera_core::state::{Alert, State};
+use tessera_core::*;
+use tessera_store::Store;
+
+/// The rows of a table the viewer sees, in key order.
+fn visible<'a, T: Involves + Clone + 'a>(viewer: &Viewer, rows: impl IntoIterator<Item = &'a T>) -> Vec<T> {
+    rows.into_iter().filter(|r| viewer.sees(*r)).cloned().collect()
+}
+
+/// The holdings of one wallet.
+pub fn wallet_balances(st: &State, viewer: &Viewer, w: &WalletId) -> Result<Vec<BalanceRow>, Refusal> {
+    viewer.may_read_wallet(w)?;
+    Ok(balances(st, &[*w]))
+}
+
+/// The holdings of every wallet of a party.
+pub fn party_balances(st: &State, viewer: &Viewer, party: &str) -> Result<Vec<BalanceRow>, Refusal> {
+    // Permission first: a refusal must not tell whether the party exists.
+    viewer.may_read_party(party)?;
+    let pi = st.party_idx(&PartyId::new(party))?;
+    let wallets: Vec<WalletId> = st.party(pi).wallets.iter().map(|w| st.wallet(*w).key).collect();
+    Ok(balances(st, &wallets))
+}
+
+/// The holder register of an asset now.
+pub fn asset_holders(st: &State, viewer: &Viewer, asset: &Symbol) -> Result<Vec<BalanceRow>, Refusal> {
+    viewer.may_read_holders(st, asset)?;
+    holders(st, asset)
+}
+
+/// What a wallet's locked balances are committed to.
+pub fn wallet_locks(st: &State, viewer: &Viewer, w: &WalletId) -> Result<Vec<LockRow>, Refusal> {
+    viewer.may_read_wallet(w)?;
+    Ok(locks(st, w))
+}
+
+/// A wallet's journaled transactions.
+pub fn wallet_history(store: &Store, viewer: &Viewer, w: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+    viewer.may_read_wallet(w)?;
+    history(store, w)
+}
+
+/// A journaled transaction, if it concerns the viewer.
+pub fn transaction(store: &Store, viewer: &Viewer, heights: &[u64], id: &Hash) -> Result<ReceiptView, Refusal> {
+    viewer.authenticated()?;
+    let v = receipt_in(store, heights, id)?;
+    if !viewer.sees(&v) {
+        return Err(Refusal::new(Code::ApiForbidden, "this transaction concerns other parties"));
+    }
+    Ok(v)
+}
+
+/// The parties the viewer sees (its own; all for auditors).
+pub fn visible_parties(st: &State, viewer: &Viewer) -> Result<Vec<PartyRow>, Refusal> {
+    viewer.authenticated()?;
+    Ok(parties(st).into_iter().filter(|p| viewer.may_read_party(p.id.as_str()).is_ok()).collect())
+}
+
+/// Settlement instructions the viewer takes part in; `only` keeps one (refused when unknown).
+pub fn instructions(st: &State, viewer: &Viewer, only: Option<u64>) -> Result<Vec<Instruction>, Refusal> {
+    viewer.authenticated()?;
+    let rows = st.instructions.sorted().into_iter().filter(|(k, _)| only.is_none_or(|i| **k == i)).map(|(_, i)| i);
+    let all = visible(viewer, rows);
+    if let (Some(id), true) = (only, all.is_empty()) {
+        return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {id}")));
+    }
+    Ok(all)
+}
+
+pub fn htlcs(st: &State, viewer: &Viewer) -> Result<Vec<Htlc>, Refusal> {
+    viewer.authenticated()?;
+    Ok(visible(viewer, st.htlcs.sorted().into_iter().map(|(_, h)| h)))
+}
+
+pub fn tenders(st: &State, viewer: &Viewer) -> Result<Vec<Tender>, Refusal> {
+    viewer.authenticated()?;
+    Ok(visible(viewer, st.tenders.sorted().into_iter().map(|(_, t)| t)))
+}
+
+pub fn repos(st: &State, viewer: &Viewer) -> Result<Vec<Repo>, Refusal> {
+    viewer.authenticated()?;
+    Ok(visible(viewer, st.repos.sorted().into_iter().map(|(_, r)| r)))
+}
+
+pub fn redemptions(st: &State, viewer: &Viewer) -> Result<Vec<Redemption>, Refusal> {
+    viewer.authenticated()?;
+    Ok(visible(viewer, st.redemptions.sorted().into_iter().map(|(_, r)| r)))
+}
+
+/// AML alerts: for auditors and compliance officers.
+pub fn alerts(st: &State, viewer: &Viewer) -> Result<Vec<Alert>, Refusal> {
+    viewer.may_read_everything("alerts")?;
+    Ok(st.alerts.sorted().into_iter().map(|(_, a)| a.clone()).collect())
+}
+
+/// Governance proposals: for operators and auditors.
+pub fn proposals(st: &State, viewer: &Viewer) -> Result<Vec<Proposal>, Refusal> {
+    viewer.may_read_proposals()?;
+    Ok(st.proposals.sorted().into_iter().map(|(_, p)| p.clone()).collect())
+}
+
+/// Funds (published); `only` keeps one (refused when unknown).
+pub fn funds(st: &State, only: Option<&str>) -> Result<Vec<Fund>, Refusal> {
+    let all: Vec<Fund> = st
+        .funds
+        .sorted()
+        .into_iter()
+        .map(|(_, f)| f)
+        .filter(|f| only.is_none_or(|x| f.spec.fund.as_str() == x))
+        .cloned()
+        .collect();
+    if let (Some(x), true) = (only, all.is_empty()) {
+        return Err(Refusal::new(Code::FundUnknown, format!("no fund {x}")));
+    }
+    Ok(all)
+}
+
+/// One fund with its latest valuation (published).
+pub fn fund_view(st: &State, f: &Symbol) -> Result<FundView, Refusal> {
+    let fund = tessera_core::fund::fund(st, f)?.clone();
+    Ok(FundView { fund, latest_valuation: fund_history(st, f).pop() })
+}
+
+/// Oracle feeds (published); `only` keeps one (refused when unknown).
+pub fn feeds_named(st: &State, now: Time, only: Option<&str>) -> Result<Vec<FeedRow>, Refusal> {
+    let rows = feeds(st, now, only);
+    if let (Some(x), true) = (only, rows.is_empty()) {
+        return Err(Refusal::new(Code::OracleUnknownFeed, format!("no feed {x}")));
+    }
+    Ok(rows)
+}
+
+/// Accrued interest on a note at `at` per 100 of face, with the dirty price for a clean one.
+pub fn accrued(st: &State, asset: &str, at: Time, clean: Option<Decimal>) -> Result<Accrued, Refusal> {
+    let ai = tessera_core::securities::accrued_per_100(st, &Symbol::new(asset), at)?.round_dp(6);
+    Ok(Accrued {
+        accrued_per_100: ai.to_string(),
+        asset: asset.to_string(),
+        at,
+        clean: clean.map(|c| c.to_string()),
+        dirty: clean.map(|c| (c + ai).to_string()),
+    })
+}
+
+/// Every rule a movement would break. A party prechecks moves from its own wallets; a mint is
+/// for the asset's issuer agents.
+pub fn precheck(st: &State, viewer: &Viewer, intent: &Intent, now: Time) -> Result<Precheck, Refusal> {
+    viewer.may_precheck(intent)?;
+    let failures = movement::precheck(st, intent, now);
+    Ok(Precheck {
+        passes: failures.is_empty(),
+        failures: failures
+            .iter()
+            .map(|r| PrecheckFailure { code: r.code.as_str().to_string(), message: r.message.clone() })
+            .collect(),
+    })
+}
+
+/// A block as the viewer may see it: the header for everyone, the receipts of the
+/// transactions that concern the viewer, and what the ledger did on its own (payouts,
+/// deadlines) for auditors.
+pub fn block_view(b: &Block, viewer: &Viewer) -> serde_json::Value {
+    use serde_json::{json, Value};
+    let receipts: Vec<Value> = b
+        .body
+        .txs
+        .iter()
+        .zip(&b.body.receipts)
+        .filter(|(tx, r)| viewer.sees_involved(&tx_involves(&tx.body.signer, &tx.body.ops, r)))
+        .map(|(tx, r)| json!({"signer": tx.body.signer, "seq": tx.body.seq, "receipt": r}))
+        .collect();
+    let system =
+        if viewer.sees_all { serde_json::to_value(&b.body.system).unwrap_or(Value::Null) } else { Value::Null };
+    json!({
+        "height": b.header.height,
+        "hash": b.header.hash(),
+        "header": b.header,
+        "receipts": receipts,
+        "system_receipts": system,
+    })
+}
