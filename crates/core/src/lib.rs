@@ -32,6 +32,7 @@ pub mod table;
 pub mod time;
 pub mod treasury;
 pub mod types;
+pub mod wallet_refs;
 pub mod words;
 pub mod yields;
 

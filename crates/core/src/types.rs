@@ -108,7 +108,9 @@ macro_rules! hex32 {
         }
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_hex())
+                // A newtype struct is transparent in JSON and YAML; its name lets
+                // `wallet_refs` tell a wallet from any other 32 bytes.
+                s.serialize_newtype_struct(stringify!($name), &self.to_hex())
             }
         }
         impl<'de> Deserialize<'de> for $name {

@@ -20,6 +20,7 @@ const ORDER: &[(&str, &[&str])] = &[
             "time",
             "chain_address",
             "types",
+            "wallet_refs",
             "crypto",
             "table",
             "oracle_math",

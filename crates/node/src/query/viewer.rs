@@ -7,13 +7,13 @@
 //! involves ([`Involves`]), and [`Viewer::sees`] compares that with the viewer's own.
 
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeSet;
 use tessera_core::block::Receipt;
 use tessera_core::exec::Chain;
 use tessera_core::movement::Intent;
 use tessera_core::op::Op;
 use tessera_core::state::State;
+use tessera_core::wallet_refs::wallets_in;
 use tessera_core::{Code, PartyId, Refusal, Role, Symbol, WalletId};
 
 /// The wallets and parties an answer row concerns.
@@ -28,20 +28,10 @@ impl Involved {
         Involved { wallets: ws.into_iter().collect(), parties: BTreeSet::new() }
     }
 
-    /// Also every wallet held anywhere in `v` (operations and events carry wallets in many
-    /// variants). Walks the values, never substrings: a wallet counts when a field holds it.
+    /// Also every wallet held anywhere in `v`, found by type (`wallet_refs`): a wallet counts
+    /// when a field of type `WalletId` holds it, never because its hex appears in some text.
     pub fn with_wallets_in<T: Serialize + ?Sized>(mut self, v: &T) -> Involved {
-        fn walk(v: &Value, out: &mut BTreeSet<WalletId>) {
-            match v {
-                Value::String(s) if s.len() == 64 => out.extend(WalletId::from_hex(s)),
-                Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-                Value::Object(fields) => fields.values().for_each(|f| walk(f, out)),
-                _ => {}
-            }
-        }
-        if let Ok(v) = serde_json::to_value(v) {
-            walk(&v, &mut self.wallets);
-        }
+        self.wallets.extend(wallets_in(v));
         self
     }
 }
@@ -216,7 +206,7 @@ impl Viewer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
     use tessera_core::block::{Outcome, Receipt};
     use tessera_core::Hash;
 
