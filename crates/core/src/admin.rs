@@ -355,8 +355,7 @@ impl Action for AddWallet {
 
 impl Action for IssueClaim {
     fn authority(&self) -> (OpClass, Need) {
-        let IssueClaim { claim, .. } = self;
-        (OpClass::Routine, Need::TrustedIssuer(claim.topic()))
+        (OpClass::Routine, Need::TrustedIssuer(self.claim.topic()))
     }
     fn check(&self) -> Result<(), Refusal> {
         let IssueClaim { party, claim, .. } = self;
@@ -372,8 +371,7 @@ impl Action for IssueClaim {
 
 impl Action for RevokeClaim {
     fn authority(&self) -> (OpClass, Need) {
-        let RevokeClaim { claim, .. } = self;
-        (OpClass::Routine, Need::IssuerOrCompliance(claim.topic()))
+        (OpClass::Routine, Need::IssuerOrCompliance(self.claim.topic()))
     }
     fn check(&self) -> Result<(), Refusal> {
         let RevokeClaim { party, claim } = self;
@@ -451,8 +449,7 @@ impl Action for AssetSpec {
 
 impl Action for SetPolicy {
     fn authority(&self) -> (OpClass, Need) {
-        let SetPolicy { asset: a, .. } = self;
-        (OpClass::Sensitive, Need::Role(Role::ComplianceOfficer, on_asset(a)))
+        (OpClass::Sensitive, Need::Role(Role::ComplianceOfficer, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let SetPolicy { asset, policy } = self;
@@ -467,8 +464,7 @@ impl Action for SetPolicy {
 
 impl Action for SetSupplyCap {
     fn authority(&self) -> (OpClass, Need) {
-        let SetSupplyCap { asset: a, .. } = self;
-        (OpClass::Sensitive, Need::Role(Role::Admin, on_asset(a)))
+        (OpClass::Sensitive, Need::Role(Role::Admin, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let SetSupplyCap { asset, .. } = self;

@@ -187,8 +187,7 @@ pub fn check_conversions(state: &State) -> Result<(), String> {
 
 impl Action for IssueCash {
     fn authority(&self) -> (OpClass, Need) {
-        let IssueCash { asset: a, .. } = self;
-        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(a)))
+        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let IssueCash { asset, amount, fiat_reference: r, .. } = self;

@@ -501,8 +501,7 @@ pub fn precheck(state: &State, intent: &Intent, now: Time) -> Vec<Refusal> {
 
 impl Action for Mint {
     fn authority(&self) -> (OpClass, Need) {
-        let Mint { asset: a, .. } = self;
-        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(a)))
+        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let Mint { asset, amount, .. } = self;
@@ -517,8 +516,7 @@ impl Action for Mint {
 
 impl Action for Burn {
     fn authority(&self) -> (OpClass, Need) {
-        let Burn { asset: a, .. } = self;
-        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(a)))
+        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let Burn { asset, amount, .. } = self;
@@ -548,8 +546,7 @@ impl Action for Transfer {
 
 impl Action for FreezeAmount {
     fn authority(&self) -> (OpClass, Need) {
-        let FreezeAmount { asset: a, .. } = self;
-        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, on_asset(a)))
+        (OpClass::Routine, Need::Role(Role::ComplianceOfficer, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let FreezeAmount { asset, amount, reason: r, .. } = self;
@@ -565,8 +562,7 @@ impl Action for FreezeAmount {
 
 impl Action for UnfreezeAmount {
     fn authority(&self) -> (OpClass, Need) {
-        let UnfreezeAmount { asset: a, .. } = self;
-        (OpClass::Sensitive, Need::Role(Role::ComplianceOfficer, on_asset(a)))
+        (OpClass::Sensitive, Need::Role(Role::ComplianceOfficer, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let UnfreezeAmount { asset, amount, reason: r, .. } = self;
@@ -582,8 +578,7 @@ impl Action for UnfreezeAmount {
 
 impl Action for ForceTransfer {
     fn authority(&self) -> (OpClass, Need) {
-        let ForceTransfer { asset: a, .. } = self;
-        (OpClass::Sensitive, Need::Role(Role::IssuerAgent, on_asset(a)))
+        (OpClass::Sensitive, Need::Role(Role::IssuerAgent, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let ForceTransfer { asset, amount, reference, .. } = self;

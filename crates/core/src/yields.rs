@@ -360,8 +360,7 @@ pub fn check(state: &State) -> Result<(), String> {
 
 impl Action for CreateYieldClass {
     fn authority(&self) -> (OpClass, Need) {
-        let CreateYieldClass { asset: a, .. } = self;
-        (OpClass::Sensitive, Need::Role(Role::Admin, on_asset(a)))
+        (OpClass::Sensitive, Need::Role(Role::Admin, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let CreateYieldClass { asset, .. } = self;
@@ -375,8 +374,7 @@ impl Action for CreateYieldClass {
 
 impl Action for SetYieldRate {
     fn authority(&self) -> (OpClass, Need) {
-        let SetYieldRate { asset: a, .. } = self;
-        (OpClass::Routine, Need::Role(Role::Oracle, on_asset(a)))
+        (OpClass::Routine, Need::Role(Role::Oracle, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let SetYieldRate { asset, .. } = self;

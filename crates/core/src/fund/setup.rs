@@ -204,8 +204,7 @@ impl Action for ShareClassSpec {
 
 impl Action for SetClassApy {
     fn authority(&self) -> (OpClass, Need) {
-        let SetClassApy { asset: a, .. } = self;
-        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(a)))
+        (OpClass::Routine, Need::Role(Role::IssuerAgent, on_asset(&self.asset)))
     }
     fn check(&self) -> Result<(), Refusal> {
         let SetClassApy { asset, .. } = self;
