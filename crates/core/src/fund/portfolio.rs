@@ -112,7 +112,7 @@ pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -
                 return Ok((per100(px)?, days, true));
             }
             if let Some(d) = oracle::usable(state, &format!("YLD:{cusip}"), oracle_now) {
-                let price = treasury::bill_price(Decimal::new(d as i64, 8), days as u32);
+                let price = treasury::bill_price(Decimal::new(d as i64, 8), days as u32).ok_or_else(overflow)?;
                 let fixed = oracle::to_fixed(&price.to_string()).ok_or_else(overflow)?;
                 return Ok((per100(fixed)?, days, true));
             }
