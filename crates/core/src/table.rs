@@ -195,9 +195,8 @@ where
     fn leaf(tag: u8, scratch: &mut Vec<u8>, k: &K, v: &V) -> [u8; 32] {
         scratch.clear();
         scratch.push(tag);
-        // Writing into a Vec cannot fail.
-        let _ = k.serialize(scratch);
-        let _ = v.serialize(scratch);
+        k.serialize(scratch).expect("writing into a Vec cannot fail");
+        v.serialize(scratch).expect("writing into a Vec cannot fail");
         Sha256::digest(&scratch[..]).into()
     }
 
