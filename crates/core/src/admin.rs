@@ -312,10 +312,10 @@ pub fn sanctions(
                     _ => None,
                 };
                 state.sanctions.put(key, SanctionInfo { source: source.into(), added_at: now, listed_as });
-                added += 1;
+                added = added.checked_add(1).expect("one per target, and a transaction holds fewer than u32::MAX");
             }
         } else if state.sanctions.remove(&key).is_some() {
-            removed += 1;
+            removed = removed.checked_add(1).expect("one per target, and a transaction holds fewer than u32::MAX");
         }
     }
     ev.push(Event::SanctionsUpdated { added, removed, source: source.into() });

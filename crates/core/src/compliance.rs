@@ -87,10 +87,13 @@ pub fn sanctioned(state: &State, wallet: WalletIdx, now: Time) -> Option<String>
     None
 }
 
-/// floor(x × bps / 10000) without overflow.
+/// floor(x × bps / 10000) without overflow, for `bps` at most 10000 (policy validation).
 fn share_of(x: Amount, bps: u32) -> Amount {
+    debug_assert!(bps <= 10_000, "a policy's basis points are at most 10000");
     let bps = bps as Amount;
-    (x / 10_000) * bps + (x % 10_000) * bps / 10_000
+    let whole = (x / 10_000).checked_mul(bps).expect("x / 10000 × bps is at most x for bps ≤ 10000");
+    let part = (x % 10_000).checked_mul(bps).expect("below 10000 × 2^32") / 10_000;
+    whole.checked_add(part).expect("the two parts sum to at most x")
 }
 
 /// Checks every blocking rule of the asset's policy against a movement. Stops at the first
@@ -110,6 +113,9 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
     let from_h = m.from.and_then(|w| state.holding_ref(m.asset, w));
     let to_h = m.to.and_then(|w| state.holding_ref(m.asset, w));
     let to_before = to_h.map(|h| h.total().unwrap_or(Amount::MAX)).unwrap_or(0);
+    // Saturating on purpose: a balance past Amount::MAX is refused as `AmountOverflow` and an
+    // amount above the sender's balance as `BalanceInsufficient` by `movement`; the rules here
+    // only compare these against limits, where Amount::MAX reads as "too much" and 0 as "leaves".
     let to_after = to_before.saturating_add(m.amount);
     let from_after = from_h.map(|h| h.total().unwrap_or(0)).unwrap_or(0).saturating_sub(m.amount);
 
@@ -218,7 +224,11 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             Rule::MaxHolders(max) => {
                 if receiver.is_some() && to_before == 0 {
                     let leaving = u64::from(m.from.is_some() && from_after == 0 && from_h.is_some());
-                    let after = asset.holders + 1 - leaving;
+                    let after = asset
+                        .holders
+                        .checked_add(1)
+                        .and_then(|n| n.checked_sub(leaving))
+                        .expect("holders counts holdings, far below u64::MAX, and leaving is at most 1");
                     if after > *max {
                         fail!(Refusal::new(
                             Code::ComplianceMaxHolders,
@@ -237,6 +247,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             }
             Rule::MaxShareBps(bps) => {
                 if receiver.is_some() {
+                    // Saturating on purpose: a supply past Amount::MAX is refused by `movement`.
                     let supply_after =
                         if m.kind == Movement::Mint { asset.supply.saturating_add(m.amount) } else { asset.supply };
                     let cap = share_of(supply_after, *bps);
@@ -258,6 +269,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             }
             Rule::Rolling24hLimit(limit) => {
                 if m.kind.is_transfer() {
+                    // Saturating on purpose: the sum is only compared against the limit.
                     let recent: Amount = from_h
                         .and_then(|h| h.extra.as_deref())
                         .map(|e| {
@@ -336,7 +348,7 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
     for rule in rules {
         match rule {
             Rule::MonitorStructuring { threshold, window_seconds, count } => {
-                let lower = threshold - threshold / 10;
+                let lower = threshold.checked_sub(threshold / 10).expect("a tenth is at most the whole");
                 let in_band = |a: Amount| a >= lower && a < *threshold;
                 if in_band(m.amount) {
                     let earlier = extra
@@ -344,16 +356,14 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
                             e.outflows.iter().filter(|(t, a)| t.plus(*window_seconds) > m.now && in_band(*a)).count()
                         })
                         .unwrap_or(0);
-                    if earlier + 1 >= *count as usize {
+                    let seen = earlier.checked_add(1).expect("earlier counts a bounded list of outflows");
+                    if seen >= *count as usize {
                         alerts.push(AlertDraft {
                             rule: rule.name(),
                             wallet: from,
                             counterparty: Some(to),
                             amount: m.amount,
-                            detail: format!(
-                                "{} transfers just below {threshold} within {window_seconds} s",
-                                earlier + 1
-                            ),
+                            detail: format!("{seen} transfers just below {threshold} within {window_seconds} s"),
                         });
                     }
                 }
@@ -405,6 +415,8 @@ pub fn track_outflow(h: &mut Holding, t: &Tracking, to: Option<WalletIdx>, amoun
         if e.outflows.len() > MAX_OUTFLOWS {
             // Merge the two oldest into the later time: the sum stays inside the window longer,
             // so limits only get stricter, never looser.
+            // Saturating on purpose: the merged entry is only compared against limits, and at
+            // Amount::MAX it already exceeds every one of them.
             let (t1, a1) = e.outflows[1];
             e.outflows[1] = (t1, a1.saturating_add(e.outflows[0].1));
             e.outflows.remove(0);

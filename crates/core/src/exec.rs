@@ -150,7 +150,7 @@ pub fn apply(state: &mut State, tx: &CheckedTx, signer: WalletIdx, ctx: &BlockCo
         state.rollback(mark);
     }
     let mut w = state.wallet(signer).clone();
-    w.next_seq += 1;
+    w.next_seq = w.next_seq.checked_add(1).expect("one per transaction: no wallet signs 2^64 of them");
     state.wallets.put(signer, w);
     state.commit();
     let outcome = match failure {
@@ -273,7 +273,8 @@ fn propose(cx: &mut Ctx, ops: &[Op], expires_at: Time) -> Result<(), Refusal> {
     let mut meta = state.meta().clone();
     let threshold = meta.threshold(class);
     let id = meta.next_proposal;
-    meta.next_proposal += 1;
+    meta.next_proposal =
+        meta.next_proposal.checked_add(1).expect("one per proposal: the chain never holds 2^64 of them");
     state.put_meta(meta);
     let key = state.wallet(cx.actor).key;
     let p = Proposal {
@@ -439,7 +440,8 @@ impl Chain {
 
     fn build(&mut self, time: Time, txs: Vec<CheckedTx>, always: bool) -> (Option<Block>, Vec<Admission>) {
         let time = time.max(self.head.time);
-        let ctx = BlockContext { height: self.head.height + 1, time };
+        let height = self.head.height.checked_add(1).expect("one per block: the chain never reaches 2^64 blocks");
+        let ctx = BlockContext { height, time };
         let before = self.state.mark();
         let system = run_block_jobs(&mut self.state, &ctx);
         let mut included = Vec::with_capacity(txs.len());

@@ -92,8 +92,7 @@ impl IdentifierError {
 /// `*` → 36, `@` → 37, `#` → 38.
 fn cusip_value(b: u8) -> Option<u32> {
     match b {
-        b'0'..=b'9' => Some(u32::from(b - b'0')),
-        b'A'..=b'Z' => Some(u32::from(b - b'A') + 10),
+        b'0'..=b'9' | b'A'..=b'Z' => char::from(b).to_digit(36),
         b'*' => Some(36),
         b'@' => Some(37),
         b'#' => Some(38),
@@ -104,8 +103,7 @@ fn cusip_value(b: u8) -> Option<u32> {
 /// Value of an ISIN character: digit → 0..=9, `A`..=`Z` → 10..=35.
 fn isin_value(b: u8) -> Option<u32> {
     match b {
-        b'0'..=b'9' => Some(u32::from(b - b'0')),
-        b'A'..=b'Z' => Some(u32::from(b - b'A') + 10),
+        b'0'..=b'9' | b'A'..=b'Z' => char::from(b).to_digit(36),
         _ => None,
     }
 }
@@ -115,11 +113,19 @@ fn cusip_check_from_values(values: impl Iterator<Item = u32>) -> u8 {
     let mut sum: u32 = 0;
     for (i, v) in values.enumerate() {
         // 1-based even positions are 0-based odd indices.
-        let v = if i % 2 == 1 { v * 2 } else { v };
-        sum += v / 10 + v % 10;
+        let v = if i % 2 == 1 { v.checked_mul(2).expect(SMALL_SUM) } else { v };
+        sum = sum.checked_add(v / 10).and_then(|s| s.checked_add(v % 10)).expect(SMALL_SUM);
     }
+    check_digit(sum)
+}
+
+/// What a check-digit sum of at most a few hundred cannot overflow.
+const SMALL_SUM: &str = "at most a few dozen values of at most 38, doubled";
+
+/// The digit that brings `sum` to a multiple of 10.
+fn check_digit(sum: u32) -> u8 {
     // `% 10` keeps the result in 0..=9, so the cast cannot truncate.
-    ((10 - sum % 10) % 10) as u8
+    (10u32.checked_sub(sum % 10).expect("sum % 10 is below 10") % 10) as u8
 }
 
 /// CUSIP check digit (0..=9) of the first 8 characters, or `None` if `first8`
@@ -140,7 +146,7 @@ pub fn cusip_check_digit(first8: &str) -> Option<u8> {
 /// the two decimal digits of its value, e.g. `U` → `3`,`0`).
 fn isin_check_from_bytes(bytes: &[u8]) -> Option<u8> {
     // Expanded length is at most 2 × 11 = 22 digits for an ISIN body.
-    let mut digits: Vec<u32> = Vec::with_capacity(bytes.len() * 2);
+    let mut digits: Vec<u32> = Vec::with_capacity(2 * ISIN_LEN);
     for &b in bytes {
         let v = isin_value(b)?;
         if v >= 10 {
@@ -152,10 +158,10 @@ fn isin_check_from_bytes(bytes: &[u8]) -> Option<u8> {
     // rightmost payload digit and every second one leftwards from it.
     let mut sum: u32 = 0;
     for (i, &d) in digits.iter().rev().enumerate() {
-        let d = if i % 2 == 0 { d * 2 } else { d };
-        sum += d / 10 + d % 10;
+        let d = if i % 2 == 0 { d.checked_mul(2).expect(SMALL_SUM) } else { d };
+        sum = sum.checked_add(d / 10).and_then(|s| s.checked_add(d % 10)).expect(SMALL_SUM);
     }
-    Some(((10 - sum % 10) % 10) as u8)
+    Some(check_digit(sum))
 }
 
 /// ISIN check digit (0..=9) of the first 11 characters, or `None` if `first11`
@@ -182,7 +188,7 @@ fn check_length(kind: IdentifierKind, s: &str, expected: usize) -> Result<(), Id
 fn bad_char(kind: IdentifierKind, s: &str, index: usize) -> IdentifierError {
     IdentifierError::BadCharacter {
         kind,
-        position: index + 1,
+        position: index.checked_add(1).expect("an index within s"),
         // `index` comes from enumerating `s.chars()`, so this always finds it;
         // the fallback only exists to stay panic-free.
         character: s.chars().nth(index).unwrap_or(char::REPLACEMENT_CHARACTER),
@@ -220,7 +226,7 @@ impl Cusip {
             }
         }
         let expected = cusip_check_from_values(values.into_iter());
-        let found = s.as_bytes().get(CUSIP_LEN - 1).map_or(0, |b| b - b'0');
+        let found = s.as_bytes().get(CUSIP_LEN - 1).map_or(0, |b| b.checked_sub(b'0').expect("a digit, checked above"));
         if expected != found {
             return Err(IdentifierError::BadCheckDigit { kind, expected, found });
         }
@@ -244,7 +250,7 @@ impl Cusip {
             let index = body.bytes().position(|b| isin_value(b).is_none()).unwrap_or(0);
             return Err(bad_char(IdentifierKind::Isin, &body, index));
         };
-        body.push(char::from(b'0' + check));
+        body.push(char::from_digit(u32::from(check), 10).expect("a check digit is 0..=9"));
         Ok(Isin(body))
     }
 
@@ -286,7 +292,7 @@ impl Isin {
             // Unreachable after the character checks; kept panic-free.
             return Err(bad_char(kind, s, 0));
         };
-        let found = bytes.get(ISIN_LEN - 1).map_or(0, |b| b - b'0');
+        let found = bytes.get(ISIN_LEN - 1).map_or(0, |b| b.checked_sub(b'0').expect("a digit, checked above"));
         if expected != found {
             return Err(IdentifierError::BadCheckDigit { kind, expected, found });
         }

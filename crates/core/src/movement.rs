@@ -43,7 +43,9 @@ pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
         let h = state.holding_ref(m.asset, f);
         let available = match m.kind {
             // A forced move may take frozen units too (a seizure of frozen funds).
-            Movement::Forced => h.map(|h| h.free.saturating_add(h.frozen)).unwrap_or(0),
+            Movement::Forced => h
+                .map(|h| h.free.checked_add(h.frozen).expect("part of a stored holding's total, which fits"))
+                .unwrap_or(0),
             // A settlement leg delivers what its sender locked for it.
             Movement::Settlement => h.map(|h| h.locked).unwrap_or(0),
             _ => h.map(|h| h.free).unwrap_or(0),
@@ -106,8 +108,9 @@ fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -
         if m.kind == Movement::Forced {
             // Frozen units first: a seizure usually executes the order that froze them.
             let from_frozen = m.amount.min(h.frozen);
-            h.frozen -= from_frozen;
-            h.free = sub(h.free, m.amount - from_frozen, Code::BalanceInsufficient)?;
+            h.frozen = h.frozen.checked_sub(from_frozen).expect("from_frozen is at most frozen");
+            let from_free = m.amount.checked_sub(from_frozen).expect("from_frozen is at most the amount");
+            h.free = sub(h.free, from_free, Code::BalanceInsufficient)?;
         } else if m.kind == Movement::Settlement {
             h.locked = sub(h.locked, m.amount, Code::BalanceInsufficient)?;
         } else {
@@ -380,10 +383,7 @@ pub fn recover_wallet(cx: &mut Ctx, lost: &WalletId, new: &WalletId, reference: 
             e.lots.extend_from_slice(old.lots());
             e.lots.sort_by_key(|l| l.acquired_at);
             while e.lots.len() > MAX_LOTS {
-                let k = e.lots.len();
-                let merged = e.lots[k - 2].amount.saturating_add(e.lots[k - 1].amount);
-                e.lots[k - 2] = Lot { acquired_at: e.lots[k - 1].acquired_at, amount: merged };
-                e.lots.pop();
+                crate::state::merge_newest_lots(&mut e.lots);
             }
         }
         state.put_holding(a, n, h)?;
@@ -406,7 +406,7 @@ pub fn recover_wallet(cx: &mut Ctx, lost: &WalletId, new: &WalletId, reference: 
                 state.put_holding(a, n, new_h)?;
             }
         }
-        moved += 1;
+        moved = moved.checked_add(1).expect("one per holding of the lost wallet");
     }
     // A wallet-wide freeze follows the holdings: recovery is not a way around a freeze.
     if lw.frozen && !nw.frozen {

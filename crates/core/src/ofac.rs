@@ -256,11 +256,12 @@ impl<'a> LineCounter<'a> {
     fn line_at(&mut self, byte: u64) -> u64 {
         let mut pos = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
         while matches!(self.bytes.get(pos), Some(b'\r' | b'\n')) {
-            pos += 1;
+            pos = pos.checked_add(1).expect(INDEX);
         }
         if pos > self.offset {
             let skipped = self.bytes.get(self.offset..pos).unwrap_or_default();
-            self.line += skipped.iter().filter(|&&b| b == b'\n').count() as u64;
+            let lines = skipped.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line = self.line.checked_add(lines).expect("a line count is at most the file's length");
             self.offset = pos;
         }
         self.line
@@ -338,7 +339,8 @@ fn read_records(
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let bytes = strip_eof_marker(bytes);
     if bytes.trim_ascii_start().starts_with(b"<") {
-        let line = 1 + bytes.iter().take_while(|b| b.is_ascii_whitespace()).filter(|&&b| b == b'\n').count() as u64;
+        let newlines = bytes.iter().take_while(|b| b.is_ascii_whitespace()).filter(|&&b| b == b'\n').count() as u64;
+        let line = newlines.checked_add(1).expect("a line count is at most the file's length");
         return Err(SdnError::wrong(file, line, OfacFile::Xml));
     }
 
@@ -457,14 +459,18 @@ pub fn parse_sdn_files(sdn: &[u8], comments: Option<&[u8]>) -> Result<SdnFile, S
 
 fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
     while b.get(i).is_some_and(u8::is_ascii_whitespace) {
-        i += 1;
+        i = i.checked_add(1).expect(INDEX);
     }
     i
 }
 
+/// Why stepping past a byte the text has cannot overflow.
+const INDEX: &str = "an index below the text's length";
+
 fn find_marker(b: &[u8], from: usize) -> Option<usize> {
     let rest = b.get(from..)?;
-    rest.windows(ADDRESS_MARKER.len()).position(|w| w.eq_ignore_ascii_case(ADDRESS_MARKER)).map(|p| from + p)
+    let p = rest.windows(ADDRESS_MARKER.len()).position(|w| w.eq_ignore_ascii_case(ADDRESS_MARKER))?;
+    Some(from.checked_add(p).expect(INDEX))
 }
 
 /// `(currency, address)` pairs from OFAC Remarks text such as
@@ -482,7 +488,7 @@ pub fn extract_digital_currency_addresses(remarks: &str) -> Vec<(String, String)
     let mut from = 0;
 
     while let Some(marker_at) = find_marker(b, from) {
-        let mut i = marker_at + ADDRESS_MARKER.len();
+        let mut i = marker_at.checked_add(ADDRESS_MARKER.len()).expect("the marker lies within the text");
         // Resume after this marker whatever happens below, so scanning
         // always makes progress.
         from = i;
@@ -491,11 +497,11 @@ pub fn extract_digital_currency_addresses(remarks: &str) -> Vec<(String, String)
         if b.get(i) != Some(&b'-') {
             continue;
         }
-        i = skip_whitespace(b, i + 1);
+        i = skip_whitespace(b, i.checked_add(1).expect(INDEX));
 
         let currency_start = i;
         while b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
-            i += 1;
+            i = i.checked_add(1).expect(INDEX);
         }
         let currency = b.get(currency_start..i).unwrap_or_default();
         // The code must be followed by whitespace: at end of text it may
@@ -507,7 +513,7 @@ pub fn extract_digital_currency_addresses(remarks: &str) -> Vec<(String, String)
 
         let address_start = i;
         while b.get(i).is_some_and(|&c| c != b';' && !c.is_ascii_whitespace()) {
-            i += 1;
+            i = i.checked_add(1).expect(INDEX);
         }
         let mut address = b.get(address_start..i).unwrap_or_default();
         while let [rest @ .., b'.' | b','] = address {

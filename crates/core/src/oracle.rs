@@ -20,6 +20,9 @@ use crate::oracle_math::Verdict;
 use crate::state::*;
 use crate::types::*;
 
+/// Why a source's report counters cannot overflow.
+const ONE_PER_REPORT: &str = "one per report: no source sends 2^64 of them";
+
 pub use crate::model::oracle::*;
 
 pub fn register_source(cx: &mut Ctx, wallet: &WalletId, name: &str) -> Result<(), Refusal> {
@@ -83,22 +86,25 @@ pub fn report(cx: &mut Ctx, feed_id: &str, value: i64, observed_at: Time) -> Res
         }
     }
     feed.sources[pos].last = Some((value as u64, observed_at));
-    feed.sources[pos].reports += 1;
+    {
+        let reports = &mut feed.sources[pos].reports;
+        *reports = reports.checked_add(1).expect(ONE_PER_REPORT);
+    }
     let agg = feed.discrepancies(now);
     for r in &agg.sources {
         let Some(s) = feed.sources.iter_mut().find(|s| s.name == r.source) else { continue };
         s.deviation_bps = None;
         s.verdict = match &r.verdict {
             Verdict::Used => {
-                s.used += 1;
+                s.used = s.used.checked_add(1).expect(ONE_PER_REPORT);
                 "used".into()
             }
             Verdict::Stale { .. } => {
-                s.stale += 1;
+                s.stale = s.stale.checked_add(1).expect(ONE_PER_REPORT);
                 "stale".into()
             }
             Verdict::Outlier { deviation_bps } => {
-                s.outlier += 1;
+                s.outlier = s.outlier.checked_add(1).expect(ONE_PER_REPORT);
                 s.deviation_bps = Some(deviation_bps.clone());
                 "outlier".into()
             }
@@ -115,7 +121,10 @@ pub fn report(cx: &mut Ctx, feed_id: &str, value: i64, observed_at: Time) -> Res
     }));
     if let Some(v) = new {
         if let Some((prev, _)) = feed.value {
-            let moved_bps = (v.abs_diff(prev) as u128) * 10_000 / (prev.max(1) as u128);
+            let moved_bps = u128::from(v.abs_diff(prev))
+                .checked_mul(10_000)
+                .and_then(|x| x.checked_div(u128::from(prev.max(1))))
+                .expect("a u64 × 10000 fits in u128 and the divisor is at least 1");
             if moved_bps > feed.spec.max_move_bps as u128 && !feed.tripped {
                 feed.tripped = true;
                 let detail = format!(

@@ -62,7 +62,11 @@ fn median(sorted: &[Decimal]) -> Option<Decimal> {
     match n {
         0 => None,
         _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / Decimal::TWO),
+        // None if the two middle values overflow a decimal.
+        _ => {
+            let below = (n / 2).checked_sub(1).expect("n is even and not 0 here");
+            sorted[below].checked_add(sorted[n / 2])?.checked_div(Decimal::TWO)
+        }
     }
 }
 
@@ -73,15 +77,16 @@ pub fn aggregate(quotes: &[Quote], rules: FeedRules, now: Time) -> Aggregate {
     let mut sorted_quotes: Vec<&Quote> = quotes.iter().collect();
     sorted_quotes.sort_by(|a, b| a.source.cmp(&b.source));
     for q in sorted_quotes {
-        let verdict = if q.at > now {
-            Verdict::Invalid { why: "reported from the future".into() }
-        } else if q.value <= Decimal::ZERO {
-            Verdict::Invalid { why: "not positive".into() }
-        } else if now.seconds() - q.at.seconds() > rules.max_age_seconds {
-            Verdict::Stale { age_seconds: now.seconds() - q.at.seconds() }
-        } else {
-            fresh.push((reports.len(), q.value));
-            Verdict::Used
+        // None when reported from the future.
+        let age = now.seconds().checked_sub(q.at.seconds());
+        let verdict = match age {
+            None => Verdict::Invalid { why: "reported from the future".into() },
+            Some(_) if q.value <= Decimal::ZERO => Verdict::Invalid { why: "not positive".into() },
+            Some(age_seconds) if age_seconds > rules.max_age_seconds => Verdict::Stale { age_seconds },
+            Some(_) => {
+                fresh.push((reports.len(), q.value));
+                Verdict::Used
+            }
         };
         reports.push(SourceReport { source: q.source.clone(), value: q.value.to_string(), verdict });
     }
@@ -93,7 +98,12 @@ pub fn aggregate(quotes: &[Quote], rules: FeedRules, now: Time) -> Aggregate {
     let bps = Decimal::from(10_000u32);
     let mut kept = Vec::new();
     for (i, v) in fresh {
-        let dev = ((v - mid).abs() / mid) * bps;
+        // Saturating on purpose: a deviation too large for a decimal is past every bound.
+        let dev = v
+            .checked_sub(mid)
+            .and_then(|d| d.abs().checked_div(mid))
+            .and_then(|d| d.checked_mul(bps))
+            .unwrap_or(Decimal::MAX);
         if dev > Decimal::from(rules.max_deviation_bps) {
             reports[i].verdict = Verdict::Outlier { deviation_bps: dev.round_dp(2).to_string() };
         } else {

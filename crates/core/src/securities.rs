@@ -24,6 +24,9 @@ use crate::treasury;
 use crate::types::*;
 use rust_decimal::Decimal;
 
+/// Why sums of an asset's holdings cannot overflow or pass its supply.
+const HOLDINGS_IN_SUPPLY: &str = "Σ holdings of an asset = its supply (the invariants)";
+
 pub use crate::model::securities::*;
 
 fn terms(state: &State, a: AssetIdx) -> Option<(Time, u32)> {
@@ -120,8 +123,8 @@ fn pay_holders(
         };
         match movement::execute_or_undo(state, &m, ev) {
             Ok(()) => {
-                n += 1;
-                total += amount;
+                n = n.checked_add(1).expect("one per holder paid");
+                total = total.checked_add(amount).expect("paid out of the paying agent's balance, which fits");
                 paid.push(w);
             }
             Err(r) => {
@@ -146,28 +149,35 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
         let sec_dec = state.asset(a).decimals;
         let cash_dec = state.asset(s.cash_asset).decimals;
         // Face in cash minor units of `units` security minor units, and its half-year coupon.
-        let face = move |units: Amount| units.saturating_mul(10u128.pow(cash_dec as u32)) / 10u128.pow(sec_dec as u32);
+        // Saturating: a holding so large its face passes Amount::MAX is paid Amount::MAX (left
+        // as it was; the payment then fails for want of cash and is withheld).
+        let face = move |units: Amount| {
+            units.saturating_mul(10u128.pow(cash_dec as u32)).checked_div(10u128.pow(sec_dec as u32)).expect("10^d ≥ 1")
+        };
         let half_coupon = move |units: Amount| face(units).saturating_mul(coupon as u128) / 2_000_000;
-        while let Some(date) = s.next_coupon.filter(|d| *d <= now && *d < Time(maturity.day() * 86_400)) {
+        let maturity_day = Time(maturity.day().checked_mul(86_400).expect("the start of a u64 time's day is a u64"));
+        while let Some(date) = s.next_coupon.filter(|d| *d <= now && *d < maturity_day) {
             let Some((holders, paid, _)) = pay_holders(state, a, &s, &half_coupon, now, ev) else { break };
             ev.push(Event::Fund(FundEvent::CouponPaid { asset: s.asset.clone(), date, holders, paid }));
-            s.coupons_paid += 1;
+            s.coupons_paid = s.coupons_paid.checked_add(1).expect("one per coupon date of the bond");
             s.next_coupon = treasury::coupon_period(maturity, date).map(|(_, next)| next);
         }
         if now >= maturity {
             let last_coupon = s.next_coupon.is_some();
-            let principal = move |units: Amount| face(units) + if last_coupon { half_coupon(units) } else { 0 };
+            let principal =
+                move |units: Amount| face(units).saturating_add(if last_coupon { half_coupon(units) } else { 0 });
             if let Some((holders, paid, wallets)) = pay_holders(state, a, &s, &principal, now, ev) {
                 ev.push(Event::Fund(FundEvent::PrincipalPaid { asset: s.asset.clone(), holders, paid }));
                 let mut retired = 0u128;
                 for w in wallets {
                     let mut h = state.holding(a, w);
-                    retired += h.free;
+                    retired = retired.checked_add(h.free).expect(HOLDINGS_IN_SUPPLY);
                     h.free = 0;
-                    let _ = state.put_holding(a, w, h);
+                    // Only `free` shrinks in a holding stored with a checked total.
+                    state.put_holding(a, w, h).expect("emptying a stored holding cannot refuse");
                 }
                 let mut rec = state.asset(a).clone();
-                rec.supply -= retired.min(rec.supply);
+                rec.supply = rec.supply.checked_sub(retired).expect(HOLDINGS_IN_SUPPLY);
                 if rec.supply == 0 {
                     rec.paused = true;
                     s.retired = true;

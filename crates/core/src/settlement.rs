@@ -334,8 +334,7 @@ pub fn settle(state: &mut State, i: Instruction, now: Time, tx: Hash, ev: &mut V
         }
         Some((leg, r)) => {
             state.rollback(mark);
-            // Releasing can only fail if the locks were not there, which the invariant rules out.
-            let _ = release_all(state, &i);
+            release_all(state, &i).expect("the affirmed parties' locks are there (the invariants)");
             ev.push(Event::InstructionFailed {
                 instruction: i.id,
                 leg,
@@ -369,7 +368,7 @@ pub fn block_job(state: &mut State, now: Time, height: u64, ev: &mut Vec<Event>)
             continue;
         }
         if i.expires_at <= now {
-            let _ = release_all(state, &i);
+            release_all(state, &i).expect("the affirmed parties' locks are there (the invariants)");
             ev.push(Event::InstructionExpired { instruction: id });
             close(state, i, InstructionStatus::Expired { at: now }, "expired".into(), now);
             continue;

@@ -20,11 +20,11 @@ pub enum Position {
 }
 
 impl Position {
-    /// Market value: quantity × price (cash: its amount).
-    pub fn value(&self) -> Decimal {
+    /// Market value: quantity × price (cash: its amount); None if the product overflows.
+    pub fn value(&self) -> Option<Decimal> {
         match self {
-            Position::Security { quantity, price, .. } => quantity * price,
-            Position::Cash { amount, .. } => *amount,
+            Position::Security { quantity, price, .. } => quantity.checked_mul(*price),
+            Position::Cash { amount, .. } => Some(*amount),
         }
     }
 }
@@ -49,7 +49,7 @@ pub fn parse_statement(text: &str) -> Result<Vec<Position>, StatementError> {
     let mut out = Vec::new();
     let mut header_allowed = true;
     for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
+        let n = i.checked_add(1).expect("a line index is below the line count");
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -107,7 +107,7 @@ mod tests {
         let text = "instrument,quantity,price\n# custodian: Example Trust\n912796Y60,10000000,0.99651556\nCASH:USD,1250000.00,1\n\n";
         let p = parse_statement(text).unwrap();
         assert_eq!(p.len(), 2);
-        assert_eq!(p[0].value(), Decimal::from_str("9965155.6").unwrap());
+        assert_eq!(p[0].value(), Some(Decimal::from_str("9965155.6").unwrap()));
         assert_eq!(p[1], Position::Cash { currency: "USD".into(), amount: Decimal::from_str("1250000.00").unwrap() });
     }
 

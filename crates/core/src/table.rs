@@ -64,7 +64,8 @@ impl<K: StdHash + Eq, V> Map<K, V> for FxHashMap<K, V> {
         std::collections::HashMap::iter(self)
     }
     fn bytes(&self) -> usize {
-        self.capacity() * (std::mem::size_of::<(K, V)>() + 1)
+        // Saturating on purpose: an estimate, and no map holds usize::MAX bytes.
+        self.capacity().saturating_mul(std::mem::size_of::<(K, V)>().saturating_add(1))
     }
     fn reserve(&mut self, n: usize) {
         std::collections::HashMap::reserve(self, n)
@@ -96,7 +97,8 @@ impl<K: Ord, V> Map<K, V> for BTreeMap<K, V> {
         BTreeMap::iter(self)
     }
     fn bytes(&self) -> usize {
-        self.len() * (std::mem::size_of::<(K, V)>() + 16)
+        // Saturating on purpose: an estimate, and no map holds usize::MAX bytes.
+        self.len().saturating_mul(std::mem::size_of::<(K, V)>().saturating_add(16))
     }
 }
 
@@ -104,41 +106,42 @@ impl<K: Ord, V> Map<K, V> for BTreeMap<K, V> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SetHash(pub [u64; 4]);
 
+/// Arithmetic on a `SetHash` is modulo 2^256 on purpose: the carry out of the top limb is
+/// dropped, so adding and removing the same leaves in any order gives the same sum.
 impl SetHash {
+    fn limbs(h: &[u8; 32]) -> [u64; 4] {
+        let mut limbs = [0u64; 4];
+        for (limb, bytes) in limbs.iter_mut().zip(h.chunks_exact(8)) {
+            *limb = u64::from_le_bytes(bytes.try_into().expect("chunks of exactly 8 bytes"));
+        }
+        limbs
+    }
     fn add(&mut self, h: &[u8; 32]) {
-        let mut carry = 0u128;
-        for i in 0..4 {
-            let limb = u64::from_le_bytes(h[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-            let s = self.0[i] as u128 + limb as u128 + carry;
-            self.0[i] = s as u64;
-            carry = s >> 64;
+        let mut carry = false;
+        for (limb, x) in self.0.iter_mut().zip(Self::limbs(h)) {
+            let (s, c1) = limb.overflowing_add(x);
+            let (s, c2) = s.overflowing_add(u64::from(carry));
+            *limb = s;
+            carry = c1 || c2;
         }
     }
     fn sub(&mut self, h: &[u8; 32]) {
-        let mut borrow = 0i128;
-        for i in 0..4 {
-            let limb = u64::from_le_bytes(h[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-            let d = self.0[i] as i128 - limb as i128 - borrow;
-            if d < 0 {
-                self.0[i] = (d + (1i128 << 64)) as u64;
-                borrow = 1;
-            } else {
-                self.0[i] = d as u64;
-                borrow = 0;
-            }
+        let mut borrow = false;
+        for (limb, x) in self.0.iter_mut().zip(Self::limbs(h)) {
+            let (d, b1) = limb.overflowing_sub(x);
+            let (d, b2) = d.overflowing_sub(u64::from(borrow));
+            *limb = d;
+            borrow = b1 || b2;
         }
     }
     pub fn combine(&mut self, other: &SetHash) {
-        let mut bytes = [0u8; 32];
-        for i in 0..4 {
-            bytes[i * 8..i * 8 + 8].copy_from_slice(&other.0[i].to_le_bytes());
-        }
+        let bytes = other.to_bytes();
         self.add(&bytes);
     }
     pub fn to_bytes(self) -> [u8; 32] {
         let mut bytes = [0u8; 32];
-        for i in 0..4 {
-            bytes[i * 8..i * 8 + 8].copy_from_slice(&self.0[i].to_le_bytes());
+        for (chunk, limb) in bytes.chunks_exact_mut(8).zip(self.0) {
+            chunk.copy_from_slice(&limb.to_le_bytes());
         }
         bytes
     }
@@ -192,9 +195,8 @@ where
     fn leaf(tag: u8, scratch: &mut Vec<u8>, k: &K, v: &V) -> [u8; 32] {
         scratch.clear();
         scratch.push(tag);
-        // Writing into a Vec cannot fail.
-        let _ = k.serialize(scratch);
-        let _ = v.serialize(scratch);
+        k.serialize(scratch).expect("writing into a Vec cannot fail");
+        v.serialize(scratch).expect("writing into a Vec cannot fail");
         Sha256::digest(&scratch[..]).into()
     }
 

@@ -29,8 +29,17 @@ impl Time {
         if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) || hh > 23 || mm > 59 || ss > 60 {
             return None;
         }
+        // No time of u64 seconds lies beyond these years.
+        if !(-MAX_CIVIL_YEAR..=MAX_CIVIL_YEAR).contains(&y) {
+            return None;
+        }
         let days = days_from_civil(y, m, d);
-        let secs = days.checked_mul(86_400)?.checked_add((hh * 3600 + mm * 60 + ss) as i64)?;
+        let of_day = hh
+            .checked_mul(3600)
+            .and_then(|h| h.checked_add(mm.checked_mul(60)?))
+            .and_then(|x| x.checked_add(ss))
+            .expect("hh ≤ 23, mm ≤ 59, ss ≤ 60, checked above");
+        let secs = days.checked_mul(86_400)?.checked_add(i64::from(of_day))?;
         u64::try_from(secs).ok().map(Time)
     }
     /// (year, month, day, hour, minute, second) in UTC.
@@ -113,8 +122,16 @@ pub fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+/// The largest year (either side of year 0) the civil-date functions take: a u64 of seconds
+/// ends in year 584,554,051,223 or so, well inside it.
+pub const MAX_CIVIL_YEAR: i64 = 1_000_000_000_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), for years up to
+/// [`MAX_CIVIL_YEAR`] either side of year 0 and a month in 1..=12.
+// Unchecked on purpose: with |y| ≤ 10^12 every step stays below 10^18 in size, inside i64.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    debug_assert!((-MAX_CIVIL_YEAR..=MAX_CIVIL_YEAR).contains(&y) && (1..=12).contains(&m) && d <= 31);
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -124,8 +141,11 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Inverse of [`days_from_civil`].
+/// Inverse of [`days_from_civil`], for the day numbers of its years (|z| below 4 × 10^14).
+// Unchecked on purpose: with |z| < 4 × 10^14 every step stays far inside i64.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    debug_assert!(z.unsigned_abs() < 400_000_000_000_000);
     let z = z + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;

@@ -19,10 +19,11 @@ fn dec(n: u64) -> Decimal {
 }
 
 /// Price per 100 of face of a bill bought at bank discount rate `d` (0.042 for 4.20%) with
-/// `days` to maturity: P = 100 × (1 − d × t / 360).
-pub fn bill_price(d: Decimal, days: u32) -> Decimal {
+/// `days` to maturity: P = 100 × (1 − d × t / 360). None if it overflows a decimal.
+pub fn bill_price(d: Decimal, days: u32) -> Option<Decimal> {
     // Multiply before dividing: one rounding, in the last digit.
-    dec(100) - d * dec(days as u64) * dec(100) / dec(360)
+    let off = d.checked_mul(dec(days as u64))?.checked_mul(dec(100))?.checked_div(dec(360))?;
+    dec(100).checked_sub(off)
 }
 
 /// Bank discount rate from a price per 100: d = (100 − P)/100 × 360/t.
@@ -30,7 +31,7 @@ pub fn discount_rate(price: Decimal, days: u32) -> Option<Decimal> {
     if days == 0 {
         return None;
     }
-    Some((dec(100) - price) * dec(360) / (dec(100) * dec(days as u64)))
+    dec(100).checked_sub(price)?.checked_mul(dec(360))?.checked_div(dec(100).checked_mul(dec(days as u64))?)
 }
 
 /// Money-market yield: (100 − P)/P × 360/t.
@@ -38,7 +39,7 @@ pub fn money_market_yield(price: Decimal, days: u32) -> Option<Decimal> {
     if days == 0 || price <= Decimal::ZERO {
         return None;
     }
-    Some((dec(100) - price) * dec(360) / (price * dec(days as u64)))
+    dec(100).checked_sub(price)?.checked_mul(dec(360))?.checked_div(price.checked_mul(dec(days as u64))?)
 }
 
 /// Days in the year for the investment rate: 366 when the year after settlement contains a
@@ -48,10 +49,11 @@ pub fn year_basis(settlement: Time) -> u32 {
     let start = days_from_civil(y, m, d);
     // The year after settlement: (settlement, settlement + 1 year]; it holds 29 Feb if a leap
     // day falls in that span.
-    for year in [y, y + 1] {
+    let next_year = y.checked_add(1).expect("the year of a u64 time is below 6 × 10^11");
+    for year in [y, next_year] {
         if is_leap_year(year) {
             let leap = days_from_civil(year, 2, 29);
-            let (ny, nm, nd) = (y + 1, m, d.min(crate::time::days_in_month(y + 1, m)));
+            let (ny, nm, nd) = (next_year, m, d.min(crate::time::days_in_month(next_year, m)));
             if leap > start && leap <= days_from_civil(ny, nm, nd) {
                 return 366;
             }
@@ -69,20 +71,22 @@ pub fn investment_rate(price: Decimal, days: u32, year: u32) -> Option<Decimal> 
         return None;
     }
     let (t, y) = (dec(days as u64), dec(year as u64));
+    let simple = || dec(100).checked_sub(price)?.checked_mul(y)?.checked_div(price.checked_mul(t)?);
     if days <= 182 {
-        return Some((dec(100) - price) * y / (price * t));
+        return simple();
     }
-    let x = t / y;
+    let x = t.checked_div(y)?;
     let two = dec(2);
-    let a = two * x - Decimal::ONE;
+    let a = two.checked_mul(x)?.checked_sub(Decimal::ONE)?;
     if a.is_zero() {
         // Exactly half a year (183 days of a 366-day year): the quadratic is linear there and
         // its root is the simple form.
-        return Some((dec(100) - price) * y / (price * t));
+        return simple();
     }
-    let disc = x * x - a * (Decimal::ONE - dec(100) / price);
+    let disc =
+        x.checked_mul(x)?.checked_sub(a.checked_mul(Decimal::ONE.checked_sub(dec(100).checked_div(price)?)?)?)?;
     let root = disc.sqrt()?;
-    Some((-two * x + two * root) / a)
+    two.checked_mul(root)?.checked_sub(two.checked_mul(x)?)?.checked_div(a)
 }
 
 /// Accrued interest per 100 of face on a note or bond, ACT/ACT: (c/2) × days since the last
@@ -97,9 +101,9 @@ pub fn accrued_interest(
     if !(last_coupon <= settlement && settlement <= next_coupon) || last_coupon >= next_coupon {
         return None;
     }
-    let since = dec(settlement.day() - last_coupon.day());
-    let period = dec(next_coupon.day() - last_coupon.day());
-    Some(coupon_rate * dec(100) / dec(2) * since / period)
+    let since = dec(settlement.day().checked_sub(last_coupon.day()).expect("last coupon ≤ settlement, checked above"));
+    let period = dec(next_coupon.day().checked_sub(last_coupon.day()).expect("last < next coupon, checked above"));
+    coupon_rate.checked_mul(dec(100))?.checked_div(dec(2))?.checked_mul(since)?.checked_div(period)
 }
 
 /// A price per 100 as published: 6 places, half up.
@@ -156,7 +160,8 @@ pub fn bill_quote(settlement: Time, maturity: Time, given: BillGiven) -> Result<
     if maturity.day() <= settlement.day() {
         return refuse(Code::BillBadTerm, format!("settlement {settlement} is not before maturity {maturity}"));
     }
-    let days = u32::try_from(maturity.day() - settlement.day()).unwrap_or(u32::MAX);
+    let days = maturity.day().checked_sub(settlement.day()).expect("settlement is before maturity, checked above");
+    let days = u32::try_from(days).unwrap_or(u32::MAX);
     if days > MAX_BILL_DAYS {
         return refuse(
             Code::BillBadTerm,
@@ -180,11 +185,12 @@ pub fn bill_quote(settlement: Time, maturity: Time, given: BillGiven) -> Result<
                 // No arithmetic on `d` yet: it may be any decimal.
                 return refuse(Code::BillBadPrice, format!("discount rate {d} is not between −1 and 1 (±100%)"));
             }
-            let p = round_price(bill_price(d, days));
+            let p = round_price(bill_price(d, days).expect("|d| < 1 over at most MAX_BILL_DAYS days"));
             if !price_ok(p) {
+                let pct = d.checked_mul(dec(100)).expect("|d| < 1");
                 return refuse(
                     Code::BillBadPrice,
-                    format!("a discount rate of {}% over {days} days gives a price of {p} per 100", d * dec(100)),
+                    format!("a discount rate of {pct}% over {days} days gives a price of {p} per 100"),
                 );
             }
             (p, Some(d))
@@ -222,7 +228,7 @@ mod tests {
     #[test]
     fn worked_example_91_day_bill() {
         // DOMAIN.md: 91-day bill at d = 4.20% → P = 98.938333; BEY 4.3040%; MMY 4.2451%.
-        let p = bill_price(d("0.042"), 91);
+        let p = bill_price(d("0.042"), 91).unwrap();
         assert_eq!(round_price(p), d("98.938333"));
         assert_eq!(round_rate(investment_rate(p, 91, 365).unwrap(), 6), d("0.043040"));
         assert_eq!(round_rate(money_market_yield(p, 91).unwrap(), 6), d("0.042451"));
@@ -263,14 +269,14 @@ mod tests {
     #[test]
     fn long_bills_use_the_compounding_form_and_join_at_182_days() {
         // At the 182-day boundary the two forms should give nearly the same rate.
-        let p = bill_price(d("0.043"), 182);
+        let p = bill_price(d("0.043"), 182).unwrap();
         let simple = investment_rate(p, 182, 365).unwrap();
-        let p183 = bill_price(d("0.043"), 183);
+        let p183 = bill_price(d("0.043"), 183).unwrap();
         let compounding = investment_rate(p183, 183, 365).unwrap();
         assert!((simple - compounding).abs() < d("0.0005"), "{simple} vs {compounding}");
         // A 52-week bill at 4.09% discount: a coupon-equivalent rate near the 4.28% published in
         // Nov 2024 (the exact term and date there are not given, so only the magnitude is checked).
-        let p364 = bill_price(d("0.0409"), 364);
+        let p364 = bill_price(d("0.0409"), 364).unwrap();
         let r = investment_rate(p364, 364, 365).unwrap();
         assert!(r > d("0.0420") && r < d("0.0435"), "{r}");
     }
@@ -316,7 +322,7 @@ mod tests {
         // The Bond Buyer, "Treasury One-Year Bills Go At 2.290% High Rate": price 97.684556,
         // coupon equivalent 2.363% (the report gives no dates; 364 days, and a 365-day year —
         // a 366-day year would give 2.369%).
-        let p = bill_price(d("0.0229"), 364);
+        let p = bill_price(d("0.0229"), 364).unwrap();
         assert_eq!(round_price(p), d("97.684556"));
         assert_eq!(round_rate(investment_rate(d("97.684556"), 364, 365).unwrap(), 5), d("0.02363"));
         assert_eq!(round_rate(investment_rate(d("97.684556"), 364, 366).unwrap(), 5), d("0.02369"));
@@ -368,19 +374,19 @@ pub const DAILY_RATE_PLACES: u32 = 10;
 /// (4.00% APY → 0.0107459782…% published as 0.01074598%) rounds up where truncation would not,
 /// and a tie (an exact half in the 11th place) would need an APY no published rate has.
 pub fn daily_rate_from_apy(apy: Decimal) -> Option<Decimal> {
-    let base = Decimal::ONE + apy;
+    let base = Decimal::ONE.checked_add(apy)?;
     if base <= Decimal::ZERO {
         return None;
     }
     // x^(1/365) = exp(ln(x) / 365): ln and exp are good to ~20 places here, far past the 10 kept.
-    let r = (base.checked_ln()? / dec(365)).checked_exp()? - Decimal::ONE;
+    let r = base.checked_ln()?.checked_div(dec(365))?.checked_exp()?.checked_sub(Decimal::ONE)?;
     Some(round_rate(r, DAILY_RATE_PLACES))
 }
 
 /// Price of an accumulating share after `n` days at daily rate `r_d`: p_n = p_0 × (1 + r_d)^n.
 pub fn accumulating_price(p0: Decimal, daily_rate: Decimal, n: u32) -> Option<Decimal> {
     let mut f = Decimal::ONE;
-    let step = Decimal::ONE + daily_rate;
+    let step = Decimal::ONE.checked_add(daily_rate)?;
     // Repeated squaring keeps the factor exact to Decimal precision.
     let (mut base, mut e) = (step, n);
     while e > 0 {
@@ -394,9 +400,9 @@ pub fn accumulating_price(p0: Decimal, daily_rate: Decimal, n: u32) -> Option<De
 }
 
 /// One day's dividend on `balance` tokens at annual `rate` with a `basis`-day year (365 for
-/// ACT/365): balance × rate / basis, unrounded.
-pub fn daily_dividend(balance: Decimal, rate: Decimal, basis: u32) -> Decimal {
-    balance * rate / dec(basis as u64)
+/// ACT/365): balance × rate / basis, unrounded. None if it overflows or `basis` is 0.
+pub fn daily_dividend(balance: Decimal, rate: Decimal, basis: u32) -> Option<Decimal> {
+    balance.checked_mul(rate)?.checked_div(dec(basis as u64))
 }
 
 #[cfg(test)]
@@ -411,7 +417,7 @@ mod fund_tests {
     #[test]
     fn buidl_daily_dividend_example() {
         // DOMAIN.md: 10,000,000 tokens at 4.00% net, ACT/365 → 1,095.89 a day → 32,876.71 for 30 days.
-        let day = daily_dividend(d("10000000"), d("0.04"), 365);
+        let day = daily_dividend(d("10000000"), d("0.04"), 365).unwrap();
         assert_eq!(day.round_dp(2), d("1095.89"));
         assert_eq!((day * d("30")).round_dp(2), d("32876.71"));
     }
@@ -451,8 +457,14 @@ mod fund_tests {
 pub fn months_before(t: Time, months: u32) -> Option<Time> {
     let (y, m, d, ..) = t.to_civil();
     let end = crate::time::days_in_month(y, m) == d;
-    let total = y * 12 + (m as i64 - 1) - months as i64;
-    let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
+    let total = y
+        .checked_mul(12)
+        .and_then(|x| x.checked_add(i64::from(m)))
+        .and_then(|x| x.checked_sub(1))
+        .and_then(|x| x.checked_sub(i64::from(months)))
+        .expect("the year of a u64 time is below 6 × 10^11: its months fit in i64");
+    let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) as u32);
+    let nm = nm.checked_add(1).expect("a remainder of 12 is below 12");
     let dim = crate::time::days_in_month(ny, nm);
     let nd = if end { dim } else { d.min(dim) };
     Time::from_civil(ny, nm, nd, 0, 0, 0)
@@ -461,14 +473,14 @@ pub fn months_before(t: Time, months: u32) -> Option<Time> {
 /// The semiannual coupon period of a note or bond maturing at `maturity` that contains `at`:
 /// (last coupon date ≤ at, next coupon date > at), dates counted back from maturity.
 pub fn coupon_period(maturity: Time, at: Time) -> Option<(Time, Time)> {
-    let mat = Time(maturity.day() * 86_400);
+    let mat = Time(maturity.day().checked_mul(86_400).expect("the start of a u64 time's day is a u64"));
     if at >= mat {
         return None;
     }
     let mut next = mat;
     let mut k = 0u32;
     loop {
-        k += 6;
+        k = k.checked_add(6)?;
         let last = months_before(mat, k)?;
         if last <= at {
             return Some((last, next));

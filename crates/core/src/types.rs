@@ -548,11 +548,14 @@ impl SanctionTarget {
 pub fn format_units(amount: Amount, decimals: u8) -> String {
     let s = amount.to_string();
     let d = decimals as usize;
-    let (int, frac) = if s.len() > d { s.split_at(s.len() - d) } else { ("0", s.as_str()) };
+    let (int, frac) = match s.len().checked_sub(d) {
+        Some(int_len) if int_len > 0 => s.split_at(int_len),
+        _ => ("0", s.as_str()),
+    };
     let frac = format!("{frac:0>d$}");
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && int.len().checked_sub(i).expect("i indexes int's ASCII digits") % 3 == 0 {
             grouped.push(',');
         }
         grouped.push(c);

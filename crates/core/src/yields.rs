@@ -53,7 +53,11 @@ pub fn create_class(
     let (y, m, ..) = now.to_civil();
     // Accrual starts with today's cut-off if it is still ahead.
     let today = now.day();
-    let first_day = if now.seconds() % 86_400 < cutoff_seconds as u64 { today } else { today + 1 };
+    let first_day = if now.seconds() % 86_400 < cutoff_seconds as u64 {
+        today
+    } else {
+        today.checked_add(1).expect("a day number is far below u64::MAX")
+    };
     state.yield_classes.put(
         a,
         YieldClass {
@@ -64,6 +68,7 @@ pub fn create_class(
             residual: *residual,
             rate_ppb: 0,
             index: 0,
+            // Saturating on purpose: a class created on day 0 has no day before its first.
             accrued_through_day: first_day.saturating_sub(1),
             last_payout: (y, m),
             accrued: 0,
@@ -101,9 +106,15 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
     for a in classes {
         let Some(mut c) = state.yield_classes.get(&a).cloned() else { continue };
         let supply = state.asset(a).supply;
-        let per_token = (c.rate_ppb as u128) * SCALE / PPB / c.basis as u128;
-        let mut day = c.accrued_through_day + 1;
-        while day * 86_400 + c.cutoff_seconds as u64 <= now.seconds() {
+        let per_token = (c.rate_ppb as u128)
+            .checked_mul(SCALE)
+            .and_then(|x| (x / PPB).checked_div(c.basis as u128))
+            .expect("a u64 × 10^18 fits in u128; the basis is 360, 365 or 366");
+        // None past the end of time, which is after `now`.
+        let cutoff_at =
+            |day: u64| day.checked_mul(86_400).and_then(|s| s.checked_add(c.cutoff_seconds as u64)).map(Time);
+        let mut day = c.accrued_through_day.checked_add(1).expect("a day number is far below u64::MAX");
+        while cutoff_at(day).is_some_and(|at| at <= now) {
             let (Some(index), Some(accrued)) =
                 (c.index.checked_add(per_token), supply.checked_mul(per_token).and_then(|x| c.accrued.checked_add(x)))
             else {
@@ -114,11 +125,11 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
             c.accrued_through_day = day;
             ev.push(Event::YieldAccrued {
                 asset: c.asset.clone(),
-                day: Time(day * 86_400),
+                day: Time(day.checked_mul(86_400).expect("below the cut-off time, a u64")),
                 rate_ppb: c.rate_ppb,
                 per_token_scaled: per_token.to_string(),
             });
-            day += 1;
+            day = day.checked_add(1).expect("day is at most now's day number");
         }
         let (y, m, d, ..) = now.to_civil();
         let due = (y, m) != c.last_payout && d >= c.payout_day as u32;
@@ -157,6 +168,9 @@ enum Change {
 /// Holders are worked out, decided and written in batches of this many, small enough that a
 /// batch's holdings are still in cache when it is written.
 const PAYOUT_BATCH: usize = 4096;
+
+/// Why adding a fraction to the residual cannot overflow.
+const CARRIED: &str = "a fraction moves from unpaid to carried: both parts of the accrual (`check`)";
 
 /// Works out the payouts of a run of holders (sorted holding keys of asset `a`) against the
 /// state as it is.
@@ -233,10 +247,9 @@ fn pay_holders(
     let index = c.index;
     let change = |change: Change, h: &mut Holding| {
         let Ok(old_total) = h.total() else { return };
-        // Settled when worked out, so this cannot fail.
-        let _ = h.settle_yield(index, old_total);
+        h.settle_yield(index, old_total).expect("settled when worked out, so this cannot fail");
         if let Change::Pay(whole) = change {
-            h.free += whole;
+            h.free = h.free.checked_add(whole).expect("found creditable when worked out");
             compliance::track_inflow(h, &tracking, whole, now);
         }
         if let (Change::Pay(_) | Change::Clear, Some(e)) = (change, h.extra.as_deref_mut()) {
@@ -257,12 +270,13 @@ fn pay_holders(
             let w = d.wallet;
             if d.whole == 0 {
                 decided.push((w, Change::Clear));
-                c.residual_carried += d.fraction;
+                c.residual_carried = c.residual_carried.checked_add(d.fraction).expect(CARRIED);
                 continue;
             }
             let refusal = if moves_holders || state.asset(a).holders != holders_seen {
-                // Cannot refuse: see below.
-                let _ = state.update_holdings(a, std::mem::take(&mut decided), change);
+                state
+                    .update_holdings(a, std::mem::take(&mut decided), change)
+                    .expect("the writes cannot refuse: see below");
                 moves_holders = false;
                 mint_check(state, a, w, d.whole, now)
             } else {
@@ -281,19 +295,19 @@ fn pay_holders(
                 }
                 (None, false) => {}
                 (None, true) => {
-                    supply += d.whole;
-                    paid_now += d.whole;
+                    supply = supply.checked_add(d.whole).expect("checked against the cap above");
+                    paid_now = paid_now.checked_add(d.whole).expect("at most what the supply grew by");
                     payments.push(YieldPayment { wallet_index: w, amount: d.whole });
                     decided.push((w, Change::Pay(d.whole)));
                     moves_holders |= !d.holds;
-                    c.residual_carried += d.fraction;
+                    c.residual_carried = c.residual_carried.checked_add(d.fraction).expect(CARRIED);
                 }
             }
         }
         // Every holding here was read, its total checked and its entitlement settled when
         // worked out, and a paid one's new total checked by the mint check: the writes cannot
         // refuse.
-        let _ = state.update_holdings(a, decided, change);
+        state.update_holdings(a, decided, change).expect("checked when worked out: the writes cannot refuse");
     }
     Paid { payments, amount: paid_now, supply }
 }
@@ -309,7 +323,7 @@ fn close_payout(state: &mut State, a: AssetIdx, mut c: YieldClass, paid: Paid, n
         rec.supply = paid.supply;
         state.assets.put(a, rec);
     }
-    c.paid += paid.amount;
+    c.paid = c.paid.checked_add(paid.amount).expect("paid × SCALE is at most the accrual (`check`)");
     let residual_units = c.residual_carried / SCALE;
     if residual_units > 0 {
         if let Ok(rw) = state.wallet_idx(&c.residual) {
@@ -317,8 +331,14 @@ fn close_payout(state: &mut State, a: AssetIdx, mut c: YieldClass, paid: Paid, n
             // The residual wallet's own new entitlement starts now; its holding was settled by
             // the mint.
             if movement::execute_or_undo(state, &m, ev).is_ok() {
-                c.residual_carried -= residual_units * SCALE;
-                c.residual_minted += residual_units;
+                c.residual_carried = residual_units
+                    .checked_mul(SCALE)
+                    .and_then(|minted| c.residual_carried.checked_sub(minted))
+                    .expect("the whole units of residual_carried / SCALE");
+                c.residual_minted = c
+                    .residual_minted
+                    .checked_add(residual_units)
+                    .expect("minted × SCALE is at most the accrual (`check`)");
             }
         }
     }
@@ -343,10 +363,19 @@ pub fn check(state: &State) -> Result<(), String> {
             }
             let (idx, ent) = h.extra.as_deref().map(|e| (e.yield_index, e.yield_entitlement)).unwrap_or((0, 0));
             let total = h.total().unwrap_or(0);
-            unpaid += ent + total * (c.index - idx);
+            let earned = c.index.checked_sub(idx).and_then(|d| total.checked_mul(d));
+            unpaid = earned.and_then(|e| e.checked_add(ent)).and_then(|e| unpaid.checked_add(e)).ok_or_else(|| {
+                format!("{}: unpaid yield overflows (holding index {idx}, class index {})", c.asset, c.index)
+            })?;
         }
         let lhs = c.accrued;
-        let rhs = c.paid * SCALE + c.residual_minted * SCALE + c.residual_carried + unpaid;
+        let rhs = c
+            .paid
+            .checked_add(c.residual_minted)
+            .and_then(|out| out.checked_mul(SCALE))
+            .and_then(|out| out.checked_add(c.residual_carried))
+            .and_then(|out| out.checked_add(unpaid))
+            .ok_or_else(|| format!("{}: paid + residual + unpaid overflows", c.asset))?;
         // Newly minted payout units also earn from their mint onwards: they entered at the
         // current index, so they add nothing to `unpaid` until the index moves again.
         if lhs != rhs {
@@ -432,7 +461,7 @@ mod tests {
                 });
                 match (refusal, credited) {
                     (Some(r), _) => {
-                        let _ = state.put_holding(a, w, h);
+                        state.put_holding(a, w, h).expect("settled and totalled just above: cannot refuse");
                         let wallet = state.wallet(w).key;
                         ev.push(Event::YieldWithheld { asset: c.asset.clone(), wallet, code: r.code.as_str().into() });
                         continue;

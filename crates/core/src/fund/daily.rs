@@ -38,6 +38,7 @@ pub(super) fn daily(
         let Some(mut c) = state.share_classes.get(&a).cloned() else { continue };
         let asset = state.asset(a).clone();
         if c.nav == NavKind::Accumulating && c.daily_rate_e10 > 0 {
+            // Saturating on purpose: a valuation on or before the base day compounds no days.
             let n = day.saturating_sub(c.base_day) as u32;
             let p = treasury::accumulating_price(
                 Decimal::new(c.base_price as i64, 8),
@@ -49,12 +50,16 @@ pub(super) fn daily(
             c.price = oracle::to_fixed(&treasury::round_rate(p, 8).to_string()).ok_or_else(overflow)?;
         }
         let book = shares_to_cash(asset.supply, c.price, asset.decimals, cash_dec)?;
-        let fee_day = mul_div(book, c.fee_bps as u128 * yields::SCALE, BPS * 365)?;
+        let fee_scaled = u128::from(c.fee_bps).checked_mul(yields::SCALE).expect("a u32 × 10^18 fits in u128");
+        let fee_day = mul_div(book, fee_scaled, BPS * 365)?;
         f.fee_accrued_scaled = f.fee_accrued_scaled.checked_add(fee_day).ok_or_else(overflow)?;
         if c.nav == NavKind::Stable {
             if let (Some(g), Some(mut yc)) = (gross, state.yield_classes.get(&a).cloned()) {
-                // × 10^-8 → ppb is × 10; one basis point is 100,000 ppb.
-                yc.rate_ppb = (g * 10).saturating_sub(c.fee_bps as u64 * 100_000);
+                // × 10^-8 → ppb is × 10; one basis point is 100,000 ppb. Saturating on purpose:
+                // fees above the gross yield leave a zero rate, never a negative one.
+                let gross_ppb = g.checked_mul(10).ok_or_else(overflow)?;
+                let fee_ppb = u64::from(c.fee_bps).checked_mul(100_000).expect("a u32 × 10^5 fits in u64");
+                yc.rate_ppb = gross_ppb.saturating_sub(fee_ppb);
                 state.yield_classes.put(a, yc);
             }
         }
@@ -115,6 +120,7 @@ pub(super) fn daily(
     if (y, mo) != f.last_fee_payout && d >= p.fee_payout_day as u32 {
         f.last_fee_payout = (y, mo);
         let free = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.free).unwrap_or(0);
+        // Saturating on purpose: when the queue claims all the free cash, no fee is paid.
         let pay = f.fee_accrued().min(free.saturating_sub(f.queued));
         if pay > 0 {
             let mv = Move {
@@ -126,8 +132,11 @@ pub(super) fn daily(
                 now,
             };
             if movement::execute_or_undo(state, &mv, ev).is_ok() {
-                f.fee_accrued_scaled -= pay * yields::SCALE;
-                f.fee_paid += pay;
+                f.fee_accrued_scaled = pay
+                    .checked_mul(yields::SCALE)
+                    .and_then(|paid| f.fee_accrued_scaled.checked_sub(paid))
+                    .expect("pay is at most fee_accrued, the scaled accrual / 10^18");
+                f.fee_paid = f.fee_paid.checked_add(pay).ok_or_else(overflow)?;
                 ev.push(fe(FundEvent::FeePaid { fund: f_sym.clone(), amount: pay }));
             }
         }
@@ -135,7 +144,10 @@ pub(super) fn daily(
     state.funds.put(f_sym.clone(), f.clone());
     // The breaker: NAV per share moved beyond the bound since the last valuation.
     if let Some(prev) = prev_ratio {
-        let moved = (v.ratio.abs_diff(prev) as u128) * BPS / prev.max(1) as u128;
+        let moved = u128::from(v.ratio.abs_diff(prev))
+            .checked_mul(BPS)
+            .and_then(|x| x.checked_div(u128::from(prev.max(1))))
+            .expect("a u64 × 10000 fits in u128 and the divisor is at least 1");
         if moved > p.breaker_bps as u128 {
             let why = format!(
                 "NAV per share moved {moved} bps (from {} to {}, × 10^-8), beyond {} bps",
@@ -147,7 +159,10 @@ pub(super) fn daily(
     // Cross-check against the administrator's NAV, if fed.
     if let Some(feed) = p.nav_feed.as_deref() {
         if let (Some(reported), Some(c)) = (oracle::usable(state, feed, now), v.classes.first()) {
-            let off = (reported.abs_diff(c.nav_per_share) as u128) * BPS / reported.max(1) as u128;
+            let off = u128::from(reported.abs_diff(c.nav_per_share))
+                .checked_mul(BPS)
+                .and_then(|x| x.checked_div(u128::from(reported.max(1))))
+                .expect("a u64 × 10000 fits in u128 and the divisor is at least 1");
             if off > p.breaker_bps as u128 {
                 let f = fund(state, f_sym)?;
                 let detail = format!("reported NAV per share {reported} vs computed {} (× 10^-8)", c.nav_per_share);
@@ -166,10 +181,12 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
     for f_sym in funds {
         let Ok(f) = fund(state, &f_sym) else { continue };
         let secs = f.spec.params.valuation_seconds as u64;
-        let mut day = f.valued_through_day + 1;
-        while day * DAY + secs <= now.seconds() {
+        // None past the end of time, which is after `now`.
+        let valuation_at = |day: u64| day.checked_mul(DAY).and_then(|s| s.checked_add(secs)).map(Time);
+        let mut day = f.valued_through_day.checked_add(1).expect("a day number is far below u64::MAX");
+        while let Some(at) = valuation_at(day).filter(|at| *at <= now) {
             let mark = state.mark();
-            if daily(state, &f_sym, Time(day * DAY + secs), now, ev).is_err() {
+            if daily(state, &f_sym, at, now, ev).is_err() {
                 // An overflowing valuation changes nothing; the day is still marked done.
                 state.rollback(mark);
             }
@@ -177,7 +194,7 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
                 f.valued_through_day = day;
                 state.funds.put(f_sym.clone(), f);
             }
-            day += 1;
+            day = day.checked_add(1).expect("day is at most now's day number");
         }
         pay_queue(state, &f_sym, now, ev);
     }

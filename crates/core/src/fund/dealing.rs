@@ -59,12 +59,14 @@ pub fn redeem(
     }
     let gross = shares_to_cash(shares, c.price, state.asset(a).decimals, state.asset(f.cash_asset).decimals)?;
     let wla_low = f.last.as_ref().is_some_and(|l| l.metrics.wla_bps < f.spec.params.liquidity_fee_below_wla_bps);
-    let fee_bps = c.spec.redemption_fee_bps as u128 + if wla_low { f.spec.params.liquidity_fee_bps as u128 } else { 0 };
+    let liquidity_fee_bps = if wla_low { f.spec.params.liquidity_fee_bps as u128 } else { 0 };
+    let fee_bps = (c.spec.redemption_fee_bps as u128).checked_add(liquidity_fee_bps).expect("two u32s fit in u128");
     let fee = mul_div(gross, fee_bps, BPS)?;
-    let net = gross - fee;
-    if net == 0 {
+    // The fees can pass 100% (a liquidity fee near it on top of the redemption fee): then, as
+    // when they round the payment to zero, nothing is left to pay.
+    let Some(net) = gross.checked_sub(fee).filter(|net| *net > 0) else {
         return refuse(Code::FundBelowMinimum, "the redemption is worth no whole cash unit");
-    }
+    };
     let investor = state.wallet(actor).key;
     movement::burn(state, class_sym, &investor, shares, now, tx, ev)?;
     let today = now.day();
@@ -77,7 +79,7 @@ pub fn redeem(
     if queue_empty && within && wallet_free >= net {
         let cash_symbol = state.asset(f.cash_asset).symbol.clone();
         movement::transfer(state, &cash_symbol, f.cash_wallet, &investor, net, now, tx, ev)?;
-        f.facility.1 += net;
+        f.facility.1 = f.facility.1.checked_add(net).expect("checked against the daily limit above");
         ev.push(fe(FundEvent::RedemptionPaid {
             fund: f.spec.fund.clone(),
             redemption: None,
@@ -136,8 +138,9 @@ pub(super) fn pay_queue(state: &mut State, f_sym: &Symbol, now: Time, ev: &mut V
         match movement::execute_or_undo(state, &m, ev) {
             Ok(()) => {
                 state.redemption_queue.remove(&key);
-                f.queued -= r.amount;
-                f.arrived -= r.amount;
+                f.queued =
+                    f.queued.checked_sub(r.amount).expect("queued is the sum of the queue's amounts, this among them");
+                f.arrived = f.arrived.checked_sub(r.amount).expect("checked to cover this payment above");
                 r.status = RedemptionStatus::Paid { at: now };
                 ev.push(fe(FundEvent::RedemptionPaid {
                     fund: f_sym.clone(),

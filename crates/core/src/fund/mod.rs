@@ -69,10 +69,8 @@ pub(super) fn overflow() -> Refusal {
 }
 
 pub(super) fn mul_div(a: u128, b: u128, c: u128) -> Result<u128, Refusal> {
-    if c == 0 {
-        return Err(overflow());
-    }
-    a.checked_mul(b).map(|x| x / c).ok_or_else(overflow)
+    // A zero divisor is refused as an overflow too.
+    a.checked_mul(b).and_then(|x| x.checked_div(c)).ok_or_else(overflow)
 }
 
 pub(super) fn pow10(n: u8) -> u128 {
@@ -106,7 +104,8 @@ pub fn shares_to_cash(shares: Amount, price: u64, share_decimals: u8, cash_decim
 pub(super) fn book_value(shares: Amount, price: u64, share_decimals: u8, cash_decimals: u8) -> Result<Amount, Refusal> {
     let num =
         shares.checked_mul(price as u128).and_then(|x| x.checked_mul(pow10(cash_decimals))).ok_or_else(overflow)?;
-    Ok(num.div_ceil(VALUE_SCALE * pow10(share_decimals)))
+    let unit = VALUE_SCALE.checked_mul(pow10(share_decimals)).expect("decimals are at most 18: 10^26 fits");
+    Ok(num.div_ceil(unit))
 }
 
 /// Shares bought by `cash` at `price`, rounded down.

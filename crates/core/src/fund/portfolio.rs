@@ -25,6 +25,7 @@ pub fn custodian_cash(
             f.take_custodian_cash(amount)?;
             let to = state.wallet(f.cash_wallet).key;
             crate::cash::issue(state, &cash_symbol, &to, amount, reference, now, tx, ev)?;
+            // Saturating is exact here: the result is capped at `queued` either way.
             f.arrived = f.arrived.saturating_add(amount).min(f.queued);
         }
         CashMovement::FromLedger => {
@@ -47,10 +48,10 @@ pub fn buy(cx: &mut Ctx, f_sym: &Symbol, instrument: &Instrument, face: Amount, 
     if face == 0 || cost == 0 {
         return refuse(Code::FundBadPosition, "face and cost must be positive");
     }
-    let days = instrument.maturity().day().saturating_sub(now.day());
     if instrument.maturity() <= now {
         return refuse(Code::FundBadPosition, "the instrument has matured");
     }
+    let days = instrument.maturity().day().checked_sub(now.day()).expect("the maturity is after now, checked above");
     if days > f.spec.params.max_maturity_days as u64 {
         return refuse(
             Code::FundBadPosition,
@@ -59,7 +60,7 @@ pub fn buy(cx: &mut Ctx, f_sym: &Symbol, instrument: &Instrument, face: Amount, 
     }
     f.take_custodian_cash(cost)?;
     let id = f.next_position;
-    f.next_position += 1;
+    f.next_position = f.next_position.checked_add(1).expect("one per purchase: a fund never makes 2^64 of them");
     state
         .positions
         .put((f_sym.clone(), id), Position { id, instrument: instrument.clone(), face, cost, acquired: now });
@@ -99,6 +100,7 @@ pub fn positions(state: &State, f_sym: &Symbol) -> Vec<Position> {
 /// A position's value at `at` in cash minor units, its days to maturity, and whether an
 /// oracle priced it.
 pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -> Result<(Amount, u64, bool), Refusal> {
+    // Saturating on purpose: a matured position has no days left.
     let days = p.instrument.maturity().day().saturating_sub(at.day());
     let per100 = |price: u64| mul_div(p.face, price as u128, 100 * VALUE_SCALE);
     match &p.instrument {
@@ -110,15 +112,16 @@ pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -
                 return Ok((per100(px)?, days, true));
             }
             if let Some(d) = oracle::usable(state, &format!("YLD:{cusip}"), oracle_now) {
-                let price = treasury::bill_price(Decimal::new(d as i64, 8), days as u32);
+                let price = treasury::bill_price(Decimal::new(d as i64, 8), days as u32).ok_or_else(overflow)?;
                 let fixed = oracle::to_fixed(&price.to_string()).ok_or_else(overflow)?;
                 return Ok((per100(fixed)?, days, true));
             }
-            // Amortized cost: the discount accretes evenly from purchase to maturity.
+            // Amortized cost: the discount accretes evenly from purchase to maturity. Saturating
+            // on purpose: nothing accretes before the purchase, nor on a bill bought above face.
             let total = maturity.day().saturating_sub(p.acquired.day()).max(1) as u128;
             let run = (at.day().saturating_sub(p.acquired.day()) as u128).min(total);
             let accreted = mul_div(p.face.saturating_sub(p.cost), run, total)?;
-            Ok((p.cost + accreted, days, false))
+            Ok((p.cost.checked_add(accreted).expect("accreted is at most face − cost"), days, false))
         }
         Instrument::Note { cusip, coupon_micros, maturity } => {
             // Accrued interest per 100 (× 10^8) at a time, ACT/ACT.
@@ -140,15 +143,19 @@ pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -
                 None => {
                     let dirty =
                         u64::try_from(mul_div(p.cost, 100 * VALUE_SCALE, p.face.max(1))?).map_err(|_| overflow())?;
+                    // Saturating on purpose: a clean price does not go below zero.
                     dirty.saturating_sub(accrued(p.acquired)?)
                 }
             };
-            Ok((per100(clean + accrued(at)?)?, days, oracle_px.is_some()))
+            let dirty = clean.checked_add(accrued(at)?).ok_or_else(overflow)?;
+            Ok((per100(dirty)?, days, oracle_px.is_some()))
         }
         Instrument::Repo { rate_micros, .. } => {
+            // Saturating on purpose: before the purchase no interest has run.
             let elapsed = at.day().saturating_sub(p.acquired.day()) as u128;
-            let interest = mul_div(p.face, *rate_micros as u128 * elapsed, 1_000_000 * 360)?;
-            Ok((p.face + interest, days, false))
+            let rate_days = (*rate_micros as u128).checked_mul(elapsed).expect("a u32 × a u64 fits in u128");
+            let interest = mul_div(p.face, rate_days, 1_000_000 * 360)?;
+            Ok((p.face.checked_add(interest).ok_or_else(overflow)?, days, false))
         }
     }
 }
@@ -157,10 +164,14 @@ pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -
 pub(super) fn maturity_proceeds(p: &Position) -> Result<Amount, Refusal> {
     match &p.instrument {
         Instrument::Bill { .. } => Ok(p.face),
-        Instrument::Note { coupon_micros, .. } => Ok(p.face + mul_div(p.face, *coupon_micros as u128, 2_000_000)?),
+        Instrument::Note { coupon_micros, .. } => {
+            p.face.checked_add(mul_div(p.face, *coupon_micros as u128, 2_000_000)?).ok_or_else(overflow)
+        }
         Instrument::Repo { rate_micros, maturity, .. } => {
+            // Saturating on purpose: a repo bought on or after its maturity earns nothing.
             let days = maturity.day().saturating_sub(p.acquired.day()) as u128;
-            Ok(p.face + mul_div(p.face, *rate_micros as u128 * days, 1_000_000 * 360)?)
+            let rate_days = (*rate_micros as u128).checked_mul(days).expect("a u32 × a u64 fits in u128");
+            p.face.checked_add(mul_div(p.face, rate_days, 1_000_000 * 360)?).ok_or_else(overflow)
         }
     }
 }

@@ -45,26 +45,32 @@ pub fn reconcile(
     let cash_asset = state.asset(f.cash_asset);
     let unit = Decimal::from_i128_with_scale(1, cash_asset.decimals as u32);
     let dec = |a: Amount| Decimal::from_i128_with_scale(a as i128, cash_asset.decimals as u32);
+    let add = |a: Decimal, b: Decimal| a.checked_add(b).ok_or_else(overflow);
+    let sub = |a: Decimal, b: Decimal| a.checked_sub(b).ok_or_else(overflow);
     let mut ledger: BTreeMap<String, Decimal> = BTreeMap::new();
     for p in positions(state, f_sym) {
         if let Some(c) = p.instrument.cusip() {
-            *ledger.entry(c.to_string()).or_default() += dec(p.face);
+            let e = ledger.entry(c.to_string()).or_default();
+            *e = add(*e, dec(p.face))?;
         }
     }
     let mut custodian: BTreeMap<String, Decimal> = BTreeMap::new();
     let mut custodian_cash = Decimal::ZERO;
     let mut custodian_value = Decimal::ZERO;
     for s in statement {
-        custodian_value += s.value();
+        custodian_value = add(custodian_value, s.value().ok_or_else(overflow)?)?;
         match s {
-            S::Security { cusip, quantity, .. } => *custodian.entry(cusip.to_string()).or_default() += quantity,
+            S::Security { cusip, quantity, .. } => {
+                let e = custodian.entry(cusip.to_string()).or_default();
+                *e = add(*e, *quantity)?;
+            }
             S::Cash { currency, amount } => {
                 if let AssetKind::CashToken { currency: c, .. } = &cash_asset.kind {
                     if c != currency {
                         return refuse(Code::FundBadStatement, format!("cash in {currency}; the fund's cash is {c}"));
                     }
                 }
-                custodian_cash += amount;
+                custodian_cash = add(custodian_cash, *amount)?;
             }
         }
     }
@@ -84,37 +90,46 @@ pub fn reconcile(
             kind: kind.into(),
             ledger: l.normalize().to_string(),
             custodian: c.normalize().to_string(),
-            difference: (c - l).normalize().to_string(),
+            difference: sub(c, l)?.normalize().to_string(),
         });
     }
     let ledger_custodian_cash = dec(f.custodian_cash);
-    if (custodian_cash - ledger_custodian_cash).abs() >= unit {
+    let cash_difference = sub(custodian_cash, ledger_custodian_cash)?;
+    if cash_difference.abs() >= unit {
         breaks.push(Break {
             instrument: "CASH".into(),
             kind: "cash".into(),
             ledger: ledger_custodian_cash.normalize().to_string(),
             custodian: custodian_cash.normalize().to_string(),
-            difference: (custodian_cash - ledger_custodian_cash).normalize().to_string(),
+            difference: cash_difference.normalize().to_string(),
         });
     }
     let v = valuation(state, &f, now, now)?;
     let mut obligations = f.queued;
     for c in &v.classes {
         let a = state.asset_idx(&c.asset)?;
-        obligations += shares_to_cash(c.shares, c.nav_per_share, state.asset(a).decimals, cash_asset.decimals)?;
+        let owed = shares_to_cash(c.shares, c.nav_per_share, state.asset(a).decimals, cash_asset.decimals)?;
+        obligations = obligations.checked_add(owed).ok_or_else(overflow)?;
     }
     let wallet_cash = state.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.total()).transpose()?.unwrap_or(0);
     // Repo sits with the tri-party agent, not on the custodian's statement: at ledger value.
     let mut repo_value = 0u128;
     for p in positions(state, f_sym) {
         if p.instrument.cusip().is_none() {
-            repo_value += value_position(state, &p, now, now)?.0;
+            repo_value = repo_value.checked_add(value_position(state, &p, now, now)?.0).ok_or_else(overflow)?;
         }
     }
-    let reserves = custodian_value + dec(wallet_cash) + dec(repo_value);
-    let reserve_ratio = (obligations > 0).then(|| {
-        (reserves / dec(obligations)).round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero).to_string()
-    });
+    let reserves = add(add(custodian_value, dec(wallet_cash))?, dec(repo_value))?;
+    let reserve_ratio = match obligations {
+        0 => None,
+        _ => Some(
+            reserves
+                .checked_div(dec(obligations))
+                .ok_or_else(overflow)?
+                .round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero)
+                .to_string(),
+        ),
+    };
     Ok(Reconciliation {
         fund: f_sym.clone(),
         at: now,

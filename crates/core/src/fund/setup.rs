@@ -33,7 +33,11 @@ pub fn create_fund(cx: &mut Ctx, spec: &FundSpec) -> Result<(), Refusal> {
         return refuse(Code::FundBadSpec, "the fund's cash wallet belongs to the manager");
     }
     let today = now.day();
-    let first = if now.seconds() % DAY < p.valuation_seconds as u64 { today } else { today + 1 };
+    let first = if now.seconds() % DAY < p.valuation_seconds as u64 {
+        today
+    } else {
+        today.checked_add(1).expect("a day number is far below u64::MAX")
+    };
     let (y, m, ..) = now.to_civil();
     state.funds.put(
         spec.fund.clone(),
@@ -46,6 +50,7 @@ pub fn create_fund(cx: &mut Ctx, spec: &FundSpec) -> Result<(), Refusal> {
             classes: vec![],
             custodian_cash: 0,
             halted: None,
+            // Saturating on purpose: a fund created on day 0 has no day before its first.
             valued_through_day: first.saturating_sub(1),
             last: None,
             fee_accrued_scaled: 0,
@@ -156,7 +161,10 @@ pub fn set_apy(cx: &mut Ctx, asset: &Symbol, apy_ppb: u64) -> Result<(), Refusal
     let apy = Decimal::new(apy_ppb as i64, 9);
     let r = treasury::daily_rate_from_apy(apy).ok_or_else(overflow)?;
     // Exact: `r` is already rounded to the places this scale keeps.
-    let daily = (r * Decimal::from(10u64.pow(treasury::DAILY_RATE_PLACES))).trunc().to_u64().ok_or_else(overflow)?;
+    let daily = r
+        .checked_mul(Decimal::from(10u64.pow(treasury::DAILY_RATE_PLACES)))
+        .and_then(|d| d.trunc().to_u64())
+        .ok_or_else(overflow)?;
     c.base_price = c.price;
     c.base_day = now.day();
     c.apy_ppb = apy_ppb;

@@ -526,8 +526,7 @@ impl BlockBody {
         let mut scratch = Vec::with_capacity(256);
         let mut leaf = |r: &Receipt, sig: &[u8]| {
             scratch.clear();
-            // Writing into a Vec cannot fail.
-            let _ = borsh::BorshSerialize::serialize(r, &mut scratch);
+            borsh::BorshSerialize::serialize(r, &mut scratch).expect("writing into a Vec cannot fail");
             sha256_parts(&[&scratch, sig])
         };
         let mut leaves: Vec<Hash> =

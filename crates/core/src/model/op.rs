@@ -192,7 +192,7 @@ pub(crate) mod nested_ops {
             return Err(Error::new(ErrorKind::InvalidData, "proposals nested too deep"));
         }
         let _level = Level(depth);
-        DEPTH.with(|d| d.set(depth + 1));
+        DEPTH.with(|d| d.set(depth.checked_add(1).expect("below MAX_DEPTH, checked above")));
         <Vec<Op> as borsh::BorshDeserialize>::deserialize_reader(reader)
     }
 }

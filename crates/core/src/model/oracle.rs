@@ -102,7 +102,7 @@ impl Feed {
 /// A decimal as a fixed-point value with 8 places, truncated; None if negative or too large.
 pub fn to_fixed(s: &str) -> Option<u64> {
     let d: Decimal = s.parse().ok()?;
-    let scaled = (d * Decimal::from(VALUE_SCALE as u64)).trunc();
+    let scaled = d.checked_mul(Decimal::from(VALUE_SCALE as u64))?.trunc();
     u64::try_from(scaled).ok()
 }
 

@@ -79,7 +79,8 @@ pub fn check_terms(t: &RepoTerms) -> Result<(), Refusal> {
 pub fn covers(cash: Amount, amount: Amount, price_micros: Amount, haircut_bps: u32) -> Result<bool, Refusal> {
     let overflow = || Refusal::new(Code::AmountOverflow, "collateral value overflows");
     let value = amount.checked_mul(price_micros).ok_or_else(overflow)? / 1_000_000;
-    let lhs = value.checked_mul(10_000 - haircut_bps as Amount).ok_or_else(overflow)?;
+    let kept_bps = (10_000 as Amount).checked_sub(haircut_bps as Amount).ok_or_else(overflow)?;
+    let lhs = value.checked_mul(kept_bps).ok_or_else(overflow)?;
     let rhs = cash.checked_mul(10_000).ok_or_else(overflow)?;
     Ok(lhs >= rhs)
 }
@@ -91,7 +92,8 @@ pub fn interest(cash: Amount, rate_bps: u32, days: u64) -> Result<Amount, Refusa
         .and_then(|x| x.checked_mul(days as Amount))
         .ok_or_else(|| Refusal::new(Code::AmountOverflow, "interest overflows"))?;
     let den: Amount = 10_000 * 360;
-    Ok((num + den / 2) / den)
+    let rounded = num.checked_add(den / 2).ok_or_else(|| Refusal::new(Code::AmountOverflow, "interest overflows"))?;
+    Ok(rounded / den)
 }
 
 // ---- operation payloads (see `op`)

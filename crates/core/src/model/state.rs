@@ -133,13 +133,13 @@ impl Holding {
     /// Units whose holding period has passed (or that were never tracked).
     pub fn unlocked(&self, now: Time, lockup_seconds: u64) -> Amount {
         let total = self.total().unwrap_or(Amount::MAX);
-        let young: Amount = self
+        let young = self
             .lots()
             .iter()
             .filter(|l| l.acquired_at.plus(lockup_seconds) > now)
-            .map(|l| l.amount)
-            .fold(0, |a, b| a.saturating_add(b));
-        total.saturating_sub(young)
+            .try_fold(0, |a: Amount, l| a.checked_add(l.amount))
+            .expect(LOTS_FIT);
+        total.checked_sub(young).expect(LOTS_FIT)
     }
 }
 
@@ -317,7 +317,7 @@ impl State {
         let mut meta = self.meta().clone();
         let c = counter(&mut meta);
         let id = *c;
-        *c += 1;
+        *c = c.checked_add(1).expect("one per record: a counter never reaches u64::MAX");
         self.put_meta(meta);
         id
     }
@@ -377,7 +377,8 @@ impl State {
         }
         if before != after {
             let mut a = self.asset(asset).clone();
-            a.holders = if after { a.holders + 1 } else { a.holders.saturating_sub(1) };
+            a.holders = if after { a.holders.checked_add(1) } else { a.holders.checked_sub(1) }
+                .expect("holders counts the holdings with a positive total, this one among them when it leaves");
             self.assets.put(asset, a);
         }
         Ok(())
@@ -422,12 +423,20 @@ impl State {
             }
             let total = h.total()?;
             let keep = total > 0 || h.extra.as_deref().is_some_and(keeps_empty_holding);
-            Ok::<_, Refusal>((keep.then_some(h), i64::from(total > 0) - i64::from(old_total > 0)))
+            let moved: i64 = match (old_total > 0, total > 0) {
+                (false, true) => 1,
+                (true, false) => -1,
+                _ => 0,
+            };
+            Ok::<_, Refusal>((keep.then_some(h), moved))
         })?;
         let moved: i64 = moved.iter().sum();
         if moved != 0 {
             let mut a = self.asset(asset).clone();
-            a.holders = a.holders.saturating_add_signed(moved);
+            a.holders = a
+                .holders
+                .checked_add_signed(moved)
+                .expect("holders counts the holdings with a positive total, those leaving among them");
             self.assets.put(asset, a);
         }
         Ok(())
@@ -477,13 +486,14 @@ fn keeps_empty_holding(e: &HoldingExtra) -> bool {
 pub fn consume_lots(h: &mut Holding) {
     let Ok(total) = h.total() else { return };
     if let Some(extra) = h.extra.as_deref_mut() {
-        let tracked: Amount = extra.lots.iter().map(|l| l.amount).fold(0, |a, b| a.saturating_add(b));
+        let tracked = extra.lots.iter().try_fold(0, |a: Amount, l| a.checked_add(l.amount)).expect(LOTS_FIT);
+        // Saturating on purpose: lots within the total leave nothing to trim.
         let mut excess = tracked.saturating_sub(total);
         // The untracked rest is oldest, so it was spent first; trim the oldest tracked lots.
         while excess > 0 && !extra.lots.is_empty() {
             let take = excess.min(extra.lots[0].amount);
-            extra.lots[0].amount -= take;
-            excess -= take;
+            extra.lots[0].amount = extra.lots[0].amount.checked_sub(take).expect("take is at most the lot");
+            excess = excess.checked_sub(take).expect("take is at most the excess");
             if extra.lots[0].amount == 0 {
                 extra.lots.remove(0);
             }
@@ -497,16 +507,26 @@ pub fn add_lot(h: &mut Holding, at: Time, amount: Amount) {
     let extra = h.extra.get_or_insert_with(Default::default);
     if let Some(last) = extra.lots.last_mut() {
         if last.acquired_at == at {
-            last.amount = last.amount.saturating_add(amount);
+            last.amount = last.amount.checked_add(amount).expect(LOTS_FIT);
             return;
         }
     }
     extra.lots.push(Lot { acquired_at: at, amount });
     if extra.lots.len() > MAX_LOTS {
-        let n = extra.lots.len();
-        let merged = extra.lots[n - 2].amount.saturating_add(extra.lots[n - 1].amount);
-        extra.lots[n - 2] = Lot { acquired_at: extra.lots[n - 1].acquired_at, amount: merged };
-        extra.lots.pop();
+        merge_newest_lots(&mut extra.lots);
+    }
+}
+
+/// Why sums of a holding's lots cannot overflow: Σ lots ≤ total, and a stored total fits
+/// (`put_holding` refuses one that does not; the invariants check Σ lots ≤ total).
+pub(crate) const LOTS_FIT: &str = "Σ lots ≤ the holding's total, which fits in an Amount";
+
+/// Merges the two newest lots into the later time (keeping them locked at least as long).
+pub(crate) fn merge_newest_lots(lots: &mut Vec<Lot>) {
+    if let [.., older, newest] = lots.as_mut_slice() {
+        older.amount = older.amount.checked_add(newest.amount).expect(LOTS_FIT);
+        older.acquired_at = newest.acquired_at;
+        lots.pop();
     }
 }
 
@@ -515,6 +535,6 @@ pub fn take_free(h: &mut Holding, amount: Amount) -> Result<(), Refusal> {
     if h.free < amount {
         return refuse(Code::BalanceInsufficient, format!("free balance {} is less than {amount}", h.free));
     }
-    h.free -= amount;
+    h.free = h.free.checked_sub(amount).expect("checked above");
     Ok(())
 }
