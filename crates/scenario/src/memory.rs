@@ -185,3 +185,55 @@ impl ScenarioLedger for MemoryLedger {
 fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| format!("(not serializable: {e})"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{genesis, parse, run_on};
+
+    fn ledger_after(text: &str) -> MemoryLedger {
+        let s = parse(text).expect("the scenario parses");
+        let mut ledger = MemoryLedger::create(&genesis(&s)).expect("the genesis is valid");
+        let report = run_on(&s, std::path::Path::new("."), &mut ledger, |_| {}).expect("it runs");
+        assert!(report.passed, "{:?}", report.steps.iter().find(|r| !r.passed));
+        ledger
+    }
+
+    const TWO_BLOCKS: &str = r#"
+name: two blocks
+start: 2026-01-05T14:00:00Z
+steps:
+  - tx: { as: operator, ops: [ { register_party: { party: a, name: A, kind: individual } } ] }
+  - tx: { as: operator, ops: [ { register_party: { party: b, name: B, kind: individual } } ] }
+"#;
+
+    #[test]
+    fn untouched_blocks_verify_and_count_genesis() {
+        let v = ledger_after(TWO_BLOCKS).verify().expect("it replays");
+        assert_eq!((v.blocks, v.transactions, v.first_mismatch), (3, 2, None));
+    }
+
+    #[test]
+    fn a_kept_block_whose_state_digest_was_changed_fails_verify_by_height() {
+        let mut ledger = ledger_after(TWO_BLOCKS);
+        ledger.blocks[1].header.state_digest = ledger.blocks[2].header.state_digest;
+        let m = ledger.verify().expect("it replays").first_mismatch.expect("a mismatch");
+        assert!(m.starts_with("block 1: header"), "{m}");
+    }
+
+    #[test]
+    fn a_kept_block_whose_receipt_was_changed_fails_verify_by_transaction() {
+        let mut ledger = ledger_after(TWO_BLOCKS);
+        ledger.blocks[2].body.receipts[0].outcome = tessera_core::block::Outcome::Ok { events: vec![] };
+        let m = ledger.verify().expect("it replays").first_mismatch.expect("a mismatch");
+        assert!(m.starts_with("block 2, transaction 0: receipt"), "{m}");
+    }
+
+    #[test]
+    fn the_chain_at_a_height_is_the_state_after_that_block() {
+        let ledger = ledger_after(TWO_BLOCKS);
+        let at_1 = ledger.chain_at(1).expect("it replays");
+        assert_eq!(at_1.head, ledger.blocks[1].header);
+        assert_eq!(ledger.chain_at(2).expect("it replays").state.digest(), ledger.chain.state.digest());
+    }
+}

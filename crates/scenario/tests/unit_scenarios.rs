@@ -48,3 +48,28 @@ fn cash_is_issued_and_redeemed_against_references_used_once() {
 fn yields_accrue_daily_and_pay_the_month_as_new_tokens() {
     story("yields_daily_accrual.yaml");
 }
+
+#[test]
+fn oracle_stands_on_the_median_of_a_quorum_and_drops_outliers() {
+    story("oracle_quorum.yaml");
+}
+
+#[test]
+fn fund_subscriptions_buy_shares_at_the_class_price_above_the_minimum() {
+    story("fund_subscriptions.yaml");
+}
+
+#[test]
+fn governance_executes_a_proposal_on_its_second_approval_and_counts_each_wallet_once() {
+    story("governance_two_approvals.yaml");
+}
+
+#[test]
+fn compliance_refuses_holders_without_kyc_until_the_claim_is_issued() {
+    story("compliance_kyc.yaml");
+}
+
+#[test]
+fn movement_keeps_frozen_units_in_place_and_forced_transfers_move_them() {
+    story("movement_freeze.yaml");
+}
