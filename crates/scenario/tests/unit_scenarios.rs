@@ -56,7 +56,7 @@ fn oracle_stands_on_the_median_of_a_quorum_and_drops_outliers() {
 
 #[test]
 fn fund_subscriptions_buy_shares_at_the_class_price_above_the_minimum() {
-    story("fund_subscriptions.yaml");
+    story("fund_subscription_minimums.yaml");
 }
 
 #[test]
