@@ -7,6 +7,8 @@ use tessera_core::*;
 use tessera_node::Ledger;
 
 pub use tessera_node::query::{holders, BalanceRow};
+/// Moved with the scenario runner, whose `reconcile` step prints it.
+pub use tessera_scenario::reconciliation_lines;
 
 pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
     use crate::scenario::Show;
@@ -284,27 +286,4 @@ pub fn feed_lines(st: &State, feed: &str, now: Time) -> Result<Vec<String>, Refu
         ));
     }
     Ok(out)
-}
-
-pub fn reconciliation_lines(r: &tessera_core::fund::Reconciliation) -> Vec<String> {
-    let mut out = vec![format!(
-        "reconciliation of {} at {}: custodian value {}, ledger cash {}, repo {}, obligations {}, reserve ratio {}",
-        r.fund,
-        r.at,
-        r.custodian_value,
-        r.ledger_cash,
-        r.repo,
-        r.obligations,
-        r.reserve_ratio.as_deref().unwrap_or("n/a")
-    )];
-    if r.breaks.is_empty() {
-        out.push("  no breaks".into());
-    }
-    for b in &r.breaks {
-        out.push(format!(
-            "  BREAK {} ({}): ledger {} custodian {} difference {}",
-            b.instrument, b.kind, b.ledger, b.custodian, b.difference
-        ));
-    }
-    out
 }

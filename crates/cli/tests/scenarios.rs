@@ -27,8 +27,10 @@ fn run_file(path: &Path) -> Result<(), String> {
 
 #[test]
 fn every_scenario_in_the_repository_passes_and_verifies() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(scenario_dir())
-        .expect("scenarios/ exists")
+    // The unit-level stories of scenarios/unit/ run here end to end too.
+    let mut files: Vec<PathBuf> = [scenario_dir(), scenario_dir().join("unit")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).expect("scenarios/ and scenarios/unit/ exist"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
         .collect();
