@@ -11,8 +11,8 @@
 //! Invariants:
 //! - One writer per data directory: [`Store::create`] and [`Store::open`] hold an exclusive
 //!   advisory lock on `DIR/ledger.lock` for the store's life (released by the kernel when the
-//!   process dies, even by kill -9); a second writer is refused at once with `store.locked`
-//!   naming the holder's PID. [`Store::open_read_only`] takes no lock and cannot write.
+//!   process dies, even by kill -9); a second writer is refused with `store.locked` naming
+//!   the holder's PID — at once when the holder is another process. [`Store::open_read_only`] takes no lock and cannot write.
 //! - Nothing here deletes or rewrites a committed block: SQLite commits a group of blocks
 //!   atomically, so a half-written block cannot exist, and damage found later is reported
 //!   (`store.corrupt`), never repaired by cutting.
@@ -73,18 +73,17 @@ struct DirLock {
 
 impl DirLock {
     fn acquire(dir: &Path) -> Result<DirLock> {
-        use std::io::{Read, Seek, Write};
+        use std::io::{Seek, Write};
         let path = dir.join(LOCK_FILE);
         let mut opts = std::fs::OpenOptions::new();
         opts.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         let mut file = opts.open(&path).map_err(|e| StoreError::Io(format!("open {}: {e}", path.display())))?;
-        match file.try_lock() {
+        match Self::try_lock(&mut file) {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
+                let holder = Self::holder(&mut file);
                 let holder = holder.trim();
                 let who = if holder.is_empty() { "another process".to_string() } else { format!("process {holder}") };
                 return Err(StoreError::Locked(format!(
@@ -104,6 +103,40 @@ impl DirLock {
         let written = file.set_len(0).and_then(|_| file.rewind()).and_then(|_| file.write_all(me.as_bytes()));
         written.map_err(|e| StoreError::Io(format!("write {}: {e}", path.display())))?;
         Ok(DirLock { _file: file })
+    }
+
+    /// Takes the lock, waiting briefly only while the holder is this very process: a lock
+    /// this process just released can still be held for a moment by a child being spawned by
+    /// another thread (between fork and exec the child shares the lock's open file, even
+    /// with close-on-exec set). Another process's lock is refused at once.
+    fn try_lock(file: &mut std::fs::File) -> std::result::Result<(), std::fs::TryLockError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            match file.try_lock() {
+                Err(std::fs::TryLockError::WouldBlock)
+                    if Self::holder_pid(&Self::holder(file)) == Some(std::process::id())
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// What the lock file says about its holder: "PID (program arguments)", or nothing.
+    fn holder(file: &mut std::fs::File) -> String {
+        use std::io::{Read, Seek};
+        let mut holder = String::new();
+        // Unreadable or empty: the refusal then says "another process".
+        if file.rewind().is_ok() && file.read_to_string(&mut holder).is_err() {
+            holder.clear();
+        }
+        holder
+    }
+
+    fn holder_pid(holder: &str) -> Option<u32> {
+        holder.split_whitespace().next()?.parse().ok()
     }
 }
 
@@ -470,6 +503,22 @@ mod tests {
         assert_eq!(s.head_height().unwrap(), Some(2));
         assert_eq!(s.block(2).unwrap().unwrap(), b2);
         assert!(Store::create(dir.path(), &g).is_err());
+    }
+
+    #[test]
+    fn a_lock_this_process_released_is_taken_again_once_a_spawning_child_lets_go_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, g) = chain();
+        let s = Store::create(dir.path(), &g).unwrap();
+        // A child being spawned by another thread shares the lock's open file until it execs.
+        let child = s._lock.as_ref().unwrap()._file.try_clone().unwrap();
+        drop(s);
+        let spawning = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            drop(child);
+        });
+        Store::open(dir.path()).expect("the writer waits out the spawning child");
+        spawning.join().unwrap();
     }
 
     #[test]
