@@ -31,6 +31,7 @@ pub mod ofac;
 pub mod oracle;
 pub mod oracle_math;
 pub mod prose;
+pub mod replay;
 pub mod repo;
 pub mod securities;
 pub mod settlement;

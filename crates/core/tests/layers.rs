@@ -72,7 +72,7 @@ const ORDER: &[(&str, &[&str])] = &[
             "fund",
         ],
     ),
-    ("execution", &["invariants", "exec"]),
+    ("execution", &["invariants", "exec", "replay"]),
 ];
 
 /// The model's modules re-exported at the crate root (`pub use model::{block, op, state, tx}`).

@@ -5,42 +5,13 @@
 //! and field.
 
 use rayon::prelude::*;
-use std::fmt;
-use tessera_core::block::{Block, BlockHeader, Event, Outcome, Receipt};
-use tessera_core::exec::{Admission, Chain};
+use tessera_core::block::{Block, BlockHeader};
+use tessera_core::exec::Chain;
+pub use tessera_core::replay::{mismatch, reexecute, Mismatch};
 use tessera_core::state::State;
 use tessera_core::tx::CheckedTx;
-use tessera_core::{crypto, Code, Refusal};
+use tessera_core::{crypto, Refusal};
 use tessera_store::{Journal, RawBlock, StoredSnapshot};
-
-/// Where replay and the journal disagree.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Mismatch {
-    pub height: u64,
-    pub tx: Option<u32>,
-    pub field: String,
-    pub detail: String,
-}
-
-impl fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "block {}", self.height)?;
-        if let Some(t) = self.tx {
-            write!(f, ", transaction {t}")?;
-        }
-        write!(f, ": {} — {}", self.field, self.detail)
-    }
-}
-
-impl From<Mismatch> for Refusal {
-    fn from(m: Mismatch) -> Refusal {
-        Refusal::new(Code::VerifyMismatch, m.to_string())
-    }
-}
-
-fn mismatch(height: u64, tx: Option<u32>, field: &str, detail: impl Into<String>) -> Mismatch {
-    Mismatch { height, tx, field: field.into(), detail: detail.into() }
-}
 
 /// Checks the stored form of a block against its claimed header, before decoding its meaning.
 pub fn check_raw(raw: &RawBlock, expected_height: u64, prev: Option<&BlockHeader>) -> Result<Block, Mismatch> {
@@ -167,92 +138,6 @@ pub fn check_transactions(block: &mut Block, signatures: bool) -> Result<Vec<Che
         }
     }
     Ok(std::mem::take(&mut block.body.txs).into_iter().zip(ids).map(|(tx, id)| CheckedTx { tx, id }).collect())
-}
-
-fn describe_receipt_difference(stored: &Receipt, replayed: &Receipt) -> (String, String) {
-    match (&stored.outcome, &replayed.outcome) {
-        (Outcome::Ok { events: a }, Outcome::Ok { events: b }) => {
-            if a.len() != b.len() {
-                return ("receipt.events".into(), format!("journal has {} events, replay gives {}", a.len(), b.len()));
-            }
-            let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(0);
-            (
-                format!("receipt.events[{i}]"),
-                format!("journal: {}; replay: {}", event_text(a.get(i)), event_text(b.get(i))),
-            )
-        }
-        (a, b) => {
-            ("receipt.outcome".into(), format!("journal: {}; replay: {}", outcome_summary(a), outcome_summary(b)))
-        }
-    }
-}
-
-/// An event for the mismatch report, or "none" past the end of the list.
-fn event_text(e: Option<&Event>) -> String {
-    e.map(|e| e.to_string()).unwrap_or_else(|| "none".into())
-}
-
-/// Where two system receipts part: the first event that differs.
-fn describe_system_difference(stored: &[Event], replayed: &[Event]) -> String {
-    if stored.len() != replayed.len() {
-        return format!("journal has {} events, replay gives {}", stored.len(), replayed.len());
-    }
-    let i = stored.iter().zip(replayed).position(|(x, y)| x != y).unwrap_or(0);
-    format!("event {i}: journal: {}; replay: {}", event_text(stored.get(i)), event_text(replayed.get(i)))
-}
-
-fn outcome_summary(o: &Outcome) -> String {
-    match o {
-        Outcome::Ok { events } => format!("ok with {} events", events.len()),
-        Outcome::Failed { op_index, code, .. } => {
-            format!("failed at operation {op_index} with {code}")
-        }
-    }
-}
-
-/// Re-executes a stored block on `chain` and compares every result with the journal.
-pub fn reexecute(chain: &mut Chain, stored: &Block, txs: Vec<CheckedTx>) -> Result<(), Mismatch> {
-    let h = stored.header.height;
-    if h != chain.height() + 1 {
-        return Err(mismatch(h, None, "header.height", format!("expected {}", chain.height() + 1)));
-    }
-    if stored.header.prev != chain.head.hash() {
-        return Err(mismatch(h, None, "header.prev", "does not link to the previous block's hash"));
-    }
-    let (block, admissions) = chain.build_block(stored.header.time, txs);
-    for (i, a) in admissions.iter().enumerate() {
-        if let Admission::Refused(r) = a {
-            return Err(mismatch(h, Some(i as u32), "admission", format!("replay refuses it at the door: {r}")));
-        }
-    }
-    for (i, (s, r)) in stored.body.receipts.iter().zip(&block.body.receipts).enumerate() {
-        if s != r {
-            let (field, detail) = describe_receipt_difference(s, r);
-            return Err(mismatch(h, Some(i as u32), &field, detail));
-        }
-    }
-    if stored.body.system != block.body.system {
-        return Err(mismatch(
-            h,
-            None,
-            "system_receipt",
-            describe_system_difference(&stored.body.system.events, &block.body.system.events),
-        ));
-    }
-    let (a, b) = (&stored.header, &block.header);
-    let fields: [(&str, String, String); 5] = [
-        ("header.time", a.time.to_string(), b.time.to_string()),
-        ("header.tx_count", a.tx_count.to_string(), b.tx_count.to_string()),
-        ("header.tx_root", a.tx_root.to_hex(), b.tx_root.to_hex()),
-        ("header.receipt_root", a.receipt_root.to_hex(), b.receipt_root.to_hex()),
-        ("header.state_digest", a.state_digest.to_hex(), b.state_digest.to_hex()),
-    ];
-    for (name, journal, replay) in fields {
-        if journal != replay {
-            return Err(mismatch(h, None, name, format!("the journal holds {journal}, replay computes {replay}")));
-        }
-    }
-    Ok(())
 }
 
 /// A stored snapshot against the state replay reached at its height.
@@ -399,31 +284,4 @@ pub fn verify<J: Journal + ?Sized>(store: &J, mut progress: impl FnMut(u64, u64)
         seconds,
         tx_per_s: if seconds > 0.0 { txs_total as f64 / seconds } else { 0.0 },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tessera_core::{Hash, Symbol, WalletId};
-
-    #[test]
-    fn a_differing_event_is_described_in_words() {
-        let alert = |amount| Event::AlertRaised {
-            alert: 1,
-            rule: "monitor_new_counterparty".into(),
-            asset: Symbol::new("FUND"),
-            wallet: WalletId([7; 32]),
-            amount,
-        };
-        let receipt = |events| Receipt { tx: Hash([1; 32]), outcome: Outcome::Ok { events } };
-        let (field, detail) = describe_receipt_difference(&receipt(vec![alert(5)]), &receipt(vec![alert(6)]));
-        assert_eq!(field, "receipt.events[0]");
-        assert_eq!(
-            detail,
-            "journal: alert 1 raised by monitor_new_counterparty on 5 FUND of wallet 07070707; \
-             replay: alert 1 raised by monitor_new_counterparty on 6 FUND of wallet 07070707"
-        );
-        let system = describe_system_difference(&[alert(5)], &[]);
-        assert_eq!(system, "journal has 1 events, replay gives 0");
-    }
 }

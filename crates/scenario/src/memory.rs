@@ -6,6 +6,7 @@ use crate::{ScenarioLedger, Show, Verified};
 use serde::Serialize;
 use tessera_core::block::{Block, Genesis};
 use tessera_core::exec::{Admission, Chain};
+use tessera_core::replay::reexecute;
 use tessera_core::tx::CheckedTx;
 use tessera_core::{Code, Refusal, Time};
 
@@ -52,30 +53,10 @@ fn recheck(block: &Block) -> Result<Vec<CheckedTx>, String> {
         .collect()
 }
 
-/// Re-executes a kept block on `chain` and names the first thing that differs.
+/// Re-executes a kept block on `chain` and names the first thing that differs (the same
+/// comparison the node's recovery and `verify` make over the journal).
 fn replay(chain: &mut Chain, kept: &Block) -> Result<(), String> {
-    let h = kept.header.height;
-    let (block, admissions) = chain.build_block(kept.header.time, recheck(kept)?);
-    if let Some(i) = admissions.iter().position(|a| matches!(a, Admission::Refused(_))) {
-        return Err(format!("block {h}, transaction {i}: admission — replay refuses it at the door"));
-    }
-    if let Some(i) = kept.body.receipts.iter().zip(&block.body.receipts).position(|(a, b)| a != b) {
-        return Err(format!("block {h}, transaction {i}: receipt — differs on replay"));
-    }
-    if kept.body.system != block.body.system {
-        return Err(format!("block {h}: system_receipt — differs on replay"));
-    }
-    // The whole header: height, link, time, roots and the state digest.
-    if kept.header != block.header {
-        return Err(format!(
-            "block {h}: header — kept {} (state {}), replay computes {} (state {})",
-            kept.header.hash(),
-            kept.header.state_digest,
-            block.header.hash(),
-            block.header.state_digest
-        ));
-    }
-    Ok(())
+    reexecute(chain, kept, recheck(kept)?).map_err(|m| m.to_string())
 }
 
 impl ScenarioLedger for MemoryLedger {
