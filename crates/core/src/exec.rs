@@ -401,6 +401,10 @@ impl Chain {
     /// The chain after its genesis block.
     pub fn genesis(g: &Genesis) -> Result<(Chain, Block), Refusal> {
         let state = genesis_state(g)?;
+        #[cfg(debug_assertions)]
+        if let Err(e) = state.check_invariants() {
+            panic!("genesis: broken invariant: {e}");
+        }
         let body =
             BlockBody { genesis: Some(g.clone()), txs: vec![], receipts: vec![], system: SystemReceipt::default() };
         let header = BlockHeader {
@@ -461,6 +465,12 @@ impl Chain {
             return (None, admissions);
         }
         self.state.commit();
+        // An impossible state is a bug: stop at the block that made it, in debug builds and
+        // tests only (the checks walk the whole state; release builds do not pay for them).
+        #[cfg(debug_assertions)]
+        if let Err(e) = self.state.check_invariants() {
+            panic!("block {}: broken invariant: {e}", ctx.height);
+        }
         let body = BlockBody { genesis: None, txs: included, receipts, system };
         let header = BlockHeader {
             height: ctx.height,
