@@ -402,6 +402,10 @@ impl Chain {
     /// The chain after its genesis block.
     pub fn genesis(g: &Genesis) -> Result<(Chain, Block), Refusal> {
         let state = genesis_state(g)?;
+        #[cfg(debug_assertions)]
+        if let Err(e) = state.check_invariants() {
+            panic!("genesis: broken invariant: {e}");
+        }
         let body =
             BlockBody { genesis: Some(g.clone()), txs: vec![], receipts: vec![], system: SystemReceipt::default() };
         let header = BlockHeader {
@@ -463,6 +467,21 @@ impl Chain {
             return (None, admissions);
         }
         self.state.commit();
+        // An impossible state is a bug: stop at the block that made it, in debug builds and
+        // tests only (the checks walk the whole state; release builds do not pay for them).
+        #[cfg(debug_assertions)]
+        {
+            // Rehashing the whole state after every block cost more than all the other checks
+            // together (half again the debug test time): it runs on a sample of blocks.
+            let checked = if ctx.height.is_multiple_of(crate::invariants::DIGEST_CHECK_EVERY) {
+                self.state.check_invariants()
+            } else {
+                self.state.check_invariants_but_digest()
+            };
+            if let Err(e) = checked {
+                panic!("block {}: broken invariant: {e}", ctx.height);
+            }
+        }
         let body = BlockBody { genesis: None, txs: included, receipts, system };
         let header = BlockHeader {
             height: ctx.height,

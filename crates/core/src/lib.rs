@@ -22,8 +22,6 @@ pub mod fund;
 pub mod governance;
 pub mod htlc;
 pub mod identifiers;
-// Not yet converted to checked arithmetic (its one site is a holder count).
-#[allow(clippy::arithmetic_side_effects)]
 pub mod invariants;
 pub mod model;
 pub mod movement;
