@@ -105,9 +105,9 @@ pub(crate) use with_operations;
 macro_rules! define_op {
     ($($variant:ident = $name:literal ($m:ident :: $t:ident),)*) => {
         #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
         pub enum Op {
-            $($variant($m::$t),)*
+            // The listed name is the JSON name: one spelling, used by serde and by `name`.
+            $(#[serde(rename = $name)] $variant($m::$t),)*
         }
 
         impl Op {
