@@ -69,7 +69,8 @@ pub fn svg(r: &FundReport) -> String {
 }
 
 pub fn human(st: &State, r: &FundReport) -> String {
-    let mut out = crate::views::fund_lines(st, &r.fund).unwrap_or_default();
+    let mut out =
+        tessera_node::query::fund_view(st, &r.fund).and_then(|v| crate::views::fund_lines(&v, st)).unwrap_or_default();
     let cash_dec = fund::fund(st, &r.fund).map(|f| st.asset(f.cash_asset).decimals).unwrap_or(0);
     out.push(String::new());
     out.push(format!(

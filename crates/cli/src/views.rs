@@ -4,6 +4,7 @@
 use tessera_core::state::State;
 use tessera_core::words::and_list;
 use tessera_core::*;
+use tessera_node::query::{AssetRow, FeedRow, FundView};
 use tessera_node::Ledger;
 
 pub use tessera_node::query::{holders, BalanceRow};
@@ -28,23 +29,7 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
             }
         }
         Show::Proposals => {
-            let v: Vec<String> = st
-                .proposals
-                .sorted()
-                .into_iter()
-                .map(|(_, p)| {
-                    let ops: Vec<&str> = p.ops.iter().map(|o| o.name()).collect();
-                    format!(
-                        "#{} {} [{}] {}/{} approvals — {}",
-                        p.id,
-                        p.class.as_str(),
-                        ops.join(", "),
-                        p.approvals.len(),
-                        p.threshold,
-                        p.status
-                    )
-                })
-                .collect();
+            let v: Vec<String> = st.proposals.sorted().into_iter().map(|(_, p)| proposal_line(p)).collect();
             if v.is_empty() {
                 vec!["no proposals".into()]
             } else {
@@ -67,8 +52,13 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
                 v
             }
         }
-        Show::Fund(f) => fund_lines(st, f).unwrap_or_else(|e| vec![e.to_string()]),
-        Show::Feed(f) => feed_lines(st, f, st.meta().time).unwrap_or_else(|e| vec![e.to_string()]),
+        Show::Fund(f) => tessera_node::query::fund_view(st, f)
+            .and_then(|v| fund_lines(&v, st))
+            .unwrap_or_else(|e| vec![e.to_string()]),
+        Show::Feed(f) => match tessera_node::query::feeds_named(st, st.meta().time, Some(f)) {
+            Ok(rows) => rows.iter().flat_map(feed_lines).collect(),
+            Err(e) => vec![e.to_string()],
+        },
         Show::Block => {
             let h = &ledger.chain.head;
             vec![format!(
@@ -82,35 +72,94 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
     }
 }
 
-/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals. A fund's amounts
-/// are in its cash asset; anything else unknown stays in minor units.
-pub fn units(st: &State, asset: &Symbol, amount: Amount) -> String {
-    let a = match (st.asset_index.get(asset), st.funds.get(asset)) {
-        (Some(a), _) => st.asset(*a),
-        (None, Some(f)) => st.asset(f.cash_asset),
-        (None, None) => return format!("{amount} {asset}"),
-    };
-    format!("{} {}", format_units(amount, a.decimals), a.symbol)
+/// What printing amounts needs: each asset's decimals, and the cash asset each fund's amounts
+/// are in. The state answers on a data directory; [`AssetBook`] answers from a node's published
+/// assets and funds.
+pub trait Units {
+    fn decimals(&self, asset: &Symbol) -> Option<u8>;
+    fn fund_cash(&self, fund: &Symbol) -> Option<Symbol>;
 }
 
-pub fn alert_line(st: &State, a: &tessera_core::state::Alert) -> String {
-    let fund = if st.funds.get(&a.asset).is_some() { format!(" of fund {}", a.asset) } else { String::new() };
+impl Units for State {
+    fn decimals(&self, asset: &Symbol) -> Option<u8> {
+        self.asset_index.get(asset).map(|a| self.asset(*a).decimals)
+    }
+    fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
+        self.funds.get(fund).map(|f| self.asset(f.cash_asset).symbol.clone())
+    }
+}
+
+/// Decimals and funds' cash assets from what a node publishes (`GET /v1/assets`, `GET /v1/funds`).
+#[derive(Default)]
+pub struct AssetBook {
+    decimals: std::collections::BTreeMap<String, u8>,
+    fund_cash: std::collections::BTreeMap<String, Symbol>,
+}
+
+impl AssetBook {
+    pub fn new(assets: &[AssetRow], funds: &[tessera_core::fund::Fund]) -> AssetBook {
+        AssetBook {
+            decimals: assets.iter().map(|a| (a.symbol.as_str().to_string(), a.decimals)).collect(),
+            fund_cash: funds.iter().map(|f| (f.spec.fund.as_str().to_string(), f.spec.cash_asset.clone())).collect(),
+        }
+    }
+}
+
+impl Units for AssetBook {
+    fn decimals(&self, asset: &Symbol) -> Option<u8> {
+        self.decimals.get(asset.as_str()).copied()
+    }
+    fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
+        self.fund_cash.get(fund.as_str()).cloned()
+    }
+}
+
+/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals. A fund's amounts
+/// are in its cash asset; anything else unknown stays in minor units.
+pub fn units(u: &(impl Units + ?Sized), asset: &Symbol, amount: Amount) -> String {
+    let (decimals, symbol) = match (u.decimals(asset), u.fund_cash(asset)) {
+        (Some(d), _) => (d, asset.clone()),
+        (None, Some(cash)) => match u.decimals(&cash) {
+            Some(d) => (d, cash),
+            None => return format!("{amount} {asset}"),
+        },
+        (None, None) => return format!("{amount} {asset}"),
+    };
+    format!("{} {}", format_units(amount, decimals), symbol)
+}
+
+/// A governance proposal: its operations, approvals and status.
+pub fn proposal_line(p: &tessera_core::governance::Proposal) -> String {
+    let ops: Vec<&str> = p.ops.iter().map(|o| o.name()).collect();
+    format!(
+        "#{} {} [{}] {}/{} approvals — {}",
+        p.id,
+        p.class.as_str(),
+        ops.join(", "),
+        p.approvals.len(),
+        p.threshold,
+        p.status
+    )
+}
+
+pub fn alert_line(u: &(impl Units + ?Sized), a: &tessera_core::state::Alert) -> String {
+    let fund = if u.fund_cash(&a.asset).is_some() { format!(" of fund {}", a.asset) } else { String::new() };
     format!(
         "alert #{} {} {} wallet {}{fund} amount {} — {}",
         a.id,
         a.time,
         a.rule,
         a.wallet.short(),
-        units(st, &a.asset, a.amount),
+        units(u, &a.asset, a.amount),
         a.detail
     )
 }
 
-pub fn instruction_line(st: &State, i: &tessera_core::settlement::Instruction) -> String {
+pub fn instruction_line(u: &(impl Units + ?Sized), i: &tessera_core::settlement::Instruction) -> String {
     let legs: Vec<String> = i
         .legs
         .iter()
-        .map(|l| format!("{} {}→{}", units(st, &l.asset, l.amount), l.from.short(), l.to.short()))
+        .map(|l| format!("{} {}→{}", units(u, &l.asset, l.amount), l.from.short(), l.to.short()))
         .collect();
     let status = crate::scenario::status_tag(&i.status);
     let last = i.history.last().map(|(t, h)| format!("{h} at {t}")).unwrap_or_default();
@@ -164,14 +213,14 @@ pub fn repo_line(st: &State, r: &tessera_core::repo::Repo) -> String {
 }
 
 /// Cash of a redemption is paid in the fund's cash asset.
-pub fn redemption_line(st: &State, r: &tessera_core::fund::Redemption) -> String {
+pub fn redemption_line(u: &(impl Units + ?Sized), r: &tessera_core::fund::Redemption) -> String {
     format!(
         "#{} wallet {} redeems {} for {} cash (fee {}), requested {} — {}",
         r.id,
         r.wallet.short(),
-        units(st, &r.class, r.shares),
-        units(st, &r.fund, r.amount),
-        units(st, &r.fund, r.fee),
+        units(u, &r.class, r.shares),
+        units(u, &r.fund, r.amount),
+        units(u, &r.fund, r.fee),
         r.requested_at,
         r.status
     )
@@ -188,12 +237,14 @@ pub fn pct8(v: u64) -> String {
     format!("{}.{:04}%", bp4 / 10_000, bp4 % 10_000)
 }
 
-/// A fund's state as lines for people: NAV, classes, liquidity, portfolio, queue.
-pub fn fund_lines(st: &State, f_sym: &Symbol) -> Result<Vec<String>, Refusal> {
-    use tessera_core::fund;
-    let f = fund::fund(st, f_sym)?;
-    let cash = st.asset(f.cash_asset);
-    let money = |a: Amount| format!("{} {}", format_units(a, cash.decimals), cash.symbol);
+/// A fund's state as lines for people: NAV, classes, liquidity, cash, portfolio, queue — from
+/// the read model's answer, with `u` for the decimals.
+pub fn fund_lines(v: &FundView, u: &(impl Units + ?Sized)) -> Result<Vec<String>, Refusal> {
+    let f = &v.fund;
+    let cash = &f.spec.cash_asset;
+    let decimals = |a: &Symbol| u.decimals(a).ok_or_else(|| Refusal::new(Code::AssetUnknown, format!("no asset {a}")));
+    let cash_decimals = decimals(cash)?;
+    let money = |a: Amount| format!("{} {}", format_units(a, cash_decimals), cash);
     let mut out = vec![format!("fund {} — {}", f.spec.fund, f.spec.name)];
     match &f.halted {
         Some(why) => out.push(format!("  HALTED (breaker): {why}")),
@@ -219,11 +270,10 @@ pub fn fund_lines(st: &State, f_sym: &Symbol) -> Result<Vec<String>, Refusal> {
             if f.breaches.is_empty() { String::new() } else { format!("  BREACHED: {}", f.breaches.join(", ")) }
         ));
         for c in &v.classes {
-            let a = st.asset_idx(&c.asset)?;
             out.push(format!(
                 "  class {}: {} shares  price {}  NAV per share {}  net rate {}",
                 c.asset,
-                format_units(c.shares, st.asset(a).decimals),
+                format_units(c.shares, decimals(&c.asset)?),
                 fixed8(c.price),
                 fixed8(c.nav_per_share),
                 pct8(c.rate_ppb / 10)
@@ -235,12 +285,12 @@ pub fn fund_lines(st: &State, f_sym: &Symbol) -> Result<Vec<String>, Refusal> {
     out.push(format!(
         "  cash: custodian {}  on ledger {}  fee accrued {}  fee paid {}  queued redemptions {}",
         money(f.custodian_cash),
-        money(st.holding_ref(f.cash_asset, f.cash_wallet).map(|h| h.free).unwrap_or(0)),
+        money(v.cash_on_ledger),
         money(f.fee_accrued()),
         money(f.fee_paid),
         money(f.queued)
     ));
-    for p in fund::positions(st, f_sym) {
+    for p in &v.positions {
         out.push(format!(
             "  position #{} {} face {} cost {} matures {}",
             p.id,
@@ -253,17 +303,14 @@ pub fn fund_lines(st: &State, f_sym: &Symbol) -> Result<Vec<String>, Refusal> {
     Ok(out)
 }
 
-/// An oracle feed and its per-source discrepancy report.
-pub fn feed_lines(st: &State, feed: &str, now: Time) -> Result<Vec<String>, Refusal> {
-    let f = st
-        .feeds
-        .get(&feed.to_string())
-        .ok_or_else(|| Refusal::new(Code::OracleUnknownFeed, format!("no feed {feed}")))?;
+/// An oracle feed and its per-source discrepancy report, from the read model's answer.
+pub fn feed_lines(r: &FeedRow) -> Vec<String> {
+    let f = &r.definition;
     let mut out = vec![format!(
         "feed {} ({}): value {}{}  quorum {} of {}, max age {} s, max deviation {} bps, breaker {} bps",
-        feed,
+        r.feed,
         f.spec.kind,
-        f.value_at(now).map(fixed8).unwrap_or_else(|| "none (no quorum of fresh quotes)".into()),
+        r.value_now.map(fixed8).unwrap_or_else(|| "none (no quorum of fresh quotes)".into()),
         if f.tripped { "  TRIPPED" } else { "" },
         f.spec.quorum,
         f.sources.len(),
@@ -285,5 +332,5 @@ pub fn feed_lines(st: &State, feed: &str, now: Time) -> Result<Vec<String>, Refu
             s.deviation_bps.as_ref().map(|d| format!(" ({d} bps from the median)")).unwrap_or_default()
         ));
     }
-    Ok(out)
+    out
 }

@@ -22,11 +22,16 @@ fn repo() -> PathBuf {
 /// The demo ledger (parties, assets, roles: auditor, compliance officers, issuer agents,
 /// pausers) in a fresh directory.
 fn demo_ledger() -> (tempfile::TempDir, PathBuf) {
+    scenario_ledger("demo")
+}
+
+/// The ledger a scenario file of `scenarios/` leaves, in a fresh directory.
+fn scenario_ledger(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("ledger");
     let st = tessera()
         .args(["scenario", "run"])
-        .arg(repo().join("scenarios/demo.yaml"))
+        .arg(repo().join(format!("scenarios/{name}.yaml")))
         .arg("--data")
         .arg(&data)
         .stdout(Stdio::null())
@@ -692,6 +697,107 @@ fn the_cli_works_against_a_running_node() {
     assert!(!ok && stderr.contains("error[bill.bad_term]") && stderr.contains("maturing 2026-02-03"), "{stderr}");
     let (ok, _, stderr) = run(&["query", "bill", "--cusip", "GB0002634946", "--price", "99"]);
     assert!(!ok && stderr.contains("error[identifier.not_us_isin]"), "{stderr}");
+}
+
+/// `tessera ARGS`: (success, stdout, stderr).
+fn cli(args: &[String]) -> (bool, String, String) {
+    let out = tessera().env_remove("TESSERA_NODE").env_remove("TESSERA_AUTH_KEY").args(args).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_data_directory() {
+    // (scenario, a reader that sees everything, a wallet, its party)
+    let ledgers = [
+        ("demo", "auditor", "@alpha", "alpha-fund"),
+        ("fund_buidl_90_days", "operator", "@alpha", "alpha"),
+        ("settlement_dvp", "operator", "@alpha", "alpha"),
+    ];
+    for (scenario, reader, wallet, party) in ledgers {
+        let (tmp, data) = scenario_ledger(scenario);
+        let key = tmp.path().join("reader.key");
+        assert!(tessera().args(["keys", "derive", reader, "--out"]).arg(&key).output().unwrap().status.success());
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+        let local = |q: &[String], json: bool| {
+            let mut args = s(if json { &["--json", "query"] } else { &["query"] });
+            args.extend(q.iter().cloned());
+            args.extend(s(&["--data", data.to_str().unwrap()]));
+            cli(&args)
+        };
+        let listed = |q: &[&str]| -> Value {
+            let (ok, out, err) = local(&s(q), true);
+            assert!(ok, "{scenario}: query {q:?}: {err}");
+            serde_json::from_str(&out).unwrap()
+        };
+        // Every query the API serves, over what this ledger holds.
+        let mut queries: Vec<Vec<String>> = vec![
+            s(&["assets"]),
+            s(&["balances", "--wallet", wallet]),
+            s(&["balances", "--party", party]),
+            s(&["history", "--wallet", wallet]),
+            s(&["locks", "--wallet", wallet]),
+            s(&["alerts"]),
+            s(&["proposals"]),
+            s(&["instructions"]),
+            s(&["funds"]),
+            s(&["feeds"]),
+            s(&["redemptions"]),
+        ];
+        for a in listed(&["assets"]).as_array().unwrap() {
+            let asset = a["symbol"].as_str().unwrap();
+            queries.push(s(&["holders", "--asset", asset]));
+            queries.push(s(&["holders", "--asset", asset, "--height", "2"]));
+            if let Some(isin) = a["isin"].as_str().filter(|_| a["kind"].to_string().contains("bill")) {
+                queries.push(s(&["bill", "--cusip", isin, "--discount-rate", "4.48", "--settlement", "2026-01-02"]));
+            }
+        }
+        for h in listed(&["history", "--wallet", wallet]).as_array().unwrap().iter().take(3) {
+            queries.push(s(&["receipt", "--tx", h["receipt"]["tx"].as_str().unwrap()]));
+        }
+        for i in listed(&["instructions"]).as_array().unwrap() {
+            queries.push(s(&["instructions", "--id", &i["id"].to_string()]));
+        }
+        for f in listed(&["funds"]).as_array().unwrap() {
+            queries.push(s(&["funds", "--fund", f["spec"]["fund"].as_str().unwrap()]));
+        }
+        for f in listed(&["feeds"]).as_array().unwrap().iter().take(3) {
+            queries.push(s(&["feeds", "--feed", f["feed"].as_str().unwrap()]));
+        }
+        queries.push(s(&["instructions", "--id", "999"]));
+        queries.push(s(&["feeds", "--feed", "NO-SUCH-FEED"]));
+
+        let node = start(&data, &[]);
+        let remote = |q: &[String], json: bool| {
+            let mut args = s(&["--node", &node.base, "--auth-key", key.to_str().unwrap()]);
+            if json {
+                args.push("--json".into());
+            }
+            args.push("query".into());
+            args.extend(q.iter().cloned());
+            cli(&args)
+        };
+        for q in &queries {
+            for json in [false, true] {
+                let (ok, here, here_err) = local(q, json);
+                let (ok_there, there, there_err) = remote(q, json);
+                let what = format!("{scenario}: query {}{}", q.join(" "), if json { " --json" } else { "" });
+                assert_eq!(ok, ok_there, "{what}: here {here}{here_err}, through the node {there}{there_err}");
+                if !ok {
+                    assert_eq!(here_err, there_err, "{what}: the refusals differ");
+                    continue;
+                }
+                let (a, b): (Vec<&str>, Vec<&str>) = (here.lines().collect(), there.lines().collect());
+                for (n, (x, y)) in a.iter().zip(&b).enumerate() {
+                    assert_eq!(x, y, "{what}: line {} differs\n--- data directory:\n{here}--- node:\n{there}", n + 1);
+                }
+                assert_eq!(
+                    a.len(),
+                    b.len(),
+                    "{what}: line counts differ\n--- data directory:\n{here}--- node:\n{there}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

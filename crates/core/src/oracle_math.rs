@@ -8,7 +8,7 @@
 //! |quote − median| / median in basis points, compared exactly.
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::types::Time;
 
@@ -26,7 +26,7 @@ pub struct FeedRules {
     pub quorum: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "verdict")]
 pub enum Verdict {
     Used,
@@ -42,14 +42,14 @@ pub enum Verdict {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceReport {
     pub source: String,
     pub value: String,
     pub verdict: Verdict,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aggregate {
     /// The feed's value, if the quorum was met.
     pub value: Option<String>,

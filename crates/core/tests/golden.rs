@@ -137,10 +137,11 @@ fn operation_fixtures_cover_every_variant_and_the_next_tag_is_unknown() {
 }
 
 #[test]
-fn every_event_fixture_keeps_its_bytes_and_its_json() {
+fn every_event_fixture_keeps_its_bytes_and_its_json_and_reads_back() {
     for e in load("event") {
         let ev: Event = decode(&e);
         json_out(&e, &ev);
+        json_in(&e, &ev);
     }
 }
 
@@ -155,11 +156,12 @@ fn event_fixtures_cover_every_event_and_every_fund_event_and_the_next_tags_are_u
 }
 
 #[test]
-fn receipts_in_both_outcomes_keep_their_bytes_and_json() {
+fn receipts_in_both_outcomes_keep_their_bytes_and_json_and_read_back() {
     let entries = load("receipt");
     let receipts: Vec<Receipt> = entries.iter().map(decode).collect();
     for (e, r) in entries.iter().zip(&receipts) {
         json_out(e, r);
+        json_in(e, r);
     }
     assert!(receipts.iter().any(|r| r.is_ok()), "an ok receipt");
     assert!(receipts.iter().any(|r| !r.is_ok()), "a failed receipt");
@@ -171,10 +173,11 @@ fn receipts_in_both_outcomes_keep_their_bytes_and_json() {
 }
 
 #[test]
-fn system_receipts_keep_their_bytes_and_json() {
+fn system_receipts_keep_their_bytes_and_json_and_read_back() {
     for e in load("system_receipt") {
         let s: SystemReceipt = decode(&e);
         json_out(&e, &s);
+        json_in(&e, &s);
     }
 }
 
@@ -183,6 +186,7 @@ fn block_headers_keep_their_bytes_json_and_hash() {
     for e in load("block_header") {
         let h: BlockHeader = decode(&e);
         json_out(&e, &h);
+        json_in(&e, &h);
         assert_eq!(h.hash().to_hex(), pin(&e, "hash"), "{}: header hash moved", e.name);
     }
 }

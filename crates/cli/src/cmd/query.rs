@@ -2,11 +2,16 @@
 
 use super::{bad, open, out, out_list, wallet_arg, DataDir, Global};
 use clap::Subcommand;
-use tessera_cli::{scenario, views};
+use tessera_cli::remote::encode;
+use tessera_cli::views::{self, AssetBook, Units};
 use tessera_core::block::Outcome;
+use tessera_core::fund::{Fund, Redemption};
+use tessera_core::governance::Proposal;
+use tessera_core::settlement::Instruction;
+use tessera_core::state::Alert;
 use tessera_core::*;
 use tessera_node::engine::system_time;
-use tessera_node::query::{self, AssetRow, BalanceRow, Viewer};
+use tessera_node::query::{self, AssetRow, BalanceRow, FeedRow, FundView, HistoryEntry, ReceiptView, Viewer};
 use tessera_node::Ledger;
 
 #[derive(Subcommand)]
@@ -168,56 +173,18 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 None => query::asset_holders(&l.chain.state, &me, &asset)?,
                 Some(h) => query::holders(&Ledger::chain_at(&l.store, h)?.state, &asset)?,
             };
-            out(json, &rows, || {
-                let mut s = format!(
-                    "{} holders of {asset}{}\n",
-                    rows.len(),
-                    height.map(|h| format!(" at block {h}")).unwrap_or_default()
-                );
-                s.push_str(&rows.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n"));
-                s
-            });
+            out(json, &rows, || holders_human(asset.as_str(), height, &rows));
         }
         QueryCmd::History { dir, wallet } => {
             let l = open(&dir)?;
             let rows = query::wallet_history(&l.store, &me, &wallet_arg(&wallet)?)?;
-            out(json, &rows, || {
-                rows.iter()
-                    .map(|h| {
-                        let status = match &h.receipt.outcome {
-                            Outcome::Ok { events } => format!("ok, {} events", events.len()),
-                            Outcome::Failed { code, .. } => format!("FAILED {code}"),
-                        };
-                        format!(
-                            "block {:>6} {} tx {} by {} — {status}",
-                            h.height,
-                            h.time,
-                            h.receipt.tx.short(),
-                            h.signer.short()
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            out(json, &rows, || history_human(&rows));
         }
         QueryCmd::Receipt { dir, tx } => {
             let l = open(&dir)?;
             let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
             let v = query::transaction(&l.store, &me, &l.store.tx_heights(&id)?, &id)?;
-            out(json, &v, || {
-                let ops: Vec<&str> = v.ops.iter().map(|o| o.name()).collect();
-                format!(
-                    "transaction {}\nblock {} (position {}) at {}, signed by wallet {} (sequence {})\noperations: {}\n{}",
-                    v.receipt.tx,
-                    v.height,
-                    v.index,
-                    v.time,
-                    v.signer.short(),
-                    v.seq,
-                    ops.join(", "),
-                    v.receipt
-                )
-            });
+            out(json, &v, || receipt_human(&v));
         }
         QueryCmd::Alerts { dir } => {
             let l = open(&dir)?;
@@ -227,25 +194,12 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Proposals { dir } => {
             let l = open(&dir)?;
             let ps = query::proposals(&l.chain.state, &me)?;
-            out(json, &ps, || views::show(&l, &scenario::Show::Proposals).join("\n"));
+            out_list(json, &ps, "no proposals", views::proposal_line);
         }
         QueryCmd::Instructions { dir, id } => {
             let l = open(&dir)?;
             let all = query::instructions(&l.chain.state, &me, id)?;
-            out(json, &all, || {
-                let mut lines = Vec::new();
-                for i in &all {
-                    lines.push(views::instruction_line(&l.chain.state, i));
-                    if id.is_some() {
-                        lines.extend(i.history.iter().map(|(t, h)| format!("    {t}  {h}")));
-                    }
-                }
-                if lines.is_empty() {
-                    "no instructions".into()
-                } else {
-                    lines.join("\n")
-                }
-            });
+            out(json, &all, || instructions_human(&l.chain.state, &all, id.is_some()));
         }
         QueryCmd::Htlcs { dir } => {
             let l = open(&dir)?;
@@ -265,9 +219,7 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Locks { dir, wallet } => {
             let l = open(&dir)?;
             let rows = query::wallet_locks(&l.chain.state, &me, &wallet_arg(&wallet)?)?;
-            out_list(json, &rows, "no locked units", |r| {
-                format!("{:>32}  {}", views::units(&l.chain.state, &r.asset, r.amount), r.for_what)
-            });
+            out_list(json, &rows, "no locked units", |r| lock_line(&l.chain.state, r));
         }
         QueryCmd::Assets { dir } => {
             let l = open(&dir)?;
@@ -278,14 +230,16 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let st = &l.chain.state;
             let funds = query::funds(st, fund.as_deref())?;
-            out_list(json, &funds, "no funds", |f| views::fund_lines(st, &f.spec.fund).unwrap_or_default().join("\n"));
+            let views: Vec<FundView> =
+                funds.iter().map(|f| query::fund_view(st, &f.spec.fund)).collect::<Result<_, _>>()?;
+            out(json, &funds, || funds_human(&views, st));
         }
         QueryCmd::Feeds { dir, feed } => {
             let l = open(&dir)?;
             let st = &l.chain.state;
             let now = l.chain.head.time;
             let feeds = query::feeds_named(st, now, feed.as_deref())?;
-            out_list(json, &feeds, "no feeds", |v| views::feed_lines(st, &v.feed, now).unwrap_or_default().join("\n"));
+            out_list(json, &feeds, "no feeds", |v| views::feed_lines(v).join("\n"));
         }
         QueryCmd::Redemptions { dir } => {
             let l = open(&dir)?;
@@ -334,11 +288,77 @@ fn assets_human(rows: &[AssetRow]) -> String {
     rows.iter().map(AssetRow::human).collect::<Vec<_>>().join("\n")
 }
 
+fn holders_human(asset: &str, height: Option<u64>, rows: &[BalanceRow]) -> String {
+    let mut s =
+        format!("{} holders of {asset}{}\n", rows.len(), height.map(|h| format!(" at block {h}")).unwrap_or_default());
+    s.push_str(&rows.iter().map(|r| r.human()).collect::<Vec<_>>().join("\n"));
+    s
+}
+
+fn history_human(rows: &[HistoryEntry]) -> String {
+    rows.iter()
+        .map(|h| {
+            let status = match &h.receipt.outcome {
+                Outcome::Ok { events } => format!("ok, {} events", events.len()),
+                Outcome::Failed { code, .. } => format!("FAILED {code}"),
+            };
+            format!("block {:>6} {} tx {} by {} — {status}", h.height, h.time, h.receipt.tx.short(), h.signer.short())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn receipt_human(v: &ReceiptView) -> String {
+    let ops: Vec<&str> = v.ops.iter().map(|o| o.name()).collect();
+    format!(
+        "transaction {}\nblock {} (position {}) at {}, signed by wallet {} (sequence {})\noperations: {}\n{}",
+        v.receipt.tx,
+        v.height,
+        v.index,
+        v.time,
+        v.signer.short(),
+        v.seq,
+        ops.join(", "),
+        v.receipt
+    )
+}
+
+/// Instructions one a line; with their full history when one was asked for.
+fn instructions_human(u: &(impl Units + ?Sized), all: &[Instruction], with_history: bool) -> String {
+    let mut lines = Vec::new();
+    for i in all {
+        lines.push(views::instruction_line(u, i));
+        if with_history {
+            lines.extend(i.history.iter().map(|(t, h)| format!("    {t}  {h}")));
+        }
+    }
+    if lines.is_empty() {
+        "no instructions".into()
+    } else {
+        lines.join("\n")
+    }
+}
+
+fn lock_line(u: &(impl Units + ?Sized), r: &query::LockRow) -> String {
+    format!("{:>32}  {}", views::units(u, &r.asset, r.amount), r.for_what)
+}
+
+fn funds_human(funds: &[FundView], u: &(impl Units + ?Sized)) -> String {
+    if funds.is_empty() {
+        return "no funds".into();
+    }
+    funds.iter().map(|f| views::fund_lines(f, u).unwrap_or_default().join("\n")).collect::<Vec<_>>().join("\n")
+}
+
+/// A node's answer as the typed answer the read model gave it.
+fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Refusal> {
+    serde_json::from_value(v).map_err(|e| Refusal::new(Code::InputInvalid, format!("bad answer from the node: {e}")))
+}
+
 /// Through a running node's HTTP API.
 pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal> {
     let json = g.json;
     let node = super::remote(g, url, true)?;
-    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     let path = match q {
         QueryCmd::Balances { wallet: Some(w), .. } => format!("/v1/wallets/{}/balances", wallet_arg(w)?),
         QueryCmd::Balances { party: Some(p), .. } => format!("/v1/parties/{p}/balances"),
@@ -348,7 +368,10 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             None => format!("/v1/assets/{asset}/holders"),
         },
         QueryCmd::History { wallet, .. } => format!("/v1/wallets/{}/history", wallet_arg(wallet)?),
-        QueryCmd::Receipt { tx, .. } => format!("/v1/transactions/{tx}"),
+        QueryCmd::Receipt { tx, .. } => {
+            Hash::from_hex(tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
+            format!("/v1/transactions/{tx}")
+        }
         QueryCmd::Alerts { .. } => "/v1/alerts".into(),
         QueryCmd::Proposals { .. } => "/v1/proposals".into(),
         QueryCmd::Instructions { .. } => "/v1/instructions".into(),
@@ -359,7 +382,6 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         QueryCmd::Feeds { .. } => "/v1/feeds".into(),
         QueryCmd::Redemptions { .. } => "/v1/redemptions".into(),
         QueryCmd::Bill { cusip, price, discount_rate, settlement, maturity, .. } => {
-            use tessera_cli::remote::encode;
             let params: Vec<String> = [
                 ("price", price),
                 ("discount_rate", discount_rate),
@@ -375,28 +397,97 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             return Err(bad("this query is not served by the HTTP API yet; run it on the data directory"))
         }
     };
-    let mut v = node.get(&path)?;
-    if let QueryCmd::Instructions { id: Some(id), .. } = q {
-        let one: Vec<_> =
-            v.as_array().into_iter().flatten().filter(|i| i["id"].as_u64() == Some(*id)).cloned().collect();
-        if one.is_empty() {
-            return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {id}")));
-        }
-        v = serde_json::Value::Array(one);
-    }
-    if let QueryCmd::Bill { .. } = q {
-        let bill: Option<query::BillYield> = serde_json::from_value(v.clone()).ok();
-        out(json, &v, || bill.map(|b| b.human()).unwrap_or_else(|| pretty(&v)));
-        return Ok(());
-    }
-    // The same typed answers the embedded path prints, decoded from what the node sent.
-    let human = match q {
-        QueryCmd::Balances { .. } | QueryCmd::Holders { .. } => {
-            serde_json::from_value::<Vec<BalanceRow>>(v.clone()).ok().map(|r| balances_human(&r))
-        }
-        QueryCmd::Assets { .. } => serde_json::from_value::<Vec<AssetRow>>(v.clone()).ok().map(|r| assets_human(&r)),
-        _ => None,
+    let v = node.get(&path)?;
+    // Decimals and funds' cash assets, from what the node publishes.
+    let book = || -> Result<AssetBook, Refusal> {
+        Ok(AssetBook::new(
+            &typed::<Vec<AssetRow>>(node.get("/v1/assets")?)?,
+            &typed::<Vec<Fund>>(node.get("/v1/funds")?)?,
+        ))
     };
-    out(json, &v, || human.unwrap_or_else(|| pretty(&v)));
+    // The same typed answers the embedded path prints, decoded from what the node sent, printed
+    // by the same printers.
+    match q {
+        QueryCmd::Balances { .. } => {
+            let rows: Vec<BalanceRow> = typed(v)?;
+            out(json, &rows, || balances_human(&rows));
+        }
+        QueryCmd::Holders { asset, height, .. } => {
+            let rows: Vec<BalanceRow> = typed(v)?;
+            out(json, &rows, || holders_human(asset, *height, &rows));
+        }
+        QueryCmd::History { .. } => {
+            let rows: Vec<HistoryEntry> = typed(v)?;
+            out(json, &rows, || history_human(&rows));
+        }
+        QueryCmd::Receipt { .. } => {
+            let r: ReceiptView = typed(v)?;
+            out(json, &r, || receipt_human(&r));
+        }
+        QueryCmd::Alerts { .. } => {
+            let alerts: Vec<Alert> = typed(v)?;
+            let book = book()?;
+            out_list(json, &alerts, "no alerts", |a| views::alert_line(&book, a));
+        }
+        QueryCmd::Proposals { .. } => {
+            let ps: Vec<Proposal> = typed(v)?;
+            out_list(json, &ps, "no proposals", views::proposal_line);
+        }
+        QueryCmd::Instructions { id, .. } => {
+            let mut all: Vec<Instruction> = typed(v)?;
+            if let Some(id) = id {
+                all.retain(|i| i.id == *id);
+                if all.is_empty() {
+                    return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {id}")));
+                }
+            }
+            let book = book()?;
+            out(json, &all, || instructions_human(&book, &all, id.is_some()));
+        }
+        QueryCmd::Locks { .. } => {
+            let rows: Vec<query::LockRow> = typed(v)?;
+            let book = book()?;
+            out_list(json, &rows, "no locked units", |r| lock_line(&book, r));
+        }
+        QueryCmd::Assets { .. } => {
+            let rows: Vec<AssetRow> = typed(v)?;
+            out(json, &rows, || assets_human(&rows));
+        }
+        QueryCmd::Funds { fund, .. } => {
+            // Each fund's own answer holds what its report shows (cash on the ledger, positions).
+            let views: Vec<FundView> = match fund {
+                Some(_) => vec![typed(v)?],
+                None => typed::<Vec<Fund>>(v)?
+                    .iter()
+                    .map(|f| typed(node.get(&format!("/v1/funds/{}", encode(f.spec.fund.as_str())))?))
+                    .collect::<Result<_, _>>()?,
+            };
+            let funds: Vec<&Fund> = views.iter().map(|f| &f.fund).collect();
+            let book = book()?;
+            out(json, &funds, || funds_human(&views, &book));
+        }
+        QueryCmd::Feeds { feed, .. } => {
+            let mut feeds: Vec<FeedRow> = typed(v)?;
+            if let Some(x) = feed {
+                feeds.retain(|f| f.feed == *x);
+                if feeds.is_empty() {
+                    return Err(Refusal::new(Code::OracleUnknownFeed, format!("no feed {x}")));
+                }
+            }
+            out_list(json, &feeds, "no feeds", |v| views::feed_lines(v).join("\n"));
+        }
+        QueryCmd::Redemptions { .. } => {
+            let all: Vec<Redemption> = typed(v)?;
+            let book = book()?;
+            out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&book, r));
+        }
+        QueryCmd::Bill { .. } => {
+            let bill: query::BillYield = typed(v)?;
+            out(json, &bill, || bill.human());
+        }
+        QueryCmd::Htlcs { .. } | QueryCmd::Tenders { .. } | QueryCmd::Repos { .. } | QueryCmd::Accrued { .. } => {
+            unreachable!("refused above")
+        }
+    }
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::types::*;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum Event {
     PartyRegistered {
@@ -391,14 +391,14 @@ pub enum Event {
 /// A payout reaches every holder, so the wallet is named by its index (4 bytes) rather than
 /// its key (32). Wallets are numbered from 0 in the order they were added (the genesis's
 /// first, then one per `wallet_added` event in journal order), as replay numbers them.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct YieldPayment {
     pub wallet_index: u32,
     #[serde(with = "amount_serde")]
     pub amount: Amount,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum Outcome {
     Ok {
@@ -412,7 +412,7 @@ pub enum Outcome {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Receipt {
     pub tx: Hash,
     pub outcome: Outcome,
@@ -431,12 +431,12 @@ impl Receipt {
 }
 
 /// What the ledger did on its own at the start of a block (expiries and other jobs).
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct SystemReceipt {
     pub events: Vec<Event>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct BlockHeader {
     pub height: u64,
     pub prev: Hash,

@@ -7,7 +7,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// A used fiat receipt or payout reference.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct CashRecord {
     pub asset: Symbol,
     pub wallet: WalletId,
@@ -18,7 +18,7 @@ pub struct CashRecord {
 }
 
 /// A registered CBDC ⇄ settlement-token conversion.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Conversion {
     pub cbdc: Symbol,
     pub token: Symbol,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAX_BIDS: usize = 256;
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum TenderStatus {
     Open,
@@ -18,7 +18,7 @@ pub enum TenderStatus {
     Cancelled { at: Time, reason: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Tender {
     pub id: u64,
     pub owner: WalletId,

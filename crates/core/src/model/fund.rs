@@ -221,7 +221,7 @@ pub enum CashMovement {
 
 // ---------------------------------------------------------------- records
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ShareClass {
     pub spec: ShareClassSpec,
     pub nav: NavKind,
@@ -238,7 +238,7 @@ pub struct ShareClass {
     pub fee_bps: u32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Metrics {
     pub dla_bps: u32,
     pub wla_bps: u32,
@@ -247,7 +247,7 @@ pub struct Metrics {
     pub longest_days: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ClassNav {
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
@@ -261,7 +261,7 @@ pub struct ClassNav {
 }
 
 /// One daily valuation.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Valuation {
     pub at: Time,
     #[serde(with = "amount_serde")]
@@ -295,7 +295,7 @@ pub struct Valuation {
     pub halted: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Fund {
     pub spec: FundSpec,
     pub manager: PartyIdx,
@@ -347,7 +347,7 @@ impl Fund {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Position {
     pub id: u64,
     pub instrument: Instrument,
@@ -358,14 +358,14 @@ pub struct Position {
     pub acquired: Time,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum RedemptionStatus {
     Queued,
     Paid { at: Time },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Redemption {
     pub id: u64,
     pub fund: Symbol,
@@ -385,7 +385,7 @@ pub struct Redemption {
 // ---------------------------------------------------------------- events
 
 /// Everything the funds, oracle and Treasury-servicing modules announce.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FundEvent {
     FundCreated {

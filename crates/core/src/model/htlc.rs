@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAX_PREIMAGE_BYTES: usize = 64;
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum HtlcStatus {
     Locked,
@@ -24,7 +24,7 @@ pub enum HtlcStatus {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Htlc {
     pub id: u64,
     pub asset: Symbol,

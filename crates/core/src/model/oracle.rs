@@ -41,7 +41,7 @@ pub struct FeedSpec {
 }
 
 /// One source's record on a feed: its latest quote and what became of its quotes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct SourceRecord {
     pub wallet: WalletId,
     pub name: String,
@@ -57,7 +57,7 @@ pub struct SourceRecord {
     pub deviation_bps: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Feed {
     pub spec: FeedSpec,
     pub sources: Vec<SourceRecord>,

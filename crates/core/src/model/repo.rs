@@ -27,7 +27,7 @@ pub struct RepoTerms {
     pub maturity: Time,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum RepoStatus {
     Proposed,
@@ -51,7 +51,7 @@ pub enum RepoStatus {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Repo {
     pub id: u64,
     pub proposer: WalletId,

@@ -33,7 +33,7 @@ pub enum SettleMode {
     Manual,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum InstructionStatus {
     Pending,
@@ -44,7 +44,7 @@ pub enum InstructionStatus {
     Expired { at: Time },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Instruction {
     pub id: u64,
     pub creator: WalletId,

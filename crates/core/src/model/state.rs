@@ -185,7 +185,7 @@ pub struct SanctionInfo {
     pub listed_as: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
 pub struct Alert {
     pub id: u64,
     pub time: Time,

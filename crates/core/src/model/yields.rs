@@ -11,7 +11,7 @@ pub const SCALE: u128 = 1_000_000_000_000_000_000;
 /// Rates are parts per billion a year: 4.25% = 42_500_000.
 pub const PPB: u128 = 1_000_000_000;
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct YieldClass {
     pub asset: Symbol,
     /// Days in the year for the daily rate (365 = ACT/365, 360 = ACT/360).

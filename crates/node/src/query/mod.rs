@@ -138,10 +138,16 @@ pub fn funds(st: &State, only: Option<&str>) -> Result<Vec<Fund>, Refusal> {
     Ok(all)
 }
 
-/// One fund with its latest valuation (published).
+/// One fund with its latest valuation, cash on the ledger and positions (published).
 pub fn fund_view(st: &State, f: &Symbol) -> Result<FundView, Refusal> {
     let fund = tessera_core::fund::fund(st, f)?.clone();
-    Ok(FundView { fund, latest_valuation: fund_history(st, f).pop() })
+    let cash_on_ledger = st.holding_ref(fund.cash_asset, fund.cash_wallet).map(|h| h.free).unwrap_or(0);
+    Ok(FundView {
+        fund,
+        latest_valuation: fund_history(st, f).pop(),
+        cash_on_ledger,
+        positions: tessera_core::fund::positions(st, f),
+    })
 }
 
 /// Oracle feeds (published); `only` keeps one (refused when unknown).

@@ -97,7 +97,7 @@ pub fn holders(st: &State, asset: &Symbol) -> Result<Vec<BalanceRow>, Refusal> {
     Ok(rows)
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct HistoryEntry {
     pub height: u64,
     pub time: Time,
@@ -127,7 +127,7 @@ pub fn history(store: &Store, wallet: &WalletId) -> Result<Vec<HistoryEntry>, Re
     Ok(out)
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct ReceiptView {
     pub height: u64,
     pub index: usize,
@@ -315,7 +315,7 @@ pub fn assets(st: &State) -> Vec<AssetRow> {
 
 /// An oracle feed: its value now, definition and per-source discrepancy report. Fields in
 /// name order, as the API has always listed them.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct FeedRow {
     pub definition: tessera_core::oracle::Feed,
     pub feed: String,
@@ -528,11 +528,17 @@ pub fn parties(st: &State) -> Vec<PartyRow> {
         .collect()
 }
 
-/// One fund with its latest valuation.
-#[derive(Serialize, Clone)]
+/// One fund with its latest valuation, the cash tokens in its cash wallet and its portfolio:
+/// everything its report for people shows.
+#[derive(Serialize, Deserialize, Clone)]
 pub struct FundView {
     pub fund: fund::Fund,
     pub latest_valuation: Option<Valuation>,
+    /// The fund's free cash tokens in its cash wallet, in minor units.
+    #[serde(with = "amount_serde")]
+    pub cash_on_ledger: Amount,
+    /// The fund's positions, by id.
+    pub positions: Vec<fund::Position>,
 }
 
 /// Accrued interest on a note at a time, and the dirty price when a clean one is given.
