@@ -23,14 +23,7 @@ pub struct DemoArgs {
 pub fn execute(a: DemoArgs, json: bool) -> Result<ExitCode, Refusal> {
     match a {
         DemoArgs { data, fund: true, chart } => {
-            let tmp;
-            let dir = match data {
-                Some(d) => d,
-                None => {
-                    tmp = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
-                    tmp.path().join("ledger")
-                }
-            };
+            let (dir, _tmp) = super::given_or_temporary(data)?;
             let code = run_scenario(
                 include_str!("../../../../scenarios/fund_buidl_90_days.yaml"),
                 Path::new("."),

@@ -39,6 +39,17 @@ pub struct Global<'a> {
     pub auth_key: Option<&'a Path>,
 }
 
+/// The data directory given, or a fresh temporary one; the guard removes it when dropped.
+pub fn given_or_temporary(data: Option<PathBuf>) -> Result<(PathBuf, Option<tempfile::TempDir>), Refusal> {
+    match data {
+        Some(d) => Ok((d, None)),
+        None => {
+            let tmp = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
+            Ok((tmp.path().join("ledger"), Some(tmp)))
+        }
+    }
+}
+
 pub fn bad(msg: impl Into<String>) -> Refusal {
     Refusal::new(Code::InputInvalid, msg)
 }

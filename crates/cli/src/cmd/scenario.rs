@@ -1,6 +1,6 @@
 //! `tessera scenario`: run scenario files.
 
-use super::{bad, out, read_text};
+use super::{out, read_text};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,14 +25,7 @@ pub fn execute(c: ScenarioCmd, json: bool) -> Result<ExitCode, Refusal> {
 
 pub fn run_scenario(text: &str, base: &Path, data: Option<PathBuf>, json: bool) -> Result<ExitCode, Refusal> {
     let s = scenario::parse(text)?;
-    let tmp;
-    let dir = match data {
-        Some(d) => d,
-        None => {
-            tmp = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
-            tmp.path().join("ledger")
-        }
-    };
+    let (dir, _tmp) = super::given_or_temporary(data)?;
     if !json {
         say!("scenario: {}", s.name);
         if !s.description.is_empty() {
