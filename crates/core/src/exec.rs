@@ -30,7 +30,16 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
         governance::check_threshold(t)?;
     }
     check_party_id(&g.operator)?;
+    if !(crate::block::RULES_V1..=crate::block::RULES_CURRENT).contains(&g.rules) {
+        return refuse(
+            Code::InputInvalid,
+            format!("rules version {}: this release runs versions 1 to {}", g.rules, crate::block::RULES_CURRENT),
+        );
+    }
     let mut s = State::empty();
+    if g.rules != crate::block::RULES_V1 {
+        s.rules.put(0, g.rules);
+    }
     s.put_meta(Meta {
         network: g.network.clone(),
         paused: false,

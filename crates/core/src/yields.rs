@@ -92,6 +92,12 @@ pub fn set_rate(cx: &mut Ctx, asset: &Symbol, rate_ppb: u64) -> Result<(), Refus
     if rate_ppb > 1_000_000_000 {
         return refuse(Code::YieldBadClass, "a rate above 100% a year");
     }
+    if state.rules() >= crate::block::RULES_V2 && state.share_classes.contains(&a) {
+        return refuse(
+            Code::YieldBadClass,
+            format!("{asset} is a fund's class: its dividend is the fund's net income, declared daily"),
+        );
+    }
     c.rate_ppb = rate_ppb;
     state.yield_classes.put(a, c);
     ev.push(Event::YieldRateSet { asset: asset.clone(), rate_ppb });
@@ -103,8 +109,12 @@ pub fn set_rate(cx: &mut Ctx, asset: &Symbol, rate_ppb: u64) -> Result<(), Refus
 pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
     let mut classes: Vec<AssetIdx> = state.yield_classes.iter().map(|(a, _)| *a).collect();
     classes.sort_unstable();
+    // Under rules version 2 a fund's stable classes are credited what the fund earns, declared
+    // by the fund at each valuation (`declare`); only their payouts run here.
+    let funds_declare = state.rules() >= crate::block::RULES_V2;
     for a in classes {
         let Some(mut c) = state.yield_classes.get(&a).cloned() else { continue };
+        let declared_by_fund = funds_declare && state.share_classes.contains(&a);
         let supply = state.asset(a).supply;
         let per_token = (c.rate_ppb as u128)
             .checked_mul(SCALE)
@@ -114,7 +124,7 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
         let cutoff_at =
             |day: u64| day.checked_mul(86_400).and_then(|s| s.checked_add(c.cutoff_seconds as u64)).map(Time);
         let mut day = c.accrued_through_day.checked_add(1).expect("a day number is far below u64::MAX");
-        while cutoff_at(day).is_some_and(|at| at <= now) {
+        while !declared_by_fund && cutoff_at(day).is_some_and(|at| at <= now) {
             let (Some(index), Some(accrued)) =
                 (c.index.checked_add(per_token), supply.checked_mul(per_token).and_then(|x| c.accrued.checked_add(x)))
             else {
@@ -138,6 +148,42 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
             payout(state, a, now, PAYOUT_BATCH, ev);
         }
     }
+}
+
+/// Credits the class's holders with `amount` minor units of the class between them, pro rata
+/// to their balances, as one day's dividend (rules version 2: a fund declares its net income).
+/// Per token rounded down to 10^-18 of a minor unit; returns what was credited (at most
+/// `amount`; the rest stays with the fund). Nothing is credited to a class with no supply.
+pub fn declare(state: &mut State, a: AssetIdx, amount: Amount, day: u64, ev: &mut Vec<Event>) -> Result<Amount, Refusal> {
+    let overflow = || Refusal::new(Code::AmountOverflow, "yield arithmetic overflows");
+    let Some(mut c) = state.yield_classes.get(&a).cloned() else {
+        return refuse(Code::YieldBadClass, format!("{} has no yield class", state.asset(a).symbol));
+    };
+    let supply = state.asset(a).supply;
+    if supply == 0 || amount == 0 {
+        return Ok(0);
+    }
+    let per_token = amount.checked_mul(SCALE).ok_or_else(overflow)? / supply;
+    let credited_scaled = supply.checked_mul(per_token).expect("at most amount × SCALE, which fits");
+    c.index = c.index.checked_add(per_token).ok_or_else(overflow)?;
+    c.accrued = c.accrued.checked_add(credited_scaled).ok_or_else(overflow)?;
+    // For display: the day's dividend per token as an annual rate on the class's basis.
+    let rate = per_token
+        .checked_mul(u128::from(c.basis))
+        .and_then(|x| x.checked_mul(PPB))
+        .map(|x| x / SCALE)
+        .and_then(|x| u64::try_from(x).ok())
+        .ok_or_else(overflow)?;
+    c.rate_ppb = rate;
+    c.accrued_through_day = day;
+    ev.push(Event::YieldAccrued {
+        asset: c.asset.clone(),
+        day: Time(day.checked_mul(86_400).ok_or_else(overflow)?),
+        rate_ppb: rate,
+        per_token_scaled: per_token.to_string(),
+    });
+    state.yield_classes.put(a, c);
+    Ok(credited_scaled / SCALE)
 }
 
 /// One holder's payout as worked out against the state before it: its entitlement settled at

@@ -312,3 +312,147 @@ fn nav_identity_on_a_known_fund() {
     assert_eq!((f.queued, f.arrived), (0, 0));
     assert_eq!(chain.state.check_invariants(), Ok(()));
 }
+
+// ---------------------------------------------------------------- the stable NAV holds
+
+/// A fund with one stable class at 1.00, the class fee `fee_bps`, and a seed investor whose
+/// 50,000.00 the custodian invests in a one-year bill at 5% — so the fund earns more than any
+/// fee tried here, as a Treasury MMF does.
+fn setup_at_par(time: Time, fee_bps: u32) -> (Chain, Keypair) {
+    let op = op_key();
+    let g = demo_genesis(NET, time, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+    let (mut chain, _) = Chain::genesis(&g).unwrap();
+    let mgr = PartyId::new("mgr");
+    let mut ops = vec![
+        Op::RegisterParty(op::RegisterParty { party: mgr.clone(), name: "M".into(), kind: PartyKind::Institution }),
+        Op::AddWallet(op::AddWallet { party: mgr.clone(), wallet: mgr_wallet() }),
+    ];
+    for i in 0..W {
+        let p = PartyId::new(format!("p{i}"));
+        ops.push(Op::RegisterParty(op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund }));
+        ops.push(Op::AddWallet(op::AddWallet { party: p, wallet: w(i).wallet() }));
+    }
+    for (sym, kind) in [
+        ("USDX", AssetKind::CashToken { cash: CashKind::Stablecoin, currency: "USD".into() }),
+        ("SHR", AssetKind::FundShare { nav: NavKind::Stable }),
+    ] {
+        ops.push(Op::CreateAsset(AssetSpec {
+            symbol: Symbol::new(sym),
+            name: sym.into(),
+            kind,
+            decimals: 6,
+            issuer: mgr.clone(),
+            supply_cap: None,
+            policy: Default::default(),
+        }));
+    }
+    ops.push(Op::CreateFund(FundSpec {
+        fund: Symbol::new("F"),
+        name: "Fund".into(),
+        manager: mgr.clone(),
+        cash_asset: Symbol::new("USDX"),
+        cash_wallet: mgr_wallet(),
+        fee_wallet: mgr_wallet(),
+        params: FundParams { facility_daily_limit: 1_500_000_000, breaker_bps: 10_000, ..Default::default() },
+    }));
+    ops.push(Op::CreateShareClass(ShareClassSpec {
+        fund: Symbol::new("F"),
+        asset: Symbol::new("SHR"),
+        basis: 365,
+        cutoff_seconds: 54_000,
+        payout_day: 1,
+        residual: Some(mgr_wallet()),
+        min_first: 1_000_000,
+        min_later: 1_000_000,
+        eligible: vec![],
+        denied_jurisdictions: vec![],
+        fee_bps,
+        domain_fees: vec![],
+        initial_price: None,
+        redemption_fee_bps: 0,
+    }));
+    for i in 0..W {
+        ops.push(Op::Mint(op::Mint { asset: Symbol::new("USDX"), to: w(i).wallet(), amount: 80_000_000_000 }));
+    }
+    submit(&mut chain, time, &op, ops);
+    let seed = 50_000_000_000;
+    submit(&mut chain, time, &w(0), vec![Op::Subscribe(op::Subscribe { class: Symbol::new("SHR"), amount: seed })]);
+    let f_sym = Symbol::new("F");
+    submit(
+        &mut chain,
+        time,
+        &op,
+        vec![
+            Op::CustodianCash(op::CustodianCash {
+                fund: f_sym.clone(),
+                amount: seed,
+                movement: CashMovement::FromLedger,
+                reference: String::new(),
+            }),
+            Op::BuyPosition(op::BuyPosition {
+                fund: f_sym,
+                instrument: Instrument::Bill { cusip: "912796Y60".into(), maturity: Time((time.day() + 365) * 86_400) },
+                face: seed * 105 / 100,
+                cost: seed,
+            }),
+        ],
+    );
+    (chain, op)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    /// DOMAIN "Stable NAV: the daily dividend": with no market move (no position has a market
+    /// price), every valuation finds the stable class's NAV per share at 1.00000000, rounded
+    /// down to 8 decimals — above it by at most 2 minor units of book value — over any sequence
+    /// of days, subscriptions, redemptions, cash moves and bill purchases, whatever the fee.
+    #[test]
+    fn a_stable_class_nav_per_share_stays_at_one_without_a_market_move(
+        fee_bps in 0u32..=50,
+        acts in proptest::collection::vec(act(), 1..60),
+    ) {
+        let mut time = Time::parse("2026-01-05T09:00:00Z").unwrap();
+        let (mut chain, op) = setup_at_par(time, fee_bps);
+        let f_sym = Symbol::new("F");
+        prop_assert_eq!(supply(&chain, "SHR"), 50_000_000_000, "setup failed");
+        for (n, a) in acts.iter().enumerate() {
+            let shr = Symbol::new("SHR");
+            match a.clone() {
+                Act::Subscribe(i, x) => submit(&mut chain, time, &w(i), vec![Op::Subscribe(op::Subscribe { class: shr, amount: x })]),
+                Act::Redeem(i, x) => submit(&mut chain, time, &w(i), vec![Op::Redeem(op::Redeem { class: shr, shares: x })]),
+                Act::CashIn(x) => submit(&mut chain, time, &op, vec![
+                    Op::CustodianCash(op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::Deposit, reference: String::new() }),
+                    Op::CustodianCash(op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::ToLedger, reference: format!("in-{n}") }),
+                ]),
+                Act::Sweep(x) => submit(&mut chain, time, &op, vec![Op::CustodianCash(op::CustodianCash { fund: f_sym.clone(), amount: x, movement: CashMovement::FromLedger, reference: String::new() })]),
+                Act::Buy(face, days) => submit(&mut chain, time, &op, vec![Op::BuyPosition(op::BuyPosition {
+                    fund: f_sym.clone(),
+                    instrument: Instrument::Bill { cusip: "912796Y60".into(), maturity: Time((time.day() + days) * 86_400) },
+                    face,
+                    cost: face - face * days as u128 * 4 / 36_000,
+                })]),
+                // No market: the fund's yield quote is only a cross-check; nothing to report.
+                Act::Yield(_) => vec![],
+                Act::Advance(s) => {
+                    time = time.plus(s);
+                    submit(&mut chain, time, &op, vec![Op::RegisterParty(op::RegisterParty { party: PartyId::new(format!("tick{n}")), name: "t".into(), kind: PartyKind::Individual })])
+                }
+            };
+            prop_assert_eq!(chain.state.check_invariants(), Ok(()));
+        }
+        // Three more valuations at the end, so that every case values the fund.
+        time = time.plus(3 * 86_400);
+        submit(&mut chain, time, &op, vec![Op::RegisterParty(op::RegisterParty { party: PartyId::new("last"), name: "t".into(), kind: PartyKind::Individual })]);
+        let days: Vec<_> = chain.state.fund_income.sorted().into_iter().map(|(_, d)| d.clone()).collect();
+        prop_assert!(days.len() >= 3, "{} valuations", days.len());
+        for d in &days {
+            prop_assert!(d.amortized_nav >= d.book, "income below the fee on {}: {:?}", d.at, d);
+            prop_assert!(d.shadow_ratio >= 100_000_000, "NAV per share below 1 on {}: {:?}", d.at, d);
+            prop_assert!(
+                u128::from(d.shadow_ratio - 100_000_000) * d.book <= 200_000_000,
+                "NAV per share {} on {} beyond the rounding: {:?}", d.shadow_ratio, d.at, d
+            );
+        }
+    }
+}

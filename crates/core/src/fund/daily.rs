@@ -53,7 +53,7 @@ pub(super) fn daily(
         let fee_scaled = u128::from(c.fee_bps).checked_mul(yields::SCALE).expect("a u32 × 10^18 fits in u128");
         let fee_day = mul_div(book, fee_scaled, BPS * 365)?;
         f.fee_accrued_scaled = f.fee_accrued_scaled.checked_add(fee_day).ok_or_else(overflow)?;
-        if c.nav == NavKind::Stable {
+        if c.nav == NavKind::Stable && state.rules() == crate::block::RULES_V1 {
             if let (Some(g), Some(mut yc)) = (gross, state.yield_classes.get(&a).cloned()) {
                 // × 10^-8 → ppb is × 10; one basis point is 100,000 ppb. Saturating on purpose:
                 // fees above the gross yield leave a zero rate, never a negative one.
@@ -66,7 +66,13 @@ pub(super) fn daily(
         state.share_classes.put(a, c);
     }
     state.funds.put(f_sym.clone(), f.clone());
+    let mut income =
+        if state.rules() >= crate::block::RULES_V2 { Some(declare_income(state, &f, at, now, ev)?) } else { None };
     let v = valuation(state, &f, at, now)?;
+    if let Some(income) = &mut income {
+        income.shadow_ratio = v.ratio;
+        monitor_shadow_nav(state, &mut f, &v, now, ev);
+    }
     // Limits: alert on entering a breach.
     let p = &f.spec.params;
     let m = &v.metrics;
@@ -92,7 +98,9 @@ pub(super) fn daily(
             format!("WAL {} days > {}", m.wal_days, p.max_wal_days),
         ),
     ];
-    let mut breaches = Vec::new();
+    // The shadow-NAV thresholds crossed are kept (`monitor_shadow_nav` maintains them).
+    let mut breaches: Vec<String> =
+        f.breaches.iter().filter(|b| b.starts_with("fund.shadow_nav_deviation.")).cloned().collect();
     for (rule, breached, detail) in checks {
         if breached {
             if !f.breaches.iter().any(|b| b == rule) {
@@ -111,6 +119,9 @@ pub(super) fn daily(
         wla_bps: m.wla_bps,
         wam_days: m.wam_days,
     }));
+    if let Some(income) = income {
+        state.fund_income.put((f_sym.clone(), day), income);
+    }
     let prev_ratio = f.last.as_ref().map(|l| l.ratio);
     f.tripped_since_valuation = false;
     f.last = Some(v.clone());
@@ -171,6 +182,72 @@ pub(super) fn daily(
         }
     }
     Ok(())
+}
+
+/// Rules version 2: declares the fund's undistributed net income as the day's dividend to its
+/// stable classes. Net income is what the fund's net assets at amortized cost (accreted
+/// discount, interest accrued, less fees and other liabilities) stand above book value
+/// (shares × class price); it is split between the stable classes by book value, rounded down,
+/// and credited per share rounded down (`yields::declare`). What rounding leaves stays in the
+/// fund and is declared the next day. Market prices take no part: they move the shadow NAV.
+fn declare_income(state: &mut State, f: &Fund, at: Time, now: Time, ev: &mut Vec<Event>) -> Result<DayIncome, Refusal> {
+    let before = valuation_priced(state, f, at, now, Pricing::AmortizedCost)?;
+    // Saturating on purpose: below book there is no income to declare; the shortfall shows in
+    // the NAV per share.
+    let income = before.nav.saturating_sub(before.book);
+    let cash_dec = state.asset(f.cash_asset).decimals;
+    let mut dividends = Vec::new();
+    for a in &f.classes {
+        let c = state.share_classes.get(a).ok_or_else(overflow)?.clone();
+        let asset = state.asset(*a).clone();
+        if c.nav != NavKind::Stable || !state.yield_classes.contains(a) || before.book == 0 {
+            continue;
+        }
+        let class_book = book_value(asset.supply, c.price, asset.decimals, cash_dec)?;
+        let cash = mul_div(income, class_book, before.book)?;
+        let shares = cash_to_shares(cash, c.price, asset.decimals, cash_dec)?;
+        let credited = yields::declare(state, *a, shares, at.day(), ev)?;
+        let rate_ppb = state.yield_classes.get(a).map(|y| y.rate_ppb).unwrap_or(0);
+        dividends.push(Dividend {
+            asset: asset.symbol.clone(),
+            amount: shares_to_cash(credited, c.price, asset.decimals, cash_dec)?,
+            rate_ppb,
+        });
+    }
+    Ok(DayIncome { at, amortized_nav: before.nav, book: before.book, income, dividends, shadow_ratio: 0 })
+}
+
+/// Rules version 2: an alert the first time the shadow NAV per share (market-based NAV per 1.00
+/// of book) stands at least each monitoring threshold away from 1.0000; the fund remembers
+/// which thresholds are crossed (in its breaches) until the NAV comes back inside.
+fn monitor_shadow_nav(state: &mut State, f: &mut Fund, v: &Valuation, now: Time, ev: &mut Vec<Event>) {
+    let has_stable = f
+        .classes
+        .iter()
+        .any(|a| state.share_classes.get(a).is_some_and(|c| c.nav == NavKind::Stable));
+    if !has_stable {
+        return;
+    }
+    let limits = state.fund_monitoring.get(&f.spec.fund).cloned().unwrap_or_default();
+    // |ratio − 1| in hundredths of a basis point (× 10^-8 → bps is ÷ 10^4).
+    let off = u128::from(v.ratio.abs_diff(VALUE_SCALE as u64));
+    for bps in limits.shadow_nav_alert_bps {
+        let key = format!("fund.shadow_nav_deviation.{bps}bps");
+        let crossed = off.checked_mul(BPS).is_some_and(|x| x >= u128::from(bps).saturating_mul(VALUE_SCALE));
+        let known = f.breaches.iter().any(|b| *b == key);
+        if crossed && !known {
+            let detail = format!(
+                "shadow NAV per share {} is {} bps from 1.0000, at or beyond {bps} bps{}",
+                format_units(u128::from(v.ratio), oracle::VALUE_DECIMALS as u8),
+                format_units(off / 100, 2),
+                if v.ratio < VALUE_SCALE as u64 && bps >= 50 { " (below 0.9950: SEC Rule 2a-7's \"breaking the buck\")" } else { "" },
+            );
+            alert(state, f, "fund.shadow_nav_deviation", v.nav, detail, now, ev);
+            f.breaches.push(key);
+        } else if !crossed && known {
+            f.breaches.retain(|b| *b != key);
+        }
+    }
 }
 
 /// Block-boundary job: each fund's daily valuations since the last block, then the

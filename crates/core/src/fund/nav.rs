@@ -6,13 +6,24 @@ use super::*;
 
 /// Values the fund at `at` (oracle quotes judged fresh at `oracle_now`). Pure: writes nothing.
 pub fn valuation(state: &State, f: &Fund, at: Time, oracle_now: Time) -> Result<Valuation, Refusal> {
+    valuation_priced(state, f, at, oracle_now, Pricing::Market)
+}
+
+/// [`valuation`] with positions priced as asked.
+pub fn valuation_priced(
+    state: &State,
+    f: &Fund,
+    at: Time,
+    oracle_now: Time,
+    pricing: Pricing,
+) -> Result<Valuation, Refusal> {
     let (mut total, mut weighted_days, mut dla, mut wla, mut longest) = (0u128, 0u128, 0u128, 0u128, 0u64);
     let (mut by_oracle, mut by_formula) = (0u32, 0u32);
     for ((fs, _), p) in state.positions.iter() {
         if fs != &f.spec.fund {
             continue;
         }
-        let (v, days, oracle_priced) = value_position(state, p, at, oracle_now)?;
+        let (v, days, oracle_priced) = position_value(state, p, at, oracle_now, pricing)?;
         let count = if oracle_priced { &mut by_oracle } else { &mut by_formula };
         *count = count.checked_add(1).expect("one per position; a fund holds far fewer than u32::MAX");
         total = total.checked_add(v).ok_or_else(overflow)?;

@@ -97,11 +97,36 @@ pub fn positions(state: &State, f_sym: &Symbol) -> Vec<Position> {
     v
 }
 
+/// How positions are priced in a valuation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pricing {
+    /// Market: an oracle's price where one stands, else the formula (amortized cost under
+    /// rules version 2). This is the NAV the fund reports, and a stable class's shadow NAV.
+    Market,
+    /// Amortized cost throughout, whatever the oracles say: the basis of net income.
+    AmortizedCost,
+}
+
 /// A position's value at `at` in cash minor units, its days to maturity, and whether an
 /// oracle priced it.
 pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -> Result<(Amount, u64, bool), Refusal> {
+    position_value(state, p, at, oracle_now, Pricing::Market)
+}
+
+/// [`value_position`] under a chosen pricing.
+pub fn position_value(
+    state: &State,
+    p: &Position,
+    at: Time,
+    oracle_now: Time,
+    pricing: Pricing,
+) -> Result<(Amount, u64, bool), Refusal> {
     // Saturating on purpose: a matured position has no days left.
     let days = p.instrument.maturity().day().saturating_sub(at.day());
+    let amortized = state.rules() >= crate::block::RULES_V2;
+    if pricing == Pricing::AmortizedCost {
+        return Ok((amortized_value(p, at)?, days, false));
+    }
     let per100 = |price: u64| mul_div(p.face, price as u128, 100 * VALUE_SCALE);
     match &p.instrument {
         Instrument::Bill { cusip, maturity } => {
@@ -116,46 +141,99 @@ pub fn value_position(state: &State, p: &Position, at: Time, oracle_now: Time) -
                 let fixed = oracle::to_fixed(&price.to_string()).ok_or_else(overflow)?;
                 return Ok((per100(fixed)?, days, true));
             }
-            // Amortized cost: the discount accretes evenly from purchase to maturity. Saturating
-            // on purpose: nothing accretes before the purchase, nor on a bill bought above face.
+            if amortized {
+                return Ok((amortized_value(p, at)?, days, false));
+            }
+            // Rules version 1: the discount accretes evenly from purchase to maturity.
+            // Saturating on purpose: nothing accretes before the purchase, nor on a bill bought
+            // above face.
             let total = maturity.day().saturating_sub(p.acquired.day()).max(1) as u128;
             let run = (at.day().saturating_sub(p.acquired.day()) as u128).min(total);
             let accreted = mul_div(p.face.saturating_sub(p.cost), run, total)?;
             Ok((p.cost.checked_add(accreted).expect("accreted is at most face − cost"), days, false))
         }
         Instrument::Note { cusip, coupon_micros, maturity } => {
-            // Accrued interest per 100 (× 10^8) at a time, ACT/ACT.
-            let accrued = |t: Time| -> Result<u64, Refusal> {
-                match treasury::coupon_period(*maturity, t) {
-                    Some((last, next)) => {
-                        let c = Decimal::new(*coupon_micros as i64, 6);
-                        let ai = treasury::accrued_interest(c, last, next, t).unwrap_or_default();
-                        oracle::to_fixed(&ai.to_string()).ok_or_else(overflow)
-                    }
-                    None => Ok(0),
-                }
-            };
             let oracle_px = oracle::usable(state, &format!("PX:{cusip}"), oracle_now);
             let clean = match oracle_px {
                 Some(px) => px,
-                // The cost paid was the dirty price: its clean part is cost less the interest
-                // accrued when bought.
+                None if amortized => return Ok((amortized_value(p, at)?, days, false)),
+                // Rules version 1: the clean part of the dirty price paid, held flat.
                 None => {
                     let dirty =
                         u64::try_from(mul_div(p.cost, 100 * VALUE_SCALE, p.face.max(1))?).map_err(|_| overflow())?;
                     // Saturating on purpose: a clean price does not go below zero.
-                    dirty.saturating_sub(accrued(p.acquired)?)
+                    dirty.saturating_sub(note_accrued(*coupon_micros, *maturity, p.acquired)?)
                 }
             };
-            let dirty = clean.checked_add(accrued(at)?).ok_or_else(overflow)?;
+            let dirty = clean.checked_add(note_accrued(*coupon_micros, *maturity, at)?).ok_or_else(overflow)?;
             Ok((per100(dirty)?, days, oracle_px.is_some()))
         }
+        Instrument::Repo { .. } if amortized => Ok((amortized_value(p, at)?, days, false)),
         Instrument::Repo { rate_micros, .. } => {
-            // Saturating on purpose: before the purchase no interest has run.
+            // Rules version 1: interest to the valuation's day. Saturating on purpose: before
+            // the purchase no interest has run.
             let elapsed = at.day().saturating_sub(p.acquired.day()) as u128;
             let rate_days = (*rate_micros as u128).checked_mul(elapsed).expect("a u32 × a u64 fits in u128");
             let interest = mul_div(p.face, rate_days, 1_000_000 * 360)?;
             Ok((p.face.checked_add(interest).ok_or_else(overflow)?, days, false))
+        }
+    }
+}
+
+/// A note's interest accrued at `t` per 100 of face (× 10^8), ACT/ACT.
+fn note_accrued(coupon_micros: u32, maturity: Time, t: Time) -> Result<u64, Refusal> {
+    match treasury::coupon_period(maturity, t) {
+        Some((last, next)) => {
+            let c = Decimal::new(coupon_micros as i64, 6);
+            let ai = treasury::accrued_interest(c, last, next, t).unwrap_or_default();
+            oracle::to_fixed(&ai.to_string()).ok_or_else(overflow)
+        }
+        None => Ok(0),
+    }
+}
+
+/// `from` moved in a straight line towards `to` over the days from `start` to `end`, as it
+/// stands on `day` (before `start`: `from`; from `end` on: `to`). The step is rounded down in
+/// size, so the value never passes `to`.
+fn straight_line(from: u128, to: u128, start: u64, end: u64, day: u64) -> Result<u128, Refusal> {
+    // Saturating on purpose: no days run before the start, and a zero-length run is one day.
+    let total = end.saturating_sub(start).max(1) as u128;
+    let run = (day.saturating_sub(start) as u128).min(total);
+    Ok(if to >= from {
+        from.checked_add(mul_div(to.checked_sub(from).expect("to ≥ from"), run, total)?).ok_or_else(overflow)?
+    } else {
+        from.checked_sub(mul_div(from.checked_sub(to).expect("from > to"), run, total)?).expect("the step is at most from − to")
+    })
+}
+
+/// A position at amortized cost at `at`, in cash minor units: a bill's value, and a note's
+/// clean price, move in a straight line from what was paid to par at maturity (a discount
+/// accretes, a premium amortizes); a note adds the interest accrued; a repo is its principal
+/// plus the interest (ACT/360). Rounded down to the minor unit.
+///
+/// A day's valuation counts the night ahead, as the fee accrual does (and as a fund's daily
+/// dividend does): a bill bought today has earned one day by today's valuation, and the day
+/// before maturity it stands at par.
+pub fn amortized_value(p: &Position, at: Time) -> Result<Amount, Refusal> {
+    let start = p.acquired.day();
+    let day = at.day().checked_add(1).ok_or_else(overflow)?;
+    match &p.instrument {
+        Instrument::Bill { maturity, .. } => straight_line(p.cost, p.face, start, maturity.day(), day),
+        Instrument::Note { coupon_micros, maturity, .. } => {
+            // The cost paid was the dirty price: its clean part is cost less the interest
+            // accrued when bought.
+            let dirty_paid = mul_div(p.cost, 100 * VALUE_SCALE, p.face.max(1))?;
+            let clean_paid = dirty_paid.saturating_sub(note_accrued(*coupon_micros, *maturity, p.acquired)? as u128);
+            let clean = straight_line(clean_paid, 100 * VALUE_SCALE, start, maturity.day(), day)?;
+            let dirty = clean.checked_add(note_accrued(*coupon_micros, *maturity, at)? as u128).ok_or_else(overflow)?;
+            mul_div(p.face, dirty, 100 * VALUE_SCALE)
+        }
+        Instrument::Repo { rate_micros, maturity, .. } => {
+            // Saturating on purpose: before the purchase no interest has run.
+            let elapsed = day.min(maturity.day()).saturating_sub(start) as u128;
+            let rate_days = (*rate_micros as u128).checked_mul(elapsed).expect("a u32 × a u64 fits in u128");
+            let interest = mul_div(p.face, rate_days, 1_000_000 * 360)?;
+            p.face.checked_add(interest).ok_or_else(overflow)
         }
     }
 }

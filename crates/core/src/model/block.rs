@@ -470,6 +470,67 @@ pub struct Genesis {
     /// Claim issuers trusted from the start.
     #[serde(default)]
     pub trusted_issuers: Vec<(WalletId, Vec<ClaimTopic>)>,
+    /// The rules version the ledger runs ([`RULES_CURRENT`] unless stated). Not part of the
+    /// genesis's own encoding: the block body carries it beside the genesis (see
+    /// [`genesis_slot`]), so a journal written before versions existed reads as version 1.
+    #[borsh(skip)]
+    #[serde(default = "rules_current")]
+    pub rules: u32,
+}
+
+/// Rules version 1: what every ledger ran before versions were recorded. A stable-NAV fund
+/// class's daily dividend is its yield feed's gross quote less the class fee.
+pub const RULES_V1: u32 = 1;
+/// Rules version 2: a stable-NAV fund class's daily dividend is the fund's own net income
+/// (DOMAIN: "daily net investment income"), positions without a market price are carried at
+/// amortized cost, and the shadow NAV is monitored against thresholds.
+pub const RULES_V2: u32 = 2;
+/// The version a new ledger runs.
+pub const RULES_CURRENT: u32 = RULES_V2;
+
+fn rules_current() -> u32 {
+    RULES_CURRENT
+}
+
+/// The encoding of a block body's genesis slot. Tags 0 and 1 are exactly `Option<Genesis>`'s
+/// (none; a genesis, rules version 1), so journals written before rules versions existed
+/// decode unchanged; tag 2 is a genesis followed by its rules version (a `u32`).
+pub mod genesis_slot {
+    use super::{Genesis, RULES_V1};
+    use borsh::{BorshDeserialize, BorshSerialize};
+    use std::io::{Error, ErrorKind, Read, Result, Write};
+
+    pub fn serialize<W: Write>(g: &Option<Genesis>, w: &mut W) -> Result<()> {
+        match g {
+            None => 0u8.serialize(w),
+            Some(g) if g.rules == RULES_V1 => {
+                1u8.serialize(w)?;
+                g.serialize(w)
+            }
+            Some(g) => {
+                2u8.serialize(w)?;
+                g.serialize(w)?;
+                g.rules.serialize(w)
+            }
+        }
+    }
+
+    pub fn deserialize<R: Read>(r: &mut R) -> Result<Option<Genesis>> {
+        match u8::deserialize_reader(r)? {
+            0 => Ok(None),
+            1 => Ok(Some(Genesis { rules: RULES_V1, ..Genesis::deserialize_reader(r)? })),
+            2 => {
+                let g = Genesis::deserialize_reader(r)?;
+                let rules = u32::deserialize_reader(r)?;
+                if rules == RULES_V1 {
+                    // Version 1 has one spelling, tag 1: two would give one block two hashes.
+                    return Err(Error::new(ErrorKind::InvalidData, "rules version 1 under tag 2"));
+                }
+                Ok(Some(Genesis { rules, ..g }))
+            }
+            t => Err(Error::new(ErrorKind::InvalidData, format!("genesis slot tag {t}"))),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -480,6 +541,7 @@ pub struct GenesisGrant {
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct BlockBody {
+    #[borsh(serialize_with = "genesis_slot::serialize", deserialize_with = "genesis_slot::deserialize")]
     pub genesis: Option<Genesis>,
     pub txs: Vec<SignedTx>,
     pub receipts: Vec<Receipt>,
@@ -550,6 +612,7 @@ pub fn demo_genesis(network: &str, time: Time, grants: &[(&Keypair, &[Role])], t
         grants: grants.iter().map(|(k, r)| GenesisGrant { wallet: k.wallet(), roles: r.to_vec() }).collect(),
         thresholds,
         trusted_issuers: Vec::new(),
+        rules: RULES_CURRENT,
     }
 }
 

@@ -260,6 +260,51 @@ pub struct ClassNav {
     pub yield_paid: Amount,
 }
 
+/// A fund's shadow-NAV monitoring (rules version 2): an alert each time the market-based NAV
+/// per share of its stable classes first moves at least one of these distances from 1.0000,
+/// in basis points (SEC Rule 2a-7's "breaking the buck" is 50: below 0.9950).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    pub shadow_nav_alert_bps: Vec<u32>,
+}
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Monitoring { shadow_nav_alert_bps: vec![25, 50] }
+    }
+}
+
+/// The dividend declared to one stable class on one valuation day.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Dividend {
+    pub asset: Symbol,
+    /// Cash minor units of income declared (what the class's holders were credited).
+    #[serde(with = "amount_serde")]
+    pub amount: Amount,
+    /// The same as an annual rate per share on the class's basis, ppb (for display).
+    pub rate_ppb: u64,
+}
+
+/// One valuation day's income and dividends (rules version 2; DOMAIN "Stable NAV: the daily
+/// dividend"). All amounts in cash minor units.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct DayIncome {
+    pub at: Time,
+    /// Net assets with every position at amortized cost, before the day's dividend.
+    #[serde(with = "amount_serde")]
+    pub amortized_nav: Amount,
+    /// Σ shares × class price: what 1.0000 per share is worth.
+    #[serde(with = "amount_serde")]
+    pub book: Amount,
+    /// Undistributed net income: amortized NAV above book value (zero when below).
+    #[serde(with = "amount_serde")]
+    pub income: Amount,
+    pub dividends: Vec<Dividend>,
+    /// The market-based NAV per 1.00 of book after the dividend (× 10^8): the shadow NAV.
+    pub shadow_ratio: u64,
+}
+
 /// One daily valuation.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Valuation {

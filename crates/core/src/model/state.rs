@@ -246,13 +246,19 @@ macro_rules! state_tables {
             }
             /// Digest of the whole state: combines every table's set hash.
             pub fn digest(&self) -> Hash {
-                let parts: Vec<[u8; 32]> = vec![$( self.$field.digest().to_bytes(), )*];
+                let mut parts: Vec<[u8; 32]> = Vec::new();
+                $( if $tag < FIRST_LATER_TABLE || !self.$field.is_empty() {
+                    parts.push(self.$field.digest().to_bytes());
+                } )*
                 let refs: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
                 crate::crypto::sha256_parts(&refs)
             }
             /// The digest recomputed from every entry (slow; for checks).
             pub fn recompute_digest(&self) -> Hash {
-                let parts: Vec<[u8; 32]> = vec![$( self.$field.recompute_digest().to_bytes(), )*];
+                let mut parts: Vec<[u8; 32]> = Vec::new();
+                $( if $tag < FIRST_LATER_TABLE || !self.$field.is_empty() {
+                    parts.push(self.$field.recompute_digest().to_bytes());
+                } )*
                 let refs: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
                 crate::crypto::sha256_parts(&refs)
             }
@@ -305,12 +311,27 @@ state_tables! {
     /// (fund, redemption id) of queued redemptions: first in, first out.
     redemption_queue: Queue<(Symbol, u64)> = 35,
     servicing: Table<AssetIdx, crate::model::securities::Servicing> = 36,
+    /// The rules version, when not 1 (one entry, key 0; see `block::RULES_V2`).
+    rules: Table<u8, u32> = 37,
+    /// Each fund's shadow-NAV alert thresholds, when set (rules version 2).
+    fund_monitoring: Table<Symbol, crate::model::fund::Monitoring> = 38,
+    /// Each fund's daily income and dividends declared, by day (rules version 2).
+    fund_income: Table<(Symbol, u64), crate::model::fund::DayIncome> = 39,
 }
+
+/// Tables from this tag on were added after ledgers were first written: each joins the state
+/// digest only once it holds an entry, so a ledger that never used one keeps the digest it
+/// had (and a journal written before it existed verifies unchanged).
+const FIRST_LATER_TABLE: u8 = 37;
 
 impl State {
     pub fn meta(&self) -> &Meta {
         // The genesis writes the one entry; every state the ledger builds has it.
         self.meta.get(&0).expect("state without meta: not built from a genesis")
+    }
+    /// The rules version this ledger runs (`block::RULES_V1` for ledgers from before versions).
+    pub fn rules(&self) -> u32 {
+        self.rules.get(&0).copied().unwrap_or(crate::model::block::RULES_V1)
     }
     pub fn put_meta(&mut self, m: Meta) {
         self.meta.put(0, m);
