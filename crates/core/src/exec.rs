@@ -30,15 +30,15 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
         governance::check_threshold(t)?;
     }
     check_party_id(&g.operator)?;
-    if !(crate::block::RULES_V1..=crate::block::RULES_CURRENT).contains(&g.rules) {
+    if !(crate::block::RULES_V1..=crate::block::RULES_CURRENT).contains(&g.rules.0) {
         return refuse(
             Code::InputInvalid,
-            format!("rules version {}: this release runs versions 1 to {}", g.rules, crate::block::RULES_CURRENT),
+            format!("rules version {}: this release runs versions 1 to {}", g.rules.0, crate::block::RULES_CURRENT),
         );
     }
     let mut s = State::empty();
-    if g.rules != crate::block::RULES_V1 {
-        s.rules.put(0, g.rules);
+    if g.rules.0 != crate::block::RULES_V1 {
+        s.rules.put(0, g.rules.0);
     }
     s.put_meta(Meta {
         network: g.network.clone(),

@@ -495,6 +495,10 @@ impl fmt::Display for FundEvent {
             FundEvent::RedemptionHeld { redemption, code } => write!(f, "redemption {redemption} held: {code}"),
             FundEvent::BreakerTripped { fund, reason } => write!(f, "fund {fund} breaker tripped: {reason}"),
             FundEvent::BreakerReset { fund, reason } => write!(f, "fund {fund} breaker reset: {reason}"),
+            FundEvent::ShadowNavAlertsSet { fund, bps } => {
+                let bps: Vec<String> = bps.iter().map(|b| format!("{b} bps")).collect();
+                write!(f, "fund {fund} alerts when its shadow NAV per share is {} from 1.0000", or_list(&bps))
+            }
             FundEvent::OracleSourceRegistered { wallet, name } => {
                 write!(f, "oracle source {name} registered (wallet {})", wallet.short())
             }

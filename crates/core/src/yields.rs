@@ -154,7 +154,13 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
 /// to their balances, as one day's dividend (rules version 2: a fund declares its net income).
 /// Per token rounded down to 10^-18 of a minor unit; returns what was credited (at most
 /// `amount`; the rest stays with the fund). Nothing is credited to a class with no supply.
-pub fn declare(state: &mut State, a: AssetIdx, amount: Amount, day: u64, ev: &mut Vec<Event>) -> Result<Amount, Refusal> {
+pub fn declare(
+    state: &mut State,
+    a: AssetIdx,
+    amount: Amount,
+    day: u64,
+    ev: &mut Vec<Event>,
+) -> Result<Amount, Refusal> {
     let overflow = || Refusal::new(Code::AmountOverflow, "yield arithmetic overflows");
     let Some(mut c) = state.yield_classes.get(&a).cloned() else {
         return refuse(Code::YieldBadClass, format!("{} has no yield class", state.asset(a).symbol));

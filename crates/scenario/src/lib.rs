@@ -537,7 +537,7 @@ pub fn genesis(s: &Scenario) -> Genesis {
             .iter()
             .map(|t| (Keypair::insecure_from_name(&t.actor).wallet(), t.topics.clone()))
             .collect(),
-        rules: tessera_core::block::RULES_CURRENT,
+        rules: tessera_core::block::RulesVersion(tessera_core::block::RULES_CURRENT),
     }
 }
 

@@ -103,3 +103,46 @@ impl Action for ResetBreaker {
         reset_breaker(cx, f, reason)
     }
 }
+
+/// At most this many thresholds, each at most 10,000 bps (a NAV of zero).
+const MAX_SHADOW_ALERTS: usize = 8;
+
+impl Action for SetShadowNavAlerts {
+    fn authority(&self) -> (OpClass, Need) {
+        // Loosening a risk control is governance's call, like resuming a halted fund.
+        (OpClass::Sensitive, Need::Role(Role::Admin, None))
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        let SetShadowNavAlerts { fund, bps } = self;
+        check_symbol(fund)?;
+        let ascending = bps.windows(2).all(|w| w[0] < w[1]);
+        if bps.is_empty()
+            || bps.len() > MAX_SHADOW_ALERTS
+            || !ascending
+            || bps.iter().any(|b| !(1..=10_000).contains(b))
+        {
+            return refuse(
+                Code::FundBadSpec,
+                format!("shadow-NAV alert thresholds: 1 to {MAX_SHADOW_ALERTS} distinct basis points from 1 to 10000, ascending (e.g. [25, 50])"),
+            );
+        }
+        Ok(())
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let SetShadowNavAlerts { fund: f_sym, bps } = self;
+        let state = &mut *cx.state;
+        let mut f = fund(state, f_sym)?;
+        if state.rules() < crate::block::RULES_V2 {
+            return refuse(
+                Code::FundBadSpec,
+                "shadow-NAV monitoring needs rules version 2 (a ledger created by this release)",
+            );
+        }
+        // Thresholds no longer set are forgotten; the next valuation alerts afresh on the new ones.
+        f.breaches.retain(|b| !b.starts_with("fund.shadow_nav_deviation."));
+        state.funds.put(f_sym.clone(), f);
+        state.fund_monitoring.put(f_sym.clone(), Monitoring { shadow_nav_alert_bps: bps.clone() });
+        cx.events.push(fe(FundEvent::ShadowNavAlertsSet { fund: f_sym.clone(), bps: bps.clone() }));
+        Ok(())
+    }
+}

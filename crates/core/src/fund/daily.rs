@@ -221,10 +221,7 @@ fn declare_income(state: &mut State, f: &Fund, at: Time, now: Time, ev: &mut Vec
 /// of book) stands at least each monitoring threshold away from 1.0000; the fund remembers
 /// which thresholds are crossed (in its breaches) until the NAV comes back inside.
 fn monitor_shadow_nav(state: &mut State, f: &mut Fund, v: &Valuation, now: Time, ev: &mut Vec<Event>) {
-    let has_stable = f
-        .classes
-        .iter()
-        .any(|a| state.share_classes.get(a).is_some_and(|c| c.nav == NavKind::Stable));
+    let has_stable = f.classes.iter().any(|a| state.share_classes.get(a).is_some_and(|c| c.nav == NavKind::Stable));
     if !has_stable {
         return;
     }
@@ -240,7 +237,11 @@ fn monitor_shadow_nav(state: &mut State, f: &mut Fund, v: &Valuation, now: Time,
                 "shadow NAV per share {} is {} bps from 1.0000, at or beyond {bps} bps{}",
                 format_units(u128::from(v.ratio), oracle::VALUE_DECIMALS as u8),
                 format_units(off / 100, 2),
-                if v.ratio < VALUE_SCALE as u64 && bps >= 50 { " (below 0.9950: SEC Rule 2a-7's \"breaking the buck\")" } else { "" },
+                if v.ratio < VALUE_SCALE as u64 && bps >= 50 {
+                    " (below 0.9950: SEC Rule 2a-7's \"breaking the buck\")"
+                } else {
+                    ""
+                },
             );
             alert(state, f, "fund.shadow_nav_deviation", v.nav, detail, now, ev);
             f.breaches.push(key);

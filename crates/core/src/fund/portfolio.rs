@@ -202,7 +202,8 @@ fn straight_line(from: u128, to: u128, start: u64, end: u64, day: u64) -> Result
     Ok(if to >= from {
         from.checked_add(mul_div(to.checked_sub(from).expect("to ≥ from"), run, total)?).ok_or_else(overflow)?
     } else {
-        from.checked_sub(mul_div(from.checked_sub(to).expect("from > to"), run, total)?).expect("the step is at most from − to")
+        from.checked_sub(mul_div(from.checked_sub(to).expect("from > to"), run, total)?)
+            .expect("the step is at most from − to")
     })
 }
 

@@ -475,7 +475,19 @@ pub struct Genesis {
     /// [`genesis_slot`]), so a journal written before versions existed reads as version 1.
     #[borsh(skip)]
     #[serde(default = "rules_current")]
-    pub rules: u32,
+    pub rules: RulesVersion,
+}
+
+/// A ledger's rules version. Bytes of a genesis carry none and read as version 1 (the
+/// `Default`); a genesis written as JSON without one gets [`RULES_CURRENT`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RulesVersion(pub u32);
+
+impl Default for RulesVersion {
+    fn default() -> Self {
+        RulesVersion(RULES_V1)
+    }
 }
 
 /// Rules version 1: what every ledger ran before versions were recorded. A stable-NAV fund
@@ -488,29 +500,29 @@ pub const RULES_V2: u32 = 2;
 /// The version a new ledger runs.
 pub const RULES_CURRENT: u32 = RULES_V2;
 
-fn rules_current() -> u32 {
-    RULES_CURRENT
+fn rules_current() -> RulesVersion {
+    RulesVersion(RULES_CURRENT)
 }
 
 /// The encoding of a block body's genesis slot. Tags 0 and 1 are exactly `Option<Genesis>`'s
 /// (none; a genesis, rules version 1), so journals written before rules versions existed
 /// decode unchanged; tag 2 is a genesis followed by its rules version (a `u32`).
 pub mod genesis_slot {
-    use super::{Genesis, RULES_V1};
+    use super::{Genesis, RulesVersion, RULES_V1};
     use borsh::{BorshDeserialize, BorshSerialize};
     use std::io::{Error, ErrorKind, Read, Result, Write};
 
     pub fn serialize<W: Write>(g: &Option<Genesis>, w: &mut W) -> Result<()> {
         match g {
             None => 0u8.serialize(w),
-            Some(g) if g.rules == RULES_V1 => {
+            Some(g) if g.rules.0 == RULES_V1 => {
                 1u8.serialize(w)?;
                 g.serialize(w)
             }
             Some(g) => {
                 2u8.serialize(w)?;
                 g.serialize(w)?;
-                g.rules.serialize(w)
+                g.rules.0.serialize(w)
             }
         }
     }
@@ -518,7 +530,7 @@ pub mod genesis_slot {
     pub fn deserialize<R: Read>(r: &mut R) -> Result<Option<Genesis>> {
         match u8::deserialize_reader(r)? {
             0 => Ok(None),
-            1 => Ok(Some(Genesis { rules: RULES_V1, ..Genesis::deserialize_reader(r)? })),
+            1 => Ok(Some(Genesis { rules: RulesVersion(RULES_V1), ..Genesis::deserialize_reader(r)? })),
             2 => {
                 let g = Genesis::deserialize_reader(r)?;
                 let rules = u32::deserialize_reader(r)?;
@@ -526,7 +538,7 @@ pub mod genesis_slot {
                     // Version 1 has one spelling, tag 1: two would give one block two hashes.
                     return Err(Error::new(ErrorKind::InvalidData, "rules version 1 under tag 2"));
                 }
-                Ok(Some(Genesis { rules, ..g }))
+                Ok(Some(Genesis { rules: RulesVersion(rules), ..g }))
             }
             t => Err(Error::new(ErrorKind::InvalidData, format!("genesis slot tag {t}"))),
         }
@@ -612,7 +624,7 @@ pub fn demo_genesis(network: &str, time: Time, grants: &[(&Keypair, &[Role])], t
         grants: grants.iter().map(|(k, r)| GenesisGrant { wallet: k.wallet(), roles: r.to_vec() }).collect(),
         thresholds,
         trusted_issuers: Vec::new(),
-        rules: RULES_CURRENT,
+        rules: RulesVersion(RULES_CURRENT),
     }
 }
 

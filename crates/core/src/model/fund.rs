@@ -584,6 +584,11 @@ pub enum FundEvent {
     SecurityRetired {
         asset: Symbol,
     },
+    /// Added after the first release (new events go last: the encoding's tags).
+    ShadowNavAlertsSet {
+        fund: Symbol,
+        bps: Vec<u32>,
+    },
 }
 
 // ---- operation payloads (see `op`)
@@ -641,6 +646,14 @@ pub struct Redeem {
     pub class: Symbol,
     #[serde(with = "amount_serde")]
     pub shares: Amount,
+}
+
+/// Sets a fund's shadow-NAV alert thresholds (rules version 2), in basis points from 1.0000.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetShadowNavAlerts {
+    pub fund: Symbol,
+    pub bps: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]

@@ -97,6 +97,8 @@ macro_rules! with_operations {
             ResetBreaker = "reset_breaker" (fund::ResetBreaker),
             // tokenized Treasury securities (F8)
             ServiceSecurity = "service_security" (securities::ServiceSecurity),
+            // added after the first release: new operations go last (the encoding's tags)
+            SetShadowNavAlerts = "set_shadow_nav_alerts" (fund::SetShadowNavAlerts),
         }
     };
 }

@@ -215,6 +215,7 @@ pub fn op_values() -> Vec<(&'static str, Value)> {
             "service_security",
             json!({"service_security": {"asset": "TB0613", "cash_asset": "USDX", "paying_agent": wh("paying-agent")}}),
         ),
+        ("set_shadow_nav_alerts", json!({"set_shadow_nav_alerts": {"fund": "ATLAS", "bps": [25, 50]}})),
         // More shapes of the nested types, so that a swapped variant inside them shows too.
         (
             "create_asset_cash_token",
@@ -655,6 +656,7 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
             Event::Fund(FundEvent::PaymentShort { asset: tb(), needed: 5_000_000_000, available: 4_999_000_000 }),
         ),
         ("fund_security_retired", Event::Fund(FundEvent::SecurityRetired { asset: tb() })),
+        ("fund_shadow_nav_alerts_set", Event::Fund(FundEvent::ShadowNavAlertsSet { fund: atlas(), bps: vec![25, 50] })),
         // More shapes of nested values.
         ("instruction_created_without_venue", Event::InstructionCreated { instruction: 6, legs: 1, venue: None }),
         ("supply_cap_removed", Event::SupplyCapSet { asset: usdx(), cap: None }),
@@ -732,8 +734,16 @@ fn genesis_value() -> Value {
             {"wallet": wh("oracle-1"), "roles": ["oracle", "custodian", "auditor", "venue"]}
         ],
         "thresholds": [1, 2, 3],
-        "trusted_issuers": [[wh("kyc-provider"), ["kyc", "investor_class", "jurisdiction", "beneficial_owner", "sanctioned"]]]
+        "trusted_issuers": [[wh("kyc-provider"), ["kyc", "investor_class", "jurisdiction", "beneficial_owner", "sanctioned"]]],
+        "rules": 1
     })
+}
+
+/// The same genesis under rules version 2 (its block carries the version after the genesis).
+fn genesis_v2_value() -> Value {
+    let mut v = genesis_value();
+    v["rules"] = json!(2);
+    v
 }
 
 pub fn genesis() -> Vec<Entry> {
@@ -813,9 +823,22 @@ fn block_values() -> Vec<(&'static str, Block)> {
         receipt_root: body.receipt_root(),
         state_digest: Hash([0x22; 32]),
     };
+    let g2: Genesis = from_json(&genesis_v2_value());
+    let genesis_v2_body =
+        BlockBody { genesis: Some(g2.clone()), txs: vec![], receipts: vec![], system: Default::default() };
+    let genesis_v2_header = BlockHeader {
+        height: 0,
+        prev: Hash::default(),
+        time: g2.time,
+        tx_count: 0,
+        tx_root: genesis_v2_body.tx_root(),
+        receipt_root: genesis_v2_body.receipt_root(),
+        state_digest: Hash([0x33; 32]),
+    };
     vec![
         ("genesis", Block { header: genesis_header, body: genesis_body }),
         ("with_transactions", Block { header, body }),
+        ("genesis_rules_v2", Block { header: genesis_v2_header, body: genesis_v2_body }),
     ]
 }
 
