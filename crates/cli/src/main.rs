@@ -110,7 +110,7 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
         Command::Verify(a) => return cmd::verify::execute(a, json),
         Command::Demo(a) => return cmd::demo::execute(a, json),
         Command::Report(c) => cmd::report::execute(c, json)?,
-        Command::Reconcile(a) => cmd::reconcile::execute(a, json)?,
+        Command::Reconcile(a) => return cmd::reconcile::execute(a, json),
         Command::Bench(b) => bench::run(b, json)?,
         Command::Node(a) => cmd::node::execute(a, json)?,
         Command::Token(_) => cmd::token::execute()?,

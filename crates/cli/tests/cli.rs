@@ -342,3 +342,42 @@ fn every_read_command_leaves_the_data_directory_byte_for_byte_as_it_was() {
         }
     }
 }
+
+#[test]
+fn reconcile_prints_every_amount_in_the_cash_token_and_exits_1_with_reconciliation_break_on_a_break() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let data = tmp.path().join("ledger");
+    let d = data.to_str().unwrap();
+    let o = tessera(&["scenario", "run", root.join("fund_stable_nav.yaml").to_str().unwrap(), "--data", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The custodian holds 100,000 of face less than the ledger's bill.
+    let statement = tmp.path().join("statement.csv");
+    std::fs::write(&statement, "instrument,quantity,price\n912796Y60,8966000,0.9935\nCASH:USD,0,1\n").unwrap();
+    let o = tessera(&["reconcile", "--data", d, "--fund", "ATLAS", "--statement", statement.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.lines().next().unwrap().ends_with(": 1 break and reserve ratio 0.989944 below 1"), "{out}");
+    assert!(out.contains("custodian value         8,907,721.000000 USDX"), "{out}");
+    assert!(out.contains("obligations            10,008,361.643836 USDX"), "{out}");
+    assert!(
+        out.contains(
+            "BREAK 912796Y60 (quantity): ledger 9,066,000.000000 USDX  custodian 8,966,000.000000 USDX  difference -100,000.000000 USDX"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("reserve ratio    0.989944 — BELOW 1: reserves do not cover obligations"), "{out}");
+    assert!(
+        stderr(&o).starts_with("error[fund.reconciliation_break]: fund ATLAS does not reconcile with"),
+        "{}",
+        stderr(&o)
+    );
+    // --json prints the same reconciliation for machines and exits 1 too.
+    let o =
+        tessera(&["--json", "reconcile", "--data", d, "--fund", "ATLAS", "--statement", statement.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["breaks"][0]["difference"], "-100000");
+    assert_eq!(v["cash_asset"], "USDX");
+    assert_eq!(v["error"]["code"], "fund.reconciliation_break");
+}

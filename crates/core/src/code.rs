@@ -279,6 +279,9 @@ codes! {
     FundBelowMinimum = "fund.below_minimum",
     /// The custodian statement does not fit the fund (e.g. cash in another currency).
     FundBadStatement = "fund.bad_statement",
+    /// A reconciliation found breaks against the custodian's statement, or a reserve ratio
+    /// below 1 (`tessera reconcile` prints it all, then exits non-zero).
+    FundReconciliationBreak = "fund.reconciliation_break",
     /// A bill's price per 100 or discount rate gives no price above 0 and below 200.
     BillBadPrice = "bill.bad_price",
     /// Settlement is not before the bill's maturity, or is more than a year before it.

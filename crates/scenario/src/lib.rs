@@ -1140,23 +1140,31 @@ pub fn sanctions_op_from_sdn(sdn: &[u8], comments: Option<&[u8]>, source: &str) 
 
 /// A reconciliation as lines for people.
 pub fn reconciliation_lines(r: &tessera_core::fund::Reconciliation) -> Vec<String> {
-    let mut out = vec![format!(
-        "reconciliation of {} at {}: custodian value {}, ledger cash {}, repo {}, obligations {}, reserve ratio {}",
-        r.fund,
-        r.at,
-        r.custodian_value,
-        r.ledger_cash,
-        r.repo,
-        r.obligations,
-        r.reserve_ratio.as_deref().unwrap_or("n/a")
-    )];
+    let money = |t: &str| tessera_core::fund::money_text(t, r.decimals, &r.cash_asset);
+    let ratio = match (&r.reserve_ratio, r.short()) {
+        (Some(x), true) => format!("{x} — BELOW 1: reserves do not cover obligations"),
+        (Some(x), false) => x.clone(),
+        (None, _) => "n/a (nothing owed)".into(),
+    };
+    let mut out = vec![
+        format!("reconciliation of {} at {}: {}", r.fund, r.at, r.verdict()),
+        format!("  custodian value  {:>28}", money(&r.custodian_value)),
+        format!("  ledger cash      {:>28}", money(&r.ledger_cash)),
+        format!("  repo             {:>28}", money(&r.repo)),
+        format!("  obligations      {:>28}", money(&r.obligations)),
+        format!("  reserve ratio    {ratio}"),
+    ];
     if r.breaks.is_empty() {
         out.push("  no breaks".into());
     }
     for b in &r.breaks {
         out.push(format!(
-            "  BREAK {} ({}): ledger {} custodian {} difference {}",
-            b.instrument, b.kind, b.ledger, b.custodian, b.difference
+            "  BREAK {} ({}): ledger {}  custodian {}  difference {}",
+            b.instrument,
+            b.kind.replace('_', " "),
+            money(&b.ledger),
+            money(&b.custodian),
+            money(&b.difference)
         ));
     }
     out

@@ -3,6 +3,7 @@
 use super::{open, out, read_text, DataDir};
 use clap::Args;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use tessera_cli::views;
 use tessera_core::*;
 
@@ -16,7 +17,9 @@ pub struct ReconcileArgs {
     statement: PathBuf,
 }
 
-pub fn execute(a: ReconcileArgs, json: bool) -> Result<(), Refusal> {
+/// Exit status 1, after printing everything, when the statement does not agree (a break, or
+/// reserves short of obligations): scripts and schedulers see a failed reconciliation.
+pub fn execute(a: ReconcileArgs, json: bool) -> Result<ExitCode, Refusal> {
     let ReconcileArgs { dir, fund, statement } = a;
     let l = open(&dir)?;
     let text = read_text(&statement)?;
@@ -24,6 +27,22 @@ pub fn execute(a: ReconcileArgs, json: bool) -> Result<(), Refusal> {
         .map_err(|e| Refusal::new(Code::FundBadStatement, format!("{}: {e}", statement.display())))?;
     let st = &l.chain.state;
     let rec = tessera_core::fund::reconcile(st, &Symbol::new(fund), &lines, l.chain.head.time)?;
-    out(json, &rec, || views::reconciliation_lines(&rec).join("\n"));
-    Ok(())
+    if rec.agrees() {
+        out(json, &rec, || views::reconciliation_lines(&rec).join("\n"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    // One document either way: the reconciliation, then the refusal that makes the exit status.
+    let e = Refusal::new(
+        Code::FundReconciliationBreak,
+        format!("fund {} does not reconcile with {}: {}", rec.fund, statement.display(), rec.verdict()),
+    );
+    if json {
+        let mut v = serde_json::to_value(&rec).map_err(|x| super::bad(x.to_string()))?;
+        v["error"] = serde_json::json!({"code": e.code.as_str(), "message": e.message});
+        out(true, &v, String::new);
+    } else {
+        out(false, &rec, || views::reconciliation_lines(&rec).join("\n"));
+        eprintln!("error[{}]: {}", e.code, e.message);
+    }
+    Ok(ExitCode::from(1))
 }

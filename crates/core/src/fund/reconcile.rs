@@ -18,6 +18,9 @@ pub struct Break {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reconciliation {
     pub fund: Symbol,
+    /// The fund's cash token, and its decimals: every amount below is in its units.
+    pub cash_asset: Symbol,
+    pub decimals: u8,
     pub at: Time,
     pub breaks: Vec<Break>,
     /// Market value of the statement (securities at its prices, plus cash).
@@ -26,10 +29,58 @@ pub struct Reconciliation {
     pub ledger_cash: String,
     /// Repo (held with the tri-party agent, not on the statement) at the ledger's value.
     pub repo: String,
-    /// What the fund owes: shares outstanding at NAV per share, plus queued redemptions.
+    /// What the fund owes: shares outstanding at NAV per share, dividends declared and not yet
+    /// paid, and queued redemptions.
     pub obligations: String,
     /// (custodian value + ledger cash + repo) / obligations, 6 places, rounded down.
     pub reserve_ratio: Option<String>,
+}
+
+impl Reconciliation {
+    /// Whether reserves fall short of obligations (a reserve ratio below 1).
+    pub fn short(&self) -> bool {
+        self.reserve_ratio.as_deref().and_then(|r| r.parse::<Decimal>().ok()).is_some_and(|r| r < Decimal::ONE)
+    }
+    /// Whether the statement agrees with the ledger: no break, and reserves cover obligations.
+    pub fn agrees(&self) -> bool {
+        self.breaks.is_empty() && !self.short()
+    }
+    /// The verdict in words: "agrees", or what is wrong.
+    pub fn verdict(&self) -> String {
+        let mut wrong = Vec::new();
+        match self.breaks.len() {
+            0 => {}
+            1 => wrong.push("1 break".to_string()),
+            n => wrong.push(format!("{n} breaks")),
+        }
+        if self.short() {
+            wrong.push(format!(
+                "reserve ratio {} below 1",
+                self.reserve_ratio.as_deref().expect("short only with a ratio")
+            ));
+        }
+        if wrong.is_empty() {
+            "agrees".into()
+        } else {
+            wrong.join(" and ")
+        }
+    }
+}
+
+/// An amount the reconciliation holds as decimal text (in the cash token's units) formatted as
+/// every amount is for people: thousands separated, the token's decimals (cut, not rounded),
+/// and its symbol. Text that is not a number is shown as it is.
+pub fn money_text(text: &str, decimals: u8, symbol: &Symbol) -> String {
+    let Ok(d) = text.parse::<Decimal>() else { return text.to_string() };
+    let scaled = d.abs().checked_mul(Decimal::from(10u64.pow(u32::from(decimals.min(18)))));
+    match scaled.and_then(|x| x.trunc().to_u128()) {
+        Some(units) => format!(
+            "{}{} {symbol}",
+            if d.is_sign_negative() && !d.is_zero() { "-" } else { "" },
+            format_units(units, decimals)
+        ),
+        None => format!("{text} {symbol}"),
+    }
 }
 
 /// Compares a custodian statement with the fund's portfolio, cash and tokens outstanding.
@@ -105,7 +156,9 @@ pub fn reconcile(
         });
     }
     let v = valuation(state, &f, now, now)?;
-    let mut obligations = f.queued;
+    // Holders are owed their shares at NAV, the dividends declared and not yet paid, and the
+    // queued redemptions.
+    let mut obligations = f.queued.checked_add(v.dividends_payable).ok_or_else(overflow)?;
     for c in &v.classes {
         let a = state.asset_idx(&c.asset)?;
         let owed = shares_to_cash(c.shares, c.nav_per_share, state.asset(a).decimals, cash_asset.decimals)?;
@@ -132,6 +185,8 @@ pub fn reconcile(
     };
     Ok(Reconciliation {
         fund: f_sym.clone(),
+        cash_asset: cash_asset.symbol.clone(),
+        decimals: cash_asset.decimals,
         at: now,
         breaks,
         custodian_value: custodian_value.normalize().to_string(),
