@@ -6,7 +6,7 @@
 use super::viewer::{tx_involves, Involved, Involves};
 use serde::{Deserialize, Serialize};
 use tessera_core::block::Receipt;
-use tessera_core::fund::{self, Valuation};
+use tessera_core::fund::{self, DayIncome, Valuation};
 use tessera_core::state::State;
 use tessera_core::*;
 use tessera_store::Store;
@@ -226,7 +226,14 @@ pub struct PayoutRow {
 pub struct FundReport {
     pub fund: Symbol,
     pub name: String,
+    /// The ledger's rules version: under 2, stable classes are paid the fund's net income
+    /// (`income`) and the shadow NAV is monitored.
+    pub rules: u32,
     pub days: Vec<Valuation>,
+    /// Rules version 2: each day's net income and the dividends declared, in day order.
+    pub income: Vec<DayIncome>,
+    /// Rules version 2: the shadow-NAV alert thresholds, bps from 1.0000 (empty under 1).
+    pub shadow_nav_alert_bps: Vec<u32>,
     pub payouts: Vec<PayoutRow>,
     #[serde(with = "amount_serde")]
     pub fee_paid: Amount,
@@ -260,7 +267,26 @@ pub fn fund_report(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
     let f = fund::fund(st, f_sym)?;
     let days = fund_history(st, f_sym);
     let payouts = payouts(&days);
-    Ok(FundReport { fund: f_sym.clone(), name: f.spec.name.clone(), days, payouts, fee_paid: f.fee_paid, chart: None })
+    let mut income: Vec<(u64, DayIncome)> =
+        st.fund_income.iter().filter(|((s, _), _)| s == f_sym).map(|((_, d), i)| (*d, i.clone())).collect();
+    income.sort_by_key(|(d, _)| *d);
+    let rules = st.rules();
+    let shadow_nav_alert_bps = if rules >= tessera_core::block::RULES_V2 {
+        st.fund_monitoring.get(f_sym).cloned().unwrap_or_default().shadow_nav_alert_bps
+    } else {
+        Vec::new()
+    };
+    Ok(FundReport {
+        fund: f_sym.clone(),
+        name: f.spec.name.clone(),
+        rules,
+        days,
+        income: income.into_iter().map(|(_, i)| i).collect(),
+        shadow_nav_alert_bps,
+        payouts,
+        fee_paid: f.fee_paid,
+        chart: None,
+    })
 }
 
 /// An asset as published: supply, holder count and pause state. Fields in name order, as the
