@@ -17,7 +17,13 @@
 //! - shares issued on a subscription = cash / price, rounded down (the fraction stays with the
 //!   fund); cash paid on a redemption = shares × price, rounded down, less fees rounded down;
 //! - the management fee accrues daily as book value × bps / 10,000 / 365 in fixed point
-//!   (× 10^18) and is paid monthly in whole minor units; the fraction carries.
+//!   (× 10^18) and is paid monthly in whole minor units; the fraction carries;
+//! - rules version 2, the daily dividend of stable classes: net income = NAV with every
+//!   position at amortized cost (`amortized_value`, rounded down; a day's valuation counts the
+//!   night ahead) − book value, zero when negative; split between stable classes by book value
+//!   rounded down, turned into shares rounded down, credited per share rounded down to 10^-18
+//!   of a minor unit (`yields::declare`); the remainder is declared the next day. Hence with no
+//!   market price, NAV per share = 1.00000000 + at most 2 minor units of book at each valuation.
 //!
 //! A position's `cost` is what was paid: for a note, the dirty price (clean + accrued interest).
 //!
