@@ -169,7 +169,7 @@ pub fn declare(
     if supply == 0 || amount == 0 {
         return Ok(0);
     }
-    let per_token = amount.checked_mul(SCALE).ok_or_else(overflow)? / supply;
+    let per_token = amount.checked_mul(SCALE).and_then(|x| x.checked_div(supply)).ok_or_else(overflow)?;
     let credited_scaled = supply.checked_mul(per_token).expect("at most amount × SCALE, which fits");
     c.index = c.index.checked_add(per_token).ok_or_else(overflow)?;
     c.accrued = c.accrued.checked_add(credited_scaled).ok_or_else(overflow)?;

@@ -231,7 +231,7 @@ fn monitor_shadow_nav(state: &mut State, f: &mut Fund, v: &Valuation, now: Time,
     for bps in limits.shadow_nav_alert_bps {
         let key = format!("fund.shadow_nav_deviation.{bps}bps");
         let crossed = off.checked_mul(BPS).is_some_and(|x| x >= u128::from(bps).saturating_mul(VALUE_SCALE));
-        let known = f.breaches.iter().any(|b| *b == key);
+        let known = f.breaches.contains(&key);
         if crossed && !known {
             let detail = format!(
                 "shadow NAV per share {} is {} bps from 1.0000, at or beyond {bps} bps{}",
