@@ -319,7 +319,8 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn fund_cash(&self, fund: &str) -> Result<String, Refusal> {
+    /// The cash asset a fund's amounts are in.
+    pub fn fund_cash(&self, fund: &str) -> Result<String, Refusal> {
         match self.state.funds.get(&Symbol::new(fund)) {
             Some(f) => Ok(self.state.asset(f.cash_asset).symbol.as_str().to_string()),
             None => self.fund_cash.get(fund).cloned().ok_or_else(|| {
@@ -400,6 +401,16 @@ impl<'a> Resolver<'a> {
                 Ok(())
             }
         }
+    }
+
+    /// One amount of `asset` as written (a number or a string, in the asset's units); `input`
+    /// names it in refusals.
+    pub fn amount(&self, asset: &str, v: &Value, input: &str) -> Result<crate::types::Amount, Refusal> {
+        let decimals = self.decimals(asset).ok_or_else(|| {
+            Refusal::new(Code::AssetUnknown, format!("{input}: no asset {asset}, so the amount cannot be read"))
+        })?;
+        read_amount(v, decimals)
+            .map_err(|why| amount_refusal(&format!("{input} in {asset}"), v, why, &AmountText::accepted(decimals)))
     }
 
     /// The wallet a name stands for: 64 hex digits as they are, a party's default wallet (its
@@ -532,6 +543,36 @@ fn canonical(units: crate::types::Amount) -> Value {
 /// readers hold it as a 64-bit float).
 const EXACT_FLOAT_DIGITS: usize = 15;
 
+/// Floats at or above 2^53 may not be the integer that was written.
+const EXACT_FLOAT_WHOLE: f64 = 9_007_199_254_740_992.0;
+
+/// A number's text without an exponent: "1e-6" → "0.000001", "1.5e3" → "1500", "2.0" → "2".
+fn plain_decimal(text: &str) -> Option<String> {
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{frac}");
+    // Where the decimal point falls in `digits`, counted from its start.
+    let point = i64::try_from(whole.len()).ok()?.checked_add(i64::from(exp))?;
+    let len = i64::try_from(digits.len()).ok()?;
+    let out = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(usize::try_from(point.checked_neg()?).ok()?))
+    } else if point >= len {
+        format!("{digits}{}", "0".repeat(usize::try_from(point.checked_sub(len)?).ok()?))
+    } else {
+        let (w, f) = digits.split_at(usize::try_from(point).ok()?);
+        format!("{w}.{f}")
+    };
+    let out = match out.split_once('.') {
+        Some((w, f)) if f.bytes().all(|b| b == b'0') => w.to_string(),
+        _ => out,
+    };
+    let trimmed = out.trim_start_matches('0');
+    Some(if trimmed.is_empty() || trimmed.starts_with('.') { format!("0{trimmed}") } else { trimmed.to_string() })
+}
+
 /// Reads a written amount (a JSON/YAML number or a string) with `decimals` decimals.
 fn read_amount(v: &Value, decimals: u8) -> Result<crate::types::Amount, AmountText> {
     match v {
@@ -543,13 +584,15 @@ fn read_amount(v: &Value, decimals: u8) -> Result<crate::types::Amount, AmountTe
             if n.as_i64().is_some_and(|i| i < 0) || n.as_f64().is_some_and(|f| f.is_sign_negative()) {
                 return Err(AmountText::Negative);
             }
-            // A float: its shortest form is what was written when it has few enough digits.
-            let text = n.to_string();
+            // A float: its shortest form is what was written when it keeps few enough digits
+            // and its whole part is below 2^53, where every integer is exact.
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let text = plain_decimal(&n.to_string()).ok_or(AmountText::Malformed)?;
             let digits = text.bytes().filter(u8::is_ascii_digit).skip_while(|b| *b == b'0').count();
-            if text.contains(['e', 'E']) || digits > EXACT_FLOAT_DIGITS {
+            if !f.is_finite() || f >= EXACT_FLOAT_WHOLE || digits > EXACT_FLOAT_DIGITS {
                 return Err(AmountText::Malformed);
             }
-            parse_units(text.strip_suffix(".0").unwrap_or(&text), decimals)
+            parse_units(&text, decimals)
         }
         _ => Err(AmountText::Malformed),
     }
@@ -616,6 +659,13 @@ mod tests {
         assert_eq!(read_amount(&json!(-3), 2), Err(AmountText::Negative));
         assert_eq!(read_amount(&json!(-0.5), 2), Err(AmountText::Negative));
         assert_eq!(read_amount(&json!(true), 2), Err(AmountText::Malformed));
+        assert_eq!(read_amount(&json!(0.000001), 6), Ok(1));
+        assert_eq!(read_amount(&json!(0.0000015), 6), Err(AmountText::TooManyDecimals { given: 7, allowed: 6 }));
+        assert_eq!(read_amount(&json!(123456789012.5), 2), Ok(12_345_678_901_250));
+        assert_eq!(plain_decimal("1e-6").as_deref(), Some("0.000001"));
+        assert_eq!(plain_decimal("1.5e3").as_deref(), Some("1500"));
+        assert_eq!(plain_decimal("2.0").as_deref(), Some("2"));
+        assert_eq!(plain_decimal("0.25").as_deref(), Some("0.25"));
     }
 
     #[test]
