@@ -25,7 +25,7 @@ use crate::movement::Intent;
 use crate::op::Op;
 use crate::state::State;
 use crate::types::*;
-use crate::units::{format_units, parse_units, AmountText};
+use crate::units::{format_amount, parse_units, AmountText};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -106,9 +106,16 @@ pub fn op_slots(op: &str) -> Option<&'static [Slot]> {
         "recover_wallet" => &[Wallet("lost")],
         "set_threshold" | "approve" | "reject" | "pause" | "unpause" | "sanction_add" | "sanction_remove" => &[],
         "propose" => &[Ops("ops")],
-        "create_instruction" => &[Amount("legs[].amount", Sibling("asset")), Wallet("legs[].from"), Wallet("legs[].to")],
-        "affirm_instruction" | "withdraw_affirmation" | "reject_instruction" | "cancel_instruction"
-        | "settle_instruction" | "htlc_claim" | "htlc_refund" => &[],
+        "create_instruction" => {
+            &[Amount("legs[].amount", Sibling("asset")), Wallet("legs[].from"), Wallet("legs[].to")]
+        }
+        "affirm_instruction"
+        | "withdraw_affirmation"
+        | "reject_instruction"
+        | "cancel_instruction"
+        | "settle_instruction"
+        | "htlc_claim"
+        | "htlc_refund" => &[],
         "redeem_cash" => &[AMOUNT_IN_ASSET],
         "register_conversion" => &[Wallet("omnibus")],
         // Converted from the `from` cash token into the `to` one at par.
@@ -129,16 +136,12 @@ pub fn op_slots(op: &str) -> Option<&'static [Slot]> {
         "register_oracle_source" => &[Wallet("wallet")],
         "create_feed" => &[Wallet("sources[]")],
         "oracle_report" => &[],
-        "create_fund" => &[
-            Amount("params.facility_daily_limit", Field("cash_asset")),
-            Wallet("cash_wallet"),
-            Wallet("fee_wallet"),
-        ],
-        "create_share_class" => &[
-            Amount("min_first", FundCash("fund")),
-            Amount("min_later", FundCash("fund")),
-            Wallet("residual"),
-        ],
+        "create_fund" => {
+            &[Amount("params.facility_daily_limit", Field("cash_asset")), Wallet("cash_wallet"), Wallet("fee_wallet")]
+        }
+        "create_share_class" => {
+            &[Amount("min_first", FundCash("fund")), Amount("min_later", FundCash("fund")), Wallet("residual")]
+        }
         "set_class_apy" | "reset_breaker" => &[],
         "custodian_cash" => &[Amount("amount", FundCash("fund"))],
         "buy_position" => &[Amount("face", FundCash("fund")), Amount("cost", FundCash("fund"))],
@@ -262,7 +265,11 @@ impl<'a> Resolver<'a> {
                     if let Some(list) = payload.get_mut(path) {
                         if let Some(items) = list.as_array_mut() {
                             for (i, op) in items.iter_mut().enumerate() {
-                                self.tagged(op, op_slots, &format!("{name}, proposed operation {}", i.saturating_add(1)))?;
+                                self.tagged(
+                                    op,
+                                    op_slots,
+                                    &format!("{name}, proposed operation {}", i.saturating_add(1)),
+                                )?;
                             }
                         }
                     }
@@ -340,7 +347,9 @@ impl<'a> Resolver<'a> {
             Some(fund) => self.fund_cash(&fund),
             None => Err(Refusal::new(
                 Code::FundUnknownClass,
-                format!("{class} is not a share class of a fund, so the decimals of the cash it is paid in are unknown"),
+                format!(
+                    "{class} is not a share class of a fund, so the decimals of the cash it is paid in are unknown"
+                ),
             )),
         }
     }
@@ -615,14 +624,14 @@ fn amount_refusal(input: &str, v: &Value, why: AmountText, accepted: &str) -> Re
     } else {
         ""
     };
-    Refusal::new(code, format!("{input}: {written} is {why}{hint}; write {accepted}"))
+    Refusal::new(code, format!("{input}: {written}: {why}{hint}; write {accepted}"))
 }
 
 /// An amount of an asset for people, "1,500.00 USDX", in the asset's decimals as the state
 /// knows them (minor units and the symbol when it does not know the asset).
 pub fn money(state: &State, asset: &Symbol, amount: crate::types::Amount) -> String {
     match state.asset_index.get(asset) {
-        Some(i) => format!("{} {asset}", format_units(amount, state.asset(*i).decimals)),
+        Some(i) => format_amount(amount, state.asset(*i).decimals, asset.as_str()),
         None => format!("{amount} minor units of {asset}"),
     }
 }

@@ -55,7 +55,7 @@ pub enum AmountText {
 impl AmountText {
     /// What the input should look like, for an asset with `decimals` decimals.
     pub fn accepted(decimals: u8) -> String {
-        let example = format_units(150_000u128.saturating_mul(10u128.saturating_pow(decimals.into())), decimals);
+        let example = format_units(1_500u128.saturating_mul(10u128.saturating_pow(decimals.into())), decimals);
         match decimals {
             0 => format!("a whole number (the asset has no decimals), e.g. {example}"),
             d => format!("a number with at most {d} decimals, e.g. {example} or {}", example.replace(',', "")),
@@ -204,8 +204,8 @@ mod tests {
 
     #[test]
     fn the_accepted_form_is_shown_in_the_assets_decimals() {
-        assert_eq!(AmountText::accepted(2), "a number with at most 2 decimals, e.g. 150,000.00 or 150000.00");
-        assert_eq!(AmountText::accepted(0), "a whole number (the asset has no decimals), e.g. 150,000");
+        assert_eq!(AmountText::accepted(2), "a number with at most 2 decimals, e.g. 1,500.00 or 1500.00");
+        assert_eq!(AmountText::accepted(0), "a whole number (the asset has no decimals), e.g. 1,500");
     }
 
     proptest! {

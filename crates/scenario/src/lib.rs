@@ -848,14 +848,15 @@ impl<L: ScenarioLedger> Runner<'_, L> {
         };
         let resolver = Resolver::new(st);
         // A written amount of `asset` against the ledger's, both shown in the asset's units.
-        let eq_amount = |what: &str, asset: &Symbol, got: Amount, want: &Written| -> Result<Result<(), String>, Refusal> {
-            let want = resolver.amount(asset.as_str(), &want.value(), &format!("check {what}"))?;
-            Ok(if got == want {
-                Ok(())
-            } else {
-                Err(format!("{what} is {}, expected {}", money(st, asset, got), money(st, asset, want)))
-            })
-        };
+        let eq_amount =
+            |what: &str, asset: &Symbol, got: Amount, want: &Written| -> Result<Result<(), String>, Refusal> {
+                let want = resolver.amount(asset.as_str(), &want.value(), &format!("check {what}"))?;
+                Ok(if got == want {
+                    Ok(())
+                } else {
+                    Err(format!("{what} is {}, expected {}", money(st, asset, got), money(st, asset, want)))
+                })
+            };
         Ok(match c {
             Check::Balance { wallet, asset, free, locked, frozen, total } => {
                 let h = match (st.wallet_index.get(wallet), st.asset_index.get(asset)) {
