@@ -394,6 +394,8 @@ impl<'a> Resolver<'a> {
                     FundCash(k) => self.fund_cash(&text(k, root)?)?,
                     ClassCash(k) => self.class_cash(&text(k, root)?)?,
                 };
+                // A symbol that cannot be one is refused as the door would refuse it.
+                check_symbol(&Symbol::new(asset.as_str()))?;
                 let decimals = self.decimals(&asset).ok_or_else(|| {
                     Refusal::new(
                         Code::AssetUnknown,

@@ -694,7 +694,10 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                             .collect(),
                     ),
                     // Refused as written: the code is what the pre-check answers.
-                    Err(r) => (format!("{written}"), vec![r.code.as_str().to_string()]),
+                    Err(r) => {
+                        let kind = p.intent.keys().next().map_or("movement", String::as_str);
+                        (format!("{kind} (as written, not readable)"), vec![r.code.as_str().to_string()])
+                    }
                 };
                 let ok = got == p.expect;
                 (
