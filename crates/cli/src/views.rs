@@ -114,8 +114,9 @@ impl Units for AssetBook {
     }
 }
 
-/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals. A fund's amounts
-/// are in its cash asset; anything else unknown stays in minor units.
+/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals
+/// (`tessera_core::units::format_amount`). A fund's amounts are in its cash asset; anything
+/// else unknown stays in minor units.
 pub fn units(u: &(impl Units + ?Sized), asset: &Symbol, amount: Amount) -> String {
     let (decimals, symbol) = match (u.decimals(asset), u.fund_cash(asset)) {
         (Some(d), _) => (d, asset.clone()),
@@ -125,7 +126,7 @@ pub fn units(u: &(impl Units + ?Sized), asset: &Symbol, amount: Amount) -> Strin
         },
         (None, None) => return format!("{amount} {asset}"),
     };
-    format!("{} {}", format_units(amount, decimals), symbol)
+    format_amount(amount, decimals, symbol.as_str())
 }
 
 /// A governance proposal: its operations, approvals and status.
@@ -244,7 +245,7 @@ pub fn fund_lines(v: &FundView, u: &(impl Units + ?Sized)) -> Result<Vec<String>
     let cash = &f.spec.cash_asset;
     let decimals = |a: &Symbol| u.decimals(a).ok_or_else(|| Refusal::new(Code::AssetUnknown, format!("no asset {a}")));
     let cash_decimals = decimals(cash)?;
-    let money = |a: Amount| format!("{} {}", format_units(a, cash_decimals), cash);
+    let money = |a: Amount| format_amount(a, cash_decimals, cash.as_str());
     let mut out = vec![format!("fund {} — {}", f.spec.fund, f.spec.name)];
     match &f.halted {
         Some(why) => out.push(format!("  HALTED (breaker): {why}")),

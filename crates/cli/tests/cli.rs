@@ -63,13 +63,63 @@ fn keys_init_submit_query_precheck() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("compliance.kyc_missing"));
     let o =
         tessera(&["precheck", "--data", data_s, "mint", "--asset", "USDX", "--to", "not-a-wallet", "--amount", "5"]);
-    assert!(stderr(&o).contains("error[input.invalid]"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[input.unknown_name]"), "{}", stderr(&o));
 
     let o = tessera(&["--json", "query", "assets", "--data", data_s]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["symbol"], "USDX");
     let o = tessera(&["verify", "--data", data_s]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn init_names_the_operator_party_and_submit_and_precheck_read_amounts_in_units_and_wallets_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, bob_key, data) = (tmp.path().join("op.key"), tmp.path().join("bob.key"), tmp.path().join("ledger"));
+    let (key_s, data_s) = (key.to_str().unwrap(), data.to_str().unwrap());
+    assert!(tessera(&["keys", "new", "--out", key_s]).status.success());
+    assert!(tessera(&["keys", "new", "--out", bob_key.to_str().unwrap()]).status.success());
+    let bob = String::from_utf8_lossy(&tessera(&["keys", "show", bob_key.to_str().unwrap()]).stdout).trim().to_string();
+    let o = tessera(&["init", "--data", data_s, "--key", key_s, "--thresholds", "1,1,1"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("operator party: operator (Ledger operator)"));
+
+    let ops = tmp.path().join("ops.yaml");
+    std::fs::write(
+        &ops,
+        format!(
+            "- register_party: {{ party: alpha, name: Alpha, kind: fund }}\n\
+             - register_party: {{ party: bob, name: Bob, kind: individual }}\n\
+             - add_wallet: {{ party: alpha, wallet: \"@alpha\" }}\n\
+             - add_wallet: {{ party: bob, wallet: \"{bob}\" }}\n\
+             - create_asset: {{ symbol: USDX, name: USDX, kind: {{ cash_token: {{ cash: stablecoin, currency: USD }} }}, decimals: 2, issuer: operator }}\n\
+             - mint: {{ asset: USDX, to: alpha, amount: \"1,500.00\" }}\n"
+        ),
+    )
+    .unwrap();
+    let o = tessera(&["submit", "--data", data_s, "--key", key_s, "--ops", ops.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tessera(&["--json", "query", "balances", "--data", data_s, "--wallet", "@alpha"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("150000"), "{}", String::from_utf8_lossy(&o.stdout));
+
+    // The destination by party id, by hex prefix, by key file; amounts in the asset's units.
+    for to in [vec!["--to", "bob"], vec!["--to", &bob[..8]], vec!["--to-key", bob_key.to_str().unwrap()]] {
+        let mut args = vec!["precheck", "--data", data_s, "transfer", "--asset", "USDX", "--from", "alpha"];
+        args.extend(to);
+        args.extend(["--amount", "1,500.00"]);
+        let o = tessera(&args);
+        assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    }
+    let too_much =
+        ["precheck", "--data", data_s, "transfer", "--asset", "USDX", "--from", "alpha", "--to", "bob", "--amount"];
+    let o = tessera(&[&too_much[..], &["1,500.01"]].concat());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("balance.insufficient"));
+    let o = tessera(&[&too_much[..], &["1.001"]].concat());
+    assert!(stderr(&o).contains("error[input.too_many_decimals]"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("at most 2 decimals"), "{}", stderr(&o));
+    let o = tessera(&[&too_much[..], &["1,50.00"]].concat());
+    assert!(stderr(&o).contains("error[input.bad_amount]"), "{}", stderr(&o));
+    let o = tessera(&["precheck", "--data", data_s, "transfer", "--asset", "USDX", "--from", "alpha", "--to", "carol"]);
+    assert_eq!(o.status.code(), Some(2), "clap refuses a missing amount");
 }
 
 #[test]

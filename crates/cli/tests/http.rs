@@ -660,7 +660,8 @@ fn the_cli_works_against_a_running_node() {
     let key = tmp.path().join("alpha.key");
     assert!(tessera().args(["keys", "derive", "alpha", "--out"]).arg(&key).output().unwrap().status.success());
     let ops = tmp.path().join("pay.yaml");
-    std::fs::write(&ops, "- transfer: { asset: USDX, to: \"@bolt-new\", amount: 1000000 }\n").unwrap();
+    // In USDX's units: 1.00 USDX (1000000 minor units).
+    std::fs::write(&ops, "- transfer: { asset: USDX, to: \"@bolt-new\", amount: 1.00 }\n").unwrap();
     let run = |args: &[&str]| {
         let out = tessera().args(["--node", &node.base]).args(args).output().unwrap();
         (
@@ -678,7 +679,7 @@ fn the_cli_works_against_a_running_node() {
     let (ok, _, stderr) = run(&["--auth-key", k, "query", "balances", "--wallet", "@carol"]);
     assert!(!ok && stderr.contains("error[api.forbidden]"), "{stderr}");
     // A journaled failure.
-    std::fs::write(&ops, "- transfer: { asset: USDX, to: \"@bolt-new\", amount: 1000000000000000000 }\n").unwrap();
+    std::fs::write(&ops, "- transfer: { asset: USDX, to: \"@bolt-new\", amount: \"1,000,000,000,000\" }\n").unwrap();
     let (ok, _, stderr) = run(&["submit", "--key", k, "--ops", ops.to_str().unwrap()]);
     assert!(!ok && stderr.contains("error[balance.insufficient]") && stderr.contains("journaled"), "{stderr}");
     let (ok, stdout, _) = run(&["token", "--key", k]);

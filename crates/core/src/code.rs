@@ -179,6 +179,18 @@ codes! {
     ScenarioInvalid = "scenario.invalid",
     /// Command-line input is invalid (bad key, bad amount, bad file).
     InputInvalid = "input.invalid",
+    /// An amount is not a number the ledger can read: empty, negative, or with thousands
+    /// separators out of place (the message names the input and the accepted form).
+    InputBadAmount = "input.bad_amount",
+    /// An amount has more decimal places than its asset (give fewer, or minor units as `*_units`).
+    InputTooManyDecimals = "input.too_many_decimals",
+    /// An amount, in minor units, is larger than the ledger can hold (2^128 − 1).
+    InputAmountTooLarge = "input.amount_too_large",
+    /// A wallet was named by something that names no wallet: no party has this id, no wallet's
+    /// hex starts with it, or the party has no wallet.
+    InputUnknownName = "input.unknown_name",
+    /// A wallet's hex prefix matches more than one wallet (the message lists them).
+    InputAmbiguousWallet = "input.ambiguous_wallet",
     /// No settlement instruction has this id.
     SettlementUnknown = "settlement.unknown",
     /// The legs are invalid: none, too many, a zero amount, a duplicate, or a wallet paying itself.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 pub use crate::time::Time;
+pub use crate::units::{format_amount, format_units, parse_units, AmountText};
 
 /// An amount in an asset's minor units. All arithmetic on it is checked.
 pub type Amount = u128;
@@ -541,43 +542,6 @@ impl SanctionTarget {
                 }
             }
         }
-    }
-}
-
-/// Formats minor units with the asset's decimals: `format_units(1234500, 2)` = "12,345.00".
-pub fn format_units(amount: Amount, decimals: u8) -> String {
-    let s = amount.to_string();
-    let d = decimals as usize;
-    let (int, frac) = match s.len().checked_sub(d) {
-        Some(int_len) if int_len > 0 => s.split_at(int_len),
-        _ => ("0", s.as_str()),
-    };
-    let frac = format!("{frac:0>d$}");
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && int.len().checked_sub(i).expect("i indexes int's ASCII digits") % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if d == 0 {
-        grouped
-    } else {
-        format!("{grouped}.{frac}")
-    }
-}
-
-#[cfg(test)]
-mod format_tests {
-    use super::*;
-
-    #[test]
-    fn units() {
-        assert_eq!(format_units(1_234_500, 2), "12,345.00");
-        assert_eq!(format_units(5, 6), "0.000005");
-        assert_eq!(format_units(0, 0), "0");
-        assert_eq!(format_units(1_000_000, 0), "1,000,000");
-        assert_eq!(format_units(u128::MAX, 18), "340,282,366,920,938,463,463.374607431768211455");
     }
 }
 

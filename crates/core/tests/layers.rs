@@ -16,6 +16,7 @@ const ORDER: &[(&str, &[&str])] = &[
         &[
             "code",
             "prose",
+            "units",
             "identifiers",
             "time",
             "chain_address",
@@ -72,7 +73,7 @@ const ORDER: &[(&str, &[&str])] = &[
             "fund",
         ],
     ),
-    ("execution", &["invariants", "exec", "replay"]),
+    ("execution", &["invariants", "exec", "replay", "input"]),
 ];
 
 /// The model's modules re-exported at the crate root (`pub use model::{block, op, state, tx}`).

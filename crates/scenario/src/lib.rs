@@ -14,6 +14,7 @@ use tessera_core::block::{Block, Genesis, GenesisGrant, Outcome};
 use tessera_core::crypto::Keypair;
 use tessera_core::exec::{Admission, Chain};
 use tessera_core::governance::{OpClass, ProposalStatus};
+use tessera_core::input::{money, Resolver};
 use tessera_core::movement::{self, Intent};
 use tessera_core::op;
 use tessera_core::op::Op;
@@ -223,7 +224,9 @@ fn substitute(v: &Value, i: u32, now: Time, series: &std::collections::BTreeMap<
 pub struct TxStep {
     #[serde(rename = "as")]
     pub signer: String,
-    pub ops: Vec<Op>,
+    /// The operations as written: resolved against the ledger when the step runs
+    /// (`tessera_core::input`), so amounts are in their asset's units.
+    pub ops: Vec<Value>,
     #[serde(default)]
     pub expect: Expect,
     /// Override the sequence number (replay tests).
@@ -260,19 +263,18 @@ pub enum Check {
     Balance {
         wallet: WalletId,
         asset: Symbol,
-        #[serde(default, with = "opt_amount_serde")]
-        free: Option<Amount>,
-        #[serde(default, with = "opt_amount_serde")]
-        locked: Option<Amount>,
-        #[serde(default, with = "opt_amount_serde")]
-        frozen: Option<Amount>,
-        #[serde(default, with = "opt_amount_serde")]
-        total: Option<Amount>,
+        #[serde(default)]
+        free: Option<Written>,
+        #[serde(default)]
+        locked: Option<Written>,
+        #[serde(default)]
+        frozen: Option<Written>,
+        #[serde(default)]
+        total: Option<Written>,
     },
     Supply {
         asset: Symbol,
-        #[serde(with = "amount_serde")]
-        amount: Amount,
+        amount: Written,
     },
     /// The journal's height (its last block): refusals at the door add none.
     Height(u64),
@@ -344,16 +346,16 @@ pub enum Check {
         fund: Symbol,
         #[serde(default)]
         halted: Option<bool>,
-        #[serde(default, with = "opt_amount_serde")]
-        queued: Option<Amount>,
-        #[serde(default, with = "opt_amount_serde")]
-        custodian_cash: Option<Amount>,
+        #[serde(default)]
+        queued: Option<Written>,
+        #[serde(default)]
+        custodian_cash: Option<Written>,
         #[serde(default)]
         positions: Option<usize>,
         #[serde(default)]
         ratio: Option<u64>,
-        #[serde(default, with = "opt_amount_serde")]
-        fee_paid: Option<Amount>,
+        #[serde(default)]
+        fee_paid: Option<Written>,
         #[serde(default)]
         breaches: Option<Vec<String>>,
     },
@@ -393,11 +395,30 @@ pub enum Check {
     Verify,
 }
 
+/// An amount in a check, as written (a number or a string in the asset's units); read with the
+/// asset's decimals when the step runs.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(untagged)]
+pub enum Written {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl Written {
+    fn value(&self) -> Value {
+        match self {
+            Written::Number(n) => Value::Number(n.clone()),
+            Written::Text(t) => Value::String(t.clone()),
+        }
+    }
+}
+
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PrecheckStep {
+    /// The movement as written (`transfer: {asset, from, to, amount}`), resolved when the step
+    /// runs.
     #[serde(flatten)]
-    pub intent: Intent,
+    pub intent: serde_json::Map<String, Value>,
     /// Every code expected, in order; empty means the movement would pass.
     #[serde(default)]
     pub expect: Vec<String>,
@@ -546,7 +567,7 @@ impl<L: ScenarioLedger> Runner<'_, L> {
         &self.ledger.chain().state
     }
 
-    fn sign(&self, step: &TxStep) -> Result<Vec<u8>, Refusal> {
+    fn sign(&self, step: &TxStep, ops: Vec<Op>) -> Result<Vec<u8>, Refusal> {
         let key = Keypair::insecure_from_name(&step.signer);
         let seq = step.seq.unwrap_or_else(|| {
             self.state().wallet_index.get(&key.wallet()).map(|i| self.state().wallet(*i).next_seq).unwrap_or(1)
@@ -558,7 +579,7 @@ impl<L: ScenarioLedger> Runner<'_, L> {
             expires_at: step
                 .expires_at
                 .unwrap_or_else(|| self.clock.plus(step.expires_in.map(|d| d.0).unwrap_or(86_400))),
-            ops: step.ops.clone(),
+            ops,
         };
         let mut tx = body.sign(&key);
         if step.bad_signature {
@@ -572,8 +593,22 @@ impl<L: ScenarioLedger> Runner<'_, L> {
         let mut results: Vec<Option<(Expect, String)>> = vec![None; steps.len()];
         let mut checked = Vec::new();
         let mut slots = Vec::new();
-        for (i, s) in steps.iter().enumerate() {
-            let bytes = self.sign(s)?;
+        // Every transaction of the block is read against the state before it, and sees what
+        // the transactions before it in the block set up.
+        let resolved: Vec<Result<Vec<Op>, Refusal>> = {
+            let mut resolver = Resolver::new(self.state());
+            steps.iter().map(|s| resolver.ops(&Value::Array(s.ops.clone()))).collect()
+        };
+        for (i, (s, ops)) in steps.iter().zip(resolved).enumerate() {
+            let ops = match ops {
+                Ok(ops) => ops,
+                // Refused as it was written: nothing is signed or submitted.
+                Err(r) => {
+                    results[i] = Some((Expect::Refused(r.code.as_str().into()), r.message));
+                    continue;
+                }
+            };
+            let bytes = self.sign(s, ops)?;
             match CheckedTx::from_bytes(&bytes) {
                 Ok(c) => {
                     checked.push(c);
@@ -650,13 +685,24 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                 (summary, result.is_ok(), result.err().unwrap_or_default(), vec![])
             }
             Step::Precheck(p) => {
-                let got: Vec<String> = movement::precheck(self.state(), &p.intent, self.clock)
-                    .into_iter()
-                    .map(|r| r.code.as_str().to_string())
-                    .collect();
+                let written = Value::Object(p.intent.clone());
+                let (summary, got) = match Resolver::new(self.state()).intent(&written) {
+                    Ok(intent) => (
+                        intent_summary(self.state(), &intent),
+                        movement::precheck(self.state(), &intent, self.clock)
+                            .into_iter()
+                            .map(|r| r.code.as_str().to_string())
+                            .collect(),
+                    ),
+                    // Refused as written: the code is what the pre-check answers.
+                    Err(r) => {
+                        let kind = p.intent.keys().next().map_or("movement", String::as_str);
+                        (format!("{kind} (as written, not readable)"), vec![r.code.as_str().to_string()])
+                    }
+                };
                 let ok = got == p.expect;
                 (
-                    format!("precheck {}", intent_summary(&p.intent)),
+                    format!("precheck {summary}"),
                     ok,
                     format!("codes {}, expected {}", words(&got), words(&p.expect)),
                     vec![],
@@ -693,7 +739,8 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                 };
                 let t = TxStep {
                     signer: imp.signer.clone(),
-                    ops: vec![op],
+                    ops: vec![serde_json::to_value(&op)
+                        .map_err(|e| Refusal::new(Code::InputInvalid, format!("sanctions update: {e}")))?],
                     expect: imp.expect.clone(),
                     seq: None,
                     network: None,
@@ -803,6 +850,17 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                 Err(format!("{what} is {got}, expected {want}"))
             }
         };
+        let resolver = Resolver::new(st);
+        // A written amount of `asset` against the ledger's, both shown in the asset's units.
+        let eq_amount =
+            |what: &str, asset: &Symbol, got: Amount, want: &Written| -> Result<Result<(), String>, Refusal> {
+                let want = resolver.amount(asset.as_str(), &want.value(), &format!("check {what}"))?;
+                Ok(if got == want {
+                    Ok(())
+                } else {
+                    Err(format!("{what} is {}, expected {}", money(st, asset, got), money(st, asset, want)))
+                })
+            };
         Ok(match c {
             Check::Balance { wallet, asset, free, locked, frozen, total } => {
                 let h = match (st.wallet_index.get(wallet), st.asset_index.get(asset)) {
@@ -818,7 +876,7 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                 ] {
                     if let Some(w) = want {
                         if r.is_ok() {
-                            r = eq(name, got.to_string(), w.to_string());
+                            r = eq_amount(name, asset, got, w)?;
                         }
                     }
                 }
@@ -826,7 +884,7 @@ impl<L: ScenarioLedger> Runner<'_, L> {
             }
             Check::Supply { asset, amount } => {
                 let got = st.asset_index.get(asset).map(|a| st.asset(*a).supply).unwrap_or(0);
-                (format!("supply of {asset}"), eq("supply", got.to_string(), amount.to_string()))
+                (format!("supply of {asset}"), eq_amount("supply", asset, got, amount)?)
             }
             Check::Height(want) => {
                 let got = self.ledger.kept_height()?;
@@ -933,7 +991,20 @@ impl<L: ScenarioLedger> Runner<'_, L> {
             }
             Check::Fund { fund, halted, queued, custodian_cash, positions, ratio, fee_paid, breaches } => {
                 let f = tessera_core::fund::fund(st, fund)?;
+                // A fund's cash amounts are in its cash asset.
+                let cash = st.asset(f.cash_asset).symbol.clone();
                 let mut r: Vec<String> = Vec::new();
+                for (what, got, want) in [
+                    ("queued", f.queued, queued),
+                    ("custodian cash", f.custodian_cash, custodian_cash),
+                    ("fee paid", f.fee_paid, fee_paid),
+                ] {
+                    if let Some(w) = want {
+                        if let Err(e) = eq_amount(what, &cash, got, w)? {
+                            r.push(e);
+                        }
+                    }
+                }
                 let mut cmp = |what: &str, got: String, want: Option<String>| {
                     if let Some(w) = want {
                         if got != w {
@@ -942,13 +1013,10 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                     }
                 };
                 cmp("halted", f.halted.is_some().to_string(), halted.map(|x| x.to_string()));
-                cmp("queued", f.queued.to_string(), queued.map(|x| x.to_string()));
-                cmp("custodian cash", f.custodian_cash.to_string(), custodian_cash.map(|x| x.to_string()));
                 let n = tessera_core::fund::positions(st, fund).len();
                 cmp("positions", n.to_string(), positions.map(|x| x.to_string()));
                 let got_ratio = f.last.as_ref().map(|v| v.ratio.to_string()).unwrap_or_default();
                 cmp("NAV ratio", got_ratio, ratio.map(|x| x.to_string()));
-                cmp("fee paid", f.fee_paid.to_string(), fee_paid.map(|x| x.to_string()));
                 cmp("breaches", words(&f.breaches), breaches.as_ref().map(|b| words(b)));
                 (format!("fund {fund}"), if r.is_empty() { Ok(()) } else { Err(r.join("; ")) })
             }
@@ -1055,15 +1123,16 @@ fn describe(got: &(Expect, String), want: &Expect) -> String {
 }
 
 fn tx_summary(t: &TxStep) -> String {
-    let names: Vec<&str> = t.ops.iter().map(|o| o.name()).collect();
+    let names: Vec<&str> =
+        t.ops.iter().map(|o| o.as_object().and_then(|m| m.keys().next()).map_or("?", String::as_str)).collect();
     format!("{} signs {}", t.signer, names.join(", "))
 }
 
-fn intent_summary(i: &Intent) -> String {
+fn intent_summary(st: &tessera_core::state::State, i: &Intent) -> String {
     match i {
-        Intent::Transfer { asset, amount, .. } => format!("transfer {amount} {asset}"),
-        Intent::Mint { asset, amount, .. } => format!("mint {amount} {asset}"),
-        Intent::Burn { asset, amount, .. } => format!("burn {amount} {asset}"),
+        Intent::Transfer { asset, amount, .. } => format!("transfer {}", money(st, asset, *amount)),
+        Intent::Mint { asset, amount, .. } => format!("mint {}", money(st, asset, *amount)),
+        Intent::Burn { asset, amount, .. } => format!("burn {}", money(st, asset, *amount)),
     }
 }
 

@@ -49,8 +49,33 @@ pub fn execute(a: InitArgs, json: bool) -> Result<(), Refusal> {
     };
     let l = Ledger::create(&dir.data, &g)?;
     let head = l.chain.head.clone();
-    out(json, &serde_json::json!({"data": dir.data, "network": g.network, "genesis_hash": head.hash()}), || {
-        format!("created ledger for network {} in {} (genesis {})", g.network, dir.data.display(), head.hash().short())
-    });
+    let wallets: Vec<String> = g.grants.iter().map(|w| w.wallet.to_hex()).collect();
+    out(
+        json,
+        &serde_json::json!({
+            "data": dir.data,
+            "network": g.network,
+            "genesis_hash": head.hash(),
+            "operator": g.operator,
+            "operator_name": g.operator_name,
+            "wallets": wallets,
+        }),
+        || {
+            let mut lines = vec![
+                format!(
+                    "created ledger for network {} in {} (genesis {})",
+                    g.network,
+                    dir.data.display(),
+                    head.hash().short()
+                ),
+                format!("operator party: {} ({})", g.operator, g.operator_name),
+            ];
+            for grant in &g.grants {
+                let roles: Vec<&str> = grant.roles.iter().map(|r| r.as_str()).collect();
+                lines.push(format!("  wallet {}: {}", grant.wallet.to_hex(), roles.join(", ")));
+            }
+            lines.join("\n")
+        },
+    );
     Ok(())
 }

@@ -62,8 +62,13 @@ pub fn wallet_arg(s: &str) -> Result<WalletId, Refusal> {
     WalletId::from_hex(s).ok_or_else(|| bad(format!("bad wallet {s:?}: 64 hex digits or @name")))
 }
 
-pub fn amount_arg(s: &str) -> Result<Amount, Refusal> {
-    amount_serde::parse_amount(s).ok_or_else(|| bad(format!("bad amount {s:?}: an integer in minor units")))
+/// A wallet as the input resolver reads it: `@name` becomes the derived demo key's hex, anything
+/// else (hex, a hex prefix, a party id) is left for the resolver, which knows the ledger.
+pub fn demo_or_name(s: &str) -> String {
+    match s.strip_prefix('@') {
+        Some(name) => Keypair::insecure_from_name(name).wallet().to_hex(),
+        None => s.to_string(),
+    }
 }
 
 pub fn read_key(path: &Path) -> Result<Keypair, Refusal> {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use tessera_cli::scenario;
 use tessera_core::block::Outcome;
 use tessera_core::crypto::Keypair;
+use tessera_core::input::Resolver;
 use tessera_core::op::Op;
 use tessera_core::tx::{CheckedTx, TxBody};
 use tessera_core::*;
@@ -28,8 +29,12 @@ pub fn execute(a: SubmitArgs, json: bool) -> Result<(), Refusal> {
     let k = read_key(&a.key)?;
     let mut v: serde_json::Value = serde_norway::from_str(&read_text(&a.ops)?).map_err(|e| bad(e.to_string()))?;
     scenario::resolve_actors(&mut v);
-    let ops: Vec<Op> = serde_json::from_value(v).map_err(|e| bad(format!("{}: {e}", a.ops.display())))?;
-    submit(&a.dir, &k, ops, json)
+    // Amounts in their asset's units and wallets by name, read against the ledger.
+    let file = a.ops.display().to_string();
+    submit_with(&a.dir, &k, json, |st| {
+        let v = Resolver::new(st).canonical_ops(&v)?;
+        serde_json::from_value(v).map_err(|e| bad(format!("{file}: {e}")))
+    })
 }
 
 /// Through a running node: it prepares the transaction, the key signs it here.
@@ -52,7 +57,18 @@ pub fn execute_remote(a: &SubmitArgs, g: &Global, url: &str) -> Result<(), Refus
 
 /// Signs `ops` with `key` as one transaction and commits it to the ledger in `dir`.
 pub fn submit(dir: &DataDir, key: &Keypair, ops: Vec<Op>, json: bool) -> Result<(), Refusal> {
+    submit_with(dir, key, json, |_| Ok(ops))
+}
+
+/// Signs the operations `ops` builds from the ledger's state as one transaction and commits it.
+fn submit_with(
+    dir: &DataDir,
+    key: &Keypair,
+    json: bool,
+    ops: impl FnOnce(&tessera_core::state::State) -> Result<Vec<Op>, Refusal>,
+) -> Result<(), Refusal> {
     let mut l = open_writer(dir)?;
+    let ops = ops(&l.chain.state)?;
     let st = &l.chain.state;
     let seq = st.wallet_index.get(&key.wallet()).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
     let now = system_time().max(l.chain.head.time);

@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera_core::block::{Outcome, Receipt};
+use tessera_core::input::Resolver;
 use tessera_core::op::Op;
 use tessera_core::tx::{SignedTx, TxBody};
 use tessera_core::*;
@@ -423,15 +424,18 @@ async fn prepare(
     Reply(
         async {
             limit(&api, Key::Address(ip), 1)?;
-            let ops: Vec<Op> = serde_json::from_value(Value::Array(req.ops))
-                .map_err(|e| Problem::new(Code::ApiBadRequest, format!("bad operations: {e}")))?;
-            let (next_seq, head_time) = api
+            // Amounts in their asset's units and wallets by name are read against the ledger
+            // as it stands (tessera_core::input); the body holds minor units and wallet keys.
+            let (written, next_seq, head_time) = api
                 .read(|c| {
                     let st = &c.state;
+                    let written = Resolver::new(st).canonical_ops(&Value::Array(req.ops));
                     let seq = st.wallet_index.get(&req.signer).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
-                    Ok((seq, c.head.time))
+                    Ok((written, seq, c.head.time))
                 })
                 .await?;
+            let ops: Vec<Op> = serde_json::from_value(written?)
+                .map_err(|e| Problem::new(Code::ApiBadRequest, format!("bad operations: {e}")))?;
             let expires_in = req.expires_in_s.unwrap_or(3_600).min(366 * 86_400);
             let now = crate::engine::system_time().max(head_time);
             let body = TxBody {
@@ -637,15 +641,14 @@ async fn transaction(State(api): State<S>, Who(caller): Who, Path(id): Path<Stri
     )
 }
 
-async fn precheck(
-    State(api): State<S>,
-    Who(caller): Who,
-    JsonBody(intent): JsonBody<movement::Intent>,
-) -> Reply<Json<Value>> {
+async fn precheck(State(api): State<S>, Who(caller): Who, JsonBody(written): JsonBody<Value>) -> Reply<Json<Value>> {
     Reply(
         async {
-            caller.may_precheck(&intent)?;
+            // Names are read against the ledger only for a caller who may pre-check at all.
+            caller.authenticated()?;
             api.read(|c| {
+                let intent = Resolver::new(&c.state).intent(&written)?;
+                caller.may_precheck(&intent)?;
                 let now = crate::engine::system_time().max(c.head.time);
                 Ok(answer(q::precheck(&c.state, &caller, &intent, now)?))
             })
