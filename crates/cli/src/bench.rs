@@ -22,8 +22,10 @@ pub enum BenchCmd {
     /// Signed transfers under a compliance policy, through decode, verify, sequence, execute
     /// and a durable (fsynced) journal.
     Transfers {
+        /// Funded wallets under the policy.
         #[arg(long, default_value_t = 100_000)]
         wallets: usize,
+        /// Signed transfers to push through.
         #[arg(long, default_value_t = 1_000_000)]
         txs: usize,
         /// Keep the ledger here (default: a temporary directory).
@@ -39,6 +41,7 @@ pub enum BenchCmd {
         /// Seller/buyer pairs.
         #[arg(long, default_value_t = 10_000)]
         pairs: usize,
+        /// DvP instructions to settle.
         #[arg(long, default_value_t = 100_000)]
         dvps: usize,
         /// Offered rate of last affirmations for the latency measurement (DvP/s).
@@ -47,14 +50,17 @@ pub enum BenchCmd {
     },
     /// Daily yield accrual at 1,000 and at N holders, and a monthly payout to N holders.
     Yield {
+        /// Holders of the yield-bearing share.
         #[arg(long, default_value_t = 1_000_000)]
         holders: usize,
     },
     /// Execution alone: the sequencer's admit + execute + block building on pre-verified
     /// transfers, one core, no journal. Shows what the state machine costs per transaction.
     Execute {
+        /// Funded wallets.
         #[arg(long, default_value_t = 100_000)]
         wallets: usize,
+        /// Pre-verified transfers to execute.
         #[arg(long, default_value_t = 500_000)]
         txs: usize,
     },

@@ -50,6 +50,17 @@ pub fn given_or_temporary(data: Option<PathBuf>) -> Result<(PathBuf, Option<temp
     }
 }
 
+/// A command's main object, given positionally (`reconcile ATLAS`) or by the older flag
+/// (`--fund ATLAS`, hidden from the help); clap requires one of them.
+pub fn either(positional: Option<String>, flag: Option<String>) -> String {
+    positional.or(flag).unwrap_or_default()
+}
+
+/// [`either`], borrowed.
+pub fn either_ref<'a>(positional: &'a Option<String>, flag: &'a Option<String>) -> &'a str {
+    positional.as_deref().or(flag.as_deref()).unwrap_or_default()
+}
+
 pub fn bad(msg: impl Into<String>) -> Refusal {
     Refusal::new(Code::InputInvalid, msg)
 }

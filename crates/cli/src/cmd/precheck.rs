@@ -17,29 +17,42 @@ pub struct PrecheckArgs {
 
 #[derive(Subcommand, Clone)]
 pub enum IntentCmd {
+    /// A transfer between two wallets.
     Transfer {
+        /// The asset's symbol.
         #[arg(long)]
         asset: String,
+        /// The wallet the units leave: 64 hex digits, or @name for a demo key.
         #[arg(long)]
         from: String,
+        /// The wallet the units reach: 64 hex digits, or @name for a demo key.
         #[arg(long)]
         to: String,
+        /// The amount in minor units.
         #[arg(long)]
         amount: String,
     },
+    /// A mint to a wallet.
     Mint {
+        /// The asset's symbol.
         #[arg(long)]
         asset: String,
+        /// The wallet the units reach: 64 hex digits, or @name for a demo key.
         #[arg(long)]
         to: String,
+        /// The amount in minor units.
         #[arg(long)]
         amount: String,
     },
+    /// A burn from a wallet.
     Burn {
+        /// The asset's symbol.
         #[arg(long)]
         asset: String,
+        /// The wallet the units leave: 64 hex digits, or @name for a demo key.
         #[arg(long)]
         from: String,
+        /// The amount in minor units.
         #[arg(long)]
         amount: String,
     },

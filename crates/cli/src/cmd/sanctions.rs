@@ -14,6 +14,7 @@ pub enum SanctionsCmd {
     Import {
         #[command(flatten)]
         dir: DataDir,
+        /// The signing key file (a compliance officer's).
         #[arg(long)]
         key: PathBuf,
         /// OFAC's primary file, sdn.csv.

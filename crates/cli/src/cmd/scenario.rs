@@ -11,6 +11,7 @@ use tessera_core::{Code, Refusal};
 pub enum ScenarioCmd {
     /// Run a scenario file; prints a line per step, exits 1 if an expectation fails.
     Run {
+        /// The scenario file (YAML or JSON; docs/scenarios.md).
         file: PathBuf,
         /// Keep the ledger in this (new) directory instead of a temporary one.
         #[arg(long)]
