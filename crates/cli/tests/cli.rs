@@ -342,3 +342,24 @@ fn every_read_command_leaves_the_data_directory_byte_for_byte_as_it_was() {
         }
     }
 }
+
+#[test]
+fn a_submission_that_needs_approvals_prints_the_number_of_the_proposal_it_opened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("op.key");
+    let data = tmp.path().join("ledger");
+    let (key_s, data_s) = (key.to_str().unwrap(), data.to_str().unwrap());
+    assert!(tessera(&["keys", "new", "--out", key_s]).status.success());
+    assert!(tessera(&["init", "--data", data_s, "--key", key_s, "--thresholds", "1,2,3"]).status.success());
+    // Trusting a claim issuer is sensitive: with 2 approvals needed, it is proposed.
+    let ops = tmp.path().join("ops.yaml");
+    std::fs::write(
+        &ops,
+        "- propose: { expires_at: \"2099-01-01\", ops: [ { trust_issuer: { wallet: \"@kyc-desk\", topics: [kyc] } } ] }\n",
+    )
+    .unwrap();
+    let o = tessera(&["submit", "--data", data_s, "--key", key_s, "--ops", ops.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("proposal 1 created (sensitive, needs 2 approvals"), "{out}");
+}

@@ -140,6 +140,17 @@ fn warn_recovery(recovery: &tessera_node::ledger::Recovery) {
     }
 }
 
+/// A node's refusal of a read that needs a login, when none was given, with what to add.
+pub fn with_auth_hint(g: &Global, e: Refusal) -> Refusal {
+    let needs_login = matches!(e.code, Code::ApiForbidden | Code::ApiUnauthenticated);
+    if g.auth_key.is_some() || !needs_login {
+        return e;
+    }
+    let message =
+        format!("{}; add --auth-key FILE (the key of a wallet allowed to read this) to log in to the node", e.message);
+    Refusal::new(e.code, message)
+}
+
 /// A client of the node at `url`, logged in with the `--auth-key` when one is given (queries
 /// of private data need it).
 pub fn remote(g: &Global, url: &str, login: bool) -> Result<tessera_cli::remote::Remote, Refusal> {

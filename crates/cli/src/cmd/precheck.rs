@@ -104,7 +104,7 @@ pub fn execute_remote(a: &PrecheckArgs, g: &Global, url: &str) -> Result<ExitCod
             serde_json::json!({"burn": {"asset": asset, "from": wallet_arg(&from)?, "amount": amount}})
         }
     };
-    let r = node.post("/v1/precheck", &body)?;
+    let r = node.post("/v1/precheck", &body).map_err(|e| super::with_auth_hint(g, e))?;
     let passes = r["passes"].as_bool().unwrap_or(false);
     out(g.json, &r, || {
         if passes {

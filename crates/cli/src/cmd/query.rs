@@ -420,7 +420,7 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             return Err(bad("this query is not served by the HTTP API yet; run it on the data directory"))
         }
     };
-    let v = node.get(&path)?;
+    let v = node.get(&path).map_err(|e| super::with_auth_hint(g, e))?;
     // Decimals and funds' cash assets, from what the node publishes.
     let book = || -> Result<AssetBook, Refusal> {
         Ok(AssetBook::new(
