@@ -363,3 +363,16 @@ fn a_submission_that_needs_approvals_prints_the_number_of_the_proposal_it_opened
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.contains("proposal 1 created (sensitive, needs 2 approvals"), "{out}");
 }
+
+#[test]
+fn long_commands_print_no_progress_when_stderr_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("ledger");
+    let data_s = data.to_str().unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/rule_lockup.yaml");
+    for args in [vec!["scenario", "run", scenario, "--data", data_s], vec!["verify", "--data", data_s]] {
+        let o = tessera(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?} wrote to a stderr that is a pipe");
+    }
+}
