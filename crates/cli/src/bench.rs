@@ -2,6 +2,7 @@
 //! Ed25519 verification rate measured in the same run (so a ratio can be quoted). Nothing
 //! here is asserted in tests.
 
+use crate::progress::{shown, Progress};
 use clap::Subcommand;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -22,8 +23,10 @@ pub enum BenchCmd {
     /// Signed transfers under a compliance policy, through decode, verify, sequence, execute
     /// and a durable (fsynced) journal.
     Transfers {
+        /// Funded wallets under the policy.
         #[arg(long, default_value_t = 100_000)]
         wallets: usize,
+        /// Signed transfers to push through.
         #[arg(long, default_value_t = 1_000_000)]
         txs: usize,
         /// Keep the ledger here (default: a temporary directory).
@@ -39,6 +42,7 @@ pub enum BenchCmd {
         /// Seller/buyer pairs.
         #[arg(long, default_value_t = 10_000)]
         pairs: usize,
+        /// DvP instructions to settle.
         #[arg(long, default_value_t = 100_000)]
         dvps: usize,
         /// Offered rate of last affirmations for the latency measurement (DvP/s).
@@ -47,14 +51,17 @@ pub enum BenchCmd {
     },
     /// Daily yield accrual at 1,000 and at N holders, and a monthly payout to N holders.
     Yield {
+        /// Holders of the yield-bearing share.
         #[arg(long, default_value_t = 1_000_000)]
         holders: usize,
     },
     /// Execution alone: the sequencer's admit + execute + block building on pre-verified
     /// transfers, one core, no journal. Shows what the state machine costs per transaction.
     Execute {
+        /// Funded wallets.
         #[arg(long, default_value_t = 100_000)]
         wallets: usize,
+        /// Pre-verified transfers to execute.
         #[arg(long, default_value_t = 500_000)]
         txs: usize,
     },
@@ -166,7 +173,7 @@ pub fn measure_ed25519() -> (f64, f64) {
 pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
     match cmd {
         BenchCmd::Transfers { wallets, txs, data, no_verify } => {
-            let r = transfers(wallets, txs, data, !no_verify, !json)?;
+            let r = transfers(wallets, txs, data, !no_verify, shown(json))?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
             } else {
@@ -186,7 +193,7 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
         BenchCmd::Dvp { pairs, dvps, offered } => crate::bench_dvp::run(pairs, dvps, offered, json).map(|_| ()),
         BenchCmd::Execute { wallets, txs } => {
             let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
-            let setup = Setup::create(&tmp.path().join("ledger"), wallets.max(2), !json)?;
+            let setup = Setup::create(&tmp.path().join("ledger"), wallets.max(2), shown(json))?;
             let txs: Vec<CheckedTx> =
                 setup.sign_transfers(txs).into_iter().map(|tx| CheckedTx { id: tx.id(), tx }).collect();
             let n = txs.len();
@@ -336,7 +343,9 @@ impl Setup {
         let wallets: Vec<WalletId> = keys.iter().map(|k| k.wallet()).collect();
         let jurisdictions = ["US", "GB", "SG", "CH"];
         let mut pending = Vec::new();
+        let bar = Progress::bar(show, n as u64, "parties", "registering");
         for chunk in (0..n).collect::<Vec<_>>().chunks(12) {
+            bar.inc(chunk.len() as u64);
             let mut ops = Vec::new();
             for &i in chunk {
                 let party = PartyId::new(format!("p{i}"));
@@ -365,9 +374,12 @@ impl Setup {
             }
         }
         submit_block(&mut ledger, std::mem::take(&mut pending))?;
+        bar.finish();
         say(&format!("setup: minting to {n} wallets"));
         let rss0 = rss_bytes();
+        let bar = Progress::bar(show, n as u64, "wallets", "minting");
         for chunk in wallets.chunks(64) {
+            bar.inc(chunk.len() as u64);
             let ops = chunk
                 .iter()
                 .map(|w| Op::Mint(op::Mint { asset: asset.clone(), to: *w, amount: 1_000_000_000 }))
@@ -379,6 +391,7 @@ impl Setup {
             }
         }
         submit_block(&mut ledger, std::mem::take(&mut pending))?;
+        bar.finish();
         let rss1 = rss_bytes();
         let holdings = &ledger.chain.state.holdings;
         let bytes_per_holding = holdings.map_bytes() as f64 / holdings.len().max(1) as f64;
@@ -453,7 +466,7 @@ pub fn transfers(
     let (single, batched) = measure_ed25519();
     say("running transfers through the engine");
     let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(move || start_time), ..Config::default() });
-    let bar = show.then(|| indicatif::ProgressBar::new(m as u64));
+    let bar = Progress::bar(show, m as u64, "transfers", "submitting");
     let t0 = Instant::now();
     let mut batches = Vec::with_capacity(m / 4_096 + 1);
     let mut it = txs.into_iter();
@@ -464,9 +477,7 @@ pub fn transfers(
         }
         let k = chunk.len() as u64;
         batches.push(engine.submit_batch(chunk));
-        if let Some(b) = &bar {
-            b.inc(k);
-        }
+        bar.inc(k);
     }
     let (mut refused, mut failed) = (0, 0);
     for b in batches {
@@ -479,9 +490,7 @@ pub fn transfers(
         }
     }
     let seconds = t0.elapsed().as_secs_f64();
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish();
     let times = *engine.times.lock().unwrap_or_else(|e| e.into_inner());
     let ledger = engine.shutdown()?;
     let journal_bytes = std::fs::metadata(tessera_store::Store::db_path(&dir)).map(|m| m.len()).unwrap_or(0)

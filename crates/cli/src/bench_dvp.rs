@@ -232,7 +232,7 @@ pub fn run(pairs: usize, dvps: usize, offered: f64, json: bool) -> Result<DvpRep
     let pairs = pairs.max(1);
     let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
     let show = |s: &str| {
-        if !json {
+        if crate::progress::shown(json) {
             eprintln!("{s}");
         }
     };

@@ -963,7 +963,7 @@ fn answers_line(p: &Phase) -> String {
 }
 
 pub fn run(a: HttpArgs, json: bool) -> Result<HttpReport, Refusal> {
-    let r = measure(&a, !json)?;
+    let r = measure(&a, crate::progress::shown(json))?;
     if json {
         say!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
         return Ok(r);

@@ -233,7 +233,7 @@ fn accrual_us(n: usize) -> Result<f64, Refusal> {
 
 pub fn run(holders: usize, json: bool) -> Result<YieldReport, Refusal> {
     let say_err = |s: &str| {
-        if !json {
+        if crate::progress::shown(json) {
             eprintln!("{s}");
         }
     };

@@ -17,6 +17,7 @@ pub mod bench_dvp;
 pub mod bench_http;
 pub mod bench_yield;
 pub mod chart;
+pub mod progress;
 pub mod remote;
 pub mod report;
 pub mod scenario;

@@ -21,6 +21,12 @@ struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Ledger data directory [env: TESSERA_DATA; default: tessera-data; demo and scenario run:
+    /// a fresh temporary one]. Accepted before or after the subcommand.
+    // Only for the help and the position: each command that reads a ledger declares its own
+    // `--data` with the same id, and clap hands a value given here down to it.
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// Work against a running node (e.g. http://127.0.0.1:8080) instead of a data directory:
     /// `submit` and `query` go through its HTTP API.
     #[arg(long, global = true, env = "TESSERA_NODE")]
@@ -130,4 +136,52 @@ fn run_remote(g: &Global, command: &Command) -> Result<Option<ExitCode>, Refusal
         _ => return Ok(None),
     }
     Ok(Some(ExitCode::SUCCESS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every subcommand and argument below `cmd` that has no help text, by its path.
+    fn without_help(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            let builtin = matches!(a.get_id().as_str(), "help" | "version");
+            if !builtin && !a.is_hide_set() && a.get_help().is_none() && a.get_long_help().is_none() {
+                missing.push(format!(
+                    "{path} {}",
+                    a.get_long().map(|l| format!("--{l}")).unwrap_or(a.get_id().to_string())
+                ));
+            }
+        }
+        // Hidden commands (the crash test's load generator) are not for people.
+        for sc in cmd.get_subcommands().filter(|s| s.get_name() != "help" && !s.is_hide_set()) {
+            let sub = format!("{path} {}", sc.get_name());
+            if sc.get_about().is_none() && sc.get_long_about().is_none() {
+                missing.push(sub.clone());
+            }
+            without_help(sc, &sub, missing);
+        }
+    }
+
+    #[test]
+    fn every_subcommand_and_every_argument_has_help_text() {
+        Cli::command().debug_assert();
+        let mut missing = Vec::new();
+        without_help(&Cli::command(), "tessera", &mut missing);
+        assert!(missing.is_empty(), "no help text for:\n{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn the_data_directory_is_accepted_before_or_after_the_subcommand() {
+        for args in [
+            ["tessera", "--data", "d", "query", "assets"],
+            ["tessera", "query", "--data", "d", "assets"],
+            ["tessera", "query", "assets", "--data", "d"],
+        ] {
+            let cli = Cli::try_parse_from(args).expect("parses");
+            let Command::Query(cmd::query::QueryCmd::Assets { dir }) = cli.command else { panic!("query assets") };
+            assert_eq!(dir.data, PathBuf::from("d"), "{args:?}");
+        }
+    }
 }

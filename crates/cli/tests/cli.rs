@@ -404,7 +404,7 @@ fn reconcile_prints_every_amount_in_the_cash_token_and_exits_1_with_reconciliati
     // The custodian holds 100,000 of face less than the ledger's bill.
     let statement = tmp.path().join("statement.csv");
     std::fs::write(&statement, "instrument,quantity,price\n912796Y60,8966000,0.9935\nCASH:USD,0,1\n").unwrap();
-    let o = tessera(&["reconcile", "--data", d, "--fund", "ATLAS", "--statement", statement.to_str().unwrap()]);
+    let o = tessera(&["reconcile", "ATLAS", "--data", d, "--statement", statement.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
     assert!(out.lines().next().unwrap().ends_with(": 1 break and reserve ratio 0.989944 below 1"), "{out}");
@@ -424,10 +424,44 @@ fn reconcile_prints_every_amount_in_the_cash_token_and_exits_1_with_reconciliati
     );
     // --json prints the same reconciliation for machines and exits 1 too.
     let o =
-        tessera(&["--json", "reconcile", "--data", d, "--fund", "ATLAS", "--statement", statement.to_str().unwrap()]);
+        tessera(&["--json", "reconcile", "ATLAS", "--data", d, "--statement", statement.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["breaks"][0]["difference"], "-100000");
     assert_eq!(v["cash_asset"], "USDX");
     assert_eq!(v["error"]["code"], "fund.reconciliation_break");
+}
+
+#[test]
+fn a_submission_that_needs_approvals_prints_the_number_of_the_proposal_it_opened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("op.key");
+    let data = tmp.path().join("ledger");
+    let (key_s, data_s) = (key.to_str().unwrap(), data.to_str().unwrap());
+    assert!(tessera(&["keys", "new", "--out", key_s]).status.success());
+    assert!(tessera(&["init", "--data", data_s, "--key", key_s, "--thresholds", "1,2,3"]).status.success());
+    // Trusting a claim issuer is sensitive: with 2 approvals needed, it is proposed.
+    let ops = tmp.path().join("ops.yaml");
+    std::fs::write(
+        &ops,
+        "- propose: { expires_at: \"2099-01-01\", ops: [ { trust_issuer: { wallet: \"@kyc-desk\", topics: [kyc] } } ] }\n",
+    )
+    .unwrap();
+    let o = tessera(&["submit", "--data", data_s, "--key", key_s, "--ops", ops.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("proposal 1 created (sensitive, needs 2 approvals"), "{out}");
+}
+
+#[test]
+fn long_commands_print_no_progress_when_stderr_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("ledger");
+    let data_s = data.to_str().unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/rule_lockup.yaml");
+    for args in [vec!["scenario", "run", scenario, "--data", data_s], vec!["verify", "--data", data_s]] {
+        let o = tessera(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?} wrote to a stderr that is a pipe");
+    }
 }

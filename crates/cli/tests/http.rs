@@ -673,8 +673,15 @@ fn the_cli_works_against_a_running_node() {
     let k = key.to_str().unwrap();
     let (ok, stdout, stderr) = run(&["submit", "--key", k, "--ops", ops.to_str().unwrap()]);
     assert!(ok && stdout.contains("committed") && stdout.contains("(1 events)"), "{stdout}{stderr}");
+    assert!(
+        stdout.lines().nth(1).is_some_and(|l| l.contains("USDX transferred from")),
+        "the event, one a line: {stdout}"
+    );
     let (ok, stdout, _) = run(&["--auth-key", k, "query", "balances", "--wallet", "@alpha"]);
     assert!(ok && stdout.contains("USDX") && stdout.contains("22,499,999.000000"), "{stdout}");
+    // Without a login the node refuses private data, and the CLI says what to add.
+    let (ok, _, stderr) = run(&["query", "balances", "--wallet", "@alpha"]);
+    assert!(!ok && stderr.contains("error[api.unauthenticated]") && stderr.contains("add --auth-key FILE"), "{stderr}");
     // Someone else's wallet: the node's problem, as the CLI's error line.
     let (ok, _, stderr) = run(&["--auth-key", k, "query", "balances", "--wallet", "@carol"]);
     assert!(!ok && stderr.contains("error[api.forbidden]"), "{stderr}");
@@ -698,6 +705,30 @@ fn the_cli_works_against_a_running_node() {
     assert!(!ok && stderr.contains("error[bill.bad_term]") && stderr.contains("maturing 2026-02-03"), "{stderr}");
     let (ok, _, stderr) = run(&["query", "bill", "--cusip", "GB0002634946", "--price", "99"]);
     assert!(!ok && stderr.contains("error[identifier.not_us_isin]"), "{stderr}");
+}
+
+#[test]
+fn a_node_logging_to_a_file_writes_plain_text_without_colour_codes() {
+    let (tmp, data) = demo_ledger();
+    let log_path = tmp.path().join("node.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = tessera()
+        .args(["node", "--listen", "127.0.0.1:0", "--log-format", "text", "--data"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log_path).unwrap().contains("listening") {
+        assert!(started.elapsed() < Duration::from_secs(60), "the node did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert!(child.wait().unwrap().success());
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(text.contains("listening") && text.contains("INFO"), "{text}");
+    assert!(!text.contains('\u{1b}'), "ANSI escape codes in a log file:\n{text:?}");
 }
 
 /// `tessera ARGS`: (success, stdout, stderr).

@@ -18,6 +18,7 @@ pub struct InitArgs {
     /// Single operator key file that receives every role (alternative to --genesis).
     #[arg(long)]
     key: Option<PathBuf>,
+    /// The network name every transaction must carry (with --key).
     #[arg(long, default_value = "tessera-local")]
     network: String,
     /// Approval thresholds routine,sensitive,emergency.

@@ -10,25 +10,34 @@ use tessera_core::Refusal;
 pub enum KeysCmd {
     /// Generate a key; writes the secret seed (hex) to FILE with mode 0600.
     New {
+        /// Where to write the key (refused if the file exists).
         #[arg(long)]
         out: PathBuf,
     },
     /// Print the wallet id of a key file.
-    Show { file: PathBuf },
+    Show {
+        /// The key file.
+        file: PathBuf,
+    },
     /// Print the wallet id derived from a name (TEST AND DEMO KEYS ONLY: the name is the secret);
     /// with --out, also write its key file (e.g. to act as a demo scenario's actor).
     Derive {
+        /// The name, e.g. alpha (a demo scenario's actor).
         name: String,
+        /// Also write the key file here.
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Sign with a key file: a prepared transaction id (--hex, 64 hex digits) or an access
     /// challenge (--text). Prints the signature in hex.
     Sign {
+        /// The signing key file.
         #[arg(long)]
         key: PathBuf,
+        /// A prepared transaction id: 64 hex digits, signed as its 32 bytes.
         #[arg(long, conflicts_with = "text", required_unless_present = "text")]
         hex: Option<String>,
+        /// Text to sign as its UTF-8 bytes (an access challenge).
         #[arg(long)]
         text: Option<String>,
     },

@@ -50,6 +50,17 @@ pub fn given_or_temporary(data: Option<PathBuf>) -> Result<(PathBuf, Option<temp
     }
 }
 
+/// A command's main object, given positionally (`reconcile ATLAS`) or by the older flag
+/// (`--fund ATLAS`, hidden from the help); clap requires one of them.
+pub fn either(positional: Option<String>, flag: Option<String>) -> String {
+    positional.or(flag).unwrap_or_default()
+}
+
+/// [`either`], borrowed.
+pub fn either_ref<'a>(positional: &'a Option<String>, flag: &'a Option<String>) -> &'a str {
+    positional.as_deref().or(flag.as_deref()).unwrap_or_default()
+}
+
 pub fn bad(msg: impl Into<String>) -> Refusal {
     Refusal::new(Code::InputInvalid, msg)
 }
@@ -132,6 +143,17 @@ fn warn_recovery(recovery: &tessera_node::ledger::Recovery) {
     for (h, why) in &recovery.skipped_snapshots {
         eprintln!("warning: skipped the snapshot at block {h}: {why}; replayed from an earlier point instead");
     }
+}
+
+/// A node's refusal of a read that needs a login, when none was given, with what to add.
+pub fn with_auth_hint(g: &Global, e: Refusal) -> Refusal {
+    let needs_login = matches!(e.code, Code::ApiForbidden | Code::ApiUnauthenticated);
+    if g.auth_key.is_some() || !needs_login {
+        return e;
+    }
+    let message =
+        format!("{}; add --auth-key FILE (the key of a wallet allowed to read this) to log in to the node", e.message);
+    Refusal::new(e.code, message)
 }
 
 /// A client of the node at `url`, logged in with the `--auth-key` when one is given (queries

@@ -25,6 +25,7 @@ pub struct PrecheckArgs {
 pub enum IntentCmd {
     /// A transfer between two wallets.
     Transfer {
+        /// The asset's symbol.
         #[arg(long)]
         asset: String,
         #[command(flatten)]
@@ -36,6 +37,7 @@ pub enum IntentCmd {
     },
     /// A mint to a wallet.
     Mint {
+        /// The asset's symbol.
         #[arg(long)]
         asset: String,
         #[command(flatten)]
@@ -45,6 +47,7 @@ pub enum IntentCmd {
     },
     /// A burn from a wallet.
     Burn {
+        /// The asset's symbol.
         #[arg(long)]
         asset: String,
         #[command(flatten)]

@@ -1,6 +1,6 @@
 //! `tessera query`: read the ledger, from a data directory or through a running node.
 
-use super::{bad, open, out, out_list, wallet_arg, DataDir, Global};
+use super::{bad, either, either_ref, open, out, out_list, wallet_arg, DataDir, Global};
 use clap::Subcommand;
 use tessera_cli::remote::encode;
 use tessera_cli::views::{self, AssetBook, Units};
@@ -20,8 +20,10 @@ pub enum QueryCmd {
     Balances {
         #[command(flatten)]
         dir: DataDir,
+        /// A wallet: 64 hex digits, or @name for a demo key.
         #[arg(long)]
         wallet: Option<String>,
+        /// A party's id: the balances of every wallet it holds.
         #[arg(long)]
         party: Option<String>,
     },
@@ -29,8 +31,13 @@ pub enum QueryCmd {
     Holders {
         #[command(flatten)]
         dir: DataDir,
-        #[arg(long)]
-        asset: String,
+        /// The asset's symbol, e.g. TBILL.
+        #[arg(value_name = "ASSET", required_unless_present = "asset_flag")]
+        asset: Option<String>,
+        /// The asset's symbol (the older spelling of the positional ASSET).
+        #[arg(long = "asset", value_name = "ASSET", hide = true, conflicts_with = "asset")]
+        asset_flag: Option<String>,
+        /// The register as it stood at this block height (default: now).
         #[arg(long)]
         height: Option<u64>,
     },
@@ -38,6 +45,7 @@ pub enum QueryCmd {
     History {
         #[command(flatten)]
         dir: DataDir,
+        /// The wallet: 64 hex digits, or @name for a demo key.
         #[arg(long)]
         wallet: String,
     },
@@ -45,6 +53,7 @@ pub enum QueryCmd {
     Receipt {
         #[command(flatten)]
         dir: DataDir,
+        /// The transaction id (64 hex digits).
         #[arg(long)]
         tx: String,
     },
@@ -86,6 +95,7 @@ pub enum QueryCmd {
     Locks {
         #[command(flatten)]
         dir: DataDir,
+        /// The wallet: 64 hex digits, or @name for a demo key.
         #[arg(long)]
         wallet: String,
     },
@@ -94,19 +104,27 @@ pub enum QueryCmd {
         #[command(flatten)]
         dir: DataDir,
     },
-    /// Funds: NAV, classes, liquidity, cash, portfolio (one fund with --fund).
+    /// Funds: NAV, classes, liquidity, cash, portfolio (only FUND when given).
     Funds {
         #[command(flatten)]
         dir: DataDir,
-        #[arg(long)]
+        /// Only this fund, e.g. ATLAS.
+        #[arg(value_name = "FUND")]
         fund: Option<String>,
+        /// Only this fund (the older spelling of the positional FUND).
+        #[arg(long = "fund", value_name = "FUND", hide = true, conflicts_with = "fund")]
+        fund_flag: Option<String>,
     },
     /// Oracle feeds with each source's latest quote and verdict (the discrepancy report).
     Feeds {
         #[command(flatten)]
         dir: DataDir,
-        #[arg(long)]
+        /// Only this feed.
+        #[arg(value_name = "FEED")]
         feed: Option<String>,
+        /// Only this feed (the older spelling of the positional FEED).
+        #[arg(long = "feed", value_name = "FEED", hide = true, conflicts_with = "feed")]
+        feed_flag: Option<String>,
     },
     /// Redemptions, queued and paid.
     Redemptions {
@@ -141,6 +159,7 @@ pub enum QueryCmd {
     Accrued {
         #[command(flatten)]
         dir: DataDir,
+        /// The note's symbol.
         #[arg(long)]
         asset: String,
         /// Settlement time (default: the head block's time).
@@ -166,9 +185,9 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             };
             out(json, &rows, || balances_human(&rows));
         }
-        QueryCmd::Holders { dir, asset, height } => {
+        QueryCmd::Holders { dir, asset, asset_flag, height } => {
             let l = open(&dir)?;
-            let asset = Symbol::new(asset);
+            let asset = Symbol::new(either(asset, asset_flag));
             let rows = match height {
                 None => query::asset_holders(&l.chain.state, &me, &asset)?,
                 Some(h) => query::holders(&Ledger::chain_at(&l.store, h)?.state, &asset)?,
@@ -226,7 +245,8 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let rows = query::assets(&l.chain.state);
             out(json, &rows, || assets_human(&rows));
         }
-        QueryCmd::Funds { dir, fund } => {
+        QueryCmd::Funds { dir, fund, fund_flag } => {
+            let fund = fund.or(fund_flag);
             let l = open(&dir)?;
             let st = &l.chain.state;
             let funds = query::funds(st, fund.as_deref())?;
@@ -234,7 +254,8 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
                 funds.iter().map(|f| query::fund_view(st, &f.spec.fund)).collect::<Result<_, _>>()?;
             out(json, &funds, || funds_human(&views, st));
         }
-        QueryCmd::Feeds { dir, feed } => {
+        QueryCmd::Feeds { dir, feed, feed_flag } => {
+            let feed = feed.or(feed_flag);
             let l = open(&dir)?;
             let st = &l.chain.state;
             let now = l.chain.head.time;
@@ -363,9 +384,9 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         QueryCmd::Balances { wallet: Some(w), .. } => format!("/v1/wallets/{}/balances", wallet_arg(w)?),
         QueryCmd::Balances { party: Some(p), .. } => format!("/v1/parties/{p}/balances"),
         QueryCmd::Balances { .. } => return Err(bad("give --wallet or --party")),
-        QueryCmd::Holders { asset, height, .. } => match height {
-            Some(h) => format!("/v1/assets/{asset}/holders?height={h}"),
-            None => format!("/v1/assets/{asset}/holders"),
+        QueryCmd::Holders { asset, asset_flag, height, .. } => match height {
+            Some(h) => format!("/v1/assets/{}/holders?height={h}", either_ref(asset, asset_flag)),
+            None => format!("/v1/assets/{}/holders", either_ref(asset, asset_flag)),
         },
         QueryCmd::History { wallet, .. } => format!("/v1/wallets/{}/history", wallet_arg(wallet)?),
         QueryCmd::Receipt { tx, .. } => {
@@ -377,8 +398,10 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         QueryCmd::Instructions { .. } => "/v1/instructions".into(),
         QueryCmd::Locks { wallet, .. } => format!("/v1/wallets/{}/locks", wallet_arg(wallet)?),
         QueryCmd::Assets { .. } => "/v1/assets".into(),
-        QueryCmd::Funds { fund: Some(f), .. } => format!("/v1/funds/{f}"),
-        QueryCmd::Funds { fund: None, .. } => "/v1/funds".into(),
+        QueryCmd::Funds { fund, fund_flag, .. } => match fund.as_ref().or(fund_flag.as_ref()) {
+            Some(f) => format!("/v1/funds/{f}"),
+            None => "/v1/funds".into(),
+        },
         QueryCmd::Feeds { .. } => "/v1/feeds".into(),
         QueryCmd::Redemptions { .. } => "/v1/redemptions".into(),
         QueryCmd::Bill { cusip, price, discount_rate, settlement, maturity, .. } => {
@@ -397,7 +420,7 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             return Err(bad("this query is not served by the HTTP API yet; run it on the data directory"))
         }
     };
-    let v = node.get(&path)?;
+    let v = node.get(&path).map_err(|e| super::with_auth_hint(g, e))?;
     // Decimals and funds' cash assets, from what the node publishes.
     let book = || -> Result<AssetBook, Refusal> {
         Ok(AssetBook::new(
@@ -412,9 +435,9 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             let rows: Vec<BalanceRow> = typed(v)?;
             out(json, &rows, || balances_human(&rows));
         }
-        QueryCmd::Holders { asset, height, .. } => {
+        QueryCmd::Holders { asset, asset_flag, height, .. } => {
             let rows: Vec<BalanceRow> = typed(v)?;
-            out(json, &rows, || holders_human(asset, *height, &rows));
+            out(json, &rows, || holders_human(either_ref(asset, asset_flag), *height, &rows));
         }
         QueryCmd::History { .. } => {
             let rows: Vec<HistoryEntry> = typed(v)?;
@@ -453,7 +476,8 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             let rows: Vec<AssetRow> = typed(v)?;
             out(json, &rows, || assets_human(&rows));
         }
-        QueryCmd::Funds { fund, .. } => {
+        QueryCmd::Funds { fund, fund_flag, .. } => {
+            let fund = fund.as_ref().or(fund_flag.as_ref());
             // Each fund's own answer holds what its report shows (cash on the ledger, positions).
             let views: Vec<FundView> = match fund {
                 Some(_) => vec![typed(v)?],
@@ -466,9 +490,9 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             let book = book()?;
             out(json, &funds, || funds_human(&views, &book));
         }
-        QueryCmd::Feeds { feed, .. } => {
+        QueryCmd::Feeds { feed, feed_flag, .. } => {
             let mut feeds: Vec<FeedRow> = typed(v)?;
-            if let Some(x) = feed {
+            if let Some(x) = feed.as_ref().or(feed_flag.as_ref()) {
                 feeds.retain(|f| f.feed == *x);
                 if feeds.is_empty() {
                     return Err(Refusal::new(Code::OracleUnknownFeed, format!("no feed {x}")));

@@ -1,6 +1,6 @@
 //! `tessera reconcile`: a fund against a custodian statement.
 
-use super::{open, out, read_text, DataDir};
+use super::{either, open, out, read_text, DataDir};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,8 +11,13 @@ use tessera_core::*;
 pub struct ReconcileArgs {
     #[command(flatten)]
     dir: DataDir,
-    #[arg(long)]
-    fund: String,
+    /// The fund, e.g. ATLAS.
+    #[arg(value_name = "FUND", required_unless_present = "fund_flag")]
+    fund: Option<String>,
+    /// The fund (the older spelling of the positional FUND).
+    #[arg(long = "fund", value_name = "FUND", hide = true, conflicts_with = "fund")]
+    fund_flag: Option<String>,
+    /// The custodian's statement (CSV: instrument,quantity,price).
     #[arg(long)]
     statement: PathBuf,
 }
@@ -20,7 +25,8 @@ pub struct ReconcileArgs {
 /// Exit status 1, after printing everything, when the statement does not agree (a break, or
 /// reserves short of obligations): scripts and schedulers see a failed reconciliation.
 pub fn execute(a: ReconcileArgs, json: bool) -> Result<ExitCode, Refusal> {
-    let ReconcileArgs { dir, fund, statement } = a;
+    let ReconcileArgs { dir, fund, fund_flag, statement } = a;
+    let fund = either(fund, fund_flag);
     let l = open(&dir)?;
     let text = read_text(&statement)?;
     let lines = tessera_core::statement::parse_statement(&text)

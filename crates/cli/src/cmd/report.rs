@@ -11,6 +11,7 @@ pub enum ReportCmd {
     Fund {
         #[command(flatten)]
         dir: DataDir,
+        /// The fund, e.g. ATLAS.
         fund: String,
         /// Where to write the chart (SVG).
         #[arg(long)]

@@ -3,6 +3,7 @@
 use super::{bad, read_key, DataDir};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
+use tessera_cli::progress::{shown, Progress};
 use tessera_core::Refusal;
 
 #[derive(Subcommand)]
@@ -14,6 +15,7 @@ pub enum SanctionsCmd {
     Import {
         #[command(flatten)]
         dir: DataDir,
+        /// The signing key file (a compliance officer's).
         #[arg(long)]
         key: PathBuf,
         /// OFAC's primary file, sdn.csv.
@@ -40,6 +42,7 @@ pub fn execute(c: SanctionsCmd, json: bool) -> Result<(), Refusal> {
             (None, sdn.display().to_string())
         }
     };
+    let spinner = Progress::spinner(shown(json), &format!("importing {source}"));
     let op = tessera_cli::sanctions_op_from_sdn(&bytes, extra.as_deref(), &source)?;
-    super::submit::submit(&dir, &read_key(&key)?, vec![op], json)
+    spinner.suspend(|| super::submit::submit(&dir, &read_key(&key)?, vec![op], json))
 }

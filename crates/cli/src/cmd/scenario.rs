@@ -4,6 +4,7 @@ use super::{out, read_text};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use tessera_cli::progress::{shown, Progress};
 use tessera_cli::{say, scenario};
 use tessera_core::{Code, Refusal};
 
@@ -11,6 +12,7 @@ use tessera_core::{Code, Refusal};
 pub enum ScenarioCmd {
     /// Run a scenario file; prints a line per step, exits 1 if an expectation fails.
     Run {
+        /// The scenario file (YAML or JSON; docs/scenarios.md).
         file: PathBuf,
         /// Keep the ledger in this (new) directory instead of a temporary one.
         #[arg(long)]
@@ -32,25 +34,16 @@ pub fn run_scenario(text: &str, base: &Path, data: Option<PathBuf>, json: bool) 
             say!("  {}", s.description.trim());
         }
     }
+    // The demos and long scenarios: a bar under the step lines, on a terminal only.
+    let bar = Progress::bar(shown(json), s.steps.len() as u64, "steps", "running");
     let report = scenario::run(&s, base, &dir, |r| {
+        bar.inc(1);
         if !json {
-            let mark = if r.passed { "✓" } else { "✗" };
-            if r.kind == "note" {
-                say!("\n  — {}", r.summary);
-            } else {
-                say!(
-                    "{mark} {:>3} {:<8} {}{}",
-                    r.step,
-                    r.kind,
-                    r.summary,
-                    if r.detail.is_empty() { String::new() } else { format!(" — {}", r.detail) }
-                );
-            }
-            for line in &r.output {
-                say!("            {line}");
-            }
+            bar.suspend(|| print_step(r));
         }
     })?;
+    bar.finish();
+
     // Close with a full verification of the journal the scenario wrote.
     let store = tessera_store::Store::open_read_only(&dir)?;
     let v = tessera_node::verify(&store, |_, _| {})?;
@@ -81,4 +74,23 @@ pub fn run_scenario(text: &str, base: &Path, data: Option<PathBuf>, json: bool) 
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A step's line for people, and the lines of what a `show` step printed.
+fn print_step(r: &scenario::StepResult) {
+    let mark = if r.passed { "✓" } else { "✗" };
+    if r.kind == "note" {
+        say!("\n  — {}", r.summary);
+    } else {
+        say!(
+            "{mark} {:>3} {:<8} {}{}",
+            r.step,
+            r.kind,
+            r.summary,
+            if r.detail.is_empty() { String::new() } else { format!(" — {}", r.detail) }
+        );
+    }
+    for line in &r.output {
+        say!("            {line}");
+    }
 }

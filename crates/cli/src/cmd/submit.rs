@@ -5,7 +5,7 @@ use super::{bad, open_writer, out, read_key, read_text, DataDir, Global};
 use clap::Args;
 use std::path::PathBuf;
 use tessera_cli::scenario;
-use tessera_core::block::Outcome;
+use tessera_core::block::{Outcome, Receipt};
 use tessera_core::crypto::Keypair;
 use tessera_core::input::Resolver;
 use tessera_core::op::Op;
@@ -44,15 +44,33 @@ pub fn execute_remote(a: &SubmitArgs, g: &Global, url: &str) -> Result<(), Refus
     let mut v: serde_json::Value = serde_norway::from_str(&read_text(&a.ops)?).map_err(|e| bad(e.to_string()))?;
     scenario::resolve_actors(&mut v);
     let r = node.submit(&k, v)?;
-    out(g.json, &r, || {
-        let events = r["receipt"]["outcome"]["events"].as_array().map(|e| e.len()).unwrap_or(0);
-        format!(
-            "committed {} in block {} ({events} events)",
+    let receipt: Option<Receipt> = serde_json::from_value(r["receipt"].clone()).ok();
+    out(g.json, &r, || match &receipt {
+        Some(receipt) => {
+            committed_human(r["tx"].as_str().unwrap_or_default(), r["height"].as_u64().unwrap_or_default(), receipt)
+        }
+        None => format!(
+            "committed {} in block {}",
             r["tx"].as_str().unwrap_or_default(),
             r["height"].as_u64().unwrap_or_default()
-        )
+        ),
     });
     Ok(())
+}
+
+/// A committed transaction for people: where it went and, one a line, what it did (a proposal
+/// it created by its number, so the approvers know what to approve).
+fn committed_human(tx: impl std::fmt::Display, height: u64, receipt: &Receipt) -> String {
+    match &receipt.outcome {
+        Outcome::Ok { events } => {
+            let mut lines = vec![format!("committed {tx} in block {height} ({} events)", events.len())];
+            lines.extend(events.iter().map(|e| format!("  {e}")));
+            lines.join("\n")
+        }
+        Outcome::Failed { code, message, op_index } => {
+            format!("journaled as FAILED {tx} in block {height}: operation {op_index}: {code}: {message}")
+        }
+    }
 }
 
 /// Signs `ops` with `key` as one transaction and commits it to the ledger in `dir`.
@@ -83,15 +101,7 @@ fn submit_with(
         (tessera_core::exec::Admission::Included(i), Some(block)) => {
             let r = &block.body.receipts[*i];
             out(json, &serde_json::json!({"tx": id, "height": block.header.height, "receipt": r}), || {
-                match &r.outcome {
-                    Outcome::Ok { events } => {
-                        format!("committed {} in block {} ({} events)", id, block.header.height, events.len())
-                    }
-                    Outcome::Failed { code, message, op_index } => format!(
-                        "journaled as FAILED {id} in block {}: operation {op_index}: {code}: {message}",
-                        block.header.height
-                    ),
-                }
+                committed_human(id, block.header.height, r)
             });
             match &r.outcome {
                 Outcome::Failed { code, message, .. } => {

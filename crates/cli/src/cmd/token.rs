@@ -8,6 +8,7 @@ use tessera_core::Refusal;
 
 #[derive(Args)]
 pub struct TokenArgs {
+    /// The key file whose wallet signs the challenge.
     #[arg(long)]
     key: PathBuf,
 }

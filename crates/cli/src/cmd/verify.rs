@@ -4,6 +4,7 @@
 use super::{out, DataDir};
 use clap::Args;
 use std::process::ExitCode;
+use tessera_cli::progress::{shown, Progress};
 use tessera_core::{Code, Refusal};
 
 #[derive(Args)]
@@ -15,15 +16,9 @@ pub struct VerifyArgs {
 pub fn execute(a: VerifyArgs, json: bool) -> Result<ExitCode, Refusal> {
     let store = tessera_store::Store::open_read_only(&a.dir.data)?;
     let head = store.head_height()?.unwrap_or(0);
-    let bar = (!json).then(|| progress(head + 1, "verify"));
-    let report = tessera_node::verify(&store, |done, _| {
-        if let Some(b) = &bar {
-            b.set_position(done);
-        }
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    let bar = Progress::bar(shown(json), head + 1, "blocks", "verify");
+    let report = tessera_node::verify(&store, |done, _| bar.set_position(done))?;
+    bar.finish();
     out(json, &report, || {
         match &report.first_mismatch {
         None => format!(
@@ -40,14 +35,4 @@ pub fn execute(a: VerifyArgs, json: bool) -> Result<ExitCode, Refusal> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
-    let b = indicatif::ProgressBar::new(len);
-    b.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} blocks {per_sec} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    b.set_message(what.to_string());
-    b
 }

@@ -204,7 +204,9 @@ pub async fn shutdown_signal() {
 pub fn init_logging(config: &NodeConfig) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour only for a person at a terminal: a log file or a collector gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _ = match config.log_format {
         crate::config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
         crate::config::LogFormat::Text => builder.try_init(),

@@ -488,10 +488,7 @@ pub fn bill_yield(st: &State, security: &str, q: &BillQuery, today: Time) -> Res
         (Some((sym, security, _)), _) if *security != SecurityType::Bill => {
             return Err(Refusal::new(
                 Code::BillNotABill,
-                format!(
-                    "{cusip} is {sym}, a {} on this ledger: discount yields are for bills",
-                    format!("{security:?}").to_lowercase()
-                ),
+                format!("{cusip} is {sym}, a {security} on this ledger: discount yields are for bills"),
             ))
         }
         (Some((sym, _, m)), Some(g)) if m.day() != g.day() => {
