@@ -20,6 +20,7 @@ pub mod chart;
 pub mod remote;
 pub mod report;
 pub mod scenario;
+pub mod table;
 pub mod views;
 
 /// Moved with the scenario runner, which imports SDN files too.

@@ -182,9 +182,17 @@ pub fn counterparty(st: &State, wallet: WalletId) -> Counterparty {
     Counterparty { party: party.map(|p| p.id.clone()), name: party.map(|p| p.name.clone()), wallet }
 }
 
-/// The operations' names, in order ("subscribe", "transfer, transfer").
+/// The operations' names, in order, a run of one name counted: "subscribe",
+/// "register_party ×7, add_wallet ×5".
 pub fn operation(ops: &[Op]) -> String {
-    ops.iter().map(|o| o.name()).collect::<Vec<_>>().join(", ")
+    let mut runs: Vec<(&str, usize)> = Vec::new();
+    for o in ops {
+        match runs.last_mut() {
+            Some((name, n)) if *name == o.name() => *n += 1,
+            _ => runs.push((o.name(), 1)),
+        }
+    }
+    runs.iter().map(|(name, n)| if *n == 1 { name.to_string() } else { format!("{name} ×{n}") }).collect::<Vec<_>>().join(", ")
 }
 
 /// The first reference the operations carry (empty when none does).
@@ -265,6 +273,8 @@ mod tests {
         assert_eq!(m[0].direction, Direction::Between);
         assert_eq!(reference(&ops), "case 42");
         assert_eq!(operation(&ops), "force_transfer");
+        let twice = [ops[0].clone(), ops[0].clone(), op(json!({"transfer": {"asset": "X", "to": w(2), "amount": 5}}))];
+        assert_eq!(operation(&twice), "force_transfer ×2, transfer");
     }
 
     #[test]
