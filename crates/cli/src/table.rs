@@ -2,9 +2,10 @@
 //! names. One writer for every list and report, by these rules:
 //!
 //! - A list is one row per item; a single answer (a report, a party) is one row.
-//! - An item with exactly one field holding a list of objects (a history entry's `moves`, a
-//!   register's `holders`, a statement's `assets` and their `movements`) becomes one row per
-//!   object in that list, its other fields repeated on each row; an empty list leaves one row.
+//! - When the items have exactly one field holding lists of objects (a history entry's `moves`,
+//!   a register's `holders`, a statement's `assets` and their `movements`), each item becomes
+//!   one row per object in its list, its other fields repeated on each row; an empty list
+//!   leaves one row. Decided over all the items, so every row of an answer has one shape.
 //! - A field holding an object becomes columns `field.inner` (`counterparty.party`).
 //! - Other lists: scalars joined by `;`, anything else as compact JSON. Null is an empty cell.
 //! - Columns appear in the order first met; quoting is the `csv` crate's (RFC 4180).
@@ -19,10 +20,7 @@ pub fn to_csv<T: Serialize + ?Sized>(answer: &T) -> String {
         Value::Array(items) => items,
         other => vec![other],
     };
-    let mut rows: Vec<Vec<(String, String)>> = Vec::new();
-    for item in &items {
-        expand(item, &mut rows);
-    }
+    let rows = expand_all(&items.iter().collect::<Vec<_>>());
     let mut columns: Vec<String> = Vec::new();
     for row in &rows {
         for (k, _) in row {
@@ -46,38 +44,53 @@ fn is_list_of_objects(v: &Value) -> bool {
     matches!(v, Value::Array(a) if a.iter().any(Value::is_object))
 }
 
-/// The rows of one item: expanded along its one list of objects, if it has exactly one.
-fn expand(item: &Value, rows: &mut Vec<Vec<(String, String)>>) {
-    let Value::Object(fields) = item else {
-        rows.push(vec![("value".into(), cell(item))]);
-        return;
+type Row = Vec<(String, String)>;
+
+/// The rows of items that stand side by side (a list's items, or the inner lists of every
+/// item above). Which field expands is decided over all of them together, so every row of
+/// one answer has the same shape whatever each item happens to hold.
+fn expand_all(items: &[&Value]) -> Vec<Row> {
+    let mut lists: Vec<&String> = Vec::new();
+    for item in items {
+        if let Value::Object(fields) = item {
+            for (k, v) in fields {
+                if is_list_of_objects(v) && !lists.contains(&k) {
+                    lists.push(k);
+                }
+            }
+        }
+    }
+    let along = match lists[..] {
+        [one] => Some(one.clone()),
+        _ => None,
     };
-    let lists: Vec<&String> = fields.iter().filter(|(_, v)| is_list_of_objects(v)).map(|(k, _)| k).collect();
-    let mut own = Vec::new();
-    for (k, v) in fields {
-        if lists.len() == 1 && k == lists[0] {
+    let mut rows = Vec::new();
+    for item in items {
+        let Value::Object(fields) = item else {
+            rows.push(vec![("value".to_string(), cell(item))]);
+            continue;
+        };
+        let mut own = Vec::new();
+        for (k, v) in fields {
+            if Some(k) != along.as_ref() {
+                flatten(k, v, &mut own);
+            }
+        }
+        let inner: Vec<&Value> = match along.as_ref().and_then(|k| fields.get(k)) {
+            Some(Value::Array(xs)) => xs.iter().collect(),
+            _ => Vec::new(),
+        };
+        if inner.is_empty() {
+            rows.push(own);
             continue;
         }
-        flatten(k, v, &mut own);
+        for r in expand_all(&inner) {
+            let mut row = own.clone();
+            row.extend(r);
+            rows.push(row);
+        }
     }
-    let [list] = lists[..] else {
-        rows.push(own);
-        return;
-    };
-    let Some(Value::Array(inner)) = fields.get(list) else { return };
-    let mut inner_rows = Vec::new();
-    for x in inner {
-        expand(x, &mut inner_rows);
-    }
-    if inner_rows.is_empty() {
-        rows.push(own);
-        return;
-    }
-    for r in inner_rows {
-        let mut row = own.clone();
-        row.extend(r);
-        rows.push(row);
-    }
+    rows
 }
 
 /// `v` under the column name `name`; objects become `name.inner` columns.
@@ -130,12 +143,16 @@ mod tests {
 
     #[test]
     fn an_item_whose_list_of_objects_is_empty_keeps_one_row() {
-        assert_eq!(to_csv(&json!([{"tx": "t", "moves": []}])), "tx,moves\r\nt,\r\n");
+        let v = json!([{"tx": "t", "moves": []}, {"tx": "u", "moves": [{"asset": "X"}]}]);
+        assert_eq!(to_csv(&v), "tx,asset\r\nt,\r\nu,X\r\n");
     }
 
     #[test]
-    fn lists_of_scalars_are_joined_and_two_lists_of_objects_stay_json() {
-        let v = json!({"wallets": ["w1", "w2"], "claims": [{"c": 1}], "roles": [{"r": 2}]});
-        assert_eq!(to_csv(&v), "claims,roles,wallets\r\n\"[{\"\"c\"\":1}]\",\"[{\"\"r\"\":2}]\",w1;w2\r\n");
+    fn lists_of_scalars_are_joined_an_empty_list_is_empty_and_two_lists_of_objects_stay_json_in_every_row() {
+        let v = json!([
+            {"wallets": ["w1", "w2"], "claims": [{"c": 1}], "roles": []},
+            {"wallets": [], "claims": [], "roles": [{"r": 2}]},
+        ]);
+        assert_eq!(to_csv(&v), "claims,roles,wallets\r\n\"[{\"\"c\"\":1}]\",,w1;w2\r\n,\"[{\"\"r\"\":2}]\",\r\n");
     }
 }

@@ -353,6 +353,7 @@ pub fn move_text(u: &(impl Units + ?Sized), m: &Move) -> String {
     let how = match m.kind.as_str() {
         "forced_transfer" => " (forced transfer)",
         "settlement_leg" => " (settlement leg)",
+        "redemption_paid" => " (queued redemption paid)",
         _ => "",
     };
     let cp = m.counterparty.as_ref().map(|c| format!("{}{how}", counterparty_text(c)));
@@ -374,6 +375,7 @@ fn kind_words(kind: &str) -> &'static str {
         "burn" => "burned",
         "forced_transfer" => "moved by forced transfer",
         "settlement_leg" => "settled",
+        "yield_payment" => "paid as yield",
         "not_itemized" => "paid or taken by the ledger (not itemized)",
         _ => "transferred",
     }
@@ -404,8 +406,12 @@ pub fn history_line(u: &(impl Units + ?Sized), h: &HistoryEntry) -> String {
 
 /// A party on one line, for lists: id, name, kind, KYC, wallets and roles.
 pub fn party_line(p: &PartyRow) -> String {
-    let mut roles: Vec<&str> = p.roles.iter().map(|r| r.role.as_str()).collect();
-    roles.dedup();
+    let mut roles: Vec<&str> = Vec::new();
+    for r in &p.roles {
+        if !roles.contains(&r.role.as_str()) {
+            roles.push(r.role.as_str());
+        }
+    }
     format!(
         "{:<16} {:<28} {:<12} KYC {}{}  {} wallet{}{}",
         p.id.as_str(),
@@ -473,8 +479,11 @@ pub fn register_lines(u: &(impl Units + ?Sized), r: &Register) -> Vec<String> {
     )];
     for h in &r.holders {
         let expiry = h.kyc_expires_at.map(|t| format!(" until {t}")).unwrap_or_default();
-        let classes: Vec<String> =
-            h.investor_classes.iter().map(|c| serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or_default().to_string()).collect();
+        let classes: Vec<String> = h
+            .investor_classes
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or_default().to_string())
+            .collect();
         out.push(format!(
             "  {:<16} {:>28} {:>9}%  KYC {}{expiry}  {}{}  wallet {}",
             h.party.as_str(),

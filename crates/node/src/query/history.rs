@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use tessera_core::block::{Event, Outcome, Receipt};
+use tessera_core::fund::FundEvent;
 use tessera_core::op::Op;
 use tessera_core::state::State;
 use tessera_core::*;
@@ -51,7 +52,8 @@ pub struct Counterparty {
 /// Units moved by a transaction: a mint, burn, transfer, forced transfer or settlement leg.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Move {
-    /// `mint`, `burn`, `transfer`, `forced_transfer` or `settlement_leg`.
+    /// `mint`, `burn`, `transfer`, `forced_transfer`, `settlement_leg`, `yield_payment` or
+    /// `redemption_paid` (a queued redemption paid from the fund's cash wallet).
     pub kind: String,
     pub direction: Direction,
     pub asset: Symbol,
@@ -103,6 +105,31 @@ fn raw(kind: &'static str, asset: &Symbol, from: Option<WalletId>, to: Option<Wa
     RawMove { kind, asset: asset.clone(), from, to, amount }
 }
 
+/// The units an event moved between holders. A yield payout names its holders by wallet index
+/// (`YieldPayment`), looked up in `st` (indexes are never reused).
+fn event_moves(st: &State, e: &Event) -> Vec<RawMove> {
+    match e {
+        Event::YieldPaid { asset, payments } => payments
+            .iter()
+            .filter_map(|p| {
+                st.wallets.get(&p.wallet_index).map(|w| raw("yield_payment", asset, None, Some(w.key), p.amount))
+            })
+            .collect(),
+        // A queued redemption paid later moves the fund's cash with no `transferred` event
+        // (one paid at once has its own and names no redemption).
+        Event::Fund(FundEvent::RedemptionPaid { fund, redemption: Some(_), investor, cash, .. }) => st
+            .funds
+            .get(fund)
+            .map(|f| {
+                let asset = &st.asset(f.cash_asset).symbol;
+                raw("redemption_paid", asset, Some(st.wallet(f.cash_wallet).key), Some(*investor), *cash)
+            })
+            .into_iter()
+            .collect(),
+        other => event_move(other).into_iter().collect(),
+    }
+}
+
 /// The units an event moved between holders, if it moved any.
 fn event_move(e: &Event) -> Option<RawMove> {
     Some(match e {
@@ -151,10 +178,21 @@ fn op_reference(op: &Op) -> Option<&str> {
 /// and wallets are never removed, so the state now names everything the journal ever held).
 pub fn moves(st: &State, wallets: &BTreeSet<WalletId>, signer: &WalletId, ops: &[Op], r: &Receipt) -> Vec<Move> {
     let raws: Vec<RawMove> = match &r.outcome {
-        Outcome::Ok { events } => events.iter().filter_map(event_move).collect(),
+        Outcome::Ok { events } => events.iter().flat_map(|e| event_moves(st, e)).collect(),
         Outcome::Failed { .. } => ops.iter().filter_map(|o| op_move(signer, o)).collect(),
     };
     raws.into_iter().map(|m| named(st, wallets, m)).collect()
+}
+
+/// What the ledger moved on its own in a block (its system receipt's events: queued redemptions
+/// paid, yield paid), seen from `wallets`: only the moves that touch them.
+pub fn system_moves(st: &State, wallets: &BTreeSet<WalletId>, events: &[Event]) -> Vec<Move> {
+    events
+        .iter()
+        .flat_map(|e| event_moves(st, e))
+        .filter(|m| [m.from, m.to].iter().any(|w| w.is_some_and(|w| wallets.contains(&w))))
+        .map(|m| named(st, wallets, m))
+        .collect()
 }
 
 fn named(st: &State, wallets: &BTreeSet<WalletId>, m: RawMove) -> Move {
@@ -192,7 +230,10 @@ pub fn operation(ops: &[Op]) -> String {
             _ => runs.push((o.name(), 1)),
         }
     }
-    runs.iter().map(|(name, n)| if *n == 1 { name.to_string() } else { format!("{name} ×{n}") }).collect::<Vec<_>>().join(", ")
+    runs.iter()
+        .map(|(name, n)| if *n == 1 { name.to_string() } else { format!("{name} ×{n}") })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The first reference the operations carry (empty when none does).
@@ -220,7 +261,7 @@ mod tests {
 
     #[test]
     fn a_transfer_out_reads_as_out_with_the_receiver_as_counterparty_and_the_amount_in_decimal_and_minor_units() {
-        let st = State::default();
+        let st = State::empty();
         let e = Event::Transferred { asset: Symbol::new("X"), from: w(1), to: w(2), amount: 150_000 };
         let m = moves(&st, &BTreeSet::from([w(1)]), &w(1), &[], &ok(vec![e]));
         assert_eq!(m.len(), 1);
@@ -231,9 +272,12 @@ mod tests {
 
     #[test]
     fn a_refused_transfer_reads_as_the_transfer_it_asked_for() {
-        let st = State::default();
+        let st = State::empty();
         let ops = [op(json!({"transfer": {"asset": "X", "to": w(2), "amount": 5}}))];
-        let r = Receipt { tx: Hash([1; 32]), outcome: Outcome::Failed { op_index: 0, code: "c".into(), message: "m".into() } };
+        let r = Receipt {
+            tx: Hash([1; 32]),
+            outcome: Outcome::Failed { op_index: 0, code: "c".into(), message: "m".into() },
+        };
         let m = moves(&st, &BTreeSet::from([w(2)]), &w(1), &ops, &r);
         assert_eq!(m[0].direction, Direction::In);
         assert_eq!(m[0].counterparty.as_ref().unwrap().wallet, w(1));
@@ -243,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_successful_transaction_reads_from_its_events_not_its_operations() {
-        let st = State::default();
+        let st = State::empty();
         let ops = [op(json!({"subscribe": {"class": "F", "amount": 100}}))];
         let events = vec![
             Event::Transferred { asset: Symbol::new("USD"), from: w(1), to: w(9), amount: 100 },
@@ -258,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_forced_transfer_between_others_reads_as_between_and_carries_its_reference() {
-        let st = State::default();
+        let st = State::empty();
         let ops = [op(json!({"force_transfer": {"asset": "X", "from": w(2), "to": w(3), "amount": 7,
             "reason": "court_order", "reference": "case 42"}}))];
         let e = Event::ForcedTransfer {

@@ -8,9 +8,10 @@
 //!   time of the state asked about, so a register at block 8 shows KYC as block 8 saw it.
 //! - A statement's opening and closing balances are the ledger's own (the state replayed to
 //!   the last block before the range and to the last block in it). Its movements are what the
-//!   transactions moved (`super::history`); what the ledger paid on its own (yield, coupons,
-//!   principal) carries no per-holder transaction, so a remainder is listed as one
-//!   `not_itemized` line and every statement adds up: opening + movements = closing.
+//!   transactions moved and what block jobs moved (yield paid, queued redemptions paid), as
+//!   `super::history` reads events. Coupons and principal carry no per-holder event, so any
+//!   remainder is listed as one `not_itemized` line and every statement adds up:
+//!   opening + movements = closing.
 
 use super::history::{self, decimal_units, Counterparty, Direction};
 use super::rows::{describe, journaled};
@@ -269,15 +270,18 @@ pub enum StatementOf {
     Party(String),
 }
 
-/// One line of a statement: a movement, with the balance after it.
+/// One line of a statement: a movement, with the balance after it. A line without a transaction
+/// is the ledger's own doing: a block job (`yield_payment`, a queued redemption paid) or the
+/// `not_itemized` remainder.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct StatementLine {
     pub time: Time,
     pub height: u64,
-    /// None for the `not_itemized` remainder.
+    /// None for what the ledger did on its own.
     pub tx: Option<Hash>,
     pub operation: String,
-    /// `mint`, `burn`, `transfer`, `forced_transfer`, `settlement_leg` or `not_itemized`.
+    /// `mint`, `burn`, `transfer`, `forced_transfer`, `settlement_leg`, `yield_payment` or
+    /// `not_itemized`.
     pub kind: String,
     /// `in` or `out`.
     pub direction: Direction,
@@ -346,7 +350,10 @@ fn totals(st: &State, wallets: &BTreeSet<WalletId>) -> BTreeMap<Symbol, Amount> 
 pub fn statement_range(from: &str, to: &str) -> Result<(Time, Time), Refusal> {
     let parse = |name: &str, s: &str| {
         Time::parse(s).ok_or_else(|| {
-            Refusal::new(Code::InputInvalid, format!("{name} {s:?} is not a date: e.g. 2026-01-31 or 2026-01-31T17:00:00Z"))
+            Refusal::new(
+                Code::InputInvalid,
+                format!("{name} {s:?} is not a date: e.g. 2026-01-31 or 2026-01-31T17:00:00Z"),
+            )
         })
     };
     let start = parse("from", from)?;
@@ -375,13 +382,22 @@ fn last_before(store: &Store, t: Time) -> Result<u64, Refusal> {
 }
 
 /// An investor statement over `[from, until)`, as the viewer may ask it.
-pub fn statement(store: &Store, viewer: &Viewer, of: &StatementOf, from: Time, until: Time) -> Result<Statement, Refusal> {
+pub fn statement(
+    store: &Store,
+    viewer: &Viewer,
+    of: &StatementOf,
+    from: Time,
+    until: Time,
+) -> Result<Statement, Refusal> {
     viewer.authenticated()?;
     if let StatementOf::Wallet(w) = of {
         viewer.may_read_wallet(w)?;
     }
     if until <= from {
-        return Err(Refusal::new(Code::InputInvalid, format!("the statement ends ({until}) before it starts ({from})")));
+        return Err(Refusal::new(
+            Code::InputInvalid,
+            format!("the statement ends ({until}) before it starts ({from})"),
+        ));
     }
     let closing_height = last_before(store, until)?;
     let opening_height = last_before(store, from)?;
@@ -408,6 +424,18 @@ pub fn statement(store: &Store, viewer: &Viewer, of: &StatementOf, from: Time, u
         .filter(|t| t.height > opening_height && t.height <= closing_height)
         .collect();
     let entries = describe(&closing, &wallets, txs);
+    // What the ledger did on its own in the range (block jobs): (time, height, move).
+    let mut jobs = Vec::new();
+    store.scan(opening_height + 1, |raw| {
+        if raw.height > closing_height {
+            return Ok(false);
+        }
+        let b = raw.check()?;
+        for m in history::system_moves(&closing, &wallets, &b.body.system.events) {
+            jobs.push((b.header.time, b.header.height, m));
+        }
+        Ok(true)
+    })?;
     let decimals = |a: &Symbol| closing.asset_idx(a).map(|i| closing.asset(i).decimals).unwrap_or(0);
     let mut symbols: BTreeSet<Symbol> = opening.keys().chain(closed.keys()).cloned().collect();
     symbols.extend(entries.iter().flat_map(|e| e.moves.iter().map(|m| m.asset.clone())));
@@ -416,8 +444,8 @@ pub fn statement(store: &Store, viewer: &Viewer, of: &StatementOf, from: Time, u
         let d = decimals(&asset);
         let open = opening.get(&asset).copied().unwrap_or(0);
         let close = closed.get(&asset).copied().unwrap_or(0);
-        let line = |time, height, tx, operation: &str, kind: &str, direction, amount, cp, reference: &str| {
-            StatementLine {
+        let line =
+            |time, height, tx, operation: &str, kind: &str, direction, amount, cp, reference: &str| StatementLine {
                 time,
                 height,
                 tx,
@@ -430,18 +458,27 @@ pub fn statement(store: &Store, viewer: &Viewer, of: &StatementOf, from: Time, u
                 reference: reference.into(),
                 balance: String::new(),
                 balance_units: 0,
-            }
-        };
+            };
         let mut movements = Vec::new();
         for e in entries.iter().filter(|e| e.result.result == "ok") {
             for m in e.moves.iter().filter(|m| m.asset == asset) {
                 if matches!(m.direction, Direction::In | Direction::Out) {
                     let (op, cp) = (&e.operation, m.counterparty.clone());
-                    let l = line(e.time, e.height, Some(e.tx), op, &m.kind, m.direction, m.amount_units, cp, &e.reference);
+                    let l =
+                        line(e.time, e.height, Some(e.tx), op, &m.kind, m.direction, m.amount_units, cp, &e.reference);
                     movements.push(l);
                 }
             }
         }
+        for (time, height, m) in jobs.iter().filter(|(.., m)| m.asset == asset) {
+            if matches!(m.direction, Direction::In | Direction::Out) {
+                let l =
+                    line(*time, *height, None, "", &m.kind, m.direction, m.amount_units, m.counterparty.clone(), "");
+                movements.push(l);
+            }
+        }
+        // In journal order: a block's jobs run before its transactions.
+        movements.sort_by_key(|l| (l.height, l.tx.is_some()));
         let after = |balance: Amount, l: &StatementLine| match l.direction {
             Direction::In => balance.saturating_add(l.amount_units),
             _ => balance.saturating_sub(l.amount_units),
