@@ -404,6 +404,15 @@ pub fn history_line(u: &(impl Units + ?Sized), h: &HistoryEntry) -> String {
     line
 }
 
+/// A KYC status with the expiry that matters: "valid until …", "expired on …", "missing".
+pub fn kyc_text(status: &str, expires_at: Option<Time>) -> String {
+    match (status, expires_at) {
+        ("expired", Some(t)) => format!("expired on {t}"),
+        (s, Some(t)) => format!("{s} until {t}"),
+        (s, None) => s.to_string(),
+    }
+}
+
 /// A party on one line, for lists: id, name, kind, KYC, wallets and roles.
 pub fn party_line(p: &PartyRow) -> String {
     let mut roles: Vec<&str> = Vec::new();
@@ -413,12 +422,11 @@ pub fn party_line(p: &PartyRow) -> String {
         }
     }
     format!(
-        "{:<16} {:<28} {:<12} KYC {}{}  {} wallet{}{}",
+        "{:<16} {:<28} {:<12} KYC {}  {} wallet{}{}",
         p.id.as_str(),
         p.name,
         p.kind.to_string(),
-        p.kyc,
-        p.kyc_expires_at.map(|t| format!(" until {t}")).unwrap_or_default(),
+        kyc_text(&p.kyc, p.kyc_expires_at),
         p.wallets.len(),
         if p.wallets.len() == 1 { "" } else { "s" },
         if roles.is_empty() { String::new() } else { format!("  roles: {}", roles.join(", ")) }
@@ -428,14 +436,7 @@ pub fn party_line(p: &PartyRow) -> String {
 /// A party for people: who it is, its KYC, wallets, roles, and each claim with issuer and expiry.
 pub fn party_lines(p: &PartyRow) -> Vec<String> {
     let expiry = |t: &Option<Time>| t.map(|t| format!(", expires {t}")).unwrap_or_default();
-    let mut out = vec![format!(
-        "party {} — {} ({}), KYC {}{}",
-        p.id,
-        p.name,
-        p.kind,
-        p.kyc,
-        if p.kyc == "valid" && p.kyc_expires_at.is_none() { String::new() } else { expiry(&p.kyc_expires_at) }
-    )];
+    let mut out = vec![format!("party {} — {} ({}), KYC {}", p.id, p.name, p.kind, kyc_text(&p.kyc, p.kyc_expires_at))];
     for w in &p.wallets {
         let roles: Vec<String> = p
             .roles
@@ -478,18 +479,17 @@ pub fn register_lines(u: &(impl Units + ?Sized), r: &Register) -> Vec<String> {
         units(u, &r.asset, r.supply_units)
     )];
     for h in &r.holders {
-        let expiry = h.kyc_expires_at.map(|t| format!(" until {t}")).unwrap_or_default();
         let classes: Vec<String> = h
             .investor_classes
             .iter()
             .map(|c| serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or_default().to_string())
             .collect();
         out.push(format!(
-            "  {:<16} {:>28} {:>9}%  KYC {}{expiry}  {}{}  wallet {}",
+            "  {:<16} {:>28} {:>9}%  KYC {}  {}{}  wallet {}",
             h.party.as_str(),
             units(u, &r.asset, h.balance_units),
             h.share_pct,
-            h.kyc,
+            kyc_text(&h.kyc, h.kyc_expires_at),
             if classes.is_empty() { "-".to_string() } else { classes.join(",") },
             h.jurisdiction.as_deref().map(|j| format!(" {j}")).unwrap_or_default(),
             h.wallet.short()
@@ -503,13 +503,16 @@ pub fn register_lines(u: &(impl Units + ?Sized), r: &Register) -> Vec<String> {
 pub fn statement_lines(u: &(impl Units + ?Sized), s: &Statement) -> Vec<String> {
     let last_day = Time(s.until.0.saturating_sub(1));
     let mut out = vec![format!(
-        "statement of {} — {} from {} to {} (blocks {} to {}), wallets {}",
+        "statement of {} — {} from {} to {} ({}), wallets {}",
         s.party,
         s.name,
         s.from,
         last_day,
-        s.opening_height.saturating_add(1),
-        s.closing_height,
+        if s.closing_height > s.opening_height {
+            format!("blocks {} to {}", s.opening_height.saturating_add(1), s.closing_height)
+        } else {
+            "no blocks".into()
+        },
         s.wallets.iter().map(|w| w.short()).collect::<Vec<_>>().join(", ")
     )];
     if s.assets.is_empty() {

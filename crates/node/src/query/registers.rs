@@ -401,6 +401,7 @@ pub fn statement(
     }
     let closing_height = last_before(store, until)?;
     let opening_height = last_before(store, from)?;
+    // Names come from this state; with no block in the range yet, from the first one.
     let closing = crate::Ledger::chain_at(store, closing_height.max(1))?.state;
     let (party, wallets) = match of {
         StatementOf::Wallet(w) => {
@@ -418,7 +419,7 @@ pub fn statement(
     } else {
         totals(&crate::Ledger::chain_at(store, opening_height)?.state, &wallets)
     };
-    let closed = totals(&closing, &wallets);
+    let closed = if closing_height == 0 { BTreeMap::new() } else { totals(&closing, &wallets) };
     let txs = journaled(store, &wallets)?
         .into_iter()
         .filter(|t| t.height > opening_height && t.height <= closing_height)
