@@ -21,6 +21,7 @@ pub mod progress;
 pub mod remote;
 pub mod report;
 pub mod scenario;
+pub mod table;
 pub mod views;
 
 /// Moved with the scenario runner, which imports SDN files too.

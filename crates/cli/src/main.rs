@@ -27,6 +27,9 @@ struct Cli {
     // `--data` with the same id, and clap hands a value given here down to it.
     #[arg(long, global = true, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// Print lists and reports as CSV (columns named as the JSON fields).
+    #[arg(long, global = true, conflicts_with = "json")]
+    csv: bool,
     /// Work against a running node (e.g. http://127.0.0.1:8080) instead of a data directory:
     /// `submit` and `query` go through its HTTP API.
     #[arg(long, global = true, env = "TESSERA_NODE")]
@@ -85,6 +88,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cmd::set_csv(cli.csv);
     let json = cli.json;
     match run(cli) {
         Ok(code) => code,

@@ -4,7 +4,9 @@
 use tessera_core::state::State;
 use tessera_core::words::and_list;
 use tessera_core::*;
-use tessera_node::query::{AssetRow, FeedRow, FundView};
+use tessera_node::query::{
+    AssetRow, Counterparty, Direction, FeedRow, FundView, HistoryEntry, Move, PartyRow, Register, Statement, TxResult,
+};
 use tessera_node::Ledger;
 
 pub use tessera_node::query::{holders, BalanceRow};
@@ -332,6 +334,213 @@ pub fn feed_lines(r: &FeedRow) -> Vec<String> {
             s.verdict,
             s.deviation_bps.as_ref().map(|d| format!(" ({d} bps from the median)")).unwrap_or_default()
         ));
+    }
+    out
+}
+
+/// A wallet on the other side for people: "beta-fund (wallet 3f2a1b2c)", or the wallet alone
+/// when the ledger does not know it.
+pub fn counterparty_text(c: &Counterparty) -> String {
+    match &c.party {
+        Some(p) => format!("{p} (wallet {})", c.wallet.short()),
+        None => format!("wallet {}", c.wallet.short()),
+    }
+}
+
+/// A move for people: "out 1,500.00 USDX to beta-fund (wallet 3f2a1b2c)".
+pub fn move_text(u: &(impl Units + ?Sized), m: &Move) -> String {
+    let amount = units(u, &m.asset, m.amount_units);
+    // A move that is not a plain transfer says how it happened.
+    let how = match m.kind.as_str() {
+        "forced_transfer" => " (forced transfer)",
+        "settlement_leg" => " (settlement leg)",
+        "redemption_paid" => " (queued redemption paid)",
+        _ => "",
+    };
+    let cp = m.counterparty.as_ref().map(|c| format!("{}{how}", counterparty_text(c)));
+    match (m.direction, cp) {
+        (Direction::In, Some(c)) => format!("in {amount} from {c}"),
+        (Direction::In, None) => format!("in {amount} {}", kind_words(&m.kind)),
+        (Direction::Out, Some(c)) => format!("out {amount} to {c}"),
+        (Direction::Out, None) => format!("out {amount} {}", kind_words(&m.kind)),
+        (Direction::Internal, _) => format!("{amount} between own wallets"),
+        (Direction::Between, Some(c)) => format!("{amount} {} to {c}", kind_words(&m.kind)),
+        (Direction::Between, None) => format!("{amount} {}", kind_words(&m.kind)),
+    }
+}
+
+/// A move's kind as a past participle: "minted", "forced transfer" → "moved by force".
+fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "mint" => "minted",
+        "burn" => "burned",
+        "forced_transfer" => "moved by forced transfer",
+        "settlement_leg" => "settled",
+        "yield_payment" => "paid as yield",
+        "not_itemized" => "paid or taken by the ledger (not itemized)",
+        _ => "transferred",
+    }
+}
+
+/// A transaction's result for people: "ok", or "refused compliance.kyc_expired: …".
+pub fn result_text(r: &TxResult) -> String {
+    match (&r.code, &r.message) {
+        (Some(code), Some(msg)) => format!("{} {code}: {msg}", r.result),
+        (Some(code), None) => format!("{} {code}", r.result),
+        _ => r.result.clone(),
+    }
+}
+
+/// One history entry a line: time, block, operation, what moved, reference, result.
+pub fn history_line(u: &(impl Units + ?Sized), h: &HistoryEntry) -> String {
+    let moved: Vec<String> = h.moves.iter().map(|m| move_text(u, m)).collect();
+    let mut line = format!("{}  block {:>5}  {}", h.time, h.height, h.operation);
+    if !moved.is_empty() {
+        line.push_str(&format!(": {}", moved.join("; ")));
+    }
+    if !h.reference.is_empty() {
+        line.push_str(&format!("  ref {}", h.reference));
+    }
+    line.push_str(&format!("  — {}  (tx {})", result_text(&h.result), h.tx.short()));
+    line
+}
+
+/// A KYC status with the expiry that matters: "valid until …", "expired on …", "missing".
+pub fn kyc_text(status: &str, expires_at: Option<Time>) -> String {
+    match (status, expires_at) {
+        ("expired", Some(t)) => format!("expired on {t}"),
+        (s, Some(t)) => format!("{s} until {t}"),
+        (s, None) => s.to_string(),
+    }
+}
+
+/// A party on one line, for lists: id, name, kind, KYC, wallets and roles.
+pub fn party_line(p: &PartyRow) -> String {
+    let mut roles: Vec<&str> = Vec::new();
+    for r in &p.roles {
+        if !roles.contains(&r.role.as_str()) {
+            roles.push(r.role.as_str());
+        }
+    }
+    format!(
+        "{:<16} {:<28} {:<12} KYC {}  {} wallet{}{}",
+        p.id.as_str(),
+        p.name,
+        p.kind.to_string(),
+        kyc_text(&p.kyc, p.kyc_expires_at),
+        p.wallets.len(),
+        if p.wallets.len() == 1 { "" } else { "s" },
+        if roles.is_empty() { String::new() } else { format!("  roles: {}", roles.join(", ")) }
+    )
+}
+
+/// A party for people: who it is, its KYC, wallets, roles, and each claim with issuer and expiry.
+pub fn party_lines(p: &PartyRow) -> Vec<String> {
+    let expiry = |t: &Option<Time>| t.map(|t| format!(", expires {t}")).unwrap_or_default();
+    let mut out = vec![format!("party {} — {} ({}), KYC {}", p.id, p.name, p.kind, kyc_text(&p.kyc, p.kyc_expires_at))];
+    for w in &p.wallets {
+        let roles: Vec<String> = p
+            .roles
+            .iter()
+            .filter(|r| r.wallet == *w)
+            .map(|r| match &r.asset {
+                Some(a) => format!("{} for {a}", r.role.as_str()),
+                None => r.role.as_str().to_string(),
+            })
+            .collect();
+        let roles = if roles.is_empty() { String::new() } else { format!("  roles: {}", roles.join(", ")) };
+        out.push(format!("  wallet {}{roles}", w.to_hex()));
+    }
+    for c in &p.claims {
+        let revoked = c.revoked_at.map(|t| format!(", revoked {t}")).unwrap_or_default();
+        out.push(format!(
+            "  claim {:<9} {} — issued {} by {}{}{revoked}",
+            c.status,
+            c.claim,
+            c.issued_at,
+            counterparty_text(&c.issuer),
+            expiry(&c.expires_at)
+        ));
+    }
+    if p.claims.is_empty() {
+        out.push("  no claims".into());
+    }
+    out
+}
+
+/// A shareholder register for people: a heading, then a holder a line.
+pub fn register_lines(u: &(impl Units + ?Sized), r: &Register) -> Vec<String> {
+    let mut out = vec![format!(
+        "register of {} — {} at block {} ({}): {} holders, supply {}",
+        r.asset,
+        r.name,
+        r.height,
+        r.time,
+        r.holders.len(),
+        units(u, &r.asset, r.supply_units)
+    )];
+    for h in &r.holders {
+        let classes: Vec<String> = h
+            .investor_classes
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or_default().to_string())
+            .collect();
+        out.push(format!(
+            "  {:<16} {:>28} {:>9}%  KYC {}  {}{}  wallet {}",
+            h.party.as_str(),
+            units(u, &r.asset, h.balance_units),
+            h.share_pct,
+            kyc_text(&h.kyc, h.kyc_expires_at),
+            if classes.is_empty() { "-".to_string() } else { classes.join(",") },
+            h.jurisdiction.as_deref().map(|j| format!(" {j}")).unwrap_or_default(),
+            h.wallet.short()
+        ));
+    }
+    out
+}
+
+/// An investor statement for people: per asset, opening balance, each movement with the
+/// balance after it, closing balance.
+pub fn statement_lines(u: &(impl Units + ?Sized), s: &Statement) -> Vec<String> {
+    let last_day = Time(s.until.0.saturating_sub(1));
+    let mut out = vec![format!(
+        "statement of {} — {} from {} to {} ({}), wallets {}",
+        s.party,
+        s.name,
+        s.from,
+        last_day,
+        if s.closing_height > s.opening_height {
+            format!("blocks {} to {}", s.opening_height.saturating_add(1), s.closing_height)
+        } else {
+            "no blocks".into()
+        },
+        s.wallets.iter().map(|w| w.short()).collect::<Vec<_>>().join(", ")
+    )];
+    if s.assets.is_empty() {
+        out.push("  no holdings and no movements".into());
+    }
+    for a in &s.assets {
+        out.push(format!("  {}", a.asset));
+        out.push(format!("    opening balance {:>46}", units(u, &a.asset, a.opening_units)));
+        for l in &a.movements {
+            let m = Move {
+                kind: l.kind.clone(),
+                direction: l.direction,
+                asset: a.asset.clone(),
+                amount: l.amount.clone(),
+                amount_units: l.amount_units,
+                counterparty: l.counterparty.clone(),
+            };
+            let reference = if l.reference.is_empty() { String::new() } else { format!("  ref {}", l.reference) };
+            let op = if l.operation.is_empty() { String::new() } else { format!("{}: ", l.operation) };
+            out.push(format!(
+                "    {}  {op}{}{reference}  → balance {}",
+                l.time,
+                move_text(u, &m),
+                units(u, &a.asset, l.balance_units)
+            ));
+        }
+        out.push(format!("    closing balance {:>46}", units(u, &a.asset, a.closing_units)));
     }
     out
 }

@@ -738,7 +738,8 @@ fn cli(args: &[String]) -> (bool, String, String) {
 }
 
 #[test]
-fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_data_directory() {
+fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_data_directory_for_people_as_json_and_as_csv(
+) {
     // (scenario, a reader that sees everything, a wallet, its party)
     let ledgers = [
         ("demo", "auditor", "@alpha", "alpha-fund"),
@@ -750,14 +751,16 @@ fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_dat
         let key = tmp.path().join("reader.key");
         assert!(tessera().args(["keys", "derive", reader, "--out"]).arg(&key).output().unwrap().status.success());
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
-        let local = |q: &[String], json: bool| {
-            let mut args = s(if json { &["--json", "query"] } else { &["query"] });
+        // `format`: none (for people), `--json` or `--csv`.
+        let local = |q: &[String], format: Option<&str>| {
+            let mut args: Vec<String> = format.into_iter().map(str::to_string).collect();
+            args.push("query".into());
             args.extend(q.iter().cloned());
             args.extend(s(&["--data", data.to_str().unwrap()]));
             cli(&args)
         };
         let listed = |q: &[&str]| -> Value {
-            let (ok, out, err) = local(&s(q), true);
+            let (ok, out, err) = local(&s(q), Some("--json"));
             assert!(ok, "{scenario}: query {q:?}: {err}");
             serde_json::from_str(&out).unwrap()
         };
@@ -774,11 +777,19 @@ fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_dat
             s(&["funds"]),
             s(&["feeds"]),
             s(&["redemptions"]),
+            s(&["parties"]),
+            s(&["party", party]),
+            s(&["party", "no-such-party"]),
+            s(&["statement", "--wallet", wallet, "--from", "2026-01-01", "--to", "2026-12-31"]),
+            s(&["statement", "--party", party, "--from", "2026-01-01", "--to", "2026-01-31"]),
+            s(&["statement", "--party", party, "--from", "2026-02-01", "--to", "2026-01-01"]),
         ];
         for a in listed(&["assets"]).as_array().unwrap() {
             let asset = a["symbol"].as_str().unwrap();
             queries.push(s(&["holders", "--asset", asset]));
             queries.push(s(&["holders", "--asset", asset, "--height", "2"]));
+            queries.push(s(&["register", "--asset", asset]));
+            queries.push(s(&["register", "--asset", asset, "--height", "2"]));
             if let Some(isin) = a["isin"].as_str().filter(|_| a["kind"].to_string().contains("bill")) {
                 queries.push(s(&["bill", "--cusip", isin, "--discount-rate", "4.48", "--settlement", "2026-01-02"]));
             }
@@ -799,20 +810,18 @@ fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_dat
         queries.push(s(&["feeds", "--feed", "NO-SUCH-FEED"]));
 
         let node = start(&data, &[]);
-        let remote = |q: &[String], json: bool| {
+        let remote = |q: &[String], format: Option<&str>| {
             let mut args = s(&["--node", &node.base, "--auth-key", key.to_str().unwrap()]);
-            if json {
-                args.push("--json".into());
-            }
+            args.extend(format.map(str::to_string));
             args.push("query".into());
             args.extend(q.iter().cloned());
             cli(&args)
         };
         for q in &queries {
-            for json in [false, true] {
-                let (ok, here, here_err) = local(q, json);
-                let (ok_there, there, there_err) = remote(q, json);
-                let what = format!("{scenario}: query {}{}", q.join(" "), if json { " --json" } else { "" });
+            for format in [None, Some("--json"), Some("--csv")] {
+                let (ok, here, here_err) = local(q, format);
+                let (ok_there, there, there_err) = remote(q, format);
+                let what = format!("{scenario}: query {} {}", q.join(" "), format.unwrap_or_default());
                 assert_eq!(ok, ok_there, "{what}: here {here}{here_err}, through the node {there}{there_err}");
                 if !ok {
                     assert_eq!(here_err, there_err, "{what}: the refusals differ");

@@ -409,6 +409,7 @@ fn real_answers_match_the_document() {
             .replace("{height}", "50")
             .replace("{security}", "US912796Y601")
             + if p.ends_with("/yield") { "?price=99.651556&settlement=2026-01-02&maturity=2026-01-30" } else { "" }
+            + if p.ends_with("/statement") { "?from=2026-01-01&to=2026-03-31" } else { "" }
     };
 
     // Every GET route, as the operator, as an investor and anonymously.
@@ -543,6 +544,25 @@ fn real_answers_match_the_document() {
         ("GET", "/v1/blocks/{height}", "/v1/blocks/99999".into(), None, None, (404, "api.not_found")),
         ("GET", "/v1/funds/{fund}", "/v1/funds/NOPE".into(), None, None, (404, "fund.unknown")),
         ("GET", "/v1/assets/{asset}/holders", "/v1/assets/TLF/holders?height=40".into(), op, None, (200, "")),
+        ("GET", "/v1/assets/{asset}/register", "/v1/assets/TLF/register?height=40".into(), op, None, (200, "")),
+        ("GET", "/v1/parties/{party}", "/v1/parties/bravo".into(), Some(alpha.as_str()), None, (403, "api.forbidden")),
+        ("GET", "/v1/parties/{party}", "/v1/parties/nobody".into(), op, None, (404, "party.unknown")),
+        (
+            "GET",
+            "/v1/wallets/{wallet}/statement",
+            format!("/v1/wallets/{alpha_wallet}/statement?from=2026-02-01&to=2026-01-01"),
+            op,
+            None,
+            (400, "input.invalid"),
+        ),
+        (
+            "GET",
+            "/v1/parties/{party}/statement",
+            "/v1/parties/alpha/statement?from=2026-01-01".into(),
+            op,
+            None,
+            (400, "api.bad_request"),
+        ),
         (
             "GET",
             "/v1/transactions/{id}",

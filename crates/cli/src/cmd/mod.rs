@@ -107,8 +107,23 @@ pub fn read_text(path: &Path) -> Result<String, Refusal> {
     std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))
 }
 
+/// `--csv`: set once by `main` from the flag, before any command runs. Kept here beside [`out`],
+/// the one place that prints answers, so no command's signature has to carry it.
+static CSV: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+pub fn set_csv(csv: bool) {
+    let _ = CSV.set(csv);
+}
+
+/// Prints an answer: as CSV with --csv (`tessera_cli::table`), as JSON with --json, else for people.
 pub fn out<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
-    if json {
+    if CSV.get().copied().unwrap_or(false) {
+        use std::io::Write as _;
+        // The table ends its own lines; a closed pipe ends the program quietly, as `say!` does.
+        if std::io::stdout().lock().write_all(tessera_cli::table::to_csv(value).as_bytes()).is_err() {
+            std::process::exit(0);
+        }
+    } else if json {
         say!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
     } else {
         say!("{}", human());

@@ -4,7 +4,6 @@ use super::{bad, either, either_ref, open, out, out_list, wallet_arg, DataDir, G
 use clap::Subcommand;
 use tessera_cli::remote::encode;
 use tessera_cli::views::{self, AssetBook, Units};
-use tessera_core::block::Outcome;
 use tessera_core::fund::{Fund, Redemption};
 use tessera_core::governance::Proposal;
 use tessera_core::settlement::Instruction;
@@ -48,6 +47,48 @@ pub enum QueryCmd {
         /// The wallet: 64 hex digits, or @name for a demo key.
         #[arg(long)]
         wallet: String,
+    },
+    /// Parties: id, name, kind, KYC status and expiry, wallets and roles (your own through a node,
+    /// unless you audit).
+    Parties {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// One party, by id or name: its claims with issuer and expiry, its wallets and roles.
+    Party {
+        #[command(flatten)]
+        dir: DataDir,
+        /// The party's id, or its name when no other party has it.
+        party: String,
+    },
+    /// The shareholder register of an asset, now or at a block height: each holder's balance,
+    /// share of the supply, KYC status and expiry, investor classes and jurisdiction.
+    Register {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        asset: String,
+        /// The block whose state to show (default: the head).
+        #[arg(long)]
+        height: Option<u64>,
+    },
+    /// An investor statement of a wallet or a party over a date range: per asset, the opening
+    /// balance, each movement with the balance after it, and the closing balance.
+    #[command(group(clap::ArgGroup::new("whose").required(true).args(["wallet", "party"])))]
+    Statement {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        wallet: Option<String>,
+        /// A party id or name: every wallet of the party.
+        #[arg(long)]
+        party: Option<String>,
+        /// First day covered, e.g. 2026-01-01 (or an RFC 3339 instant).
+        #[arg(long)]
+        from: String,
+        /// Last day covered, whole (or an RFC 3339 instant, included).
+        #[arg(long)]
+        to: String,
     },
     /// A transaction's receipt by its id.
     Receipt {
@@ -196,8 +237,35 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         }
         QueryCmd::History { dir, wallet } => {
             let l = open(&dir)?;
-            let rows = query::wallet_history(&l.store, &me, &wallet_arg(&wallet)?)?;
-            out(json, &rows, || history_human(&rows));
+            let st = &l.chain.state;
+            let rows = query::wallet_history(&l.store, st, &me, &wallet_arg(&wallet)?)?;
+            out_list(json, &rows, "no transactions", |h| views::history_line(st, h));
+        }
+        QueryCmd::Parties { dir } => {
+            let l = open(&dir)?;
+            let rows = query::visible_parties(&l.chain.state, &me)?;
+            out_list(json, &rows, "no parties", views::party_line);
+        }
+        QueryCmd::Party { dir, party } => {
+            let l = open(&dir)?;
+            let p = query::party(&l.chain.state, &me, &party)?;
+            out(json, &p, || views::party_lines(&p).join("\n"));
+        }
+        QueryCmd::Register { dir, asset, height } => {
+            let l = open(&dir)?;
+            let asset = Symbol::new(asset);
+            let r = match height {
+                None => query::asset_register(&l.chain.state, &me, l.chain.height(), &asset)?,
+                Some(h) => query::register(&Ledger::chain_at(&l.store, h)?.state, h, &asset)?,
+            };
+            out(json, &r, || views::register_lines(&l.chain.state, &r).join("\n"));
+        }
+        QueryCmd::Statement { dir, wallet, party, from, to } => {
+            let l = open(&dir)?;
+            let (from, until) = query::statement_range(&from, &to)?;
+            let of = statement_of(wallet.as_deref(), party.as_deref())?;
+            let s = query::statement(&l.store, &me, &of, from, until)?;
+            out(json, &s, || views::statement_lines(&l.chain.state, &s).join("\n"));
         }
         QueryCmd::Receipt { dir, tx } => {
             let l = open(&dir)?;
@@ -316,17 +384,13 @@ fn holders_human(asset: &str, height: Option<u64>, rows: &[BalanceRow]) -> Strin
     s
 }
 
-fn history_human(rows: &[HistoryEntry]) -> String {
-    rows.iter()
-        .map(|h| {
-            let status = match &h.receipt.outcome {
-                Outcome::Ok { events } => format!("ok, {} events", events.len()),
-                Outcome::Failed { code, .. } => format!("FAILED {code}"),
-            };
-            format!("block {:>6} {} tx {} by {} — {status}", h.height, h.time, h.receipt.tx.short(), h.signer.short())
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// Whose statement: `--wallet` or `--party` (clap requires exactly one).
+fn statement_of(wallet: Option<&str>, party: Option<&str>) -> Result<query::StatementOf, Refusal> {
+    match (wallet, party) {
+        (Some(w), _) => Ok(query::StatementOf::Wallet(wallet_arg(w)?)),
+        (None, Some(p)) => Ok(query::StatementOf::Party(p.to_string())),
+        (None, None) => Err(bad("give --wallet or --party")),
+    }
 }
 
 fn receipt_human(v: &ReceiptView) -> String {
@@ -389,6 +453,19 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             None => format!("/v1/assets/{}/holders", either_ref(asset, asset_flag)),
         },
         QueryCmd::History { wallet, .. } => format!("/v1/wallets/{}/history", wallet_arg(wallet)?),
+        QueryCmd::Parties { .. } => "/v1/parties".into(),
+        QueryCmd::Party { party, .. } => format!("/v1/parties/{}", encode(party)),
+        QueryCmd::Register { asset, height, .. } => match height {
+            Some(h) => format!("/v1/assets/{}/register?height={h}", encode(asset)),
+            None => format!("/v1/assets/{}/register", encode(asset)),
+        },
+        QueryCmd::Statement { wallet, party, from, to, .. } => {
+            let range = format!("from={}&to={}", encode(from), encode(to));
+            match statement_of(wallet.as_deref(), party.as_deref())? {
+                query::StatementOf::Wallet(w) => format!("/v1/wallets/{w}/statement?{range}"),
+                query::StatementOf::Party(p) => format!("/v1/parties/{}/statement?{range}", encode(&p)),
+            }
+        }
         QueryCmd::Receipt { tx, .. } => {
             Hash::from_hex(tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
             format!("/v1/transactions/{tx}")
@@ -441,7 +518,26 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         }
         QueryCmd::History { .. } => {
             let rows: Vec<HistoryEntry> = typed(v)?;
-            out(json, &rows, || history_human(&rows));
+            let book = book()?;
+            out_list(json, &rows, "no transactions", |h| views::history_line(&book, h));
+        }
+        QueryCmd::Parties { .. } => {
+            let rows: Vec<query::PartyRow> = typed(v)?;
+            out_list(json, &rows, "no parties", views::party_line);
+        }
+        QueryCmd::Party { .. } => {
+            let p: query::PartyRow = typed(v)?;
+            out(json, &p, || views::party_lines(&p).join("\n"));
+        }
+        QueryCmd::Register { .. } => {
+            let r: query::Register = typed(v)?;
+            let book = book()?;
+            out(json, &r, || views::register_lines(&book, &r).join("\n"));
+        }
+        QueryCmd::Statement { .. } => {
+            let s: query::Statement = typed(v)?;
+            let book = book()?;
+            out(json, &s, || views::statement_lines(&book, &s).join("\n"));
         }
         QueryCmd::Receipt { .. } => {
             let r: ReceiptView = typed(v)?;

@@ -48,12 +48,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/precheck"),
     ("GET", "/v1/assets"),
     ("GET", "/v1/assets/{asset}/holders"),
+    ("GET", "/v1/assets/{asset}/register"),
     ("GET", "/v1/securities/{security}/yield"),
     ("GET", "/v1/parties"),
+    ("GET", "/v1/parties/{party}"),
     ("GET", "/v1/parties/{party}/balances"),
+    ("GET", "/v1/parties/{party}/statement"),
     ("GET", "/v1/wallets/{wallet}/balances"),
     ("GET", "/v1/wallets/{wallet}/history"),
     ("GET", "/v1/wallets/{wallet}/locks"),
+    ("GET", "/v1/wallets/{wallet}/statement"),
     ("GET", "/v1/instructions"),
     ("GET", "/v1/funds"),
     ("GET", "/v1/funds/{fund}"),
@@ -88,12 +92,16 @@ pub fn router(api: S) -> Router {
         .route("/v1/precheck", post(precheck))
         .route("/v1/assets", get(assets))
         .route("/v1/assets/{asset}/holders", get(holders))
+        .route("/v1/assets/{asset}/register", get(register))
         .route("/v1/securities/{security}/yield", get(security_yield))
         .route("/v1/parties", get(parties))
+        .route("/v1/parties/{party}", get(party))
         .route("/v1/parties/{party}/balances", get(party_balances))
+        .route("/v1/parties/{party}/statement", get(party_statement))
         .route("/v1/wallets/{wallet}/balances", get(wallet_balances))
         .route("/v1/wallets/{wallet}/history", get(wallet_history))
         .route("/v1/wallets/{wallet}/locks", get(wallet_locks))
+        .route("/v1/wallets/{wallet}/statement", get(wallet_statement))
         .route("/v1/instructions", get(instructions))
         .route("/v1/funds", get(funds))
         .route("/v1/funds/{fund}", get(fund))
@@ -735,6 +743,95 @@ async fn parties(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     )
 }
 
+fn party_param(party: &str) -> ApiResult<()> {
+    if party.is_empty() || party.len() > 64 {
+        return Err(Problem::new(Code::ApiBadRequest, "a party id or name is 1 to 64 characters"));
+    }
+    Ok(())
+}
+
+/// A party (by id or name) with its claims, wallets and roles: its own, or any for auditors.
+async fn party(State(api): State<S>, Who(caller): Who, Path(party): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            party_param(&party)?;
+            api.read(|c| Ok(answer(q::party(&c.state, &caller, &party)?))).await
+        }
+        .await,
+    )
+}
+
+/// The shareholder register of an asset now or at a block: holders with KYC status and expiry.
+async fn register(
+    State(api): State<S>,
+    Who(caller): Who,
+    Path(asset): Path<String>,
+    Params(p): Params<HeightParam>,
+) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let asset = symbol_param(&asset)?;
+            let Some(h) = p.height else {
+                return api.read(|c| Ok(answer(q::asset_register(&c.state, &caller, c.height(), &asset)?))).await;
+            };
+            // The permission is decided on the state now; the register is replayed to `h`.
+            let head = api.read(|c| caller.may_read_holders(&c.state, &asset).map(|_| c.height())).await?;
+            if h > head {
+                return Err(Problem::new(Code::ApiNotFound, format!("no block {h} yet (head {head})")));
+            }
+            Ok(answer(api.journal(move |s| q::register(&crate::Ledger::chain_at(s, h)?.state, h, &asset)).await?))
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeParams {
+    from: String,
+    to: String,
+}
+
+async fn statement_of(api: S, caller: Viewer, of: q::StatementOf, p: RangeParams) -> ApiResult<Json<Value>> {
+    caller.authenticated()?;
+    let (from, until) = q::statement_range(&p.from, &p.to)?;
+    Ok(answer(api.journal(move |s| q::statement(s, &caller, &of, from, until)).await?))
+}
+
+/// An investor statement of a wallet over a date range.
+async fn wallet_statement(
+    State(api): State<S>,
+    Who(caller): Who,
+    Path(w): Path<String>,
+    Params(p): Params<RangeParams>,
+) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            let w = wallet_param(&w)?;
+            caller.may_read_wallet(&w)?;
+            statement_of(api, caller, q::StatementOf::Wallet(w), p).await
+        }
+        .await,
+    )
+}
+
+/// An investor statement of every wallet of a party (by id or name) over a date range.
+async fn party_statement(
+    State(api): State<S>,
+    Who(caller): Who,
+    Path(party): Path<String>,
+    Params(p): Params<RangeParams>,
+) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            party_param(&party)?;
+            statement_of(api, caller, q::StatementOf::Party(party), p).await
+        }
+        .await,
+    )
+}
+
 async fn party_balances(State(api): State<S>, Who(caller): Who, Path(party): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -775,7 +872,9 @@ async fn wallet_history(State(api): State<S>, Who(caller): Who, Path(w): Path<St
         async {
             let w = wallet_param(&w)?;
             caller.may_read_wallet(&w)?;
-            Ok(answer(api.journal(move |s| q::wallet_history(s, &caller, &w)).await?))
+            // The journal first (off the chain lock), then names and decimals from the state.
+            let txs = api.journal(move |s| q::wallet_journaled(s, &caller, &w)).await?;
+            api.read(|c| Ok(answer(q::describe(&c.state, &std::collections::BTreeSet::from([w]), txs)))).await
         }
         .await,
     )

@@ -7,9 +7,13 @@
 //!   viewer decides. The CLI on a data directory reads as [`Viewer::everything`].
 //! - Reads never write: the CLI opens the store read-only, the node reads under its chain lock.
 
+pub mod history;
+mod registers;
 mod rows;
 pub mod viewer;
 
+pub use history::{decimal_units, Counterparty, Direction, Move, TxResult};
+pub use registers::*;
 pub use rows::*;
 pub use viewer::{tx_involves, Involved, Involves, Viewer};
 
@@ -57,10 +61,17 @@ pub fn wallet_locks(st: &State, viewer: &Viewer, w: &WalletId) -> Result<Vec<Loc
     Ok(locks(st, w))
 }
 
-/// A wallet's journaled transactions.
-pub fn wallet_history(store: &Store, viewer: &Viewer, w: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+/// A wallet's journaled transactions, as they were (the journal's side of the history; the
+/// node reads it off the chain lock, then names it with [`describe`]).
+pub fn wallet_journaled(store: &Store, viewer: &Viewer, w: &WalletId) -> Result<Vec<JournaledTx>, Refusal> {
     viewer.may_read_wallet(w)?;
-    history(store, w)
+    journaled(store, &std::collections::BTreeSet::from([*w]))
+}
+
+/// A wallet's history: every transaction it signed or that involves it, with what it moved.
+pub fn wallet_history(store: &Store, st: &State, viewer: &Viewer, w: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+    viewer.may_read_wallet(w)?;
+    history(store, st, w)
 }
 
 /// A journaled transaction, if it concerns the viewer.

@@ -3,8 +3,10 @@
 //! the API serves; the CLI adds the human rendering. Who may see a row is `super::viewer`'s
 //! business, not this file's.
 
+use super::history::{self, Move, TxResult};
 use super::viewer::{tx_involves, Involved, Involves};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use tessera_core::block::Receipt;
 use tessera_core::fund::{self, DayIncome, Valuation};
 use tessera_core::state::State;
@@ -97,34 +99,77 @@ pub fn holders(st: &State, asset: &Symbol) -> Result<Vec<BalanceRow>, Refusal> {
     Ok(rows)
 }
 
+/// One journaled transaction in a wallet's (or a party's) history: when, what operation, what
+/// it moved (`super::history`), its reference and its result. `receipt` is the receipt as
+/// journaled, for machines that want the events.
 #[derive(Serialize, Deserialize, Clone)]
 pub struct HistoryEntry {
     pub height: u64,
     pub time: Time,
-    pub receipt: Receipt,
+    pub tx: Hash,
     pub signer: WalletId,
+    pub operation: String,
+    pub moves: Vec<Move>,
+    pub reference: String,
+    #[serde(flatten)]
+    pub result: TxResult,
+    pub receipt: Receipt,
 }
 
-/// Every journaled transaction signed by the wallet or involving it, oldest first: naming it in
-/// an operation (so refused attempts to pay it show too) or in an event (so recoveries and
-/// forced moves show). Scans the journal: O(journal size).
-pub fn history(store: &Store, wallet: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+/// A journaled transaction, before its moves are named.
+#[derive(Clone)]
+pub struct JournaledTx {
+    pub height: u64,
+    pub time: Time,
+    pub signer: WalletId,
+    pub ops: Vec<tessera_core::op::Op>,
+    pub receipt: Receipt,
+}
+
+/// Every journaled transaction signed by one of the wallets or involving one, oldest first:
+/// naming it in an operation (so refused attempts to pay it show too) or in an event (so
+/// recoveries and forced moves show). Scans the journal: O(journal size).
+pub fn journaled(store: &Store, wallets: &BTreeSet<WalletId>) -> Result<Vec<JournaledTx>, Refusal> {
     let mut out = Vec::new();
     store.scan(1, |raw| {
         let b = raw.check()?;
         for (tx, r) in b.body.txs.iter().zip(&b.body.receipts) {
-            if tx_involves(&tx.body.signer, &tx.body.ops, r).wallets.contains(wallet) {
-                out.push(HistoryEntry {
+            if tx_involves(&tx.body.signer, &tx.body.ops, r).wallets.iter().any(|w| wallets.contains(w)) {
+                out.push(JournaledTx {
                     height: b.header.height,
                     time: b.header.time,
-                    receipt: r.clone(),
                     signer: tx.body.signer,
+                    ops: tx.body.ops.clone(),
+                    receipt: r.clone(),
                 });
             }
         }
         Ok(true)
     })?;
     Ok(out)
+}
+
+/// Journaled transactions as history entries, their moves seen from `wallets`, named with `st`.
+pub fn describe(st: &State, wallets: &BTreeSet<WalletId>, txs: Vec<JournaledTx>) -> Vec<HistoryEntry> {
+    txs.into_iter()
+        .map(|t| HistoryEntry {
+            height: t.height,
+            time: t.time,
+            tx: t.receipt.tx,
+            signer: t.signer,
+            operation: history::operation(&t.ops),
+            moves: history::moves(st, wallets, &t.signer, &t.ops, &t.receipt),
+            reference: history::reference(&t.ops),
+            result: TxResult::of(&t.receipt),
+            receipt: t.receipt,
+        })
+        .collect()
+}
+
+/// A wallet's history: every transaction it signed or that involves it, oldest first.
+pub fn history(store: &Store, st: &State, wallet: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+    let wallets = BTreeSet::from([*wallet]);
+    Ok(describe(st, &wallets, journaled(store, &wallets)?))
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -528,29 +573,6 @@ pub fn bill_yield(st: &State, security: &str, q: &BillQuery, today: Time) -> Res
     })
 }
 
-/// A party as its members (and auditors) see it. Fields in name order, as the API has always
-/// listed them.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct PartyRow {
-    pub id: PartyId,
-    pub kind: PartyKind,
-    pub name: String,
-    pub wallets: Vec<WalletId>,
-}
-
-pub fn parties(st: &State) -> Vec<PartyRow> {
-    st.parties
-        .sorted()
-        .into_iter()
-        .map(|(_, p)| PartyRow {
-            id: p.id.clone(),
-            kind: p.kind,
-            name: p.name.clone(),
-            wallets: p.wallets.iter().map(|w| st.wallet(*w).key).collect(),
-        })
-        .collect()
-}
-
 /// One fund with its latest valuation, the cash tokens in its cash wallet and its portfolio:
 /// everything its report for people shows.
 #[derive(Serialize, Deserialize, Clone)]
@@ -598,17 +620,9 @@ impl Involves for BalanceRow {
     }
 }
 
-impl Involves for PartyRow {
-    fn involves(&self) -> Involved {
-        let mut i = Involved::wallets(self.wallets.iter().copied());
-        i.parties.insert(self.id.clone());
-        i
-    }
-}
-
 impl Involves for HistoryEntry {
     fn involves(&self) -> Involved {
-        Involved::wallets([self.signer]).with_wallets_in(&self.receipt.outcome)
+        Involved::wallets([self.signer]).with_wallets_in(&self.receipt.outcome).with_wallets_in(&self.moves)
     }
 }
 
