@@ -428,8 +428,7 @@ fn reconcile_prints_every_amount_in_the_cash_token_and_exits_1_with_reconciliati
         stderr(&o)
     );
     // --json prints the same reconciliation for machines and exits 1 too.
-    let o =
-        tessera(&["--json", "reconcile", "ATLAS", "--data", d, "--statement", statement.to_str().unwrap()]);
+    let o = tessera(&["--json", "reconcile", "ATLAS", "--data", d, "--statement", statement.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["breaks"][0]["difference"], "-100000");
