@@ -5,6 +5,7 @@ use crate::chart::{self, Marker, Series};
 use crate::views::{fixed8, pct8};
 use tessera_core::fund::{self};
 use tessera_core::state::State;
+use tessera_core::units::format_amount;
 use tessera_core::*;
 
 pub use tessera_node::query::{fund_history as history, fund_report as build, payouts, FundReport, PayoutRow};
@@ -82,7 +83,7 @@ fn shadow_nav_lines(st: &State, r: &FundReport, cash_dec: u8) -> Vec<String> {
     let declared: Amount = r.income.iter().flat_map(|i| i.dividends.iter()).map(|x| x.amount).sum();
     out.push(format!(
         "dividends declared from net income: {} over {} days (each day's income at amortized cost, less fees)",
-        format_units(declared, cash_dec),
+        format_amount(declared, cash_dec, &cash_symbol(st, r)),
         r.income.len()
     ));
     let thresholds: Vec<String> = r.shadow_nav_alert_bps.iter().map(|b| format!("{b} bps")).collect();
@@ -114,10 +115,16 @@ fn shadow_nav_lines(st: &State, r: &FundReport, cash_dec: u8) -> Vec<String> {
     out
 }
 
+/// The fund's cash token's symbol (empty for a fund the state does not hold).
+fn cash_symbol(st: &State, r: &FundReport) -> String {
+    fund::fund(st, &r.fund).map(|f| st.asset(f.cash_asset).symbol.as_str().to_string()).unwrap_or_default()
+}
+
 pub fn human(st: &State, r: &FundReport) -> String {
     let mut out =
         tessera_node::query::fund_view(st, &r.fund).and_then(|v| crate::views::fund_lines(&v, st)).unwrap_or_default();
     let cash_dec = fund::fund(st, &r.fund).map(|f| st.asset(f.cash_asset).decimals).unwrap_or(0);
+    let cash_sym = cash_symbol(st, r);
     out.push(String::new());
     // Under rules version 2 a stable class's NAV per share is its shadow NAV (market-based),
     // and each day shows the dividend declared from the fund's net income.
@@ -125,9 +132,9 @@ pub fn human(st: &State, r: &FundReport) -> String {
     out.push(format!(
         "{:<10} {:>20} {:>12} {:>16} {:>9} {:>9} {:>7} {:>7} {:>5}",
         "day",
-        "NAV",
+        format!("NAV ({cash_sym})"),
         if r.income.is_empty() { "NAV/share" } else { "shadow NAV" },
-        "dividend",
+        format!("dividend ({cash_sym})"),
         "gross",
         "net",
         "DLA",
@@ -160,9 +167,9 @@ pub fn human(st: &State, r: &FundReport) -> String {
     }
     for p in &r.payouts {
         let dec = st.asset_idx(&p.class).map(|a| st.asset(a).decimals).unwrap_or(0);
-        out.push(format!("payout {}  {}: {} new tokens", date(p.day), p.class, format_units(p.paid, dec)));
+        out.push(format!("payout {}  {} as new tokens", date(p.day), format_amount(p.paid, dec, p.class.as_str())));
     }
-    out.push(format!("management fee paid: {}", format_units(r.fee_paid, cash_dec)));
+    out.push(format!("management fee paid: {}", format_amount(r.fee_paid, cash_dec, &cash_sym)));
     if let Some(c) = &r.chart {
         out.push(format!("chart: {c}"));
     }

@@ -88,7 +88,7 @@ fn history_names_the_operation_the_amount_in_the_assets_units_the_counterparty_a
 fn the_register_at_a_height_shows_each_holders_kyc_as_it_stood_then() {
     let (_t, data) = ledger("rule_kyc");
     // Block 2: alpha's KYC runs to 1 February; block 5 is after it; block 9 revoked bob's.
-    let (human, json, csv) = query(&data, &["register", "--asset", "FUND", "--height", "2"]);
+    let (human, json, csv) = query(&data, &["register", "FUND", "--height", "2"]);
     assert!(
         human.starts_with("register of FUND — Treasury fund share at block 2 (2026-01-05T14:00:00Z): 2 holders"),
         "{human}"

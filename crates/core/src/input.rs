@@ -142,7 +142,7 @@ pub fn op_slots(op: &str) -> Option<&'static [Slot]> {
         "create_share_class" => {
             &[Amount("min_first", FundCash("fund")), Amount("min_later", FundCash("fund")), Wallet("residual")]
         }
-        "set_class_apy" | "reset_breaker" => &[],
+        "set_class_apy" | "reset_breaker" | "set_shadow_nav_alerts" => &[],
         "custodian_cash" => &[Amount("amount", FundCash("fund"))],
         "buy_position" => &[Amount("face", FundCash("fund")), Amount("cost", FundCash("fund"))],
         "sell_position" => &[Amount("proceeds", FundCash("fund"))],

@@ -66,8 +66,12 @@ pub enum QueryCmd {
     Register {
         #[command(flatten)]
         dir: DataDir,
-        #[arg(long)]
-        asset: String,
+        /// The asset's symbol, e.g. TLF.
+        #[arg(value_name = "ASSET", required_unless_present = "asset_flag")]
+        asset: Option<String>,
+        /// The asset's symbol (the spelling of `holders --asset`).
+        #[arg(long = "asset", value_name = "ASSET", hide = true, conflicts_with = "asset")]
+        asset_flag: Option<String>,
         /// The block whose state to show (default: the head).
         #[arg(long)]
         height: Option<u64>,
@@ -78,6 +82,7 @@ pub enum QueryCmd {
     Statement {
         #[command(flatten)]
         dir: DataDir,
+        /// A wallet: hex, @name for a demo key.
         #[arg(long)]
         wallet: Option<String>,
         /// A party id or name: every wallet of the party.
@@ -251,9 +256,9 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let p = query::party(&l.chain.state, &me, &party)?;
             out(json, &p, || views::party_lines(&p).join("\n"));
         }
-        QueryCmd::Register { dir, asset, height } => {
+        QueryCmd::Register { dir, asset, asset_flag, height } => {
             let l = open(&dir)?;
-            let asset = Symbol::new(asset);
+            let asset = Symbol::new(either(asset, asset_flag));
             let r = match height {
                 None => query::asset_register(&l.chain.state, &me, l.chain.height(), &asset)?,
                 Some(h) => query::register(&Ledger::chain_at(&l.store, h)?.state, h, &asset)?,
@@ -455,9 +460,9 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         QueryCmd::History { wallet, .. } => format!("/v1/wallets/{}/history", wallet_arg(wallet)?),
         QueryCmd::Parties { .. } => "/v1/parties".into(),
         QueryCmd::Party { party, .. } => format!("/v1/parties/{}", encode(party)),
-        QueryCmd::Register { asset, height, .. } => match height {
-            Some(h) => format!("/v1/assets/{}/register?height={h}", encode(asset)),
-            None => format!("/v1/assets/{}/register", encode(asset)),
+        QueryCmd::Register { asset, asset_flag, height, .. } => match height {
+            Some(h) => format!("/v1/assets/{}/register?height={h}", encode(either_ref(asset, asset_flag))),
+            None => format!("/v1/assets/{}/register", encode(either_ref(asset, asset_flag))),
         },
         QueryCmd::Statement { wallet, party, from, to, .. } => {
             let range = format!("from={}&to={}", encode(from), encode(to));
