@@ -200,7 +200,10 @@ pub fn set_supply_cap(cx: &mut Ctx, asset: &Symbol, cap: Option<Amount>) -> Resu
     let a = state.asset_idx(asset)?;
     let mut rec = state.asset(a).clone();
     if cap.is_some_and(|c| c < rec.supply) {
-        return refuse(Code::AssetSupplyCapExceeded, format!("cap below the current supply {}", rec.supply));
+        return refuse(
+            Code::AssetSupplyCapExceeded,
+            format!("cap below the current supply {}", state.amount_text(a, rec.supply)),
+        );
     }
     rec.supply_cap = cap;
     state.assets.put(a, rec);

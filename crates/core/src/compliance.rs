@@ -105,6 +105,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
         return;
     }
     let asset = state.asset(m.asset);
+    let money = |amount| state.amount_text(m.asset, amount);
     let from_party = m.from.map(|w| state.party(state.wallet(w).party));
     let to_party = m.to.map(|w| state.party(state.wallet(w).party));
     // Which side each rule looks at: senders are not screened on a forced move.
@@ -189,12 +190,10 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 if let (Some(_), Some(h)) = (sender, from_h) {
                     let unlocked = h.unlocked(m.now, *seconds);
                     if m.amount > unlocked {
+                        let (unlocked, asked) = (money(unlocked), money(m.amount));
                         fail!(Refusal::new(
                             Code::ComplianceLockup,
-                            format!(
-                                "only {unlocked} of the holding is past its {seconds}-second holding period; {} asked",
-                                m.amount
-                            )
+                            format!("only {unlocked} of the holding is past its {seconds}-second holding period; {asked} asked")
                         ));
                     }
                 }
@@ -203,7 +202,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 if receiver.is_some() && m.kind != Movement::Forced && to_before == 0 && m.amount < *min {
                     fail!(Refusal::new(
                         Code::ComplianceMinInvestment,
-                        format!("a first investment of {} is below the minimum {min}", m.amount)
+                        format!("a first investment of {} is below the minimum {}", money(m.amount), money(*min))
                     ));
                 }
             }
@@ -211,13 +210,21 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 if sender.is_some() && from_after > 0 && from_after < *min {
                     fail!(Refusal::new(
                         Code::ComplianceMinHolding,
-                        format!("the sender would keep {from_after}, below the minimum holding {min}")
+                        format!(
+                            "the sender would keep {}, below the minimum holding {}",
+                            money(from_after),
+                            money(*min)
+                        )
                     ));
                 }
                 if receiver.is_some() && to_after < *min {
                     fail!(Refusal::new(
                         Code::ComplianceMinHolding,
-                        format!("the receiver would hold {to_after}, below the minimum holding {min}")
+                        format!(
+                            "the receiver would hold {}, below the minimum holding {}",
+                            money(to_after),
+                            money(*min)
+                        )
                     ));
                 }
             }
@@ -241,7 +248,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 if receiver.is_some() && to_after > *max {
                     fail!(Refusal::new(
                         Code::ComplianceMaxBalance,
-                        format!("the receiver would hold {to_after}; the maximum is {max}")
+                        format!("the receiver would hold {}; the maximum is {}", money(to_after), money(*max))
                     ));
                 }
             }
@@ -252,9 +259,10 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                         if m.kind == Movement::Mint { asset.supply.saturating_add(m.amount) } else { asset.supply };
                     let cap = share_of(supply_after, *bps);
                     if to_after > cap {
+                        let (held, supply, cap) = (money(to_after), money(supply_after), money(cap));
                         fail!(Refusal::new(
                             Code::ComplianceMaxShare,
-                            format!("the receiver would hold {to_after} of {supply_after}, above {bps} bps ({cap})")
+                            format!("the receiver would hold {held} of {supply}, above {bps} bps ({cap})")
                         ));
                     }
                 }
@@ -263,7 +271,7 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                 if m.kind.is_transfer() && m.amount > *limit {
                     fail!(Refusal::new(
                         Code::ComplianceTransferLimit,
-                        format!("{} is above the per-transfer limit {limit}", m.amount)
+                        format!("{} is above the per-transfer limit {}", money(m.amount), money(*limit))
                     ));
                 }
             }
@@ -281,9 +289,10 @@ pub fn evaluate(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
                         })
                         .unwrap_or(0);
                     if recent.saturating_add(m.amount) > *limit {
+                        let (recent, amount, limit) = (money(recent), money(m.amount), money(*limit));
                         fail!(Refusal::new(
                             Code::ComplianceRollingLimit,
-                            format!("{recent} sent in the last 24 hours plus {} is above the limit {limit}", m.amount)
+                            format!("{recent} sent in the last 24 hours plus {amount} is above the limit {limit}")
                         ));
                     }
                 }
@@ -345,6 +354,7 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
         return alerts;
     }
     let extra = state.holding_ref(m.asset, from).and_then(|h| h.extra.as_deref());
+    let money = |amount| state.amount_text(m.asset, amount);
     for rule in rules {
         match rule {
             Rule::MonitorStructuring { threshold, window_seconds, count } => {
@@ -363,7 +373,10 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
                             wallet: from,
                             counterparty: Some(to),
                             amount: m.amount,
-                            detail: format!("{seen} transfers just below {threshold} within {window_seconds} s"),
+                            detail: format!(
+                                "{seen} transfers just below {} within {window_seconds} s",
+                                money(*threshold)
+                            ),
                         });
                     }
                 }
@@ -376,7 +389,11 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
                             wallet: from,
                             counterparty: Some(to),
                             amount: m.amount,
-                            detail: format!("received {received} at {t}, sent {} within {window_seconds} s", m.amount),
+                            detail: format!(
+                                "received {} at {t}, sent {} within {window_seconds} s",
+                                money(received),
+                                money(m.amount)
+                            ),
                         });
                     }
                 }
@@ -389,7 +406,7 @@ pub fn monitor(state: &State, m: &Move) -> Vec<AlertDraft> {
                         wallet: from,
                         counterparty: Some(to),
                         amount: m.amount,
-                        detail: format!("first transfer to this counterparty, above {amount}"),
+                        detail: format!("first transfer to this counterparty, above {}", money(*amount)),
                     });
                 }
             }

@@ -51,9 +51,11 @@ pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             _ => h.map(|h| h.free).unwrap_or(0),
         };
         if available < m.amount {
+            let (available, needed) =
+                (state.amount_text_with_symbol(m.asset, available), state.amount_text(m.asset, m.amount));
             fail!(
                 Code::BalanceInsufficient,
-                format!("wallet {} has {available} {} available; {} needed", w.key.short(), asset.symbol, m.amount)
+                format!("wallet {} has {available} available; {needed} needed", w.key.short())
             );
         }
     }
@@ -70,12 +72,17 @@ pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
         match (asset.supply.checked_add(m.amount), asset.supply_cap) {
             (None, _) => fail!(
                 Code::AmountOverflow,
-                format!("minting {} would overflow the supply of {}", m.amount, asset.symbol)
+                format!(
+                    "minting {} would overflow the supply of {}",
+                    state.amount_text(m.asset, m.amount),
+                    asset.symbol
+                )
             ),
             (Some(s), Some(cap)) if s > cap => {
+                let (amount, cap) = (state.amount_text(m.asset, m.amount), state.amount_text(m.asset, cap));
                 fail!(
                     Code::AssetSupplyCapExceeded,
-                    format!("minting {} would take {} above its cap {cap}", m.amount, asset.symbol)
+                    format!("minting {amount} would take {} above its cap {cap}", asset.symbol)
                 )
             }
             _ => {}
@@ -110,11 +117,11 @@ fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -
             let from_frozen = m.amount.min(h.frozen);
             h.frozen = h.frozen.checked_sub(from_frozen).expect("from_frozen is at most frozen");
             let from_free = m.amount.checked_sub(from_frozen).expect("from_frozen is at most the amount");
-            h.free = sub(h.free, from_free, Code::BalanceInsufficient)?;
+            h.free = state.sub_amount(m.asset, h.free, from_free, Code::BalanceInsufficient)?;
         } else if m.kind == Movement::Settlement {
-            h.locked = sub(h.locked, m.amount, Code::BalanceInsufficient)?;
+            h.locked = state.sub_amount(m.asset, h.locked, m.amount, Code::BalanceInsufficient)?;
         } else {
-            take_free(&mut h, m.amount)?;
+            take_free(state, m.asset, &mut h, m.amount)?;
         }
         compliance::track_outflow(&mut h, &tracking, m.to, m.amount, m.now, m.kind.is_transfer());
         state.put_holding(m.asset, f, h)?;
@@ -132,7 +139,7 @@ fn apply(state: &mut State, m: &Move, alert_tx: Hash, events: &mut Vec<Event>) -
             a.supply = if m.kind == Movement::Mint {
                 add(a.supply, m.amount)?
             } else {
-                sub(a.supply, m.amount, Code::BalanceInsufficient)?
+                state.sub_amount(m.asset, a.supply, m.amount, Code::BalanceInsufficient)?
             };
             state.assets.put(m.asset, a);
         }
@@ -309,10 +316,10 @@ pub fn lock(state: &mut State, asset: AssetIdx, wallet: WalletIdx, amount: Amoun
         if w.frozen {
             return refuse(Code::WalletFrozen, format!("wallet {} is frozen", w.key.short()));
         }
-        take_free(&mut h, amount)?;
+        take_free(state, asset, &mut h, amount)?;
         h.locked = add(h.locked, amount)?;
     } else {
-        h.locked = sub(h.locked, amount, Code::BalanceInsufficient)?;
+        h.locked = state.sub_amount(asset, h.locked, amount, Code::BalanceInsufficient)?;
         h.free = add(h.free, amount)?;
     }
     state.put_holding(asset, wallet, h)
@@ -332,10 +339,10 @@ pub fn freeze_amount(
     let w = idx(state, wallet)?;
     let mut h = state.holding(a, w);
     if freeze {
-        take_free(&mut h, amount)?;
+        take_free(state, a, &mut h, amount)?;
         h.frozen = add(h.frozen, amount)?;
     } else {
-        h.frozen = sub(h.frozen, amount, Code::BalanceInsufficientFrozen)?;
+        h.frozen = state.sub_amount(a, h.frozen, amount, Code::BalanceInsufficientFrozen)?;
         h.free = add(h.free, amount)?;
     }
     state.put_holding(a, w, h)?;

@@ -15,6 +15,7 @@ pub fn subscribe(cx: &mut Ctx, class_sym: &Symbol, cash: Amount) -> Result<(), R
     let held = state.holding_ref(a, actor).map(|h| h.total()).transpose()?.unwrap_or(0);
     let (min, which) = if held == 0 { (c.spec.min_first, "first") } else { (c.spec.min_later, "later") };
     if cash < min {
+        let (cash, min) = (state.amount_text(f.cash_asset, cash), state.amount_text(f.cash_asset, min));
         return refuse(Code::FundBelowMinimum, format!("{cash} is below the minimum {which} investment {min}"));
     }
     let share_dec = state.asset(a).decimals;
@@ -55,6 +56,7 @@ pub fn redeem(
     }
     let free = state.holding_ref(a, actor).map(|h| h.free).unwrap_or(0);
     if shares > free {
+        let (shares, free) = (state.amount_text(a, shares), state.amount_text(a, free));
         return refuse(Code::BalanceInsufficient, format!("redeeming {shares} of a free balance of {free}"));
     }
     let gross = shares_to_cash(shares, c.price, state.asset(a).decimals, state.asset(f.cash_asset).decimals)?;

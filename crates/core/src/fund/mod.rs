@@ -83,6 +83,16 @@ pub(super) fn pow10(n: u8) -> u128 {
     10u128.pow(n as u32)
 }
 
+/// Takes `amount` from the fund's cash at the custodian, or refuses when it does not cover it.
+pub(super) fn take_custodian_cash(state: &State, f: &mut Fund, amount: Amount) -> Result<(), Refusal> {
+    f.custodian_cash = f.custodian_cash.checked_sub(amount).ok_or_else(|| {
+        let (held, amount) =
+            (state.amount_text(f.cash_asset, f.custodian_cash), state.amount_text(f.cash_asset, amount));
+        Refusal::new(Code::FundInsufficientCash, format!("custodian cash {held} does not cover {amount}"))
+    })?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- lookups
 
 pub fn fund(state: &State, f: &Symbol) -> Result<Fund, Refusal> {

@@ -17,12 +17,12 @@ pub fn custodian_cash(
     let cash_symbol = state.asset(f.cash_asset).symbol.clone();
     match movement {
         CashMovement::Deposit => f.custodian_cash = f.custodian_cash.checked_add(amount).ok_or_else(overflow)?,
-        CashMovement::Withdraw => f.take_custodian_cash(amount)?,
+        CashMovement::Withdraw => take_custodian_cash(state, &mut f, amount)?,
         CashMovement::ToLedger => {
             if !state.has_role(actor, Role::IssuerAgent, Some(f.cash_asset)) {
                 return refuse(Code::AuthMissingRole, format!("moving cash onto the ledger issues {cash_symbol}"));
             }
-            f.take_custodian_cash(amount)?;
+            take_custodian_cash(state, &mut f, amount)?;
             let to = state.wallet(f.cash_wallet).key;
             crate::cash::issue(state, &cash_symbol, &to, amount, reference, now, tx, ev)?;
             // Saturating is exact here: the result is capped at `queued` either way.
@@ -58,7 +58,7 @@ pub fn buy(cx: &mut Ctx, f_sym: &Symbol, instrument: &Instrument, face: Amount, 
             format!("{days} days to maturity; the fund's longest is {}", f.spec.params.max_maturity_days),
         );
     }
-    f.take_custodian_cash(cost)?;
+    take_custodian_cash(state, &mut f, cost)?;
     let id = f.next_position;
     f.next_position = f.next_position.checked_add(1).expect("one per purchase: a fund never makes 2^64 of them");
     state

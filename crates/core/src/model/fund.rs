@@ -381,15 +381,6 @@ impl Fund {
     pub fn fee_accrued(&self) -> Amount {
         self.fee_accrued_scaled / yields::SCALE
     }
-    pub(crate) fn take_custodian_cash(&mut self, amount: Amount) -> Result<(), Refusal> {
-        self.custodian_cash = self.custodian_cash.checked_sub(amount).ok_or_else(|| {
-            Refusal::new(
-                Code::FundInsufficientCash,
-                format!("custodian cash {} does not cover {amount}", self.custodian_cash),
-            )
-        })?;
-        Ok(())
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]

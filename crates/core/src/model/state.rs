@@ -333,6 +333,32 @@ impl State {
     pub fn rules(&self) -> u32 {
         self.rules.get(&0).copied().unwrap_or(crate::model::block::RULES_V1)
     }
+    /// An amount of an asset as the ledger's own messages print it (refusals, alert details,
+    /// halt reasons): "1,500.00 USDX", in the asset's decimals (`units::format_amount`), from
+    /// rules version 2 on. Under version 1 the bare minor units ("150000"): those messages are
+    /// journaled (a failure receipt carries its refusal; alerts are state), and an old journal
+    /// must replay to the same receipts byte for byte.
+    pub fn amount_text(&self, asset: AssetIdx, amount: Amount) -> String {
+        self.amount_in_units(asset, amount).unwrap_or_else(|| amount.to_string())
+    }
+    /// [`State::amount_text`] for the messages whose version-1 text put the symbol after the
+    /// minor units ("150000 USDX"); from version 2 on the same "1,500.00 USDX".
+    pub fn amount_text_with_symbol(&self, asset: AssetIdx, amount: Amount) -> String {
+        self.amount_in_units(asset, amount).unwrap_or_else(|| format!("{amount} {}", self.asset(asset).symbol))
+    }
+    /// The amount in the asset's units, when the rules version prints it so.
+    fn amount_in_units(&self, asset: AssetIdx, amount: Amount) -> Option<String> {
+        let a = self.asset(asset);
+        (self.rules() >= crate::model::block::RULES_V2)
+            .then(|| crate::units::format_amount(amount, a.decimals, a.symbol.as_str()))
+    }
+    /// `a − b` of one asset's amounts, or a refusal with `code` saying "{a} is less than {b}"
+    /// (each in [`State::amount_text`]).
+    pub fn sub_amount(&self, asset: AssetIdx, a: Amount, b: Amount, code: Code) -> Result<Amount, Refusal> {
+        a.checked_sub(b).ok_or_else(|| {
+            Refusal::new(code, format!("{} is less than {}", self.amount_text(asset, a), self.amount_text(asset, b)))
+        })
+    }
     pub fn put_meta(&mut self, m: Meta) {
         self.meta.put(0, m);
     }
@@ -554,10 +580,11 @@ pub(crate) fn merge_newest_lots(lots: &mut Vec<Lot>) {
     }
 }
 
-/// Sender-side helper: refuses when the free balance is short.
-pub fn take_free(h: &mut Holding, amount: Amount) -> Result<(), Refusal> {
+/// Sender-side helper: refuses when the free balance of `asset` in the holding is short.
+pub fn take_free(state: &State, asset: AssetIdx, h: &mut Holding, amount: Amount) -> Result<(), Refusal> {
     if h.free < amount {
-        return refuse(Code::BalanceInsufficient, format!("free balance {} is less than {amount}", h.free));
+        let (free, amount) = (state.amount_text(asset, h.free), state.amount_text(asset, amount));
+        return refuse(Code::BalanceInsufficient, format!("free balance {free} is less than {amount}"));
     }
     h.free = h.free.checked_sub(amount).expect("checked above");
     Ok(())
