@@ -127,8 +127,14 @@ pub fn report(cx: &mut Ctx, feed_id: &str, value: i64, observed_at: Time) -> Res
                 .expect("a u64 × 10000 fits in u128 and the divisor is at least 1");
             if moved_bps > feed.spec.max_move_bps as u128 && !feed.tripped {
                 feed.tripped = true;
+                // Rules version 1 wrote the fixed-point integers (its journals carry the text).
+                let (from, to) = if state.rules() >= crate::block::RULES_V2 {
+                    (crate::words::value(prev), crate::words::value(v))
+                } else {
+                    (prev.to_string(), format!("{v}, × 10^-8"))
+                };
                 let detail = format!(
-                    "feed {feed_id} moved {moved_bps} bps (from {prev} to {v}, × 10^-8), beyond {} bps",
+                    "feed {feed_id} moved {moved_bps} bps (from {from} to {to}), beyond {} bps",
                     feed.spec.max_move_bps
                 );
                 reactions.push(Reaction::FeedTripped { feed: feed_id.to_string(), detail });

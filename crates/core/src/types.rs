@@ -24,11 +24,6 @@ pub fn add(a: Amount, b: Amount) -> Result<Amount, Refusal> {
     a.checked_add(b).ok_or_else(|| Refusal::new(Code::AmountOverflow, "amount overflow"))
 }
 
-/// Subtracts or refuses with the given code (callers check balances with it).
-pub fn sub(a: Amount, b: Amount, code: Code) -> Result<Amount, Refusal> {
-    a.checked_sub(b).ok_or_else(|| Refusal::new(code, format!("{a} is less than {b}")))
-}
-
 /// Serde for amounts: a JSON/YAML integer, or a decimal string for values beyond 2^64.
 pub mod amount_serde {
     use super::*;

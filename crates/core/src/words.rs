@@ -239,8 +239,9 @@ fn scope_subject(s: &Scope) -> String {
     }
 }
 
-/// An oracle value (fixed point, `VALUE_DECIMALS` places).
-fn value(v: u64) -> String {
+/// An oracle value — a price, a yield or a NAV per share (fixed point, `VALUE_DECIMALS`
+/// places) — as people read it: 99700000 is "0.99700000".
+pub fn value(v: u64) -> String {
     format_units(v as Amount, VALUE_DECIMALS as u8)
 }
 

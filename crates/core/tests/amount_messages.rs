@@ -1,7 +1,8 @@
 //! The amounts the ledger's own messages name — refusals (which failure receipts carry) and
 //! alert details (which the state keeps) — read in the asset's units and symbol, "1,500.00
-//! USDX", on a ledger running rules version 2. A version-1 ledger keeps the bare minor units
-//! it always printed: its journal carries those messages, and it must replay byte for byte
+//! USDX", on a ledger running rules version 2, and oracle values (NAV per share) as decimals.
+//! A version-1 ledger keeps the bare minor units and fixed-point integers it always printed:
+//! its journal carries those messages, and it must replay byte for byte
 //! (`crates/cli/tests/old_journal.rs`). Each test runs the same refusals of every kind.
 
 use tessera_core::block::{demo_genesis, Outcome, RulesVersion, RULES_V1, RULES_V2};
@@ -11,6 +12,7 @@ use tessera_core::exec::Chain;
 use tessera_core::fund::{CashMovement, FundParams, FundSpec, ShareClassSpec};
 use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
+use tessera_core::oracle::{FeedKind, FeedSpec};
 use tessera_core::tx::{CheckedTx, TxBody};
 use tessera_core::*;
 
@@ -74,6 +76,16 @@ impl Ledger {
             }));
             ops.push(Op::AddWallet(op::AddWallet { party: PartyId::new(id), wallet: k.wallet() }));
         }
+        ops.push(Op::RegisterOracleSource(op::RegisterOracleSource { wallet: op.wallet(), name: "admin".into() }));
+        ops.push(Op::CreateFeed(FeedSpec {
+            feed: "NAV:F".into(),
+            kind: FeedKind::Nav,
+            sources: vec![op.wallet()],
+            quorum: 1,
+            max_age_seconds: 86_400,
+            max_deviation_bps: 50,
+            max_move_bps: 50,
+        }));
         let asset = |symbol: &str, kind: AssetKind, supply_cap: Option<Amount>| {
             Op::CreateAsset(AssetSpec {
                 symbol: Symbol::new(symbol),
@@ -99,7 +111,7 @@ impl Ledger {
             cash_asset: Symbol::new("USDX"),
             cash_wallet: manager().wallet(),
             fee_wallet: manager().wallet(),
-            params: FundParams { breaker_bps: 10_000, ..Default::default() },
+            params: FundParams { breaker_bps: 10_000, nav_feed: Some("NAV:F".into()), ..Default::default() },
         }));
         ops.push(Op::CreateShareClass(ShareClassSpec {
             fund: Symbol::new("F"),
@@ -145,7 +157,8 @@ impl Ledger {
         }
     }
 
-    /// One refusal of each kind that names an amount, then the details of the alerts raised.
+    /// One refusal of each kind that names an amount (or an oracle value), then the details of
+    /// the alerts raised (the fund's breaker, then the monitors).
     fn messages(&mut self) -> (Vec<(String, String)>, Vec<String>) {
         let (op, a) = (operator(), alpha());
         let mut out = Vec::new();
@@ -183,6 +196,14 @@ impl Ledger {
                 reference: String::new(),
             }),
         ));
+
+        // The administrator's NAV moves 1% (from 1.00 to 0.99), beyond the feed's 50 bps: the
+        // fund halts, and a subscription is refused naming why.
+        for value in [100_000_000, 99_000_000] {
+            let nav = op::OracleReport { feed: "NAV:F".into(), value, observed_at: Time(self.time) };
+            self.ok(&op, vec![Op::OracleReport(nav)]);
+        }
+        out.push(self.refused(&a, Op::Subscribe(op::Subscribe { class: Symbol::new("ACC"), amount: 2_000_00 })));
 
         self.ok(&op, vec![mint("MON", 1_000_00)]);
         self.ok(&a, vec![transfer("MON", 95_00)]);
@@ -260,12 +281,17 @@ fn under_rules_version_2_refusals_and_alerts_name_amounts_in_the_assets_decimals
             ("fund.below_minimum", "500.00 USDX is below the minimum first investment 1,000.00 USDX".into()),
             ("balance.insufficient", "redeeming 1.00 ACC of a free balance of 0.00 ACC".into()),
             ("fund.insufficient_cash", "custodian cash 0.00 USDX does not cover 1.00 USDX".into()),
+            (
+                "fund.halted",
+                "fund F is halted: feed NAV:F moved 100 bps (from 1.00000000 to 0.99000000), beyond 50 bps".into()
+            ),
         ])
     );
     let t = mon_minted_at(&l);
     assert_eq!(
         alerts,
         [
+            "feed NAV:F moved 100 bps (from 1.00000000 to 0.99000000), beyond 50 bps".to_string(),
             format!("received 1,000.00 MON at {t}, sent 95.00 MON within 86400 s"),
             "first transfer to this counterparty, above 50.00 MON".to_string(),
             "2 transfers just below 100.00 MON within 86400 s".to_string(),
@@ -297,12 +323,18 @@ fn under_rules_version_1_refusals_and_alerts_keep_the_bare_minor_units_old_journ
             ("fund.below_minimum", "50000 is below the minimum first investment 100000".into()),
             ("balance.insufficient", "redeeming 100 of a free balance of 0".into()),
             ("fund.insufficient_cash", "custodian cash 0 does not cover 100".into()),
+            (
+                "fund.halted",
+                "fund F is halted: feed NAV:F moved 100 bps (from 100000000 to 99000000, × 10^-8), beyond 50 bps"
+                    .into()
+            ),
         ])
     );
     let t = mon_minted_at(&l);
     assert_eq!(
         alerts,
         [
+            "feed NAV:F moved 100 bps (from 100000000 to 99000000, × 10^-8), beyond 50 bps".to_string(),
             format!("received 100000 at {t}, sent 9500 within 86400 s"),
             "first transfer to this counterparty, above 5000".to_string(),
             "2 transfers just below 10000 within 86400 s".to_string(),

@@ -160,10 +160,13 @@ pub(super) fn daily(
             .and_then(|x| x.checked_div(u128::from(prev.max(1))))
             .expect("a u64 × 10000 fits in u128 and the divisor is at least 1");
         if moved > p.breaker_bps as u128 {
-            let why = format!(
-                "NAV per share moved {moved} bps (from {} to {}, × 10^-8), beyond {} bps",
-                prev, v.ratio, p.breaker_bps
-            );
+            // Rules version 1 wrote the fixed-point integers (its journals carry the text).
+            let (from, to) = if state.rules() >= crate::block::RULES_V2 {
+                (crate::words::value(prev), crate::words::value(v.ratio))
+            } else {
+                (prev.to_string(), format!("{}, × 10^-8", v.ratio))
+            };
+            let why = format!("NAV per share moved {moved} bps (from {from} to {to}), beyond {} bps", p.breaker_bps);
             halt(state, f_sym, &why, now, ev);
         }
     }
@@ -176,7 +179,12 @@ pub(super) fn daily(
                 .expect("a u64 × 10000 fits in u128 and the divisor is at least 1");
             if off > p.breaker_bps as u128 {
                 let f = fund(state, f_sym)?;
-                let detail = format!("reported NAV per share {reported} vs computed {} (× 10^-8)", c.nav_per_share);
+                let detail = if state.rules() >= crate::block::RULES_V2 {
+                    let (reported, computed) = (crate::words::value(reported), crate::words::value(c.nav_per_share));
+                    format!("reported NAV per share {reported} vs computed {computed}")
+                } else {
+                    format!("reported NAV per share {reported} vs computed {} (× 10^-8)", c.nav_per_share)
+                };
                 alert(state, &f, "fund.nav_discrepancy", v.nav, detail, now, ev);
             }
         }
