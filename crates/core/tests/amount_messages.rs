@@ -5,6 +5,9 @@
 //! its journal carries those messages, and it must replay byte for byte
 //! (`crates/cli/tests/old_journal.rs`). Each test runs the same refusals of every kind.
 
+// Every asset here has 2 decimals, so minor units are written units_cents: 1_000_00 is 1,000.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use tessera_core::block::{demo_genesis, Outcome, RulesVersion, RULES_V1, RULES_V2};
 use tessera_core::compliance::{Policy, Rule};
 use tessera_core::crypto::Keypair;
