@@ -494,6 +494,15 @@ fn real_answers_match_the_document() {
         let a = http("POST", &format!("{base}/v1/precheck"), t.map(|s| s.as_str()), json_body(intent.clone()));
         c.check("POST", "/v1/precheck", &a);
     }
+    // A body naming what the ledger does not hold cannot be read: 400 with the code, not the
+    // 404 the same code answers when the asset is the resource in the path.
+    let unknown = json!({"transfer": {"asset": "NOPE", "from": alpha_wallet, "to": op_key.wallet(), "amount": 1}});
+    let a = http("POST", &format!("{base}/v1/precheck"), Some(operator.as_str()), json_body(unknown));
+    assert_eq!((a.status, a.json()["code"].as_str()), (400, Some("asset.unknown")), "{}", a.body);
+    c.check("POST", "/v1/precheck", &a);
+    let a = prepare(json!([{"mint": {"asset": "NOPE", "to": op_key.wallet(), "amount": "1.5"}}]));
+    assert_eq!((a.status, a.json()["code"].as_str()), (400, Some("asset.unknown")), "{}", a.body);
+    c.check("POST", "/v1/transactions/prepare", &a);
     // (method, documented path, URL path, token, body, expected status and code)
     type Case<'a> = (&'a str, &'a str, String, Option<&'a str>, Option<(&'a str, String)>, (u16, &'a str));
     let op = Some(operator.as_str());

@@ -442,7 +442,7 @@ async fn prepare(
                     Ok((written, seq, c.head.time))
                 })
                 .await?;
-            let ops: Vec<Op> = serde_json::from_value(written?)
+            let ops: Vec<Op> = serde_json::from_value(written.map_err(unreadable)?)
                 .map_err(|e| Problem::new(Code::ApiBadRequest, format!("bad operations: {e}")))?;
             let expires_in = req.expires_in_s.unwrap_or(3_600).min(366 * 86_400);
             let now = crate::engine::system_time().max(head_time);
@@ -649,18 +649,28 @@ async fn transaction(State(api): State<S>, Who(caller): Who, Path(id): Path<Stri
     )
 }
 
+/// Input a request body names that cannot be read against the ledger (an asset, fund or party
+/// that does not exist, an ambiguous wallet prefix, too many decimals): a bad request, whatever
+/// the code — `asset.unknown` answers 404 only where the asset is the resource in the path.
+fn unreadable(r: Refusal) -> Problem {
+    Problem::with_status(StatusCode::BAD_REQUEST, r.code, r.message)
+}
+
 async fn precheck(State(api): State<S>, Who(caller): Who, JsonBody(written): JsonBody<Value>) -> Reply<Json<Value>> {
     Reply(
         async {
             // Names are read against the ledger only for a caller who may pre-check at all.
             caller.authenticated()?;
             api.read(|c| {
-                let intent = Resolver::new(&c.state).intent(&written)?;
+                let intent = match Resolver::new(&c.state).intent(&written) {
+                    Ok(intent) => intent,
+                    Err(r) => return Ok(Err(unreadable(r))),
+                };
                 caller.may_precheck(&intent)?;
                 let now = crate::engine::system_time().max(c.head.time);
-                Ok(answer(q::precheck(&c.state, &caller, &intent, now)?))
+                Ok(Ok(answer(q::precheck(&c.state, &caller, &intent, now)?)))
             })
-            .await
+            .await?
         }
         .await,
     )
