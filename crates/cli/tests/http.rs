@@ -546,14 +546,22 @@ fn send(a: &ureq::Agent, url: &str, body: &Value) -> Option<Value> {
     }
 }
 
-/// Load from several clients: each answered transaction id, per client.
-fn load(base: &str, stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<std::thread::JoinHandle<Vec<String>>> {
+type Answered = Arc<std::sync::atomic::AtomicUsize>;
+
+/// Load from several clients: each answered transaction id, per client; `answered` counts them
+/// as they come.
+fn load(
+    base: &str,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    answered_so_far: Answered,
+) -> Vec<std::thread::JoinHandle<Vec<String>>> {
     let senders = [("alpha", "bolt-new"), ("bolt-new", "alpha")];
     senders
         .iter()
         .map(|(from, to)| {
             let (from, to, base) = (from.to_string(), to.to_string(), base.to_string());
             let stop = stop.clone();
+            let answered_so_far = answered_so_far.clone();
             std::thread::spawn(move || {
                 let k = Keypair::insecure_from_name(&from);
                 let to = Keypair::insecure_from_name(&to).wallet();
@@ -589,6 +597,7 @@ fn load(base: &str, stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<std::thread
                             for r in v["results"].as_array().unwrap() {
                                 assert_eq!(r["status"], "committed", "{r}");
                                 answered.push(r["tx"].as_str().unwrap().to_string());
+                                answered_so_far.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             }
                             seq += 8;
                         }
@@ -599,6 +608,20 @@ fn load(base: &str, stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<std::thread
             })
         })
         .collect()
+}
+
+/// Waits until the load has `n` acknowledged transactions: the faults below strike a node under
+/// load, however slow the machine is today (a count, not a time, decides when).
+fn wait_for_answers(answered: &Answered, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while answered.load(std::sync::atomic::Ordering::Relaxed) < n {
+        assert!(
+            Instant::now() < deadline,
+            "the load never got going: {} answered in 120 s",
+            answered.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn verify(data: &Path) {
@@ -619,8 +642,9 @@ fn kill_9_under_load_loses_no_acknowledged_transaction() {
     let (_tmp, data) = demo_ledger();
     let mut node = start(&data, &[]);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let clients = load(&node.base, stop.clone());
-    std::thread::sleep(Duration::from_millis(1_500));
+    let answered = Answered::default();
+    let clients = load(&node.base, stop.clone(), answered.clone());
+    wait_for_answers(&answered, 16);
     node.child.kill().unwrap(); // SIGKILL
     node.child.wait().unwrap();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -636,8 +660,9 @@ fn sigterm_drains_in_flight_work_then_exits_cleanly() {
     let (_tmp, data) = demo_ledger();
     let mut node = start(&data, &[]);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let clients = load(&node.base, stop.clone());
-    std::thread::sleep(Duration::from_millis(1_000));
+    let answered = Answered::default();
+    let clients = load(&node.base, stop.clone(), answered.clone());
+    wait_for_answers(&answered, 8);
     let pid = node.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let started = Instant::now();
