@@ -1,8 +1,9 @@
 //! Read-only views of a ledger: balances, holders, history, receipts, alerts, proposals.
 //! Each returns data that serializes to JSON, plus a human rendering.
 
+use tessera_core::block::{Event, Outcome, Receipt};
 use tessera_core::state::State;
-use tessera_core::words::and_list;
+use tessera_core::words::{and_list, Counted, EventText};
 use tessera_core::*;
 use tessera_node::query::{
     AssetRow, Counterparty, Direction, FeedRow, FundView, HistoryEntry, Move, PartyRow, Register, Statement, TxResult,
@@ -80,6 +81,12 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
 pub trait Units {
     fn decimals(&self, asset: &Symbol) -> Option<u8>;
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol>;
+    /// The asset an event's amount is in when only the ledger's records say it (a lock's, a
+    /// tender's, a repo's, a security's cash, a redemption's class). What a node publishes
+    /// does not say it: such amounts stay in minor units there.
+    fn counted_asset(&self, _counted: Counted<'_>) -> Option<Symbol> {
+        None
+    }
 }
 
 impl Units for State {
@@ -88,6 +95,25 @@ impl Units for State {
     }
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
         self.funds.get(fund).map(|f| self.asset(f.cash_asset).symbol.clone())
+    }
+    fn counted_asset(&self, counted: Counted<'_>) -> Option<Symbol> {
+        match counted {
+            Counted::Asset(a) | Counted::Units(a) | Counted::Shares { class: Some(a), .. } => Some(a.clone()),
+            Counted::FundCash(fund) => self.fund_cash(fund),
+            Counted::Shares { redemption: Some(r), .. } => self.redemptions.get(&r).map(|r| r.class.clone()),
+            Counted::Shares { fund, .. } => match &self.funds.get(fund)?.classes[..] {
+                [one] => Some(self.asset(*one).symbol.clone()),
+                _ => None,
+            },
+            Counted::ServicedCash(security) => {
+                let s = self.servicing.get(self.asset_index.get(security)?)?;
+                Some(self.asset(s.cash_asset).symbol.clone())
+            }
+            Counted::Htlc(id) => self.htlcs.get(&id).map(|h| h.asset.clone()),
+            Counted::TenderBond(id) => self.tenders.get(&id).map(|t| t.asset.clone()),
+            Counted::RepoCash(id) => self.repos.get(&id).map(|r| r.terms.cash_asset.clone()),
+            Counted::RepoCollateral(id) => self.repos.get(&id).map(|r| r.terms.collateral_asset.clone()),
+        }
     }
 }
 
@@ -129,6 +155,42 @@ pub fn units(u: &(impl Units + ?Sized), asset: &Symbol, amount: Amount) -> Strin
         (None, None) => return format!("{amount} {asset}"),
     };
     format_amount(amount, decimals, symbol.as_str())
+}
+
+/// An event for people, its amounts in their asset's units: "6,000,000.000000 TBILL
+/// transferred from e0d12678 to 2f446c97"; shares as a number of shares in the class's
+/// decimals. An amount whose asset `u` cannot tell stays in minor units.
+pub fn event_text(u: &(impl Units + ?Sized), e: &Event) -> String {
+    EventText::new(e, &|counted, amount| counted_text(u, counted, amount)).to_string()
+}
+
+fn counted_text(u: &(impl Units + ?Sized), counted: Counted<'_>, amount: Amount) -> String {
+    let asset = match counted {
+        // An asset the event names may be a fund's symbol (an alert on a fund): `units` says it.
+        Counted::Asset(a) | Counted::Units(a) => return units(u, a, amount),
+        Counted::FundCash(fund) => u.fund_cash(fund),
+        Counted::Shares { class: Some(class), .. } => Some(class.clone()),
+        other => u.counted_asset(other),
+    };
+    match (asset, counted) {
+        (Some(class), Counted::Shares { .. }) => match u.decimals(&class) {
+            Some(d) => format_units(amount, d),
+            None => counted.bare(amount),
+        },
+        (Some(asset), _) => units(u, &asset, amount),
+        (None, _) => counted.bare(amount),
+    }
+}
+
+/// A receipt for people: the outcome, then one indented line per event ([`event_text`]).
+pub fn receipt_text(u: &(impl Units + ?Sized), r: &Receipt) -> String {
+    let mut text = r.outcome.to_string();
+    if let Outcome::Ok { events } = &r.outcome {
+        for e in events {
+            text.push_str(&format!("\n  {}", event_text(u, e)));
+        }
+    }
+    text
 }
 
 /// A governance proposal: its operations, approvals and status.
