@@ -606,3 +606,60 @@ pub fn statement_lines(u: &(impl Units + ?Sized), s: &Statement) -> Vec<String> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_core::fund::FundEvent;
+
+    /// USDX with 2 decimals; fund ATLAS keeps its cash in USDX; its class ATLAS-A has 6.
+    struct TwoDecimals;
+
+    impl Units for TwoDecimals {
+        fn decimals(&self, asset: &Symbol) -> Option<u8> {
+            match asset.as_str() {
+                "USDX" => Some(2),
+                "ATLAS-A" => Some(6),
+                _ => None,
+            }
+        }
+        fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
+            (fund.as_str() == "ATLAS").then(|| Symbol::new("USDX"))
+        }
+    }
+
+    #[test]
+    fn an_event_reads_its_amounts_in_the_asset_decimals_and_display_keeps_the_minor_units() {
+        let (usdx, atlas, class) = (Symbol::new("USDX"), Symbol::new("ATLAS"), Symbol::new("ATLAS-A"));
+        let (from, to) = (WalletId([1; 32]), WalletId([2; 32]));
+        let t = Event::Transferred { asset: usdx.clone(), from, to, amount: 150_000 };
+        let (f, w) = (from.short(), to.short());
+        assert_eq!(event_text(&TwoDecimals, &t), format!("1,500.00 USDX transferred from {f} to {w}"));
+        assert_eq!(t.to_string(), format!("150000 USDX transferred from {f} to {w}"));
+
+        // A fund's cash in its cash asset; shares as a number of shares in the class's decimals.
+        let s = Event::Fund(FundEvent::Subscribed {
+            fund: atlas.clone(),
+            class,
+            investor: from,
+            cash: 100_050,
+            shares: 1_000_500_000,
+            price: 100_000_000,
+        });
+        assert_eq!(
+            event_text(&TwoDecimals, &s),
+            format!("wallet {f} subscribed 1,000.50 USDX cash to ATLAS-A of fund ATLAS for 1,000.500000 shares")
+        );
+        assert_eq!(
+            s.to_string(),
+            format!("wallet {f} subscribed 100050 cash to ATLAS-A of fund ATLAS for 1000500000 shares")
+        );
+
+        // An asset the reader cannot tell stays in minor units, as `Display` writes it.
+        let lock = Event::HtlcRefunded { htlc: 4, to, amount: 250 };
+        assert_eq!(event_text(&TwoDecimals, &lock), lock.to_string());
+        assert_eq!(lock.to_string(), format!("hash time-lock 4 refunded: 250 back to {w}"));
+        let unknown = Event::Minted { asset: Symbol::new("ZZZ"), to, amount: 7 };
+        assert_eq!(event_text(&TwoDecimals, &unknown), format!("7 ZZZ minted to {w}"));
+    }
+}
