@@ -82,8 +82,8 @@ pub trait Units {
     fn decimals(&self, asset: &Symbol) -> Option<u8>;
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol>;
     /// The asset an event's amount is in when only the ledger's records say it (a lock's, a
-    /// tender's, a repo's, a security's cash, a redemption's class). What a node publishes
-    /// does not say it: such amounts stay in minor units there.
+    /// tender's, a repo's, a security's cash; for shares, a class with their decimals). What a
+    /// node publishes does not say it: such amounts stay in minor units there.
     fn counted_asset(&self, _counted: Counted<'_>) -> Option<Symbol> {
         None
     }
@@ -101,10 +101,14 @@ impl Units for State {
             Counted::Asset(a) | Counted::Units(a) | Counted::Shares { class: Some(a), .. } => Some(a.clone()),
             Counted::FundCash(fund) => self.fund_cash(fund),
             Counted::Shares { redemption: Some(r), .. } => self.redemptions.get(&r).map(|r| r.class.clone()),
-            Counted::Shares { fund, .. } => match &self.funds.get(fund)?.classes[..] {
-                [one] => Some(self.asset(*one).symbol.clone()),
-                _ => None,
-            },
+            // Which class is not said; a number of shares needs only the decimals, which a
+            // fund's classes may all share.
+            Counted::Shares { fund, .. } => {
+                let classes = &self.funds.get(fund)?.classes;
+                let decimals = |c: &AssetIdx| self.asset(*c).decimals;
+                let first = classes.first()?;
+                classes.iter().all(|c| decimals(c) == decimals(first)).then(|| self.asset(*first).symbol.clone())
+            }
             Counted::ServicedCash(security) => {
                 let s = self.servicing.get(self.asset_index.get(security)?)?;
                 Some(self.asset(s.cash_asset).symbol.clone())
