@@ -82,11 +82,13 @@ pub trait Units {
     fn decimals(&self, asset: &Symbol) -> Option<u8>;
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol>;
     /// The asset an event's amount is in when only the ledger's records say it (a lock's, a
-    /// tender's, a repo's, a security's cash; for shares, a class with their decimals). What a
-    /// node publishes does not say it: such amounts stay in minor units there.
+    /// tender's, a repo's, a security's cash). What a node publishes does not say it: such
+    /// amounts stay in minor units there.
     fn counted_asset(&self, _counted: Counted<'_>) -> Option<Symbol> {
         None
     }
+    /// A fund's share classes.
+    fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol>;
 }
 
 impl Units for State {
@@ -96,19 +98,12 @@ impl Units for State {
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
         self.funds.get(fund).map(|f| self.asset(f.cash_asset).symbol.clone())
     }
+    fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol> {
+        let classes = self.funds.get(fund).map(|f| f.classes.clone()).unwrap_or_default();
+        classes.into_iter().map(|c| self.asset(c).symbol.clone()).collect()
+    }
     fn counted_asset(&self, counted: Counted<'_>) -> Option<Symbol> {
         match counted {
-            Counted::Asset(a) | Counted::Units(a) | Counted::Shares { class: Some(a), .. } => Some(a.clone()),
-            Counted::FundCash(fund) => self.fund_cash(fund),
-            Counted::Shares { redemption: Some(r), .. } => self.redemptions.get(&r).map(|r| r.class.clone()),
-            // Which class is not said; a number of shares needs only the decimals, which a
-            // fund's classes may all share.
-            Counted::Shares { fund, .. } => {
-                let classes = &self.funds.get(fund)?.classes;
-                let decimals = |c: &AssetIdx| self.asset(*c).decimals;
-                let first = classes.first()?;
-                classes.iter().all(|c| decimals(c) == decimals(first)).then(|| self.asset(*first).symbol.clone())
-            }
             Counted::ServicedCash(security) => {
                 let s = self.servicing.get(self.asset_index.get(security)?)?;
                 Some(self.asset(s.cash_asset).symbol.clone())
@@ -117,6 +112,7 @@ impl Units for State {
             Counted::TenderBond(id) => self.tenders.get(&id).map(|t| t.asset.clone()),
             Counted::RepoCash(id) => self.repos.get(&id).map(|r| r.terms.cash_asset.clone()),
             Counted::RepoCollateral(id) => self.repos.get(&id).map(|r| r.terms.collateral_asset.clone()),
+            _ => None,
         }
     }
 }
@@ -126,6 +122,7 @@ impl Units for State {
 pub struct AssetBook {
     decimals: std::collections::BTreeMap<String, u8>,
     fund_cash: std::collections::BTreeMap<String, Symbol>,
+    fund_classes: std::collections::BTreeMap<String, Vec<Symbol>>,
 }
 
 impl AssetBook {
@@ -133,6 +130,15 @@ impl AssetBook {
         AssetBook {
             decimals: assets.iter().map(|a| (a.symbol.as_str().to_string(), a.decimals)).collect(),
             fund_cash: funds.iter().map(|f| (f.spec.fund.as_str().to_string(), f.spec.cash_asset.clone())).collect(),
+            // A fund names its classes by asset number: assets are numbered from 0 as created,
+            // and the node lists them in that order.
+            fund_classes: funds
+                .iter()
+                .map(|f| {
+                    let classes = f.classes.iter().filter_map(|c| assets.get(*c as usize)).map(|a| a.symbol.clone());
+                    (f.spec.fund.as_str().to_string(), classes.collect())
+                })
+                .collect(),
         }
     }
 }
@@ -143,6 +149,9 @@ impl Units for AssetBook {
     }
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
         self.fund_cash.get(fund.as_str()).cloned()
+    }
+    fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol> {
+        self.fund_classes.get(fund.as_str()).cloned().unwrap_or_default()
     }
 }
 
@@ -174,6 +183,13 @@ fn counted_text(u: &(impl Units + ?Sized), counted: Counted<'_>, amount: Amount)
         Counted::Asset(a) | Counted::Units(a) => return units(u, a, amount),
         Counted::FundCash(fund) => u.fund_cash(fund),
         Counted::Shares { class: Some(class), .. } => Some(class.clone()),
+        // Which class is not said; a number of shares needs only the decimals, which a fund's
+        // classes may all share.
+        Counted::Shares { fund, class: None } => {
+            let classes = u.fund_classes(fund);
+            let decimals: Vec<Option<u8>> = classes.iter().map(|c| u.decimals(c)).collect();
+            decimals.windows(2).all(|w| w[0] == w[1]).then(|| classes.first().cloned()).flatten()
+        }
         other => u.counted_asset(other),
     };
     match (asset, counted) {
@@ -630,6 +646,9 @@ mod tests {
         fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
             (fund.as_str() == "ATLAS").then(|| Symbol::new("USDX"))
         }
+        fn fund_classes(&self, _fund: &Symbol) -> Vec<Symbol> {
+            vec![Symbol::new("ATLAS-A")]
+        }
     }
 
     #[test]
@@ -657,6 +676,22 @@ mod tests {
         assert_eq!(
             s.to_string(),
             format!("wallet {f} subscribed 100050 cash to ATLAS-A of fund ATLAS for 1000500000 shares")
+        );
+
+        // Shares of a redemption name no class: in the decimals the fund's classes share.
+        let r = Event::Fund(FundEvent::RedemptionPaid {
+            fund: atlas,
+            redemption: None,
+            investor: from,
+            shares: 2_000_000,
+            cash: 200,
+            fee: 0,
+        });
+        assert_eq!(
+            event_text(&TwoDecimals, &r),
+            format!(
+                "redemption paid: 2.000000 shares of fund ATLAS from wallet {f} for 2.00 USDX cash (fee 0.00 USDX)"
+            )
         );
 
         // An asset the reader cannot tell stays in minor units, as `Display` writes it.

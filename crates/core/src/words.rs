@@ -270,9 +270,9 @@ pub enum Counted<'a> {
     Units(&'a Symbol),
     /// Cash of a fund, in the fund's cash asset.
     FundCash(&'a Symbol),
-    /// Shares of a fund: of `class` when the event names it, else of the class of the queued
-    /// `redemption`, else of the fund's one class. Written as a number of shares, no symbol.
-    Shares { fund: &'a Symbol, class: Option<&'a Symbol>, redemption: Option<u64> },
+    /// Shares of a fund, of `class` when the event names it (else in the decimals its classes
+    /// share). Written as a number of shares, no symbol.
+    Shares { fund: &'a Symbol, class: Option<&'a Symbol> },
     /// Cash paid on a serviced security, in the asset it is serviced in.
     ServicedCash(&'a Symbol),
     /// Units held by a hash time-lock, in its asset.
@@ -604,7 +604,7 @@ fn fund_event(f: &mut fmt::Formatter<'_>, e: &FundEvent, a: &dyn Fn(Counted<'_>,
             "wallet {} subscribed {} cash to {class} of fund {fund} for {} shares",
             investor.short(),
             a(Counted::FundCash(fund), *cash),
-            a(Counted::Shares { fund, class: Some(class), redemption: None }, *shares)
+            a(Counted::Shares { fund, class: Some(class) }, *shares)
         ),
         FundEvent::RedemptionPaid { fund, redemption, investor, shares, cash, fee } => {
             f.write_str("redemption ")?;
@@ -614,7 +614,7 @@ fn fund_event(f: &mut fmt::Formatter<'_>, e: &FundEvent, a: &dyn Fn(Counted<'_>,
             write!(
                 f,
                 "paid: {} shares of fund {fund} from wallet {} for {} cash (fee {})",
-                a(Counted::Shares { fund, class: None, redemption: *redemption }, *shares),
+                a(Counted::Shares { fund, class: None }, *shares),
                 investor.short(),
                 a(Counted::FundCash(fund), *cash),
                 a(Counted::FundCash(fund), *fee)
