@@ -69,6 +69,18 @@ impl Remote {
         }
     }
 
+    /// Decimals and funds' cash assets, from what the node publishes (`GET /v1/assets`,
+    /// `GET /v1/funds`), to print amounts in their asset's units.
+    pub fn asset_book(&self) -> Result<crate::views::AssetBook, Refusal> {
+        fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, Refusal> {
+            serde_json::from_value(v)
+                .map_err(|e| Refusal::new(Code::InputInvalid, format!("bad answer from the node: {e}")))
+        }
+        let assets: Vec<tessera_node::query::AssetRow> = typed(self.get("/v1/assets")?)?;
+        let funds: Vec<tessera_core::fund::Fund> = typed(self.get("/v1/funds")?)?;
+        Ok(crate::views::AssetBook::new(&assets, &funds))
+    }
+
     pub fn get(&self, path: &str) -> Result<Value, Refusal> {
         let r = self.auth(self.agent.get(&format!("{}{path}", self.base)));
         let res = r.call().map_err(refusal_from)?;

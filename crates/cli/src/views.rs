@@ -1,8 +1,9 @@
 //! Read-only views of a ledger: balances, holders, history, receipts, alerts, proposals.
 //! Each returns data that serializes to JSON, plus a human rendering.
 
+use tessera_core::block::{Event, Outcome, Receipt};
 use tessera_core::state::State;
-use tessera_core::words::and_list;
+use tessera_core::words::{and_list, Counted, EventText};
 use tessera_core::*;
 use tessera_node::query::{
     AssetRow, Counterparty, Direction, FeedRow, FundView, HistoryEntry, Move, PartyRow, Register, Statement, TxResult,
@@ -80,6 +81,14 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
 pub trait Units {
     fn decimals(&self, asset: &Symbol) -> Option<u8>;
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol>;
+    /// The asset an event's amount is in when only the ledger's records say it (a lock's, a
+    /// tender's, a repo's, a security's cash). What a node publishes does not say it: such
+    /// amounts stay in minor units there.
+    fn counted_asset(&self, _counted: Counted<'_>) -> Option<Symbol> {
+        None
+    }
+    /// A fund's share classes.
+    fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol>;
 }
 
 impl Units for State {
@@ -89,6 +98,23 @@ impl Units for State {
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
         self.funds.get(fund).map(|f| self.asset(f.cash_asset).symbol.clone())
     }
+    fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol> {
+        let classes = self.funds.get(fund).map(|f| f.classes.clone()).unwrap_or_default();
+        classes.into_iter().map(|c| self.asset(c).symbol.clone()).collect()
+    }
+    fn counted_asset(&self, counted: Counted<'_>) -> Option<Symbol> {
+        match counted {
+            Counted::ServicedCash(security) => {
+                let s = self.servicing.get(self.asset_index.get(security)?)?;
+                Some(self.asset(s.cash_asset).symbol.clone())
+            }
+            Counted::Htlc(id) => self.htlcs.get(&id).map(|h| h.asset.clone()),
+            Counted::TenderBond(id) => self.tenders.get(&id).map(|t| t.asset.clone()),
+            Counted::RepoCash(id) => self.repos.get(&id).map(|r| r.terms.cash_asset.clone()),
+            Counted::RepoCollateral(id) => self.repos.get(&id).map(|r| r.terms.collateral_asset.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// Decimals and funds' cash assets from what a node publishes (`GET /v1/assets`, `GET /v1/funds`).
@@ -96,6 +122,7 @@ impl Units for State {
 pub struct AssetBook {
     decimals: std::collections::BTreeMap<String, u8>,
     fund_cash: std::collections::BTreeMap<String, Symbol>,
+    fund_classes: std::collections::BTreeMap<String, Vec<Symbol>>,
 }
 
 impl AssetBook {
@@ -103,6 +130,15 @@ impl AssetBook {
         AssetBook {
             decimals: assets.iter().map(|a| (a.symbol.as_str().to_string(), a.decimals)).collect(),
             fund_cash: funds.iter().map(|f| (f.spec.fund.as_str().to_string(), f.spec.cash_asset.clone())).collect(),
+            // A fund names its classes by asset number: assets are numbered from 0 as created,
+            // and the node lists them in that order.
+            fund_classes: funds
+                .iter()
+                .map(|f| {
+                    let classes = f.classes.iter().filter_map(|c| assets.get(*c as usize)).map(|a| a.symbol.clone());
+                    (f.spec.fund.as_str().to_string(), classes.collect())
+                })
+                .collect(),
         }
     }
 }
@@ -113,6 +149,9 @@ impl Units for AssetBook {
     }
     fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
         self.fund_cash.get(fund.as_str()).cloned()
+    }
+    fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol> {
+        self.fund_classes.get(fund.as_str()).cloned().unwrap_or_default()
     }
 }
 
@@ -129,6 +168,49 @@ pub fn units(u: &(impl Units + ?Sized), asset: &Symbol, amount: Amount) -> Strin
         (None, None) => return format!("{amount} {asset}"),
     };
     format_amount(amount, decimals, symbol.as_str())
+}
+
+/// An event for people, its amounts in their asset's units: "6,000,000.000000 TBILL
+/// transferred from e0d12678 to 2f446c97"; shares as a number of shares in the class's
+/// decimals. An amount whose asset `u` cannot tell stays in minor units.
+pub fn event_text(u: &(impl Units + ?Sized), e: &Event) -> String {
+    EventText::new(e, &|counted, amount| counted_text(u, counted, amount)).to_string()
+}
+
+fn counted_text(u: &(impl Units + ?Sized), counted: Counted<'_>, amount: Amount) -> String {
+    let asset = match counted {
+        // An asset the event names may be a fund's symbol (an alert on a fund): `units` says it.
+        Counted::Asset(a) | Counted::Units(a) => return units(u, a, amount),
+        Counted::FundCash(fund) => u.fund_cash(fund),
+        Counted::Shares { class: Some(class), .. } => Some(class.clone()),
+        // Which class is not said; a number of shares needs only the decimals, which a fund's
+        // classes may all share.
+        Counted::Shares { fund, class: None } => {
+            let classes = u.fund_classes(fund);
+            let decimals: Vec<Option<u8>> = classes.iter().map(|c| u.decimals(c)).collect();
+            decimals.windows(2).all(|w| w[0] == w[1]).then(|| classes.first().cloned()).flatten()
+        }
+        other => u.counted_asset(other),
+    };
+    match (asset, counted) {
+        (Some(class), Counted::Shares { .. }) => match u.decimals(&class) {
+            Some(d) => format_units(amount, d),
+            None => counted.bare(amount),
+        },
+        (Some(asset), _) => units(u, &asset, amount),
+        (None, _) => counted.bare(amount),
+    }
+}
+
+/// A receipt for people: the outcome, then one indented line per event ([`event_text`]).
+pub fn receipt_text(u: &(impl Units + ?Sized), r: &Receipt) -> String {
+    let mut text = r.outcome.to_string();
+    if let Outcome::Ok { events } = &r.outcome {
+        for e in events {
+            text.push_str(&format!("\n  {}", event_text(u, e)));
+        }
+    }
+    text
 }
 
 /// A governance proposal: its operations, approvals and status.
@@ -543,4 +625,80 @@ pub fn statement_lines(u: &(impl Units + ?Sized), s: &Statement) -> Vec<String> 
         out.push(format!("    closing balance {:>46}", units(u, &a.asset, a.closing_units)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_core::fund::FundEvent;
+
+    /// USDX with 2 decimals; fund ATLAS keeps its cash in USDX; its class ATLAS-A has 6.
+    struct TwoDecimals;
+
+    impl Units for TwoDecimals {
+        fn decimals(&self, asset: &Symbol) -> Option<u8> {
+            match asset.as_str() {
+                "USDX" => Some(2),
+                "ATLAS-A" => Some(6),
+                _ => None,
+            }
+        }
+        fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
+            (fund.as_str() == "ATLAS").then(|| Symbol::new("USDX"))
+        }
+        fn fund_classes(&self, _fund: &Symbol) -> Vec<Symbol> {
+            vec![Symbol::new("ATLAS-A")]
+        }
+    }
+
+    #[test]
+    fn an_event_reads_its_amounts_in_the_asset_decimals_and_display_keeps_the_minor_units() {
+        let (usdx, atlas, class) = (Symbol::new("USDX"), Symbol::new("ATLAS"), Symbol::new("ATLAS-A"));
+        let (from, to) = (WalletId([1; 32]), WalletId([2; 32]));
+        let t = Event::Transferred { asset: usdx.clone(), from, to, amount: 150_000 };
+        let (f, w) = (from.short(), to.short());
+        assert_eq!(event_text(&TwoDecimals, &t), format!("1,500.00 USDX transferred from {f} to {w}"));
+        assert_eq!(t.to_string(), format!("150000 USDX transferred from {f} to {w}"));
+
+        // A fund's cash in its cash asset; shares as a number of shares in the class's decimals.
+        let s = Event::Fund(FundEvent::Subscribed {
+            fund: atlas.clone(),
+            class,
+            investor: from,
+            cash: 100_050,
+            shares: 1_000_500_000,
+            price: 100_000_000,
+        });
+        assert_eq!(
+            event_text(&TwoDecimals, &s),
+            format!("wallet {f} subscribed 1,000.50 USDX cash to ATLAS-A of fund ATLAS for 1,000.500000 shares")
+        );
+        assert_eq!(
+            s.to_string(),
+            format!("wallet {f} subscribed 100050 cash to ATLAS-A of fund ATLAS for 1000500000 shares")
+        );
+
+        // Shares of a redemption name no class: in the decimals the fund's classes share.
+        let r = Event::Fund(FundEvent::RedemptionPaid {
+            fund: atlas,
+            redemption: None,
+            investor: from,
+            shares: 2_000_000,
+            cash: 200,
+            fee: 0,
+        });
+        assert_eq!(
+            event_text(&TwoDecimals, &r),
+            format!(
+                "redemption paid: 2.000000 shares of fund ATLAS from wallet {f} for 2.00 USDX cash (fee 0.00 USDX)"
+            )
+        );
+
+        // An asset the reader cannot tell stays in minor units, as `Display` writes it.
+        let lock = Event::HtlcRefunded { htlc: 4, to, amount: 250 };
+        assert_eq!(event_text(&TwoDecimals, &lock), lock.to_string());
+        assert_eq!(lock.to_string(), format!("hash time-lock 4 refunded: 250 back to {w}"));
+        let unknown = Event::Minted { asset: Symbol::new("ZZZ"), to, amount: 7 };
+        assert_eq!(event_text(&TwoDecimals, &unknown), format!("7 ZZZ minted to {w}"));
+    }
 }

@@ -469,3 +469,48 @@ fn long_commands_print_no_progress_when_stderr_is_not_a_terminal() {
         assert_eq!(stderr(&o), "", "{args:?} wrote to a stderr that is a pipe");
     }
 }
+
+#[test]
+fn receipts_and_submissions_print_event_amounts_in_the_asset_decimals_and_symbol() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    let demo_s = demo.to_str().unwrap();
+    assert!(tessera(&["demo", "--data", demo_s]).status.success());
+    let o = tessera(&["--json", "query", "history", "--data", demo_s, "--wallet", "@alpha"]);
+    let history: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let first_transfer = history.as_array().unwrap().iter().find(|h| h["operation"] == "transfer").unwrap();
+    let o = tessera(&["query", "receipt", "--data", demo_s, "--tx", first_transfer["tx"].as_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.ends_with(
+            "ok with 2 events\n  \
+             alert 1 raised by monitor_new_counterparty on 6,000,000.000000 TBILL of wallet e0d12678\n  \
+             6,000,000.000000 TBILL transferred from e0d12678 to 2f446c97\n"
+        ),
+        "{out}"
+    );
+
+    // A 2-decimal asset: submit prints each event with the amount as its asset writes it.
+    let (key, data) = (tmp.path().join("op.key"), tmp.path().join("ledger"));
+    let (key_s, data_s) = (key.to_str().unwrap(), data.to_str().unwrap());
+    assert!(tessera(&["keys", "new", "--out", key_s]).status.success());
+    assert!(tessera(&["init", "--data", data_s, "--key", key_s, "--thresholds", "1,1,1"]).status.success());
+    let ops = tmp.path().join("ops.yaml");
+    std::fs::write(
+        &ops,
+        "- register_party: { party: alpha, name: Alpha, kind: fund }\n\
+         - add_wallet: { party: alpha, wallet: \"@alpha\" }\n\
+         - create_asset: { symbol: USDX, name: USDX, kind: { cash_token: { cash: stablecoin, currency: USD } }, decimals: 2, issuer: operator }\n\
+         - mint: { asset: USDX, to: alpha, amount: \"1,500.25\" }\n",
+    )
+    .unwrap();
+    let o = tessera(&["submit", "--data", data_s, "--key", key_s, "--ops", ops.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let minted = "  1,500.25 USDX minted to e0d12678";
+    assert_eq!(out.lines().last(), Some(minted), "{out}");
+    let tx = out.split_whitespace().nth(1).unwrap();
+    let o = tessera(&["query", "receipt", "--data", data_s, "--tx", tx]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().last(), Some(minted), "{out}");
+}

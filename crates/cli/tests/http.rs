@@ -699,9 +699,13 @@ fn the_cli_works_against_a_running_node() {
     let (ok, stdout, stderr) = run(&["submit", "--key", k, "--ops", ops.to_str().unwrap()]);
     assert!(ok && stdout.contains("committed") && stdout.contains("(1 events)"), "{stdout}{stderr}");
     assert!(
-        stdout.lines().nth(1).is_some_and(|l| l.contains("USDX transferred from")),
-        "the event, one a line: {stdout}"
+        stdout.lines().nth(1).is_some_and(|l| l.starts_with("  1.000000 USDX transferred from e0d12678 to ")),
+        "the event, one a line, its amount in USDX's decimals: {stdout}"
     );
+    // Its receipt through the node says the same.
+    let tx = stdout.split_whitespace().nth(1).unwrap().to_string();
+    let (ok, receipt, stderr) = run(&["--auth-key", k, "query", "receipt", "--tx", &tx]);
+    assert!(ok && receipt.ends_with(&format!("{}\n", stdout.lines().nth(1).unwrap())), "{receipt}{stderr}");
     let (ok, stdout, _) = run(&["--auth-key", k, "query", "balances", "--wallet", "@alpha"]);
     assert!(ok && stdout.contains("USDX") && stdout.contains("22,499,999.000000"), "{stdout}");
     // Without a login the node refuses private data, and the CLI says what to add.

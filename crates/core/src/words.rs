@@ -4,9 +4,9 @@
 //! Invariants:
 //! - Text only. Nothing here touches an encoding: borsh and serde forms are derived on the
 //!   types themselves and never go through `Display`, so the journal and the API are unchanged.
-//! - Words in lower case, times as RFC 3339 (`Time`'s `Display`), wallets by their short form,
-//!   amounts in minor units (events carry no decimals; views with the ledger at hand format
-//!   them with [`format_units`]).
+//! - Words in lower case, times as RFC 3339 (`Time`'s `Display`), wallets by their short form.
+//!   Events carry amounts in minor units and no decimals: `Display` writes them bare, and a
+//!   reader with the ledger at hand writes them in the asset's units through [`EventText`].
 //! - No `Debug` output reaches a person: a refusal or a view that names one of these types
 //!   uses its `Display`.
 
@@ -245,9 +245,73 @@ pub fn value(v: u64) -> String {
     format_units(v as Amount, VALUE_DECIMALS as u8)
 }
 
+/// An event in words with one way of writing its amounts: each amount goes through
+/// `amount` with what it counts, so the wording of every event is written once. `Event`'s
+/// `Display` writes the bare minor units ([`Counted::bare`]); a reader with the ledger at hand
+/// passes one that writes them in the asset's decimals and symbol.
+pub struct EventText<'a> {
+    event: &'a Event,
+    amount: &'a dyn Fn(Counted<'_>, Amount) -> String,
+}
+
+impl<'a> EventText<'a> {
+    pub fn new(event: &'a Event, amount: &'a dyn Fn(Counted<'_>, Amount) -> String) -> EventText<'a> {
+        EventText { event, amount }
+    }
+}
+
+/// What an amount in an event counts. Events carry bare minor units; the asset (and so its
+/// decimals) is either named by the event or known to the ledger from an id the event names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counted<'a> {
+    /// Units of an asset the amount is written with: the bare form is "500 TBILL".
+    Asset(&'a Symbol),
+    /// Units of an asset the sentence names elsewhere: the bare form is the number alone.
+    Units(&'a Symbol),
+    /// Cash of a fund, in the fund's cash asset.
+    FundCash(&'a Symbol),
+    /// Shares of a fund, of `class` when the event names it (else in the decimals its classes
+    /// share). Written as a number of shares, no symbol.
+    Shares { fund: &'a Symbol, class: Option<&'a Symbol> },
+    /// Cash paid on a serviced security, in the asset it is serviced in.
+    ServicedCash(&'a Symbol),
+    /// Units held by a hash time-lock, in its asset.
+    Htlc(u64),
+    /// A tender's bid bond, in the tender's asset.
+    TenderBond(u64),
+    /// A repo's cash (repaid, interest), in its cash asset.
+    RepoCash(u64),
+    /// A repo's collateral, in its collateral asset.
+    RepoCollateral(u64),
+}
+
+impl Counted<'_> {
+    /// The amount as the event alone can write it: minor units, followed by the asset when
+    /// it is written with one (`Asset`).
+    pub fn bare(self, amount: Amount) -> String {
+        match self {
+            Counted::Asset(asset) => format!("{amount} {asset}"),
+            _ => amount.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        EventText::new(self, &|c, n| c.bare(n)).fmt(f)
+    }
+}
+
+impl fmt::Display for FundEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fund_event(f, self, &|c, n| c.bare(n))
+    }
+}
+
+impl fmt::Display for EventText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.amount;
+        match self.event {
             Event::PartyRegistered { party } => write!(f, "party {party} registered"),
             Event::WalletAdded { party, wallet } => write!(f, "wallet {} added to party {party}", wallet.short()),
             Event::ClaimIssued { party, claim, issuer, expires_at } => {
@@ -270,13 +334,17 @@ impl fmt::Display for Event {
             Event::AssetCreated { asset, kind } => write!(f, "asset {asset} created ({})", kind.replace('_', " ")),
             Event::PolicySet { asset, rules } => write!(f, "policy of {asset} set: {rules} rules"),
             Event::SupplyCapSet { asset, cap } => match cap {
-                Some(c) => write!(f, "supply cap of {asset} set to {c}"),
+                Some(c) => write!(f, "supply cap of {asset} set to {}", a(Counted::Units(asset), *c)),
                 None => write!(f, "supply cap of {asset} removed"),
             },
-            Event::Minted { asset, to, amount } => write!(f, "{amount} {asset} minted to {}", to.short()),
-            Event::Burned { asset, from, amount } => write!(f, "{amount} {asset} burned from {}", from.short()),
+            Event::Minted { asset, to, amount } => {
+                write!(f, "{} minted to {}", a(Counted::Asset(asset), *amount), to.short())
+            }
+            Event::Burned { asset, from, amount } => {
+                write!(f, "{} burned from {}", a(Counted::Asset(asset), *amount), from.short())
+            }
             Event::Transferred { asset, from, to, amount } => {
-                write!(f, "{amount} {asset} transferred from {} to {}", from.short(), to.short())
+                write!(f, "{} transferred from {} to {}", a(Counted::Asset(asset), *amount), from.short(), to.short())
             }
             Event::RoleGranted { wallet, role, scope } => {
                 write!(f, "role {} granted to wallet {} ({scope})", role.as_str(), wallet.short())
@@ -307,14 +375,15 @@ impl fmt::Display for Event {
             Event::WalletFrozen { wallet, reason } => write!(f, "wallet {} frozen: {reason}", wallet.short()),
             Event::WalletUnfrozen { wallet, reason } => write!(f, "wallet {} unfrozen: {reason}", wallet.short()),
             Event::AmountFrozen { asset, wallet, amount, reason } => {
-                write!(f, "{amount} {asset} frozen in wallet {}: {reason}", wallet.short())
+                write!(f, "{} frozen in wallet {}: {reason}", a(Counted::Asset(asset), *amount), wallet.short())
             }
             Event::AmountUnfrozen { asset, wallet, amount, reason } => {
-                write!(f, "{amount} {asset} unfrozen in wallet {}: {reason}", wallet.short())
+                write!(f, "{} unfrozen in wallet {}: {reason}", a(Counted::Asset(asset), *amount), wallet.short())
             }
             Event::ForcedTransfer { asset, from, to, amount, reason, reference } => write!(
                 f,
-                "{amount} {asset} forced from {} to {} ({reason}, reference {reference})",
+                "{} forced from {} to {} ({reason}, reference {reference})",
+                a(Counted::Asset(asset), *amount),
                 from.short(),
                 to.short()
             ),
@@ -342,7 +411,8 @@ impl fmt::Display for Event {
             }
             Event::LegSettled { instruction, leg, asset, from, to, amount } => write!(
                 f,
-                "instruction {instruction} leg {leg} settled: {amount} {asset} from {} to {}",
+                "instruction {instruction} leg {leg} settled: {} from {} to {}",
+                a(Counted::Asset(asset), *amount),
                 from.short(),
                 to.short()
             ),
@@ -361,60 +431,98 @@ impl fmt::Display for Event {
             Event::InstructionExpired { instruction } => write!(f, "instruction {instruction} expired"),
             Event::HtlcLocked { htlc, asset, from, to, amount, hash_lock, deadline } => write!(
                 f,
-                "hash time-lock {htlc}: {amount} {asset} locked by {} for {} under hash {} until {deadline}",
+                "hash time-lock {htlc}: {} locked by {} for {} under hash {} until {deadline}",
+                a(Counted::Asset(asset), *amount),
                 from.short(),
                 to.short(),
                 hash_lock.short()
             ),
             Event::HtlcClaimed { htlc, preimage, to, amount } => {
-                write!(f, "hash time-lock {htlc} claimed: {amount} to {} (preimage {preimage})", to.short())
+                write!(
+                    f,
+                    "hash time-lock {htlc} claimed: {} to {} (preimage {preimage})",
+                    a(Counted::Htlc(*htlc), *amount),
+                    to.short()
+                )
             }
             Event::HtlcExpired { htlc } => write!(f, "hash time-lock {htlc} expired"),
             Event::HtlcRefunded { htlc, to, amount } => {
-                write!(f, "hash time-lock {htlc} refunded: {amount} back to {}", to.short())
+                write!(f, "hash time-lock {htlc} refunded: {} back to {}", a(Counted::Htlc(*htlc), *amount), to.short())
             }
             Event::CashIssued { asset, to, amount, fiat_reference } => {
-                write!(f, "{amount} {asset} issued to {} against fiat (reference {fiat_reference})", to.short())
+                write!(
+                    f,
+                    "{} issued to {} against fiat (reference {fiat_reference})",
+                    a(Counted::Asset(asset), *amount),
+                    to.short()
+                )
             }
             Event::CashRedeemed { asset, from, amount, payout_reference } => write!(
                 f,
-                "{amount} {asset} redeemed from {} for fiat (payout reference {payout_reference})",
+                "{} redeemed from {} for fiat (payout reference {payout_reference})",
+                a(Counted::Asset(asset), *amount),
                 from.short()
             ),
             Event::ConversionRegistered { cbdc, token, omnibus } => {
                 write!(f, "conversion between {cbdc} and {token} registered (omnibus wallet {})", omnibus.short())
             }
             Event::CashConverted { from, to, wallet, amount } => {
-                write!(f, "{amount} {from} converted to {to} in wallet {}", wallet.short())
+                write!(f, "{} converted to {to} in wallet {}", a(Counted::Asset(from), *amount), wallet.short())
             }
             Event::TenderOpened { tender, asset, bond, bid_deadline } => {
-                write!(f, "tender {tender} opened: bond {bond} {asset}, bids until {bid_deadline}")
+                write!(f, "tender {tender} opened: bond {}, bids until {bid_deadline}", a(Counted::Asset(asset), *bond))
             }
             Event::BidBondLocked { tender, bidder, asset, amount } => {
-                write!(f, "tender {tender}: bid bond of {amount} {asset} locked by {}", bidder.short())
+                write!(
+                    f,
+                    "tender {tender}: bid bond of {} locked by {}",
+                    a(Counted::Asset(asset), *amount),
+                    bidder.short()
+                )
             }
             Event::BidBondReleased { tender, bidder, amount } => {
-                write!(f, "tender {tender}: bid bond of {amount} released to {}", bidder.short())
+                write!(
+                    f,
+                    "tender {tender}: bid bond of {} released to {}",
+                    a(Counted::TenderBond(*tender), *amount),
+                    bidder.short()
+                )
             }
             Event::TenderAwarded { tender, winner } => write!(f, "tender {tender} awarded to {}", winner.short()),
             Event::TenderCompleted { tender } => write!(f, "tender {tender} completed"),
             Event::BondForfeited { tender, bidder, to, amount, reason } => write!(
                 f,
-                "tender {tender}: bid bond of {amount} forfeited by {} to {}: {reason}",
+                "tender {tender}: bid bond of {} forfeited by {} to {}: {reason}",
+                a(Counted::TenderBond(*tender), *amount),
                 bidder.short(),
                 to.short()
             ),
             Event::TenderCancelled { tender, reason } => write!(f, "tender {tender} cancelled: {reason}"),
             Event::RepoProposed { repo, maturity } => write!(f, "repo {repo} proposed, maturing at {maturity}"),
             Event::RepoOpened { repo, cash, collateral } => {
-                write!(f, "repo {repo} opened: {cash} cash against {collateral} collateral")
+                write!(
+                    f,
+                    "repo {repo} opened: {} cash against {} collateral",
+                    a(Counted::RepoCash(*repo), *cash),
+                    a(Counted::RepoCollateral(*repo), *collateral)
+                )
             }
             Event::RepoCancelled { repo } => write!(f, "repo {repo} cancelled"),
             Event::CollateralSubstituted { repo, old_asset, old_amount, new_asset, new_amount } => {
-                write!(f, "repo {repo}: collateral of {old_amount} {old_asset} replaced by {new_amount} {new_asset}")
+                write!(
+                    f,
+                    "repo {repo}: collateral of {} replaced by {}",
+                    a(Counted::Asset(old_asset), *old_amount),
+                    a(Counted::Asset(new_asset), *new_amount)
+                )
             }
             Event::RepoClosed { repo, repaid, interest } => {
-                write!(f, "repo {repo} closed: {repaid} repaid with {interest} interest")
+                write!(
+                    f,
+                    "repo {repo} closed: {} repaid with {} interest",
+                    a(Counted::RepoCash(*repo), *repaid),
+                    a(Counted::RepoCash(*repo), *interest)
+                )
             }
             Event::RepoDefaulted { repo, code, collateral_delivered } => write!(
                 f,
@@ -437,95 +545,128 @@ impl fmt::Display for Event {
                 write!(f, "yield on {asset} withheld from wallet {}: {code}", wallet.short())
             }
             Event::YieldPayout { asset, holders, paid, residual } => {
-                write!(f, "yield payout on {asset}: {paid} to {holders} holders, {residual} left over")
+                write!(
+                    f,
+                    "yield payout on {asset}: {} to {holders} holders, {} left over",
+                    a(Counted::Units(asset), *paid),
+                    a(Counted::Units(asset), *residual)
+                )
             }
             Event::AlertRaised { alert, rule, asset, wallet, amount } => {
-                write!(f, "alert {alert} raised by {rule} on {amount} {asset} of wallet {}", wallet.short())
+                write!(
+                    f,
+                    "alert {alert} raised by {rule} on {} of wallet {}",
+                    a(Counted::Asset(asset), *amount),
+                    wallet.short()
+                )
             }
-            Event::Fund(e) => e.fmt(f),
+            Event::Fund(e) => fund_event(f, e, a),
         }
     }
 }
 
-impl fmt::Display for FundEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FundEvent::FundCreated { fund } => write!(f, "fund {fund} created"),
-            FundEvent::ShareClassCreated { fund, asset, nav, fee_bps } => {
-                write!(f, "share class {asset} of fund {fund} created ({nav} NAV, fee {fee_bps} bps)")
-            }
-            FundEvent::ApySet { asset, apy_ppb, .. } => write!(f, "APY of {asset} set to {apy_ppb} ppb"),
-            FundEvent::CustodianCash { fund, movement, amount, custodian_cash } => {
-                write!(f, "fund {fund} custodian cash {movement} of {amount} (now {custodian_cash})")
-            }
-            FundEvent::PositionBought { fund, position, instrument, face, cost } => {
-                write!(f, "fund {fund} bought position {position}: {instrument}, face {face}, cost {cost}")
-            }
-            FundEvent::PositionSold { fund, position, proceeds } => {
-                write!(f, "fund {fund} sold position {position} for {proceeds}")
-            }
-            FundEvent::PositionMatured { fund, position, proceeds } => {
-                write!(f, "position {position} of fund {fund} matured, paying {proceeds}")
-            }
-            FundEvent::CouponReceived { fund, position, amount } => {
-                write!(f, "fund {fund} received a coupon of {amount} on position {position}")
-            }
-            FundEvent::Valued { fund, at, nav, .. } => write!(f, "fund {fund} valued at {at}: NAV {nav}"),
-            FundEvent::FeePaid { fund, amount } => write!(f, "fund {fund} paid a management fee of {amount}"),
-            FundEvent::Subscribed { fund, class, investor, cash, shares, .. } => write!(
-                f,
-                "wallet {} subscribed {cash} cash to {class} of fund {fund} for {shares} shares",
-                investor.short()
-            ),
-            FundEvent::RedemptionPaid { fund, redemption, investor, shares, cash, fee } => {
-                f.write_str("redemption ")?;
-                if let Some(r) = redemption {
-                    write!(f, "{r} ")?;
-                }
-                write!(
-                    f,
-                    "paid: {shares} shares of fund {fund} from wallet {} for {cash} cash (fee {fee})",
-                    investor.short()
-                )
-            }
-            FundEvent::RedemptionQueued { fund, redemption, investor, cash } => write!(
-                f,
-                "redemption {redemption} of wallet {} queued at fund {fund}: {cash} cash owed",
-                investor.short()
-            ),
-            FundEvent::RedemptionHeld { redemption, code } => write!(f, "redemption {redemption} held: {code}"),
-            FundEvent::BreakerTripped { fund, reason } => write!(f, "fund {fund} breaker tripped: {reason}"),
-            FundEvent::BreakerReset { fund, reason } => write!(f, "fund {fund} breaker reset: {reason}"),
-            FundEvent::ShadowNavAlertsSet { fund, bps } => {
-                let bps: Vec<String> = bps.iter().map(|b| format!("{b} bps")).collect();
-                write!(f, "fund {fund} alerts when its shadow NAV per share is {} from 1.0000", or_list(&bps))
-            }
-            FundEvent::OracleSourceRegistered { wallet, name } => {
-                write!(f, "oracle source {name} registered (wallet {})", wallet.short())
-            }
-            FundEvent::FeedCreated { feed, kind } => write!(f, "{kind} feed {feed} created"),
-            FundEvent::OracleReported { feed, source, value: v, aggregate, used } => {
-                write!(f, "wallet {} reported {} to feed {feed}; ", source.short(), value(*v))?;
-                match aggregate {
-                    Some(a) => write!(f, "the feed reads {} from {used} sources", value(*a)),
-                    None => write!(f, "no quorum yet ({used} sources)"),
-                }
-            }
-            FundEvent::SecurityServiced { asset, cash_asset } => write!(f, "{asset} serviced in {cash_asset}"),
-            FundEvent::CouponPaid { asset, date, holders, paid } => {
-                write!(f, "coupon of {asset} for {date} paid: {paid} to {holders} holders")
-            }
-            FundEvent::PrincipalPaid { asset, holders, paid } => {
-                write!(f, "principal of {asset} paid: {paid} to {holders} holders")
-            }
-            FundEvent::PaymentWithheld { asset, wallet, code } => {
-                write!(f, "payment on {asset} withheld from wallet {}: {code}", wallet.short())
-            }
-            FundEvent::PaymentShort { asset, needed, available } => {
-                write!(f, "payment on {asset} short: {needed} needed, {available} available")
-            }
-            FundEvent::SecurityRetired { asset } => write!(f, "{asset} retired"),
+fn fund_event(f: &mut fmt::Formatter<'_>, e: &FundEvent, a: &dyn Fn(Counted<'_>, Amount) -> String) -> fmt::Result {
+    match e {
+        FundEvent::FundCreated { fund } => write!(f, "fund {fund} created"),
+        FundEvent::ShareClassCreated { fund, asset, nav, fee_bps } => {
+            write!(f, "share class {asset} of fund {fund} created ({nav} NAV, fee {fee_bps} bps)")
         }
+        FundEvent::ApySet { asset, apy_ppb, .. } => write!(f, "APY of {asset} set to {apy_ppb} ppb"),
+        FundEvent::CustodianCash { fund, movement, amount, custodian_cash } => {
+            let cash = |n: &Amount| a(Counted::FundCash(fund), *n);
+            write!(f, "fund {fund} custodian cash {movement} of {} (now {})", cash(amount), cash(custodian_cash))
+        }
+        FundEvent::PositionBought { fund, position, instrument, face, cost } => {
+            write!(
+                f,
+                "fund {fund} bought position {position}: {instrument}, face {}, cost {}",
+                a(Counted::FundCash(fund), *face),
+                a(Counted::FundCash(fund), *cost)
+            )
+        }
+        FundEvent::PositionSold { fund, position, proceeds } => {
+            write!(f, "fund {fund} sold position {position} for {}", a(Counted::FundCash(fund), *proceeds))
+        }
+        FundEvent::PositionMatured { fund, position, proceeds } => {
+            write!(f, "position {position} of fund {fund} matured, paying {}", a(Counted::FundCash(fund), *proceeds))
+        }
+        FundEvent::CouponReceived { fund, position, amount } => {
+            write!(f, "fund {fund} received a coupon of {} on position {position}", a(Counted::FundCash(fund), *amount))
+        }
+        FundEvent::Valued { fund, at, nav, .. } => {
+            write!(f, "fund {fund} valued at {at}: NAV {}", a(Counted::FundCash(fund), *nav))
+        }
+        FundEvent::FeePaid { fund, amount } => {
+            write!(f, "fund {fund} paid a management fee of {}", a(Counted::FundCash(fund), *amount))
+        }
+        FundEvent::Subscribed { fund, class, investor, cash, shares, .. } => write!(
+            f,
+            "wallet {} subscribed {} cash to {class} of fund {fund} for {} shares",
+            investor.short(),
+            a(Counted::FundCash(fund), *cash),
+            a(Counted::Shares { fund, class: Some(class) }, *shares)
+        ),
+        FundEvent::RedemptionPaid { fund, redemption, investor, shares, cash, fee } => {
+            f.write_str("redemption ")?;
+            if let Some(r) = redemption {
+                write!(f, "{r} ")?;
+            }
+            write!(
+                f,
+                "paid: {} shares of fund {fund} from wallet {} for {} cash (fee {})",
+                a(Counted::Shares { fund, class: None }, *shares),
+                investor.short(),
+                a(Counted::FundCash(fund), *cash),
+                a(Counted::FundCash(fund), *fee)
+            )
+        }
+        FundEvent::RedemptionQueued { fund, redemption, investor, cash } => write!(
+            f,
+            "redemption {redemption} of wallet {} queued at fund {fund}: {} cash owed",
+            investor.short(),
+            a(Counted::FundCash(fund), *cash)
+        ),
+        FundEvent::RedemptionHeld { redemption, code } => write!(f, "redemption {redemption} held: {code}"),
+        FundEvent::BreakerTripped { fund, reason } => write!(f, "fund {fund} breaker tripped: {reason}"),
+        FundEvent::BreakerReset { fund, reason } => write!(f, "fund {fund} breaker reset: {reason}"),
+        FundEvent::ShadowNavAlertsSet { fund, bps } => {
+            let bps: Vec<String> = bps.iter().map(|b| format!("{b} bps")).collect();
+            write!(f, "fund {fund} alerts when its shadow NAV per share is {} from 1.0000", or_list(&bps))
+        }
+        FundEvent::OracleSourceRegistered { wallet, name } => {
+            write!(f, "oracle source {name} registered (wallet {})", wallet.short())
+        }
+        FundEvent::FeedCreated { feed, kind } => write!(f, "{kind} feed {feed} created"),
+        FundEvent::OracleReported { feed, source, value: v, aggregate, used } => {
+            write!(f, "wallet {} reported {} to feed {feed}; ", source.short(), value(*v))?;
+            match aggregate {
+                Some(a) => write!(f, "the feed reads {} from {used} sources", value(*a)),
+                None => write!(f, "no quorum yet ({used} sources)"),
+            }
+        }
+        FundEvent::SecurityServiced { asset, cash_asset } => write!(f, "{asset} serviced in {cash_asset}"),
+        FundEvent::CouponPaid { asset, date, holders, paid } => {
+            write!(
+                f,
+                "coupon of {asset} for {date} paid: {} to {holders} holders",
+                a(Counted::ServicedCash(asset), *paid)
+            )
+        }
+        FundEvent::PrincipalPaid { asset, holders, paid } => {
+            write!(f, "principal of {asset} paid: {} to {holders} holders", a(Counted::ServicedCash(asset), *paid))
+        }
+        FundEvent::PaymentWithheld { asset, wallet, code } => {
+            write!(f, "payment on {asset} withheld from wallet {}: {code}", wallet.short())
+        }
+        FundEvent::PaymentShort { asset, needed, available } => {
+            write!(
+                f,
+                "payment on {asset} short: {} needed, {} available",
+                a(Counted::ServicedCash(asset), *needed),
+                a(Counted::ServicedCash(asset), *available)
+            )
+        }
+        FundEvent::SecurityRetired { asset } => write!(f, "{asset} retired"),
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{bad, either, either_ref, open, out, out_list, wallet_arg, DataDir, Global};
 use clap::Subcommand;
 use tessera_cli::remote::encode;
-use tessera_cli::views::{self, AssetBook, Units};
+use tessera_cli::views::{self, Units};
 use tessera_core::fund::{Fund, Redemption};
 use tessera_core::governance::Proposal;
 use tessera_core::settlement::Instruction;
@@ -276,7 +276,7 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
             let v = query::transaction(&l.store, &me, &l.store.tx_heights(&id)?, &id)?;
-            out(json, &v, || receipt_human(&v));
+            out(json, &v, || receipt_human(&l.chain.state, &v));
         }
         QueryCmd::Alerts { dir } => {
             let l = open(&dir)?;
@@ -398,7 +398,7 @@ fn statement_of(wallet: Option<&str>, party: Option<&str>) -> Result<query::Stat
     }
 }
 
-fn receipt_human(v: &ReceiptView) -> String {
+fn receipt_human(u: &(impl Units + ?Sized), v: &ReceiptView) -> String {
     let ops: Vec<&str> = v.ops.iter().map(|o| o.name()).collect();
     format!(
         "transaction {}\nblock {} (position {}) at {}, signed by wallet {} (sequence {})\noperations: {}\n{}",
@@ -409,7 +409,7 @@ fn receipt_human(v: &ReceiptView) -> String {
         v.signer.short(),
         v.seq,
         ops.join(", "),
-        v.receipt
+        views::receipt_text(u, &v.receipt)
     )
 }
 
@@ -504,12 +504,7 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
     };
     let v = node.get(&path).map_err(|e| super::with_auth_hint(g, e))?;
     // Decimals and funds' cash assets, from what the node publishes.
-    let book = || -> Result<AssetBook, Refusal> {
-        Ok(AssetBook::new(
-            &typed::<Vec<AssetRow>>(node.get("/v1/assets")?)?,
-            &typed::<Vec<Fund>>(node.get("/v1/funds")?)?,
-        ))
-    };
+    let book = || node.asset_book();
     // The same typed answers the embedded path prints, decoded from what the node sent, printed
     // by the same printers.
     match q {
@@ -546,7 +541,8 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         }
         QueryCmd::Receipt { .. } => {
             let r: ReceiptView = typed(v)?;
-            out(json, &r, || receipt_human(&r));
+            let book = book()?;
+            out(json, &r, || receipt_human(&book, &r));
         }
         QueryCmd::Alerts { .. } => {
             let alerts: Vec<Alert> = typed(v)?;

@@ -5,6 +5,7 @@ use super::{bad, open_writer, out, read_key, read_text, DataDir, Global};
 use clap::Args;
 use std::path::PathBuf;
 use tessera_cli::scenario;
+use tessera_cli::views::{self, Units};
 use tessera_core::block::{Outcome, Receipt};
 use tessera_core::crypto::Keypair;
 use tessera_core::input::Resolver;
@@ -47,7 +48,11 @@ pub fn execute_remote(a: &SubmitArgs, g: &Global, url: &str) -> Result<(), Refus
     let receipt: Option<Receipt> = serde_json::from_value(r["receipt"].clone()).ok();
     out(g.json, &r, || match &receipt {
         Some(receipt) => {
-            committed_human(r["tx"].as_str().unwrap_or_default(), r["height"].as_u64().unwrap_or_default(), receipt)
+            // Committed already: a node that will not say its assets' decimals leaves the
+            // amounts in minor units rather than turn the commit into an error.
+            let book = node.asset_book().unwrap_or_default();
+            let (tx, height) = (r["tx"].as_str().unwrap_or_default(), r["height"].as_u64().unwrap_or_default());
+            committed_human(&book, tx, height, receipt)
         }
         None => format!(
             "committed {} in block {}",
@@ -60,11 +65,11 @@ pub fn execute_remote(a: &SubmitArgs, g: &Global, url: &str) -> Result<(), Refus
 
 /// A committed transaction for people: where it went and, one a line, what it did (a proposal
 /// it created by its number, so the approvers know what to approve).
-fn committed_human(tx: impl std::fmt::Display, height: u64, receipt: &Receipt) -> String {
+fn committed_human(u: &(impl Units + ?Sized), tx: impl std::fmt::Display, height: u64, receipt: &Receipt) -> String {
     match &receipt.outcome {
         Outcome::Ok { events } => {
             let mut lines = vec![format!("committed {tx} in block {height} ({} events)", events.len())];
-            lines.extend(events.iter().map(|e| format!("  {e}")));
+            lines.extend(events.iter().map(|e| format!("  {}", views::event_text(u, e))));
             lines.join("\n")
         }
         Outcome::Failed { code, message, op_index } => {
@@ -101,7 +106,7 @@ fn submit_with(
         (tessera_core::exec::Admission::Included(i), Some(block)) => {
             let r = &block.body.receipts[*i];
             out(json, &serde_json::json!({"tx": id, "height": block.header.height, "receipt": r}), || {
-                committed_human(id, block.header.height, r)
+                committed_human(&l.chain.state, id, block.header.height, r)
             });
             match &r.outcome {
                 Outcome::Failed { code, message, .. } => {
