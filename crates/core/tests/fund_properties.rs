@@ -68,6 +68,36 @@ fn act() -> impl Strategy<Value = Act> {
     ]
 }
 
+/// The investors' parties and wallets, the cash token USDX, the stable class SHR and, when
+/// asked, the accumulating class ACC (all with 6 decimals, issued by `mgr`).
+fn investors_and_assets(mgr: &PartyId, accumulating: bool) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for i in 0..W {
+        let p = PartyId::new(format!("p{i}"));
+        ops.push(Op::RegisterParty(op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund }));
+        ops.push(Op::AddWallet(op::AddWallet { party: p, wallet: w(i).wallet() }));
+    }
+    let mut assets = vec![
+        ("USDX", AssetKind::CashToken { cash: CashKind::Stablecoin, currency: "USD".into() }),
+        ("SHR", AssetKind::FundShare { nav: NavKind::Stable }),
+    ];
+    if accumulating {
+        assets.push(("ACC", AssetKind::FundShare { nav: NavKind::Accumulating }));
+    }
+    for (sym, kind) in assets {
+        ops.push(Op::CreateAsset(AssetSpec {
+            symbol: Symbol::new(sym),
+            name: sym.into(),
+            kind,
+            decimals: 6,
+            issuer: mgr.clone(),
+            supply_cap: None,
+            policy: Default::default(),
+        }));
+    }
+    ops
+}
+
 fn setup(time: Time) -> (Chain, Keypair) {
     let op = op_key();
     let g = demo_genesis(NET, time, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
@@ -87,26 +117,7 @@ fn setup(time: Time) -> (Chain, Keypair) {
             max_move_bps: 10_000,
         }),
     ];
-    for i in 0..W {
-        let p = PartyId::new(format!("p{i}"));
-        ops.push(Op::RegisterParty(op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund }));
-        ops.push(Op::AddWallet(op::AddWallet { party: p, wallet: w(i).wallet() }));
-    }
-    for (sym, kind) in [
-        ("USDX", AssetKind::CashToken { cash: CashKind::Stablecoin, currency: "USD".into() }),
-        ("SHR", AssetKind::FundShare { nav: NavKind::Stable }),
-        ("ACC", AssetKind::FundShare { nav: NavKind::Accumulating }),
-    ] {
-        ops.push(Op::CreateAsset(AssetSpec {
-            symbol: Symbol::new(sym),
-            name: sym.into(),
-            kind,
-            decimals: 6,
-            issuer: mgr.clone(),
-            supply_cap: None,
-            policy: Default::default(),
-        }));
-    }
+    ops.extend(investors_and_assets(&mgr, true));
     ops.push(Op::CreateFund(FundSpec {
         fund: Symbol::new("F"),
         name: "Fund".into(),
@@ -327,25 +338,7 @@ fn setup_at_par(time: Time, fee_bps: u32) -> (Chain, Keypair) {
         Op::RegisterParty(op::RegisterParty { party: mgr.clone(), name: "M".into(), kind: PartyKind::Institution }),
         Op::AddWallet(op::AddWallet { party: mgr.clone(), wallet: mgr_wallet() }),
     ];
-    for i in 0..W {
-        let p = PartyId::new(format!("p{i}"));
-        ops.push(Op::RegisterParty(op::RegisterParty { party: p.clone(), name: "P".into(), kind: PartyKind::Fund }));
-        ops.push(Op::AddWallet(op::AddWallet { party: p, wallet: w(i).wallet() }));
-    }
-    for (sym, kind) in [
-        ("USDX", AssetKind::CashToken { cash: CashKind::Stablecoin, currency: "USD".into() }),
-        ("SHR", AssetKind::FundShare { nav: NavKind::Stable }),
-    ] {
-        ops.push(Op::CreateAsset(AssetSpec {
-            symbol: Symbol::new(sym),
-            name: sym.into(),
-            kind,
-            decimals: 6,
-            issuer: mgr.clone(),
-            supply_cap: None,
-            policy: Default::default(),
-        }));
-    }
+    ops.extend(investors_and_assets(&mgr, false));
     ops.push(Op::CreateFund(FundSpec {
         fund: Symbol::new("F"),
         name: "Fund".into(),
