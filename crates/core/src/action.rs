@@ -14,7 +14,9 @@ use crate::code::{refuse, Code, Refusal};
 use crate::model::governance::{Need, OpClass};
 use crate::model::op::proposing;
 use crate::model::op::{with_operations, Op};
-use crate::model::{admin, cash, escrow, fund, htlc, movement, oracle, repo, securities, settlement, yields};
+use crate::model::{
+    admin, cash, collateral, escrow, fund, htlc, movement, oracle, repo, securities, settlement, yields,
+};
 use crate::state::State;
 use crate::types::*;
 
@@ -42,6 +44,8 @@ pub enum Reaction {
     WalletRecovered { lost: WalletId, new: WalletId },
     /// A feed's breaker tripped: funds that depend on the feed halt.
     FeedTripped { feed: String, detail: String },
+    /// A feed took a report: collateral priced by it is revalued.
+    FeedReported,
 }
 
 /// An operation's rules.

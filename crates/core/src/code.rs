@@ -325,6 +325,44 @@ codes! {
     ApiTimeout = "api.timeout",
     /// The node is shutting down and takes no new work.
     ApiShuttingDown = "api.shutting_down",
+    /// A collateral schedule is malformed: a haircut or limit outside 0–100%, overlapping
+    /// maturity bands, too many rows, a bad deadline.
+    CollateralBadSchedule = "collateral.bad_schedule",
+    /// The party is not a clearing house with a collateral schedule.
+    CollateralNotAClearingHouse = "collateral.not_a_clearing_house",
+    /// The party is not a member of this clearing house (no margin account).
+    CollateralUnknownMember = "collateral.unknown_member",
+    /// The party is already a member of this clearing house.
+    CollateralAlreadyMember = "collateral.already_member",
+    /// The input was not signed by a wallet of the clearing house or lender it speaks for.
+    CollateralForeignInput = "collateral.foreign_input",
+    /// Only the pledgee (or, within its rules, the pledgor) acts on a pledge; this signer is
+    /// neither, or the wallet is not the pledgor's.
+    CollateralNotPledgee = "collateral.not_pledgee",
+    /// The clearing house's schedule does not accept this collateral (kind, issuer country,
+    /// currency).
+    CollateralIneligible = "collateral.ineligible",
+    /// The pledge would take the clearing house's deposits of one fund above its limit.
+    CollateralConcentration = "collateral.concentration",
+    /// Taking this collateral out would leave coverage below the requirement.
+    CollateralBelowRequirement = "collateral.below_requirement",
+    /// After the swap the collateral would not cover the requirement.
+    CollateralSubstitutionUndercovers = "collateral.substitution_undercovers",
+    /// Less is pledged than the amount to release, withdraw or swap out.
+    CollateralNotPledged = "collateral.not_pledged",
+    /// The account defaulted (its call's deadline passed unmet): nothing more is posted or
+    /// taken out.
+    CollateralAccountDefaulted = "collateral.account_defaulted",
+    /// The account holds the most pledges it may (one per asset and wallet).
+    CollateralTooManyPledges = "collateral.too_many_pledges",
+    /// Loan terms are malformed (loan-to-value limits, rate).
+    CollateralBadLoan = "collateral.bad_loan",
+    /// No loan has this id.
+    CollateralLoanUnknown = "collateral.loan_unknown",
+    /// The loan is not in a state that allows this (funded, repaid, liquidated, cancelled).
+    CollateralLoanState = "collateral.loan_state",
+    /// The loan would start above its maximum loan-to-value.
+    CollateralLtvExceeded = "collateral.ltv_exceeded",
 }
 
 impl fmt::Display for Code {

@@ -15,7 +15,7 @@ use crate::op::{Approve, Op, Propose, Reject, MAX_OPS_PER_TX};
 use crate::state::*;
 use crate::tx::{CheckedTx, SignedTx};
 use crate::types::*;
-use crate::{escrow, fund, htlc, repo, securities, settlement, yields};
+use crate::{collateral, escrow, fund, htlc, repo, securities, settlement, yields};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockContext {
@@ -78,7 +78,9 @@ pub fn genesis_state(g: &Genesis) -> Result<State, Refusal> {
 /// (3) settle due instructions and expire old ones, (4) mark hash time-locks past deadline,
 /// (5) close repos at maturity, (6) value funds at each valuation time passed (which sets the
 /// stable classes' daily rate) and pay queued redemptions, (7) accrue yield at each cut-off
-/// passed and pay it out monthly, (8) pay Treasury coupons and principal due.
+/// passed and pay it out monthly, (8) pay Treasury coupons and principal due, (9) collateral:
+/// schedules due, revaluation, margin-call deadlines, daily and intraday calls, loan
+/// liquidations (`collateral::block_job`).
 pub fn begin_block(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     let system = run_block_jobs(state, ctx);
     state.commit();
@@ -107,6 +109,7 @@ fn run_block_jobs(state: &mut State, ctx: &BlockContext) -> SystemReceipt {
     fund::block_job(state, ctx.time, &mut events);
     yields::block_job(state, ctx.time, &mut events);
     securities::block_job(state, ctx.time, &mut events);
+    collateral::block_job(state, ctx.time, &mut events);
     SystemReceipt { events }
 }
 
@@ -224,8 +227,10 @@ fn react(cx: &mut Ctx, reaction: Reaction) {
             escrow::rekey(cx.state, &lost, &new);
             repo::rekey(cx.state, &lost, &new);
             fund::rekey(cx.state, &lost, &new);
+            collateral::rekey(cx.state, &lost, &new);
         }
         Reaction::FeedTripped { feed, detail } => fund::trip_for_feed(cx.state, &feed, &detail, cx.now, cx.events),
+        Reaction::FeedReported => collateral::revalue_moved(cx.state, cx.now, cx.events),
     }
 }
 

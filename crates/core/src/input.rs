@@ -149,6 +149,28 @@ pub fn op_slots(op: &str) -> Option<&'static [Slot]> {
         "subscribe" => &[Amount("amount", ClassCash("class"))],
         "redeem" => &[Amount("shares", Sibling("class"))],
         "service_security" => &[Wallet("paying_agent")],
+        "set_collateral_schedule" => &[
+            Wallet("schedule.wallet"),
+            Wallet("schedule.liquidation_buyer"),
+            Amount("schedule.skin_in_the_game", Sibling("cash_asset")),
+            Amount("schedule.limits.fund_shares_per_member", Field("schedule.cash_asset")),
+            Amount("schedule.limits.per_fund_cap", Field("schedule.cash_asset")),
+            Amount("schedule.limits.single_fund_threshold", Field("schedule.cash_asset")),
+            Amount("schedule.limits.per_issuer_cap", Field("schedule.cash_asset")),
+        ],
+        "admit_member" | "fund_loan" | "repay_loan" | "cancel_loan" => &[],
+        "pledge_collateral" | "withdraw_collateral" | "contribute_default_fund" => &[AMOUNT_IN_ASSET],
+        "release_collateral" => &[AMOUNT_IN_ASSET, Wallet("wallet")],
+        "substitute_pledge" => {
+            &[Amount("release_amount", Sibling("release_asset")), Amount("pledge_amount", Sibling("pledge_asset"))]
+        }
+        "set_margin_requirement" => &[],
+        "request_loan" => &[
+            Amount("terms.principal", Sibling("cash_asset")),
+            Amount("collateral_amount", Sibling("collateral_asset")),
+            Wallet("terms.lender"),
+            Wallet("terms.liquidation_buyer"),
+        ],
         _ => return None,
     })
 }
@@ -383,7 +405,9 @@ impl<'a> Resolver<'a> {
             (Some(Value::Null), None) | (None, None) => Ok(()),
             (Some(v), None) => {
                 let text = |k: &str, from: &Value| -> Result<String, Refusal> {
-                    from.get(k)
+                    // A dotted path reaches into objects (`schedule.cash_asset`).
+                    k.split('.')
+                        .try_fold(from, |v, part| v.get(part))
                         .and_then(Value::as_str)
                         .map(str::to_string)
                         .ok_or_else(|| invalid(format!("{field}: the amount's asset ({k}) is missing")))

@@ -11,7 +11,8 @@
 //!    commitments hold — the legs of pending settlement instructions whose sending party has
 //!    affirmed; hash time-locks still locked or expired and not refunded (sender); every bid's
 //!    bond while a tender is open, the winner's once awarded; repo collateral while the repo is
-//!    open or defaulted without delivery (borrower). Nothing else locks: `cash::convert` locks
+//!    open or defaulted without delivery (borrower); collateral pledged to a clearing house or
+//!    lender (pledgor's wallet). Nothing else locks: `cash::convert` locks
 //!    and delivers within one operation.
 //! 4. Indexes: the symbol, wallet-key and party-id indexes are exact inverses of their
 //!    tables; each wallet's party lists it; a retired wallet's successor exists.
@@ -25,6 +26,9 @@
 //! 7. Cash conversions: a settlement token's supply never exceeds the CBDC in its omnibus.
 //! 8. Yield: accrued = paid + residual minted + residual carried + Σ unpaid entitlements.
 //! 9. Funds: Σ queued redemptions owed = the fund's liability; earmarked cash ≤ that.
+//!    Collateral: pledges indexed and priced, pledging wallets the pledgor's, and every live
+//!    account's stored coverage equal to its coverage recomputed from scratch
+//!    (`collateral::check`).
 //! 10. The incrementally kept digest equals the digest recomputed from the tables. This one
 //!     hashes the whole state, so after blocks it runs every `DIGEST_CHECK_EVERY` blocks
 //!     (and at genesis); an explicit `check_invariants` call always runs it.
@@ -50,6 +54,7 @@ enum Commitment {
     Htlc(u64),
     Bond(u64),
     Repo(u64),
+    Pledge(u64),
 }
 
 impl fmt::Display for Commitment {
@@ -59,6 +64,7 @@ impl fmt::Display for Commitment {
             Commitment::Htlc(id) => write!(f, "hash time-lock {id}"),
             Commitment::Bond(id) => write!(f, "tender {id} bond"),
             Commitment::Repo(id) => write!(f, "repo {id} collateral"),
+            Commitment::Pledge(id) => write!(f, "pledge to collateral account {id}"),
         }
     }
 }
@@ -112,7 +118,8 @@ impl State {
         }
         crate::cash::check_conversions(self)?;
         crate::yields::check(self)?;
-        crate::fund::check(self)
+        crate::fund::check(self)?;
+        crate::collateral::check(self)
     }
 
     /// Names an (asset, wallet) pair for messages, even if either is missing.
@@ -210,6 +217,9 @@ impl State {
                 let t = &r.terms;
                 add(&t.collateral_asset, &t.borrower, Commitment::Repo(*id), t.collateral_amount)?;
             }
+        }
+        for (account, asset, wallet, amount) in crate::collateral::committed(self) {
+            add(&asset, &wallet, Commitment::Pledge(account), amount)?;
         }
         Ok(out)
     }

@@ -14,6 +14,7 @@ pub mod admin;
 pub mod cash;
 pub mod chain_address;
 pub mod code;
+pub mod collateral;
 pub mod compliance;
 pub mod crypto;
 pub mod escrow;

@@ -143,6 +143,7 @@ pub fn report(cx: &mut Ctx, feed_id: &str, value: i64, observed_at: Time) -> Res
         feed.value = Some((v, now));
     }
     state.feeds.put(feed_id.to_string(), feed);
+    reactions.push(Reaction::FeedReported);
     Ok(())
 }
 

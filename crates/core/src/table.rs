@@ -364,6 +364,11 @@ impl<K> Queue<K>
 where
     K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
 {
+    /// Keys from `from` to `to`, both included, in order.
+    pub fn range(&self, from: &K, to: &K) -> Vec<K> {
+        self.map.range(from.clone()..=to.clone()).map(|(k, _)| k.clone()).collect()
+    }
+
     /// Keys up to and including `upto`, in order.
     pub fn due(&self, upto: &K) -> Vec<K> {
         self.map.range(..=upto.clone()).map(|(k, _)| k.clone()).collect()

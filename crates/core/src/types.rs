@@ -299,6 +299,9 @@ pub enum PartyKind {
     /// A commercial bank (may hold wholesale central-bank money).
     Bank,
     CentralBank,
+    /// A central counterparty: publishes a collateral schedule, takes pledges as margin.
+    #[serde(alias = "ccp")]
+    ClearingHouse,
 }
 
 /// A claim made about a party by a trusted claim issuer.

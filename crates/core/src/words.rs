@@ -11,6 +11,7 @@
 //!   uses its `Display`.
 
 use crate::block::{Event, Outcome, Receipt};
+use crate::model::collateral::{CallKind, CollateralEvent};
 use crate::model::escrow::TenderStatus;
 use crate::model::fund::{CashMovement, FundEvent, RedemptionStatus};
 use crate::model::governance::OpClass;
@@ -46,6 +47,7 @@ impl fmt::Display for PartyKind {
             PartyKind::Operator => "operator",
             PartyKind::Bank => "bank",
             PartyKind::CentralBank => "central bank",
+            PartyKind::ClearingHouse => "clearing house",
         })
     }
 }
@@ -561,7 +563,123 @@ impl fmt::Display for EventText<'_> {
                 )
             }
             Event::Fund(e) => fund_event(f, e, a),
+            Event::Collateral(e) => collateral_event(f, e, a),
         }
+    }
+}
+
+fn collateral_event(
+    f: &mut fmt::Formatter<'_>,
+    e: &CollateralEvent,
+    a: &dyn Fn(Counted<'_>, Amount) -> String,
+) -> fmt::Result {
+    use CollateralEvent as C;
+    match e {
+        C::ScheduleSet { ccp, effective_from, eligible, bands } => write!(
+            f,
+            "collateral schedule of {ccp} set from {effective_from}: {eligible} eligible kinds, {bands} haircut bands"
+        ),
+        C::ScheduleInForce { ccp, effective_from } => {
+            write!(f, "collateral schedule of {ccp} from {effective_from} in force")
+        }
+        C::MemberAdmitted { ccp, member, account } => {
+            write!(f, "{member} admitted as a member of {ccp} (margin account {account})")
+        }
+        C::Pledged { account, asset, wallet, amount } => {
+            write!(f, "{} of wallet {} pledged to account {account}", a(Counted::Asset(asset), *amount), wallet.short())
+        }
+        C::Released { account, asset, wallet, amount } => write!(
+            f,
+            "{} of wallet {} released from account {account}",
+            a(Counted::Asset(asset), *amount),
+            wallet.short()
+        ),
+        C::RequirementSet { account, cash_asset, initial, variation } => write!(
+            f,
+            "margin requirement of account {account} set: initial {}, variation {}",
+            a(Counted::Asset(cash_asset), *initial),
+            a(Counted::Asset(cash_asset), *variation)
+        ),
+        C::DefaultFundContributed { account, cash_asset, amount } => write!(
+            f,
+            "{} paid into the default fund by account {account}",
+            a(Counted::Asset(cash_asset), *amount)
+        ),
+        C::CallRaised { call, account, kind, cash_asset, amount, deadline } => write!(
+            f,
+            "{} margin call {call} on account {account}: {} due by {deadline}",
+            match kind {
+                CallKind::Daily => "daily",
+                CallKind::Intraday => "intraday",
+            },
+            a(Counted::Asset(cash_asset), *amount)
+        ),
+        C::CallMet { call, account } => write!(f, "margin call {call} on account {account} met"),
+        C::CallDefaulted { call, account, cash_asset, shortfall } => write!(
+            f,
+            "margin call {call} unmet at its deadline: account {account} in default, {} short",
+            a(Counted::Asset(cash_asset), *shortfall)
+        ),
+        C::Appropriated { call, asset, wallet, amount, .. } => write!(
+            f,
+            "call {call}: {} of wallet {} appropriated by the pledgee",
+            a(Counted::Asset(asset), *amount),
+            wallet.short()
+        ),
+        C::Liquidated { call, asset, amount, buyer, cash_asset, proceeds } => write!(
+            f,
+            "call {call}: {} sold to {} for {}",
+            a(Counted::Asset(asset), *amount),
+            buyer.short(),
+            a(Counted::Asset(cash_asset), *proceeds)
+        ),
+        C::NotRealized { call, asset, wallet, code } => {
+            write!(f, "call {call}: {asset} of wallet {} could not be realized ({code})", wallet.short())
+        }
+        C::Waterfall {
+            call,
+            cash_asset,
+            loss,
+            defaulter_margin,
+            defaulter_default_fund,
+            ccp_capital,
+            survivors_default_fund,
+            assessments,
+            uncovered,
+            returned,
+        } => {
+            let m = |x: &Amount| a(Counted::Asset(cash_asset), *x);
+            write!(
+                f,
+                "default waterfall of call {call}: loss {} covered by margin {}, own default fund {}, clearing house capital {}, survivors' default fund {}, assessments {}; uncovered {}; returned to the defaulter {}",
+                m(loss),
+                m(defaulter_margin),
+                m(defaulter_default_fund),
+                m(ccp_capital),
+                m(survivors_default_fund),
+                m(assessments),
+                m(uncovered),
+                m(returned)
+            )
+        }
+        C::LoanRequested { loan, cash_asset, principal } => {
+            write!(f, "loan {loan} of {} requested", a(Counted::Asset(cash_asset), *principal))
+        }
+        C::LoanFunded { loan, ltv_bps } => write!(f, "loan {loan} funded at a loan-to-value of {ltv_bps} bps"),
+        C::LoanRepaid { loan, cash_asset, principal, interest } => write!(
+            f,
+            "loan {loan} repaid: {} and interest {}",
+            a(Counted::Asset(cash_asset), *principal),
+            a(Counted::Asset(cash_asset), *interest)
+        ),
+        C::LoanCancelled { loan } => write!(f, "loan {loan} withdrawn"),
+        C::LoanLiquidated { loan, ltv_bps, cash_asset, debt, proceeds, returned } => write!(
+            f,
+            "loan {loan} liquidated at a loan-to-value of {ltv_bps} bps: debt {}, proceeds {}, {} returned to the borrower",
+            a(Counted::Asset(cash_asset), *debt),
+            a(Counted::Asset(cash_asset), *proceeds),
+            a(Counted::Asset(cash_asset), *returned)
+        ),
     }
 }
 

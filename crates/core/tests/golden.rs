@@ -146,13 +146,16 @@ fn every_event_fixture_keeps_its_bytes_and_its_json_and_reads_back() {
 }
 
 #[test]
-fn event_fixtures_cover_every_event_and_every_fund_event_and_the_next_tags_are_unknown() {
+fn event_fixtures_cover_every_event_and_every_fund_and_collateral_event_and_the_next_tags_are_unknown() {
     let entries = load("event");
     let n = assert_tags_complete::<Event>(&entries, &[]);
-    // The fund events are wrapped by the last event variant.
-    assert_tags_complete::<Event>(&entries, &[n - 1]);
-    let wrapped = entries.iter().filter(|e| bytes(e)[0] == n - 1).count();
-    assert!(wrapped > 1, "the last event variant wraps the fund events");
+    // The fund events are wrapped by the last-but-one event variant, the collateral events by
+    // the last.
+    for wrapper in [n - 2, n - 1] {
+        assert_tags_complete::<Event>(&entries, &[wrapper]);
+        let wrapped = entries.iter().filter(|e| bytes(e)[0] == wrapper).count();
+        assert!(wrapped > 1, "event variant {wrapper} wraps several events");
+    }
 }
 
 #[test]

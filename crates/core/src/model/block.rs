@@ -385,6 +385,8 @@ pub enum Event {
     },
     /// Funds, oracle and Treasury servicing (see `fund::FundEvent`).
     Fund(crate::model::fund::FundEvent),
+    /// Collateral and margin (see `collateral::CollateralEvent`).
+    Collateral(crate::model::collateral::CollateralEvent),
 }
 
 /// One holder's part of a yield payout (in `Event::YieldPaid`): the whole units minted to it.

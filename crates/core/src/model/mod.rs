@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod block;
 pub mod cash;
+pub mod collateral;
 pub mod compliance;
 pub mod escrow;
 pub mod fund;

@@ -9,7 +9,9 @@
 //! `action` are all generated from this list, so adding an operation is: its payload type, its
 //! `Action` impl, and one line here.
 
-use crate::model::{admin, cash, escrow, fund, htlc, movement, oracle, repo, securities, settlement, yields};
+use crate::model::{
+    admin, cash, collateral, escrow, fund, htlc, movement, oracle, repo, securities, settlement, yields,
+};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +101,19 @@ macro_rules! with_operations {
             ServiceSecurity = "service_security" (securities::ServiceSecurity),
             // added after the first release: new operations go last (the encoding's tags)
             SetShadowNavAlerts = "set_shadow_nav_alerts" (fund::SetShadowNavAlerts),
+            // collateral and margin (C1–C5)
+            SetCollateralSchedule = "set_collateral_schedule" (collateral::SetCollateralSchedule),
+            AdmitMember = "admit_member" (collateral::AdmitMember),
+            PledgeCollateral = "pledge_collateral" (collateral::PledgeCollateral),
+            WithdrawCollateral = "withdraw_collateral" (collateral::WithdrawCollateral),
+            ReleaseCollateral = "release_collateral" (collateral::ReleaseCollateral),
+            SubstitutePledge = "substitute_pledge" (collateral::SubstitutePledge),
+            SetMarginRequirement = "set_margin_requirement" (collateral::SetMarginRequirement),
+            ContributeDefaultFund = "contribute_default_fund" (collateral::ContributeDefaultFund),
+            RequestLoan = "request_loan" (collateral::RequestLoan),
+            FundLoan = "fund_loan" (collateral::FundLoan),
+            RepayLoan = "repay_loan" (collateral::RepayLoan),
+            CancelLoan = "cancel_loan" (collateral::CancelLoan),
         }
     };
 }

@@ -317,6 +317,27 @@ state_tables! {
     fund_monitoring: Table<Symbol, crate::model::fund::Monitoring> = 38,
     /// Each fund's daily income and dividends declared, by day (rules version 2).
     fund_income: Table<(Symbol, u64), crate::model::fund::DayIncome> = 39,
+    /// Collateral and margin (see `collateral`): record counters (one entry, key 0).
+    collateral_counters: Table<u8, crate::model::collateral::Counters> = 40,
+    clearing_houses: Table<PartyId, crate::model::collateral::Clearing> = 41,
+    /// Margin and loan accounts, with their pledges.
+    collateral_accounts: Table<u64, crate::model::collateral::Account> = 42,
+    /// (clearing house, member) → margin account.
+    margin_index: Table<(PartyId, PartyId), u64> = 43,
+    /// (asset, account) for every account pledging the asset: whom a price move touches.
+    pledged_assets: Queue<(AssetIdx, u64)> = 44,
+    /// Each pledged asset's price as last valued.
+    price_marks: Table<AssetIdx, crate::model::collateral::PriceMark> = 45,
+    margin_calls: Table<u64, crate::model::collateral::MarginCall> = 46,
+    /// (deadline, call id) of open calls.
+    open_calls: Queue<(Time, u64)> = 47,
+    loans: Table<u64, crate::model::collateral::Loan> = 48,
+    /// Funded loans not yet repaid or liquidated.
+    open_loans: Queue<u64> = 49,
+    /// (time, clearing house) of schedules waiting for their time.
+    schedule_due: Queue<(Time, PartyId)> = 50,
+    /// Accounts a large move or a requirement rise touched since the last block boundary.
+    watch: Queue<u64> = 51,
 }
 
 /// Tables from this tag on were added after ledgers were first written: each joins the state

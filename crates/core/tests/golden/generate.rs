@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use tessera_core::block::{
     Block, BlockBody, BlockHeader, Event, Genesis, Outcome, Receipt, SystemReceipt, YieldPayment,
 };
+use tessera_core::collateral::{CallKind, CollateralEvent as C};
 use tessera_core::crypto::Keypair;
 use tessera_core::fund::{CashMovement, FundEvent};
 use tessera_core::governance::OpClass;
@@ -216,6 +217,44 @@ pub fn op_values() -> Vec<(&'static str, Value)> {
             json!({"service_security": {"asset": "TB0613", "cash_asset": "USDX", "paying_agent": wh("paying-agent")}}),
         ),
         ("set_shadow_nav_alerts", json!({"set_shadow_nav_alerts": {"fund": "ATLAS", "bps": [25, 50]}})),
+        (
+            "set_collateral_schedule",
+            json!({"set_collateral_schedule": {"ccp": "cme", "effective_from": "2025-03-14T00:00:00Z", "schedule": {
+                "cash_asset": "USDX", "wallet": wh("cme-ops"),
+                "eligible": [{"kind": "sovereign_bond", "issuer_country": "US", "currencies": ["USD"]}, {"kind": "mutual_fund", "issuer_country": "", "currencies": ["USD"]}],
+                "haircuts": [{"instrument": "bill", "from_days": 0, "to_days": 365, "haircut_bps": 50}, {"instrument": "note_or_bond", "from_days": 3650, "to_days": null, "haircut_bps": 600}],
+                "fund_share_haircut_bps": 300,
+                "limits": {"fund_shares_per_member": "500000000000000", "per_fund_bps_of_assets": 500, "per_fund_cap": "150000000000000",
+                           "single_fund_threshold": "20000000000000", "single_fund_max_bps": 5000, "ccp_per_fund_bps_of_assets": 1500,
+                           "per_issuer_bps_of_requirement": null, "per_issuer_cap": null},
+                "call_deadline_seconds": 3600, "daily_call_second": 28800, "intraday_threshold_bps": 100,
+                "liquidation_buyer": wh("dealer"), "liquidation_discount_bps": 50, "skin_in_the_game": "2500000000000"}}}),
+        ),
+        ("admit_member", json!({"admit_member": {"member": "alpha-clearing"}})),
+        ("pledge_collateral", json!({"pledge_collateral": {"ccp": "cme", "asset": "ATLASI", "amount": 5000000}})),
+        ("withdraw_collateral", json!({"withdraw_collateral": {"ccp": "cme", "asset": "USDX", "amount": 250000}})),
+        (
+            "release_collateral",
+            json!({"release_collateral": {"member": "alpha-clearing", "wallet": wh("alpha"), "asset": "TB0613", "amount": 1000000}}),
+        ),
+        (
+            "substitute_pledge",
+            json!({"substitute_pledge": {"ccp": "cme", "release_asset": "TB0613", "release_amount": 1000000, "pledge_asset": "ATLASI", "pledge_amount": 1100000}}),
+        ),
+        (
+            "set_margin_requirement",
+            json!({"set_margin_requirement": {"member": "alpha-clearing", "initial_margin": 90000000, "variation_margin": 1250000}}),
+        ),
+        ("contribute_default_fund", json!({"contribute_default_fund": {"ccp": "cme", "amount": 10000000}})),
+        (
+            "request_loan",
+            json!({"request_loan": {"terms": {"lender": wh("bank-a"), "cash_asset": "USDX", "principal": 80000000, "rate_bps": 525,
+                   "max_ltv_bps": 8000, "liquidation_ltv_bps": 9000, "liquidation_buyer": wh("dealer")},
+                   "collateral_asset": "ATLASI", "collateral_amount": 100000000}}),
+        ),
+        ("fund_loan", json!({"fund_loan": {"loan": 4}})),
+        ("repay_loan", json!({"repay_loan": {"loan": 4}})),
+        ("cancel_loan", json!({"cancel_loan": {"loan": 5}})),
         // More shapes of the nested types, so that a swapped variant inside them shows too.
         (
             "create_asset_cash_token",
@@ -657,6 +696,126 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
         ),
         ("fund_security_retired", Event::Fund(FundEvent::SecurityRetired { asset: tb() })),
         ("fund_shadow_nav_alerts_set", Event::Fund(FundEvent::ShadowNavAlertsSet { fund: atlas(), bps: vec![25, 50] })),
+        (
+            "collateral_schedule_set",
+            Event::Collateral(C::ScheduleSet {
+                ccp: party("cme"),
+                effective_from: t("2025-03-14T00:00:00Z"),
+                eligible: 44,
+                bands: 6,
+            }),
+        ),
+        (
+            "collateral_schedule_in_force",
+            Event::Collateral(C::ScheduleInForce { ccp: party("cme"), effective_from: t("2025-03-15T00:00:00Z") }),
+        ),
+        (
+            "collateral_member_admitted",
+            Event::Collateral(C::MemberAdmitted { ccp: party("cme"), member: party("alpha-clearing"), account: 1 }),
+        ),
+        (
+            "collateral_pledged",
+            Event::Collateral(C::Pledged { account: 1, asset: sym("ATLASI"), wallet: w("alpha"), amount: 5_000_000 }),
+        ),
+        (
+            "collateral_released",
+            Event::Collateral(C::Released { account: 1, asset: usdx(), wallet: w("alpha"), amount: 250_000 }),
+        ),
+        (
+            "collateral_requirement_set",
+            Event::Collateral(C::RequirementSet {
+                account: 1,
+                cash_asset: usdx(),
+                initial: 90_000_000,
+                variation: 1_250_000,
+            }),
+        ),
+        (
+            "collateral_default_fund_contributed",
+            Event::Collateral(C::DefaultFundContributed { account: 1, cash_asset: usdx(), amount: 10_000_000 }),
+        ),
+        (
+            "collateral_call_raised",
+            Event::Collateral(C::CallRaised {
+                call: 3,
+                account: 1,
+                kind: CallKind::Intraday,
+                cash_asset: usdx(),
+                amount: 2_500_000,
+                deadline: t("2025-03-14T11:00:00Z"),
+            }),
+        ),
+        ("collateral_call_met", Event::Collateral(C::CallMet { call: 3, account: 1 })),
+        (
+            "collateral_call_defaulted",
+            Event::Collateral(C::CallDefaulted { call: 4, account: 2, cash_asset: usdx(), shortfall: 7_000_000 }),
+        ),
+        (
+            "collateral_appropriated",
+            Event::Collateral(C::Appropriated {
+                call: 4,
+                asset: usdx(),
+                wallet: w("bravo"),
+                amount: 1_000_000,
+                value: 1_000_000,
+            }),
+        ),
+        (
+            "collateral_liquidated",
+            Event::Collateral(C::Liquidated {
+                call: 4,
+                asset: tb(),
+                amount: 5_000_000,
+                buyer: w("dealer"),
+                cash_asset: usdx(),
+                proceeds: 4_950_000,
+            }),
+        ),
+        (
+            "collateral_not_realized",
+            Event::Collateral(C::NotRealized {
+                call: 4,
+                asset: tb(),
+                wallet: w("bravo"),
+                code: "compliance.kyc_missing".into(),
+            }),
+        ),
+        (
+            "collateral_waterfall",
+            Event::Collateral(C::Waterfall {
+                call: 4,
+                cash_asset: usdx(),
+                loss: 12_000_000,
+                defaulter_margin: 5_950_000,
+                defaulter_default_fund: 1_000_000,
+                ccp_capital: 2_500_000,
+                survivors_default_fund: 2_550_000,
+                assessments: 0,
+                uncovered: 0,
+                returned: 0,
+            }),
+        ),
+        (
+            "collateral_loan_requested",
+            Event::Collateral(C::LoanRequested { loan: 5, cash_asset: usdx(), principal: 80_000_000 }),
+        ),
+        ("collateral_loan_funded", Event::Collateral(C::LoanFunded { loan: 5, ltv_bps: 7_990 })),
+        (
+            "collateral_loan_repaid",
+            Event::Collateral(C::LoanRepaid { loan: 5, cash_asset: usdx(), principal: 80_000_000, interest: 350_000 }),
+        ),
+        ("collateral_loan_cancelled", Event::Collateral(C::LoanCancelled { loan: 6 })),
+        (
+            "collateral_loan_liquidated",
+            Event::Collateral(C::LoanLiquidated {
+                loan: 5,
+                ltv_bps: 9_012,
+                cash_asset: usdx(),
+                debt: 80_350_000,
+                proceeds: 89_150_000,
+                returned: 8_800_000,
+            }),
+        ),
         // More shapes of nested values.
         ("instruction_created_without_venue", Event::InstructionCreated { instruction: 6, legs: 1, venue: None }),
         ("supply_cap_removed", Event::SupplyCapSet { asset: usdx(), cap: None }),
