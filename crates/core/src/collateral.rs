@@ -916,15 +916,23 @@ pub fn substitute(cx: &mut Ctx, s: &SubstitutePledge) -> Result<(), Refusal> {
     revalue(cx.state, id, &mut Prices::default(), now, cx.events)
 }
 
-pub fn set_requirement(cx: &mut Ctx, member: &PartyId, initial: Amount, variation: Amount) -> Result<(), Refusal> {
+pub fn set_requirement(
+    cx: &mut Ctx,
+    ccp: &PartyId,
+    member: &PartyId,
+    initial: Amount,
+    variation: Amount,
+) -> Result<(), Refusal> {
     let (state, now, signer) = (&mut *cx.state, cx.now, cx.actor);
-    let ccp = party_of(state, signer);
-    if !state.clearing_houses.contains(&ccp) {
+    clearing(state, ccp)?;
+    let by = party_of(state, signer);
+    if by != *ccp {
         return refuse(
             Code::CollateralForeignInput,
-            format!("a margin requirement must be signed by the clearing house's risk engine; {ccp} is not a clearing house"),
+            format!("a margin requirement at {ccp} must be signed by {ccp}'s risk engine, not by {by}"),
         );
     }
+    let ccp = ccp.clone();
     let mut acc = margin_account(state, &ccp, member)?;
     if !acc.active() {
         return refuse(
@@ -1875,12 +1883,13 @@ impl Action for SetMarginRequirement {
         (OpClass::Routine, Need::Holder)
     }
     fn check(&self) -> Result<(), Refusal> {
+        check_party_id(&self.ccp)?;
         check_party_id(&self.member)?;
         add(self.initial_margin, self.variation_margin).map(|_| ())
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
-        let SetMarginRequirement { member, initial_margin, variation_margin } = self;
-        set_requirement(cx, member, *initial_margin, *variation_margin)
+        let SetMarginRequirement { ccp, member, initial_margin, variation_margin } = self;
+        set_requirement(cx, ccp, member, *initial_margin, *variation_margin)
     }
 }
 

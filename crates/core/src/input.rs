@@ -48,6 +48,9 @@ pub enum AssetOf {
     /// The share class named by a field at the top of the payload: amounts in its fund's cash
     /// asset (a subscription pays cash).
     ClassCash(&'static str),
+    /// The clearing house named by a field at the top of the payload: amounts in the cash
+    /// asset of its collateral schedule (requirements, default-fund contributions).
+    CcpCash(&'static str),
 }
 
 /// A field of an input value that resolution rewrites. Paths are field names separated by
@@ -159,12 +162,15 @@ pub fn op_slots(op: &str) -> Option<&'static [Slot]> {
             Amount("schedule.limits.per_issuer_cap", Field("schedule.cash_asset")),
         ],
         "admit_member" | "fund_loan" | "repay_loan" | "cancel_loan" => &[],
-        "pledge_collateral" | "withdraw_collateral" | "contribute_default_fund" => &[AMOUNT_IN_ASSET],
+        "pledge_collateral" | "withdraw_collateral" => &[AMOUNT_IN_ASSET],
+        "contribute_default_fund" => &[Amount("amount", CcpCash("ccp"))],
         "release_collateral" => &[AMOUNT_IN_ASSET, Wallet("wallet")],
         "substitute_pledge" => {
             &[Amount("release_amount", Sibling("release_asset")), Amount("pledge_amount", Sibling("pledge_asset"))]
         }
-        "set_margin_requirement" => &[],
+        "set_margin_requirement" => {
+            &[Amount("initial_margin", CcpCash("ccp")), Amount("variation_margin", CcpCash("ccp"))]
+        }
         "request_loan" => &[
             Amount("terms.principal", Sibling("cash_asset")),
             Amount("collateral_amount", Sibling("collateral_asset")),
@@ -358,6 +364,16 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    fn ccp_cash(&self, ccp: &str) -> Result<String, Refusal> {
+        match self.state.clearing_houses.get(&PartyId::new(ccp)) {
+            Some(c) => Ok(c.schedule.cash_asset.as_str().to_string()),
+            None => Err(Refusal::new(
+                Code::CollateralNotAClearingHouse,
+                format!("{ccp} is not a clearing house with a schedule, so the decimals of its cash asset are unknown"),
+            )),
+        }
+    }
+
     fn class_cash(&self, class: &str) -> Result<String, Refusal> {
         let on_ledger = self
             .state
@@ -417,6 +433,7 @@ impl<'a> Resolver<'a> {
                     Field(k) => text(k, root)?,
                     FundCash(k) => self.fund_cash(&text(k, root)?)?,
                     ClassCash(k) => self.class_cash(&text(k, root)?)?,
+                    CcpCash(k) => self.ccp_cash(&text(k, root)?)?,
                 };
                 // A symbol that cannot be one is refused as the door would refuse it.
                 check_symbol(&Symbol::new(asset.as_str()))?;

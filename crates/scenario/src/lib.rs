@@ -389,6 +389,44 @@ pub enum Check {
         at: Time,
         per_100: String,
     },
+    /// A member's margin account at a clearing house; every field given is compared. Amounts
+    /// are in the clearing house's cash asset; `coverage` is what counts (after haircuts and
+    /// limits); `call` is the open call's id (null: none); status: active, defaulted.
+    Margin {
+        ccp: PartyId,
+        member: PartyId,
+        #[serde(default)]
+        requirement: Option<Written>,
+        #[serde(default)]
+        coverage: Option<Written>,
+        #[serde(default)]
+        market: Option<Written>,
+        #[serde(default)]
+        cash: Option<Written>,
+        #[serde(default)]
+        default_fund: Option<Written>,
+        #[serde(default)]
+        assessed: Option<Written>,
+        #[serde(default)]
+        call: Option<Option<u64>>,
+        #[serde(default)]
+        status: Option<String>,
+        /// asset → units pledged (all wallets of the member).
+        #[serde(default)]
+        pledged: std::collections::BTreeMap<Symbol, Written>,
+    },
+    /// A margin call's status: open, met, defaulted; optionally its kind (daily, intraday).
+    Call {
+        id: u64,
+        status: String,
+        #[serde(default)]
+        kind: Option<String>,
+    },
+    /// A loan's status: requested, open, repaid, liquidated, cancelled.
+    Loan {
+        id: u64,
+        status: String,
+    },
     /// Supply = Σ holdings, free + locked + frozen = holding, digest consistent.
     Invariants,
     /// Replays the journal so far and checks every signature, hash, receipt and digest.
@@ -1060,6 +1098,69 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                     format!("accrued interest on {asset} at {at}"),
                     eq("per 100", ai.round_dp(6).to_string(), per_100.clone()),
                 )
+            }
+            Check::Margin {
+                ccp,
+                member,
+                requirement,
+                coverage,
+                market,
+                cash,
+                default_fund,
+                assessed,
+                call,
+                status,
+                pledged,
+            } => {
+                let acc = tessera_core::collateral::margin_account(st, ccp, member)?;
+                let c = &acc.cash_asset;
+                let mut r: Vec<String> = Vec::new();
+                for (what, got, want) in [
+                    ("requirement", acc.requirement.total()?, requirement),
+                    ("coverage", acc.coverage.counted, coverage),
+                    ("market value", acc.coverage.market, market),
+                    ("cash", acc.coverage.cash, cash),
+                    ("default fund", acc.default_fund, default_fund),
+                    ("assessed", acc.assessed, assessed),
+                ] {
+                    if let Some(w) = want {
+                        if let Err(e) = eq_amount(what, c, got, w)? {
+                            r.push(e);
+                        }
+                    }
+                }
+                for (asset, want) in pledged {
+                    let got = acc.pledges.iter().filter(|p| p.asset == *asset).map(|p| p.amount).sum::<Amount>();
+                    if let Err(e) = eq_amount(&format!("{asset} pledged"), asset, got, want)? {
+                        r.push(e);
+                    }
+                }
+                if let Some(want) = call {
+                    if acc.call != *want {
+                        r.push(format!("open call is {:?}, expected {want:?}", acc.call));
+                    }
+                }
+                if let Some(want) = status {
+                    let got = status_tag(&acc.status);
+                    if got != *want {
+                        r.push(format!("status is {got}, expected {want}"));
+                    }
+                }
+                (format!("margin account of {member} at {ccp}"), if r.is_empty() { Ok(()) } else { Err(r.join("; ")) })
+            }
+            Check::Call { id, status, kind } => {
+                let call = st.margin_calls.get(id);
+                let got = call.map(|c| status_tag(&c.status)).unwrap_or_else(|| "unknown".into());
+                let mut r = eq("status", got, status.clone());
+                if let (Some(want), Some(c)) = (kind, call) {
+                    let got = serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(String::from));
+                    r = r.and(eq("kind", got.unwrap_or_default(), want.clone()));
+                }
+                (format!("margin call {id}"), r)
+            }
+            Check::Loan { id, status } => {
+                let got = st.loans.get(id).map(|l| status_tag(&l.status)).unwrap_or_else(|| "unknown".into());
+                (format!("loan {id}"), eq("status", got, status.clone()))
             }
             Check::Invariants => ("invariants".into(), st.check_invariants()),
             Check::Verify => {

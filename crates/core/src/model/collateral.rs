@@ -710,6 +710,8 @@ pub struct SubstitutePledge {
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetMarginRequirement {
+    /// The clearing house whose risk engine speaks (the signer must be its wallet).
+    pub ccp: PartyId,
     pub member: PartyId,
     #[serde(with = "amount_serde")]
     pub initial_margin: Amount,

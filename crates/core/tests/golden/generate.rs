@@ -243,7 +243,7 @@ pub fn op_values() -> Vec<(&'static str, Value)> {
         ),
         (
             "set_margin_requirement",
-            json!({"set_margin_requirement": {"member": "alpha-clearing", "initial_margin": 90000000, "variation_margin": 1250000}}),
+            json!({"set_margin_requirement": {"ccp": "cme", "member": "alpha-clearing", "initial_margin": 90000000, "variation_margin": 1250000}}),
         ),
         ("contribute_default_fund", json!({"contribute_default_fund": {"ccp": "cme", "amount": 10000000}})),
         (
