@@ -1056,7 +1056,8 @@ fn realize(
     ev: &mut Vec<Event>,
 ) -> Result<Amount, Refusal> {
     let value = line.value.unwrap_or(0);
-    if !matches!(line.class, Class::Cash { .. }) {
+    // A security without a price is not sold (at nothing): it is appropriated in kind.
+    if !matches!(line.class, Class::Cash { .. }) && line.value.is_some() {
         if let Some(buyer) = buyer {
             let price = value.checked_sub(bps_of(value, discount_bps)?).expect("a discount is at most 100%");
             let mark = state.mark();
@@ -1464,7 +1465,7 @@ pub fn cancel_loan(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Liquidates a loan at or above its threshold: with a buyer, every pledge is sold by delivery
+/// Liquidates a loan at or above its threshold (every pledge priced): with a buyer, every pledge is sold by delivery
 /// versus payment, the buyer paying the debt to the lender and the rest to the borrower;
 /// without one (or if the sale fails), the lender takes the units the debt needs at market
 /// value (rounded up) and the rest is released. Returns whether it was liquidated.
@@ -1473,8 +1474,10 @@ fn liquidate_loan(state: &mut State, id: u64, now: Time, ev: &mut Vec<Event>) ->
     let acc = account(state, id)?;
     let (owed, _) = debt(&l, now)?;
     let (cov, lines) = value_pledges(state, &acc, None, &mut Prices::default(), now)?;
+    // Without a price for every pledge the loan-to-value is unknown, not infinite: the loan
+    // waits for prices rather than being sold at nothing.
     let ltv = ltv_bps(owed, cov.market);
-    if ltv < u64::from(l.terms.liquidation_ltv_bps) {
+    if cov.unpriced > 0 || ltv < u64::from(l.terms.liquidation_ltv_bps) {
         return Ok(false);
     }
     let mark = state.mark();
