@@ -371,3 +371,47 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_account_holds_at_most_64_pledges_and_the_65th_is_refused_with_too_many_pledges() {
+    let time = Time::parse("2026-01-05T10:00:00Z").unwrap();
+    let mut chain = setup(time);
+    let n = tessera_core::collateral::MAX_PLEDGES + 1;
+    let mut ops = Vec::new();
+    for i in 0..n {
+        ops.push(Op::CreateAsset(AssetSpec {
+            symbol: sym(&format!("USD{i}")),
+            name: format!("USD token {i}"),
+            kind: AssetKind::CashToken { cash: CashKind::Stablecoin, currency: "USD".into() },
+            decimals: 6,
+            issuer: PartyId::new("issuer"),
+            supply_cap: None,
+            policy: Default::default(),
+        }));
+        ops.push(Op::Mint(op::Mint { asset: sym(&format!("USD{i}")), to: member(0).wallet(), amount: 1_000_000 }));
+    }
+    for batch in ops.chunks(32) {
+        let events = submit(&mut chain, time, &op_key(), batch.to_vec());
+        assert!(!events.is_empty(), "a setup batch was refused");
+    }
+    let pledge = |i: usize| {
+        Op::PledgeCollateral(op::PledgeCollateral { ccp: ccp(), asset: sym(&format!("USD{i}")), amount: 1_000_000 })
+    };
+    let events = submit(&mut chain, time, &member(0), (0..n - 1).map(pledge).collect());
+    assert_eq!(events.len(), n - 1, "64 pledges, one per asset, are taken");
+    let st = &chain.state;
+    let seq = st.wallet(st.wallet_idx(&member(0).wallet()).unwrap()).next_seq;
+    let tx = TxBody {
+        network: NET.into(),
+        signer: member(0).wallet(),
+        seq,
+        expires_at: Time(u64::MAX),
+        ops: vec![pledge(n - 1)],
+    }
+    .sign(&member(0));
+    let (block, _) = chain.build_block(time, vec![CheckedTx::from_decoded(tx).unwrap()]);
+    match &block.body.receipts[0].outcome {
+        Outcome::Failed { code, .. } => assert_eq!(code, "collateral.too_many_pledges"),
+        other => panic!("the 65th pledge was not refused: {other:?}"),
+    }
+}
