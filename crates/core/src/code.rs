@@ -363,6 +363,9 @@ codes! {
     CollateralLoanState = "collateral.loan_state",
     /// The loan would start above its maximum loan-to-value.
     CollateralLtvExceeded = "collateral.ltv_exceeded",
+    /// The clearing house holds collateral tri-party and the member has no segregated account
+    /// at its custodian yet, or the account named is not the member's.
+    CollateralNoSegregatedAccount = "collateral.no_segregated_account",
 }
 
 impl fmt::Display for Code {

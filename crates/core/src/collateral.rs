@@ -37,6 +37,14 @@
 //! the remaining units one each in member order), assessments on survivors (pro rata, capped
 //! at one contribution each); what is left is reported uncovered. The layers sum to the loss
 //! exactly; margin proceeds above the loss go back to the defaulter.
+//!
+//! Tri-party (C6). A clearing house whose schedule names a custodian holds collateral
+//! tri-party: the custodian opens each member's segregated account (a wallet in the member's
+//! name whose key it keeps), a pledge first moves the units there and locks them, and the
+//! clearing house holds the mirror — the pledge record, which no one can transfer. Releasing
+//! the mirror moves the underlying back to the member's own wallet in the same transaction;
+//! appropriating or selling it moves the underlying out of the segregated account. Income on
+//! pledged units accrues to the segregated account, which is the member's.
 
 use crate::action::*;
 use crate::block::Event;
@@ -562,6 +570,7 @@ pub fn admit(cx: &mut Ctx, member: &PartyId) -> Result<(), Refusal> {
             default_fund: 0,
             assessed: 0,
             status: AccountStatus::Active,
+            segregated: None,
         },
     );
     state.margin_index.put((ccp.clone(), member.clone()), id);
@@ -750,19 +759,134 @@ pub fn pledge(cx: &mut Ctx, ccp: &PartyId, asset: &Symbol, amount: Amount) -> Re
     let c = clearing(state, ccp)?;
     let a = state.asset_idx(asset)?;
     check_eligible(state, &c.schedule, a, now)?;
+    let holder = into_custody(state, &c, &acc, signer, asset, amount, now, cx.tx, cx.events)?;
     let ccp_wallet = state.wallet_idx(&c.schedule.wallet)?;
-    check_as_transfer(state, a, signer, ccp_wallet, amount, now)?;
+    check_as_transfer(state, a, holder, ccp_wallet, amount, now)?;
     check_ccp_fund_limit(state, &c, a, amount, now)?;
-    add_pledge(state, &mut acc, asset, signer, amount, now)?;
+    add_pledge(state, &mut acc, asset, holder, amount, now)?;
     let id = acc.id;
     state.collateral_accounts.put(id, acc);
     cx.events.push(event(CollateralEvent::Pledged {
         account: id,
         asset: asset.clone(),
-        wallet: state.wallet(signer).key,
+        wallet: state.wallet(holder).key,
         amount,
     }));
     revalue(cx.state, id, &mut Prices::default(), now, cx.events)
+}
+
+/// Where a member's pledged units are held: its segregated account at the custodian when the
+/// clearing house holds collateral tri-party (the units move there first, in the same
+/// transaction), else the signing wallet itself.
+#[allow(clippy::too_many_arguments)]
+fn into_custody(
+    state: &mut State,
+    c: &Clearing,
+    acc: &Account,
+    signer: WalletIdx,
+    asset: &Symbol,
+    amount: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<WalletIdx, Refusal> {
+    let Some(custodian) = &c.schedule.custodian else { return Ok(signer) };
+    let Some(seg) = acc.segregated else {
+        return refuse(
+            Code::CollateralNoSegregatedAccount,
+            format!("{} holds collateral at {custodian}: {} has no segregated account there yet", c.ccp, acc.pledgor),
+        );
+    };
+    let seg_idx = state.wallet_idx(&seg)?;
+    if seg_idx != signer {
+        let from = state.wallet(signer).key;
+        movement::deliver(state, Movement::Transfer, asset, &from, &seg, amount, now, tx, ev)?;
+    }
+    Ok(seg_idx)
+}
+
+/// The wallet a member's pledges are held in: its segregated account in tri-party mode, else
+/// the signer's own.
+fn holding_wallet(state: &State, acc: &Account, signer: WalletIdx) -> Result<WalletIdx, Refusal> {
+    match acc.segregated {
+        Some(seg) => state.wallet_idx(&seg),
+        None => Ok(signer),
+    }
+}
+
+/// Released units held in custody go back to `to` (the member's own wallet) in the same
+/// transaction.
+#[allow(clippy::too_many_arguments)]
+fn out_of_custody(
+    state: &mut State,
+    holder: WalletIdx,
+    to: WalletIdx,
+    asset: &Symbol,
+    amount: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    if holder == to {
+        return Ok(());
+    }
+    let (from, to) = (state.wallet(holder).key, state.wallet(to).key);
+    movement::deliver(state, Movement::Transfer, asset, &from, &to, amount, now, tx, ev)
+}
+
+/// The member's own wallet that released custody units return to: its first wallet that is
+/// not the segregated account.
+fn return_wallet(state: &State, acc: &Account) -> Result<WalletIdx, Refusal> {
+    let p = state.party(state.party_idx(&acc.pledgor)?);
+    p.wallets
+        .iter()
+        .copied()
+        .find(|w| state.wallet(*w).retired_to.is_none() && Some(state.wallet(*w).key) != acc.segregated)
+        .ok_or_else(|| {
+            Refusal::new(Code::WalletUnknown, format!("{} has no wallet besides its segregated account", acc.pledgor))
+        })
+}
+
+pub fn open_segregated(cx: &mut Ctx, ccp: &PartyId, member: &PartyId, wallet: &WalletId) -> Result<(), Refusal> {
+    let state = &mut *cx.state;
+    let c = clearing(state, ccp)?;
+    let Some(custodian) = c.schedule.custodian.clone() else {
+        return refuse(
+            Code::CollateralNoSegregatedAccount,
+            format!("{ccp} holds collateral bilaterally (its schedule names no custodian)"),
+        );
+    };
+    let by = party_of(state, cx.actor);
+    if by != custodian {
+        return refuse(
+            Code::CollateralForeignInput,
+            format!("{ccp}'s segregated accounts are opened by its custodian {custodian}, not by {by}"),
+        );
+    }
+    let mut acc = margin_account(state, ccp, member)?;
+    let w = state.wallet_idx(wallet)?;
+    if party_of(state, w) != *member {
+        return refuse(
+            Code::CollateralNoSegregatedAccount,
+            format!("wallet {} is not {member}'s: a segregated account is in the member's name", wallet.short()),
+        );
+    }
+    if acc.segregated.is_some() || !acc.pledges.is_empty() {
+        return refuse(
+            Code::CollateralNoSegregatedAccount,
+            format!("{member}'s account at {ccp} already holds collateral or has its segregated account"),
+        );
+    }
+    acc.segregated = Some(*wallet);
+    let id = acc.id;
+    state.collateral_accounts.put(id, acc);
+    cx.events.push(event(CollateralEvent::SegregatedAccountOpened {
+        ccp: ccp.clone(),
+        member: member.clone(),
+        custodian,
+        wallet: *wallet,
+    }));
+    Ok(())
 }
 
 fn status_words(acc: &Account) -> String {
@@ -806,7 +930,8 @@ pub fn withdraw(cx: &mut Ctx, ccp: &PartyId, asset: &Symbol, amount: Amount) -> 
             format!("{member}'s account at {ccp} is {}", status_words(&acc)),
         );
     }
-    let key = state.wallet(signer).key;
+    let holder = holding_wallet(state, &acc, signer)?;
+    let key = state.wallet(holder).key;
     if acc.pledged(asset, &key) < amount {
         return remove_pledge(state, &mut acc, asset, &key, amount, true);
     }
@@ -829,6 +954,7 @@ pub fn withdraw(cx: &mut Ctx, ccp: &PartyId, asset: &Symbol, amount: Amount) -> 
     let id = acc.id;
     state.collateral_accounts.put(id, acc);
     cx.events.push(event(CollateralEvent::Released { account: id, asset: asset.clone(), wallet: key, amount }));
+    out_of_custody(cx.state, holder, signer, asset, amount, now, cx.tx, cx.events)?;
     revalue(cx.state, id, &mut Prices::default(), now, cx.events)
 }
 
@@ -853,9 +979,14 @@ pub fn release(
         return refuse(Code::CollateralNotPledgee, format!("wallet {} is not {member}'s", wallet.short()));
     }
     remove_pledge(state, &mut acc, asset, wallet, amount, true)?;
+    // Units held in custody go back to the member's own wallet with the release.
+    let back = if acc.segregated == Some(*wallet) { Some(return_wallet(state, &acc)?) } else { None };
     let id = acc.id;
     state.collateral_accounts.put(id, acc);
     cx.events.push(event(CollateralEvent::Released { account: id, asset: asset.clone(), wallet: *wallet, amount }));
+    if let Some(to) = back {
+        out_of_custody(cx.state, w, to, asset, amount, now, cx.tx, cx.events)?;
+    }
     revalue(cx.state, id, &mut Prices::default(), now, cx.events)
 }
 
@@ -870,7 +1001,8 @@ pub fn substitute(cx: &mut Ctx, s: &SubstitutePledge) -> Result<(), Refusal> {
         );
     }
     let c = clearing(state, &s.ccp)?;
-    let key = state.wallet(signer).key;
+    let holder = holding_wallet(state, &acc, signer)?;
+    let key = state.wallet(holder).key;
     let new = state.asset_idx(&s.pledge_asset)?;
     check_eligible(state, &c.schedule, new, now)?;
     if acc.pledged(&s.release_asset, &key) < s.release_amount {
@@ -895,10 +1027,12 @@ pub fn substitute(cx: &mut Ctx, s: &SubstitutePledge) -> Result<(), Refusal> {
         );
     }
     remove_pledge(state, &mut acc, &s.release_asset, &key, s.release_amount, true)?;
+    out_of_custody(state, holder, signer, &s.release_asset, s.release_amount, now, cx.tx, cx.events)?;
+    let holder = into_custody(state, &c, &acc, signer, &s.pledge_asset, s.pledge_amount, now, cx.tx, cx.events)?;
     let ccp_wallet = state.wallet_idx(&c.schedule.wallet)?;
-    check_as_transfer(state, new, signer, ccp_wallet, s.pledge_amount, now)?;
+    check_as_transfer(state, new, holder, ccp_wallet, s.pledge_amount, now)?;
     check_ccp_fund_limit(state, &c, new, s.pledge_amount, now)?;
-    add_pledge(state, &mut acc, &s.pledge_asset, signer, s.pledge_amount, now)?;
+    add_pledge(state, &mut acc, &s.pledge_asset, holder, s.pledge_amount, now)?;
     let id = acc.id;
     state.collateral_accounts.put(id, acc);
     cx.events.push(event(CollateralEvent::Released {
@@ -1321,6 +1455,7 @@ pub fn request_loan(cx: &mut Ctx, r: &RequestLoan) -> Result<(), Refusal> {
         default_fund: 0,
         assessed: 0,
         status: AccountStatus::Active,
+        segregated: None,
     };
     add_pledge(state, &mut acc, &r.collateral_asset, signer, r.collateral_amount, now)?;
     let key = state.wallet(signer).key;
@@ -1709,7 +1844,7 @@ pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
     let mut ids: Vec<u64> = state
         .collateral_accounts
         .iter()
-        .filter(|(_, a)| a.pledges.iter().any(|p| p.wallet == *lost))
+        .filter(|(_, a)| a.segregated == Some(*lost) || a.pledges.iter().any(|p| p.wallet == *lost))
         .map(|(id, _)| *id)
         .collect();
     ids.sort_unstable();
@@ -1727,6 +1862,9 @@ pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
         }
         merged.sort_by(|x, y| (&x.asset, x.wallet).cmp(&(&y.asset, y.wallet)));
         a.pledges = merged;
+        if a.segregated == Some(*lost) {
+            a.segregated = Some(*new);
+        }
         state.collateral_accounts.put(id, a);
     }
     let mut loans: Vec<u64> =
@@ -1759,6 +1897,15 @@ pub fn check(state: &State) -> Result<(), String> {
     let now = state.meta().time;
     let mut prices = Prices::default();
     for (id, a) in state.collateral_accounts.iter() {
+        if let Some(seg) = &a.segregated {
+            let w = state.wallet_index.get(seg).ok_or_else(|| format!("account {id}: unknown segregated account"))?;
+            if state.party(state.wallet(*w).party).id != a.pledgor {
+                return Err(format!("account {id}: segregated account {} is not {}'s", seg.short(), a.pledgor));
+            }
+            if a.pledges.iter().any(|p| p.wallet != *seg) {
+                return Err(format!("account {id}: a tri-party pledge held outside the segregated account"));
+            }
+        }
         for p in &a.pledges {
             let w =
                 state.wallet_index.get(&p.wallet).ok_or_else(|| format!("account {id}: unknown pledging wallet"))?;
@@ -1906,6 +2053,20 @@ impl Action for ContributeDefaultFund {
     }
     fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
         contribute(cx, &self.ccp, self.amount)
+    }
+}
+
+impl Action for OpenSegregatedAccount {
+    fn authority(&self) -> (OpClass, Need) {
+        (OpClass::Routine, Need::Holder)
+    }
+    fn check(&self) -> Result<(), Refusal> {
+        check_party_id(&self.ccp)?;
+        check_party_id(&self.member)
+    }
+    fn execute(&self, cx: &mut Ctx) -> Result<(), Refusal> {
+        let OpenSegregatedAccount { ccp, member, wallet } = self;
+        open_segregated(cx, ccp, member, wallet)
     }
 }
 

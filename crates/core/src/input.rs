@@ -162,6 +162,7 @@ pub fn op_slots(op: &str) -> Option<&'static [Slot]> {
             Amount("schedule.limits.per_issuer_cap", Field("schedule.cash_asset")),
         ],
         "admit_member" | "fund_loan" | "repay_loan" | "cancel_loan" => &[],
+        "open_segregated_account" => &[Wallet("wallet")],
         "pledge_collateral" | "withdraw_collateral" => &[AMOUNT_IN_ASSET],
         "contribute_default_fund" => &[Amount("amount", CcpCash("ccp"))],
         "release_collateral" => &[AMOUNT_IN_ASSET, Wallet("wallet")],

@@ -673,6 +673,11 @@ fn collateral_event(
             a(Counted::Asset(cash_asset), *interest)
         ),
         C::LoanCancelled { loan } => write!(f, "loan {loan} withdrawn"),
+        C::SegregatedAccountOpened { ccp, member, custodian, wallet } => write!(
+            f,
+            "{custodian} holds {member}'s collateral for {ccp} in segregated account {}",
+            wallet.short()
+        ),
         C::LoanLiquidated { loan, ltv_bps, cash_asset, debt, proceeds, returned } => write!(
             f,
             "loan {loan} liquidated at a loan-to-value of {ltv_bps} bps: debt {}, proceeds {}, {} returned to the borrower",

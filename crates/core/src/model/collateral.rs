@@ -137,6 +137,11 @@ pub struct Schedule {
     /// fund ("skin in the game", at least 25% of its minimum capital).
     #[serde(with = "amount_serde", default)]
     pub skin_in_the_game: Amount,
+    /// Tri-party mode (C6): collateral is held by this custodian, in a segregated account in
+    /// each member's name; the clearing house holds the mirror (the pledge record), which it
+    /// can release or appropriate, moving the underlying in the same transaction.
+    #[serde(default)]
+    pub custodian: Option<PartyId>,
 }
 
 fn default_deadline() -> u64 {
@@ -485,6 +490,10 @@ pub struct Account {
     #[serde(with = "amount_serde")]
     pub assessed: Amount,
     pub status: AccountStatus,
+    /// Tri-party: the member's segregated account at the clearing house's custodian, where
+    /// its pledged units are held (a wallet of the member's party whose key the custodian
+    /// keeps).
+    pub segregated: Option<WalletId>,
 }
 
 impl Account {
@@ -728,6 +737,16 @@ pub struct ContributeDefaultFund {
     pub amount: Amount,
 }
 
+/// Tri-party (C6): the custodian names the member's segregated account (a wallet of the
+/// member's party it keeps the key of) where collateral for this clearing house is held.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenSegregatedAccount {
+    pub ccp: PartyId,
+    pub member: PartyId,
+    pub wallet: WalletId,
+}
+
 /// A borrower asks for a loan and pledges its collateral to the lender at once.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -912,6 +931,12 @@ pub enum CollateralEvent {
         #[serde(with = "amount_serde")]
         returned: Amount,
     },
+    SegregatedAccountOpened {
+        ccp: PartyId,
+        member: PartyId,
+        custodian: PartyId,
+        wallet: WalletId,
+    },
 }
 
 #[cfg(test)]
@@ -934,6 +959,7 @@ mod tests {
             liquidation_buyer: None,
             liquidation_discount_bps: 0,
             skin_in_the_game: 0,
+            custodian: None,
         };
         let cme = s(cme);
         assert!(cme.accepts(KIND_SOVEREIGN_BOND, "US", "USD"));

@@ -114,6 +114,7 @@ macro_rules! with_operations {
             FundLoan = "fund_loan" (collateral::FundLoan),
             RepayLoan = "repay_loan" (collateral::RepayLoan),
             CancelLoan = "cancel_loan" (collateral::CancelLoan),
+            OpenSegregatedAccount = "open_segregated_account" (collateral::OpenSegregatedAccount),
         }
     };
 }

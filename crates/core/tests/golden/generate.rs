@@ -228,7 +228,7 @@ pub fn op_values() -> Vec<(&'static str, Value)> {
                            "single_fund_threshold": "20000000000000", "single_fund_max_bps": 5000, "ccp_per_fund_bps_of_assets": 1500,
                            "per_issuer_bps_of_requirement": null, "per_issuer_cap": null},
                 "call_deadline_seconds": 3600, "daily_call_second": 28800, "intraday_threshold_bps": 100,
-                "liquidation_buyer": wh("dealer"), "liquidation_discount_bps": 50, "skin_in_the_game": "2500000000000"}}}),
+                "liquidation_buyer": wh("dealer"), "liquidation_discount_bps": 50, "skin_in_the_game": "2500000000000", "custodian": "custody-bank"}}}),
         ),
         ("admit_member", json!({"admit_member": {"member": "alpha-clearing"}})),
         ("pledge_collateral", json!({"pledge_collateral": {"ccp": "cme", "asset": "ATLASI", "amount": 5000000}})),
@@ -255,6 +255,10 @@ pub fn op_values() -> Vec<(&'static str, Value)> {
         ("fund_loan", json!({"fund_loan": {"loan": 4}})),
         ("repay_loan", json!({"repay_loan": {"loan": 4}})),
         ("cancel_loan", json!({"cancel_loan": {"loan": 5}})),
+        (
+            "open_segregated_account",
+            json!({"open_segregated_account": {"ccp": "lch", "member": "alpha-clearing", "wallet": wh("alpha-at-custodian")}}),
+        ),
         // More shapes of the nested types, so that a swapped variant inside them shows too.
         (
             "create_asset_cash_token",
@@ -814,6 +818,15 @@ pub fn event_values() -> Vec<(&'static str, Event)> {
                 debt: 80_350_000,
                 proceeds: 89_150_000,
                 returned: 8_800_000,
+            }),
+        ),
+        (
+            "collateral_segregated_account_opened",
+            Event::Collateral(C::SegregatedAccountOpened {
+                ccp: party("lch"),
+                member: party("alpha-clearing"),
+                custodian: party("custody-bank"),
+                wallet: w("alpha-at-custodian"),
             }),
         ),
         // More shapes of nested values.
