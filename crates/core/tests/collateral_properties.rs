@@ -1,7 +1,8 @@
 //! Collateral under random activity (pledges, withdrawals, releases, substitutions, requirements,
 //! price moves, transfers, contributions, time passing through deadlines and daily calls):
 //! - pledged units never leave a wallet, nor leave the pledge, without the pledgee: a drop in
-//!   a pledging wallet's locked units is a release the block reports (by the clearing house, or
+//!   a pledging wallet's locked units (bilateral, or in a member's segregated account at the
+//!   custodian when the clearing house holds collateral tri-party) is a release the block reports (by the clearing house, or
 //!   the member's own withdrawal or substitution, which the rules allow only within coverage) or
 //!   a realization at a default;
 //! - coverage kept incrementally equals coverage recomputed from scratch after every block
@@ -40,6 +41,21 @@ fn dealer() -> Keypair {
 fn member(i: usize) -> Keypair {
     Keypair::insecure_from_name(&format!("cp-member-{i}"))
 }
+/// Member `i`'s segregated account at the custodian (a wallet of the member; tri-party runs).
+fn segregated(i: usize) -> Keypair {
+    Keypair::insecure_from_name(&format!("cp-segregated-{i}"))
+}
+fn custodian() -> Keypair {
+    Keypair::insecure_from_name("cp-custodian")
+}
+/// Every wallet that holds a member's units: the members' own, then their segregated accounts.
+fn holder(j: usize) -> (usize, Keypair) {
+    if j < M {
+        (j, member(j))
+    } else {
+        (j - M, segregated(j - M))
+    }
+}
 fn party(i: usize) -> PartyId {
     PartyId::new(format!("m{i}"))
 }
@@ -66,18 +82,22 @@ fn submit(chain: &mut Chain, time: Time, k: &Keypair, ops: Vec<Op>) -> Vec<Event
     ev
 }
 
-fn schedule() -> Schedule {
-    serde_json::from_value(serde_json::json!({
+fn schedule(triparty: bool) -> Schedule {
+    let mut s: Schedule = serde_json::from_value(serde_json::json!({
         "cash_asset": "USDX", "wallet": ccp_key().wallet().to_hex(),
         "eligible": { "shipped": "CME" }, "haircuts": { "shipped": "CME" },
         "fund_share_haircut_bps": 300, "call_deadline_seconds": 3600, "daily_call_second": 28800,
         "intraday_threshold_bps": 100, "liquidation_buyer": dealer().wallet().to_hex(),
         "liquidation_discount_bps": 50, "skin_in_the_game": "50000000000"
     }))
-    .unwrap()
+    .unwrap();
+    if triparty {
+        s.custodian = Some(PartyId::new("custodian"));
+    }
+    s
 }
 
-fn setup(time: Time) -> Chain {
+fn setup(time: Time, triparty: bool) -> Chain {
     let op = op_key();
     let g = demo_genesis(NET, time, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
     let (mut chain, _) = Chain::genesis(&g).unwrap();
@@ -90,8 +110,10 @@ fn setup(time: Time) -> Chain {
     let mut ops = reg(&ccp(), PartyKind::ClearingHouse, &ccp_key());
     ops.extend(reg(&PartyId::new("dealer"), PartyKind::Bank, &dealer()));
     ops.extend(reg(&PartyId::new("issuer"), PartyKind::Institution, &Keypair::insecure_from_name("cp-issuer")));
+    ops.extend(reg(&PartyId::new("custodian"), PartyKind::Bank, &custodian()));
     for i in 0..M {
         ops.extend(reg(&party(i), PartyKind::Institution, &member(i)));
+        ops.push(Op::AddWallet(op::AddWallet { party: party(i), wallet: segregated(i).wallet() }));
     }
     ops.push(Op::RegisterOracleSource(op::RegisterOracleSource { wallet: op.wallet(), name: "vendor".into() }));
     for cusip in CUSIPS {
@@ -142,12 +164,25 @@ fn setup(time: Time) -> Chain {
     ops.push(Op::SetCollateralSchedule(op::SetCollateralSchedule {
         ccp: ccp(),
         effective_from: time,
-        schedule: schedule(),
+        schedule: schedule(triparty),
     }));
     submit(&mut chain, time, &op, ops);
     let admits = (0..M).map(|i| Op::AdmitMember(op::AdmitMember { member: party(i) })).collect();
     let admitted = submit(&mut chain, time, &ccp_key(), admits);
     assert_eq!(admitted.len(), M, "the setup admits every member: {admitted:?}");
+    if triparty {
+        let open = (0..M)
+            .map(|i| {
+                Op::OpenSegregatedAccount(op::OpenSegregatedAccount {
+                    ccp: ccp(),
+                    member: party(i),
+                    wallet: segregated(i).wallet(),
+                })
+            })
+            .collect();
+        let opened = submit(&mut chain, time, &custodian(), open);
+        assert_eq!(opened.len(), M, "the custodian opens every segregated account: {opened:?}");
+    }
     assert_eq!(balance(&chain, &member(0), "TBB").0, 2_000_000_000_000, "the setup mints the bills");
     chain
 }
@@ -253,10 +288,11 @@ proptest! {
 
     #[test]
     fn pledges_move_only_through_the_pledgee_coverage_stays_exact_and_defaults_conserve_every_unit(
-        acts in prop::collection::vec(act(), 1..60)
+        acts in prop::collection::vec(act(), 1..60),
+        triparty in any::<bool>(),
     ) {
         let mut time = Time::parse("2026-01-05T10:00:00Z").unwrap();
-        let mut chain = setup(time);
+        let mut chain = setup(time, triparty);
         let supply0: Vec<u128> = ASSETS.iter().map(|s| {
             let st = &chain.state;
             st.asset(st.asset_idx(&sym(s)).unwrap()).supply
@@ -269,9 +305,9 @@ proptest! {
             } else {
                 time = time.plus(1);
             }
-            let before: BTreeMap<(usize, &str), (u128, u128)> = (0..M)
-                .flat_map(|m| ASSETS.iter().map(move |s| (m, *s)))
-                .map(|(m, s)| ((m, s), balance(&chain, &member(m), s)))
+            let before: BTreeMap<(usize, &str), (u128, u128)> = (0..2 * M)
+                .flat_map(|j| ASSETS.iter().map(move |s| (j, *s)))
+                .map(|(j, s)| ((j, s), balance(&chain, &holder(j).1, s)))
                 .collect();
             let ccp_before = balance(&chain, &ccp_key(), "USDX").0;
             let (k, ops) = ops_of(act, time);
@@ -291,7 +327,7 @@ proptest! {
             // What the block says left pledges (released) or was realized, per (member, asset).
             let mut released: BTreeMap<(usize, String), u128> = BTreeMap::new();
             let mut realized: BTreeMap<(usize, String), u128> = BTreeMap::new();
-            let who = |w: &WalletId| (0..M).find(|m| member(*m).wallet() == *w);
+            let who = |w: &WalletId| (0..2 * M).find(|j| holder(*j).1.wallet() == *w);
             let mut in_flow: u128 = 0;
             let mut out_flow: u128 = 0;
             for e in &events {
@@ -311,8 +347,8 @@ proptest! {
                     }
                     Event::Collateral(C::Liquidated { asset, amount, proceeds, .. }) => {
                         // One member defaults per call; its wallet is the only pledging one.
-                        for m in 0..M {
-                            *realized.entry((m, asset.to_string())).or_default() += amount;
+                        for j in 0..2 * M {
+                            *realized.entry((j, asset.to_string())).or_default() += amount;
                         }
                         in_flow += proceeds;
                     }
@@ -333,20 +369,23 @@ proptest! {
                     _ => {}
                 }
             }
-            for m in 0..M {
+            for j in 0..2 * M {
+                let (m, k) = holder(j);
                 for s in ASSETS {
-                    let (f0, l0) = before[&(m, s)];
-                    let (f1, l1) = balance(&chain, &member(m), s);
-                    let key = (m, s.to_string());
+                    let (f0, l0) = before[&(j, s)];
+                    let (f1, l1) = balance(&chain, &k, s);
+                    let key = (j, s.to_string());
                     let r = released.get(&key).copied().unwrap_or(0);
                     let z = realized.get(&key).copied().unwrap_or(0);
                     prop_assert!(
                         l0.saturating_sub(l1) <= r + z,
                         "act {act:?}: {s} locked of member {m} fell {l0} → {l1} with {r} released and {z} realized"
                     );
+                    // Released units may leave too: tri-party, they go back to the member's own
+                    // wallet in the same transaction.
                     prop_assert!(
-                        (f0 + l0).saturating_sub(f1 + l1) <= f0 + z,
-                        "act {act:?}: member {m}'s {s} fell {} → {} but only {f0} was free and {z} realized",
+                        (f0 + l0).saturating_sub(f1 + l1) <= f0 + r + z,
+                        "act {act:?}: member {m}'s {s} fell {} → {} but only {f0} was free, {r} released and {z} realized",
                         f0 + l0, f1 + l1
                     );
                 }
@@ -375,7 +414,7 @@ proptest! {
 #[test]
 fn an_account_holds_at_most_64_pledges_and_the_65th_is_refused_with_too_many_pledges() {
     let time = Time::parse("2026-01-05T10:00:00Z").unwrap();
-    let mut chain = setup(time);
+    let mut chain = setup(time, false);
     let n = tessera_core::collateral::MAX_PLEDGES + 1;
     let mut ops = Vec::new();
     for i in 0..n {
