@@ -8,12 +8,8 @@
 //! 2. Per asset: `supply` = Σ holdings (free + locked + frozen) and `holders` = the number of
 //!    holdings with a positive total.
 //! 3. Locks = commitments: for every (asset, wallet), `locked` equals exactly what open
-//!    commitments hold — the legs of pending settlement instructions whose sending party has
-//!    affirmed; hash time-locks still locked or expired and not refunded (sender); every bid's
-//!    bond while a tender is open, the winner's once awarded; repo collateral while the repo is
-//!    open or defaulted without delivery (borrower); collateral pledged to a clearing house or
-//!    lender (pledgor's wallet). Nothing else locks: `cash::convert` locks
-//!    and delivers within one operation.
+//!    commitments hold, as `locks` lists them (affirmed legs of pending settlement
+//!    instructions, hash time-locks, tender bonds, repo collateral, collateral pledges).
 //! 4. Indexes: the symbol, wallet-key and party-id indexes are exact inverses of their
 //!    tables; each wallet's party lists it; a retired wallet's successor exists.
 //! 5. Open records and their queues: every record's id is its key and below its meta
@@ -40,37 +36,15 @@ use crate::escrow::TenderStatus;
 use crate::fund::RedemptionStatus;
 use crate::governance::ProposalStatus;
 use crate::htlc::HtlcStatus;
+use crate::locks::{self, Held, Lock};
 use crate::repo::RepoStatus;
 use crate::settlement::{InstructionStatus, SettleMode};
 use crate::state::State;
 use crate::types::*;
 use rustc_hash::FxHashMap;
-use std::fmt;
-
-/// Why units are locked: one open commitment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Commitment {
-    Leg { instruction: u64, leg: usize },
-    Htlc(u64),
-    Bond(u64),
-    Repo(u64),
-    Pledge(u64),
-}
-
-impl fmt::Display for Commitment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Commitment::Leg { instruction, leg } => write!(f, "instruction {instruction} leg {leg}"),
-            Commitment::Htlc(id) => write!(f, "hash time-lock {id}"),
-            Commitment::Bond(id) => write!(f, "tender {id} bond"),
-            Commitment::Repo(id) => write!(f, "repo {id} collateral"),
-            Commitment::Pledge(id) => write!(f, "pledge to collateral account {id}"),
-        }
-    }
-}
 
 /// What open commitments hold per (asset, wallet), with the commitments for messages.
-type Commitments = FxHashMap<(AssetIdx, WalletIdx), (Amount, Vec<(Commitment, Amount)>)>;
+type Commitments = FxHashMap<(AssetIdx, WalletIdx), (Amount, Vec<(Lock, Amount)>)>;
 
 /// `Chain::build` recomputes the state digest after every block whose height is a multiple
 /// of this, in debug builds; the other invariants run after every block.
@@ -170,57 +144,19 @@ impl State {
         Ok(())
     }
 
-    /// What open commitments hold, per (asset, wallet).
+    /// What open commitments hold, per (asset, wallet) (`locks`, over every record).
     fn commitments(&self) -> Result<Commitments, String> {
         let mut out = Commitments::default();
-        let mut add = |asset: &Symbol, wallet: &WalletId, c: Commitment, amount: Amount| -> Result<(), String> {
+        locks::all(self, |Held { asset, wallet, lock, amount }| {
             let (Some(a), Some(w)) = (self.asset_index.get(asset), self.wallet_index.get(wallet)) else {
-                return Err(format!("{c} commits {amount} {asset} of unknown wallet {}", wallet.short()));
+                return Err(format!("{lock} commits {amount} {asset} of unknown wallet {}", wallet.short()));
             };
             let e = out.entry((*a, *w)).or_default();
             e.0 =
                 e.0.checked_add(amount).ok_or_else(|| format!("commitments on {} overflow", self.pair_name(*a, *w)))?;
-            e.1.push((c, amount));
+            e.1.push((lock, amount));
             Ok(())
-        };
-        for (id, i) in self.instructions.iter() {
-            if i.status != InstructionStatus::Pending {
-                continue;
-            }
-            for (n, l) in i.legs.iter().enumerate() {
-                // As `settlement::lock_party_legs`: a leg is locked when its sender's party affirmed.
-                let party = self.wallet_index.get(&l.from).and_then(|w| self.wallets.get(w)).map(|w| w.party);
-                let party = party.and_then(|p| self.parties.get(&p)).map(|p| &p.id);
-                if party.is_some_and(|p| i.affirmed.contains(p)) {
-                    add(&l.asset, &l.from, Commitment::Leg { instruction: *id, leg: n }, l.amount)?;
-                }
-            }
-        }
-        for (id, h) in self.htlcs.iter() {
-            if matches!(h.status, HtlcStatus::Locked | HtlcStatus::Expired { .. }) {
-                add(&h.asset, &h.sender, Commitment::Htlc(*id), h.amount)?;
-            }
-        }
-        for (id, t) in self.tenders.iter() {
-            match &t.status {
-                TenderStatus::Open => {
-                    for b in &t.bids {
-                        add(&t.asset, b, Commitment::Bond(*id), t.bond)?;
-                    }
-                }
-                TenderStatus::Awarded { winner, .. } => add(&t.asset, winner, Commitment::Bond(*id), t.bond)?,
-                _ => {}
-            }
-        }
-        for (id, r) in self.repos.iter() {
-            if matches!(r.status, RepoStatus::Open { .. } | RepoStatus::Defaulted { delivered: false, .. }) {
-                let t = &r.terms;
-                add(&t.collateral_asset, &t.borrower, Commitment::Repo(*id), t.collateral_amount)?;
-            }
-        }
-        for (account, asset, wallet, amount) in crate::collateral::committed(self) {
-            add(&asset, &wallet, Commitment::Pledge(account), amount)?;
-        }
+        })?;
         Ok(out)
     }
 

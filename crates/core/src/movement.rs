@@ -10,12 +10,18 @@ use crate::action::*;
 use crate::block::Event;
 use crate::code::{refuse, Code, Refusal};
 use crate::compliance::{self, Move, Movement};
+use crate::locks;
 use crate::model::governance::{Need, OpClass};
 pub use crate::model::movement::*;
 use crate::state::*;
 use crate::types::*;
 
 /// Generic checks (pause, wallet state, balance) followed by the asset's policy rules.
+///
+/// With `all` (the pre-check) every failure is reported, and a free balance too short because
+/// of locks or frozen units names them: nothing journals a pre-check. Without it (a
+/// transaction, a block-boundary job) only the first failure, in the words failure receipts
+/// have always journaled — an old journal must replay to the same receipts.
 pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
     macro_rules! fail {
         ($code:expr, $msg:expr) => {{
@@ -51,12 +57,19 @@ pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
             _ => h.map(|h| h.free).unwrap_or(0),
         };
         if available < m.amount {
-            let (available, needed) =
-                (state.amount_text_with_symbol(m.asset, available), state.amount_text(m.asset, m.amount));
-            fail!(
-                Code::BalanceInsufficient,
-                format!("wallet {} has {available} available; {needed} needed", w.key.short())
-            );
+            let held_back = h.filter(|h| h.locked > 0 || h.frozen > 0);
+            let message = match held_back {
+                // Only a movement of free units is held back by locks and freezes.
+                Some(h) if all && !matches!(m.kind, Movement::Forced | Movement::Settlement) => {
+                    short_free_balance(state, m.asset, f, h, m.amount)
+                }
+                _ => {
+                    let (available, needed) =
+                        (state.amount_text_with_symbol(m.asset, available), state.amount_text(m.asset, m.amount));
+                    format!("wallet {} has {available} available; {needed} needed", w.key.short())
+                }
+            };
+            fail!(Code::BalanceInsufficient, message);
         }
     }
     if let Some(t) = m.to {
@@ -95,6 +108,33 @@ pub fn checks(state: &State, m: &Move, all: bool, out: &mut Vec<Refusal>) {
         }
     }
     compliance::evaluate(state, m, all, out);
+}
+
+/// The pre-check's words for a free balance short of `needed` while part of the holding is
+/// locked or frozen: "wallet ab12… has 100.00 USDX free; 250.00 USDX needed; 500.00 USDX locked
+/// by instruction 4 leg 0 (300.00 USDX), repo 3 collateral (200.00 USDX); 50.00 USDX frozen by
+/// compliance".
+fn short_free_balance(state: &State, asset: AssetIdx, wallet: WalletIdx, h: &Holding, needed: Amount) -> String {
+    let text = |amount| state.amount_text_with_symbol(asset, amount);
+    let mut message =
+        format!("wallet {} has {} free; {} needed", state.wallet(wallet).key.short(), text(h.free), text(needed));
+    if h.locked > 0 {
+        message.push_str(&format!("; {} locked", text(h.locked)));
+        match locks::on(state, asset, wallet).as_slice() {
+            [] => {}
+            // One lock holds all of it: its amount is the one just written.
+            [(lock, _)] => message.push_str(&format!(" by {lock}")),
+            several => {
+                let each: Vec<String> =
+                    several.iter().map(|(lock, amount)| format!("{lock} ({})", text(*amount))).collect();
+                message.push_str(&format!(" by {}", each.join(", ")));
+            }
+        }
+    }
+    if h.frozen > 0 {
+        message.push_str(&format!("; {} frozen by compliance", text(h.frozen)));
+    }
+    message
 }
 
 fn first(state: &State, m: &Move) -> Result<(), Refusal> {

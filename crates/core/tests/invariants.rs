@@ -1,8 +1,10 @@
 //! The state invariants (`State::check_invariants`): random sequences of operations that lock
 //! units in every way the ledger knows — settlement legs, hash time-locks, tender bonds, repo
 //! collateral — interleaved with freezes, forced transfers and wallet recoveries keep every
-//! invariant after every block; and a deliberately broken state is reported with a message
-//! that names the asset, wallet or record.
+//! invariant after every block, and the locks listed on each holding (`locks::on`, which the
+//! pre-check names) add up to its locked units; a deliberately broken state is reported with a
+//! message that names the asset, wallet or record; and a pre-check held back by locks and a
+//! freeze names them, while an executed refusal keeps its journaled words.
 
 use proptest::prelude::*;
 use tessera_core::block::demo_genesis;
@@ -263,8 +265,107 @@ proptest! {
             if let Err(e) = sim.chain.state.check_invariants() {
                 prop_assert!(false, "after {:?}: {}", a, e);
             }
+            let st = &sim.chain.state;
+            for (k, h) in st.holdings.iter() {
+                let (asset, wallet) = ((k >> 32) as u32, *k as u32);
+                let listed: u128 = locks::on(st, asset, wallet).iter().map(|(_, amount)| amount).sum();
+                prop_assert_eq!(listed, h.locked, "after {:?}: locks listed on holding {:x}", a, k);
+            }
         }
     }
+}
+
+// ---------------------------------------------------------------- the locks on one holding
+
+/// Wallet 0 of party 0, recovered to its spare: 100 SEC in hash time-lock 1, 200 SEC as repo 1's
+/// collateral and 30 SEC on leg 0 of instruction 1, and its bond of 50 CASH in tender 1 (it
+/// borrowed 100 CASH in the repo).
+fn every_kind_of_lock() -> Sim {
+    let mut sim = setup();
+    for a in [
+        Act::Lock { by: 0, to: 1, asset: 0, amount: 100 },
+        Act::Tender { by: 2, asset: 1, bond: 50 },
+        Act::Bid { by: 0, id: 1 },
+        Act::Repo { lender: 1, borrower: 0, cash: 100, coll: 200 },
+        Act::AcceptRepo { by: 1, id: 1 },
+        Act::Instruct { by: 0, legs: vec![(0, 30, 0, 1), (1, 30, 1, 0)], at_value_date: true },
+        Act::Affirm { by: 0, id: 1 },
+        Act::Recover { party: 0 },
+    ] {
+        run(&mut sim, &a);
+    }
+    sim
+}
+
+#[test]
+fn the_locks_on_a_holding_are_listed_by_kind_then_id_in_words_and_follow_a_recovered_wallet() {
+    let sim = every_kind_of_lock();
+    let st = &sim.chain.state;
+    let (sec, spare) = idx(&sim, "SEC", PARTIES);
+    let words: Vec<(String, u128)> =
+        locks::on(st, sec, spare).into_iter().map(|(lock, amount)| (lock.to_string(), amount)).collect();
+    let want = [("instruction 1 leg 0", 30), ("hash time-lock 1", 100), ("repo 1 collateral", 200)];
+    assert_eq!(words, want.map(|(w, a)| (w.to_string(), a)));
+    let (cash, _) = idx(&sim, "CASH", PARTIES);
+    assert_eq!(locks::on(st, cash, spare), vec![(locks::Lock::TenderBond { tender: 1 }, 50)]);
+    let (_, lost) = idx(&sim, "SEC", 0);
+    assert_eq!(locks::on(st, sec, lost), vec![], "the retired wallet holds nothing");
+    let (_, other) = idx(&sim, "SEC", 1);
+    assert_eq!(locks::on(st, sec, other), vec![], "party 1 affirmed nothing and locked nothing");
+}
+
+#[test]
+fn a_precheck_short_of_free_units_names_every_lock_and_the_frozen_units_while_execution_keeps_its_words() {
+    let mut sim = every_kind_of_lock();
+    run(&mut sim, &Act::FreezeAmount { who: PARTIES, asset: 0, amount: 20, on: true });
+    let st = &sim.chain.state;
+    let spare = w(PARTIES).wallet();
+    // 1,000 SEC held: 330 locked, 20 frozen, 650 free.
+    let intent = movement::Intent::Transfer { asset: Symbol::new("SEC"), from: spare, to: w(1).wallet(), amount: 700 };
+    let refusals = movement::precheck(st, &intent, sim.time);
+    let messages: Vec<(&str, &str)> = refusals.iter().map(|r| (r.code.as_str(), r.message.as_str())).collect();
+    let want = format!(
+        "wallet {} has 650 SEC free; 700 SEC needed; 330 SEC locked by instruction 1 leg 0 (30 SEC), \
+         hash time-lock 1 (100 SEC), repo 1 collateral (200 SEC); 20 SEC frozen by compliance",
+        spare.short()
+    );
+    assert_eq!(messages, vec![("balance.insufficient", want.as_str())]);
+
+    // One lock: its amount is the locked total, written once. 1,100 CASH held (the repo's
+    // 100 CASH came in), 50 locked.
+    let intent = movement::Intent::Burn { asset: Symbol::new("CASH"), from: spare, amount: 1_100 };
+    let refusals = movement::precheck(st, &intent, sim.time);
+    let want =
+        format!("wallet {} has 1,050 CASH free; 1,100 CASH needed; 50 CASH locked by tender 1 bond", spare.short());
+    assert_eq!(refusals.iter().map(|r| r.message.as_str()).collect::<Vec<_>>(), vec![want.as_str()]);
+
+    // The same transfer, executed: its failure receipt keeps the words journals already hold.
+    let body = TxBody {
+        network: "inv".into(),
+        signer: spare,
+        seq: st.wallet(st.wallet_idx(&spare).unwrap()).next_seq,
+        expires_at: Time(u64::MAX),
+        ops: vec![Op::Transfer(op::Transfer { asset: Symbol::new("SEC"), to: w(1).wallet(), amount: 700 })],
+    };
+    let tx = CheckedTx::from_decoded(body.sign(&w(PARTIES))).unwrap();
+    let (block, _) = sim.chain.build_block(sim.time, vec![tx]);
+    match &block.body.receipts[0].outcome {
+        block::Outcome::Failed { code, message, .. } => {
+            assert_eq!(code, "balance.insufficient");
+            assert_eq!(message, &format!("wallet {} has 650 SEC available; 700 SEC needed", spare.short()));
+        }
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+#[test]
+fn a_precheck_short_of_units_nothing_locks_keeps_the_plain_words() {
+    let sim = setup();
+    let intent =
+        movement::Intent::Transfer { asset: Symbol::new("SEC"), from: w(0).wallet(), to: w(1).wallet(), amount: 1_001 };
+    let refusals = movement::precheck(&sim.chain.state, &intent, sim.time);
+    let want = format!("wallet {} has 1,000 SEC available; 1,001 SEC needed", w(0).wallet().short());
+    assert_eq!(refusals.iter().map(|r| r.message.as_str()).collect::<Vec<_>>(), vec![want.as_str()]);
 }
 
 // ---------------------------------------------------------------- broken states

@@ -61,6 +61,7 @@ const ORDER: &[(&str, &[&str])] = &[
         &[
             "compliance",
             "governance",
+            "locks",
             "movement",
             "admin",
             "settlement",
