@@ -186,19 +186,6 @@ pub fn cancel(
     Ok(())
 }
 
-/// What open tenders commit, per (asset, wallet) — for invariant checks.
-pub fn committed(state: &State) -> Vec<(Symbol, WalletId, Amount)> {
-    let mut out = Vec::new();
-    for (_, t) in state.tenders.iter() {
-        match &t.status {
-            TenderStatus::Open => out.extend(t.bids.iter().map(|b| (t.asset.clone(), *b, t.bond))),
-            TenderStatus::Awarded { winner, .. } => out.push((t.asset.clone(), *winner, t.bond)),
-            _ => {}
-        }
-    }
-    out
-}
-
 /// After a wallet recovery: bids of the lost wallet become the new wallet's.
 pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
     let ids: Vec<u64> = {

@@ -182,15 +182,32 @@ pub fn on(state: &State, asset: AssetIdx, wallet: WalletIdx) -> Vec<(Lock, Amoun
     if state.holding_ref(asset, wallet).is_none_or(|h| h.locked == 0) {
         return Vec::new();
     }
-    let (symbol, key) = (&state.asset(asset).symbol, &state.wallet(wallet).key);
+    let symbol = &state.asset(asset).symbol;
+    of_wallet(state, wallet, |s| s == symbol).into_iter().map(|(_, lock, amount)| (lock, amount)).collect()
+}
+
+/// The locks on every holding of one wallet, by kind then id (then asset), as [`on`]: a
+/// wallet with nothing locked costs one lookup per asset.
+pub fn on_wallet(state: &State, wallet: WalletIdx) -> Vec<(Symbol, Lock, Amount)> {
+    // Asset indices are dense: few assets, one lookup each.
+    let assets = AssetIdx::try_from(state.assets.len()).unwrap_or(AssetIdx::MAX);
+    if !(0..assets).any(|a| state.holding_ref(a, wallet).is_some_and(|h| h.locked > 0)) {
+        return Vec::new();
+    }
+    of_wallet(state, wallet, |_| true)
+}
+
+/// The locks naming `wallet` on the assets `asset` accepts, sorted.
+fn of_wallet(state: &State, wallet: WalletIdx, asset: impl Fn(&Symbol) -> bool) -> Vec<(Symbol, Lock, Amount)> {
+    let key = &state.wallet(wallet).key;
     let mut out = Vec::new();
-    let found: Result<(), std::convert::Infallible> = each(state, Records::Open, |h| {
-        if h.asset == symbol && h.wallet == key {
-            out.push((h.lock, h.amount));
+    let walked: Result<(), std::convert::Infallible> = each(state, Records::Open, |h| {
+        if h.wallet == key && asset(h.asset) {
+            out.push((h.asset.clone(), h.lock, h.amount));
         }
         Ok(())
     });
-    let Ok(()) = found;
-    out.sort_unstable();
+    let Ok(()) = walked;
+    out.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
     out
 }

@@ -187,16 +187,6 @@ fn close(state: &mut State, mut r: Repo, opened: Time, now: Time, ev: &mut Vec<E
     state.repos.put(r.id, r);
 }
 
-/// What open repos pledge, per (asset, borrower) — for invariant checks.
-pub fn committed(state: &State) -> Vec<(Symbol, WalletId, Amount)> {
-    state
-        .repos
-        .iter()
-        .filter(|(_, r)| matches!(r.status, RepoStatus::Open { .. } | RepoStatus::Defaulted { delivered: false, .. }))
-        .map(|(_, r)| (r.terms.collateral_asset.clone(), r.terms.borrower, r.terms.collateral_amount))
-        .collect()
-}
-
 /// After a wallet recovery: repos naming the lost wallet name the new one.
 pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
     let mut ids: Vec<u64> = state

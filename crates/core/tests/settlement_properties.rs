@@ -9,10 +9,12 @@ use std::collections::BTreeMap;
 use tessera_core::block::{demo_genesis, Event, Outcome};
 use tessera_core::compliance::{Policy, Rule};
 use tessera_core::crypto::{sha256, Keypair};
+use tessera_core::escrow::TenderStatus;
 use tessera_core::exec::{Admission, Chain};
 use tessera_core::htlc::HtlcStatus;
 use tessera_core::op;
 use tessera_core::op::{AssetSpec, Op};
+use tessera_core::repo::RepoStatus;
 use tessera_core::settlement::{InstructionStatus, Leg, SettleMode};
 use tessera_core::tx::{CheckedTx, TxBody};
 use tessera_core::*;
@@ -294,10 +296,20 @@ fn committed(st: &tessera_core::state::State) -> BTreeMap<(String, WalletId), u1
             }
         }
     }
-    for (asset, wallet, amount) in
-        tessera_core::escrow::committed(st).into_iter().chain(tessera_core::repo::committed(st))
-    {
-        *m.entry((asset.0, wallet)).or_insert(0) += amount;
+    for (_, t) in st.tenders.iter() {
+        let bonded = match &t.status {
+            TenderStatus::Open => t.bids.clone(),
+            TenderStatus::Awarded { winner, .. } => vec![*winner],
+            _ => vec![],
+        };
+        for wallet in bonded {
+            *m.entry((t.asset.0.clone(), wallet)).or_insert(0) += t.bond;
+        }
+    }
+    for (_, r) in st.repos.iter() {
+        if matches!(r.status, RepoStatus::Open { .. } | RepoStatus::Defaulted { delivered: false, .. }) {
+            *m.entry((r.terms.collateral_asset.0.clone(), r.terms.borrower)).or_insert(0) += r.terms.collateral_amount;
+        }
     }
     for (_, h) in st.htlcs.iter() {
         if matches!(h.status, HtlcStatus::Locked | HtlcStatus::Expired { .. }) {

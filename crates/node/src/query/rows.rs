@@ -217,46 +217,13 @@ pub struct LockRow {
     pub for_what: String,
 }
 
-/// Every commitment behind a wallet's locked balances.
+/// Every commitment behind a wallet's locked balances (`tessera_core::locks`), by kind then id.
 pub fn locks(st: &State, wallet: &WalletId) -> Vec<LockRow> {
-    use tessera_core::htlc::HtlcStatus;
-    use tessera_core::settlement::InstructionStatus;
-    let mut rows = Vec::new();
-    for (_, i) in st.instructions.sorted() {
-        if i.status != InstructionStatus::Pending {
-            continue;
-        }
-        for (n, l) in i.legs.iter().enumerate() {
-            let party = st.wallet_index.get(&l.from).map(|w| st.party(st.wallet(*w).party).id.clone());
-            if l.from == *wallet && party.is_some_and(|p| i.affirmed.contains(&p)) {
-                rows.push(LockRow {
-                    asset: l.asset.clone(),
-                    amount: l.amount,
-                    for_what: format!("instruction {} leg {n}", i.id),
-                });
-            }
-        }
-    }
-    for (_, h) in st.htlcs.sorted() {
-        if h.sender == *wallet && matches!(h.status, HtlcStatus::Locked | HtlcStatus::Expired { .. }) {
-            rows.push(LockRow {
-                asset: h.asset.clone(),
-                amount: h.amount,
-                for_what: format!("hash time-lock {}", h.id),
-            });
-        }
-    }
-    for (asset, w, amount) in tessera_core::escrow::committed(st) {
-        if w == *wallet {
-            rows.push(LockRow { asset, amount, for_what: "tender bond".into() });
-        }
-    }
-    for (asset, w, amount) in tessera_core::repo::committed(st) {
-        if w == *wallet {
-            rows.push(LockRow { asset, amount, for_what: "repo collateral".into() });
-        }
-    }
-    rows
+    let Some(w) = st.wallet_index.get(wallet) else { return Vec::new() };
+    tessera_core::locks::on_wallet(st, *w)
+        .into_iter()
+        .map(|(asset, lock, amount)| LockRow { asset, amount, for_what: lock.to_string() })
+        .collect()
 }
 
 #[derive(Serialize, Clone)]
