@@ -518,74 +518,41 @@ fn receipts_and_submissions_print_event_amounts_in_the_asset_decimals_and_symbol
 #[test]
 fn a_precheck_of_a_transfer_held_back_by_an_affirmed_instruction_or_a_repo_names_the_instruction_leg_or_the_repo() {
     let tmp = tempfile::tempdir().unwrap();
-    let (file, data) = (tmp.path().join("locks.yaml"), tmp.path().join("ledger"));
+    let data = tmp.path().join("ledger");
     let data_s = data.to_str().unwrap();
-    // Alpha affirms its leg of a sale of 300.00 TBILL to bolt (bolt has not affirmed: the
-    // instruction stays pending), and pledges 400.00 NOTE to bolt in a repo.
-    std::fs::write(
-        &file,
-        r#"name: locks
-start: 2026-04-06T15:00:00Z
-steps:
-  - tx:
-      as: operator
-      ops:
-        - register_party: { party: alpha, name: Alpha, kind: fund }
-        - register_party: { party: bolt, name: Bolt, kind: institution }
-        - add_wallet: { party: alpha, wallet: "@alpha" }
-        - add_wallet: { party: bolt, wallet: "@bolt" }
-        - create_asset: { symbol: USDX, name: USDX, kind: { cash_token: { cash: stablecoin, currency: USD } }, decimals: 2, issuer: operator }
-        - create_asset: { symbol: TBILL, name: TBILL, kind: { fund_share: { nav: stable } }, decimals: 2, issuer: operator }
-        - create_asset: { symbol: NOTE, name: NOTE, kind: { fund_share: { nav: stable } }, decimals: 2, issuer: operator }
-        - mint: { asset: TBILL, to: "@alpha", amount: 1000 }
-        - mint: { asset: NOTE, to: "@alpha", amount: 1000 }
-        - mint: { asset: USDX, to: "@bolt", amount: 1000 }
-  - tx:
-      as: alpha
-      ops:
-        - create_instruction:
-            legs:
-              - { asset: TBILL, amount: 300, from: "@alpha", to: "@bolt" }
-              - { asset: USDX, amount: 300, from: "@bolt", to: "@alpha" }
-            settle: on_affirmation
-            expires_at: 2026-04-07
-            reference: "trade 1"
-        - affirm_instruction: { instruction: 1 }
-        - propose_repo:
-            accept_by: 2026-04-06T18:00:00Z
-            terms: { lender: "@bolt", borrower: "@alpha", cash_asset: USDX, cash_amount: 300, collateral_asset: NOTE, collateral_amount: 400, price_micros: 1000000, haircut_bps: 200, rate_bps: 430, maturity: 2026-04-13T15:00:00Z }
-  - tx: { as: bolt, ops: [ { accept_repo: { repo: 1 } } ] }
-  - check: { balance: { wallet: "@alpha", asset: TBILL, free: 700, locked: 300 } }
-  - check: { balance: { wallet: "@alpha", asset: NOTE, free: 600, locked: 400 } }
-"#,
-    )
-    .unwrap();
+    // Alpha's affirmed leg of a pending sale locks 300.00 of its 1,000.00 TBILL; its repo locks
+    // 400.00 of its 1,000.00 NOTE as collateral, and a court order froze 100.00 NOTE.
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/precheck_locks.yaml");
     let o = tessera(&["scenario", "run", file.to_str().unwrap(), "--data", data_s]);
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
-    let alpha = {
-        let o = tessera(&["--json", "query", "balances", "--data", data_s, "--party", "alpha"]);
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        v[0]["wallet"].as_str().expect("alpha's wallet").to_string()
-    };
+    let o = tessera(&["--json", "query", "locks", "--data", data_s, "--wallet", "@alpha"]);
+    let locks: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let for_what: Vec<&str> = locks.as_array().unwrap().iter().map(|l| l["for_what"].as_str().unwrap()).collect();
+    assert_eq!(for_what, ["instruction 1 leg 0", "repo 1 collateral"]);
+
     let precheck = |asset: &str| {
         let args = ["precheck", "--data", data_s, "transfer", "--asset", asset, "--from", "alpha", "--to", "bolt"];
         let o = tessera(&[&args[..], &["--amount", "800"]].concat());
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         String::from_utf8_lossy(&o.stdout).trim_end().to_string()
     };
-    let short = &alpha[..8];
+    let alpha = {
+        let o = tessera(&["--json", "query", "balances", "--data", data_s, "--party", "alpha"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v[0]["wallet"].as_str().expect("alpha's wallet")[..8].to_string()
+    };
     assert_eq!(
         precheck("TBILL"),
         format!(
-            "✗ balance.insufficient                 wallet {short} has 700.00 TBILL free; 800.00 TBILL needed; \
+            "✗ balance.insufficient                 wallet {alpha} has 700.00 TBILL free; 800.00 TBILL needed; \
              300.00 TBILL locked by instruction 1 leg 0"
         )
     );
     assert_eq!(
         precheck("NOTE"),
         format!(
-            "✗ balance.insufficient                 wallet {short} has 600.00 NOTE free; 800.00 NOTE needed; \
-             400.00 NOTE locked by repo 1 collateral"
+            "✗ balance.insufficient                 wallet {alpha} has 500.00 NOTE free; 800.00 NOTE needed; \
+             400.00 NOTE locked by repo 1 collateral; 100.00 NOTE frozen by compliance"
         )
     );
 }
