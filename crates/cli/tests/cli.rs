@@ -556,3 +556,20 @@ fn a_precheck_of_a_transfer_held_back_by_an_affirmed_instruction_or_a_repo_names
         )
     );
 }
+
+#[test]
+fn a_precheck_of_a_transfer_of_pledged_units_names_the_pledge_and_its_pledgee() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("ledger");
+    let data_s = data.to_str().unwrap();
+    // At its end alpha has 970,000 of its 2,000,000 TB0306 pledged to the clearing house cme.
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/collateral_margin.yaml");
+    let o = tessera(&["scenario", "run", file.to_str().unwrap(), "--data", data_s]);
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    let args = ["precheck", "--data", data_s, "transfer", "--asset", "TB0306", "--from", "@alpha", "--to", "@bravo"];
+    let o = tessera(&[&args[..], &["--amount", "1,500,000"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("✗ balance.insufficient"), "{out}");
+    assert!(out.contains("; 970,000.000000 TB0306 locked by pledge to cme in collateral account 1"), "{out}");
+}

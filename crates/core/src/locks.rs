@@ -208,6 +208,6 @@ fn of_wallet(state: &State, wallet: WalletIdx, asset: impl Fn(&Symbol) -> bool) 
         Ok(())
     });
     let Ok(()) = walked;
-    out.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    out.sort_unstable_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     out
 }
