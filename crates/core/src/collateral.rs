@@ -1881,17 +1881,6 @@ pub fn rekey(state: &mut State, lost: &WalletId, new: &WalletId) {
     }
 }
 
-/// What live pledges lock, per (asset, wallet key) — for the invariant checks.
-pub fn committed(state: &State) -> Vec<(u64, Symbol, WalletId, Amount)> {
-    let mut out = Vec::new();
-    for (id, a) in state.collateral_accounts.iter() {
-        for p in &a.pledges {
-            out.push((*id, p.asset.clone(), p.wallet, p.amount));
-        }
-    }
-    out
-}
-
 /// This module's invariants (see `model::collateral`).
 pub fn check(state: &State) -> Result<(), String> {
     let now = state.meta().time;
