@@ -115,8 +115,15 @@ fn no_scenario_and_no_query_of_its_ledger_prints_rust_debug_text() {
             "funds",
             "feeds",
             "redemptions",
+            "pledges",
+            "calls",
+            "loans",
         ] {
             texts.push((format!("query {q}"), tessera(&["query", q], &data)));
+        }
+        // The clearing house of the collateral scenarios.
+        if std::fs::read_to_string(file).unwrap_or_default().contains("register_party: { party: cme,") {
+            texts.push(("report margin cme".into(), tessera(&["report", "margin", "cme"], &data)));
         }
         for (what, text) in texts {
             if let Some(d) = debug_text(&text) {
