@@ -8,7 +8,7 @@ use tessera_core::words::{and_list, Counted, EventText};
 use tessera_core::*;
 use tessera_node::query::{
     AssetRow, CallRow, Counterparty, Direction, FeedRow, FundView, HistoryEntry, LoanRow, MarginReport, Move, PartyRow,
-    PledgeLine, PledgeRow, Register, Statement, TxResult,
+    PledgeRow, Register, Statement, TxResult,
 };
 use tessera_node::Ledger;
 
@@ -439,6 +439,8 @@ pub fn move_text(u: &(impl Units + ?Sized), m: &Move) -> String {
         "forced_transfer" => " (forced transfer)",
         "settlement_leg" => " (settlement leg)",
         "redemption_paid" => " (queued redemption paid)",
+        "loan_funded" => " (loan funded)",
+        "loan_repaid" => " (loan repaid)",
         _ => "",
     };
     let cp = m.counterparty.as_ref().map(|c| format!("{}{how}", counterparty_text(c)));
@@ -461,6 +463,8 @@ fn kind_words(kind: &str) -> &'static str {
         "forced_transfer" => "moved by forced transfer",
         "settlement_leg" => "settled",
         "yield_payment" => "paid as yield",
+        "loan_funded" => "lent",
+        "loan_repaid" => "repaid on a loan",
         "not_itemized" => "paid or taken by the ledger (not itemized)",
         _ => "transferred",
     }
@@ -704,11 +708,16 @@ pub fn pledge_line(u: &(impl Units + ?Sized), p: &PledgeRow) -> String {
 /// A loan on one line: terms, debt to date, collateral value and loan-to-value.
 pub fn loan_line(u: &(impl Units + ?Sized), l: &LoanRow) -> String {
     let money = |a| units(u, &l.cash_asset, a);
-    let since = l.status_at.map(|t| format!(" since {t}")).unwrap_or_default();
+    let when = if l.status == "open" { "since" } else { "at" };
+    let since = l.status_at.map(|t| format!(" {when} {t}")).unwrap_or_default();
     let ltv = l.ltv_bps.map(|b| format!(", loan-to-value {}", bps_pct(b))).unwrap_or_default();
     let collateral: Vec<String> = l.pledges.iter().map(|p| asset_units(u, &p.asset, p.amount_units)).collect();
+    let collateral = match &collateral[..] {
+        [] => "no collateral pledged now".to_string(),
+        c => format!("against {} worth {}", and_list(c), money(l.collateral_value_units)),
+    };
     format!(
-        "loan {} — {}{since}: {} lent by {} to {} at {} ACT/360 against {} worth {}; debt {} (interest {}){ltv}; \
+        "loan {} — {}{since}: {} lent by {} to {} at {} ACT/360, {collateral}; debt {} (interest {}){ltv}; \
          funded up to {}, liquidated from {}",
         l.id,
         l.status,
@@ -716,8 +725,6 @@ pub fn loan_line(u: &(impl Units + ?Sized), l: &LoanRow) -> String {
         l.lender_party,
         l.borrower_party,
         bps_pct(l.rate_bps),
-        if collateral.is_empty() { "nothing".to_string() } else { and_list(&collateral) },
-        money(l.collateral_value_units),
         money(l.debt_units),
         money(l.interest_units),
         bps_pct(l.max_ltv_bps),
@@ -770,8 +777,8 @@ pub fn margin_lines(u: &(impl Units + ?Sized), r: &MarginReport) -> Vec<String> 
             m.counted_units,
             format!(
                 "market {}, after haircut {}, cash {}{unpriced}",
-                money(m.market_units),
-                money(m.after_haircut_units),
+                money(m.market_value_units),
+                money(m.value_after_haircuts_units),
                 money(m.cash_units)
             ),
         ));
@@ -796,8 +803,10 @@ pub fn margin_lines(u: &(impl Units + ?Sized), r: &MarginReport) -> Vec<String> 
             "pledged", "kind", "units", "value", "haircut", "after haircut"
         ));
         for p in &m.pledges {
-            let amount =
-                u.decimals(&p.asset).map(|d| format_units(p.amount_units, d)).unwrap_or_else(|| p.amount_units.to_string());
+            let amount = u
+                .decimals(&p.asset)
+                .map(|d| format_units(p.amount_units, d))
+                .unwrap_or_else(|| p.amount_units.to_string());
             out.push(format!(
                 "    {:<10} {:<10} {:>24} {:>22} {:>8} {:>22}  {}",
                 p.asset.as_str(),

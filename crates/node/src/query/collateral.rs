@@ -100,13 +100,14 @@ pub struct MarginRow {
     #[serde(with = "amount_serde")]
     pub counted_units: Amount,
     /// Σ market value of the pledges.
-    pub market: String,
+    pub market_value: String,
     #[serde(with = "amount_serde")]
-    pub market_units: Amount,
-    /// Σ value after haircuts, before concentration limits.
-    pub after_haircut: String,
+    pub market_value_units: Amount,
+    /// Σ value after haircuts, before concentration limits (named apart from the pledges'
+    /// `after_haircut`, so the two stay apart in a flat table).
+    pub value_after_haircuts: String,
     #[serde(with = "amount_serde")]
-    pub after_haircut_units: Amount,
+    pub value_after_haircuts_units: Amount,
     /// Of `counted`, cash (the only thing that meets variation margin).
     pub cash: String,
     #[serde(with = "amount_serde")]
@@ -217,7 +218,7 @@ pub struct LoanRow {
     pub debt: String,
     #[serde(with = "amount_serde")]
     pub debt_units: Amount,
-    /// Market value of the collateral (no haircut).
+    /// Market value of the collateral still pledged (no haircut).
     pub collateral_value: String,
     #[serde(with = "amount_serde")]
     pub collateral_value_units: Amount,
@@ -351,10 +352,10 @@ fn margin_row(st: &State, acc: &Account, now: Time) -> Result<MarginRow, Refusal
         requirement_at: r.at,
         counted: text(c.counted),
         counted_units: c.counted,
-        market: text(c.market),
-        market_units: c.market,
-        after_haircut: text(c.after_haircut),
-        after_haircut_units: c.after_haircut,
+        market_value: text(c.market),
+        market_value_units: c.market,
+        value_after_haircuts: text(c.after_haircut),
+        value_after_haircuts_units: c.after_haircut,
         cash: text(c.cash),
         cash_units: c.cash,
         unpriced: c.unpriced,
@@ -387,7 +388,8 @@ fn loan_row(st: &State, l: &Loan, now: Time) -> Result<LoanRow, Refusal> {
     };
     let acc = collateral::account(st, l.id)?;
     let (pledges, _) = pledge_lines(st, &acc, now)?;
-    let value = acc.coverage.market;
+    // Valued now: a closed loan's account keeps its last coverage but pledges nothing.
+    let value = pledges.iter().try_fold(0, |t: Amount, p| add(t, p.value_units.unwrap_or(0)))?;
     let (status, status_at, debt, interest) = match &l.status {
         LoanStatus::Requested => ("requested", None, t.principal, 0),
         LoanStatus::Open { at } => {
