@@ -717,12 +717,15 @@ pub fn loan_line(u: &(impl Units + ?Sized), l: &LoanRow) -> String {
         c => format!("against {} worth {}", and_list(c), money(l.collateral_value_units)),
     };
     format!(
-        "loan {} — {}{since}: {} lent by {} to {} at {} ACT/360, {collateral}; debt {} (interest {}){ltv}; \
+        "loan {} — {}{since}: {} {} {} {} {} at {} ACT/360, {collateral}; debt {} (interest {}){ltv}; \
          funded up to {}, liquidated from {}",
         l.id,
         l.status,
         money(l.principal_units),
+        // Cash changed hands only once the lender funded the loan.
+        if matches!(l.status.as_str(), "requested" | "cancelled") { "asked of" } else { "lent by" },
         l.lender_party,
+        if matches!(l.status.as_str(), "requested" | "cancelled") { "by" } else { "to" },
         l.borrower_party,
         bps_pct(l.rate_bps),
         money(l.debt_units),

@@ -115,7 +115,7 @@ pub struct MarginRow {
     /// Pledges no price stands for (counted zero).
     pub unpriced: u32,
     /// What the pledges stand short of the requirement (the larger of the total and the
-    /// variation-in-cash shortfalls).
+    /// variation-in-cash shortfalls); none once the account defaulted or closed.
     pub shortfall: String,
     #[serde(with = "amount_serde")]
     pub shortfall_units: Amount,
@@ -214,7 +214,8 @@ pub struct LoanRow {
     pub interest: String,
     #[serde(with = "amount_serde")]
     pub interest_units: Amount,
-    /// Principal plus interest: to date while open, as settled once closed.
+    /// Principal plus interest: to date while open, as settled once repaid or liquidated; none
+    /// before funding or once cancelled.
     pub debt: String,
     #[serde(with = "amount_serde")]
     pub debt_units: Amount,
@@ -329,9 +330,10 @@ fn margin_row(st: &State, acc: &Account, now: Time) -> Result<MarginRow, Refusal
     let r = &acc.requirement;
     let c = &acc.coverage;
     let requirement = r.total()?;
-    let shortfall = collateral::shortfall(r, c)?;
+    // An account in default or closed is settled: nothing short, nothing to withdraw.
+    let shortfall = if acc.active() { collateral::shortfall(r, c)? } else { 0 };
     // Nothing is withdrawable while anything is short (variation margin in cash included).
-    let excess = if shortfall > 0 { 0 } else { c.counted.saturating_sub(requirement) };
+    let excess = if shortfall > 0 || !acc.active() { 0 } else { c.counted.saturating_sub(requirement) };
     let limit = collateral::clearing(st, &acc.pledgee)?.schedule.limits.fund_shares_per_member;
     let call = match acc.call.and_then(|id| st.margin_calls.get(&id)) {
         Some(call) => Some(call_row(st, call, now)?),
@@ -391,7 +393,8 @@ fn loan_row(st: &State, l: &Loan, now: Time) -> Result<LoanRow, Refusal> {
     // Valued now: a closed loan's account keeps its last coverage but pledges nothing.
     let value = pledges.iter().try_fold(0, |t: Amount, p| add(t, p.value_units.unwrap_or(0)))?;
     let (status, status_at, debt, interest) = match &l.status {
-        LoanStatus::Requested => ("requested", None, t.principal, 0),
+        // Nothing is owed before the cash is lent, or when it never was.
+        LoanStatus::Requested => ("requested", None, 0, 0),
         LoanStatus::Open { at } => {
             let (debt, interest) = collateral::debt(l, now)?;
             ("open", Some(*at), debt, interest)
@@ -399,7 +402,7 @@ fn loan_row(st: &State, l: &Loan, now: Time) -> Result<LoanRow, Refusal> {
         LoanStatus::Repaid { at, interest } => ("repaid", Some(*at), add(t.principal, *interest)?, *interest),
         // Saturating on purpose: a liquidated debt is never below its principal.
         LoanStatus::Liquidated { at, debt, .. } => ("liquidated", Some(*at), *debt, debt.saturating_sub(t.principal)),
-        LoanStatus::Cancelled { at } => ("cancelled", Some(*at), t.principal, 0),
+        LoanStatus::Cancelled { at } => ("cancelled", Some(*at), 0, 0),
     };
     let open = matches!(l.status, LoanStatus::Open { .. });
     Ok(LoanRow {
