@@ -31,7 +31,7 @@ struct Cli {
     #[arg(long, global = true, conflicts_with = "json")]
     csv: bool,
     /// Work against a running node (e.g. http://127.0.0.1:8080) instead of a data directory:
-    /// `submit` and `query` go through its HTTP API.
+    /// `submit`, `query` and `report margin` go through its HTTP API.
     #[arg(long, global = true, env = "TESSERA_NODE")]
     node: Option<String>,
     /// With --node: the key file whose wallet signs the read-access challenge (queries of
@@ -128,7 +128,8 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--node URL`: `submit`, `query`, `precheck` and `token` through a running node. Other
+/// `--node URL`: `submit`, `query`, `precheck`, `token` and `report margin` through a running
+/// node. Other
 /// commands work on a data directory (None: run them embedded).
 fn run_remote(g: &Global, command: &Command) -> Result<Option<ExitCode>, Refusal> {
     let Some(url) = g.node else { return Ok(None) };
@@ -137,6 +138,11 @@ fn run_remote(g: &Global, command: &Command) -> Result<Option<ExitCode>, Refusal
         Command::Precheck(a) => return cmd::precheck::execute_remote(a, g, url).map(Some),
         Command::Query(q) => cmd::query::execute_remote(q, g, url)?,
         Command::Token(a) => cmd::token::execute_remote(a, g, url)?,
+        Command::Report(c) => {
+            if cmd::report::execute_remote(c, g, url)?.is_none() {
+                return Ok(None);
+            }
+        }
         _ => return Ok(None),
     }
     Ok(Some(ExitCode::SUCCESS))

@@ -2,11 +2,13 @@
 //! Each returns data that serializes to JSON, plus a human rendering.
 
 use tessera_core::block::{Event, Outcome, Receipt};
+use tessera_core::collateral::CallKind;
 use tessera_core::state::State;
 use tessera_core::words::{and_list, Counted, EventText};
 use tessera_core::*;
 use tessera_node::query::{
-    AssetRow, Counterparty, Direction, FeedRow, FundView, HistoryEntry, Move, PartyRow, Register, Statement, TxResult,
+    AssetRow, CallRow, Counterparty, Direction, FeedRow, FundView, HistoryEntry, LoanRow, MarginReport, Move, PartyRow,
+    PledgeRow, Register, Statement, TxResult,
 };
 use tessera_node::Ledger;
 
@@ -437,6 +439,8 @@ pub fn move_text(u: &(impl Units + ?Sized), m: &Move) -> String {
         "forced_transfer" => " (forced transfer)",
         "settlement_leg" => " (settlement leg)",
         "redemption_paid" => " (queued redemption paid)",
+        "loan_funded" => " (loan funded)",
+        "loan_repaid" => " (loan repaid)",
         _ => "",
     };
     let cp = m.counterparty.as_ref().map(|c| format!("{}{how}", counterparty_text(c)));
@@ -459,6 +463,8 @@ fn kind_words(kind: &str) -> &'static str {
         "forced_transfer" => "moved by forced transfer",
         "settlement_leg" => "settled",
         "yield_payment" => "paid as yield",
+        "loan_funded" => "lent",
+        "loan_repaid" => "repaid on a loan",
         "not_itemized" => "paid or taken by the ledger (not itemized)",
         _ => "transferred",
     }
@@ -623,6 +629,198 @@ pub fn statement_lines(u: &(impl Units + ?Sized), s: &Statement) -> Vec<String> 
             ));
         }
         out.push(format!("    closing balance {:>46}", units(u, &a.asset, a.closing_units)));
+    }
+    out
+}
+
+/// Basis points as a percentage with two places: 50 → "0.50%".
+pub fn bps_pct(bps: impl Into<u64>) -> String {
+    let b: u64 = bps.into();
+    format!("{}.{:02}%", b / 100, b % 100)
+}
+
+/// Seconds as people count them, zero parts left out: "1 h", "59 min 12 s", "12 s".
+pub fn time_left(seconds: u64) -> String {
+    let parts = [(seconds / 3_600, "h"), (seconds % 3_600 / 60, "min"), (seconds % 60, "s")];
+    let words: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, unit)| format!("{n} {unit}")).collect();
+    if words.is_empty() {
+        "0 s".into()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// A margin call on one line: "intraday call 2 on alpha at cme: 13,804.500000 USDX due by … —
+/// open, 59 min 12 s left".
+pub fn call_line(u: &(impl Units + ?Sized), c: &CallRow) -> String {
+    let state = match (c.seconds_left, c.closed_at) {
+        (Some(0), _) => "open, deadline passed".to_string(),
+        (Some(s), _) => format!("open, {} left", time_left(s)),
+        (None, Some(at)) => format!("{} at {at}", c.status),
+        (None, None) => c.status.clone(),
+    };
+    format!(
+        "{} call {} on {} at {}: {} due by {} (raised {}) — {state}",
+        match c.kind {
+            CallKind::Daily => "daily",
+            CallKind::Intraday => "intraday",
+        },
+        c.id,
+        c.member,
+        c.ccp,
+        units(u, &c.cash_asset, c.amount_units),
+        c.deadline,
+        c.raised_at
+    )
+}
+
+/// Units of an asset for people, in its decimals when `u` knows them.
+fn asset_units(u: &(impl Units + ?Sized), asset: &Symbol, amount: Amount) -> String {
+    match u.decimals(asset) {
+        Some(d) => format_amount(amount, d, asset.as_str()),
+        None => format!("{amount} {asset}"),
+    }
+}
+
+/// A pledge on one line, with the account it is pledged to and its value in the account's cash
+/// asset.
+pub fn pledge_line(u: &(impl Units + ?Sized), p: &PledgeRow) -> String {
+    let l = &p.pledge;
+    let value = match l.value_units {
+        Some(v) => units(u, &p.cash_asset, v),
+        None => "no price (counts zero)".into(),
+    };
+    format!(
+        "{} account {} of {} at {}: {} ({}) from wallet {} since {}, value {value}, haircut {}, after haircut {}",
+        p.account_kind,
+        p.account,
+        p.pledgor,
+        p.pledgee,
+        asset_units(u, &l.asset, l.amount_units),
+        l.kind,
+        l.wallet.short(),
+        l.since,
+        bps_pct(l.haircut_bps),
+        units(u, &p.cash_asset, l.after_haircut_units)
+    )
+}
+
+/// A loan on one line: terms, debt to date, collateral value and loan-to-value.
+pub fn loan_line(u: &(impl Units + ?Sized), l: &LoanRow) -> String {
+    let money = |a| units(u, &l.cash_asset, a);
+    let when = if l.status == "open" { "since" } else { "at" };
+    let since = l.status_at.map(|t| format!(" {when} {t}")).unwrap_or_default();
+    let ltv = l.ltv_bps.map(|b| format!(", loan-to-value {}", bps_pct(b))).unwrap_or_default();
+    let collateral: Vec<String> = l.pledges.iter().map(|p| asset_units(u, &p.asset, p.amount_units)).collect();
+    let collateral = match &collateral[..] {
+        [] => "no collateral pledged now".to_string(),
+        c => format!("against {} worth {}", and_list(c), money(l.collateral_value_units)),
+    };
+    format!(
+        "loan {} — {}{since}: {} {} {} {} {} at {} ACT/360, {collateral}; debt {} (interest {}){ltv}; \
+         funded up to {}, liquidated from {}",
+        l.id,
+        l.status,
+        money(l.principal_units),
+        // Cash changed hands only once the lender funded the loan.
+        if matches!(l.status.as_str(), "requested" | "cancelled") { "asked of" } else { "lent by" },
+        l.lender_party,
+        if matches!(l.status.as_str(), "requested" | "cancelled") { "by" } else { "to" },
+        l.borrower_party,
+        bps_pct(l.rate_bps),
+        money(l.debt_units),
+        money(l.interest_units),
+        bps_pct(l.max_ltv_bps),
+        bps_pct(l.liquidation_ltv_bps)
+    )
+}
+
+/// A clearing house's margin report for people: a heading, then per member a small table of
+/// its figures and one line per pledge.
+pub fn margin_lines(u: &(impl Units + ?Sized), r: &MarginReport) -> Vec<String> {
+    let money = |a: Amount| format_units(a, r.decimals);
+    let mut out = vec![
+        format!(
+            "margin report of {} — {} at block {} ({}), amounts in {}",
+            r.ccp, r.name, r.height, r.time, r.cash_asset
+        ),
+        format!(
+            "  schedule in force since {}; calls due within {}; fund shares haircut {}; skin in the game {} ({} used)",
+            r.schedule_from,
+            time_left(r.call_deadline_seconds),
+            bps_pct(r.fund_share_haircut_bps),
+            money(r.skin_in_the_game_units),
+            money(r.capital_used_units)
+        ),
+    ];
+    if r.members.is_empty() {
+        out.push("  no members".into());
+    }
+    for m in &r.members {
+        let status = match m.status_at {
+            Some(at) => format!("{} since {at}", m.status),
+            None => m.status.clone(),
+        };
+        out.push(String::new());
+        out.push(format!("  {} — {} (account {}, {status})", m.member, m.member_name, m.account));
+        let row = |label: &str, amount: Amount, note: String| {
+            format!("    {label:<15} {:>28}{}", money(amount), if note.is_empty() { note } else { format!("  {note}") })
+        };
+        out.push(row(
+            "requirement",
+            m.requirement_units,
+            format!("initial {}, variation {}", money(m.initial_units), money(m.variation_units)),
+        ));
+        let unpriced = match m.unpriced {
+            0 => String::new(),
+            n => format!(", {n} unpriced (counted zero)"),
+        };
+        out.push(row(
+            "coverage",
+            m.counted_units,
+            format!(
+                "market {}, after haircut {}, cash {}{unpriced}",
+                money(m.market_value_units),
+                money(m.value_after_haircuts_units),
+                money(m.cash_units)
+            ),
+        ));
+        out.push(row("shortfall", m.shortfall_units, String::new()));
+        out.push(row("excess", m.excess_units, "withdrawable above the requirement".into()));
+        let limit = match m.fund_shares_limit_units {
+            Some(l) => format!("fund shares {} of a {} limit", money(m.fund_shares_units), money(l)),
+            None => format!("fund shares {} (no per-member limit)", money(m.fund_shares_units)),
+        };
+        out.push(row("above limits", m.above_limits_units, limit));
+        out.push(row("default fund", m.default_fund_units, format!("assessed {}", money(m.assessed_units))));
+        match &m.call {
+            Some(c) => out.push(format!("    {:<15} {}", "open call", call_line(u, c))),
+            None => out.push(format!("    {:<15} {:>28}", "open call", "none")),
+        }
+        if m.pledges.is_empty() {
+            out.push(format!("    {:<15} {:>28}", "pledges", "none"));
+            continue;
+        }
+        out.push(format!(
+            "    {:<10} {:<10} {:>24} {:>22} {:>8} {:>22}  wallet",
+            "pledged", "kind", "units", "value", "haircut", "after haircut"
+        ));
+        for p in &m.pledges {
+            let amount = u
+                .decimals(&p.asset)
+                .map(|d| format_units(p.amount_units, d))
+                .unwrap_or_else(|| p.amount_units.to_string());
+            out.push(format!(
+                "    {:<10} {:<10} {:>24} {:>22} {:>8} {:>22}  {}",
+                p.asset.as_str(),
+                p.kind,
+                amount,
+                p.value_units.map(money).unwrap_or_else(|| "no price".into()),
+                bps_pct(p.haircut_bps),
+                money(p.after_haircut_units),
+                p.wallet.short()
+            ));
+        }
     }
     out
 }

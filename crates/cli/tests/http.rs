@@ -774,6 +774,7 @@ fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_dat
         ("demo", "auditor", "@alpha", "alpha-fund"),
         ("fund_buidl_90_days", "operator", "@alpha", "alpha"),
         ("settlement_dvp", "operator", "@alpha", "alpha"),
+        ("collateral_views", "examiner", "@bravo", "bravo"),
     ];
     for (scenario, reader, wallet, party) in ledgers {
         let (tmp, data) = scenario_ledger(scenario);
@@ -806,6 +807,10 @@ fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_dat
             s(&["funds"]),
             s(&["feeds"]),
             s(&["redemptions"]),
+            s(&["pledges"]),
+            s(&["calls"]),
+            s(&["calls", "--open"]),
+            s(&["loans"]),
             s(&["parties"]),
             s(&["party", party]),
             s(&["party", "no-such-party"]),
@@ -846,11 +851,33 @@ fn every_query_the_node_serves_prints_through_the_node_what_it_prints_on_the_dat
             args.extend(q.iter().cloned());
             cli(&args)
         };
-        for q in &queries {
+        // The margin report (a report, not a query) goes the same way.
+        let report = |q: &[String], format: Option<&str>, node: Option<&str>| {
+            let mut args = match node {
+                Some(url) => s(&["--node", url, "--auth-key", key.to_str().unwrap()]),
+                None => s(&["--data", data.to_str().unwrap()]),
+            };
+            args.extend(format.map(str::to_string));
+            args.push("report".into());
+            args.extend(q.iter().cloned());
+            cli(&args)
+        };
+        let reports: Vec<Vec<String>> =
+            if scenario == "collateral_views" { vec![s(&["margin", "cme"]), s(&["margin", "nobody"])] } else { vec![] };
+        let asked = queries.iter().map(|q| (q, false)).chain(reports.iter().map(|q| (q, true)));
+        for (q, is_report) in asked {
             for format in [None, Some("--json"), Some("--csv")] {
-                let (ok, here, here_err) = local(q, format);
-                let (ok_there, there, there_err) = remote(q, format);
-                let what = format!("{scenario}: query {} {}", q.join(" "), format.unwrap_or_default());
+                let ((ok, here, here_err), (ok_there, there, there_err)) = if is_report {
+                    (report(q, format, None), report(q, format, Some(&node.base)))
+                } else {
+                    (local(q, format), remote(q, format))
+                };
+                let what = format!(
+                    "{scenario}: {} {} {}",
+                    if is_report { "report" } else { "query" },
+                    q.join(" "),
+                    format.unwrap_or_default()
+                );
                 assert_eq!(ok, ok_there, "{what}: here {here}{here_err}, through the node {there}{there_err}");
                 if !ok {
                     assert_eq!(here_err, there_err, "{what}: the refusals differ");

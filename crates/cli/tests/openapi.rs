@@ -408,12 +408,15 @@ fn real_answers_match_the_document() {
             .replace("{fund}", "ATLAS")
             .replace("{height}", "50")
             .replace("{security}", "US912796Y601")
+            .replace("{ccp}", "cme")
             + if p.ends_with("/yield") { "?price=99.651556&settlement=2026-01-02&maturity=2026-01-30" } else { "" }
             + if p.ends_with("/statement") { "?from=2026-01-01&to=2026-03-31" } else { "" }
     };
 
-    // Every GET route, as the operator, as an investor and anonymously.
-    for (method, path) in ROUTES.iter().filter(|(m, p)| *m == "GET" && *p != "/v1/events") {
+    // Every GET route, as the operator, as an investor and anonymously (the collateral routes on
+    // a ledger with a clearing house, below).
+    let here = |p: &str| p != "/v1/events" && !COLLATERAL_ROUTES.iter().any(|(_, c)| *c == p);
+    for (method, path) in ROUTES.iter().filter(|(m, p)| *m == "GET" && here(p)) {
         let url = format!("{base}{}", sample(path));
         let a = http(method, &url, Some(&operator), None);
         assert_eq!(a.status, 200, "{path}: {}", a.body);
@@ -641,11 +644,58 @@ fn real_answers_match_the_document() {
         }
     }
 
-    // Every route was called and answered as documented.
+    // Every route was called and answered as documented (the collateral routes below).
     let called: BTreeSet<(String, String)> = c.seen.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
-    assert_eq!(called, route_set(ROUTES), "routes not exercised");
+    let elsewhere = route_set(COLLATERAL_ROUTES);
+    assert_eq!(called, &route_set(ROUTES) - &elsewhere, "routes not exercised");
     let statuses: BTreeSet<u16> = c.seen.iter().map(|(_, _, s)| *s).collect();
     assert_eq!(statuses, BTreeSet::from([200, 400, 401, 403, 404, 409, 413, 415, 422]));
+}
+
+/// The routes answered from a ledger with a clearing house, a loan and an open call.
+const COLLATERAL_ROUTES: &[(&str, &str)] =
+    &[("GET", "/v1/clearing/{ccp}/margin"), ("GET", "/v1/pledges"), ("GET", "/v1/calls"), ("GET", "/v1/loans")];
+
+#[test]
+fn margin_reports_pledges_calls_and_loans_match_the_document_for_every_reader() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    scenario_ledger("collateral_views", &dir);
+    let node = Node::start(&dir);
+    let base = node.base.clone();
+    let mut c = Contract::new();
+    // The operator holds the compliance officer role and the examiner the auditor's: both read
+    // everything; alpha and bravo are members of cme, carol borrows from lender-bank.
+    let readers = ["operator", "examiner", "cme", "alpha", "bravo", "carol", "lender"];
+    let tokens: Vec<(&str, String)> = readers.iter().map(|r| (*r, token(&base, r))).collect();
+    for (method, path) in COLLATERAL_ROUTES {
+        let url = format!("{base}{}", path.replace("{ccp}", "cme"));
+        for (who, t) in &tokens {
+            let a = http(method, &url, Some(t), None);
+            c.check(method, path, &a);
+            if ["operator", "examiner"].contains(who) {
+                assert_eq!(a.status, 200, "{who} {path}: {}", a.body);
+                // Real rows, not empty lists, are what the schemas are checked against.
+                let v = a.json();
+                let rows = v.as_array().or(v["members"].as_array()).expect("a list or a report");
+                assert!(!rows.is_empty(), "{path}: {v}");
+            }
+        }
+        c.check(method, path, &http(method, &url, None, None));
+    }
+    let op = tokens[0].1.as_str();
+    let carol = tokens[5].1.as_str();
+    for (url, t, (status, code)) in [
+        ("/v1/clearing/alpha/margin", op, (400, "collateral.not_a_clearing_house")),
+        ("/v1/clearing/nobody/margin", op, (404, "party.unknown")),
+        ("/v1/clearing/cme/margin", carol, (403, "api.forbidden")),
+    ] {
+        let a = http("GET", &format!("{base}{url}"), Some(t), None);
+        assert_eq!((a.status, a.json()["code"].as_str()), (status, Some(code)), "{url}: {}", a.body);
+        c.check("GET", "/v1/clearing/{ccp}/margin", &a);
+    }
+    let called: BTreeSet<(String, String)> = c.seen.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
+    assert_eq!(called, route_set(COLLATERAL_ROUTES));
 }
 
 #[test]

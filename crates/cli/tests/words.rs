@@ -115,8 +115,18 @@ fn no_scenario_and_no_query_of_its_ledger_prints_rust_debug_text() {
             "funds",
             "feeds",
             "redemptions",
+            "pledges",
+            "calls",
+            "loans",
         ] {
             texts.push((format!("query {q}"), tessera(&["query", q], &data)));
+        }
+        // Each clearing house the scenario registers, by its margin report.
+        for line in
+            std::fs::read_to_string(file).unwrap_or_default().lines().filter(|l| l.contains("kind: clearing_house"))
+        {
+            let Some(ccp) = line.split("party: ").nth(1).and_then(|r| r.split(',').next()) else { continue };
+            texts.push((format!("report margin {ccp}"), tessera(&["report", "margin", ccp], &data)));
         }
         for (what, text) in texts {
             if let Some(d) = debug_text(&text) {

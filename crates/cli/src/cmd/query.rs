@@ -201,6 +201,26 @@ pub enum QueryCmd {
         #[arg(long)]
         maturity: Option<String>,
     },
+    /// Collateral pledged to clearing houses and lenders: per pledge its account, asset, kind,
+    /// units, value, haircut and value after haircut (yours through a node; every one for a
+    /// clearing house's members to it, and for auditors).
+    Pledges {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Margin calls, open and closed: amount, deadline and, while open, the time left.
+    Calls {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Only the calls still open.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Loans against pledged tokens: terms, debt to date, collateral value and loan-to-value.
+    Loans {
+        #[command(flatten)]
+        dir: DataDir,
+    },
     /// Accrued interest on a tokenized Treasury note at a time (for pricing a trade).
     Accrued {
         #[command(flatten)]
@@ -339,6 +359,22 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let all = query::redemptions(&l.chain.state, &me)?;
             out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&l.chain.state, r));
+        }
+        QueryCmd::Pledges { dir } => {
+            let l = open(&dir)?;
+            let rows = query::pledges(&l.chain.state, &me)?;
+            out_list(json, &rows, "no pledges", |p| views::pledge_line(&l.chain.state, p));
+        }
+        QueryCmd::Calls { dir, open: only_open } => {
+            let l = open(&dir)?;
+            let mut rows = query::calls(&l.chain.state, &me)?;
+            rows.retain(|c| !only_open || c.seconds_left.is_some());
+            out_list(json, &rows, "no margin calls", |c| views::call_line(&l.chain.state, c));
+        }
+        QueryCmd::Loans { dir } => {
+            let l = open(&dir)?;
+            let rows = query::loans(&l.chain.state, &me)?;
+            out_list(json, &rows, "no loans", |r| views::loan_line(&l.chain.state, r));
         }
         QueryCmd::Bill { dir, cusip, price, discount_rate, settlement, maturity } => {
             let l = open(&dir)?;
@@ -486,6 +522,9 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         },
         QueryCmd::Feeds { .. } => "/v1/feeds".into(),
         QueryCmd::Redemptions { .. } => "/v1/redemptions".into(),
+        QueryCmd::Pledges { .. } => "/v1/pledges".into(),
+        QueryCmd::Calls { .. } => "/v1/calls".into(),
+        QueryCmd::Loans { .. } => "/v1/loans".into(),
         QueryCmd::Bill { cusip, price, discount_rate, settlement, maturity, .. } => {
             let params: Vec<String> = [
                 ("price", price),
@@ -601,6 +640,22 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             let all: Vec<Redemption> = typed(v)?;
             let book = book()?;
             out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&book, r));
+        }
+        QueryCmd::Pledges { .. } => {
+            let rows: Vec<query::PledgeRow> = typed(v)?;
+            let book = book()?;
+            out_list(json, &rows, "no pledges", |p| views::pledge_line(&book, p));
+        }
+        QueryCmd::Calls { open, .. } => {
+            let mut rows: Vec<query::CallRow> = typed(v)?;
+            rows.retain(|c| !open || c.seconds_left.is_some());
+            let book = book()?;
+            out_list(json, &rows, "no margin calls", |c| views::call_line(&book, c));
+        }
+        QueryCmd::Loans { .. } => {
+            let rows: Vec<query::LoanRow> = typed(v)?;
+            let book = book()?;
+            out_list(json, &rows, "no loans", |r| views::loan_line(&book, r));
         }
         QueryCmd::Bill { .. } => {
             let bill: query::BillYield = typed(v)?;

@@ -66,6 +66,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/redemptions"),
     ("GET", "/v1/alerts"),
     ("GET", "/v1/proposals"),
+    ("GET", "/v1/clearing/{ccp}/margin"),
+    ("GET", "/v1/pledges"),
+    ("GET", "/v1/calls"),
+    ("GET", "/v1/loans"),
     ("GET", "/v1/blocks"),
     ("GET", "/v1/blocks/{height}"),
     ("GET", "/v1/events"),
@@ -110,6 +114,10 @@ pub fn router(api: S) -> Router {
         .route("/v1/redemptions", get(redemptions))
         .route("/v1/alerts", get(alerts))
         .route("/v1/proposals", get(proposals))
+        .route("/v1/clearing/{ccp}/margin", get(margin_report))
+        .route("/v1/pledges", get(pledges))
+        .route("/v1/calls", get(calls))
+        .route("/v1/loans", get(loans))
         .route("/v1/blocks", get(blocks))
         .route("/v1/blocks/{height}", get(block))
         .layer(middleware::from_fn_with_state(Duration::from_millis(api.config.request_timeout_ms), time_limit));
@@ -953,6 +961,49 @@ async fn proposals(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>>
         async {
             caller.may_read_proposals()?;
             api.read(|c| Ok(answer(q::proposals(&c.state, &caller)?))).await
+        }
+        .await,
+    )
+}
+
+/// A clearing house's margin report: every member's account for the clearing house and
+/// auditors, its own for a member.
+async fn margin_report(State(api): State<S>, Who(caller): Who, Path(ccp): Path<String>) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            party_param(&ccp)?;
+            api.read(|c| Ok(answer(q::margin_report(&c.state, &caller, &ccp)?))).await
+        }
+        .await,
+    )
+}
+
+async fn pledges(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            api.read(|c| Ok(answer(q::pledges(&c.state, &caller)?))).await
+        }
+        .await,
+    )
+}
+
+async fn calls(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            api.read(|c| Ok(answer(q::calls(&c.state, &caller)?))).await
+        }
+        .await,
+    )
+}
+
+async fn loans(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
+    Reply(
+        async {
+            caller.authenticated()?;
+            api.read(|c| Ok(answer(q::loans(&c.state, &caller)?))).await
         }
         .await,
     )

@@ -7,11 +7,13 @@
 //!   viewer decides. The CLI on a data directory reads as [`Viewer::everything`].
 //! - Reads never write: the CLI opens the store read-only, the node reads under its chain lock.
 
+mod collateral;
 pub mod history;
 mod registers;
 mod rows;
 pub mod viewer;
 
+pub use collateral::*;
 pub use history::{decimal_units, Counterparty, Direction, Move, TxResult};
 pub use registers::*;
 pub use rows::*;

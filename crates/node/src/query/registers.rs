@@ -280,8 +280,8 @@ pub struct StatementLine {
     /// None for what the ledger did on its own.
     pub tx: Option<Hash>,
     pub operation: String,
-    /// `mint`, `burn`, `transfer`, `forced_transfer`, `settlement_leg`, `yield_payment` or
-    /// `not_itemized`.
+    /// `mint`, `burn`, `transfer`, `forced_transfer`, `settlement_leg`, `yield_payment`,
+    /// `redemption_paid`, `loan_funded`, `loan_repaid` or `not_itemized`.
     pub kind: String,
     /// `in` or `out`.
     pub direction: Direction,
