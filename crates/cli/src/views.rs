@@ -439,8 +439,6 @@ pub fn move_text(u: &(impl Units + ?Sized), m: &Move) -> String {
         "forced_transfer" => " (forced transfer)",
         "settlement_leg" => " (settlement leg)",
         "redemption_paid" => " (queued redemption paid)",
-        "loan_funded" => " (loan funded)",
-        "loan_repaid" => " (loan repaid)",
         _ => "",
     };
     let cp = m.counterparty.as_ref().map(|c| format!("{}{how}", counterparty_text(c)));
@@ -463,8 +461,6 @@ fn kind_words(kind: &str) -> &'static str {
         "forced_transfer" => "moved by forced transfer",
         "settlement_leg" => "settled",
         "yield_payment" => "paid as yield",
-        "loan_funded" => "lent",
-        "loan_repaid" => "repaid on a loan",
         "not_itemized" => "paid or taken by the ledger (not itemized)",
         _ => "transferred",
     }

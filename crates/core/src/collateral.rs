@@ -66,6 +66,26 @@ fn event(e: CollateralEvent) -> Event {
     Event::Collateral(e)
 }
 
+/// Moves units between two wallets for the collateral rules (a post into custody, a
+/// contribution, a loan's cash, a realization's legs) with the checks of its movement kind, and
+/// reports it as a transfer so that histories and statements itemize it.
+#[allow(clippy::too_many_arguments)]
+fn move_units(
+    state: &mut State,
+    kind: Movement,
+    asset: &Symbol,
+    from: &WalletId,
+    to: &WalletId,
+    amount: Amount,
+    now: Time,
+    tx: Hash,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    movement::deliver(state, kind, asset, from, to, amount, now, tx, ev)?;
+    ev.push(Event::Transferred { asset: asset.clone(), from: *from, to: *to, amount });
+    Ok(())
+}
+
 fn overflow() -> Refusal {
     Refusal::new(Code::AmountOverflow, "collateral arithmetic overflows")
 }
@@ -800,7 +820,7 @@ fn into_custody(
     let seg_idx = state.wallet_idx(&seg)?;
     if seg_idx != signer {
         let from = state.wallet(signer).key;
-        movement::deliver(state, Movement::Transfer, asset, &from, &seg, amount, now, tx, ev)?;
+        move_units(state, Movement::Transfer, asset, &from, &seg, amount, now, tx, ev)?;
     }
     Ok(seg_idx)
 }
@@ -831,7 +851,7 @@ fn out_of_custody(
         return Ok(());
     }
     let (from, to) = (state.wallet(holder).key, state.wallet(to).key);
-    movement::deliver(state, Movement::Transfer, asset, &from, &to, amount, now, tx, ev)
+    move_units(state, Movement::Transfer, asset, &from, &to, amount, now, tx, ev)
 }
 
 /// The member's own wallet that released custody units return to: its first wallet that is
@@ -1108,7 +1128,7 @@ pub fn contribute(cx: &mut Ctx, ccp: &PartyId, amount: Amount) -> Result<(), Ref
     }
     let c = clearing(state, ccp)?;
     let from = state.wallet(signer).key;
-    movement::deliver(
+    move_units(
         state,
         Movement::Transfer,
         &c.schedule.cash_asset,
@@ -1196,7 +1216,7 @@ fn realize(
             let price = value.checked_sub(bps_of(value, discount_bps)?).expect("a discount is at most 100%");
             let mark = state.mark();
             let mut legs = Vec::new();
-            let sold = movement::deliver(
+            let sold = move_units(
                 state,
                 Movement::Settlement,
                 &line.asset,
@@ -1208,7 +1228,7 @@ fn realize(
                 &mut legs,
             )
             .and_then(|_| {
-                movement::deliver(
+                move_units(
                     state,
                     Movement::Transfer,
                     cash_asset,
@@ -1239,7 +1259,7 @@ fn realize(
     }
     let mark = state.mark();
     let mut legs = Vec::new();
-    match movement::deliver(
+    match move_units(
         state,
         Movement::Settlement,
         &line.asset,
@@ -1380,9 +1400,25 @@ fn default(state: &mut State, call: u64, now: Time, ev: &mut Vec<Event>) -> Resu
         let held = state.holding_ref(cash, ccp_w).map(|h| h.free).unwrap_or(0);
         let pay = excess.min(held);
         if pay > 0 {
-            let m = Move { kind: Movement::Transfer, asset: cash, from: Some(ccp_w), to: Some(to), amount: pay, now };
-            if movement::execute_or_undo(state, &m, ev).is_ok() {
-                returned = pay;
+            let (from, to) = (state.wallet(ccp_w).key, state.wallet(to).key);
+            let mark = state.mark();
+            let mut legs = Vec::new();
+            match move_units(
+                state,
+                Movement::Transfer,
+                &acc.cash_asset,
+                &from,
+                &to,
+                pay,
+                now,
+                Hash::default(),
+                &mut legs,
+            ) {
+                Ok(()) => {
+                    ev.append(&mut legs);
+                    returned = pay;
+                }
+                Err(_) => state.rollback(mark),
             }
         }
     }
@@ -1504,7 +1540,7 @@ pub fn fund_loan(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
             ),
         );
     }
-    movement::deliver(
+    move_units(
         state,
         Movement::Transfer,
         &l.terms.cash_asset,
@@ -1558,17 +1594,7 @@ pub fn repay_loan(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
         return refuse(Code::CollateralLoanState, format!("loan {id} is {}", loan_words(&l)));
     }
     let (owed, interest) = debt(&l, now)?;
-    movement::deliver(
-        state,
-        Movement::Transfer,
-        &l.terms.cash_asset,
-        &l.borrower,
-        &l.terms.lender,
-        owed,
-        now,
-        tx,
-        cx.events,
-    )?;
+    move_units(state, Movement::Transfer, &l.terms.cash_asset, &l.borrower, &l.terms.lender, owed, now, tx, cx.events)?;
     close_loan_account(state, id, now, cx.events)?;
     state.open_loans.remove(&id);
     cx.events.push(event(CollateralEvent::LoanRepaid {
@@ -1623,7 +1649,7 @@ fn liquidate_loan(state: &mut State, id: u64, now: Time, ev: &mut Vec<Event>) ->
         let buyer = t.liquidation_buyer.ok_or_else(|| Refusal::new(Code::CollateralLoanState, "no buyer"))?;
         let mut proceeds = 0 as Amount;
         for line in &lines {
-            movement::deliver(
+            move_units(
                 state,
                 Movement::Settlement,
                 &line.asset,
@@ -1637,7 +1663,7 @@ fn liquidate_loan(state: &mut State, id: u64, now: Time, ev: &mut Vec<Event>) ->
             proceeds = add(proceeds, line.value.unwrap_or(0))?;
         }
         let to_lender = proceeds.min(owed);
-        movement::deliver(
+        move_units(
             state,
             Movement::Transfer,
             &t.cash_asset,
@@ -1650,7 +1676,7 @@ fn liquidate_loan(state: &mut State, id: u64, now: Time, ev: &mut Vec<Event>) ->
         )?;
         let rest = proceeds.checked_sub(to_lender).expect("to_lender ≤ proceeds");
         if rest > 0 {
-            movement::deliver(
+            move_units(
                 state,
                 Movement::Transfer,
                 &t.cash_asset,
@@ -1687,7 +1713,7 @@ fn liquidate_loan(state: &mut State, id: u64, now: Time, ev: &mut Vec<Event>) ->
                     } else {
                         (mul_div(line.amount, need, value)?.saturating_add(1).min(line.amount), need)
                     };
-                    movement::deliver(
+                    move_units(
                         state,
                         Movement::Settlement,
                         &line.asset,

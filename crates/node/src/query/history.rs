@@ -14,7 +14,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use tessera_core::block::{Event, Outcome, Receipt};
-use tessera_core::collateral::CollateralEvent;
 use tessera_core::fund::FundEvent;
 use tessera_core::op::Op;
 use tessera_core::state::State;
@@ -54,8 +53,8 @@ pub struct Counterparty {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Move {
     /// `mint`, `burn`, `transfer`, `forced_transfer`, `settlement_leg`, `yield_payment`,
-    /// `redemption_paid` (a queued redemption paid from the fund's cash wallet), `loan_funded`
-    /// (the principal, lender to borrower) or `loan_repaid` (principal and interest back).
+    /// or `redemption_paid` (a queued redemption paid from the fund's cash wallet). Units the
+    /// collateral rules move (a loan's cash, a post into custody, a realization) are transfers.
     pub kind: String,
     pub direction: Direction,
     pub asset: Symbol,
@@ -125,23 +124,6 @@ fn event_moves(st: &State, e: &Event) -> Vec<RawMove> {
             .map(|f| {
                 let asset = &st.asset(f.cash_asset).symbol;
                 raw("redemption_paid", asset, Some(st.wallet(f.cash_wallet).key), Some(*investor), *cash)
-            })
-            .into_iter()
-            .collect(),
-        // A loan's cash moves carry no transfer event; the loan's record names its wallets
-        // (loans are never removed).
-        Event::Collateral(CollateralEvent::LoanFunded { loan, .. }) => st
-            .loans
-            .get(loan)
-            .map(|l| raw("loan_funded", &l.terms.cash_asset, Some(l.terms.lender), Some(l.borrower), l.terms.principal))
-            .into_iter()
-            .collect(),
-        Event::Collateral(CollateralEvent::LoanRepaid { loan, cash_asset, principal, interest }) => st
-            .loans
-            .get(loan)
-            .and_then(|l| {
-                let owed = principal.checked_add(*interest)?;
-                Some(raw("loan_repaid", cash_asset, Some(l.borrower), Some(l.terms.lender), owed))
             })
             .into_iter()
             .collect(),

@@ -281,7 +281,7 @@ pub struct StatementLine {
     pub tx: Option<Hash>,
     pub operation: String,
     /// `mint`, `burn`, `transfer`, `forced_transfer`, `settlement_leg`, `yield_payment`,
-    /// `redemption_paid`, `loan_funded`, `loan_repaid` or `not_itemized`.
+    /// `redemption_paid` or `not_itemized`.
     pub kind: String,
     /// `in` or `out`.
     pub direction: Direction,
