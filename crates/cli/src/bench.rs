@@ -55,6 +55,16 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 1_000_000)]
         holders: usize,
     },
+    /// A clearing house with N members × 10 pledges: one price move revalued and called,
+    /// calls met and defaulted, a default's liquidation; each block durable.
+    Margin {
+        /// Clearing members (each pledges nine Treasuries and cash).
+        #[arg(long, default_value_t = 10_000)]
+        members: usize,
+        /// Members left to default at the mass call's deadline (default: 1% of them).
+        #[arg(long)]
+        defaults: Option<usize>,
+    },
     /// Execution alone: the sequencer's admit + execute + block building on pre-verified
     /// transfers, one core, no journal. Shows what the state machine costs per transaction.
     Execute {
@@ -190,6 +200,7 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
         BenchCmd::Load { data, wallets, txs } => load(&data, wallets, txs),
         BenchCmd::Yield { holders } => crate::bench_yield::run(holders, json).map(|_| ()),
         BenchCmd::Http(args) => crate::bench_http::run(args, json).map(|_| ()),
+        BenchCmd::Margin { members, defaults } => crate::bench_margin::run(members, defaults, json).map(|_| ()),
         BenchCmd::Dvp { pairs, dvps, offered } => crate::bench_dvp::run(pairs, dvps, offered, json).map(|_| ()),
         BenchCmd::Execute { wallets, txs } => {
             let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;

@@ -789,7 +789,7 @@ fn tokens(rt: &tokio::runtime::Runtime, addr: SocketAddr, keys: &[&Keypair]) -> 
 
 /// This disk's fsync latency where the ledger lives: 4 KiB appended, then `fdatasync`, 40
 /// times; (p50, max) in milliseconds. Every answered submission waits for at least one.
-fn measure_fsync(dir: &Path) -> (f64, f64) {
+pub(crate) fn measure_fsync(dir: &Path) -> (f64, f64) {
     use std::io::Write;
     let path = dir.join("fsync-probe");
     let Ok(mut f) = std::fs::File::create(&path) else { return (0.0, 0.0) };

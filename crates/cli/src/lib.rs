@@ -15,6 +15,7 @@ macro_rules! say {
 pub mod bench;
 pub mod bench_dvp;
 pub mod bench_http;
+pub mod bench_margin;
 pub mod bench_yield;
 pub mod chart;
 pub mod progress;

@@ -573,3 +573,17 @@ fn a_precheck_of_a_transfer_of_pledged_units_names_the_pledge_and_its_pledgee() 
     assert!(out.contains("✗ balance.insufficient"), "{out}");
     assert!(out.contains("; 970,000.000000 TB0306 locked by pledge to cme in collateral account 1"), "{out}");
 }
+
+#[test]
+fn bench_margin_calls_every_member_on_the_price_move_and_resolves_each_call() {
+    let o = tessera(&["--json", "bench", "margin", "--members", "20", "--defaults", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(r["members"], 20);
+    assert_eq!(r["pledges_per_member"], 10);
+    // Every member is short after the move; 13 meet their call in the timed blocks, 5 more
+    // (kept for the single defaults) meet theirs outside them, 2 default at the deadline.
+    assert_eq!(r["calls_raised"], 20);
+    assert_eq!(r["met"], 13);
+    assert_eq!(r["defaulted"], 2);
+}

@@ -122,7 +122,11 @@ fn next_call(state: &mut State) -> u64 {
 // ---------------------------------------------------------------- lookups
 
 pub fn clearing(state: &State, ccp: &PartyId) -> Result<Clearing, Refusal> {
-    state.clearing_houses.get(ccp).cloned().ok_or_else(|| {
+    clearing_ref(state, ccp).cloned()
+}
+
+fn clearing_ref<'a>(state: &'a State, ccp: &PartyId) -> Result<&'a Clearing, Refusal> {
+    state.clearing_houses.get(ccp).ok_or_else(|| {
         Refusal::new(Code::CollateralNotAClearingHouse, format!("{ccp} is not a clearing house with a schedule"))
     })
 }
@@ -137,7 +141,7 @@ pub fn account(state: &State, id: u64) -> Result<Account, Refusal> {
 
 /// The margin account of `member` at `ccp`.
 pub fn margin_account(state: &State, ccp: &PartyId, member: &PartyId) -> Result<Account, Refusal> {
-    clearing(state, ccp)?;
+    clearing_ref(state, ccp)?;
     let id = state.margin_index.get(&(ccp.clone(), member.clone())).copied().ok_or_else(|| {
         Refusal::new(Code::CollateralUnknownMember, format!("{member} is not a member of clearing house {ccp}"))
     })?;
@@ -776,13 +780,19 @@ pub fn pledge(cx: &mut Ctx, ccp: &PartyId, asset: &Symbol, amount: Amount) -> Re
             format!("{member}'s account at {ccp} is {}", status_words(&acc)),
         );
     }
-    let c = clearing(state, ccp)?;
     let a = state.asset_idx(asset)?;
-    check_eligible(state, &c.schedule, a, now)?;
-    let holder = into_custody(state, &c, &acc, signer, asset, amount, now, cx.tx, cx.events)?;
-    let ccp_wallet = state.wallet_idx(&c.schedule.wallet)?;
-    check_as_transfer(state, a, holder, ccp_wallet, amount, now)?;
-    check_ccp_fund_limit(state, &c, a, amount, now)?;
+    let custodian = {
+        let c = clearing_ref(state, ccp)?;
+        check_eligible(state, &c.schedule, a, now)?;
+        c.schedule.custodian.clone()
+    };
+    let holder = into_custody(state, custodian.as_ref(), ccp, &acc, signer, asset, amount, now, cx.tx, cx.events)?;
+    {
+        let c = clearing_ref(state, ccp)?;
+        let ccp_wallet = state.wallet_idx(&c.schedule.wallet)?;
+        check_as_transfer(state, a, holder, ccp_wallet, amount, now)?;
+        check_ccp_fund_limit(state, c, a, amount, now)?;
+    }
     add_pledge(state, &mut acc, asset, holder, amount, now)?;
     let id = acc.id;
     state.collateral_accounts.put(id, acc);
@@ -801,7 +811,8 @@ pub fn pledge(cx: &mut Ctx, ccp: &PartyId, asset: &Symbol, amount: Amount) -> Re
 #[allow(clippy::too_many_arguments)]
 fn into_custody(
     state: &mut State,
-    c: &Clearing,
+    custodian: Option<&PartyId>,
+    ccp: &PartyId,
     acc: &Account,
     signer: WalletIdx,
     asset: &Symbol,
@@ -810,11 +821,11 @@ fn into_custody(
     tx: Hash,
     ev: &mut Vec<Event>,
 ) -> Result<WalletIdx, Refusal> {
-    let Some(custodian) = &c.schedule.custodian else { return Ok(signer) };
+    let Some(custodian) = custodian else { return Ok(signer) };
     let Some(seg) = acc.segregated else {
         return refuse(
             Code::CollateralNoSegregatedAccount,
-            format!("{} holds collateral at {custodian}: {} has no segregated account there yet", c.ccp, acc.pledgor),
+            format!("{ccp} holds collateral at {custodian}: {} has no segregated account there yet", acc.pledgor),
         );
     };
     let seg_idx = state.wallet_idx(&seg)?;
@@ -1048,7 +1059,18 @@ pub fn substitute(cx: &mut Ctx, s: &SubstitutePledge) -> Result<(), Refusal> {
     }
     remove_pledge(state, &mut acc, &s.release_asset, &key, s.release_amount, true)?;
     out_of_custody(state, holder, signer, &s.release_asset, s.release_amount, now, cx.tx, cx.events)?;
-    let holder = into_custody(state, &c, &acc, signer, &s.pledge_asset, s.pledge_amount, now, cx.tx, cx.events)?;
+    let holder = into_custody(
+        state,
+        c.schedule.custodian.as_ref(),
+        &s.ccp,
+        &acc,
+        signer,
+        &s.pledge_asset,
+        s.pledge_amount,
+        now,
+        cx.tx,
+        cx.events,
+    )?;
     let ccp_wallet = state.wallet_idx(&c.schedule.wallet)?;
     check_as_transfer(state, new, holder, ccp_wallet, s.pledge_amount, now)?;
     check_ccp_fund_limit(state, &c, new, s.pledge_amount, now)?;
@@ -1078,7 +1100,7 @@ pub fn set_requirement(
     variation: Amount,
 ) -> Result<(), Refusal> {
     let (state, now, signer) = (&mut *cx.state, cx.now, cx.actor);
-    clearing(state, ccp)?;
+    clearing_ref(state, ccp)?;
     let by = party_of(state, signer);
     if by != *ccp {
         return refuse(
@@ -1102,7 +1124,7 @@ pub fn set_requirement(
     state.collateral_accounts.put(id, acc);
     cx.events.push(event(CollateralEvent::RequirementSet { account: id, cash_asset, initial, variation }));
     revalue(cx.state, id, &mut Prices::default(), now, cx.events)?;
-    let threshold = clearing(cx.state, &ccp)?.schedule.intraday_threshold_bps;
+    let threshold = clearing_ref(cx.state, &ccp)?.schedule.intraday_threshold_bps;
     // Saturating on purpose: a rise beyond u64 bps (or from nothing) is "above any threshold".
     let rise_bps = new
         .saturating_sub(old)
@@ -1126,27 +1148,16 @@ pub fn contribute(cx: &mut Ctx, ccp: &PartyId, amount: Amount) -> Result<(), Ref
             format!("{member}'s account at {ccp} is {}", status_words(&acc)),
         );
     }
-    let c = clearing(state, ccp)?;
+    let (cash_asset, ccp_wallet) = {
+        let c = clearing_ref(state, ccp)?;
+        (c.schedule.cash_asset.clone(), c.schedule.wallet)
+    };
     let from = state.wallet(signer).key;
-    move_units(
-        state,
-        Movement::Transfer,
-        &c.schedule.cash_asset,
-        &from,
-        &c.schedule.wallet,
-        amount,
-        now,
-        tx,
-        cx.events,
-    )?;
+    move_units(state, Movement::Transfer, &cash_asset, &from, &ccp_wallet, amount, now, tx, cx.events)?;
     acc.default_fund = add(acc.default_fund, amount)?;
     let id = acc.id;
     state.collateral_accounts.put(id, acc);
-    cx.events.push(event(CollateralEvent::DefaultFundContributed {
-        account: id,
-        cash_asset: c.schedule.cash_asset.clone(),
-        amount,
-    }));
+    cx.events.push(event(CollateralEvent::DefaultFundContributed { account: id, cash_asset, amount }));
     Ok(())
 }
 
@@ -1161,9 +1172,8 @@ fn raise_call(state: &mut State, id: u64, kind: CallKind, now: Time, ev: &mut Ve
     if short == 0 {
         return Ok(());
     }
-    let c = clearing(state, &acc.pledgee)?;
+    let deadline = now.plus(clearing_ref(state, &acc.pledgee)?.schedule.call_deadline_seconds);
     let call = next_call(state);
-    let deadline = now.plus(c.schedule.call_deadline_seconds);
     state.margin_calls.put(
         call,
         MarginCall {
@@ -1385,6 +1395,9 @@ fn default(state: &mut State, call: u64, now: Time, ev: &mut Vec<Event>) -> Resu
     let assessments = assessed.iter().try_fold(0 as Amount, |t, x| add(t, *x))?;
     let uncovered = left.checked_sub(assessments).expect("Σ assessments ≤ left");
     for ((id, take), owe) in survivors.iter().zip(&from_df).zip(&assessed) {
+        if *take == 0 && *owe == 0 {
+            continue;
+        }
         let mut s_acc = account(state, *id)?;
         s_acc.default_fund = s_acc.default_fund.checked_sub(*take).expect("a share is at most the contribution");
         s_acc.assessed = add(s_acc.assessed, *owe)?;

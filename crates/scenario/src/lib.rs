@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use tessera_core::block::{Block, Genesis, GenesisGrant, Outcome};
+use tessera_core::block::{Block, Event, Genesis, GenesisGrant, Outcome};
+use tessera_core::collateral::CollateralEvent;
 use tessera_core::crypto::Keypair;
 use tessera_core::exec::{Admission, Chain};
 use tessera_core::governance::{OpClass, ProposalStatus};
@@ -427,6 +428,27 @@ pub enum Check {
         id: u64,
         status: String,
     },
+    /// How the default on a call was covered, layer by layer (its `waterfall` event in a block
+    /// this scenario built); every field given is compared, in the call's cash asset.
+    Waterfall {
+        call: u64,
+        #[serde(default)]
+        loss: Option<Written>,
+        #[serde(default)]
+        defaulter_margin: Option<Written>,
+        #[serde(default)]
+        defaulter_default_fund: Option<Written>,
+        #[serde(default)]
+        ccp_capital: Option<Written>,
+        #[serde(default)]
+        survivors_default_fund: Option<Written>,
+        #[serde(default)]
+        assessments: Option<Written>,
+        #[serde(default)]
+        uncovered: Option<Written>,
+        #[serde(default)]
+        returned: Option<Written>,
+    },
     /// Supply = Σ holdings, free + locked + frozen = holding, digest consistent.
     Invariants,
     /// Replays the journal so far and checks every signature, hash, receipt and digest.
@@ -575,6 +597,8 @@ pub struct Runner<'a, L> {
     pub clock: Time,
     pub base: PathBuf,
     pub transactions: u64,
+    /// The default waterfalls of the blocks built so far (for `check: waterfall`).
+    pub waterfalls: Vec<CollateralEvent>,
 }
 
 /// The genesis a scenario's ledger starts from.
@@ -657,6 +681,12 @@ impl<L: ScenarioLedger> Runner<'_, L> {
         }
         if !checked.is_empty() {
             let (block, admissions) = self.ledger.submit(self.clock, checked)?;
+            if let Some(b) = &block {
+                self.waterfalls.extend(b.body.system.events.iter().filter_map(|e| match e {
+                    Event::Collateral(w @ CollateralEvent::Waterfall { .. }) => Some(w.clone()),
+                    _ => None,
+                }));
+            }
             for (slot, a) in slots.into_iter().zip(admissions) {
                 results[slot] = Some(match (a, &block) {
                     (Admission::Refused(r), _) => (Expect::Refused(r.code.as_str().into()), r.message),
@@ -1162,6 +1192,78 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                 let got = st.loans.get(id).map(|l| status_tag(&l.status)).unwrap_or_else(|| "unknown".into());
                 (format!("loan {id}"), eq("status", got, status.clone()))
             }
+            Check::Waterfall {
+                call,
+                loss,
+                defaulter_margin,
+                defaulter_default_fund,
+                ccp_capital,
+                survivors_default_fund,
+                assessments,
+                uncovered,
+                returned,
+            } => {
+                let what = format!("waterfall of call {call}");
+                let found = self.waterfalls.iter().find_map(|e| match e {
+                    CollateralEvent::Waterfall {
+                        call: c,
+                        cash_asset,
+                        loss,
+                        defaulter_margin,
+                        defaulter_default_fund,
+                        ccp_capital,
+                        survivors_default_fund,
+                        assessments,
+                        uncovered,
+                        returned,
+                    } if c == call => Some((
+                        cash_asset,
+                        [
+                            *loss,
+                            *defaulter_margin,
+                            *defaulter_default_fund,
+                            *ccp_capital,
+                            *survivors_default_fund,
+                            *assessments,
+                            *uncovered,
+                            *returned,
+                        ],
+                    )),
+                    _ => None,
+                });
+                let Some((cash, got)) = found else {
+                    return Ok((what, Err(format!("no default on call {call} in the blocks built so far"))));
+                };
+                let names = [
+                    "loss",
+                    "defaulter's margin",
+                    "defaulter's default fund",
+                    "clearing house's capital",
+                    "survivors' default fund",
+                    "assessments",
+                    "uncovered",
+                    "returned",
+                ];
+                let wants = [
+                    loss,
+                    defaulter_margin,
+                    defaulter_default_fund,
+                    ccp_capital,
+                    survivors_default_fund,
+                    assessments,
+                    uncovered,
+                    returned,
+                ];
+                let mut r: Vec<String> = Vec::new();
+                for ((name, got), want) in names.iter().zip(got).zip(wants) {
+                    if let Some(w) = want {
+                        if let Err(e) = eq_amount(name, cash, got, w)? {
+                            r.push(e);
+                        }
+                    }
+                }
+                (what, if r.is_empty() { Ok(()) } else { Err(r.join("; ")) })
+            }
             Check::Invariants => ("invariants".into(), st.check_invariants()),
             Check::Verify => {
                 let report = self.ledger.verify()?;
@@ -1246,8 +1348,14 @@ pub fn run_on<L: ScenarioLedger>(
     ledger: &mut L,
     mut on_step: impl FnMut(&StepResult),
 ) -> Result<ScenarioReport, Refusal> {
-    let mut r =
-        Runner { ledger, network: s.network.clone(), clock: s.start, base: base.to_path_buf(), transactions: 0 };
+    let mut r = Runner {
+        ledger,
+        network: s.network.clone(),
+        clock: s.start,
+        base: base.to_path_buf(),
+        transactions: 0,
+        waterfalls: Vec::new(),
+    };
     let mut steps = Vec::new();
     let mut passed = true;
     for (i, step) in s.steps.iter().enumerate() {

@@ -1,4 +1,5 @@
-//! `tessera demo`: the demo ledger, or the 90-day fund demo with its report and chart.
+//! `tessera demo`: the demo ledger, the 90-day fund demo with its report and chart, or the
+//! collateral demo (a clearing house, margin calls, a default and a loan liquidation).
 
 use super::scenario::run_scenario;
 use super::{bad, DataDir};
@@ -13,8 +14,13 @@ pub struct DemoArgs {
     #[arg(long)]
     data: Option<PathBuf>,
     /// Run the 90-day fund demo instead (writes the chart to --chart).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "collateral")]
     fund: bool,
+    /// Run the collateral demo instead: a CME-style clearing house, three members pledging fund
+    /// shares, bills and notes, a rate shock, margin calls met and one default through the
+    /// waterfall, and a loan liquidated on a price move.
+    #[arg(long)]
+    collateral: bool,
     /// Where the fund demo writes its chart.
     #[arg(long, default_value = "tessera-fund-ATLAS.svg")]
     chart: PathBuf,
@@ -22,7 +28,10 @@ pub struct DemoArgs {
 
 pub fn execute(a: DemoArgs, json: bool) -> Result<ExitCode, Refusal> {
     match a {
-        DemoArgs { data, fund: true, chart } => {
+        DemoArgs { data, collateral: true, .. } => {
+            run_scenario(include_str!("../../../../scenarios/demo_collateral.yaml"), Path::new("."), data, json)
+        }
+        DemoArgs { data, fund: true, chart, .. } => {
             let (dir, _tmp) = super::given_or_temporary(data)?;
             let code = run_scenario(
                 include_str!("../../../../scenarios/fund_buidl_90_days.yaml"),
