@@ -345,7 +345,7 @@ fn setup(dir: &std::path::Path, n: usize, show: bool) -> Result<Setup, Refusal> 
     // Every member's coverage is the same: the requirement leaves each a small excess.
     let st = &ledger.chain.state;
     let first = tessera_core::collateral::margin_account(st, &PartyId::new("ccp"), &member(0))?;
-    let requirement = first.coverage.counted.saturating_sub(EXCESS * USD);
+    let requirement = tessera_core::collateral::standing(st, first.id).coverage.counted.saturating_sub(EXCESS * USD);
     let reqs: Vec<Op> = (0..n)
         .map(|i| {
             Op::SetMarginRequirement(op::SetMarginRequirement {
@@ -490,7 +490,8 @@ pub fn run(n: usize, defaults: Option<usize>, json: bool) -> Result<MarginReport
         let i = if k < LIQUIDATIONS { meeting + k } else { 0 };
         let when = at.plus(3_600 + 60 + 3_700 * k as u64);
         let acc = tessera_core::collateral::margin_account(&s.ledger.chain.state, &PartyId::new("ccp"), &member(i))?;
-        let requirement = if k < LIQUIDATIONS { acc.coverage.counted + 150_000 * USD } else { 20_000_000 * USD };
+        let counted = tessera_core::collateral::standing(&s.ledger.chain.state, acc.id).coverage.counted;
+        let requirement = if k < LIQUIDATIONS { counted + 150_000 * USD } else { 20_000_000 * USD };
         let raise = s.signer.sign(
             &s.ccp,
             vec![Op::SetMarginRequirement(op::SetMarginRequirement {

@@ -251,11 +251,30 @@ pub fn value_in(amount: Amount, unit_price: u128, asset_decimals: u8, cash_decim
     num.checked_div(den)
 }
 
-/// Prices of the assets a valuation needs, computed once per pass.
-pub type Prices = FxHashMap<AssetIdx, PriceMark>;
+/// What a valuation pass needs of each asset — its price mark, class and decimals — worked
+/// out once per pass, however many accounts pledge it.
+#[derive(Default)]
+pub struct Prices {
+    marks: FxHashMap<AssetIdx, PriceMark>,
+    classes: FxHashMap<AssetIdx, (Class, u8)>,
+}
+
+impl Prices {
+    fn mark(&mut self, state: &State, asset: AssetIdx, now: Time) -> &PriceMark {
+        self.marks.entry(asset).or_insert_with(|| mark_of(state, asset, now))
+    }
+    fn class(&mut self, state: &State, asset: AssetIdx, now: Time) -> Result<&(Class, u8), Refusal> {
+        Ok(match self.classes.entry(asset) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((class_of(state, asset, now)?, state.asset(asset).decimals))
+            }
+        })
+    }
+}
 
 fn price(state: &State, prices: &mut Prices, asset: AssetIdx, now: Time) -> PriceMark {
-    prices.entry(asset).or_insert_with(|| mark_of(state, asset, now)).clone()
+    prices.mark(state, asset, now).clone()
 }
 
 /// One pledge as valued.
@@ -279,28 +298,38 @@ pub fn value_pledges(
     prices: &mut Prices,
     now: Time,
 ) -> Result<(Coverage, Vec<Line>), Refusal> {
+    valuate(state, acc, schedule, prices, now, true)
+}
+
+/// [`value_pledges`]; `every_line`: the lines of every pledge, else only those the
+/// concentration limits need (fund shares), so a revaluation allocates next to nothing.
+fn valuate(
+    state: &State,
+    acc: &Account,
+    schedule: Option<&Schedule>,
+    prices: &mut Prices,
+    now: Time,
+    every_line: bool,
+) -> Result<(Coverage, Vec<Line>), Refusal> {
     let (kind, cash_asset, pledges, requirement) = (&acc.kind, &acc.cash_asset, &acc.pledges, &acc.requirement);
     let cash_idx = state.asset_idx(cash_asset)?;
     let cash_dec = state.asset(cash_idx).decimals;
-    let cash_currency = match &state.asset(cash_idx).kind {
-        AssetKind::CashToken { currency, .. } => currency.clone(),
-        _ => String::new(),
+    let cash_currency: &str = match &state.asset(cash_idx).kind {
+        AssetKind::CashToken { currency, .. } => currency,
+        _ => "",
     };
-    let mut lines = Vec::with_capacity(pledges.len());
+    let mut lines = Vec::with_capacity(if every_line { pledges.len() } else { 0 });
     let mut c = Coverage::default();
     for p in pledges {
         let a = state.asset_idx(&p.asset)?;
-        let class = class_of(state, a, now)?;
-        let mark = price(state, prices, a, now);
-        let currency_ok = match &class {
-            Class::Cash { currency } | Class::FundShare { currency, .. } => *currency == cash_currency,
+        let unit_price = prices.mark(state, a, now).unit_price;
+        let (class, decimals) = prices.class(state, a, now)?;
+        let currency_ok = match class {
+            Class::Cash { currency } | Class::FundShare { currency, .. } => currency == cash_currency,
             Class::Treasury { .. } => cash_currency == "USD",
         };
-        let value = mark
-            .unit_price
-            .filter(|_| currency_ok)
-            .and_then(|px| value_in(p.amount, px, state.asset(a).decimals, cash_dec));
-        let haircut_bps = match (kind, schedule, &class) {
+        let value = unit_price.filter(|_| currency_ok).and_then(|px| value_in(p.amount, px, *decimals, cash_dec));
+        let haircut_bps = match (kind, schedule, class) {
             (AccountKind::Loan, _, _) | (_, _, Class::Cash { .. }) | (_, None, _) => 0,
             (_, Some(s), Class::FundShare { .. }) => s.fund_share_haircut_bps,
             (_, Some(s), Class::Treasury { bill, days }) => s.treasury_haircut(*bill, *days).unwrap_or(BPS),
@@ -315,18 +344,22 @@ pub fn value_pledges(
         if matches!(class, Class::Cash { .. }) {
             c.cash = add(c.cash, after)?;
         }
-        lines.push(Line {
-            asset: p.asset.clone(),
-            wallet: p.wallet,
-            amount: p.amount,
-            class,
-            value,
-            haircut_bps,
-            after_haircut: after,
-        });
+        if every_line || matches!(class, Class::FundShare { .. }) {
+            lines.push(Line {
+                asset: p.asset.clone(),
+                wallet: p.wallet,
+                amount: p.amount,
+                class: class.clone(),
+                value,
+                haircut_bps,
+                after_haircut: after,
+            });
+        }
     }
     c.counted = match (kind, schedule) {
-        (AccountKind::Margin, Some(s)) => counted_within_limits(state, s, &lines, requirement, cash_dec)?,
+        (AccountKind::Margin, Some(s)) => {
+            counted_within_limits(state, s, &lines, c.after_haircut, requirement, cash_dec)?
+        }
         _ => c.after_haircut,
     };
     Ok((c, lines))
@@ -335,21 +368,25 @@ pub fn value_pledges(
 /// Σ after-haircut value with the concentration limits applied: per fund (a share of its
 /// assets, a cap, and the single-fund rule), then per issuer, then per member for all fund
 /// shares. Cash and sovereign bonds are not limited.
+/// `after_haircut` is the whole after-haircut value; `lines` must hold at least every
+/// fund-share pledge (the only ones limited).
 fn counted_within_limits(
     state: &State,
     s: &Schedule,
     lines: &[Line],
+    after_haircut: Amount,
     requirement: &Requirement,
     cash_dec: u8,
 ) -> Result<Amount, Refusal> {
     let l = &s.limits;
-    let mut free = 0 as Amount;
+    let mut limited = 0 as Amount;
     // fund → (after-haircut value, fund's assets in the account's cash units, issuer)
     let mut funds: std::collections::BTreeMap<Symbol, (Amount, Amount, PartyIdx)> = Default::default();
     for line in lines {
         match &line.class {
-            Class::Cash { .. } | Class::Treasury { .. } => free = add(free, line.after_haircut)?,
+            Class::Cash { .. } | Class::Treasury { .. } => {}
             Class::FundShare { fund, issuer, .. } => {
+                limited = add(limited, line.after_haircut)?;
                 let f = state.funds.get(fund).expect("a share class's fund exists");
                 let fund_dec = state.asset(f.cash_asset).decimals;
                 let assets = f.last.as_ref().map(|v| v.assets).unwrap_or(0);
@@ -396,6 +433,8 @@ fn counted_within_limits(
     if let Some(c) = l.fund_shares_per_member {
         fund_total = fund_total.min(c);
     }
+    // Cash and sovereign bonds are not limited: everything but the fund shares counts whole.
+    let free = after_haircut.checked_sub(limited).expect("the fund shares are part of the whole");
     add(free, fund_total)
 }
 
@@ -407,24 +446,43 @@ pub fn coverage_of(state: &State, acc: &Account, prices: &mut Prices, now: Time)
         })?),
         AccountKind::Loan => None,
     };
-    let (c, _) = value_pledges(state, acc, schedule, prices, now)?;
+    let (c, _) = valuate(state, acc, schedule, prices, now, false)?;
     Ok(c)
 }
 
-/// Revalues one account, stores it, and marks its open call met once nothing is short.
+/// An account's standing (coverage as last valued, open call); nothing for an account that
+/// was never valued.
+pub fn standing(state: &State, id: u64) -> Standing {
+    state.standings.get(&id).cloned().unwrap_or_default()
+}
+
+/// Revalues one account, stores its standing, and marks its open call met once nothing is
+/// short. Reads the account in place: a revaluation rewrites only the standing.
 fn revalue(state: &mut State, id: u64, prices: &mut Prices, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
-    let mut acc = account(state, id)?;
-    if !acc.active() {
+    let (coverage, short) = {
+        let acc = state
+            .collateral_accounts
+            .get(&id)
+            .ok_or_else(|| Refusal::new(Code::CollateralUnknownMember, format!("no collateral account {id}")))?;
+        if !acc.active() {
+            return Ok(());
+        }
+        let coverage = coverage_of(state, acc, prices, now)?;
+        let short = shortfall(&acc.requirement, &coverage)?;
+        (coverage, short)
+    };
+    let mut s = standing(state, id);
+    if s.coverage == coverage && (s.call.is_none() || short > 0) && state.standings.contains(&id) {
         return Ok(());
     }
-    acc.coverage = coverage_of(state, &acc, prices, now)?;
-    if let Some(call) = acc.call {
-        if shortfall(&acc.requirement, &acc.coverage)? == 0 {
-            acc.call = None;
+    s.coverage = coverage;
+    if let Some(call) = s.call {
+        if short == 0 {
+            s.call = None;
             meet_call(state, call, now, ev);
         }
     }
-    state.collateral_accounts.put(id, acc);
+    state.standings.put(id, s);
     Ok(())
 }
 
@@ -589,8 +647,6 @@ pub fn admit(cx: &mut Ctx, member: &PartyId) -> Result<(), Refusal> {
             cash_asset: c.schedule.cash_asset.clone(),
             pledges: Vec::new(),
             requirement: Requirement::default(),
-            coverage: Coverage::default(),
-            call: None,
             default_fund: 0,
             assessed: 0,
             status: AccountStatus::Active,
@@ -1164,15 +1220,20 @@ pub fn contribute(cx: &mut Ctx, ccp: &PartyId, amount: Amount) -> Result<(), Ref
 // ---------------------------------------------------------------- calls and defaults
 
 fn raise_call(state: &mut State, id: u64, kind: CallKind, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
-    let mut acc = account(state, id)?;
-    if !acc.active() || acc.call.is_some() || acc.kind != AccountKind::Margin {
+    let acc = state
+        .collateral_accounts
+        .get(&id)
+        .ok_or_else(|| Refusal::new(Code::CollateralUnknownMember, format!("no collateral account {id}")))?;
+    let mut st = standing(state, id);
+    if !acc.active() || st.call.is_some() || acc.kind != AccountKind::Margin {
         return Ok(());
     }
-    let short = shortfall(&acc.requirement, &acc.coverage)?;
+    let short = shortfall(&acc.requirement, &st.coverage)?;
     if short == 0 {
         return Ok(());
     }
     let deadline = now.plus(clearing_ref(state, &acc.pledgee)?.schedule.call_deadline_seconds);
+    let acc = Account { pledges: Vec::new(), ..acc.clone() };
     let call = next_call(state);
     state.margin_calls.put(
         call,
@@ -1198,8 +1259,8 @@ fn raise_call(state: &mut State, id: u64, kind: CallKind, now: Time, ev: &mut Ve
         amount: short,
         deadline,
     }));
-    acc.call = Some(call);
-    state.collateral_accounts.put(id, acc);
+    st.call = Some(call);
+    state.standings.put(id, st);
     Ok(())
 }
 
@@ -1333,7 +1394,7 @@ fn default(state: &mut State, call: u64, now: Time, ev: &mut Vec<Event>) -> Resu
     let mut acc = account(state, mc.account)?;
     let mut c = clearing(state, &acc.pledgee)?;
     let s = c.schedule.clone();
-    let short = shortfall(&acc.requirement, &acc.coverage)?;
+    let short = shortfall(&acc.requirement, &standing(state, acc.id).coverage)?;
     ev.push(event(CollateralEvent::CallDefaulted {
         call,
         account: acc.id,
@@ -1451,8 +1512,7 @@ fn default(state: &mut State, call: u64, now: Time, ev: &mut Vec<Event>) -> Resu
     mc.status = CallStatus::Defaulted { at: now };
     state.margin_calls.put(call, mc);
     acc.status = AccountStatus::Defaulted { at: now, call };
-    acc.call = None;
-    acc.coverage = Coverage::default();
+    state.standings.remove(&acc.id);
     state.collateral_accounts.put(acc.id, acc);
     state.clearing_houses.put(c.ccp.clone(), c);
     Ok(())
@@ -1499,8 +1559,6 @@ pub fn request_loan(cx: &mut Ctx, r: &RequestLoan) -> Result<(), Refusal> {
         cash_asset: t.cash_asset.clone(),
         pledges: Vec::new(),
         requirement: Requirement::default(),
-        coverage: Coverage::default(),
-        call: None,
         default_fund: 0,
         assessed: 0,
         status: AccountStatus::Active,
@@ -1589,6 +1647,7 @@ fn close_loan_account(state: &mut State, id: u64, now: Time, ev: &mut Vec<Event>
         ev.push(event(CollateralEvent::Released { account: id, asset: p.asset, wallet: p.wallet, amount: p.amount }));
     }
     acc.status = AccountStatus::Closed { at: now };
+    state.standings.remove(&id);
     state.collateral_accounts.put(id, acc);
     Ok(())
 }
@@ -1775,7 +1834,7 @@ fn liquidate_loan(state: &mut State, id: u64, now: Time, ev: &mut Vec<Event>) ->
         }
     }
     acc.status = AccountStatus::Closed { at: now };
-    acc.coverage = Coverage::default();
+    state.standings.remove(&id);
     state.collateral_accounts.put(id, acc);
     state.open_loans.remove(&id);
     ev.push(event(CollateralEvent::LoanLiquidated {
@@ -1817,16 +1876,17 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
     // 3. Deadlines.
     for (deadline, call) in state.open_calls.due(&(now, u64::MAX)) {
         let Some(mc) = state.margin_calls.get(&call) else { continue };
+        let account = mc.account;
         let short = state
             .collateral_accounts
-            .get(&mc.account)
-            .map(|a| shortfall(&a.requirement, &a.coverage).unwrap_or(Amount::MAX))
+            .get(&account)
+            .map(|a| shortfall(&a.requirement, &standing(state, account).coverage).unwrap_or(Amount::MAX))
             .unwrap_or(0);
         if short == 0 {
-            let account = mc.account;
-            if let Some(mut a) = state.collateral_accounts.get(&account).cloned() {
-                a.call = None;
-                state.collateral_accounts.put(account, a);
+            // Revaluation meets a call the moment nothing is short; kept for safety.
+            if let Some(mut st) = state.standings.get(&account).cloned() {
+                st.call = None;
+                state.standings.put(account, st);
             }
             meet_call(state, call, now, ev);
             continue;
@@ -1951,14 +2011,18 @@ pub fn check(state: &State) -> Result<(), String> {
             }
         }
         if !a.active() {
+            if state.standings.contains(id) {
+                return Err(format!("account {id} is {} but keeps a standing", status_words(a)));
+            }
             continue;
         }
+        let st = standing(state, *id);
         let fresh = coverage_of(state, a, &mut prices, now).map_err(|r| format!("account {id}: {r}"))?;
-        if fresh != a.coverage {
-            return Err(format!("account {id}: stored coverage {:?} but recomputed {fresh:?}", a.coverage));
+        if fresh != st.coverage {
+            return Err(format!("account {id}: stored coverage {:?} but recomputed {fresh:?}", st.coverage));
         }
-        if let Some(c) = a.call {
-            if shortfall(&a.requirement, &a.coverage).map_err(|r| r.to_string())? == 0 {
+        if let Some(c) = st.call {
+            if shortfall(&a.requirement, &st.coverage).map_err(|r| r.to_string())? == 0 {
                 return Err(format!("account {id}: call {c} open but nothing is short"));
             }
         }

@@ -1143,13 +1143,14 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                 pledged,
             } => {
                 let acc = tessera_core::collateral::margin_account(st, ccp, member)?;
+                let standing = tessera_core::collateral::standing(st, acc.id);
                 let c = &acc.cash_asset;
                 let mut r: Vec<String> = Vec::new();
                 for (what, got, want) in [
                     ("requirement", acc.requirement.total()?, requirement),
-                    ("coverage", acc.coverage.counted, coverage),
-                    ("market value", acc.coverage.market, market),
-                    ("cash", acc.coverage.cash, cash),
+                    ("coverage", standing.coverage.counted, coverage),
+                    ("market value", standing.coverage.market, market),
+                    ("cash", standing.coverage.cash, cash),
                     ("default fund", acc.default_fund, default_fund),
                     ("assessed", acc.assessed, assessed),
                 ] {
@@ -1166,8 +1167,8 @@ impl<L: ScenarioLedger> Runner<'_, L> {
                     }
                 }
                 if let Some(want) = call {
-                    if acc.call != *want {
-                        r.push(format!("open call is {:?}, expected {want:?}", acc.call));
+                    if standing.call != *want {
+                        r.push(format!("open call is {:?}, expected {want:?}", standing.call));
                     }
                 }
                 if let Some(want) = status {

@@ -481,8 +481,6 @@ pub struct Account {
     /// Sorted by (asset, wallet).
     pub pledges: Vec<Pledge>,
     pub requirement: Requirement,
-    pub coverage: Coverage,
-    pub call: Option<u64>,
     /// Cash contributed to the clearing house's default fund (held in its wallet).
     #[serde(with = "amount_serde")]
     pub default_fund: Amount,
@@ -494,6 +492,15 @@ pub struct Account {
     /// its pledged units are held (a wallet of the member's party whose key the custodian
     /// keeps).
     pub segregated: Option<WalletId>,
+}
+
+/// An account's standing as last valued: its coverage and its open call. Kept apart from the
+/// account, whose pledges change only when posted or released, because every revaluation
+/// rewrites it and a small record costs little to hash into the state digest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Standing {
+    pub coverage: Coverage,
+    pub call: Option<u64>,
 }
 
 impl Account {

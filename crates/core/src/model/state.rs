@@ -338,6 +338,8 @@ state_tables! {
     schedule_due: Queue<(Time, PartyId)> = 50,
     /// Accounts a large move or a requirement rise touched since the last block boundary.
     watch: Queue<u64> = 51,
+    /// Each live collateral account's coverage and open call (see `collateral::Standing`).
+    standings: Table<u64, crate::model::collateral::Standing> = 52,
 }
 
 /// Tables from this tag on were added after ledgers were first written: each joins the state

@@ -328,14 +328,15 @@ fn margin_row(st: &State, acc: &Account, now: Time) -> Result<MarginRow, Refusal
     };
     let (pledges, fund_shares) = pledge_lines(st, acc, now)?;
     let r = &acc.requirement;
-    let c = &acc.coverage;
+    let standing = collateral::standing(st, acc.id);
+    let c = &standing.coverage;
     let requirement = r.total()?;
     // An account in default or closed is settled: nothing short, nothing to withdraw.
     let shortfall = if acc.active() { collateral::shortfall(r, c)? } else { 0 };
     // Nothing is withdrawable while anything is short (variation margin in cash included).
     let excess = if shortfall > 0 || !acc.active() { 0 } else { c.counted.saturating_sub(requirement) };
     let limit = collateral::clearing(st, &acc.pledgee)?.schedule.limits.fund_shares_per_member;
-    let call = match acc.call.and_then(|id| st.margin_calls.get(&id)) {
+    let call = match standing.call.and_then(|id| st.margin_calls.get(&id)) {
         Some(call) => Some(call_row(st, call, now)?),
         None => None,
     };
