@@ -578,7 +578,6 @@ pub fn set_schedule(cx: &mut Ctx, ccp: &PartyId, effective_from: Time, schedule:
             pending: Vec::new(),
             capital_used: 0,
             daily_call_day: now.day(),
-            members: Vec::new(),
         },
         Some(mut c) => {
             if schedule.cash_asset != c.schedule.cash_asset {
@@ -613,14 +612,16 @@ pub fn set_schedule(cx: &mut Ctx, ccp: &PartyId, effective_from: Time, schedule:
     Ok(())
 }
 
+/// The margin accounts of a clearing house's members, in admission order.
+pub fn member_accounts(state: &State, ccp: &PartyId) -> Vec<u64> {
+    state.ccp_members.range(&(ccp.clone(), 0), &(ccp.clone(), u64::MAX)).into_iter().map(|(_, id)| id).collect()
+}
+
 fn revalue_members(state: &mut State, ccp: &PartyId, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
-    let members = clearing(state, ccp)?.members;
     let mut prices = Prices::default();
-    for m in members {
-        if let Some(id) = state.margin_index.get(&(ccp.clone(), m)).copied() {
-            revalue(state, id, &mut prices, now, ev)?;
-            state.watch.put(id, ());
-        }
+    for id in member_accounts(state, ccp) {
+        revalue(state, id, &mut prices, now, ev)?;
+        state.watch.put(id, ());
     }
     Ok(())
 }
@@ -628,7 +629,7 @@ fn revalue_members(state: &mut State, ccp: &PartyId, now: Time, ev: &mut Vec<Eve
 pub fn admit(cx: &mut Ctx, member: &PartyId) -> Result<(), Refusal> {
     let state = &mut *cx.state;
     let ccp = party_of(state, cx.actor);
-    let mut c = clearing(state, &ccp)?;
+    let cash_asset = clearing_ref(state, &ccp)?.schedule.cash_asset.clone();
     state.party_idx(member)?;
     if *member == ccp {
         return refuse(Code::CollateralAlreadyMember, "a clearing house is not its own member");
@@ -644,7 +645,7 @@ pub fn admit(cx: &mut Ctx, member: &PartyId) -> Result<(), Refusal> {
             kind: AccountKind::Margin,
             pledgee: ccp.clone(),
             pledgor: member.clone(),
-            cash_asset: c.schedule.cash_asset.clone(),
+            cash_asset,
             pledges: Vec::new(),
             requirement: Requirement::default(),
             default_fund: 0,
@@ -654,8 +655,7 @@ pub fn admit(cx: &mut Ctx, member: &PartyId) -> Result<(), Refusal> {
         },
     );
     state.margin_index.put((ccp.clone(), member.clone()), id);
-    c.members.push(member.clone());
-    state.clearing_houses.put(ccp.clone(), c);
+    state.ccp_members.put((ccp.clone(), id), ());
     cx.events.push(event(CollateralEvent::MemberAdmitted { ccp, member: member.clone(), account: id }));
     Ok(())
 }
@@ -1439,13 +1439,15 @@ fn default(state: &mut State, call: u64, now: Time, ev: &mut Vec<Event>) -> Resu
     let capital = s.skin_in_the_game.saturating_sub(c.capital_used).min(left);
     c.capital_used = add(c.capital_used, capital)?;
     left = left.checked_sub(capital).expect("capital ≤ left");
-    let survivors: Vec<u64> = c
-        .members
-        .iter()
-        .filter(|m| **m != acc.pledgor)
-        .filter_map(|m| state.margin_index.get(&(c.ccp.clone(), m.clone())).copied())
-        .filter(|id| state.collateral_accounts.get(id).is_some_and(|a| a.active()))
-        .collect();
+    // The survivors are read only when the loss reaches them.
+    let survivors: Vec<u64> = if left == 0 {
+        Vec::new()
+    } else {
+        member_accounts(state, &c.ccp)
+            .into_iter()
+            .filter(|id| *id != acc.id && state.collateral_accounts.get(id).is_some_and(|a| a.active()))
+            .collect()
+    };
     let dfs: Vec<Amount> =
         survivors.iter().map(|id| state.collateral_accounts.get(id).map(|a| a.default_fund).unwrap_or(0)).collect();
     let from_df = pro_rata(left, &dfs, &dfs)?;
@@ -1904,12 +1906,9 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
             continue;
         }
         c.daily_call_day = now.day();
-        let members = c.members.clone();
         state.clearing_houses.put(ccp.clone(), c);
-        for m in members {
-            if let Some(id) = state.margin_index.get(&(ccp.clone(), m)).copied() {
-                raise_call(state, id, CallKind::Daily, now, ev).unwrap_or_else(|r| unreachable!("daily call: {r}"));
-            }
+        for id in member_accounts(state, &ccp) {
+            raise_call(state, id, CallKind::Daily, now, ev).unwrap_or_else(|r| unreachable!("daily call: {r}"));
         }
     }
     // 5. Interest moves every open loan's loan-to-value: each is checked once a day.
@@ -2029,6 +2028,21 @@ pub fn check(state: &State) -> Result<(), String> {
     }
     for (c, s) in state.clearing_houses.iter() {
         s.schedule.check().map_err(|r| format!("clearing house {c}: {r}"))?;
+    }
+    // The member index lists exactly the margin accounts, each under its clearing house.
+    let margins = state.collateral_accounts.iter().filter(|(_, a)| a.kind == AccountKind::Margin).count();
+    if margins != state.ccp_members.len() || margins != state.margin_index.len() {
+        return Err(format!(
+            "{margins} margin accounts but {} in the member index and {} in the (clearing house, member) index",
+            state.ccp_members.len(),
+            state.margin_index.len()
+        ));
+    }
+    for ((ccp, id), _) in state.ccp_members.iter() {
+        let a = state.collateral_accounts.get(id).ok_or_else(|| format!("member index names no account {id}"))?;
+        if a.pledgee != *ccp || state.margin_index.get(&(ccp.clone(), a.pledgor.clone())) != Some(id) {
+            return Err(format!("member index: account {id} is not {ccp}'s margin account of {}", a.pledgor));
+        }
     }
     Ok(())
 }

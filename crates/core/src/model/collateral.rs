@@ -387,7 +387,6 @@ pub struct Clearing {
     pub capital_used: Amount,
     /// The last day (days since epoch) the daily call ran.
     pub daily_call_day: u64,
-    pub members: Vec<PartyId>,
 }
 
 /// What an account is for.

@@ -340,6 +340,10 @@ state_tables! {
     watch: Queue<u64> = 51,
     /// Each live collateral account's coverage and open call (see `collateral::Standing`).
     standings: Table<u64, crate::model::collateral::Standing> = 52,
+    /// (clearing house, account) of every member's margin account, in admission order: the
+    /// member list is an index rather than part of the clearing house's record, which a
+    /// default rewrites.
+    ccp_members: Queue<(PartyId, u64)> = 53,
 }
 
 /// Tables from this tag on were added after ledgers were first written: each joins the state

@@ -460,9 +460,8 @@ pub fn margin_report(st: &State, viewer: &Viewer, ccp: &str) -> Result<MarginRep
     let s = &c.schedule;
     let dec = decimals_of(st, &s.cash_asset)?;
     let mut members = Vec::new();
-    for m in &c.members {
-        let Some(id) = st.margin_index.get(&(c.ccp.clone(), m.clone())) else { continue };
-        let acc = collateral::account(st, *id)?;
+    for id in collateral::member_accounts(st, &c.ccp) {
+        let acc = collateral::account(st, id)?;
         if viewer.sees(&acc) {
             members.push(margin_row(st, &acc, now)?);
         }
