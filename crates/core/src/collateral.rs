@@ -578,6 +578,7 @@ pub fn set_schedule(cx: &mut Ctx, ccp: &PartyId, effective_from: Time, schedule:
             pending: Vec::new(),
             capital_used: 0,
             daily_call_day: now.day(),
+            excess_return_day: now.day(),
         },
         Some(mut c) => {
             if schedule.cash_asset != c.schedule.cash_asset {
@@ -1361,6 +1362,40 @@ fn realize(
     }
 }
 
+/// Returns the cash an account holds above its need: the least of the excess over the
+/// requirement, the cash above the variation margin, and the cash pledged in the schedule's
+/// cash asset; back to the member's own wallet (out of custody, tri-party).
+fn return_excess_cash(
+    state: &mut State,
+    id: u64,
+    cash_asset: &Symbol,
+    now: Time,
+    ev: &mut Vec<Event>,
+) -> Result<(), Refusal> {
+    let Some(acc) = state.collateral_accounts.get(&id) else { return Ok(()) };
+    let st = standing(state, id);
+    if !acc.active() || st.call.is_some() {
+        return Ok(());
+    }
+    let need = acc.requirement.total()?;
+    // Saturating on purpose: an account at or below its need has nothing to return.
+    let excess =
+        st.coverage.counted.saturating_sub(need).min(st.coverage.cash.saturating_sub(acc.requirement.variation));
+    let Some(p) = acc.pledges.iter().find(|p| p.asset == *cash_asset).cloned() else { return Ok(()) };
+    let amount = excess.min(p.amount);
+    if amount == 0 {
+        return Ok(());
+    }
+    let mut acc = acc.clone();
+    let holder = state.wallet_idx(&p.wallet)?;
+    remove_pledge(state, &mut acc, cash_asset, &p.wallet, amount, true)?;
+    let back = if acc.segregated == Some(p.wallet) { return_wallet(state, &acc)? } else { holder };
+    state.collateral_accounts.put(id, acc);
+    ev.push(event(CollateralEvent::Released { account: id, asset: cash_asset.clone(), wallet: p.wallet, amount }));
+    out_of_custody(state, holder, back, cash_asset, amount, now, Hash::default(), ev)?;
+    revalue(state, id, &mut Prices::default(), now, ev)
+}
+
 /// Splits `total` across `weights` pro rata (rounded down), the units left one each in
 /// order to those with room, never giving one more than its `cap`. Σ result = min(total, Σ caps).
 pub fn pro_rata(total: Amount, weights: &[Amount], caps: &[Amount]) -> Result<Vec<Amount>, Refusal> {
@@ -1909,6 +1944,23 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
         state.clearing_houses.put(ccp.clone(), c);
         for id in member_accounts(state, &ccp) {
             raise_call(state, id, CallKind::Daily, now, ev).unwrap_or_else(|r| unreachable!("daily call: {r}"));
+        }
+    }
+    // 4b. The automatic return of excess cash.
+    let mut ccps: Vec<PartyId> = state.clearing_houses.iter().map(|(k, _)| k.clone()).collect();
+    ccps.sort_unstable();
+    for ccp in ccps {
+        let Some(mut c) = state.clearing_houses.get(&ccp).cloned() else { continue };
+        let Some(at) = c.schedule.excess_return_second else { continue };
+        if c.excess_return_day >= now.day() || second < u64::from(at) {
+            continue;
+        }
+        c.excess_return_day = now.day();
+        let cash_asset = c.schedule.cash_asset.clone();
+        state.clearing_houses.put(ccp.clone(), c);
+        for id in member_accounts(state, &ccp) {
+            return_excess_cash(state, id, &cash_asset, now, ev)
+                .unwrap_or_else(|r| unreachable!("returning excess cash of account {id}: {r}"));
         }
     }
     // 5. Interest moves every open loan's loan-to-value: each is checked once a day.

@@ -122,6 +122,11 @@ pub struct Schedule {
     /// (LCH: by 08:00).
     #[serde(default = "default_daily_call")]
     pub daily_call_second: u32,
+    /// When set, excess cash is returned automatically each day at this many seconds after
+    /// midnight UTC (LCH: 09:15): cash pledged in the schedule's cash asset above what the
+    /// requirement and the variation margin need goes back to the member.
+    #[serde(default)]
+    pub excess_return_second: Option<u32>,
     /// An intraday call when a price moves by at least this much and leaves an account short,
     /// or a requirement rises by at least this much (OCC: one intraday call on a large risk
     /// increase).
@@ -218,8 +223,8 @@ impl Schedule {
         if self.call_deadline_seconds == 0 || self.call_deadline_seconds > 7 * 86_400 {
             return bad("the call deadline must be between 1 second and 7 days".into());
         }
-        if self.daily_call_second >= 86_400 {
-            return bad("the daily call time must be within the day (0–86399 seconds)".into());
+        if self.daily_call_second >= 86_400 || self.excess_return_second.is_some_and(|s| s >= 86_400) {
+            return bad("the daily call and excess return times must be within the day (0–86399 seconds)".into());
         }
         Ok(())
     }
@@ -387,6 +392,8 @@ pub struct Clearing {
     pub capital_used: Amount,
     /// The last day (days since epoch) the daily call ran.
     pub daily_call_day: u64,
+    /// The last day (days since epoch) excess cash was returned.
+    pub excess_return_day: u64,
 }
 
 /// What an account is for.
@@ -961,6 +968,7 @@ mod tests {
             limits: Limits::default(),
             call_deadline_seconds: 3600,
             daily_call_second: 28_800,
+            excess_return_second: None,
             intraday_threshold_bps: 100,
             liquidation_buyer: None,
             liquidation_discount_bps: 0,
