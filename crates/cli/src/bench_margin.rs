@@ -249,6 +249,7 @@ fn setup(dir: &std::path::Path, n: usize, show: bool) -> Result<Setup, Refusal> 
         liquidation_discount_bps: 50,
         skin_in_the_game: 1_000_000 * USD,
         excess_return_second: None,
+        intraday_window: None,
         custodian: None,
     };
     ops.push(Op::SetCollateralSchedule(op::SetCollateralSchedule {

@@ -1974,8 +1974,21 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
     }
     // 6. Intraday calls and loan liquidations for the accounts watched.
     for id in state.watch.due(&u64::MAX) {
+        let Some(acc) = state.collateral_accounts.get(&id) else {
+            state.watch.remove(&id);
+            continue;
+        };
+        let outside_window = acc.kind == AccountKind::Margin
+            && state
+                .clearing_houses
+                .get(&acc.pledgee)
+                .and_then(|c| c.schedule.intraday_window)
+                .is_some_and(|(from, to)| second < u64::from(from) || second >= u64::from(to));
+        if outside_window {
+            // Watched until the window opens (or the daily call calls it first).
+            continue;
+        }
         state.watch.remove(&id);
-        let Some(acc) = state.collateral_accounts.get(&id) else { continue };
         match acc.kind {
             AccountKind::Margin => raise_call(state, id, CallKind::Intraday, now, ev)
                 .unwrap_or_else(|r| unreachable!("intraday call: {r}")),

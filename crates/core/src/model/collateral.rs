@@ -132,6 +132,11 @@ pub struct Schedule {
     /// increase).
     #[serde(default = "default_intraday")]
     pub intraday_threshold_bps: u32,
+    /// When set, intraday calls are raised only from the first to the second time of day
+    /// (seconds after midnight UTC; LCH: 09:00–21:00); a trigger outside it waits for the
+    /// window, unless the daily call catches the account first.
+    #[serde(default)]
+    pub intraday_window: Option<(u32, u32)>,
     /// The standing bid that buys a defaulter's securities by delivery versus payment.
     #[serde(default)]
     pub liquidation_buyer: Option<WalletId>,
@@ -222,6 +227,9 @@ impl Schedule {
         }
         if self.call_deadline_seconds == 0 || self.call_deadline_seconds > 7 * 86_400 {
             return bad("the call deadline must be between 1 second and 7 days".into());
+        }
+        if self.intraday_window.is_some_and(|(from, to)| from >= to || to > 86_400) {
+            return bad("the intraday window must start before it ends, within the day (0–86400 seconds)".into());
         }
         if self.daily_call_second >= 86_400 || self.excess_return_second.is_some_and(|s| s >= 86_400) {
             return bad("the daily call and excess return times must be within the day (0–86399 seconds)".into());
@@ -970,6 +978,7 @@ mod tests {
             daily_call_second: 28_800,
             excess_return_second: None,
             intraday_threshold_bps: 100,
+            intraday_window: None,
             liquidation_buyer: None,
             liquidation_discount_bps: 0,
             skin_in_the_game: 0,

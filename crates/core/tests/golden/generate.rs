@@ -227,7 +227,7 @@ pub fn op_values() -> Vec<(&'static str, Value)> {
                 "limits": {"fund_shares_per_member": "500000000000000", "per_fund_bps_of_assets": 500, "per_fund_cap": "150000000000000",
                            "single_fund_threshold": "20000000000000", "single_fund_max_bps": 5000, "ccp_per_fund_bps_of_assets": 1500,
                            "per_issuer_bps_of_requirement": null, "per_issuer_cap": null},
-                "call_deadline_seconds": 3600, "daily_call_second": 28800, "excess_return_second": 33300, "intraday_threshold_bps": 100,
+                "call_deadline_seconds": 3600, "daily_call_second": 28800, "excess_return_second": 33300, "intraday_threshold_bps": 100, "intraday_window": [32400, 75600],
                 "liquidation_buyer": wh("dealer"), "liquidation_discount_bps": 50, "skin_in_the_game": "2500000000000", "custodian": "custody-bank"}}}),
         ),
         ("admit_member", json!({"admit_member": {"member": "alpha-clearing"}})),
