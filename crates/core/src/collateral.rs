@@ -90,8 +90,46 @@ fn overflow() -> Refusal {
     Refusal::new(Code::AmountOverflow, "collateral arithmetic overflows")
 }
 
+/// `a × b / c` rounded down, through a 256-bit product: a block-boundary job (a default's
+/// pro-rata split, a loan's liquidation) must not fail on amounts whose product alone exceeds
+/// u128. Refuses only when the quotient itself does not fit, or `c` is zero.
 fn mul_div(a: u128, b: u128, c: u128) -> Result<u128, Refusal> {
-    a.checked_mul(b).and_then(|x| x.checked_div(c)).ok_or_else(overflow)
+    if let Some(x) = a.checked_mul(b) {
+        return x.checked_div(c).ok_or_else(overflow);
+    }
+    wide_mul_div(a, b, c).ok_or_else(overflow)
+}
+
+/// `a × b / c` rounded down for products beyond u128: the product as two 128-bit halves, then
+/// long division bit by bit. `None` if `c` is zero or the quotient needs more than 128 bits.
+fn wide_mul_div(a: u128, b: u128, c: u128) -> Option<u128> {
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0) = (a.checked_shr(64)?, a & LOW);
+    let (b1, b0) = (b.checked_shr(64)?, b & LOW);
+    // Each partial product of two 64-bit halves fits in u128.
+    let (p00, p01, p10, p11) = (a0.checked_mul(b0)?, a0.checked_mul(b1)?, a1.checked_mul(b0)?, a1.checked_mul(b1)?);
+    // product = p11·2^128 + (p01 + p10)·2^64 + p00, gathered into hi·2^128 + lo.
+    let (mid, mid_carry) = p01.overflowing_add(p10);
+    let (lo, lo_carry) = p00.overflowing_add(mid.checked_shl(64)?);
+    let hi = p11
+        .checked_add(mid.checked_shr(64)?)?
+        .checked_add(if mid_carry { 1u128.checked_shl(64)? } else { 0 })?
+        .checked_add(u128::from(lo_carry))?;
+    if c == 0 || hi >= c {
+        return None;
+    }
+    // Long division of hi·2^128 + lo by c: the remainder stays below c throughout.
+    let (mut rem, mut q) = (hi, 0u128);
+    for i in (0..128u32).rev() {
+        let bit = lo.checked_shr(i)? & 1;
+        let carry = rem.checked_shr(127)? == 1;
+        rem = rem.wrapping_shl(1) | bit;
+        if carry || rem >= c {
+            rem = rem.wrapping_sub(c);
+            q |= 1u128.checked_shl(i)?;
+        }
+    }
+    Some(q)
 }
 
 /// `amount × bps / 10000`, rounded down.
@@ -2292,6 +2330,23 @@ mod tests {
         assert_eq!(pro_rata(10, &[1, 1, 1], &[10, 10, 10]).unwrap(), vec![4, 3, 3]);
         assert_eq!(pro_rata(7, &[0, 0], &[0, 0]).unwrap(), vec![0, 0]);
         assert_eq!(pro_rata(5, &[3, 1], &[3, 1]).unwrap(), vec![3, 1]);
+    }
+
+    #[test]
+    fn mul_div_handles_products_beyond_u128_and_refuses_only_a_quotient_that_does_not_fit() {
+        let big = u128::MAX / 3;
+        assert_eq!(mul_div(big, 6, 6).unwrap(), big);
+        assert_eq!(mul_div(u128::MAX, u128::MAX, u128::MAX).unwrap(), u128::MAX);
+        assert_eq!(mul_div(1 << 100, 1 << 100, 1 << 90).unwrap(), 1 << 110);
+        // (2^127 + 1)(2^64 + 3) / (2^70 + 5), checked against the exact value.
+        let (a, b, c) = ((1u128 << 127) + 1, (1u128 << 64) + 3, (1u128 << 70) + 5);
+        assert_eq!(mul_div(a, b, c).unwrap(), 2_658_455_991_569_831_746_228_700_685_719_830_528);
+        assert!(mul_div(u128::MAX, 2, 1).is_err());
+        assert!(mul_div(u128::MAX, 2, 0).is_err());
+        // The split of a default's loss does not fail on huge contributions.
+        let dfs = [u128::MAX / 4, u128::MAX / 4];
+        let shares = pro_rata(u128::MAX / 4, &dfs, &dfs).unwrap();
+        assert_eq!(shares.iter().sum::<u128>(), u128::MAX / 4);
     }
 
     #[test]
