@@ -868,13 +868,7 @@ fn check_ccp_fund_limit(state: &State, c: &Clearing, asset: AssetIdx, extra: Amo
 pub fn pledge(cx: &mut Ctx, ccp: &PartyId, asset: &Symbol, amount: Amount) -> Result<(), Refusal> {
     let (state, now, signer) = (&mut *cx.state, cx.now, cx.actor);
     let member = party_of(state, signer);
-    let mut acc = margin_account(state, ccp, &member)?;
-    if !acc.active() {
-        return refuse(
-            Code::CollateralAccountDefaulted,
-            format!("{member}'s account at {ccp} is {}", status_words(&acc)),
-        );
-    }
+    let mut acc = active_margin_account(state, ccp, &member)?;
     let a = state.asset_idx(asset)?;
     let custodian = {
         let c = clearing_ref(state, ccp)?;
@@ -1015,6 +1009,19 @@ pub fn open_segregated(cx: &mut Ctx, ccp: &PartyId, member: &PartyId, wallet: &W
     Ok(())
 }
 
+/// The margin account of `member` at `ccp`, refused once it defaulted or closed: nothing more
+/// is posted to it, taken out of it or asked of it.
+fn active_margin_account(state: &State, ccp: &PartyId, member: &PartyId) -> Result<Account, Refusal> {
+    let acc = margin_account(state, ccp, member)?;
+    if !acc.active() {
+        return refuse(
+            Code::CollateralAccountDefaulted,
+            format!("{member}'s account at {ccp} is {}", status_words(&acc)),
+        );
+    }
+    Ok(acc)
+}
+
 fn status_words(acc: &Account) -> String {
     match &acc.status {
         AccountStatus::Active => "active".into(),
@@ -1049,13 +1056,7 @@ fn without(pledges: &[Pledge], asset: &Symbol, wallet: &WalletId, amount: Amount
 pub fn withdraw(cx: &mut Ctx, ccp: &PartyId, asset: &Symbol, amount: Amount) -> Result<(), Refusal> {
     let (state, now, signer) = (&mut *cx.state, cx.now, cx.actor);
     let member = party_of(state, signer);
-    let mut acc = margin_account(state, ccp, &member)?;
-    if !acc.active() {
-        return refuse(
-            Code::CollateralAccountDefaulted,
-            format!("{member}'s account at {ccp} is {}", status_words(&acc)),
-        );
-    }
+    let mut acc = active_margin_account(state, ccp, &member)?;
     let holder = holding_wallet(state, &acc, signer)?;
     let key = state.wallet(holder).key;
     if acc.pledged(asset, &key) < amount {
@@ -1119,13 +1120,7 @@ pub fn release(
 pub fn substitute(cx: &mut Ctx, s: &SubstitutePledge) -> Result<(), Refusal> {
     let (state, now, signer) = (&mut *cx.state, cx.now, cx.actor);
     let member = party_of(state, signer);
-    let mut acc = margin_account(state, &s.ccp, &member)?;
-    if !acc.active() {
-        return refuse(
-            Code::CollateralAccountDefaulted,
-            format!("{member}'s account at {} is {}", s.ccp, status_words(&acc)),
-        );
-    }
+    let mut acc = active_margin_account(state, &s.ccp, &member)?;
     let c = clearing(state, &s.ccp)?;
     let holder = holding_wallet(state, &acc, signer)?;
     let key = state.wallet(holder).key;
@@ -1204,13 +1199,7 @@ pub fn set_requirement(
         );
     }
     let ccp = ccp.clone();
-    let mut acc = margin_account(state, &ccp, member)?;
-    if !acc.active() {
-        return refuse(
-            Code::CollateralAccountDefaulted,
-            format!("{member}'s account at {ccp} is {}", status_words(&acc)),
-        );
-    }
+    let mut acc = active_margin_account(state, &ccp, member)?;
     let old = acc.requirement.total()?;
     acc.requirement = Requirement { initial, variation, at: Some(now) };
     let new = acc.requirement.total()?;
@@ -1236,13 +1225,7 @@ pub fn contribute(cx: &mut Ctx, ccp: &PartyId, amount: Amount) -> Result<(), Ref
     let (now, tx, signer) = (cx.now, cx.tx, cx.actor);
     let state = &mut *cx.state;
     let member = party_of(state, signer);
-    let mut acc = margin_account(state, ccp, &member)?;
-    if !acc.active() {
-        return refuse(
-            Code::CollateralAccountDefaulted,
-            format!("{member}'s account at {ccp} is {}", status_words(&acc)),
-        );
-    }
+    let mut acc = active_margin_account(state, ccp, &member)?;
     let (cash_asset, ccp_wallet) = {
         let c = clearing_ref(state, ccp)?;
         (c.schedule.cash_asset.clone(), c.schedule.wallet)
