@@ -106,6 +106,18 @@ fn call(req: ureq::Request, body: Option<(&str, &[u8])>) -> (u16, String, Value)
 }
 
 impl Node {
+    /// The log once it contains `needle`: the node writes its log through a background
+    /// writer, so a line can reach the pipe after the answer that it explains.
+    fn log_containing(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let log = self.log.lock().unwrap().clone();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
         let mut r = agent().get(&format!("{}{path}", self.base));
         if let Some(t) = token {
@@ -672,7 +684,8 @@ fn sigterm_drains_in_flight_work_then_exits_cleanly() {
     assert!(started.elapsed() < Duration::from_secs(30));
     let ids: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
     assert!(!ids.is_empty());
-    assert!(node.log.lock().unwrap().contains("every accepted transaction is durable"));
+    let log = node.log_containing("every accepted transaction is durable");
+    assert!(log.contains("every accepted transaction is durable"), "{log}");
     verify(&data);
     let node = start(&data, &[]);
     assert_all_present(&node, &ids);
@@ -1041,6 +1054,6 @@ fn a_failed_commit_stops_the_node_accepting_ready_says_503_and_the_log_says_why(
     let (s, v) = node.get("/ready", None);
     assert_eq!((s, v["code"].as_str()), (503, Some("store.io")), "{v}");
     assert!(v["detail"].as_str().unwrap().contains("stopped accepting"), "{v}");
-    let log = node.log.lock().unwrap().clone();
+    let log = node.log_containing("journal commit failed");
     assert!(log.contains("journal commit failed"), "{log}");
 }
