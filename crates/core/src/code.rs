@@ -171,6 +171,17 @@ codes! {
     StoreState = "store.state",
     /// Another process is writing this data directory (the message names its PID).
     StoreLocked = "store.locked",
+    /// The database cannot be reached: a malformed URL, a refused or timed-out connection,
+    /// or bad credentials.
+    StoreUnreachable = "store.unreachable",
+    /// The database holds Tessera tables of a schema version this build does not read (newer,
+    /// or unknown).
+    StoreSchema = "store.schema",
+    /// A deposed writer tried to append: another node took the writer's role (a higher fencing
+    /// term) and this node's write was refused inside its own transaction.
+    StoreFenced = "store.fenced",
+    /// The journal holds the ledger of another network than the one expected.
+    StoreOtherNetwork = "store.other_network",
     /// Replay disagrees with the journal (the message names block, transaction and field).
     VerifyMismatch = "verify.mismatch",
     /// A scenario expectation did not hold.
@@ -325,6 +336,10 @@ codes! {
     ApiTimeout = "api.timeout",
     /// The node is shutting down and takes no new work.
     ApiShuttingDown = "api.shutting_down",
+    /// This node does not sequence transactions: it is a standby waiting to take over the
+    /// writer's role, or a read replica. Retry (a standby may lead in seconds) or send to the
+    /// leader.
+    ApiNotLeader = "api.not_leader",
     /// A collateral schedule is malformed: a haircut or limit outside 0–100%, overlapping
     /// maturity bands, too many rows, a bad deadline.
     CollateralBadSchedule = "collateral.bad_schedule",

@@ -1,4 +1,4 @@
-//! The journal and snapshots of the ledger (L10), behind one trait with two backends.
+//! The journal and snapshots of the ledger (L10, N1), behind one trait with three backends.
 //!
 //! - [`Journal`] is what the node needs of storage: append a group of blocks atomically and
 //!   durably, read blocks by height and in ranges, the head, snapshots, the transaction-id
@@ -6,6 +6,9 @@
 //!   passes the same conformance suite (`conformance`, with the `testing` feature).
 //! - [`Store`] keeps the journal in embedded SQLite (the ledger's files; see [`sqlite`]).
 //! - [`MemoryJournal`] keeps it in memory, for tests and in-memory runs (see [`memory`]).
+//! - [`PgJournal`] keeps it in PostgreSQL, for a ledger that must survive losing a machine:
+//!   one fenced writer, standby nodes, synchronous replication (see [`postgres`]).
+//! - [`Location`] turns a command's `--data DIR` or `--store URL` into a journal.
 //!
 //! One stored block is a [`RawBlock`]: height, block hash, header bytes, body bytes, SHA-256 of
 //! the body and the block's transaction-id index entry. Storage knows blocks, not their
@@ -30,6 +33,7 @@ use tessera_core::{Code, Hash, Refusal};
 
 mod journal;
 pub mod memory;
+pub mod postgres;
 pub mod sqlite;
 
 #[cfg(any(test, feature = "testing"))]
@@ -39,6 +43,7 @@ pub mod testing;
 
 pub use journal::Journal;
 pub use memory::{MemoryJournal, MemoryVolume};
+pub use postgres::{PgJournal, PgUrl};
 pub use sqlite::{Checkpointer, Store, DB_FILE, LOCK_FILE};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +56,12 @@ pub enum StoreError {
     State(String),
     #[error("{0}")]
     Locked(String),
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    Schema(String),
+    #[error("{0}")]
+    Fenced(String),
 }
 
 impl StoreError {
@@ -60,6 +71,9 @@ impl StoreError {
             StoreError::Corrupt(_) => Code::StoreCorrupt,
             StoreError::State(_) => Code::StoreState,
             StoreError::Locked(_) => Code::StoreLocked,
+            StoreError::Unreachable(_) => Code::StoreUnreachable,
+            StoreError::Schema(_) => Code::StoreSchema,
+            StoreError::Fenced(_) => Code::StoreFenced,
         }
     }
 }
@@ -183,4 +197,64 @@ fn to_hash(v: &[u8]) -> Hash {
 
 fn hex_of(v: &[u8]) -> String {
     v.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where a ledger's journal lives: a data directory (embedded SQLite, the default) or a
+/// PostgreSQL database. Commands take `--data DIR` or `--store URL`; this is the one place
+/// that turns either into a journal.
+#[derive(Clone, Debug)]
+pub enum Location {
+    Dir(std::path::PathBuf),
+    Postgres(PgUrl),
+}
+
+impl Location {
+    /// `postgres://…` / `postgresql://…` is a database; anything else (optionally `sqlite:`
+    /// before it) is a data directory.
+    pub fn parse(s: &str) -> Result<Location> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(Location::Postgres(PgUrl::parse(s)?));
+        }
+        Ok(Location::Dir(s.strip_prefix("sqlite:").unwrap_or(s).into()))
+    }
+
+    /// The store a command names: `--store` when given, else the data directory.
+    pub fn of(store: Option<&str>, data: &std::path::Path) -> Result<Location> {
+        match store {
+            Some(s) => Location::parse(s),
+            None => Ok(Location::Dir(data.to_path_buf())),
+        }
+    }
+
+    /// For messages and logs (a URL without its password).
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Dir(d) => d.display().to_string(),
+            Location::Postgres(u) => u.describe(),
+        }
+    }
+
+    /// Creates a new journal holding `genesis` for `network`, as its writer.
+    pub fn create(&self, genesis: &Block, network: &str) -> Result<Box<dyn Journal>> {
+        Ok(match self {
+            Location::Dir(d) => Box::new(Store::create(d, genesis)?),
+            Location::Postgres(u) => Box::new(PgJournal::create(u, genesis, network)?),
+        })
+    }
+
+    /// Opens the journal to write it (refused with `store.locked` while another writer lives).
+    pub fn open(&self) -> Result<Box<dyn Journal>> {
+        Ok(match self {
+            Location::Dir(d) => Box::new(Store::open(d)?),
+            Location::Postgres(u) => Box::new(PgJournal::open(u)?),
+        })
+    }
+
+    /// Opens the journal to read it, beside a writer if one runs.
+    pub fn open_read_only(&self) -> Result<Box<dyn Journal>> {
+        Ok(match self {
+            Location::Dir(d) => Box::new(Store::open_read_only(d)?),
+            Location::Postgres(u) => Box::new(PgJournal::open_read_only(u)?),
+        })
+    }
 }

@@ -5,6 +5,8 @@
 //!
 //! Enabled by the `testing` feature; never used by the ledger itself.
 
+pub mod pg;
+
 use crate::{Result, Store, StoreError};
 use rusqlite::{params, Connection, OpenFlags};
 use std::path::Path;

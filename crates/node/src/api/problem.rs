@@ -73,8 +73,11 @@ pub fn status_for(code: Code) -> StatusCode {
         ApiMethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ApiUnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ApiRateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ApiBusy | ApiTimeout | ApiShuttingDown | StoreIo | StoreLocked => StatusCode::SERVICE_UNAVAILABLE,
-        StoreCorrupt | StoreState | VerifyMismatch => StatusCode::INTERNAL_SERVER_ERROR,
+        ApiBusy | ApiTimeout | ApiShuttingDown | ApiNotLeader | StoreIo | StoreLocked | StoreFenced
+        | StoreUnreachable => StatusCode::SERVICE_UNAVAILABLE,
+        StoreCorrupt | StoreState | StoreSchema | StoreOtherNetwork | VerifyMismatch => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
         // A query naming something the ledger does not hold.
         _ if s.ends_with(".unknown") || s.ends_with(".unknown_feed") || s.ends_with(".unknown_class") => {
             StatusCode::NOT_FOUND
