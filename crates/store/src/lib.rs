@@ -205,7 +205,7 @@ fn hex_of(v: &[u8]) -> String {
 #[derive(Clone, Debug)]
 pub enum Location {
     Dir(std::path::PathBuf),
-    Postgres(PgUrl),
+    Postgres(Box<PgUrl>),
 }
 
 impl Location {
@@ -213,7 +213,7 @@ impl Location {
     /// before it) is a data directory.
     pub fn parse(s: &str) -> Result<Location> {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            return Ok(Location::Postgres(PgUrl::parse(s)?));
+            return Ok(Location::Postgres(Box::new(PgUrl::parse(s)?)));
         }
         Ok(Location::Dir(s.strip_prefix("sqlite:").unwrap_or(s).into()))
     }
