@@ -81,6 +81,10 @@ enum Command {
     /// /health, /ready, /metrics. Settings: defaults < --config file < TESSERA_* environment
     /// < flags (docs/guide.md, "Running a node").
     Node(cmd::node::NodeArgs),
+    /// A verifying read replica: `tessera node --follow`. Tails the journal (`--store URL` or
+    /// `--data DIR`), re-verifies every block as it applies it, serves read-only API traffic,
+    /// and stops applying at the first block that disagrees, naming it.
+    Follow(cmd::node::NodeArgs),
     /// With --node: sign the node's access challenge with a key and print a bearer token
     /// (for curl and other HTTP clients).
     Token(cmd::token::TokenArgs),
@@ -123,6 +127,10 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
         Command::Reconcile(a) => return cmd::reconcile::execute(a, json),
         Command::Bench(b) => bench::run(b, json)?,
         Command::Node(a) => cmd::node::execute(a, json)?,
+        Command::Follow(mut a) => {
+            a.follow = true;
+            cmd::node::execute(a, json)?
+        }
         Command::Token(_) => cmd::token::execute()?,
     }
     Ok(ExitCode::SUCCESS)

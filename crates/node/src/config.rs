@@ -12,6 +12,14 @@ use tessera_core::{Code, Refusal};
 pub struct NodeConfig {
     /// Ledger data directory (made with `tessera init`).
     pub data: PathBuf,
+    /// Where the journal lives instead of the data directory: a PostgreSQL URL
+    /// (`postgres://…`). Printed without its password.
+    #[serde(serialize_with = "redacted")]
+    pub store: Option<String>,
+    /// Only follow the journal, verifying every block, and serve reads (a read replica);
+    /// never sequence. Without it, a node on a PostgreSQL journal that another node writes
+    /// waits as a standby and takes over when that writer stops.
+    pub follow: bool,
     /// Address to listen on.
     pub listen: String,
     /// Largest request body accepted (bytes).
@@ -46,6 +54,8 @@ impl Default for NodeConfig {
     fn default() -> Self {
         NodeConfig {
             data: PathBuf::from("tessera-data"),
+            store: None,
+            follow: false,
             listen: "127.0.0.1:8080".into(),
             max_body_bytes: 4 * 1024 * 1024,
             request_timeout_ms: 10_000,
@@ -65,6 +75,8 @@ impl Default for NodeConfig {
 #[serde(deny_unknown_fields)]
 pub struct Overrides {
     pub data: Option<PathBuf>,
+    pub store: Option<String>,
+    pub follow: Option<bool>,
     pub listen: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub request_timeout_ms: Option<u64>,
@@ -95,6 +107,16 @@ macro_rules! fields {
     };
 }
 
+fn redacted<S: serde::Serializer>(store: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match store {
+        None => s.serialize_none(),
+        Some(url) => match tessera_store::Location::parse(url) {
+            Ok(at) => s.serialize_some(&at.describe()),
+            Err(_) => s.serialize_some("(not a valid store URL)"),
+        },
+    }
+}
+
 fn bad(msg: impl Into<String>) -> Refusal {
     Refusal::new(Code::InputInvalid, msg)
 }
@@ -117,10 +139,22 @@ impl Overrides {
             )*};
         }
         fields!(read);
+        if let Some(v) = var("TESSERA_STORE") {
+            o.store = Some(v);
+        }
+        if let Some(v) = var("TESSERA_FOLLOW") {
+            o.follow = Some(parse_value("TESSERA_FOLLOW", &v)?);
+        }
         Ok(o)
     }
 
     fn apply(self, c: &mut NodeConfig) {
+        if let Some(s) = self.store {
+            c.store = Some(s);
+        }
+        if let Some(f) = self.follow {
+            c.follow = f;
+        }
         macro_rules! apply {
             ($($f:ident),*) => {$(
                 if let Some(v) = self.$f {
@@ -179,6 +213,9 @@ impl NodeConfig {
         if self.request_timeout_ms == 0 || self.token_ttl_s == 0 || self.queue_capacity == 0 || self.max_block_txs == 0
         {
             return Err(bad("request_timeout_ms, token_ttl_s, queue_capacity and max_block_txs must be positive"));
+        }
+        if let Some(url) = &self.store {
+            tessera_store::Location::parse(url).map_err(Refusal::from)?;
         }
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(bad(format!("listen {:?} is not an address such as 127.0.0.1:8080", self.listen)));

@@ -59,6 +59,25 @@ impl Default for Config {
 pub struct ChainView(Arc<RwLock<Option<Chain>>>);
 
 impl ChainView {
+    /// A view of `chain` for readers (a node that does not sequence: it follows the journal).
+    pub fn new(chain: Chain) -> ChainView {
+        ChainView(Arc::new(RwLock::new(Some(chain))))
+    }
+
+    /// Runs `f` on the chain under the write lock (the follower applying a block).
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Chain) -> T) -> Result<T, Refusal> {
+        let mut g = self.0.write().unwrap_or_else(|e| e.into_inner());
+        match g.as_mut() {
+            Some(c) => Ok(f(c)),
+            None => Err(Refusal::new(Code::ApiShuttingDown, "the engine has stopped")),
+        }
+    }
+
+    /// Takes the chain out, for an engine to take over (readers wait on the lock meanwhile).
+    pub(crate) fn take(&self) -> Option<Chain> {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
     /// Runs `f` on the chain under the read lock (keep `f` short: the sequencer waits for it).
     pub fn read<T>(&self, f: impl FnOnce(&Chain) -> T) -> Result<T, Refusal> {
         let g = self.0.read().unwrap_or_else(|e| e.into_inner());
@@ -214,7 +233,7 @@ pub struct DurableHeight {
 }
 
 impl DurableHeight {
-    fn new(height: u64) -> DurableHeight {
+    pub fn new(height: u64) -> DurableHeight {
         DurableHeight {
             height: AtomicU64::new(height),
             watch: tokio::sync::watch::channel(height).0,
@@ -224,12 +243,12 @@ impl DurableHeight {
     pub fn get(&self) -> u64 {
         self.height.load(Ordering::Acquire)
     }
-    fn set(&self, h: u64) {
+    pub(crate) fn set(&self, h: u64) {
         self.height.store(h, Ordering::Release);
         self.watch.send_replace(h);
     }
     /// Records that the journal can no longer be written and wakes every waiter.
-    fn fail(&self, why: Refusal) {
+    pub(crate) fn fail(&self, why: Refusal) {
         // The first failure is the cause; anything after it is a consequence.
         if self.failure.set(why).is_err() {
             tracing::debug!("a later journal failure after the first");
@@ -262,6 +281,14 @@ impl DurableHeight {
 
 impl<J: Journal + 'static> Engine<J> {
     pub fn start(ledger: Ledger<J>, config: Config) -> Self {
+        let height = ledger.chain.height();
+        Self::start_on(ledger, config, None, Arc::new(DurableHeight::new(height)))
+    }
+
+    /// Starts on the view and durable height readers already hold (a standby node taking
+    /// over: its readers keep their handles). `view`'s chain, if any, is replaced by the
+    /// ledger's.
+    pub fn start_on(ledger: Ledger<J>, config: Config, view: Option<ChainView>, durable: Arc<DurableHeight>) -> Self {
         // Submissions travel in batches: one channel operation per batch, not per transaction.
         // The gauge bounds the queue in transactions; the channel only carries them.
         let (intake_tx, intake_rx) = crossbeam_channel::unbounded::<Vec<Pending>>();
@@ -270,7 +297,7 @@ impl<J: Journal + 'static> Engine<J> {
             freed: Condvar::new(),
             capacity: config.queue_capacity.max(1),
         });
-        let durable = Arc::new(DurableHeight::new(ledger.chain.height()));
+        durable.set(ledger.chain.height());
         // A `None` block carries only refusals (nothing to record): they are answered in order
         // with the blocks around them, once what came before is durable.
         let (block_tx, block_rx) = bounded::<(Option<Block>, Vec<(Admission, Reply)>, Option<Snapshot>)>(4);
@@ -280,7 +307,13 @@ impl<J: Journal + 'static> Engine<J> {
         let Ledger { chain, store, snapshot_every_blocks, .. } = ledger;
         // The sequencer hands the chain back through this when it stops; if it died, the
         // sender is dropped and the writer learns it instead of waiting forever.
-        let shared = ChainView(Arc::new(RwLock::new(Some(chain))));
+        let shared = match view {
+            Some(v) => {
+                *v.0.write().unwrap_or_else(|e| e.into_inner()) = Some(chain);
+                v
+            }
+            None => ChainView::new(chain),
+        };
         let (chain_back, chain_rx) = bounded::<Chain>(1);
         let t1 = times.clone();
         let seq_gauge = gauge.clone();

@@ -16,7 +16,7 @@ use tessera_core::exec::{Admission, Chain};
 use tessera_core::state::State;
 use tessera_core::tx::CheckedTx;
 use tessera_core::{Code, Refusal, Time};
-use tessera_store::{Journal, RawBlock, Snapshot, Store, StoreError, StoredSnapshot};
+use tessera_store::{Journal, Location, RawBlock, Snapshot, Store, StoreError, StoredSnapshot};
 
 /// What recovery did.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -53,6 +53,26 @@ impl Ledger<Store> {
     /// Opens the ledger to read it, beside a writer if one runs; nothing is written.
     pub fn open_read_only(dir: &Path) -> Result<(Ledger, Recovery), Refusal> {
         Ledger::recover(Store::open_read_only(dir)?)
+    }
+}
+
+/// A ledger on whichever journal a [`Location`] names (a data directory or a database).
+pub type AnyLedger = Ledger<Box<dyn Journal>>;
+
+impl AnyLedger {
+    /// Creates a ledger from its genesis at `at`.
+    pub fn create_at(at: &Location, genesis: &Genesis) -> Result<AnyLedger, Refusal> {
+        Ledger::create_with(genesis, |block| at.create(block, &genesis.network))
+    }
+
+    /// Opens the ledger at `at` to write it (its writer's lock) and recovers it.
+    pub fn open_at(at: &Location) -> Result<(AnyLedger, Recovery), Refusal> {
+        Ledger::recover(at.open()?)
+    }
+
+    /// Opens the ledger at `at` to read it, beside a writer if one runs.
+    pub fn open_read_only_at(at: &Location) -> Result<(AnyLedger, Recovery), Refusal> {
+        Ledger::recover(at.open_read_only()?)
     }
 }
 
@@ -106,22 +126,7 @@ impl<J: Journal> Ledger<J> {
 
     /// The chain as it was after block `height` (for holders at a height and audits).
     pub fn chain_at(store: &J, height: u64) -> Result<Chain, Refusal> {
-        let mut ignored = Recovery::default();
-        let mut chain = start_point(store, height, &mut ignored)?;
-        let mut err = None;
-        store.scan(chain.height() + 1, &mut |raw| {
-            if raw.height > height {
-                return Ok(false);
-            }
-            if let Err(m) = replay_one(&mut chain, &raw) {
-                err = Some(m);
-            }
-            Ok(err.is_none())
-        })?;
-        if let Some(m) = err {
-            return Err(m.into());
-        }
-        Ok(chain)
+        chain_at(store, height)
     }
 
     pub fn height(&self) -> u64 {
@@ -170,6 +175,26 @@ impl<J: Journal> Ledger<J> {
     }
 }
 
+/// The chain as it was after block `height` (for holders at a height and audits).
+pub fn chain_at<J: Journal + ?Sized>(store: &J, height: u64) -> Result<Chain, Refusal> {
+    let mut ignored = Recovery::default();
+    let mut chain = start_point(store, height, &mut ignored)?;
+    let mut err = None;
+    store.scan(chain.height() + 1, &mut |raw| {
+        if raw.height > height {
+            return Ok(false);
+        }
+        if let Err(m) = replay_one(&mut chain, &raw) {
+            err = Some(m);
+        }
+        Ok(err.is_none())
+    })?;
+    if let Some(m) = err {
+        return Err(m.into());
+    }
+    Ok(chain)
+}
+
 /// The chain at the newest usable snapshot at or below `max_height`, or at genesis. Each
 /// snapshot passed over is recorded with the reason.
 fn start_point<J: Journal + ?Sized>(store: &J, max_height: u64, recovery: &mut Recovery) -> Result<Chain, Refusal> {
@@ -199,6 +224,19 @@ fn replay_one(chain: &mut Chain, raw: &RawBlock) -> Result<(), crate::Mismatch> 
     check_index(raw, &block)?;
     let txs = check_transactions(&mut block, false)?;
     reexecute(chain, &block, txs)
+}
+
+/// Checks one block a journal gained since the chain's head as fully as `verify` does — bytes,
+/// checksum, index entry, hash link, every transaction id and signature — and applies it by
+/// re-execution, which must rebuild its receipts and state digest exactly. Returns the block
+/// (its transactions moved out) for the indexes. A follower calls this for every new block.
+pub fn follow_one(chain: &mut Chain, raw: &RawBlock) -> Result<Block, crate::Mismatch> {
+    check_checksum(raw)?;
+    let mut block = check_raw(raw, chain.height() + 1, Some(&chain.head))?;
+    check_index(raw, &block)?;
+    let txs = check_transactions(&mut block, true)?;
+    reexecute(chain, &block, txs)?;
+    Ok(block)
 }
 
 /// The chain a stored snapshot gives, or why it cannot be used.

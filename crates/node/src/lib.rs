@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod engine;
+pub mod follow;
 pub mod ledger;
 pub mod query;
 pub mod replay;

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use std::sync::RwLock;
 use tessera_core::block::Block;
 use tessera_core::Hash;
-use tessera_store::Store;
+use tessera_store::Journal;
 
 #[derive(Default)]
 pub struct TxIndex {
@@ -50,9 +50,11 @@ impl Heights {
 
 impl TxIndex {
     /// The index of every transaction in the journal.
-    pub fn build(store: &Store) -> Result<TxIndex, tessera_store::StoreError> {
+    pub fn build(store: &dyn Journal) -> Result<TxIndex, tessera_store::StoreError> {
         let mut h = Heights::default();
-        store.scan_tx_prefixes(|height, prefix| h.insert(prefix, height))?;
+        store.scan_tx_prefixes(&mut |height, prefix| {
+            h.insert(prefix, height);
+        })?;
         Ok(TxIndex { inner: RwLock::new(h) })
     }
 

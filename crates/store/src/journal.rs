@@ -48,6 +48,18 @@ pub trait Journal: Send {
     /// Whether this handle may write (it is the journal's one writer).
     fn is_writer(&self) -> bool;
 
+    /// Tries to become the journal's writer, if the backend lets a reader take over once the
+    /// writer is gone (PostgreSQL: its advisory lock and a new fencing term). Returns whether
+    /// this handle now writes.
+    fn try_become_writer(&mut self) -> Result<bool> {
+        Ok(self.is_writer())
+    }
+
+    /// The fencing term this handle writes under, for backends that fence writers.
+    fn fencing_term(&self) -> Option<i64> {
+        None
+    }
+
     /// Appends blocks in one durable, all-or-none transaction (group commit).
     fn append(&mut self, blocks: &[Block]) -> Result<()>;
 
@@ -107,6 +119,12 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
     fn append(&mut self, blocks: &[Block]) -> Result<()> {
         (**self).append(blocks)
+    }
+    fn try_become_writer(&mut self) -> Result<bool> {
+        (**self).try_become_writer()
+    }
+    fn fencing_term(&self) -> Option<i64> {
+        (**self).fencing_term()
     }
     fn put_snapshot(&mut self, snap: &Snapshot) -> Result<()> {
         (**self).put_snapshot(snap)

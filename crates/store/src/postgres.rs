@@ -308,6 +308,9 @@ impl PgJournal {
         if self.term.is_some() {
             return Ok(true);
         }
+        if self.client.get_mut().is_closed() {
+            *self.client.get_mut() = self.url.connect(self.sync_warning.clone())?;
+        }
         let client = self.client.get_mut();
         if !Self::try_lock(client)? {
             return Ok(false);
@@ -375,6 +378,16 @@ impl PgJournal {
         }
     }
 
+    /// The session for a read, reconnected first if PostgreSQL closed it (a restarted server, a
+    /// failover): a read that failed on a lost session fails once, the next one reconnects.
+    fn session(&self) -> Result<std::cell::RefMut<'_, Client>> {
+        let mut client = self.client.borrow_mut();
+        if client.is_closed() {
+            *client = self.url.connect(self.sync_warning.clone())?;
+        }
+        Ok(client)
+    }
+
     /// The writer's session with a transaction begun on it, reconnected if the session was
     /// lost (without the lock: the fence inside the transaction decides whether this handle
     /// still writes). Only a `BEGIN` that failed on a closed connection is retried: nothing of
@@ -429,13 +442,12 @@ impl PgJournal {
 
 impl Journal for PgJournal {
     fn head_height(&self) -> Result<Option<u64>> {
-        let h: Option<i64> =
-            self.client.borrow_mut().query_one("SELECT max(height) FROM tessera_blocks", &[])?.try_get(0)?;
+        let h: Option<i64> = self.session()?.query_one("SELECT max(height) FROM tessera_blocks", &[])?.try_get(0)?;
         h.map(stored_height).transpose()
     }
 
     fn raw_block(&self, height: u64) -> Result<Option<RawBlock>> {
-        let row = self.client.borrow_mut().query_opt(
+        let row = self.session()?.query_opt(
             "SELECT height, hash, header, body, body_hash, tx_prefixes FROM tessera_blocks WHERE height = $1",
             &[&sql_height(height)?],
         )?;
@@ -448,7 +460,7 @@ impl Journal for PgJournal {
         let Some(head) = self.head_height()? else { return Ok(()) };
         let (mut next, head) = (sql_height(from)?, sql_height(head)?);
         while next <= head {
-            let rows = self.client.borrow_mut().query(
+            let rows = self.session()?.query(
                 "SELECT height, hash, header, body, body_hash, tx_prefixes FROM tessera_blocks \
                  WHERE height >= $1 AND height <= $2 ORDER BY height LIMIT $3",
                 &[&next, &head, &SCAN_BATCH],
@@ -468,7 +480,7 @@ impl Journal for PgJournal {
         let Some(head) = self.head_height()? else { return Ok(()) };
         let (mut next, head) = (0i64, sql_height(head)?);
         while next <= head {
-            let rows = self.client.borrow_mut().query(
+            let rows = self.session()?.query(
                 "SELECT height, tx_prefixes FROM tessera_blocks WHERE height >= $1 AND height <= $2 \
                  ORDER BY height LIMIT $3",
                 &[&next, &head, &INDEX_BATCH],
@@ -490,7 +502,7 @@ impl Journal for PgJournal {
 
     fn snapshots(&self, max_height: u64) -> Result<Vec<StoredSnapshot>> {
         let max = i64::try_from(max_height).unwrap_or(i64::MAX);
-        let rows = self.client.borrow_mut().query(
+        let rows = self.session()?.query(
             "SELECT height, digest, state, checksum FROM tessera_snapshots WHERE height <= $1 ORDER BY height DESC",
             &[&max],
         )?;
@@ -508,6 +520,14 @@ impl Journal for PgJournal {
 
     fn is_writer(&self) -> bool {
         self.term.is_some()
+    }
+
+    fn try_become_writer(&mut self) -> Result<bool> {
+        PgJournal::try_become_writer(self)
+    }
+
+    fn fencing_term(&self) -> Option<i64> {
+        self.term
     }
 
     fn append(&mut self, blocks: &[Block]) -> Result<()> {

@@ -42,7 +42,7 @@ pub fn execute(a: DemoArgs, json: bool) -> Result<ExitCode, Refusal> {
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
-            super::report::report_fund(&DataDir { data: dir }, "ATLAS", Some(chart), json)?;
+            super::report::report_fund(&DataDir::at(dir), "ATLAS", Some(chart), json)?;
             Ok(ExitCode::SUCCESS)
         }
         DemoArgs { data, fund: false, .. } => {

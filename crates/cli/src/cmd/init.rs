@@ -48,13 +48,14 @@ pub fn execute(a: InitArgs, json: bool) -> Result<(), Refusal> {
         }
         (None, None) => return Err(bad("give --genesis FILE or --key FILE")),
     };
-    let l = Ledger::create(&dir.data, &g)?;
+    let at = dir.location()?;
+    let l = Ledger::create_at(&at, &g)?;
     let head = l.chain.head.clone();
     let wallets: Vec<String> = g.grants.iter().map(|w| w.wallet.to_hex()).collect();
     out(
         json,
         &serde_json::json!({
-            "data": dir.data,
+            "data": at.describe(),
             "network": g.network,
             "genesis_hash": head.hash(),
             "operator": g.operator,
@@ -66,7 +67,7 @@ pub fn execute(a: InitArgs, json: bool) -> Result<(), Refusal> {
                 format!(
                     "created ledger for network {} in {} (genesis {})",
                     g.network,
-                    dir.data.display(),
+                    at.describe(),
                     head.hash().short()
                 ),
                 format!("operator party: {} ({})", g.operator, g.operator_name),

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use tessera_cli::say;
 use tessera_core::crypto::Keypair;
 use tessera_core::*;
+use tessera_node::ledger::AnyLedger;
 use tessera_node::Ledger;
 
 #[derive(Args, Clone)]
@@ -29,6 +30,22 @@ pub struct DataDir {
     /// Ledger data directory.
     #[arg(long, env = "TESSERA_DATA", default_value = "tessera-data")]
     pub data: PathBuf,
+    /// Where the journal lives instead: a PostgreSQL URL (postgres://user:pass@host:port/db);
+    /// see docs/operations.md.
+    #[arg(long, env = "TESSERA_STORE")]
+    pub store: Option<String>,
+}
+
+impl DataDir {
+    /// The data directory alone (no `--store`).
+    pub fn at(data: PathBuf) -> DataDir {
+        DataDir { data, store: None }
+    }
+
+    /// Where the journal is: `--store` when given, else the data directory.
+    pub fn location(&self) -> Result<tessera_store::Location, Refusal> {
+        Ok(tessera_store::Location::of(self.store.as_deref(), &self.data)?)
+    }
 }
 
 /// The flags every command sees: output format and, for remote work, the node and the key
@@ -141,15 +158,15 @@ pub fn out_list<T: Serialize>(json: bool, items: &[T], none: &str, line: impl Fn
 }
 
 /// Opens a ledger to read it: no lock, nothing written, so it runs beside a node or a writer.
-pub fn open(dir: &DataDir) -> Result<Ledger, Refusal> {
-    let (ledger, recovery) = Ledger::open_read_only(&dir.data)?;
+pub fn open(dir: &DataDir) -> Result<AnyLedger, Refusal> {
+    let (ledger, recovery) = Ledger::open_read_only_at(&dir.location()?)?;
     warn_recovery(&recovery);
     Ok(ledger)
 }
 
 /// Opens a ledger to write it, holding the data directory's writer lock until it is dropped.
-pub fn open_writer(dir: &DataDir) -> Result<Ledger, Refusal> {
-    let (ledger, recovery) = Ledger::open(&dir.data)?;
+pub fn open_writer(dir: &DataDir) -> Result<AnyLedger, Refusal> {
+    let (ledger, recovery) = Ledger::open_at(&dir.location()?)?;
     warn_recovery(&recovery);
     Ok(ledger)
 }

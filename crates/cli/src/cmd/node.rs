@@ -13,6 +13,13 @@ pub struct NodeArgs {
     /// Ledger data directory [default: tessera-data].
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Where the journal lives instead of --data: a PostgreSQL URL (postgres://…). Several
+    /// nodes may share one: one leads, the others wait as standbys (docs/operations.md).
+    #[arg(long)]
+    store: Option<String>,
+    /// Follow the journal as a read replica: verify every block, serve reads, never write.
+    #[arg(long)]
+    pub follow: bool,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long)]
     listen: Option<String>,
@@ -62,6 +69,8 @@ pub fn execute(a: NodeArgs, json: bool) -> Result<(), Refusal> {
     };
     let flags = Overrides {
         data: a.data,
+        store: a.store,
+        follow: a.follow.then_some(true),
         listen: a.listen,
         max_body_bytes: a.max_body_bytes,
         request_timeout_ms: a.request_timeout_ms,

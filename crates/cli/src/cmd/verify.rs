@@ -14,7 +14,7 @@ pub struct VerifyArgs {
 }
 
 pub fn execute(a: VerifyArgs, json: bool) -> Result<ExitCode, Refusal> {
-    let store = tessera_store::Store::open_read_only(&a.dir.data)?;
+    let store = a.dir.location()?.open_read_only()?;
     let head = store.head_height()?.unwrap_or(0);
     let bar = Progress::bar(shown(json), head + 1, "blocks", "verify");
     let report = tessera_node::verify(&store, |done, _| bar.set_position(done))?;

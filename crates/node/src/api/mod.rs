@@ -17,6 +17,7 @@ pub use routes::{OPENAPI, ROUTES};
 
 use crate::config::NodeConfig;
 use crate::engine::{ChainView, Config as EngineConfig, DurableHeight, Engine};
+use crate::follow::Tail;
 use crate::ledger::{Ledger, Recovery};
 use crate::txindex::TxIndex;
 use auth::AuthKeys;
@@ -26,21 +27,43 @@ use metrics::Metrics;
 use problem::Problem;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use tessera_core::exec::Chain;
 use tessera_core::{Code, Refusal};
-use tessera_store::Store;
+use tessera_store::{Journal, Location};
 
 /// Read-only journal connections kept for queries.
 const READERS: usize = 4;
 
+/// How often a standby or a read replica looks for new blocks (and a standby for the lock).
+const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The journal as the node holds it: a data directory's SQLite file or a PostgreSQL database.
+type AnyJournal = Box<dyn Journal>;
+
+/// What a node does with its journal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeRole {
+    /// Sequences transactions and writes the journal (it holds the writer's lock).
+    Leader,
+    /// Follows the journal another node writes, serves reads, and takes over when that
+    /// writer's lock is released.
+    Standby,
+    /// A read replica: follows and verifies the journal, serves reads, never writes.
+    Follower,
+}
+
 /// Everything the handlers share.
 pub struct Api {
-    engine: Engine,
+    /// Set when this node leads (at start, or when a standby takes over).
+    engine: OnceLock<Engine<AnyJournal>>,
+    role: Mutex<NodeRole>,
     chain: ChainView,
     durable: Arc<DurableHeight>,
     network: String,
-    readers: Vec<Mutex<Store>>,
+    readers: Vec<Mutex<AnyJournal>>,
     next_reader: AtomicUsize,
     /// Every journaled transaction's block, by id.
     txs: Arc<TxIndex>,
@@ -50,35 +73,57 @@ pub struct Api {
     pub config: NodeConfig,
     stopping: AtomicBool,
     stop_signal: tokio::sync::watch::Sender<bool>,
+    /// The thread following the journal (standby, follower).
+    tail: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Api {
-    /// Opens (recovers) the ledger in `config.data` and starts the engine.
+    /// Opens (recovers) the ledger at the configured store and starts: as the leader when it
+    /// can take the writer's role; as a standby when another node holds it on a PostgreSQL
+    /// journal; as a read replica with `follow`.
     pub fn start(config: NodeConfig) -> Result<(Arc<Api>, Recovery), Refusal> {
-        let (ledger, recovery) = Ledger::open(&config.data)?;
+        let at = Location::of(config.store.as_deref(), &config.data)?;
+        let (ledger, role) = if config.follow {
+            (Ledger::open_read_only_at(&at)?, NodeRole::Follower)
+        } else {
+            match Ledger::open_at(&at) {
+                Ok(opened) => (opened, NodeRole::Leader),
+                Err(r) if r.code == Code::StoreLocked && matches!(at, Location::Postgres(_)) => {
+                    tracing::info!(reason = %r.message, "another node writes this journal: starting as its standby");
+                    (Ledger::open_read_only_at(&at)?, NodeRole::Standby)
+                }
+                Err(r) => return Err(r),
+            }
+        };
+        let (ledger, recovery) = ledger;
         let network = ledger.chain.state.meta().network.clone();
-        let readers =
-            (0..READERS).map(|_| Store::open_read_only(&config.data).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        let readers = (0..READERS).map(|_| at.open_read_only().map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
         let metrics = Arc::new(Metrics::default());
         metrics.height.store(ledger.chain.height(), Ordering::Relaxed);
-        let txs = Arc::new(TxIndex::build(&readers[0].lock().unwrap_or_else(|e| e.into_inner()))?);
-        let (m, index) = (metrics.clone(), txs.clone());
-        let engine = Engine::start(
-            ledger,
-            EngineConfig {
-                max_block_txs: config.max_block_txs,
-                queue_capacity: config.queue_capacity,
-                on_durable: Some(Arc::new(move |blocks| {
-                    index.add(blocks);
-                    m.blocks_durable(blocks)
-                })),
-                ..EngineConfig::default()
-            },
-        );
-        let api = Api {
-            chain: engine.chain(),
-            durable: engine.durable(),
+        let txs = Arc::new(TxIndex::build(&**readers[0].lock().unwrap_or_else(|e| e.into_inner()))?);
+        let durable = Arc::new(DurableHeight::new(ledger.chain.height()));
+        let (engine, chain, tail) = match role {
+            NodeRole::Leader => {
+                let engine = Engine::start_on(ledger, engine_config(&config, &txs, &metrics), None, durable.clone());
+                let chain = engine.chain();
+                (OnceLock::from(engine), chain, None)
+            }
+            NodeRole::Standby | NodeRole::Follower => {
+                let chain = ChainView::new(ledger.chain);
+                let tail = Tail {
+                    journal: ledger.store,
+                    view: chain.clone(),
+                    durable: durable.clone(),
+                    on_durable: engine_config(&config, &txs, &metrics).on_durable,
+                };
+                (OnceLock::new(), chain, Some(tail))
+            }
+        };
+        let api = Arc::new(Api {
             engine,
+            role: Mutex::new(role),
+            chain,
+            durable,
             auth: AuthKeys::new(network.clone(), config.token_ttl_s),
             network,
             readers,
@@ -89,8 +134,93 @@ impl Api {
             config,
             stopping: AtomicBool::new(false),
             stop_signal: tokio::sync::watch::channel(false).0,
-        };
-        Ok((Arc::new(api), recovery))
+            tail: Mutex::new(None),
+        });
+        if let Some(tail) = tail {
+            let me = api.clone();
+            let thread = std::thread::Builder::new()
+                .name("tessera-follow".into())
+                .spawn(move || me.follow(tail))
+                .map_err(|e| Refusal::new(Code::StoreIo, format!("cannot start the follower: {e}")))?;
+            *api.tail.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread);
+        }
+        Ok((api, recovery))
+    }
+
+    /// The standby's and the read replica's loop: verify and apply new blocks; a standby also
+    /// tries for the writer's role and, once it has it, starts sequencing on the state it
+    /// verified.
+    fn follow(self: Arc<Self>, mut tail: Tail) {
+        while !self.stopping.load(Ordering::Acquire) {
+            match tail.catch_up() {
+                Ok(_) => {}
+                Err(r) if r.code == Code::VerifyMismatch => return,
+                Err(r) => tracing::warn!(code = %r.code, reason = %r.message, "cannot read the journal; retrying"),
+            }
+            if self.role() == NodeRole::Standby {
+                match tail.journal.try_become_writer() {
+                    Ok(true) => return self.take_over(tail),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(code = %e.code(), reason = %e, "cannot ask for the writer's role; retrying")
+                    }
+                }
+            }
+            std::thread::sleep(FOLLOW_POLL);
+        }
+    }
+
+    /// A standby that just took the writer's role: applies what the deposed writer appended
+    /// last (its final append finished before the term was raised), then starts the engine
+    /// on the same view readers hold.
+    fn take_over(&self, mut tail: Tail) {
+        if let Err(r) = tail.catch_up() {
+            tracing::error!(code = %r.code, reason = %r.message, "took the writer's role but the journal does not verify; not leading");
+            return;
+        }
+        let Some(chain) = tail.view.take() else { return };
+        let height = chain.height();
+        let term = tail.journal.fencing_term();
+        let ledger = Ledger::from_parts(chain, tail.journal, 10_000, height);
+        let engine = Engine::start_on(
+            ledger,
+            engine_config(&self.config, &self.txs, &self.metrics),
+            Some(tail.view),
+            self.durable.clone(),
+        );
+        if self.engine.set(engine).is_err() {
+            tracing::error!("a second engine was started; this is a bug");
+            return;
+        }
+        *self.role.lock().unwrap_or_else(|e| e.into_inner()) = NodeRole::Leader;
+        tracing::info!(height, term, "took over as the leader: sequencing from the last acknowledged block");
+    }
+
+    pub fn role(&self) -> NodeRole {
+        *self.role.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The engine, when this node leads; otherwise the refusal a submission gets.
+    fn engine(&self) -> Result<&Engine<AnyJournal>, Problem> {
+        match (self.engine.get(), self.role()) {
+            (Some(e), _) => Ok(e),
+            (None, NodeRole::Follower) => Err(Problem::new(
+                Code::ApiNotLeader,
+                "this node is a read replica: it verifies and serves the journal but sequences nothing; \
+                 submit to the leader",
+            )),
+            (None, _) => Err(Problem::new(
+                Code::ApiNotLeader,
+                "this node is a standby: another node writes the journal, and this one takes over if it \
+                 stops; retry shortly or submit to the leader",
+            )
+            .retry_after(2)),
+        }
+    }
+
+    /// Transactions waiting for the sequencer (0 on a node that does not lead).
+    fn queue_depth(&self) -> usize {
+        self.engine.get().map(|e| e.queue_depth()).unwrap_or(0)
     }
 
     /// The height of the last durable block.
@@ -112,13 +242,13 @@ impl Api {
     /// Runs `f` on a pooled journal connection, off the async workers.
     async fn journal<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&Store) -> Result<T, Refusal> + Send + 'static,
+        f: impl FnOnce(&dyn Journal) -> Result<T, Refusal> + Send + 'static,
     ) -> Result<T, Problem> {
         let me = self.clone();
         tokio::task::spawn_blocking(move || {
             let i = me.next_reader.fetch_add(1, Ordering::Relaxed) % me.readers.len();
             let store = me.readers[i].lock().unwrap_or_else(|e| e.into_inner());
-            f(&store)
+            f(&**store)
         })
         .await
         .map_err(|_| Problem::new(Code::StoreIo, "a journal read stopped abnormally"))?
@@ -138,10 +268,17 @@ impl Api {
         self.stop_signal.send_replace(true);
     }
 
-    /// Drains the engine: every queued transaction is made durable and answered.
-    pub fn finish(&self) -> Result<Ledger, Refusal> {
+    /// Drains the engine, if this node leads: every queued transaction is made durable and
+    /// answered. Stops following otherwise. Returns the height reached.
+    pub fn finish(&self) -> Result<u64, Refusal> {
         self.begin_stop();
-        self.engine.shutdown()
+        if let Some(t) = self.tail.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = t.join();
+        }
+        match self.engine.get() {
+            Some(e) => e.shutdown().map(|l| l.height()),
+            None => Ok(self.durable.get()),
+        }
     }
 }
 
@@ -156,7 +293,7 @@ pub async fn serve(
     api: Arc<Api>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<Ledger, Refusal> {
+) -> Result<u64, Refusal> {
     let app = router(api.clone());
     let stopper = api.clone();
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -170,11 +307,11 @@ pub async fn serve(
         tracing::error!(error = %e, "the HTTP server stopped with an error");
     }
     let a = api.clone();
-    let ledger = tokio::task::spawn_blocking(move || a.finish())
+    let height = tokio::task::spawn_blocking(move || a.finish())
         .await
         .map_err(|_| Refusal::new(Code::StoreIo, "the engine stopped abnormally"))??;
-    tracing::info!(height = ledger.height(), "stopped; every accepted transaction is durable");
-    Ok(ledger)
+    tracing::info!(height, "stopped; every accepted transaction is durable");
+    Ok(height)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -221,9 +358,11 @@ pub fn run(config: NodeConfig) -> Result<(), Refusal> {
         .thread_name("tessera-http")
         .build()
         .map_err(|e| Refusal::new(Code::StoreIo, format!("cannot start the runtime: {e}")))?;
+    // Recovery reads the journal through blocking clients (PostgreSQL's among them), so it
+    // runs before the runtime takes this thread.
+    let (api, recovery) = Api::start(config.clone())?;
     rt.block_on(async move {
         let listen = config.listen.clone();
-        let (api, recovery) = Api::start(config.clone())?;
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .map_err(|e| Refusal::new(Code::InputInvalid, format!("cannot listen on {listen}: {e}")))?;
@@ -231,7 +370,8 @@ pub fn run(config: NodeConfig) -> Result<(), Refusal> {
         tracing::info!(
             network = api.network(),
             height = api.durable.get(),
-            data = %config.data.display(),
+            store = %Location::of(config.store.as_deref(), &config.data).map(|l| l.describe()).unwrap_or_default(),
+            role = ?api.role(),
             snapshot = ?recovery.snapshot_height,
             replayed_blocks = recovery.replayed_blocks,
             "recovered"
@@ -249,4 +389,19 @@ pub fn run(config: NodeConfig) -> Result<(), Refusal> {
         );
         serve(api, listener, shutdown_signal()).await.map(|_| ())
     })
+}
+
+/// The engine's settings for this node: its limits, and the hook that indexes every durable
+/// block and counts it (the same hook the follower calls).
+fn engine_config(config: &NodeConfig, txs: &Arc<TxIndex>, metrics: &Arc<Metrics>) -> EngineConfig {
+    let (m, index) = (metrics.clone(), txs.clone());
+    EngineConfig {
+        max_block_txs: config.max_block_txs,
+        queue_capacity: config.queue_capacity,
+        on_durable: Some(Arc::new(move |blocks| {
+            index.add(blocks);
+            m.blocks_durable(blocks)
+        })),
+        ..EngineConfig::default()
+    }
 }

@@ -340,7 +340,7 @@ async fn ready(State(api): State<S>) -> Reply<Json<Value>> {
 }
 
 async fn metrics(State(api): State<S>) -> Response {
-    let text = api.metrics.render(api.engine.queue_depth(), api.config.queue_capacity);
+    let text = api.metrics.render(api.queue_depth(), api.config.queue_capacity);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
@@ -356,8 +356,9 @@ async fn status(State(api): State<S>) -> Reply<Json<Value>> {
                 "height": c.height(),
                 "head_hash": c.head.hash(),
                 "time": c.head.time,
-                "queue_depth": api.engine.queue_depth(),
+                "queue_depth": api.queue_depth(),
                 "queue_capacity": api.config.queue_capacity,
+                "role": api.role(),
             }))
         })
         .await
@@ -547,13 +548,13 @@ async fn submit(
             Ok(tx) => tx,
             Err(r) => return refused(r),
         };
-        let checked = match api.engine.check_one(tx).await {
+        let checked = match api.engine()?.check_one(tx).await {
             Ok(c) => c,
             Err(r) => return refused(r),
         };
         limit(&api, Key::Wallet(checked.tx.body.signer.0), 1)?;
         let checked = Ok(checked);
-        let mut rx = api.engine.try_submit(vec![checked])?;
+        let mut rx = api.engine()?.try_submit(vec![checked])?;
         let answer = rx
             .pop()
             .ok_or_else(|| Problem::new(Code::StoreState, "no answer"))?
@@ -589,7 +590,8 @@ async fn submit_batch(
             .into_iter()
             .map(|t| decode_submission(SubmitReq { tx: Some(t), body_hex: None, signature: None }))
             .collect();
-        // Signatures checked in batches, in parallel, off the async workers.
+        // Signatures checked in batches, in parallel, off the async workers (on the leader).
+        api.engine()?;
         let a = api.clone();
         let checked = tokio::task::spawn_blocking(move || {
             let mut slots: Vec<Option<Result<tessera_core::tx::CheckedTx, Refusal>>> = (0..n).map(|_| None).collect();
@@ -604,7 +606,11 @@ async fn submit_batch(
                     Err(r) => slots[i] = Some(Err(r)),
                 }
             }
-            for (i, c) in at.into_iter().zip(a.engine.check(good)) {
+            let checks = match a.engine() {
+                Ok(e) => e.check(good),
+                Err(p) => good.iter().map(|_| Err(Refusal::new(p.code, p.detail.clone()))).collect(),
+            };
+            for (i, c) in at.into_iter().zip(checks) {
                 // Charged after the check: to the signer when it signed, else to the address.
                 let key = match &c {
                     Ok(c) => Key::Wallet(c.tx.body.signer.0),
@@ -619,7 +625,7 @@ async fn submit_batch(
         })
         .await
         .map_err(|_| Problem::new(Code::StoreState, "the signature checks stopped abnormally"))?;
-        let receivers = api.engine.try_submit(checked)?;
+        let receivers = api.engine()?.try_submit(checked)?;
         let mut results = Vec::with_capacity(n);
         let (mut committed, mut failed) = (0u64, 0u64);
         for rx in receivers {
@@ -724,7 +730,7 @@ async fn holders(
                     if h > head {
                         return Err(Problem::new(Code::ApiNotFound, format!("no block {h} yet (head {head})")));
                     }
-                    api.journal(move |s| q::holders(&crate::Ledger::chain_at(s, h)?.state, &asset)).await?
+                    api.journal(move |s| q::holders(&crate::ledger::chain_at(s, h)?.state, &asset)).await?
                 }
                 (None, None) => Vec::new(),
             };
@@ -798,7 +804,7 @@ async fn register(
             if h > head {
                 return Err(Problem::new(Code::ApiNotFound, format!("no block {h} yet (head {head})")));
             }
-            Ok(answer(api.journal(move |s| q::register(&crate::Ledger::chain_at(s, h)?.state, h, &asset)).await?))
+            Ok(answer(api.journal(move |s| q::register(&crate::ledger::chain_at(s, h)?.state, h, &asset)).await?))
         }
         .await,
     )

@@ -29,7 +29,7 @@ use tessera_core::repo::Repo;
 use tessera_core::settlement::Instruction;
 use tessera_core::state::{Alert, State};
 use tessera_core::*;
-use tessera_store::Store;
+use tessera_store::Journal;
 
 /// The rows of a table the viewer sees, in key order.
 fn visible<'a, T: Involves + Clone + 'a>(viewer: &Viewer, rows: impl IntoIterator<Item = &'a T>) -> Vec<T> {
@@ -65,19 +65,24 @@ pub fn wallet_locks(st: &State, viewer: &Viewer, w: &WalletId) -> Result<Vec<Loc
 
 /// A wallet's journaled transactions, as they were (the journal's side of the history; the
 /// node reads it off the chain lock, then names it with [`describe`]).
-pub fn wallet_journaled(store: &Store, viewer: &Viewer, w: &WalletId) -> Result<Vec<JournaledTx>, Refusal> {
+pub fn wallet_journaled(store: &dyn Journal, viewer: &Viewer, w: &WalletId) -> Result<Vec<JournaledTx>, Refusal> {
     viewer.may_read_wallet(w)?;
     journaled(store, &std::collections::BTreeSet::from([*w]))
 }
 
 /// A wallet's history: every transaction it signed or that involves it, with what it moved.
-pub fn wallet_history(store: &Store, st: &State, viewer: &Viewer, w: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+pub fn wallet_history(
+    store: &dyn Journal,
+    st: &State,
+    viewer: &Viewer,
+    w: &WalletId,
+) -> Result<Vec<HistoryEntry>, Refusal> {
     viewer.may_read_wallet(w)?;
     history(store, st, w)
 }
 
 /// A journaled transaction, if it concerns the viewer.
-pub fn transaction(store: &Store, viewer: &Viewer, heights: &[u64], id: &Hash) -> Result<ReceiptView, Refusal> {
+pub fn transaction(store: &dyn Journal, viewer: &Viewer, heights: &[u64], id: &Hash) -> Result<ReceiptView, Refusal> {
     viewer.authenticated()?;
     let v = receipt_in(store, heights, id)?;
     if !viewer.sees(&v) {

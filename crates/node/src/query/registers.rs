@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tessera_core::compliance::{issuer_trusted, live_claims};
 use tessera_core::state::{ClaimRecord, Party, State};
 use tessera_core::*;
-use tessera_store::Store;
+use tessera_store::Journal;
 
 /// A claim about a party, as the ledger holds it, with its status at the time asked about.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -368,9 +368,9 @@ pub fn statement_range(from: &str, to: &str) -> Result<(Time, Time), Refusal> {
 }
 
 /// The last block before `t` (0 when none is), from the journal's headers.
-fn last_before(store: &Store, t: Time) -> Result<u64, Refusal> {
+fn last_before(store: &dyn Journal, t: Time) -> Result<u64, Refusal> {
     let mut last = 0;
-    store.scan(1, |raw| {
+    store.scan(1, &mut |raw| {
         let h = raw.decode_header()?;
         if h.time >= t {
             return Ok(false);
@@ -383,7 +383,7 @@ fn last_before(store: &Store, t: Time) -> Result<u64, Refusal> {
 
 /// An investor statement over `[from, until)`, as the viewer may ask it.
 pub fn statement(
-    store: &Store,
+    store: &dyn Journal,
     viewer: &Viewer,
     of: &StatementOf,
     from: Time,
@@ -402,7 +402,7 @@ pub fn statement(
     let closing_height = last_before(store, until)?;
     let opening_height = last_before(store, from)?;
     // Names come from this state; with no block in the range yet, from the first one.
-    let closing = crate::Ledger::chain_at(store, closing_height.max(1))?.state;
+    let closing = crate::ledger::chain_at(store, closing_height.max(1))?.state;
     let (party, wallets) = match of {
         StatementOf::Wallet(w) => {
             let wi = closing.wallet_idx(w)?;
@@ -417,7 +417,7 @@ pub fn statement(
     let opening = if opening_height == 0 {
         BTreeMap::new()
     } else {
-        totals(&crate::Ledger::chain_at(store, opening_height)?.state, &wallets)
+        totals(&crate::ledger::chain_at(store, opening_height)?.state, &wallets)
     };
     let closed = if closing_height == 0 { BTreeMap::new() } else { totals(&closing, &wallets) };
     let txs = journaled(store, &wallets)?
@@ -427,7 +427,7 @@ pub fn statement(
     let entries = describe(&closing, &wallets, txs);
     // What the ledger did on its own in the range (block jobs): (time, height, move).
     let mut jobs = Vec::new();
-    store.scan(opening_height + 1, |raw| {
+    store.scan(opening_height + 1, &mut |raw| {
         if raw.height > closing_height {
             return Ok(false);
         }

@@ -11,7 +11,7 @@ use tessera_core::block::Receipt;
 use tessera_core::fund::{self, DayIncome, Valuation};
 use tessera_core::state::State;
 use tessera_core::*;
-use tessera_store::Store;
+use tessera_store::Journal;
 
 #[derive(Serialize, serde::Deserialize, Clone)]
 pub struct BalanceRow {
@@ -129,9 +129,9 @@ pub struct JournaledTx {
 /// Every journaled transaction signed by one of the wallets or involving one, oldest first:
 /// naming it in an operation (so refused attempts to pay it show too) or in an event (so
 /// recoveries and forced moves show). Scans the journal: O(journal size).
-pub fn journaled(store: &Store, wallets: &BTreeSet<WalletId>) -> Result<Vec<JournaledTx>, Refusal> {
+pub fn journaled(store: &dyn Journal, wallets: &BTreeSet<WalletId>) -> Result<Vec<JournaledTx>, Refusal> {
     let mut out = Vec::new();
-    store.scan(1, |raw| {
+    store.scan(1, &mut |raw| {
         let b = raw.check()?;
         for (tx, r) in b.body.txs.iter().zip(&b.body.receipts) {
             if tx_involves(&tx.body.signer, &tx.body.ops, r).wallets.iter().any(|w| wallets.contains(w)) {
@@ -167,7 +167,7 @@ pub fn describe(st: &State, wallets: &BTreeSet<WalletId>, txs: Vec<JournaledTx>)
 }
 
 /// A wallet's history: every transaction it signed or that involves it, oldest first.
-pub fn history(store: &Store, st: &State, wallet: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
+pub fn history(store: &dyn Journal, st: &State, wallet: &WalletId) -> Result<Vec<HistoryEntry>, Refusal> {
     let wallets = BTreeSet::from([*wallet]);
     Ok(describe(st, &wallets, journaled(store, &wallets)?))
 }
@@ -184,12 +184,12 @@ pub struct ReceiptView {
 }
 
 /// A journaled transaction by id, looked up through the journal's index column (one pass).
-pub fn receipt(store: &Store, id: &Hash) -> Result<ReceiptView, Refusal> {
+pub fn receipt(store: &dyn Journal, id: &Hash) -> Result<ReceiptView, Refusal> {
     receipt_in(store, &store.tx_heights(id)?, id)
 }
 
 /// A journaled transaction by id, in the blocks at `heights` (from an index).
-pub fn receipt_in(store: &Store, heights: &[u64], id: &Hash) -> Result<ReceiptView, Refusal> {
+pub fn receipt_in(store: &dyn Journal, heights: &[u64], id: &Hash) -> Result<ReceiptView, Refusal> {
     for &h in heights {
         if let Some(b) = store.block(h)? {
             if let Some(i) = b.body.receipts.iter().position(|r| r.tx == *id) {
