@@ -258,3 +258,32 @@ impl Location {
         })
     }
 }
+
+/// Copies every block of `from` into a new journal at `to` (a move from SQLite to PostgreSQL),
+/// in groups, each block integrity-checked on the way; snapshots are not copied (the next
+/// start replays, then writes its own). Returns the height copied. Replay and signatures are
+/// checked by `tessera verify` afterwards, not here.
+pub fn copy_journal(from: &dyn Journal, to: &Location) -> Result<u64> {
+    let genesis = from.block(0)?.ok_or_else(|| StoreError::State("the journal to copy holds no genesis block".into()))?;
+    let network = genesis.body.genesis.as_ref().map(|g| g.network.clone()).unwrap_or_default();
+    let mut out = to.create(&genesis, &network)?;
+    let mut group = Vec::new();
+    let mut height = 0;
+    let mut flush = |group: &mut Vec<Block>| -> Result<()> {
+        if !group.is_empty() {
+            out.append(group)?;
+            group.clear();
+        }
+        Ok(())
+    };
+    from.scan(1, &mut |raw| {
+        height = raw.height;
+        group.push(raw.check()?);
+        if group.len() >= 256 {
+            flush(&mut group)?;
+        }
+        Ok(true)
+    })?;
+    flush(&mut group)?;
+    Ok(height)
+}

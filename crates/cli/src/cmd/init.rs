@@ -12,6 +12,10 @@ use tessera_node::Ledger;
 pub struct InitArgs {
     #[command(flatten)]
     dir: DataDir,
+    /// Copy the journal of this existing data directory into --store instead of making a new
+    /// ledger (moving from SQLite to PostgreSQL); run `tessera verify --store URL` after.
+    #[arg(long, conflicts_with_all = ["key", "genesis"], requires = "store")]
+    copy_from: Option<PathBuf>,
     /// Genesis file (YAML or JSON); see docs/guide.md.
     #[arg(long, conflicts_with = "key")]
     genesis: Option<PathBuf>,
@@ -27,7 +31,15 @@ pub struct InitArgs {
 }
 
 pub fn execute(a: InitArgs, json: bool) -> Result<(), Refusal> {
-    let InitArgs { dir, genesis, key, network, thresholds } = a;
+    let InitArgs { dir, copy_from, genesis, key, network, thresholds } = a;
+    if let Some(from) = copy_from {
+        let at = dir.location()?;
+        let source = tessera_store::Store::open_read_only(&from)?;
+        let height = tessera_store::copy_journal(&source, &at)?;
+        let v = serde_json::json!({"from": from, "to": at.describe(), "height": height});
+        out(json, &v, || format!("copied blocks 0–{height} of {} into {}", from.display(), at.describe()));
+        return Ok(());
+    }
     let g = match (genesis, key) {
         (Some(path), _) => {
             let v: serde_json::Value = serde_norway::from_str(&read_text(&path)?).map_err(|e| bad(e.to_string()))?;
