@@ -199,14 +199,10 @@ EOF
     || die "the primary did not start; see $dir/primary.log"
 
   say "pg_basebackup into $standby"
-  as_owner "$BIN/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$standby" -R -X stream -c fast \
-    >&2 || die "pg_basebackup failed"
-  # -R wrote standby.signal and a primary_conninfo without our application_name, which is the
-  # name synchronous_standby_names waits for: replace it.
-  as_owner sed -i '/^primary_conninfo/d' "$standby/postgresql.auto.conf"
-  as_owner tee -a "$standby/postgresql.auto.conf" >/dev/null <<EOF
-primary_conninfo = 'host=127.0.0.1 port=$primary_port user=postgres application_name=$STANDBY_NAME'
-EOF
+  # -R writes standby.signal and a primary_conninfo made of this connection's settings, so it
+  # carries the application_name that synchronous_standby_names waits for.
+  as_owner "$BIN/pg_basebackup" -d "host=127.0.0.1 port=$primary_port user=postgres application_name=$STANDBY_NAME" \
+    -D "$standby" -R -X stream -c fast >&2 || die "pg_basebackup failed"
   # The standby's own settings. No synchronous standby of its own: once promoted it would
   # otherwise wait forever on every commit for a standby that does not exist.
   as_owner tee -a "$standby/postgresql.conf" >/dev/null <<EOF
