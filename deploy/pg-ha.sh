@@ -75,11 +75,12 @@ sql() {
 # True when nothing accepts connections on 127.0.0.1:PORT.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A free loopback port in 20000-59999 other than $1.
+# A free loopback port other than $1, in 10000-32767: below Linux's ephemeral range
+# (32768-60999), so that an outgoing connection cannot take it before the server binds it.
 pick_port() {
   local other=${1:-} port _
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % 22768))
     if [ "$port" != "$other" ] && port_free "$port"; then
       printf '%s\n' "$port"
       return 0
@@ -139,6 +140,29 @@ postmaster_pid() {
   if alive "$pid"; then printf '%s\n' "$pid"; fi
 }
 
+# Starts the cluster in DIR/ROLE on PORT (pg_ctl -w) and prints the port it runs on. A port
+# chosen here (CHOSEN=1) can be taken by another process between the check and the bind (the
+# tests start several pairs at once): then the cluster moves to another free port, up to 5 times.
+start_cluster() {
+  local dir=$1 role=$2 port=$3 chosen=$4 avoid=${5:-} log try seen
+  log=$dir/$role.log
+  for try in 1 2 3 4 5; do
+    seen=$( (cat "$log" 2>/dev/null || true) | wc -l)
+    say "start $role on 127.0.0.1:$port (log $log)"
+    if as_owner "$BIN/pg_ctl" -D "$dir/$role" -l "$log" -w -t 60 start >&2; then
+      printf '%s\n' "$port"
+      return 0
+    fi
+    if [ "$chosen" = 1 ] && [ "$try" -lt 5 ] && tail -n +"$((seen + 1))" "$log" | grep -q 'Address already in use'; then
+      say "port $port was taken meanwhile; moving the $role to another"
+      port=$(pick_port "$avoid")
+      printf 'port = %s\n' "$port" | as_owner tee -a "$dir/$role/postgresql.conf" >/dev/null
+      continue
+    fi
+    die "the $role did not start; see $log"
+  done
+}
+
 url() { printf 'postgres://postgres@127.0.0.1:%s/postgres' "$1"; }
 
 need_cluster_dir() {
@@ -147,18 +171,17 @@ need_cluster_dir() {
 
 cmd_start() {
   if [ $# -lt 1 ] || [ $# -gt 3 ]; then usage; fi
-  local dir primary_port standby_port start_s
+  local dir primary_port start_s
   dir=$(absolute_dir "$1")
   start_s=$SECONDS
   if [ -e "$dir/primary" ] || [ -e "$dir/standby" ]; then
     die "$dir already holds a cluster; run \`deploy/pg-ha.sh stop $dir\` and remove it, or choose another DIR"
   fi
-  if [ $# -ge 2 ]; then check_port "$2"; primary_port=$2; else primary_port=$(pick_port); fi
+  local primary_chosen=0 standby_chosen=0 standby_port=''
+  if [ $# -ge 2 ]; then check_port "$2"; primary_port=$2; else primary_port=$(pick_port); primary_chosen=1; fi
   if [ $# -ge 3 ]; then
     [ "$3" != "$primary_port" ] || { say "error: the two ports must differ"; exit 2; }
     check_port "$3"; standby_port=$3
-  else
-    standby_port=$(pick_port "$primary_port")
   fi
 
   mkdir -p "$dir"
@@ -194,15 +217,14 @@ EOF
 # deploy/pg-ha.sh: the standby streams from the primary over loopback.
 host replication postgres 127.0.0.1/32 trust
 EOF
-  say "start primary on 127.0.0.1:$primary_port (log $dir/primary.log)"
-  as_owner "$BIN/pg_ctl" -D "$primary" -l "$dir/primary.log" -w -t 60 start >&2 \
-    || die "the primary did not start; see $dir/primary.log"
+  primary_port=$(start_cluster "$dir" primary "$primary_port" "$primary_chosen")
 
   say "pg_basebackup into $standby"
   # -R writes standby.signal and a primary_conninfo made of this connection's settings, so it
   # carries the application_name that synchronous_standby_names waits for.
   as_owner "$BIN/pg_basebackup" -d "host=127.0.0.1 port=$primary_port user=postgres application_name=$STANDBY_NAME" \
     -D "$standby" -R -X stream -c fast >&2 || die "pg_basebackup failed"
+  if [ -z "$standby_port" ]; then standby_port=$(pick_port "$primary_port"); standby_chosen=1; fi
   # The standby's own settings. No synchronous standby of its own: once promoted it would
   # otherwise wait forever on every commit for a standby that does not exist.
   as_owner tee -a "$standby/postgresql.conf" >/dev/null <<EOF
@@ -212,9 +234,7 @@ port = $standby_port
 synchronous_standby_names = ''
 hot_standby = on
 EOF
-  say "start standby on 127.0.0.1:$standby_port (log $dir/standby.log)"
-  as_owner "$BIN/pg_ctl" -D "$standby" -l "$dir/standby.log" -w -t 60 start >&2 \
-    || die "the standby did not start; see $dir/standby.log"
+  standby_port=$(start_cluster "$dir" standby "$standby_port" "$standby_chosen" "$primary_port")
 
   say "waiting up to ${WAIT_SECONDS}s for $STANDBY_NAME to be the synchronous standby"
   local deadline=$((SECONDS + WAIT_SECONDS)) state=''
