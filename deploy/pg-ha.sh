@@ -12,6 +12,8 @@
 #         TESSERA_PG_DIR=DIR
 #         TESSERA_PG_BIN=/usr/lib/postgresql/N/bin
 #   deploy/pg-ha.sh stop DIR           fast stop of both servers (one already down is skipped)
+#   deploy/pg-ha.sh stop-standby DIR   fast stop of the standby alone (the primary's commits then
+#                                      wait for it: what a lost or full standby does)
 #   deploy/pg-ha.sh kill-primary DIR   kill -9 the primary's postmaster and its children, as if
 #                                      its machine were lost
 #   deploy/pg-ha.sh promote DIR        promote the standby (refused while the primary runs) and
@@ -272,6 +274,16 @@ cmd_stop() {
   done
 }
 
+cmd_stop_standby() {
+  [ $# -eq 1 ] || usage
+  local dir
+  dir=$(absolute_dir "$1")
+  need_cluster_dir "$dir"
+  [ -n "$(postmaster_pid "$dir/standby")" ] || die "the standby is not running"
+  say "stop standby"
+  as_owner "$BIN/pg_ctl" -D "$dir/standby" -m fast -w -t 60 stop >&2 || die "could not stop the standby"
+}
+
 cmd_kill_primary() {
   [ $# -eq 1 ] || usage
   local dir pid children
@@ -351,7 +363,7 @@ cmd_status() {
 command=$1
 shift
 case $command in
-  start | stop | kill-primary | promote | status) ;;
+  start | stop | stop-standby | kill-primary | promote | status) ;;
   -h | --help | help) usage ;;
   *) say "error: unknown command '$command'"; usage ;;
 esac
@@ -359,6 +371,7 @@ BIN=$(find_bin)
 case $command in
   start) cmd_start "$@" ;;
   stop) cmd_stop "$@" ;;
+  stop-standby) cmd_stop_standby "$@" ;;
   kill-primary) cmd_kill_primary "$@" ;;
   promote) cmd_promote "$@" ;;
   status) cmd_status "$@" ;;

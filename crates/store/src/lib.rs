@@ -264,7 +264,8 @@ impl Location {
 /// start replays, then writes its own). Returns the height copied. Replay and signatures are
 /// checked by `tessera verify` afterwards, not here.
 pub fn copy_journal(from: &dyn Journal, to: &Location) -> Result<u64> {
-    let genesis = from.block(0)?.ok_or_else(|| StoreError::State("the journal to copy holds no genesis block".into()))?;
+    let genesis =
+        from.block(0)?.ok_or_else(|| StoreError::State("the journal to copy holds no genesis block".into()))?;
     let network = genesis.body.genesis.as_ref().map(|g| g.network.clone()).unwrap_or_default();
     let mut out = to.create(&genesis, &network)?;
     let mut group = Vec::new();

@@ -20,8 +20,9 @@
 //! - A group of blocks is one transaction: all rows or none. The session runs with
 //!   `synchronous_commit = on`, so with a synchronous standby configured on the server
 //!   (`synchronous_standby_names`) a commit returns only once the standby has the WAL too.
-//!   A commit whose wait for the standby was cancelled (by [`COMMIT_TIMEOUT`], or by an
-//!   operator) is committed on the primary only: PostgreSQL says so in a warning, which this
+//!   A commit whose wait for the standby was cancelled (by a watchdog after [`COMMIT_TIMEOUT`]
+//!   — `statement_timeout` does not end that wait — or by an operator) is committed on the
+//!   primary only: PostgreSQL says so in a warning, which this
 //!   backend turns into a failed append, so nothing is acknowledged on the primary's word alone.
 //! - A lost connection mid-commit leaves the outcome unknown: the append fails (`store.io`),
 //!   the node stops acknowledging, and whatever the database holds is what recovery replays.
@@ -428,7 +429,22 @@ impl PgJournal {
     /// Commits, turning a commit PostgreSQL kept on the primary only into a failure.
     fn commit(&self, tx: Group<'_>) -> Result<()> {
         self.sync_warning.store(false, Ordering::SeqCst);
-        tx.commit()?;
+        // PostgreSQL's statement_timeout does not end a commit's wait for the synchronous
+        // standby; a cancel request does. A watchdog sends one after COMMIT_TIMEOUT.
+        let cancel = tx.cancel_token();
+        let (done, waiting) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::Builder::new()
+            .name("tessera-pg-commit-watchdog".into())
+            .spawn(move || {
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = waiting.recv_timeout(COMMIT_TIMEOUT) {
+                    let _ = cancel.cancel_query(NoTls);
+                }
+            })
+            .map_err(|e| StoreError::Io(format!("cannot start the commit watchdog: {e}")))?;
+        let committed = tx.commit();
+        let _ = done.send(());
+        let _ = watchdog.join();
+        committed?;
         if self.sync_warning.swap(false, Ordering::SeqCst) {
             return Err(StoreError::Io(format!(
                 "the commit's wait for the synchronous standby was cancelled after {}s: the group is \
@@ -535,7 +551,6 @@ impl Journal for PgJournal {
         let raws: Vec<RawBlock> = blocks.iter().map(RawBlock::encode).collect();
         let mut client = self.writer_client()?;
         let mut tx = Group(&mut client);
-        tx.batch_execute(&format!("SET LOCAL statement_timeout = {}", COMMIT_TIMEOUT.as_millis()))?;
         Self::check_fence(&mut tx, term)?;
         let ins = tx.prepare(
             "INSERT INTO tessera_blocks (height, hash, header, tx_prefixes, body_hash, body) \
@@ -685,5 +700,21 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("cannot connect to postgres://ta:***@127.0.0.1:1/ledger"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn a_commit_waiting_for_a_standby_that_is_down_fails_after_the_timeout_instead_of_hanging() {
+        let Some(pair) = pg::Pair::start() else { return };
+        let url = PgUrl::parse(&pg::fresh_database_on(&pair.primary)).unwrap();
+        let key = Keypair::insecure_from_name("pg-officer");
+        let g = demo_genesis("pg-test", Time(1_000), &[(&key, &[Role::Admin])], [1, 1, 1]);
+        let (mut chain, genesis) = Chain::genesis(&g).unwrap();
+        let mut j = PgJournal::create(&url, &genesis, "pg-test").unwrap();
+        pair.run("stop-standby").expect("the standby stops");
+        let started = std::time::Instant::now();
+        let e = j.append(&[next_block(&mut chain)]).unwrap_err();
+        assert_eq!(e.code(), Code::StoreIo, "{e}");
+        assert!(e.to_string().contains("synchronous standby") && e.to_string().contains("not acknowledged"), "{e}");
+        assert!(started.elapsed() >= COMMIT_TIMEOUT, "the append failed before waiting for the standby");
     }
 }
