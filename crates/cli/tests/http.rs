@@ -606,7 +606,16 @@ fn load(
                         .collect();
                     match send(&a, &format!("{base}/v1/transactions/batch"), &json!({"txs": txs})) {
                         Some(v) => {
-                            for r in v["results"].as_array().unwrap() {
+                            let results = v["results"].as_array().unwrap();
+                            // A journal that can no longer be written (its database lost): the
+                            // node refuses the rest, and this client is done with it.
+                            if results.iter().any(|r| {
+                                r["status"] != "committed"
+                                    && r["problem"]["code"].as_str().is_some_and(|c| c.starts_with("store."))
+                            }) {
+                                break;
+                            }
+                            for r in results {
                                 assert_eq!(r["status"], "committed", "{r}");
                                 answered.push(r["tx"].as_str().unwrap().to_string());
                                 answered_so_far.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1056,4 +1065,159 @@ fn a_failed_commit_stops_the_node_accepting_ready_says_503_and_the_log_says_why(
     assert!(v["detail"].as_str().unwrap().contains("stopped accepting"), "{v}");
     let log = node.log_containing("journal commit failed");
     assert!(log.contains("journal commit failed"), "{log}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: several nodes on one database, a read replica, and the loss of the primary. Real
+// servers (`tessera_store::testing::pg`); skipped with a printed reason only where the machine
+// has no PostgreSQL binaries, never in CI.
+
+use tessera_store::testing::pg;
+
+/// The demo ledger copied into a fresh database on the server at `server` (as an operator moves
+/// a ledger to PostgreSQL): its URL.
+fn demo_ledger_in(server: &str) -> String {
+    let url = pg::fresh_database_on(server);
+    let (_tmp, data) = demo_ledger();
+    let out = tessera().args(["init", "--store", &url, "--copy-from"]).arg(&data).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    url
+}
+
+/// A node on the journal at `url` (its `--data` is unused).
+fn start_on(url: &str, extra: &[&str]) -> Node {
+    let mut args = vec!["--store", url];
+    args.extend_from_slice(extra);
+    start(Path::new("/nonexistent-tessera-data"), &args)
+}
+
+fn role(node: &Node) -> String {
+    node.get("/v1/status", None).1["role"].as_str().unwrap_or_default().to_string()
+}
+
+fn verify_store(url: &str) {
+    let out = tessera().args(["verify", "--json", "--store", url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn killing_the_leader_under_load_hands_the_ledger_to_a_standby_that_loses_no_acknowledged_transaction() {
+    let Some(server) = pg::shared() else { return };
+    let url = demo_ledger_in(&server.primary);
+    let mut leader = start_on(&url, &[]);
+    let standby = start_on(&url, &[]);
+    assert_eq!((role(&leader), role(&standby)), ("leader".into(), "standby".into()));
+    // A standby serves reads and refuses submissions with a retry hint.
+    let (s, v) = standby.transfer("alpha", "USDX", "bolt-new", 1);
+    assert_eq!((s, v["code"].as_str()), (503, Some("api.not_leader")), "{v}");
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answered = Answered::default();
+    let clients = load(&leader.base, stop.clone(), answered.clone());
+    wait_for_answers(&answered, 16);
+    leader.child.kill().unwrap(); // SIGKILL
+    leader.child.wait().unwrap();
+    let killed = Instant::now();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ids: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    assert!(ids.len() >= 16, "the load never got going: {} answered", ids.len());
+    // The standby takes the writer's role once PostgreSQL ends the dead leader's session.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while role(&standby) != "leader" {
+        assert!(Instant::now() < deadline, "the standby never took over:\n{}", standby.log.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (s, v) = standby.transfer("alpha", "USDX", "bolt-new", 1);
+    assert_eq!(s, 200, "{v}");
+    eprintln!("failover: leader killed → first new block acknowledged in {:?}", killed.elapsed());
+    assert_all_present(&standby, &ids);
+    let log = standby.log_containing("took over as the leader");
+    assert!(log.contains("took over as the leader"), "{log}");
+    drop(standby);
+    verify_store(&url);
+}
+
+#[test]
+fn a_read_replica_verifies_every_block_and_stops_at_a_block_altered_in_the_database_naming_it() {
+    let Some(server) = pg::shared() else { return };
+    let url = demo_ledger_in(&server.primary);
+    let leader = start_on(&url, &[]);
+    let replica = start_on(&url, &["--follow"]);
+    assert_eq!(role(&replica), "follower");
+    let (s, v) = leader.transfer("alpha", "USDX", "bolt-new", 5);
+    assert_eq!(s, 200, "{v}");
+    let first = v["height"].as_u64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while replica.height() < first {
+        assert!(Instant::now() < deadline, "the replica never caught up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Reads are served; submissions are not.
+    let (s, v) = replica.transfer("alpha", "USDX", "bolt-new", 1);
+    assert_eq!((s, v["code"].as_str()), (503, Some("api.not_leader")), "{v}");
+    // Someone with write access to the database alters the next block as it is stored: its
+    // body changes and its stored checksum is recomputed to match, so only replay can tell.
+    let altered = first + 1;
+    pg::execute(
+        &url,
+        &format!(
+            "CREATE FUNCTION tamper() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.height = {altered} THEN NEW.body := set_byte(NEW.body, length(NEW.body) - 1, \
+             get_byte(NEW.body, length(NEW.body) - 1) # 1); NEW.body_hash := sha256(NEW.body); END IF; \
+             RETURN NEW; END $$"
+        ),
+    )
+    .unwrap();
+    pg::execute(&url, "CREATE TRIGGER tamper BEFORE INSERT ON tessera_blocks FOR EACH ROW EXECUTE FUNCTION tamper()")
+        .unwrap();
+    let (s, v) = leader.transfer("alpha", "USDX", "bolt-new", 7);
+    assert_eq!(s, 200, "the leader wrote what it meant to: {v}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let detail = loop {
+        let (s, v) = replica.get("/ready", None);
+        if s == 503 {
+            assert_eq!(v["code"], "verify.mismatch", "{v}");
+            break v["detail"].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "the replica never noticed: {v}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(detail.contains(&format!("block {altered}")), "{detail}");
+    // It keeps the last verified state and says where it stopped.
+    assert_eq!(replica.get("/v1/status", None).1["height"].as_u64(), Some(first));
+    let log = replica.log_containing("stopped following the journal");
+    assert!(log.contains(&format!("block {altered}")), "{log}");
+}
+
+#[test]
+fn losing_the_postgresql_primary_under_load_then_promoting_its_standby_keeps_every_acknowledged_transaction() {
+    let Some(pair) = pg::Pair::start() else { return };
+    let url = demo_ledger_in(&pair.primary);
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let mut node = start_on(&url, &[]);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answered = Answered::default();
+    let clients = load(&node.base, stop.clone(), answered.clone());
+    wait_for_answers(&answered, 16);
+    pair.run("kill-primary").expect("the primary is killed");
+    // The node cannot commit: it acknowledges nothing more and says why.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while node.get("/ready", None).0 != 503 {
+        assert!(Instant::now() < deadline, "the node still says it is ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ids: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    assert!(ids.len() >= 16);
+    node.child.kill().unwrap();
+    node.child.wait().unwrap();
+    // The operator promotes the standby and points the nodes at it.
+    pair.run("promote").expect("the standby is promoted");
+    let promoted = pg::with_database(&pair.standby, &db);
+    let node = start_on(&promoted, &[]);
+    assert_eq!(role(&node), "leader");
+    assert_all_present(&node, &ids);
+    let (s, v) = node.transfer("alpha", "USDX", "bolt-new", 1);
+    assert_eq!(s, 200, "the ledger continues on the promoted server: {v}");
+    drop(node);
+    verify_store(&promoted);
 }
