@@ -1221,3 +1221,16 @@ fn losing_the_postgresql_primary_under_load_then_promoting_its_standby_keeps_eve
     drop(node);
     verify_store(&promoted);
 }
+
+#[test]
+fn a_node_told_which_network_to_expect_refuses_a_journal_of_another_network() {
+    let (_t, data) = demo_ledger();
+    let out = tessera()
+        .args(["node", "--listen", "127.0.0.1:0", "--network", "mainnet", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("store.other_network") && err.contains(r#"network "tessera-demo", not "mainnet""#), "{err}");
+}

@@ -20,6 +20,9 @@ pub struct NodeConfig {
     /// never sequence. Without it, a node on a PostgreSQL journal that another node writes
     /// waits as a standby and takes over when that writer stops.
     pub follow: bool,
+    /// The network the journal must belong to: a node pointed at another network's database
+    /// refuses to start (`store.other_network`). Unset: any.
+    pub network: Option<String>,
     /// Address to listen on.
     pub listen: String,
     /// Largest request body accepted (bytes).
@@ -56,6 +59,7 @@ impl Default for NodeConfig {
             data: PathBuf::from("tessera-data"),
             store: None,
             follow: false,
+            network: None,
             listen: "127.0.0.1:8080".into(),
             max_body_bytes: 4 * 1024 * 1024,
             request_timeout_ms: 10_000,
@@ -77,6 +81,7 @@ pub struct Overrides {
     pub data: Option<PathBuf>,
     pub store: Option<String>,
     pub follow: Option<bool>,
+    pub network: Option<String>,
     pub listen: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub request_timeout_ms: Option<u64>,
@@ -142,6 +147,9 @@ impl Overrides {
         if let Some(v) = var("TESSERA_STORE") {
             o.store = Some(v);
         }
+        if let Some(v) = var("TESSERA_NETWORK") {
+            o.network = Some(v);
+        }
         if let Some(v) = var("TESSERA_FOLLOW") {
             o.follow = Some(parse_value("TESSERA_FOLLOW", &v)?);
         }
@@ -154,6 +162,9 @@ impl Overrides {
         }
         if let Some(f) = self.follow {
             c.follow = f;
+        }
+        if let Some(n) = self.network {
+            c.network = Some(n);
         }
         macro_rules! apply {
             ($($f:ident),*) => {$(

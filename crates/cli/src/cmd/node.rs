@@ -20,6 +20,9 @@ pub struct NodeArgs {
     /// Follow the journal as a read replica: verify every block, serve reads, never write.
     #[arg(long)]
     pub follow: bool,
+    /// Refuse to start unless the journal holds the ledger of this network.
+    #[arg(long)]
+    network: Option<String>,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long)]
     listen: Option<String>,
@@ -71,6 +74,7 @@ pub fn execute(a: NodeArgs, json: bool) -> Result<(), Refusal> {
         data: a.data,
         store: a.store,
         follow: a.follow.then_some(true),
+        network: a.network,
         listen: a.listen,
         max_body_bytes: a.max_body_bytes,
         request_timeout_ms: a.request_timeout_ms,

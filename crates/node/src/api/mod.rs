@@ -97,6 +97,12 @@ impl Api {
         };
         let (ledger, recovery) = ledger;
         let network = ledger.chain.state.meta().network.clone();
+        if let Some(expected) = config.network.as_ref().filter(|n| **n != network) {
+            return Err(Refusal::new(
+                Code::StoreOtherNetwork,
+                format!("{} holds the ledger of network {network:?}, not {expected:?}", at.describe()),
+            ));
+        }
         let readers = (0..READERS).map(|_| at.open_read_only().map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
         let metrics = Arc::new(Metrics::default());
         metrics.height.store(ledger.chain.height(), Ordering::Relaxed);
