@@ -157,7 +157,14 @@ mod tests {
     fn every_code_maps_to_a_client_or_availability_status_unless_the_store_failed() {
         for &c in Code::ALL {
             let s = status_for(c);
-            let server_side = matches!(c, Code::StoreCorrupt | Code::StoreState | Code::VerifyMismatch);
+            let server_side = matches!(
+                c,
+                Code::StoreCorrupt
+                    | Code::StoreState
+                    | Code::StoreSchema
+                    | Code::StoreOtherNetwork
+                    | Code::VerifyMismatch
+            );
             assert_eq!(s.is_server_error() && s != StatusCode::SERVICE_UNAVAILABLE, server_side, "{c}");
         }
         assert_eq!(status_for(Code::FundUnknown), StatusCode::NOT_FOUND);
