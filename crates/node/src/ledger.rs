@@ -36,6 +36,9 @@ pub struct Ledger<J: Journal = Store> {
     last_snapshot: u64,
 }
 
+/// A snapshot every this many blocks, unless set otherwise.
+pub const SNAPSHOT_EVERY_BLOCKS: u64 = 10_000;
+
 /// How an operator gets a damaged ledger back (docs/guide.md, "Restoring a damaged ledger").
 pub const RESTORE_HINT: &str = "the files were left as they are; restore the data directory from a replica or \
 a backup, then run `tessera verify`";
@@ -85,7 +88,7 @@ impl<J: Journal> Ledger<J> {
     ) -> Result<Self, Refusal> {
         let (chain, block) = Chain::genesis(genesis)?;
         let store = create(&block)?;
-        Ok(Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot: 0 })
+        Ok(Ledger { chain, store, snapshot_every_blocks: SNAPSHOT_EVERY_BLOCKS, last_snapshot: 0 })
     }
 
     /// Recovers the ledger a journal holds (see the module documentation): a writer's journal
@@ -121,7 +124,7 @@ impl<J: Journal> Ledger<J> {
             ));
         }
         let last_snapshot = recovery.snapshot_height.unwrap_or(0);
-        Ok((Ledger { chain, store, snapshot_every_blocks: 10_000, last_snapshot }, recovery))
+        Ok((Ledger { chain, store, snapshot_every_blocks: SNAPSHOT_EVERY_BLOCKS, last_snapshot }, recovery))
     }
 
     /// The chain as it was after block `height` (for holders at a height and audits).

@@ -157,19 +157,31 @@ impl Api {
     /// tries for the writer's role and, once it has it, starts sequencing on the state it
     /// verified.
     fn follow(self: Arc<Self>, mut tail: Tail) {
+        // A database that cannot be reached is said once when it starts and once when it ends,
+        // not every poll.
+        let mut unreachable = false;
+        let mut say = |problem: Option<Refusal>| match (problem, unreachable) {
+            (Some(r), false) => {
+                tracing::warn!(code = %r.code, reason = %r.message, "cannot reach the journal; retrying");
+                unreachable = true;
+            }
+            (None, true) => {
+                tracing::info!("the journal can be reached again");
+                unreachable = false;
+            }
+            _ => {}
+        };
         while !self.stopping.load(Ordering::Acquire) {
             match tail.catch_up() {
-                Ok(_) => {}
+                Ok(_) => say(None),
                 Err(r) if r.code == Code::VerifyMismatch => return,
-                Err(r) => tracing::warn!(code = %r.code, reason = %r.message, "cannot read the journal; retrying"),
+                Err(r) => say(Some(r)),
             }
             if self.role() == NodeRole::Standby {
                 match tail.journal.try_become_writer() {
                     Ok(true) => return self.take_over(tail),
                     Ok(false) => {}
-                    Err(e) => {
-                        tracing::warn!(code = %e.code(), reason = %e, "cannot ask for the writer's role; retrying")
-                    }
+                    Err(e) => say(Some(e.into())),
                 }
             }
             std::thread::sleep(FOLLOW_POLL);
@@ -187,7 +199,7 @@ impl Api {
         let Some(chain) = tail.view.take() else { return };
         let height = chain.height();
         let term = tail.journal.fencing_term();
-        let ledger = Ledger::from_parts(chain, tail.journal, 10_000, height);
+        let ledger = Ledger::from_parts(chain, tail.journal, crate::ledger::SNAPSHOT_EVERY_BLOCKS, height);
         let engine = Engine::start_on(
             ledger,
             engine_config(&self.config, &self.txs, &self.metrics),
