@@ -1234,3 +1234,32 @@ fn a_node_told_which_network_to_expect_refuses_a_journal_of_another_network() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("store.other_network") && err.contains(r#"network "tessera-demo", not "mainnet""#), "{err}");
 }
+
+#[test]
+fn a_leader_that_lost_its_session_while_a_standby_took_over_is_refused_by_the_fence_and_appends_nothing() {
+    let Some(server) = pg::shared() else { return };
+    let url = demo_ledger_in(&server.primary);
+    let old = start_on(&url, &[]);
+    let new = start_on(&url, &[]);
+    let (s, v) = old.transfer("alpha", "USDX", "bolt-new", 3);
+    assert_eq!(s, 200, "{v}");
+    // The leader's session ends (a network cut, an operator's pg_terminate_backend); the
+    // leader itself notices nothing, and the standby takes the writer's role.
+    assert_eq!(pg::terminate_writer(&url).unwrap(), 1);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while role(&new) != "leader" {
+        assert!(Instant::now() < deadline, "the standby never took over");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let height = new.height();
+    // The old leader still believes it leads: its next block is refused inside its own
+    // transaction, and nothing of it reaches the journal.
+    let (s, v) = old.transfer("alpha", "USDX", "bolt-new", 4);
+    assert_eq!((s, v["code"].as_str()), (503, Some("store.fenced")), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("took over at term"), "{v}");
+    let (s, v) = new.transfer("alpha", "USDX", "bolt-new", 5);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["height"].as_u64(), Some(height + 1), "the deposed leader's block is not in the journal");
+    drop((old, new));
+    verify_store(&url);
+}
