@@ -121,6 +121,21 @@ impl PgUrl {
         &self.url
     }
 
+    /// The same server, user and settings, database `db` instead.
+    pub fn with_database(&self, db: &str) -> Result<PgUrl> {
+        PgUrl::parse(&with_database(&self.url, db))
+    }
+
+    /// A plain session with this URL's connection settings (timeouts, keepalives), for
+    /// administration: creating or dropping a database, reading the server's settings.
+    pub fn admin_session(&self) -> Result<Client> {
+        self.config.connect(NoTls).map_err(|e| self.unreachable(&e))
+    }
+
+    fn unreachable(&self, e: &postgres::Error) -> StoreError {
+        StoreError::Unreachable(format!("cannot connect to {}: {}", self.describe(), pg_words(e)))
+    }
+
     /// A new session with this backend's settings; `sync_warning` is raised when PostgreSQL
     /// says a commit's wait for the synchronous standby was cancelled.
     fn connect(&self, sync_warning: Arc<AtomicBool>) -> Result<Client> {
@@ -130,11 +145,26 @@ impl PgUrl {
                 sync_warning.store(true, Ordering::SeqCst);
             }
         });
-        let mut client = config
-            .connect(NoTls)
-            .map_err(|e| StoreError::Unreachable(format!("cannot connect to {}: {}", self.describe(), pg_words(&e))))?;
+        let mut client = config.connect(NoTls).map_err(|e| self.unreachable(&e))?;
         client.batch_execute("SET synchronous_commit = on")?;
         Ok(client)
+    }
+}
+
+/// `url` with its database replaced by `db` (its parameters kept).
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
     }
 }
 
