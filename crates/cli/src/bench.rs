@@ -16,26 +16,14 @@ use tessera_core::op::{AssetSpec, Op};
 use tessera_core::tx::{CheckedTx, SignedTx, TxBody};
 use tessera_core::*;
 use tessera_node::engine::{Config, Engine};
-use tessera_node::Ledger;
+use tessera_node::ledger::AnyLedger;
+use tessera_store::Location;
 
 #[derive(Subcommand)]
 pub enum BenchCmd {
     /// Signed transfers under a compliance policy, through decode, verify, sequence, execute
     /// and a durable (fsynced) journal.
-    Transfers {
-        /// Funded wallets under the policy.
-        #[arg(long, default_value_t = 100_000)]
-        wallets: usize,
-        /// Signed transfers to push through.
-        #[arg(long, default_value_t = 1_000_000)]
-        txs: usize,
-        /// Keep the ledger here (default: a temporary directory).
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Skip replaying the journal with `verify` afterwards.
-        #[arg(long)]
-        no_verify: bool,
-    },
+    Transfers(TransfersArgs),
     /// Two-leg DvP instructions through the real path: throughput, latency at an offered
     /// rate, and plain transfers for comparison.
     Dvp {
@@ -92,8 +80,39 @@ pub enum BenchCmd {
     },
 }
 
+#[derive(clap::Args)]
+pub struct TransfersArgs {
+    /// Funded wallets under the policy.
+    #[arg(long, default_value_t = 100_000)]
+    pub wallets: usize,
+    /// Signed transfers to push through, round-robin over the wallets.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub txs: usize,
+    /// Then transfers that all debit one wallet (the hot account), on the same ledger; 0 skips.
+    #[arg(long, default_value_t = 200_000)]
+    pub hot_txs: usize,
+    /// Keep the ledger here (default: a temporary directory).
+    #[arg(long, conflicts_with = "store")]
+    pub data: Option<PathBuf>,
+    /// Keep the journal in PostgreSQL (postgres://user:pass@host:port/db): the benchmark
+    /// creates a fresh database tessera_bench_<pid>_<n> on that server (the role needs
+    /// CREATEDB), drops it afterwards, prints the server's synchronous-standby settings, and
+    /// measures the naive PostgreSQL ledger with --peer-script after its own run.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// The naive PostgreSQL ledger's script (prints uniform and hot-account tx/s as JSON)
+    /// [default: /work/shared/peers/pg_naive_ledger.sh, else ../shared/peers/pg_naive_ledger.sh]
+    #[arg(long)]
+    pub peer_script: Option<PathBuf>,
+    /// Skip replaying the journal with `verify` afterwards.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
 #[derive(Serialize, Default)]
 pub struct TransfersReport {
+    /// "sqlite" or "postgresql".
+    pub store: String,
     pub wallets: usize,
     pub txs: usize,
     pub cores: usize,
@@ -117,6 +136,21 @@ pub struct TransfersReport {
     pub verify_replay_tx_per_s: Option<f64>,
     pub verify_replay_ok: Option<bool>,
     pub journal_bytes: u64,
+    /// Transfers that all debit one wallet, run after the uniform ones on the same ledger.
+    pub hot_txs: usize,
+    pub hot_account_tx_per_s: Option<f64>,
+    /// On PostgreSQL, what decided whether each commit waited for a standby (see
+    /// `bench_pg::Replication`).
+    pub synchronous_standby_names: Option<String>,
+    pub synchronous_commit: Option<String>,
+    pub synchronous_standbys: Option<i64>,
+    /// On PostgreSQL: the naive ledger of the peer script, measured in the same run.
+    pub naive_pg_tx_per_s: Option<f64>,
+    pub naive_pg_hot_tx_per_s: Option<f64>,
+    /// `durable_tx_per_s / naive_pg_tx_per_s`.
+    pub vs_naive_pg_uniform: Option<f64>,
+    /// `hot_account_tx_per_s / naive_pg_hot_tx_per_s`.
+    pub vs_naive_pg_hot: Option<f64>,
 }
 
 #[derive(Serialize, Default)]
@@ -182,18 +216,34 @@ pub fn measure_ed25519() -> (f64, f64) {
 
 pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
     match cmd {
-        BenchCmd::Transfers { wallets, txs, data, no_verify } => {
-            let r = transfers(wallets, txs, data, !no_verify, shown(json))?;
+        BenchCmd::Transfers(args) => {
+            let r = transfers(args, shown(json))?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
             } else {
                 say!(
-                    "transfers: {} wallets, {} signed transfers on {} cores\n  durable throughput    {:>12.0} tx/s\n  ed25519 on this CPU   {:>12.0} single / {:.0} batched verifications per s per core\n  ratio to verify bound {:>12.2}  (durable / (batched × cores))\n  time split            verify {:.2} s, execute {:.2} s, journal {:.2} s  ({} blocks, {} commits)\n  memory                {:.0} bytes per holding in the table, {:.0} RSS growth per holding\n  verify replay         {}",
-                    r.wallets, r.txs, r.cores, r.durable_tx_per_s, r.verify_single_per_s_per_core, r.verify_batch_per_s_per_core,
+                    "transfers: {} wallets, {} signed transfers on {} cores, journal in {}\n  durable throughput    {:>12.0} tx/s\n  hot account           {}\n  ed25519 on this CPU   {:>12.0} single / {:.0} batched verifications per s per core\n  ratio to verify bound {:>12.2}  (durable / (batched × cores))\n  time split            verify {:.2} s, execute {:.2} s, journal {:.2} s  ({} blocks, {} commits)\n  memory                {:.0} bytes per holding in the table, {:.0} RSS growth per holding\n  verify replay         {}",
+                    r.wallets, r.txs, r.cores, r.store, r.durable_tx_per_s,
+                    r.hot_account_tx_per_s.map(|v| format!("{v:>12.0} tx/s  ({} transfers, every one debiting one wallet)", r.hot_txs)).unwrap_or_else(|| "skipped".into()),
+                    r.verify_single_per_s_per_core, r.verify_batch_per_s_per_core,
                     r.ratio_to_verify_bound, r.time_split.verify_s, r.time_split.execute_s, r.time_split.journal_s, r.blocks, r.commits,
                     r.bytes_per_holding, r.rss_bytes_per_holding,
                     r.verify_replay_tx_per_s.map(|v| format!("{v:.0} tx/s, ok: {}", r.verify_replay_ok.unwrap_or(false))).unwrap_or_else(|| "skipped".into())
                 );
+                if let Some(names) = &r.synchronous_standby_names {
+                    say!(
+                        "  PostgreSQL            synchronous_standby_names '{names}', synchronous_commit {} (server default; the journal sets on), {} synchronous standby(s) streaming",
+                        r.synchronous_commit.as_deref().unwrap_or("?"),
+                        r.synchronous_standbys.unwrap_or(0)
+                    );
+                    let tx_per_s = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "—".into());
+                    let times = |v: Option<f64>| v.map(|v| format!("{v:.1}×")).unwrap_or_else(|| "—".into());
+                    say!(
+                        "  naive PostgreSQL      {:>12} uniform / {} hot-account tx/s  (2 UPDATEs + 1 INSERT per transfer, no signatures)\n  vs naive PostgreSQL   {:>12} uniform / {} hot account",
+                        tx_per_s(r.naive_pg_tx_per_s), tx_per_s(r.naive_pg_hot_tx_per_s),
+                        times(r.vs_naive_pg_uniform), times(r.vs_naive_pg_hot)
+                    );
+                }
             }
             Ok(())
         }
@@ -300,7 +350,7 @@ fn bench_policy() -> Policy {
 
 /// A ledger with `n` onboarded, funded wallets under the benchmark policy.
 pub struct Setup {
-    pub ledger: Ledger,
+    pub ledger: AnyLedger,
     pub keys: Vec<Keypair>,
     pub wallets: Vec<WalletId>,
     pub asset: Symbol,
@@ -311,6 +361,11 @@ pub struct Setup {
 
 impl Setup {
     pub fn create(dir: &std::path::Path, n: usize, show: bool) -> Result<Setup, Refusal> {
+        Setup::create_at(&Location::Dir(dir.to_path_buf()), n, show)
+    }
+
+    /// Like [`Setup::create`], with the journal wherever `at` says (a directory or PostgreSQL).
+    pub fn create_at(at: &Location, n: usize, show: bool) -> Result<Setup, Refusal> {
         let op = operator();
         let start_time = Time::parse("2026-01-05T15:00:00Z").unwrap_or_default();
         let mut g = tessera_core::block::demo_genesis(
@@ -321,7 +376,7 @@ impl Setup {
         );
         g.trusted_issuers =
             vec![(op.wallet(), vec![ClaimTopic::Kyc, ClaimTopic::InvestorClass, ClaimTopic::Jurisdiction])];
-        let mut ledger = Ledger::create(dir, &g)?;
+        let mut ledger = AnyLedger::create_at(at, &g)?;
         ledger.snapshot_every_blocks = 0;
         let say = |s: &str| {
             if show {
@@ -330,7 +385,7 @@ impl Setup {
         };
         say(&format!("setup: {n} parties with KYC, class and jurisdiction claims, one wallet each"));
         let mut seq = 1u64;
-        let submit_block = |ledger: &mut Ledger, txs: Vec<SignedTx>| -> Result<(), Refusal> {
+        let submit_block = |ledger: &mut AnyLedger, txs: Vec<SignedTx>| -> Result<(), Refusal> {
             let checked: Vec<CheckedTx> = txs.into_par_iter().map(CheckedTx::from_decoded).collect::<Result<_, _>>()?;
             let block = ledger.submit(start_time, checked)?.0.ok_or_else(setup_refused)?;
             if let Some(r) = block.body.receipts.iter().find(|r| !r.is_ok()) {
@@ -422,6 +477,27 @@ impl Setup {
         self.sign_transfers_from(0, m)
     }
 
+    /// `m` transfers that all debit the first wallet (the hot account), to the others in turn,
+    /// its sequence numbers counting from `first_seq`.
+    pub fn sign_hot_transfers(&self, first_seq: u64, m: usize) -> Vec<SignedTx> {
+        let n = self.keys.len();
+        let (hot, wallets, asset) = (&self.keys[0], &self.wallets, &self.asset);
+        (0..m)
+            .into_par_iter()
+            .map(|j| {
+                signed(
+                    hot,
+                    first_seq + j as u64,
+                    vec![Op::Transfer(op::Transfer {
+                        asset: asset.clone(),
+                        to: wallets[1 + j % (n - 1)],
+                        amount: 1 + (j % 7) as u128,
+                    })],
+                )
+            })
+            .collect()
+    }
+
     /// Transfers number `start..start + m` of the same round-robin sequence: wallet `j % n`
     /// signs transfer `j` with sequence number `j / n + 1`, so ranges signed separately chain.
     pub fn sign_transfers_from(&self, start: usize, m: usize) -> Vec<SignedTx> {
@@ -446,40 +522,9 @@ impl Setup {
     }
 }
 
-pub fn transfers(
-    n: usize,
-    m: usize,
-    data: Option<PathBuf>,
-    verify: bool,
-    show: bool,
-) -> Result<TransfersReport, Refusal> {
-    let n = n.max(2);
-    let cores = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1);
-    let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
-    let dir = data.unwrap_or_else(|| tmp.path().join("ledger"));
-    let setup_start = Instant::now();
-    let setup = Setup::create(&dir, n, show)?;
-    let setup_seconds = setup_start.elapsed().as_secs_f64();
-    let (bytes_per_holding, rss_bytes_per_holding, start_time) =
-        (setup.bytes_per_holding, setup.rss_bytes_per_holding, setup.start_time);
-    if show {
-        eprintln!("signing {m} transfers");
-    }
-    let sign_start = Instant::now();
-    let txs = setup.sign_transfers(m);
-    let sign_seconds = sign_start.elapsed().as_secs_f64();
-    let ledger = setup.ledger;
-    let say = |s: &str| {
-        if show {
-            eprintln!("{s}");
-        }
-    };
-    let (single, batched) = measure_ed25519();
-    say("running transfers through the engine");
-    let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(move || start_time), ..Config::default() });
-    let bar = Progress::bar(show, m as u64, "transfers", "submitting");
-    let t0 = Instant::now();
-    let mut batches = Vec::with_capacity(m / 4_096 + 1);
+/// Submits `txs` to the engine in batches and waits for every answer: (refused, failed).
+fn push(engine: &Engine<Box<dyn tessera_store::Journal>>, txs: Vec<SignedTx>, bar: &Progress) -> (usize, usize) {
+    let mut batches = Vec::with_capacity(txs.len() / 4_096 + 1);
     let mut it = txs.into_iter();
     loop {
         let chunk: Vec<SignedTx> = it.by_ref().take(4_096).collect();
@@ -500,21 +545,95 @@ pub fn transfers(
             }
         }
     }
+    (refused, failed)
+}
+
+pub fn transfers(a: TransfersArgs, show: bool) -> Result<TransfersReport, Refusal> {
+    let (n, m, hot) = (a.wallets.max(2), a.txs, a.hot_txs);
+    let cores = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1);
+    let tmp = tempfile::tempdir().map_err(|e| Refusal::new(Code::StoreIo, e.to_string()))?;
+    let (location, database) = match a.store.as_deref().map(Location::parse).transpose()? {
+        Some(Location::Postgres(server)) => {
+            let db = crate::bench_pg::BenchDatabase::create(&server)?;
+            (db.location(), Some(db))
+        }
+        Some(dir) => (dir, None),
+        None => (Location::Dir(a.data.unwrap_or_else(|| tmp.path().join("ledger"))), None),
+    };
+    let say = |s: &str| {
+        if show {
+            eprintln!("{s}");
+        }
+    };
+    if let Some(db) = &database {
+        say(&format!("journal in the fresh database {} (dropped afterwards)", db.url.describe()));
+    }
+    let setup_start = Instant::now();
+    let setup = Setup::create_at(&location, n, show)?;
+    let setup_seconds = setup_start.elapsed().as_secs_f64();
+    let (bytes_per_holding, rss_bytes_per_holding, start_time) =
+        (setup.bytes_per_holding, setup.rss_bytes_per_holding, setup.start_time);
+    say(&format!("signing {m} transfers and {hot} from the hot account"));
+    let sign_start = Instant::now();
+    let txs = setup.sign_transfers(m);
+    // The hot account is the first wallet: it signed every n-th of the uniform transfers.
+    let hot_txs = setup.sign_hot_transfers(m.div_ceil(n) as u64 + 1, hot);
+    let sign_seconds = sign_start.elapsed().as_secs_f64();
+    let ledger = setup.ledger;
+    let (single, batched) = measure_ed25519();
+    say("running transfers through the engine");
+    let engine = Engine::start(ledger, Config { clock: std::sync::Arc::new(move || start_time), ..Config::default() });
+    let bar = Progress::bar(show, m as u64, "transfers", "submitting");
+    let t0 = Instant::now();
+    let (mut refused, mut failed) = push(&engine, txs, &bar);
     let seconds = t0.elapsed().as_secs_f64();
     bar.finish();
     let times = *engine.times.lock().unwrap_or_else(|e| e.into_inner());
+    let mut hot_account_tx_per_s = None;
+    if hot > 0 {
+        let bar = Progress::bar(show, hot as u64, "transfers", "hot account");
+        let t = Instant::now();
+        let (r, f) = push(&engine, hot_txs, &bar);
+        hot_account_tx_per_s = Some(hot as f64 / t.elapsed().as_secs_f64());
+        bar.finish();
+        (refused, failed) = (refused + r, failed + f);
+    }
     let ledger = engine.shutdown()?;
-    let journal_bytes = std::fs::metadata(tessera_store::Store::db_path(&dir)).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(dir.join(format!("{}-wal", tessera_store::DB_FILE))).map(|m| m.len()).unwrap_or(0);
+    let journal_bytes = match (&database, &location) {
+        (Some(db), _) => db.journal_bytes()?,
+        (None, Location::Dir(dir)) => {
+            std::fs::metadata(tessera_store::Store::db_path(dir)).map(|m| m.len()).unwrap_or(0)
+                + std::fs::metadata(dir.join(format!("{}-wal", tessera_store::DB_FILE))).map(|m| m.len()).unwrap_or(0)
+        }
+        (None, Location::Postgres(_)) => 0,
+    };
     let (mut verify_replay_tx_per_s, mut verify_replay_ok) = (None, None);
-    if verify {
+    if !a.no_verify {
         say("replaying the journal with verify");
         let v = tessera_node::verify(&ledger.store, |_, _| {})?;
         verify_replay_tx_per_s = Some(v.tx_per_s);
         verify_replay_ok = Some(v.first_mismatch.is_none());
     }
+    let replication = database.as_ref().map(|db| crate::bench_pg::replication(&db.url)).transpose()?;
+    drop(ledger);
+    let naive = match database {
+        Some(db) => {
+            drop(db);
+            let script = a.peer_script.unwrap_or_else(crate::bench_pg::default_peer_script);
+            say(&format!("measuring the naive PostgreSQL ledger with {} (about a minute)", script.display()));
+            crate::bench_pg::naive_ledger(&script)
+                .map_err(|why| eprintln!("bench: the naive PostgreSQL ledger was not measured: {why}"))
+                .ok()
+        }
+        None => None,
+    };
     let durable = m as f64 / seconds;
+    let store = match location {
+        Location::Postgres(_) => "postgresql",
+        Location::Dir(_) => "sqlite",
+    };
     Ok(TransfersReport {
+        store: store.into(),
         wallets: n,
         txs: m,
         cores,
@@ -539,5 +658,14 @@ pub fn transfers(
         verify_replay_tx_per_s,
         verify_replay_ok,
         journal_bytes,
+        hot_txs: hot,
+        hot_account_tx_per_s,
+        synchronous_standby_names: replication.as_ref().map(|r| r.synchronous_standby_names.clone()),
+        synchronous_commit: replication.as_ref().map(|r| r.synchronous_commit.clone()),
+        synchronous_standbys: replication.map(|r| r.synchronous_standbys),
+        naive_pg_tx_per_s: naive.map(|f| f.uniform_tx_per_s),
+        naive_pg_hot_tx_per_s: naive.map(|f| f.hot_account_tx_per_s),
+        vs_naive_pg_uniform: naive.map(|f| durable / f.uniform_tx_per_s),
+        vs_naive_pg_hot: hot_account_tx_per_s.zip(naive).map(|(h, f)| h / f.hot_account_tx_per_s),
     })
 }

@@ -16,6 +16,7 @@ pub mod bench;
 pub mod bench_dvp;
 pub mod bench_http;
 pub mod bench_margin;
+pub mod bench_pg;
 pub mod bench_yield;
 pub mod chart;
 pub mod progress;

@@ -587,3 +587,36 @@ fn bench_margin_calls_every_member_on_the_price_move_and_resolves_each_call() {
     assert_eq!(r["met"], 13);
     assert_eq!(r["defaulted"], 2);
 }
+
+#[test]
+fn bench_transfers_on_postgresql_names_the_standby_settings_drops_its_database_and_says_why_the_naive_ledger_is_missing(
+) {
+    let Some(pair) = tessera_store::testing::pg::shared() else { return };
+    let args = ["--json", "bench", "transfers", "--wallets", "50", "--txs", "500", "--hot-txs", "100"];
+    let o = tessera(&[&args[..], &["--store", &pair.primary, "--peer-script", "/nonexistent/peer.sh"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(r["store"], "postgresql");
+    // The hot account's sequence numbers follow on from its share of the uniform transfers.
+    assert_eq!((r["refused"].as_u64(), r["failed"].as_u64()), (Some(0), Some(0)), "{r}");
+    assert_eq!(r["verify_replay_ok"], true);
+    assert!(r["hot_account_tx_per_s"].as_f64().is_some_and(|v| v > 0.0), "{r}");
+    assert_eq!(r["synchronous_standby_names"], "FIRST 1 (tessera_standby)");
+    assert_eq!(r["synchronous_commit"], "on");
+    assert_eq!(r["synchronous_standbys"], 1);
+    assert!(r["journal_bytes"].as_u64().is_some_and(|b| b > 0), "{r}");
+    for field in ["naive_pg_tx_per_s", "naive_pg_hot_tx_per_s", "vs_naive_pg_uniform", "vs_naive_pg_hot"] {
+        assert!(r[field].is_null(), "{field}: {r}");
+    }
+    assert!(
+        stderr(&o).contains("the naive PostgreSQL ledger was not measured: no peer script at /nonexistent/peer.sh"),
+        "{}",
+        stderr(&o)
+    );
+    let mut server = tessera_store::testing::pg::outside(&pair.primary).unwrap();
+    let left: i64 = server
+        .query_one("SELECT count(*) FROM pg_database WHERE datname LIKE 'tessera\\_bench\\_%'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the benchmark's database is dropped");
+}
