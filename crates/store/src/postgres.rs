@@ -116,7 +116,11 @@ impl PgUrl {
             config.application_name("tessera");
         }
         // A peer that vanished (a killed primary, a cut cable) is noticed in seconds, not hours.
-        config.keepalives(true).keepalives_idle(Duration::from_secs(5));
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(5))
+            .keepalives_interval(Duration::from_secs(2))
+            .keepalives_retries(3);
         Ok(PgUrl { url: url.to_string(), config })
     }
 
@@ -504,6 +508,20 @@ impl PgJournal {
             )));
         }
         Ok(())
+    }
+}
+
+impl Drop for PgJournal {
+    /// A writer lets go of its lock before its session closes: the server ends a closed
+    /// session a moment later, and a writer opened in that moment (a restart, the next
+    /// command) would be refused the lock. Best effort: a lost session holds nothing.
+    fn drop(&mut self) {
+        if self.term.is_some() {
+            let client = self.client.get_mut();
+            if !client.is_closed() {
+                let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&WRITER_LOCK]);
+            }
+        }
     }
 }
 
