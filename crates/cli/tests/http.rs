@@ -1236,7 +1236,7 @@ fn a_node_told_which_network_to_expect_refuses_a_journal_of_another_network() {
 }
 
 #[test]
-fn a_leader_that_lost_its_session_while_a_standby_took_over_is_refused_by_the_fence_and_appends_nothing() {
+fn a_leader_that_lost_its_session_while_a_standby_took_over_is_refused_by_the_fence_appends_nothing_and_steps_down() {
     let Some(server) = pg::shared() else { return };
     let url = demo_ledger_in(&server.primary);
     let old = start_on(&url, &[]);
@@ -1260,6 +1260,14 @@ fn a_leader_that_lost_its_session_while_a_standby_took_over_is_refused_by_the_fe
     let (s, v) = new.transfer("alpha", "USDX", "bolt-new", 5);
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["height"].as_u64(), Some(height + 1), "the deposed leader's block is not in the journal");
+    // The deposed leader steps down: it follows the new leader's journal as a standby.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while role(&old) != "standby" || old.height() < height + 1 {
+        assert!(Instant::now() < deadline, "the deposed leader never followed:\n{}", old.log.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (s, v) = old.transfer("alpha", "USDX", "bolt-new", 6);
+    assert_eq!((s, v["code"].as_str()), (503, Some("api.not_leader")), "{v}");
     drop((old, new));
     verify_store(&url);
 }

@@ -73,6 +73,11 @@ impl ChainView {
         }
     }
 
+    /// Puts a recovered chain in (a node that stepped down and recovered from the journal).
+    pub(crate) fn put(&self, chain: Chain) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Some(chain);
+    }
+
     /// Takes the chain out, for an engine to take over (readers wait on the lock meanwhile).
     pub(crate) fn take(&self) -> Option<Chain> {
         self.0.write().unwrap_or_else(|e| e.into_inner()).take()
@@ -229,7 +234,7 @@ pub struct Engine<J: Journal = Store> {
 pub struct DurableHeight {
     height: AtomicU64,
     watch: tokio::sync::watch::Sender<u64>,
-    failure: std::sync::OnceLock<Refusal>,
+    failure: Mutex<Option<Refusal>>,
 }
 
 impl DurableHeight {
@@ -237,7 +242,7 @@ impl DurableHeight {
         DurableHeight {
             height: AtomicU64::new(height),
             watch: tokio::sync::watch::channel(height).0,
-            failure: std::sync::OnceLock::new(),
+            failure: Mutex::new(None),
         }
     }
     pub fn get(&self) -> u64 {
@@ -249,15 +254,24 @@ impl DurableHeight {
     }
     /// Records that the journal can no longer be written and wakes every waiter.
     pub(crate) fn fail(&self, why: Refusal) {
-        // The first failure is the cause; anything after it is a consequence.
-        if self.failure.set(why).is_err() {
-            tracing::debug!("a later journal failure after the first");
+        {
+            let mut f = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+            // The first failure is the cause; anything after it is a consequence.
+            match f.as_ref() {
+                Some(_) => tracing::debug!("a later journal failure after the first"),
+                None => *f = Some(why),
+            }
         }
         self.watch.send_modify(|_| {});
     }
     /// Why the journal stopped being written, if it did: the engine accepts nothing after.
-    pub fn failure(&self) -> Option<&Refusal> {
-        self.failure.get()
+    pub fn failure(&self) -> Option<Refusal> {
+        self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    /// A node that stepped down and recovered from the journal starts over at `height`.
+    pub(crate) fn restart_at(&self, height: u64) {
+        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.set(height);
     }
     /// Resolves once the block at `height` is durable (or the engine stops or fails: then an
     /// error).
@@ -266,13 +280,13 @@ impl DurableHeight {
             return Ok(());
         }
         if let Some(f) = self.failure() {
-            return Err(f.clone());
+            return Err(f);
         }
         let mut rx = self.watch.subscribe();
-        let waited = rx.wait_for(|h| *h >= height || self.failure.get().is_some()).await.map(|_| ());
+        let waited = rx.wait_for(|h| *h >= height || self.failure().is_some()).await.map(|_| ());
         if let Some(f) = self.failure() {
             if self.get() < height {
-                return Err(f.clone());
+                return Err(f);
             }
         }
         waited.map_err(|_| Refusal::new(Code::ApiShuttingDown, "the engine stopped"))
@@ -573,7 +587,7 @@ impl<J: Journal + 'static> Engine<J> {
 
     /// Answers refusals at once and queues the rest as one batch (room already reserved).
     fn enqueue_reserved(&self, items: Vec<(Result<CheckedTx, Refusal>, Reply)>) {
-        let failure = self.durable.failure().cloned();
+        let failure = self.durable.failure();
         let stopped =
             || failure.clone().unwrap_or_else(|| Refusal::new(Code::ApiShuttingDown, "the engine has stopped"));
         let mut pending = Vec::with_capacity(items.len());

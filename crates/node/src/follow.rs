@@ -32,7 +32,7 @@ impl Tail {
     /// reads and `/ready` say why) and returns the refusal.
     pub fn catch_up(&mut self) -> Result<u64, Refusal> {
         if let Some(f) = self.durable.failure() {
-            return Err(f.clone());
+            return Err(f);
         }
         let Tail { journal, view, durable, on_durable } = self;
         let from = view.read(|c| c.height())? + 1;

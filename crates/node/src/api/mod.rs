@@ -27,7 +27,7 @@ use metrics::Metrics;
 use problem::Problem;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::RwLock;
 use std::sync::{Arc, Mutex};
 use tessera_core::exec::Chain;
 use tessera_core::{Code, Refusal};
@@ -57,8 +57,11 @@ pub enum NodeRole {
 
 /// Everything the handlers share.
 pub struct Api {
-    /// Set when this node leads (at start, or when a standby takes over).
-    engine: OnceLock<Engine<AnyJournal>>,
+    /// Set while this node leads (from start, or once a standby takes over; taken away when a
+    /// leader on a shared journal steps down).
+    engine: RwLock<Option<Arc<Engine<AnyJournal>>>>,
+    /// Where the journal is (a standby reopens it after stepping down).
+    at: Location,
     role: Mutex<NodeRole>,
     chain: ChainView,
     durable: Arc<DurableHeight>,
@@ -112,7 +115,7 @@ impl Api {
             NodeRole::Leader => {
                 let engine = Engine::start_on(ledger, engine_config(&config, &txs, &metrics), None, durable.clone());
                 let chain = engine.chain();
-                (OnceLock::from(engine), chain, None)
+                (RwLock::new(Some(Arc::new(engine))), chain, None)
             }
             NodeRole::Standby | NodeRole::Follower => {
                 let chain = ChainView::new(ledger.chain);
@@ -122,11 +125,12 @@ impl Api {
                     durable: durable.clone(),
                     on_durable: engine_config(&config, &txs, &metrics).on_durable,
                 };
-                (OnceLock::new(), chain, Some(tail))
+                (RwLock::new(None), chain, Some(tail))
             }
         };
         let api = Arc::new(Api {
             engine,
+            at,
             role: Mutex::new(role),
             chain,
             durable,
@@ -149,8 +153,75 @@ impl Api {
                 .spawn(move || me.follow(tail))
                 .map_err(|e| Refusal::new(Code::StoreIo, format!("cannot start the follower: {e}")))?;
             *api.tail.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread);
+        } else {
+            api.watch_leadership();
         }
         Ok((api, recovery))
+    }
+
+    /// On a journal other nodes share, a leader whose journal fails (fenced by a newer writer,
+    /// its database lost, a commit its standby never confirmed) steps down to a standby
+    /// instead of standing by refusing everything: the engine has already let go of the
+    /// writer's lock, so another node can lead meanwhile.
+    fn watch_leadership(self: &Arc<Self>) {
+        if !matches!(self.at, Location::Postgres(_)) {
+            return; // one writer per data directory: an operator restarts it (docs/guide.md)
+        }
+        let me = self.clone();
+        let spawned = std::thread::Builder::new().name("tessera-leadership".into()).spawn(move || {
+            while !me.stopping.load(Ordering::Acquire) {
+                if let Some(why) = me.durable.failure() {
+                    return me.step_down(why);
+                }
+                std::thread::sleep(FOLLOW_POLL);
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot watch the leader's journal; a failure will need a restart");
+        }
+    }
+
+    /// A leader whose journal failed becomes a standby: stops its engine, recovers the state
+    /// from the journal as it is (the failed group was never acknowledged), and follows it.
+    /// Until the journal can be read again, `/ready` and reads keep answering the failure.
+    fn step_down(self: Arc<Self>, why: Refusal) {
+        *self.role.lock().unwrap_or_else(|e| e.into_inner()) = NodeRole::Standby;
+        let engine = self.engine.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(e) = engine {
+            // The writer thread stopped on the failure; this joins both threads.
+            let _ = e.shutdown();
+        }
+        tracing::warn!(code = %why.code, reason = %why.message, "the journal failed under this leader: stepping down to a standby");
+        let mut said = false;
+        let ledger = loop {
+            if self.stopping.load(Ordering::Acquire) {
+                return;
+            }
+            match Ledger::open_read_only_at(&self.at) {
+                Ok((ledger, _)) => break ledger,
+                Err(r) if !said => {
+                    tracing::warn!(code = %r.code, reason = %r.message, "cannot reopen the journal yet; retrying");
+                    said = true;
+                }
+                Err(_) => {}
+            }
+            std::thread::sleep(FOLLOW_POLL);
+        };
+        let height = ledger.chain.height();
+        self.chain.put(ledger.chain);
+        self.durable.restart_at(height);
+        let tail = Tail {
+            journal: ledger.store,
+            view: self.chain.clone(),
+            durable: self.durable.clone(),
+            on_durable: engine_config(&self.config, &self.txs, &self.metrics).on_durable,
+        };
+        tracing::info!(height, "stepped down: following the journal as a standby");
+        let me = self.clone();
+        match std::thread::Builder::new().name("tessera-follow".into()).spawn(move || me.follow(tail)) {
+            Ok(t) => *self.tail.lock().unwrap_or_else(|e| e.into_inner()) = Some(t),
+            Err(e) => tracing::error!(error = %e, "cannot start following the journal"),
+        }
     }
 
     /// The standby's and the read replica's loop: verify and apply new blocks; a standby also
@@ -191,7 +262,7 @@ impl Api {
     /// A standby that just took the writer's role: applies what the deposed writer appended
     /// last (its final append finished before the term was raised), then starts the engine
     /// on the same view readers hold.
-    fn take_over(&self, mut tail: Tail) {
+    fn take_over(self: Arc<Self>, mut tail: Tail) {
         if let Err(r) = tail.catch_up() {
             tracing::error!(code = %r.code, reason = %r.message, "took the writer's role but the journal does not verify; not leading");
             return;
@@ -206,12 +277,10 @@ impl Api {
             Some(tail.view),
             self.durable.clone(),
         );
-        if self.engine.set(engine).is_err() {
-            tracing::error!("a second engine was started; this is a bug");
-            return;
-        }
+        *self.engine.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(engine));
         *self.role.lock().unwrap_or_else(|e| e.into_inner()) = NodeRole::Leader;
         tracing::info!(height, term, "took over as the leader: sequencing from the last acknowledged block");
+        self.watch_leadership();
     }
 
     pub fn role(&self) -> NodeRole {
@@ -219,8 +288,9 @@ impl Api {
     }
 
     /// The engine, when this node leads; otherwise the refusal a submission gets.
-    fn engine(&self) -> Result<&Engine<AnyJournal>, Problem> {
-        match (self.engine.get(), self.role()) {
+    fn engine(&self) -> Result<Arc<Engine<AnyJournal>>, Problem> {
+        let engine = self.engine.read().unwrap_or_else(|e| e.into_inner()).clone();
+        match (engine, self.role()) {
             (Some(e), _) => Ok(e),
             (None, NodeRole::Follower) => Err(Problem::new(
                 Code::ApiNotLeader,
@@ -238,7 +308,7 @@ impl Api {
 
     /// Transactions waiting for the sequencer (0 on a node that does not lead).
     fn queue_depth(&self) -> usize {
-        self.engine.get().map(|e| e.queue_depth()).unwrap_or(0)
+        self.engine.read().unwrap_or_else(|e| e.into_inner()).as_ref().map(|e| e.queue_depth()).unwrap_or(0)
     }
 
     /// The height of the last durable block.
@@ -293,7 +363,8 @@ impl Api {
         if let Some(t) = self.tail.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = t.join();
         }
-        match self.engine.get() {
+        let engine = self.engine.read().unwrap_or_else(|e| e.into_inner()).clone();
+        match engine {
             Some(e) => e.shutdown().map(|l| l.height()),
             None => Ok(self.durable.get()),
         }
