@@ -31,7 +31,8 @@
 //!   (`store.schema`) rather than misread.
 
 use crate::{stored_snapshot, Journal, RawBlock, Result, Snapshot, StoreError, StoredSnapshot, SNAPSHOTS_KEPT};
-use postgres::{Client, NoTls};
+use postgres::Client;
+use postgres_native_tls::MakeTlsConnector;
 use std::cell::RefCell;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -92,10 +93,17 @@ ALTER TABLE tessera_snapshots ALTER COLUMN state SET COMPRESSION lz4;
 
 /// Where a PostgreSQL journal lives: a connection URL (`postgres://user:pass@host:port/db`,
 /// with libpq-style parameters such as `application_name` or `connect_timeout`).
+///
+/// TLS: `sslmode=disable` never uses it, `prefer` (the default) uses it when the server offers
+/// it, `require` refuses a server without it. Whenever TLS is used, the server's certificate
+/// must verify — against the system's roots and the PEM file named by `sslrootcert`, with its
+/// host name (or IP address) matching: libpq's `verify-full`, which is stricter than libpq's
+/// `require`.
 #[derive(Clone)]
 pub struct PgUrl {
     url: String,
     config: postgres::Config,
+    tls: MakeTlsConnector,
 }
 
 impl std::fmt::Debug for PgUrl {
@@ -107,8 +115,11 @@ impl std::fmt::Debug for PgUrl {
 impl PgUrl {
     /// Parses a URL; refused with `store.unreachable` when it is not one PostgreSQL accepts.
     pub fn parse(url: &str) -> Result<PgUrl> {
-        let mut config = postgres::Config::from_str(url)
+        // `sslrootcert` is libpq's; the driver does not know it, so it is read here.
+        let (driver_url, rootcert) = take_param(url, "sslrootcert");
+        let mut config = postgres::Config::from_str(&driver_url)
             .map_err(|e| StoreError::Unreachable(format!("{:?} is not a PostgreSQL URL ({e})", redact(url))))?;
+        let tls = tls_connector(rootcert.as_deref())?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
@@ -121,7 +132,7 @@ impl PgUrl {
             .keepalives_idle(Duration::from_secs(5))
             .keepalives_interval(Duration::from_secs(2))
             .keepalives_retries(3);
-        Ok(PgUrl { url: url.to_string(), config })
+        Ok(PgUrl { url: url.to_string(), config, tls })
     }
 
     /// The URL without its password, for messages and logs.
@@ -142,7 +153,7 @@ impl PgUrl {
     /// A plain session with this URL's connection settings (timeouts, keepalives), for
     /// administration: creating or dropping a database, reading the server's settings.
     pub fn admin_session(&self) -> Result<Client> {
-        self.config.connect(NoTls).map_err(|e| self.unreachable(&e))
+        self.config.connect(self.tls.clone()).map_err(|e| self.unreachable(&e))
     }
 
     fn unreachable(&self, e: &postgres::Error) -> StoreError {
@@ -158,10 +169,45 @@ impl PgUrl {
                 sync_warning.store(true, Ordering::SeqCst);
             }
         });
-        let mut client = config.connect(NoTls).map_err(|e| self.unreachable(&e))?;
+        let mut client = config.connect(self.tls.clone()).map_err(|e| self.unreachable(&e))?;
         client.batch_execute("SET synchronous_commit = on")?;
         Ok(client)
     }
+}
+
+/// `url` without the query parameter `key`, and that parameter's value if it was there.
+fn take_param(url: &str, key: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else { return (url.to_string(), None) };
+    let mut value = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.split_once('=') {
+            Some((k, v)) if k == key => {
+                value = Some(v.to_string());
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    match kept.is_empty() {
+        true => (base.to_string(), value),
+        false => (format!("{base}?{}", kept.join("&")), value),
+    }
+}
+
+/// The TLS connector for a URL: the system's roots, plus the PEM certificate(s) at
+/// `rootcert` when given.
+fn tls_connector(rootcert: Option<&str>) -> Result<MakeTlsConnector> {
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(path) = rootcert {
+        let pem =
+            std::fs::read(path).map_err(|e| StoreError::Unreachable(format!("cannot read sslrootcert {path}: {e}")))?;
+        let cert = native_tls::Certificate::from_pem(&pem)
+            .map_err(|e| StoreError::Unreachable(format!("sslrootcert {path} is not a PEM certificate: {e}")))?;
+        builder.add_root_certificate(cert);
+    }
+    let connector = builder.build().map_err(|e| StoreError::Unreachable(format!("cannot set up TLS: {e}")))?;
+    Ok(MakeTlsConnector::new(connector))
 }
 
 /// `url` with its database replaced by `db` (its parameters kept).
@@ -487,12 +533,13 @@ impl PgJournal {
         // PostgreSQL's statement_timeout does not end a commit's wait for the synchronous
         // standby; a cancel request does. A watchdog sends one after COMMIT_TIMEOUT.
         let cancel = tx.cancel_token();
+        let tls = self.url.tls.clone();
         let (done, waiting) = std::sync::mpsc::channel::<()>();
         let watchdog = std::thread::Builder::new()
             .name("tessera-pg-commit-watchdog".into())
             .spawn(move || {
                 if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = waiting.recv_timeout(COMMIT_TIMEOUT) {
-                    let _ = cancel.cancel_query(NoTls);
+                    let _ = cancel.cancel_query(tls);
                 }
             })
             .map_err(|e| StoreError::Io(format!("cannot start the commit watchdog: {e}")))?;
@@ -811,5 +858,41 @@ mod tests {
         assert_eq!(e.code(), Code::StoreIo, "{e}");
         assert!(e.to_string().contains("synchronous standby") && e.to_string().contains("not acknowledged"), "{e}");
         assert!(started.elapsed() >= COMMIT_TIMEOUT, "the append failed before waiting for the standby");
+    }
+
+    #[test]
+    fn a_server_speaking_tls_is_reached_over_it_with_its_certificate_verified_and_refused_without_its_root() {
+        let Some(pair) = pg::Pair::start() else { return };
+        let db = pg::fresh_database_on(&pair.primary);
+        let root = pair.enable_tls().expect("TLS on the primary");
+        let url = PgUrl::parse(&format!("{db}?sslmode=require&sslrootcert={}", root.display())).unwrap();
+        let key = Keypair::insecure_from_name("pg-officer");
+        let g = demo_genesis("pg-test", Time(1_000), &[(&key, &[Role::Admin])], [1, 1, 1]);
+        let (mut chain, genesis) = Chain::genesis(&g).unwrap();
+        let mut j = PgJournal::create(&url, &genesis, "pg-test").unwrap();
+        j.append(&[next_block(&mut chain)]).unwrap();
+        let over_tls: bool = j
+            .client
+            .get_mut()
+            .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+            .unwrap()
+            .get(0);
+        assert!(over_tls, "the journal's session is not encrypted");
+        // A certificate this client has no root for is refused, not trusted on first use.
+        let e = PgJournal::open_read_only(&PgUrl::parse(&format!("{db}?sslmode=require")).unwrap()).err().unwrap();
+        assert_eq!(e.code(), Code::StoreUnreachable);
+        assert!(e.to_string().contains("certificate"), "{e}");
+        // A root file that is not there is named.
+        let e = PgUrl::parse(&format!("{db}?sslrootcert=/nonexistent/root.pem")).unwrap_err();
+        assert!(e.to_string().contains("cannot read sslrootcert /nonexistent/root.pem"), "{e}");
+    }
+
+    #[test]
+    fn requiring_tls_of_a_server_without_it_is_refused_with_store_unreachable() {
+        let Some(server) = pg::shared() else { return };
+        let url = PgUrl::parse(&format!("{}?sslmode=require", server.primary)).unwrap();
+        let e = url.admin_session().err().expect("refused");
+        assert_eq!(e.code(), Code::StoreUnreachable);
+        assert!(e.to_string().contains("TLS"), "{e}");
     }
 }

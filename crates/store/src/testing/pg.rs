@@ -12,7 +12,7 @@
 
 use crate::postgres::WRITER_LOCK;
 use crate::{PgUrl, Result, StoreError};
-use postgres::{Client, NoTls};
+use postgres::Client;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -108,6 +108,54 @@ impl Pair {
     }
 }
 
+impl Pair {
+    /// Turns TLS on at the primary with a new self-signed certificate for 127.0.0.1 (made with
+    /// the `openssl` command) and returns the certificate's path, the root a client trusts.
+    /// From then on a client that does not trust it cannot connect (`sslmode=prefer` tries TLS
+    /// and verifies), so make databases first.
+    pub fn enable_tls(&self) -> std::result::Result<PathBuf, String> {
+        let data = self.dir.join("primary");
+        let (crt, key) = (data.join("server.crt"), data.join("server.key"));
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&crt)
+            .output()
+            .map_err(|e| format!("openssl: {e}"))?;
+        if !made.status.success() {
+            return Err(String::from_utf8_lossy(&made.stderr).to_string());
+        }
+        // The server runs as the owner of its data directory and reads a key only it can read.
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let owner = std::fs::metadata(&data).map_err(|e| e.to_string())?;
+        for f in [&crt, &key] {
+            std::os::unix::fs::chown(f, Some(owner.uid()), Some(owner.gid())).map_err(|e| e.to_string())?;
+        }
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+        let mut admin = outside(&self.primary).map_err(|e| e.to_string())?;
+        // Two statements: ALTER SYSTEM may not run inside a transaction block.
+        for sql in ["ALTER SYSTEM SET ssl = on", "SELECT pg_reload_conf()"] {
+            admin.batch_execute(sql).map_err(|e| StoreError::from(e).to_string())?;
+        }
+        // The reload is asynchronous: wait until the server says TLS is on.
+        // (Asked on the session opened before: a new one would now try TLS, and this client
+        // does not trust the new certificate.)
+        for _ in 0..100 {
+            let on: String = admin
+                .query_one("SHOW ssl", &[])
+                .and_then(|r| r.try_get(0))
+                .map_err(|e| StoreError::from(e).to_string())?;
+            if on == "on" {
+                return Ok(crt);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err("the primary never turned TLS on".into())
+    }
+}
+
 impl Drop for Pair {
     fn drop(&mut self) {
         if self.owned {
@@ -153,8 +201,7 @@ pub fn fresh_database_on(url: &str) -> String {
 
 /// A plain session on `url`, as an operator's `psql` or another program would open it.
 pub fn outside(url: &str) -> Result<Client> {
-    let url = PgUrl::parse(url)?;
-    Client::connect(url.as_str(), NoTls).map_err(StoreError::from)
+    PgUrl::parse(url)?.admin_session()
 }
 
 /// Runs SQL on the database at `url` from outside Tessera; returns rows changed by the last
