@@ -115,6 +115,15 @@ impl RawBlock {
     pub fn tx_prefixes_of(block: &Block) -> Vec<u8> {
         block.body.receipts.iter().flat_map(|r| r.tx.0[..8].to_vec()).collect()
     }
+    /// Visits each transaction-id prefix of a stored index entry (see [`Self::tx_prefixes_of`])
+    /// with its block's height; a trailing partial prefix (damage) is skipped.
+    pub fn visit_tx_prefixes(height: u64, prefixes: &[u8], f: &mut dyn FnMut(u64, [u8; 8])) {
+        for p in prefixes.chunks_exact(8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(p);
+            f(height, a);
+        }
+    }
     pub fn decode_header(&self) -> Result<BlockHeader> {
         BlockHeader::try_from_slice(&self.header)
             .map_err(|e| StoreError::Corrupt(format!("block {}: header does not decode: {e}", self.height)))

@@ -186,11 +186,7 @@ impl Journal for MemoryJournal {
     fn scan_tx_prefixes(&self, f: &mut dyn FnMut(u64, [u8; 8])) -> Result<()> {
         self.with(|d| {
             for (height, raw) in &d.blocks {
-                for p in raw.tx_prefixes.chunks_exact(8) {
-                    let mut a = [0u8; 8];
-                    a.copy_from_slice(p);
-                    f(*height, a);
-                }
+                RawBlock::visit_tx_prefixes(*height, &raw.tx_prefixes, f);
             }
         })
     }

@@ -622,11 +622,7 @@ impl Journal for PgJournal {
             for row in &rows {
                 let height = stored_height(row.try_get(0)?)?;
                 let prefixes: &[u8] = row.try_get(1)?;
-                for p in prefixes.chunks_exact(8) {
-                    let mut a = [0u8; 8];
-                    a.copy_from_slice(p);
-                    f(height, a);
-                }
+                RawBlock::visit_tx_prefixes(height, prefixes, f);
             }
         }
         Ok(())

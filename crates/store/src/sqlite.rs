@@ -322,11 +322,7 @@ impl Journal for Store {
         while let Some(row) = rows.next()? {
             let height = row.get::<_, i64>(0)? as u64;
             let prefixes = row.get_ref(1)?.as_blob().unwrap_or(&[]);
-            for p in prefixes.chunks_exact(8) {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(p);
-                f(height, a);
-            }
+            RawBlock::visit_tx_prefixes(height, prefixes, f);
         }
         Ok(())
     }
