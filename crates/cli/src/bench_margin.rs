@@ -429,33 +429,25 @@ pub fn run(n: usize, defaults: Option<usize>, json: bool) -> Result<MarginReport
     // Calls met: every member but the last `d + LIQUIDATIONS` posts cash; the last `d` default.
     let meeting = n - d - LIQUIDATIONS;
     say(&format!("calls: {meeting} met with cash, {} left to the deadline", n - meeting));
-    let posts: Vec<SignedTx> = s.members[..meeting]
-        .iter()
-        .map(|k| {
-            s.signer.sign(
-                k,
-                vec![Op::PledgeCollateral(op::PledgeCollateral {
-                    ccp: PartyId::new("ccp"),
-                    asset: cash(),
-                    amount: CALL_POST * USD,
-                })],
-            )
-        })
-        .collect();
+    // Each member posts the call's cash as one signed pledge.
+    let mut post_cash = |members: &[Keypair]| -> Vec<SignedTx> {
+        members
+            .iter()
+            .map(|k| {
+                s.signer.sign(
+                    k,
+                    vec![Op::PledgeCollateral(op::PledgeCollateral {
+                        ccp: PartyId::new("ccp"),
+                        asset: cash(),
+                        amount: CALL_POST * USD,
+                    })],
+                )
+            })
+            .collect()
+    };
+    let posts = post_cash(&s.members[..meeting]);
     // The members kept for the single defaults also post, in a block of their own (not timed).
-    let kept: Vec<SignedTx> = s.members[meeting..meeting + LIQUIDATIONS]
-        .iter()
-        .map(|k| {
-            s.signer.sign(
-                k,
-                vec![Op::PledgeCollateral(op::PledgeCollateral {
-                    ccp: PartyId::new("ccp"),
-                    asset: cash(),
-                    amount: CALL_POST * USD,
-                })],
-            )
-        })
-        .collect();
+    let kept = post_cash(&s.members[meeting..meeting + LIQUIDATIONS]);
     let bar = Progress::bar(show, meeting as u64, "calls", "meeting");
     let t = Instant::now();
     let mut met = 0usize;
