@@ -18,13 +18,16 @@ pub mod bench_http;
 pub mod bench_margin;
 pub mod bench_pg;
 pub mod bench_yield;
-pub mod chart;
+
 pub mod progress;
 pub mod remote;
 pub mod report;
 pub mod scenario;
-pub mod table;
+
 pub mod views;
+
+/// Charts and CSV live with the node (the console draws them too).
+pub use tessera_node::present::{chart, table};
 
 /// Moved with the scenario runner, which imports SDN files too.
 pub use tessera_scenario::sanctions_op_from_sdn;

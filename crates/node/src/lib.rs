@@ -6,6 +6,7 @@ pub mod config;
 pub mod engine;
 pub mod follow;
 pub mod ledger;
+pub mod present;
 pub mod query;
 pub mod replay;
 pub mod txindex;
