@@ -2,6 +2,7 @@
 //! and the pipelined path (parallel signature checks → sequencer → group-committed journal).
 
 pub mod api;
+pub mod audit;
 pub mod config;
 pub mod engine;
 pub mod follow;

@@ -8,6 +8,7 @@
 //! - Every refusal is a problem document (`application/problem+json`) with the stable code.
 
 pub mod auth;
+pub mod console;
 pub mod limits;
 pub mod metrics;
 pub mod problem;
@@ -15,6 +16,7 @@ mod routes;
 
 pub use routes::{OPENAPI, ROUTES};
 
+use crate::audit::Audit;
 use crate::config::NodeConfig;
 use crate::engine::{ChainView, Config as EngineConfig, DurableHeight, Engine};
 use crate::follow::Tail;
@@ -78,6 +80,8 @@ pub struct Api {
     stop_signal: tokio::sync::watch::Sender<bool>,
     /// The thread following the journal (standby, follower).
     tail: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The background verifier (the console's "verified to height H").
+    audit: Arc<Audit>,
 }
 
 impl Api {
@@ -130,7 +134,7 @@ impl Api {
         };
         let api = Arc::new(Api {
             engine,
-            at,
+            at: at.clone(),
             role: Mutex::new(role),
             chain,
             durable,
@@ -145,6 +149,7 @@ impl Api {
             stopping: AtomicBool::new(false),
             stop_signal: tokio::sync::watch::channel(false).0,
             tail: Mutex::new(None),
+            audit: Audit::start(at.clone()),
         });
         if let Some(tail) = tail {
             let me = api.clone();
@@ -354,6 +359,7 @@ impl Api {
     pub fn begin_stop(&self) {
         self.stopping.store(true, Ordering::Release);
         self.stop_signal.send_replace(true);
+        self.audit.stop();
     }
 
     /// Drains the engine, if this node leads: every queued transaction is made durable and

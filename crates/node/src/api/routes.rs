@@ -120,6 +120,7 @@ pub fn router(api: S) -> Router {
         .route("/v1/loans", get(loans))
         .route("/v1/blocks", get(blocks))
         .route("/v1/blocks/{height}", get(block))
+        .merge(super::console::router(api.clone()))
         .layer(middleware::from_fn_with_state(Duration::from_millis(api.config.request_timeout_ms), time_limit));
     Router::new()
         .merge(timed)
@@ -169,6 +170,11 @@ async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> 
             ),
         )),
     }
+}
+
+/// A problem as a response, counted by its code (the console answers its refusals this way too).
+pub(super) fn problem_response(p: Problem) -> Response {
+    reply(p)
 }
 
 fn reply(p: Problem) -> Response {
@@ -302,7 +308,7 @@ impl FromRequestParts<S> for ClientIp {
 /// A key is charged only for what it provably sent: a signer once its signature verifies, a
 /// wallet once its challenge does. Anything unproven is charged to the client's address, so
 /// nobody can spend another wallet's allowance by sending garbage in its name.
-fn limit(api: &Api, key: Key, n: u32) -> ApiResult<()> {
+pub(super) fn limit(api: &Api, key: Key, n: u32) -> ApiResult<()> {
     api.limiter.take(key, n, Instant::now()).map_err(|wait| {
         Problem::new(Code::ApiRateLimited, "too many requests for this key; slow down").retry_after(wait)
     })
