@@ -142,6 +142,7 @@ pub fn render(api: &Api, visitor: &Visitor, headers: &axum::http::HeaderMap, pag
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                link rel="icon" href="data:,";
                 title { (page.title) " · Tessera " (api.network()) }
                 link rel="stylesheet" href=(static_url("console.css"));
                 script src=(static_url("console.js")) defer {}
