@@ -63,6 +63,17 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 500_000)]
         txs: usize,
     },
+    /// The web console: each page's time (p50, p99) and weight on a ledger of N holders and
+    /// B journal blocks, served by a `tessera node` child process, as an investor and as an
+    /// auditor.
+    Console {
+        /// Holders of the fund share.
+        #[arg(long, default_value_t = 1_000_000)]
+        holders: usize,
+        /// Blocks in the journal (filler blocks of transfers after the setup).
+        #[arg(long, default_value_t = 100_000)]
+        blocks: u64,
+    },
     /// Signed transfers and authenticated reads through the HTTP node over loopback (a
     /// `tessera node` child process by default), rate limits off; many keep-alive connections,
     /// every transaction signed before the clock starts.
@@ -248,6 +259,7 @@ pub fn run(cmd: BenchCmd, json: bool) -> Result<(), Refusal> {
             Ok(())
         }
         BenchCmd::Load { data, wallets, txs } => load(&data, wallets, txs),
+        BenchCmd::Console { holders, blocks } => crate::bench_console::run(holders, blocks, json).map(|_| ()),
         BenchCmd::Yield { holders } => crate::bench_yield::run(holders, json).map(|_| ()),
         BenchCmd::Http(args) => crate::bench_http::run(args, json).map(|_| ()),
         BenchCmd::Margin { members, defaults } => crate::bench_margin::run(members, defaults, json).map(|_| ()),

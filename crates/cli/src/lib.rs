@@ -13,6 +13,7 @@ macro_rules! say {
 }
 
 pub mod bench;
+pub mod bench_console;
 pub mod bench_dvp;
 pub mod bench_http;
 pub mod bench_margin;

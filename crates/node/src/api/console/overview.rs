@@ -124,7 +124,12 @@ pub async fn assets_csv(State(api): State<S>, visitor: Visitor) -> Response {
 #[serde(deny_unknown_fields)]
 pub struct PartyParam {
     party: Option<String>,
+    /// Holdings pages hold [`ROWS_PER_PAGE`] rows; the first is 0.
+    page: Option<usize>,
 }
+
+/// Most rows one holdings page shows (a party may hold 4,096 wallets; the CSV has them all).
+const ROWS_PER_PAGE: usize = 100;
 
 /// A page's query parameters; unknown or malformed ones are refused with a problem.
 pub fn params<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, Problem> {
@@ -154,35 +159,44 @@ pub fn sign_in_needed(what: &str) -> Problem {
 
 /// Holdings: free, locked and frozen per asset and wallet, and what each lock is for.
 pub async fn holdings(State(api): State<S>, visitor: Visitor, headers: HeaderMap, uri: Uri) -> Response {
-    let party = match params::<PartyParam>(&uri).and_then(|p| party_of(&visitor, p.party)) {
-        Ok(party) => party,
-        Err(p) => return problem_page(&api, &visitor, &headers, "/console/holdings", p),
-    };
+    let (party, page) =
+        match params::<PartyParam>(&uri).and_then(|p| Ok((party_of(&visitor, p.party)?, p.page.unwrap_or(0)))) {
+            Ok(v) => v,
+            Err(p) => return problem_page(&api, &visitor, &headers, "/console/holdings", p),
+        };
     let viewer = visitor.viewer.clone();
     let got = read(&api, |c| {
         let st = &c.state;
-        let rows = q::party_balances(st, &viewer, &party)?;
+        let all = q::party_balances(st, &viewer, &party)?;
+        let total = all.len();
+        let rows: Vec<q::BalanceRow> =
+            all.into_iter().skip(page.saturating_mul(ROWS_PER_PAGE)).take(ROWS_PER_PAGE).collect();
         let mut wallets: Vec<tessera_core::WalletId> = rows.iter().map(|r| r.wallet).collect();
         wallets.dedup();
         let locks: Vec<(tessera_core::WalletId, Vec<q::LockRow>)> =
             wallets.iter().map(|w| (*w, q::locks(st, w))).filter(|(_, l)| !l.is_empty()).collect();
         let decimals: Vec<(String, u8)> =
             q::assets(st).into_iter().map(|a| (a.symbol.as_str().to_string(), a.decimals)).collect();
-        Ok((rows, locks, decimals))
+        Ok((rows, locks, decimals, total))
     })
     .await;
-    let (rows, locks, decimals) = match got {
+    let (rows, locks, decimals, total) = match got {
         Ok(v) => v,
         Err(p) => return problem_page(&api, &visitor, &headers, "/console/holdings", p),
     };
     let dec = |s: &str| decimals.iter().find(|(x, _)| x == s).map(|(_, d)| *d).unwrap_or(0);
     let csv_href = format!("/console/holdings.csv?party={}", urlencode(&party));
+    let pages = total.div_ceil(ROWS_PER_PAGE);
+    let page_href = |n: usize| format!("/console/holdings?party={}&page={n}", urlencode(&party));
     let main = html! {
         h1 { "Holdings of " (party) }
         (csv_link(&csv_href))
         @if rows.is_empty() {
-            p { "No holdings." }
+            p { @if total == 0 { "No holdings." } @else { "No page " (page) "; there are " (pages) "." } }
         } @else {
+            @if pages > 1 {
+                p { "Holdings " (page * ROWS_PER_PAGE + 1) " to " (page * ROWS_PER_PAGE + rows.len()) " of " (total) " (the CSV has them all)." }
+            }
             table #holdings {
                 thead { tr {
                     th scope="col" { "Asset" } th scope="col" { "Wallet" } th scope="col" .num { "Free" }
@@ -199,6 +213,12 @@ pub async fn holdings(State(api): State<S>, visitor: Visitor, headers: HeaderMap
                             td.num { (amount(r.total, r.decimals)) }
                         }
                     }
+                }
+            }
+            @if pages > 1 {
+                nav.pager aria-label="Holdings pages" {
+                    @if page > 0 { a href=(page_href(page - 1)) { "Previous" } " " }
+                    @if page + 1 < pages { a href=(page_href(page + 1)) { "Next" } }
                 }
             }
         }
@@ -230,6 +250,7 @@ pub async fn holdings(State(api): State<S>, visitor: Visitor, headers: HeaderMap
 
 /// The holdings table as CSV: the rows `/v1/parties/{party}/balances` answers.
 pub async fn holdings_csv(State(api): State<S>, visitor: Visitor, uri: Uri) -> Response {
+    // The export has every row, whatever page the table shows.
     let party = match params::<PartyParam>(&uri).and_then(|p| party_of(&visitor, p.party)) {
         Ok(party) => party,
         Err(p) => return csv_refused(&visitor, p),
