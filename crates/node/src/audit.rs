@@ -136,3 +136,81 @@ enum Stop {
     Mismatch(String),
     Unreadable(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ledger;
+    use tessera_core::block::demo_genesis;
+    use tessera_core::crypto::Keypair;
+    use tessera_core::op::{self, Op};
+    use tessera_core::tx::{CheckedTx, TxBody};
+    use tessera_core::{PartyId, PartyKind, Role, Time};
+
+    /// A ledger of `blocks` blocks after the genesis, each registering a party.
+    fn ledger(dir: &std::path::Path, blocks: u64) -> Ledger<tessera_store::Store> {
+        let k = Keypair::insecure_from_name("officer");
+        let g = demo_genesis("t", Time(1_000), &[(&k, &[Role::ComplianceOfficer, Role::Admin])], [1, 1, 1]);
+        let mut l = Ledger::create(dir, &g).unwrap();
+        for seq in 1..=blocks {
+            let ops = vec![Op::RegisterParty(op::RegisterParty {
+                party: PartyId::new(format!("p{seq}")),
+                name: format!("p{seq}"),
+                kind: PartyKind::Institution,
+            })];
+            let tx = TxBody { network: "t".into(), signer: k.wallet(), seq, expires_at: Time(u64::MAX), ops }.sign(&k);
+            l.submit(Time(1_000 + seq), vec![CheckedTx::from_decoded(tx).unwrap()]).unwrap();
+        }
+        l
+    }
+
+    fn wait_for(audit: &Audit, done: impl Fn(&AuditStatus) -> bool) -> AuditStatus {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let s = audit.status();
+            if done(&s) || std::time::Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn the_verifier_replays_the_journal_from_genesis_to_the_head_and_follows_new_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = ledger(dir.path(), 4);
+        drop(l);
+        let audit = Audit::start(Location::Dir(dir.path().to_path_buf()));
+        let s = wait_for(&audit, |s| s.verified_height == Some(4));
+        assert_eq!(s, AuditStatus { verified_height: Some(4), mismatch: None, idle: None });
+        // Two more blocks written by another writer: verified as they come.
+        let (mut l, _) = Ledger::open(dir.path()).unwrap();
+        let k = Keypair::insecure_from_name("officer");
+        for seq in 5..=6 {
+            let ops = vec![Op::RegisterParty(op::RegisterParty {
+                party: PartyId::new(format!("q{seq}")),
+                name: "q".into(),
+                kind: PartyKind::Institution,
+            })];
+            let tx = TxBody { network: "t".into(), signer: k.wallet(), seq, expires_at: Time(u64::MAX), ops }.sign(&k);
+            l.submit(Time(2_000 + seq), vec![CheckedTx::from_decoded(tx).unwrap()]).unwrap();
+        }
+        assert_eq!(wait_for(&audit, |s| s.verified_height == Some(6)).verified_height, Some(6));
+        audit.stop();
+    }
+
+    #[test]
+    fn a_block_altered_in_the_journal_stops_the_verifier_at_the_block_before_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(ledger(dir.path(), 5));
+        let mut body = tessera_store::testing::read_block_column(dir.path(), 3, "body").unwrap();
+        let last = body.len() - 1;
+        body[last] ^= 0x01;
+        tessera_store::testing::write_block_column(dir.path(), 3, "body", &body).unwrap();
+        let audit = Audit::start(Location::Dir(dir.path().to_path_buf()));
+        let s = wait_for(&audit, |s| s.mismatch.is_some());
+        assert_eq!(s.verified_height, Some(2), "{s:?}");
+        let m = s.mismatch.unwrap();
+        assert!(m.contains("block 3"), "{m}");
+    }
+}
