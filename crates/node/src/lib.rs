@@ -9,6 +9,7 @@ pub mod follow;
 pub mod ledger;
 pub mod present;
 pub mod query;
+pub mod refusals;
 pub mod replay;
 pub mod txindex;
 

@@ -82,6 +82,8 @@ pub struct Api {
     tail: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The background verifier (the console's "verified to height H").
     audit: Arc<Audit>,
+    /// Refusals by day and rule (the console's compliance view), read from the journal once.
+    refusals: crate::refusals::RefusalLog,
 }
 
 impl Api {
@@ -150,6 +152,7 @@ impl Api {
             stop_signal: tokio::sync::watch::channel(false).0,
             tail: Mutex::new(None),
             audit: Audit::start(at.clone()),
+            refusals: Default::default(),
         });
         if let Some(tail) = tail {
             let me = api.clone();
