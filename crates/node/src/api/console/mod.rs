@@ -64,6 +64,7 @@ pub fn router(api: S) -> Router<S> {
         .route("/console/session", post(session::open))
         .route("/console/signout", post(session::close))
         .route("/console/static/{file}", get(asset))
+        .route("/console/{*rest}", get(no_such_page))
         .layer(middleware::from_fn_with_state(api, secure_headers))
 }
 
@@ -255,6 +256,17 @@ pub fn refusal_box(code: &str, message: &str) -> Markup {
             p { (message) }
         }
     }
+}
+
+/// A console address that names no page: the page says so, with the navigation.
+async fn no_such_page(
+    State(api): State<S>,
+    visitor: Visitor,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let p = Problem::new(tessera_core::Code::ApiNotFound, format!("no console page {}", uri.path()));
+    problem_page(&api, &visitor, &headers, "", p)
 }
 
 fn not_found_page(msg: &str) -> Response {
