@@ -76,28 +76,7 @@ pub(super) fn daily(
     // Limits: alert on entering a breach.
     let p = &f.spec.params;
     let m = &v.metrics;
-    let checks = [
-        (
-            "fund.dla_below_minimum",
-            m.dla_bps < p.min_dla_bps,
-            format!("daily liquid assets {} bps < {}", m.dla_bps, p.min_dla_bps),
-        ),
-        (
-            "fund.wla_below_minimum",
-            m.wla_bps < p.min_wla_bps,
-            format!("weekly liquid assets {} bps < {}", m.wla_bps, p.min_wla_bps),
-        ),
-        (
-            "fund.wam_above_maximum",
-            m.wam_days > p.max_wam_days,
-            format!("WAM {} days > {}", m.wam_days, p.max_wam_days),
-        ),
-        (
-            "fund.wal_above_maximum",
-            m.wal_days > p.max_wal_days,
-            format!("WAL {} days > {}", m.wal_days, p.max_wal_days),
-        ),
-    ];
+    let checks = liquidity_checks(p, m).map(|c| (c.rule, c.breached, c.detail()));
     // The shadow-NAV thresholds crossed are kept (`monitor_shadow_nav` maintains them).
     let mut breaches: Vec<String> =
         f.breaches.iter().filter(|b| b.starts_with("fund.shadow_nav_deviation.")).cloned().collect();
@@ -284,4 +263,48 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
         }
         pay_queue(state, &f_sym, now, ev);
     }
+}
+
+/// One liquidity or maturity limit of a fund (F2) against a valuation's measure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LimitCheck {
+    /// The alert raised on entering a breach, e.g. `fund.dla_below_minimum`.
+    pub rule: &'static str,
+    /// `DLA`, `WLA`, `WAM` or `WAL`.
+    pub measure: &'static str,
+    pub value: u32,
+    /// `bps` (of total assets) or `days`.
+    pub unit: &'static str,
+    /// `min` or `max`.
+    pub bound: &'static str,
+    pub limit: u32,
+    /// Below a minimum or above a maximum.
+    pub breached: bool,
+}
+
+impl LimitCheck {
+    /// The breach in words, as its alert gives it.
+    pub fn detail(&self) -> String {
+        match self.measure {
+            "DLA" => format!("daily liquid assets {} bps < {}", self.value, self.limit),
+            "WLA" => format!("weekly liquid assets {} bps < {}", self.value, self.limit),
+            m => format!("{m} {} days > {}", self.value, self.limit),
+        }
+    }
+}
+
+/// The fund's liquidity and maturity limits against a valuation's measures: daily and weekly
+/// liquid assets at least their minimums, weighted average maturity and life at most their
+/// maximums.
+pub fn liquidity_checks(p: &FundParams, m: &Metrics) -> [LimitCheck; 4] {
+    let check = |rule, measure, value: u32, unit, bound, limit: u32| {
+        let breached = if bound == "min" { value < limit } else { value > limit };
+        LimitCheck { rule, measure, value, unit, bound, limit, breached }
+    };
+    [
+        check("fund.dla_below_minimum", "DLA", m.dla_bps, "bps", "min", p.min_dla_bps),
+        check("fund.wla_below_minimum", "WLA", m.wla_bps, "bps", "min", p.min_wla_bps),
+        check("fund.wam_above_maximum", "WAM", m.wam_days, "days", "max", p.max_wam_days),
+        check("fund.wal_above_maximum", "WAL", m.wal_days, "days", "max", p.max_wal_days),
+    ]
 }

@@ -2,4 +2,5 @@
 //! here touches a balance; it only draws and lays out answers the read model already gave.
 
 pub mod chart;
+pub mod fund;
 pub mod table;

@@ -8,12 +8,14 @@
 //! - Reads never write: the CLI opens the store read-only, the node reads under its chain lock.
 
 mod collateral;
+mod compliance;
 pub mod history;
 mod registers;
 mod rows;
 pub mod viewer;
 
 pub use collateral::*;
+pub use compliance::*;
 pub use history::{decimal_units, Counterparty, Direction, Move, TxResult};
 pub use registers::*;
 pub use rows::*;

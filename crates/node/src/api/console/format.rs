@@ -4,7 +4,8 @@
 //! text when scripts are off).
 
 use maud::{html, Markup};
-use tessera_core::{format_units, Amount, Time};
+use tessera_core::state::State;
+use tessera_core::{format_units, Amount, Time, WalletId};
 
 /// An amount in minor units, in its asset's decimals: `1,234,567.50`.
 pub fn amount(units: Amount, decimals: u8) -> Markup {
@@ -14,6 +15,35 @@ pub fn amount(units: Amount, decimals: u8) -> Markup {
 /// An amount with its symbol: `1,234,567.50 ATLAS`.
 pub fn amount_of(units: Amount, decimals: u8, symbol: &str) -> Markup {
     html! { span.num data-units=(units) { (format_units(units, decimals)) " " span.sym { (symbol) } } }
+}
+
+/// Every asset's decimals, read once per page, to write amounts of any asset.
+pub struct Decimals(Vec<(String, u8)>);
+
+impl Decimals {
+    pub fn of(st: &State) -> Decimals {
+        Decimals(crate::query::assets(st).into_iter().map(|a| (a.symbol.as_str().to_string(), a.decimals)).collect())
+    }
+
+    /// An asset's decimals (0 for one the ledger does not hold).
+    pub fn get(&self, symbol: &str) -> u8 {
+        self.0.iter().find(|(s, _)| s == symbol).map(|(_, d)| *d).unwrap_or(0)
+    }
+
+    /// An amount of `symbol` in its decimals, with the symbol.
+    pub fn amount(&self, units: Amount, symbol: &str) -> Markup {
+        amount_of(units, self.get(symbol), symbol)
+    }
+}
+
+/// A wallet: its short form, the whole key on hover.
+pub fn wallet(w: &WalletId) -> Markup {
+    html! { span.mono title=(w.to_hex()) { (w.short()) } }
+}
+
+/// Basis points as a percentage: `2,500` → `25.00%`.
+pub fn bps(v: u64) -> String {
+    format!("{}%", fixed(v, 2, 2))
 }
 
 /// A fixed-point value with `scale` decimals (NAV per share × 10^8, rates in ppb, …).

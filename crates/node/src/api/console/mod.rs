@@ -15,9 +15,14 @@
 //! - Names, memos and every other ledger text are escaped by the template engine (maud); a
 //!   strict Content-Security-Policy allows only this node's own script and style.
 
+mod collateral;
+mod compliance;
 mod format;
+mod fund;
+mod governance;
 mod overview;
 mod session;
+mod settlement;
 
 pub use format::*;
 pub use session::Visitor;
@@ -60,6 +65,30 @@ pub fn router(api: S) -> Router<S> {
         .route("/console/journal", get(overview::journal))
         .route("/console/journal.csv", get(overview::journal_csv))
         .route("/console/journal/{height}", get(overview::block))
+        .route("/console/fund", get(fund::index))
+        .route("/console/fund/{fund}", get(fund::page))
+        .route("/console/fund/{fund}/reconcile", post(fund::reconcile))
+        .route("/console/fund/{fund}/reconcile.csv", post(fund::reconcile_csv))
+        .route("/console/fund/{fund}/valuations.csv", get(fund::valuations_csv))
+        .route("/console/fund/{fund}/payouts.csv", get(fund::payouts_csv))
+        .route("/console/fund/{fund}/liquidity.csv", get(fund::liquidity_csv))
+        .route("/console/fund/{fund}/redemptions.csv", get(fund::redemptions_csv))
+        .route("/console/settlement", get(settlement::page))
+        .route("/console/settlement/instructions.csv", get(settlement::instructions_csv))
+        .route("/console/settlement/htlcs.csv", get(settlement::htlcs_csv))
+        .route("/console/settlement/tenders.csv", get(settlement::tenders_csv))
+        .route("/console/settlement/repos.csv", get(settlement::repos_csv))
+        .route("/console/collateral", get(collateral::page))
+        .route("/console/collateral/calls.csv", get(collateral::calls_csv))
+        .route("/console/collateral/pledges.csv", get(collateral::pledges_csv))
+        .route("/console/collateral/loans.csv", get(collateral::loans_csv))
+        .route("/console/collateral/{ccp}/margin.csv", get(collateral::margin_csv))
+        .route("/console/compliance", get(compliance::page))
+        .route("/console/compliance/refusals.csv", get(compliance::refusals_csv))
+        .route("/console/compliance/alerts.csv", get(compliance::alerts_csv))
+        .route("/console/compliance/sanctions.csv", get(compliance::sanctions_csv))
+        .route("/console/governance", get(governance::page))
+        .route("/console/governance/proposals.csv", get(governance::proposals_csv))
         .route("/console/signin", get(session::signin_page))
         .route("/console/session", post(session::open))
         .route("/console/signout", post(session::close))
@@ -284,6 +313,25 @@ pub fn csv<T: Serialize + ?Sized>(visitor: &Visitor, file: &str, rows: &T) -> Re
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     visitor.finish(res)
+}
+
+/// A CSV route of a view that needs a session: the rows `rows` reads for the visitor (the read
+/// model's, as the matching `/v1` route serves them), or the problem the API would answer.
+pub async fn session_csv<T: Serialize>(
+    api: &Api,
+    visitor: Visitor,
+    file: &str,
+    what: &str,
+    rows: impl FnOnce(&tessera_core::state::State, &crate::query::Viewer) -> Result<T, Refusal>,
+) -> Response {
+    if visitor.viewer.authenticated().is_err() {
+        return csv_refused(&visitor, overview::sign_in_needed(what));
+    }
+    let viewer = visitor.viewer.clone();
+    match read(api, |c| rows(&c.state, &viewer)).await {
+        Ok(rows) => csv(&visitor, file, &rows),
+        Err(p) => csv_refused(&visitor, p),
+    }
 }
 
 /// A CSV route's refusal: the problem document the API would answer.
