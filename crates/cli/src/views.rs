@@ -1,10 +1,9 @@
 //! Read-only views of a ledger: balances, holders, history, receipts, alerts, proposals.
 //! Each returns data that serializes to JSON, plus a human rendering.
 
-use tessera_core::block::{Event, Outcome, Receipt};
 use tessera_core::collateral::CallKind;
 use tessera_core::state::State;
-use tessera_core::words::{and_list, Counted, EventText};
+use tessera_core::words::and_list;
 use tessera_core::*;
 use tessera_node::query::{
     AssetRow, CallRow, Counterparty, Direction, FeedRow, FundView, HistoryEntry, LoanRow, MarginReport, Move, PartyRow,
@@ -12,6 +11,7 @@ use tessera_node::query::{
 };
 use tessera_node::Ledger;
 
+pub use tessera_node::present::words::{event_text, receipt_text, units, Units};
 pub use tessera_node::query::{holders, BalanceRow};
 /// Moved with the scenario runner, whose `reconcile` step prints it.
 pub use tessera_scenario::reconciliation_lines;
@@ -77,48 +77,6 @@ pub fn show(ledger: &Ledger, what: &crate::scenario::Show) -> Vec<String> {
     }
 }
 
-/// What printing amounts needs: each asset's decimals, and the cash asset each fund's amounts
-/// are in. The state answers on a data directory; [`AssetBook`] answers from a node's published
-/// assets and funds.
-pub trait Units {
-    fn decimals(&self, asset: &Symbol) -> Option<u8>;
-    fn fund_cash(&self, fund: &Symbol) -> Option<Symbol>;
-    /// The asset an event's amount is in when only the ledger's records say it (a lock's, a
-    /// tender's, a repo's, a security's cash). What a node publishes does not say it: such
-    /// amounts stay in minor units there.
-    fn counted_asset(&self, _counted: Counted<'_>) -> Option<Symbol> {
-        None
-    }
-    /// A fund's share classes.
-    fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol>;
-}
-
-impl Units for State {
-    fn decimals(&self, asset: &Symbol) -> Option<u8> {
-        self.asset_index.get(asset).map(|a| self.asset(*a).decimals)
-    }
-    fn fund_cash(&self, fund: &Symbol) -> Option<Symbol> {
-        self.funds.get(fund).map(|f| self.asset(f.cash_asset).symbol.clone())
-    }
-    fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol> {
-        let classes = self.funds.get(fund).map(|f| f.classes.clone()).unwrap_or_default();
-        classes.into_iter().map(|c| self.asset(c).symbol.clone()).collect()
-    }
-    fn counted_asset(&self, counted: Counted<'_>) -> Option<Symbol> {
-        match counted {
-            Counted::ServicedCash(security) => {
-                let s = self.servicing.get(self.asset_index.get(security)?)?;
-                Some(self.asset(s.cash_asset).symbol.clone())
-            }
-            Counted::Htlc(id) => self.htlcs.get(&id).map(|h| h.asset.clone()),
-            Counted::TenderBond(id) => self.tenders.get(&id).map(|t| t.asset.clone()),
-            Counted::RepoCash(id) => self.repos.get(&id).map(|r| r.terms.cash_asset.clone()),
-            Counted::RepoCollateral(id) => self.repos.get(&id).map(|r| r.terms.collateral_asset.clone()),
-            _ => None,
-        }
-    }
-}
-
 /// Decimals and funds' cash assets from what a node publishes (`GET /v1/assets`, `GET /v1/funds`).
 #[derive(Default)]
 pub struct AssetBook {
@@ -155,64 +113,6 @@ impl Units for AssetBook {
     fn fund_classes(&self, fund: &Symbol) -> Vec<Symbol> {
         self.fund_classes.get(fund.as_str()).cloned().unwrap_or_default()
     }
-}
-
-/// An amount of an asset for people: "1,000.00 USDX" in the asset's decimals
-/// (`tessera_core::units::format_amount`). A fund's amounts are in its cash asset; anything
-/// else unknown stays in minor units.
-pub fn units(u: &(impl Units + ?Sized), asset: &Symbol, amount: Amount) -> String {
-    let (decimals, symbol) = match (u.decimals(asset), u.fund_cash(asset)) {
-        (Some(d), _) => (d, asset.clone()),
-        (None, Some(cash)) => match u.decimals(&cash) {
-            Some(d) => (d, cash),
-            None => return format!("{amount} {asset}"),
-        },
-        (None, None) => return format!("{amount} {asset}"),
-    };
-    format_amount(amount, decimals, symbol.as_str())
-}
-
-/// An event for people, its amounts in their asset's units: "6,000,000.000000 TBILL
-/// transferred from e0d12678 to 2f446c97"; shares as a number of shares in the class's
-/// decimals. An amount whose asset `u` cannot tell stays in minor units.
-pub fn event_text(u: &(impl Units + ?Sized), e: &Event) -> String {
-    EventText::new(e, &|counted, amount| counted_text(u, counted, amount)).to_string()
-}
-
-fn counted_text(u: &(impl Units + ?Sized), counted: Counted<'_>, amount: Amount) -> String {
-    let asset = match counted {
-        // An asset the event names may be a fund's symbol (an alert on a fund): `units` says it.
-        Counted::Asset(a) | Counted::Units(a) => return units(u, a, amount),
-        Counted::FundCash(fund) => u.fund_cash(fund),
-        Counted::Shares { class: Some(class), .. } => Some(class.clone()),
-        // Which class is not said; a number of shares needs only the decimals, which a fund's
-        // classes may all share.
-        Counted::Shares { fund, class: None } => {
-            let classes = u.fund_classes(fund);
-            let decimals: Vec<Option<u8>> = classes.iter().map(|c| u.decimals(c)).collect();
-            decimals.windows(2).all(|w| w[0] == w[1]).then(|| classes.first().cloned()).flatten()
-        }
-        other => u.counted_asset(other),
-    };
-    match (asset, counted) {
-        (Some(class), Counted::Shares { .. }) => match u.decimals(&class) {
-            Some(d) => format_units(amount, d),
-            None => counted.bare(amount),
-        },
-        (Some(asset), _) => units(u, &asset, amount),
-        (None, _) => counted.bare(amount),
-    }
-}
-
-/// A receipt for people: the outcome, then one indented line per event ([`event_text`]).
-pub fn receipt_text(u: &(impl Units + ?Sized), r: &Receipt) -> String {
-    let mut text = r.outcome.to_string();
-    if let Outcome::Ok { events } = &r.outcome {
-        for e in events {
-            text.push_str(&format!("\n  {}", event_text(u, e)));
-        }
-    }
-    text
 }
 
 /// A governance proposal: its operations, approvals and status.

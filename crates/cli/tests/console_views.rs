@@ -75,7 +75,8 @@ fn collateral_shows_a_member_its_own_coverage_calls_and_pledges_in_the_cash_deci
     let node = start(&data, &[]);
     let (alpha, alpha_token) = (session(&node, "alpha"), node.token("alpha"));
     let report = api(&node, "/v1/clearing/cme/margin", &alpha_token);
-    let members: Vec<&str> = report["members"].as_array().unwrap().iter().map(|m| m["member"].as_str().unwrap()).collect();
+    let members: Vec<&str> =
+        report["members"].as_array().unwrap().iter().map(|m| m["member"].as_str().unwrap()).collect();
     assert_eq!(members, ["alpha"], "the API gives alpha its own account only");
     let decimals = report["decimals"].as_u64().unwrap() as u8;
     let requirement = report["members"][0]["requirement_units"].as_u64().unwrap();
@@ -104,7 +105,12 @@ fn collateral_shows_a_member_its_own_coverage_calls_and_pledges_in_the_cash_deci
 
     assert_csv_is_the_api_answer(&node, "/console/collateral/cme/margin.csv", &alpha, &report);
     assert_csv_is_the_api_answer(&node, "/console/collateral/calls.csv", &alpha, &calls);
-    assert_csv_is_the_api_answer(&node, "/console/collateral/pledges.csv", &alpha, &api(&node, "/v1/pledges", &alpha_token));
+    assert_csv_is_the_api_answer(
+        &node,
+        "/console/collateral/pledges.csv",
+        &alpha,
+        &api(&node, "/v1/pledges", &alpha_token),
+    );
     let (bank, bank_token) = (session(&node, "bank"), node.token("bank"));
     let loans = api(&node, "/v1/loans", &bank_token);
     assert!(!loans.as_array().unwrap().is_empty(), "the bank lent");
@@ -148,8 +154,13 @@ fn the_fund_page_charts_nav_and_yield_lists_payouts_and_liquidity_and_exports_wh
     let cookie = session(&node, "operator");
     assert_csv_is_the_api_answer(&node, &format!("/console/fund/{fund}/payouts.csv"), &cookie, &report["payouts"]);
     assert_csv_is_the_api_answer(&node, &format!("/console/fund/{fund}/valuations.csv"), &cookie, &report["days"]);
-    let mine: Vec<Value> =
-        api(&node, "/v1/redemptions", &token).as_array().unwrap().iter().filter(|r| r["fund"] == fund).cloned().collect();
+    let mine: Vec<Value> = api(&node, "/v1/redemptions", &token)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["fund"] == fund)
+        .cloned()
+        .collect();
     assert_csv_is_the_api_answer(&node, &format!("/console/fund/{fund}/redemptions.csv"), &cookie, &json!(mine));
     // Redemptions follow who asks: anonymous visitors are asked to sign in, the CSV refused.
     assert!(page.contains("to see your redemptions"));

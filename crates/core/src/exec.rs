@@ -313,21 +313,29 @@ fn propose(cx: &mut Ctx, ops: &[Op], expires_at: Time) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn vote(cx: &mut Ctx, id: u64, approve: bool) -> Result<(), Refusal> {
-    let state = &mut *cx.state;
-    let mut p = state
+/// Whether `wallet` may vote on proposal `id` at `now`: the proposal, or the refusal a vote
+/// would get. Read-only, so a pre-check asks the same question the vote does.
+pub fn may_vote(state: &State, wallet: WalletIdx, id: u64, now: Time) -> Result<Proposal, Refusal> {
+    let p = state
         .proposals
         .get(&id)
         .cloned()
         .ok_or_else(|| Refusal::new(Code::GovernanceProposalUnknown, format!("no proposal {id}")))?;
-    if p.status != ProposalStatus::Open || p.expires_at <= cx.now {
+    if p.status != ProposalStatus::Open || p.expires_at <= now {
         return refuse(Code::GovernanceProposalClosed, format!("proposal {id} is closed ({})", p.status));
     }
-    let key = state.wallet(cx.actor).key;
+    let key = state.wallet(wallet).key;
     if p.approvals.contains(&key) || p.rejections.contains(&key) {
         return refuse(Code::GovernanceAlreadyVoted, format!("wallet {} already voted on proposal {id}", key.short()));
     }
-    governance::eligible_for_all(state, cx.actor, &p.ops)?;
+    governance::eligible_for_all(state, wallet, &p.ops)?;
+    Ok(p)
+}
+
+fn vote(cx: &mut Ctx, id: u64, approve: bool) -> Result<(), Refusal> {
+    let mut p = may_vote(cx.state, cx.actor, id, cx.now)?;
+    let state = &mut *cx.state;
+    let key = state.wallet(cx.actor).key;
     if approve {
         p.approvals.push(key);
         cx.events.push(Event::ProposalApproved { proposal: id, by: key, approvals: p.approvals.len() as u8 });

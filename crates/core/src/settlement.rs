@@ -186,11 +186,12 @@ fn close(state: &mut State, mut i: Instruction, status: InstructionStatus, note:
     state.instructions.put(i.id, i);
 }
 
-pub fn affirm(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
-    let (signer, ctx_time, height, tx) = (cx.actor, cx.now, cx.height, cx.tx);
-    let (state, ev) = (&mut *cx.state, &mut *cx.events);
-    let mut i = load(state, id)?;
-    ensure_pending(&i, ctx_time)?;
+/// Whether `signer` may affirm instruction `id` at `now`: the instruction and the signer's
+/// party, or the refusal the affirmation would get before locking anything. Read-only, so a
+/// pre-check asks the same question the affirmation does.
+pub fn may_affirm(state: &State, signer: WalletIdx, id: u64, now: Time) -> Result<(Instruction, PartyId), Refusal> {
+    let i = load(state, id)?;
+    ensure_pending(&i, now)?;
     let party = signer_party(state, signer);
     if !i.senders(state).contains(&party) {
         return refuse(Code::SettlementNotASender, format!("party {party} sends on no leg of instruction {id}"));
@@ -198,6 +199,13 @@ pub fn affirm(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
     if i.affirmed.contains(&party) {
         return refuse(Code::SettlementAlreadyAffirmed, format!("party {party} already affirmed instruction {id}"));
     }
+    Ok((i, party))
+}
+
+pub fn affirm(cx: &mut Ctx, id: u64) -> Result<(), Refusal> {
+    let (signer, ctx_time, height, tx) = (cx.actor, cx.now, cx.height, cx.tx);
+    let (state, ev) = (&mut *cx.state, &mut *cx.events);
+    let (mut i, party) = may_affirm(state, signer, id, ctx_time)?;
     lock_party_legs(state, &i, &party, true)?;
     i.affirmed.push(party.clone());
     i.affirmed.sort();

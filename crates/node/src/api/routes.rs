@@ -447,29 +447,7 @@ async fn prepare(
     Reply(
         async {
             limit(&api, Key::Address(ip), 1)?;
-            // Amounts in their asset's units and wallets by name are read against the ledger
-            // as it stands (tessera_core::input); the body holds minor units and wallet keys.
-            let (written, next_seq, head_time) = api
-                .read(|c| {
-                    let st = &c.state;
-                    let written = Resolver::new(st).canonical_ops(&Value::Array(req.ops));
-                    let seq = st.wallet_index.get(&req.signer).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
-                    Ok((written, seq, c.head.time))
-                })
-                .await?;
-            let ops: Vec<Op> = serde_json::from_value(written.map_err(unreadable)?)
-                .map_err(|e| Problem::new(Code::ApiBadRequest, format!("bad operations: {e}")))?;
-            let expires_in = req.expires_in_s.unwrap_or(3_600).min(366 * 86_400);
-            let now = crate::engine::system_time().max(head_time);
-            let body = TxBody {
-                network: api.network.clone(),
-                signer: req.signer,
-                seq: req.seq.unwrap_or(next_seq),
-                expires_at: now.plus(expires_in),
-                ops,
-            };
-            // The same checks the door will run, so a prepared body is one that can be sent.
-            SignedTx { body: body.clone(), signature: [0; 64] }.check_stateless()?;
+            let body = prepare_body(&api, req.signer, req.ops, req.seq, req.expires_in_s).await?;
             let bytes = borsh::to_vec(&body).unwrap_or_default();
             Ok(Json(json!({
                 "id": body.id(),
@@ -480,6 +458,42 @@ async fn prepare(
         }
         .await,
     )
+}
+
+/// A transaction body for `signer` from operations as people write them: amounts in their
+/// asset's units and wallets by name are read against the ledger as it stands
+/// (`tessera_core::input`); the body holds minor units and wallet keys. The sequence number
+/// defaults to the signer's next, the expiry to one hour from the head block's time. The
+/// body passes the checks the door runs without state, so a prepared body is one that can be
+/// sent. `POST /v1/transactions/prepare` and the console's actions both prepare through here.
+pub(super) async fn prepare_body(
+    api: &Api,
+    signer: WalletId,
+    ops: Vec<Value>,
+    seq: Option<u64>,
+    expires_in_s: Option<u64>,
+) -> ApiResult<TxBody> {
+    let (written, next_seq, head_time) = api
+        .read(|c| {
+            let st = &c.state;
+            let written = Resolver::new(st).canonical_ops(&Value::Array(ops));
+            let seq = st.wallet_index.get(&signer).map(|i| st.wallet(*i).next_seq).unwrap_or(1);
+            Ok((written, seq, c.head.time))
+        })
+        .await?;
+    let ops: Vec<Op> = serde_json::from_value(written.map_err(unreadable)?)
+        .map_err(|e| Problem::new(Code::ApiBadRequest, format!("bad operations: {e}")))?;
+    let expires_in = expires_in_s.unwrap_or(3_600).min(366 * 86_400);
+    let now = crate::engine::system_time().max(head_time);
+    let body = TxBody {
+        network: api.network.clone(),
+        signer,
+        seq: seq.unwrap_or(next_seq),
+        expires_at: now.plus(expires_in),
+        ops,
+    };
+    SignedTx { body: body.clone(), signature: [0; 64] }.check_stateless()?;
+    Ok(body)
 }
 
 #[derive(Deserialize)]
@@ -672,7 +686,7 @@ async fn transaction(State(api): State<S>, Who(caller): Who, Path(id): Path<Stri
 /// Input a request body names that cannot be read against the ledger (an asset, fund or party
 /// that does not exist, an ambiguous wallet prefix, too many decimals): a bad request, whatever
 /// the code — `asset.unknown` answers 404 only where the asset is the resource in the path.
-fn unreadable(r: Refusal) -> Problem {
+pub(super) fn unreadable(r: Refusal) -> Problem {
     Problem::with_status(StatusCode::BAD_REQUEST, r.code, r.message)
 }
 

@@ -4,3 +4,4 @@
 pub mod chart;
 pub mod fund;
 pub mod table;
+pub mod words;

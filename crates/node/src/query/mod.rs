@@ -205,6 +205,69 @@ pub fn precheck(st: &State, viewer: &Viewer, intent: &Intent, now: Time) -> Resu
     })
 }
 
+/// Every rule a prepared transaction would break, as far as they can be told before it is
+/// signed, for its signer: the door's checks that need state (network, expiry, signer,
+/// sequence), each operation's stateless checks and the signer's authority (role and approval
+/// threshold); a transfer's every movement rule (as [`precheck`]), a redemption's as the burn
+/// of its shares, an affirmation's and a vote's own conditions. Execution can still refuse
+/// what only it can tell (a lock a later transaction takes first).
+pub fn precheck_body(st: &State, viewer: &Viewer, body: &tx::TxBody, now: Time) -> Result<Precheck, Refusal> {
+    viewer.may_read_wallet(&body.signer)?;
+    let mut failures: Vec<Refusal> = Vec::new();
+    let unsigned = tx::SignedTx { body: body.clone(), signature: [0; 64] };
+    let signer = match exec::admit(st, &unsigned, now) {
+        Ok(w) => Some(w),
+        Err(r) => {
+            failures.push(r);
+            st.wallet_index.get(&body.signer).copied()
+        }
+    };
+    for op in &body.ops {
+        if let Err(r) = op.check_stateless(0) {
+            failures.push(r);
+        }
+        let Some(w) = signer else { continue };
+        let (class, need) = op.authority();
+        if !matches!(need, governance::Need::Holder | governance::Need::Governance) {
+            let threshold = st.meta().threshold(class);
+            match governance::eligible(st, w, op) {
+                Err(r) => failures.push(r),
+                Ok(()) if threshold > 1 => failures.push(Refusal::new(
+                    Code::AuthApprovalRequired,
+                    format!("{} is {}: it needs {threshold} approvals; propose it", op.name(), class.as_str()),
+                )),
+                Ok(()) => {}
+            }
+        }
+        let movement = |intent: Intent| movement::precheck(st, &intent, now);
+        match op {
+            op::Op::Transfer(t) => failures.extend(movement(Intent::Transfer {
+                asset: t.asset.clone(),
+                from: body.signer,
+                to: t.to,
+                amount: t.amount,
+            })),
+            op::Op::Redeem(r) => {
+                failures.extend(movement(Intent::Burn { asset: r.class.clone(), from: body.signer, amount: r.shares }))
+            }
+            op::Op::AffirmInstruction(a) => failures.extend(settlement::may_affirm(st, w, a.instruction, now).err()),
+            op::Op::Approve(a) => failures.extend(exec::may_vote(st, w, a.proposal, now).err()),
+            op::Op::Reject(a) => failures.extend(exec::may_vote(st, w, a.proposal, now).err()),
+            _ => {}
+        }
+    }
+    // A rule said once: a zero amount fails both the stateless and the movement check.
+    let mut seen = std::collections::BTreeSet::new();
+    failures.retain(|r| seen.insert(r.code.as_str()));
+    Ok(Precheck {
+        passes: failures.is_empty(),
+        failures: failures
+            .iter()
+            .map(|r| PrecheckFailure { code: r.code.as_str().to_string(), message: r.message.clone() })
+            .collect(),
+    })
+}
+
 /// A block as the viewer may see it: the header for everyone, the receipts of the
 /// transactions that concern the viewer, and what the ledger did on its own (payouts,
 /// deadlines) for auditors.

@@ -92,9 +92,8 @@ fn fund_page(c: &tessera_core::exec::Chain, viewer: &q::Viewer, f: &Symbol) -> R
         })
         .collect();
     let cash_asset = st.asset(view.fund.cash_asset);
-    let redemptions = q::redemptions(st, viewer)
-        .map(|rs| rs.into_iter().filter(|r| &r.fund == f).collect())
-        .map_err(Problem::from);
+    let redemptions =
+        q::redemptions(st, viewer).map(|rs| rs.into_iter().filter(|r| &r.fund == f).collect()).map_err(Problem::from);
     Ok(FundPage {
         fee_accrued: view.fund.fee_accrued(),
         view,
@@ -183,15 +182,23 @@ fn class_decimals(fp: &FundPage, class: &Symbol) -> u8 {
     fp.classes.iter().find(|(s, ..)| s == class).map(|(_, d, ..)| *d).unwrap_or(0)
 }
 
-fn fund_main(fp: &FundPage, visitor: &Visitor, reconciled: Option<(String, Result<Reconciliation, Problem>)>) -> Markup {
+fn fund_main(
+    fp: &FundPage,
+    visitor: &Visitor,
+    reconciled: Option<(String, Result<Reconciliation, Problem>)>,
+) -> Markup {
     let fund = &fp.view.fund;
     let sym = fund.spec.fund.as_str();
     let (cash_sym, cash_dec) = (fp.cash.0.as_str(), fp.cash.1);
     let last = fp.view.latest_valuation.as_ref();
     let report = &fp.report;
     let base = fund_href(&fund.spec.fund);
-    let declared: Vec<(&tessera_core::fund::DayIncome, &tessera_core::fund::Dividend)> =
-        report.income.iter().flat_map(|i| i.dividends.iter().map(move |d| (i, d))).filter(|(_, d)| d.amount > 0).collect();
+    let declared: Vec<(&tessera_core::fund::DayIncome, &tessera_core::fund::Dividend)> = report
+        .income
+        .iter()
+        .flat_map(|i| i.dividends.iter().map(move |d| (i, d)))
+        .filter(|(_, d)| d.amount > 0)
+        .collect();
     html! {
         h1 { (fund.spec.name) " (" (sym) ")" }
         dl.facts #fund-facts {

@@ -15,6 +15,7 @@
 //! - Names, memos and every other ledger text are escaped by the template engine (maud); a
 //!   strict Content-Security-Policy allows only this node's own script and style.
 
+mod act;
 mod collateral;
 mod compliance;
 mod format;
@@ -48,6 +49,7 @@ type S = Arc<Api>;
 const FILES: &[(&str, &str, &str)] = &[
     ("console.js", include_str!("assets/console.js"), "text/javascript; charset=utf-8"),
     ("console.css", include_str!("assets/console.css"), "text/css; charset=utf-8"),
+    ("act.js", include_str!("assets/act.js"), "text/javascript; charset=utf-8"),
 ];
 
 /// The request header the page's own script sends when it asks for just the main part of a
@@ -89,6 +91,9 @@ pub fn router(api: S) -> Router<S> {
         .route("/console/compliance/sanctions.csv", get(compliance::sanctions_csv))
         .route("/console/governance", get(governance::page))
         .route("/console/governance/proposals.csv", get(governance::proposals_csv))
+        .route("/console/act", get(act::page))
+        .route("/console/act/prepare", post(act::prepare))
+        .route("/console/act/tx/{id}", get(act::receipt))
         .route("/console/signin", get(session::signin_page))
         .route("/console/session", post(session::open))
         .route("/console/signout", post(session::close))
@@ -144,16 +149,24 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("/console/act", "Act"),
 ];
 
-/// One page: its title, the view it belongs to (for the navigation), and its main part.
+/// One page: its title, the view it belongs to (for the navigation), its main part, and the
+/// scripts of `FILES` it loads besides `console.js`.
 pub struct Page {
     pub title: String,
     pub view: &'static str,
     pub main: Markup,
+    pub scripts: Vec<&'static str>,
 }
 
 impl Page {
     pub fn new(title: impl Into<String>, view: &'static str, main: Markup) -> Page {
-        Page { title: title.into(), view, main }
+        Page { title: title.into(), view, main, scripts: Vec::new() }
+    }
+
+    /// The page also loads `file` (one of `FILES`), after `console.js`.
+    pub fn with_script(mut self, file: &'static str) -> Page {
+        self.scripts.push(file);
+        self
     }
 }
 
@@ -176,6 +189,7 @@ pub fn render(api: &Api, visitor: &Visitor, headers: &axum::http::HeaderMap, pag
                 title { (page.title) " · Tessera " (api.network()) }
                 link rel="stylesheet" href=(static_url("console.css"));
                 script src=(static_url("console.js")) defer {}
+                @for file in &page.scripts { script src=(static_url(file)) defer {} }
             }
             body data-wallet=[visitor.viewer.wallet.map(|w| w.to_hex())] data-height=(height) {
                 a.skip href="#main" { "Skip to content" }
