@@ -10,10 +10,11 @@
 //! Who may count which refusal is the read model's rule, applied per row on each read
 //! ([`Viewer::sees_involved`] on [`tx_involves`], as `/v1/blocks/{h}` filters receipts).
 
-use crate::query::{tx_involves, Involved, Viewer};
+use crate::query::{day_of, tx_involves, Involved, RefusalCount, Viewer};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use tessera_core::block::Outcome;
+use tessera_core::time::SECONDS_PER_DAY;
 use tessera_core::{Refusal, Time};
 use tessera_store::Journal;
 
@@ -38,16 +39,16 @@ pub struct RefusalLog {
 }
 
 impl RefusalLog {
-    /// Counts the refusals the viewer may see in blocks up to `head`, by (day, code), reading
-    /// first whatever blocks up to `head` it has not read yet. `since_day`: only from that day
-    /// (days since 1970-01-01).
+    /// Counts the refusals the viewer may see in blocks up to `head`, by day then code, reading
+    /// first whatever blocks up to `head` it has not read yet. `since`: only from that day on.
     pub fn counts(
         &self,
         store: &dyn Journal,
         head: u64,
         viewer: &Viewer,
-        since_day: u64,
-    ) -> Result<BTreeMap<(Time, String), u64>, Refusal> {
+        since: Time,
+    ) -> Result<Vec<RefusalCount>, Refusal> {
+        viewer.authenticated()?;
         let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
         if read.next <= head {
             let from = read.next.max(1);
@@ -62,7 +63,7 @@ impl RefusalLog {
                 for (tx, r) in body.txs.iter().zip(&body.receipts) {
                     if let Outcome::Failed { code, .. } = &r.outcome {
                         rows.push(Row {
-                            day: header.time.0 / tessera_core::time::SECONDS_PER_DAY,
+                            day: header.time.0 / SECONDS_PER_DAY,
                             code: code.clone(),
                             involved: tx_involves(&tx.body.signer, &tx.body.ops, r),
                         });
@@ -74,10 +75,18 @@ impl RefusalLog {
             read.rows.extend(rows);
             read.next = next.max(read.next);
         }
-        let mut counts: BTreeMap<(Time, String), u64> = BTreeMap::new();
+        let since_day = since.0 / SECONDS_PER_DAY;
+        let mut counts: BTreeMap<(u64, &str), u64> = BTreeMap::new();
         for row in read.rows.iter().filter(|r| r.day >= since_day && viewer.sees_involved(&r.involved)) {
-            *counts.entry((Time(row.day * tessera_core::time::SECONDS_PER_DAY), row.code.clone())).or_default() += 1;
+            *counts.entry((row.day, row.code.as_str())).or_default() += 1;
         }
-        Ok(counts)
+        Ok(counts
+            .into_iter()
+            .map(|((day, code), count)| RefusalCount {
+                day: day_of(Time(day * SECONDS_PER_DAY)),
+                code: code.to_string(),
+                count,
+            })
+            .collect())
     }
 }

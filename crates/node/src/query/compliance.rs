@@ -1,19 +1,18 @@
 //! Compliance as its readers see it: refusals counted by rule and day from the journal, and the
 //! sanctions lists the ledger screens against.
 //!
-//! - A refusal counts for a viewer when its transaction concerns them (the rule `/v1/blocks/{h}`
+//! - Refusals are counted by `crate::refusals::RefusalLog` (read from the journal once, kept).
+//!   A refusal counts for a viewer when its transaction concerns them (the rule `/v1/blocks/{h}`
 //!   applies to receipts, [`Viewer::sees_involved`] on [`tx_involves`]): auditors and
 //!   compliance officers count every refusal, a party those of its own transactions.
 //! - A sanctions list is known by its source (what `sanction_add` named it, e.g. "OFAC SDN
 //!   update 2026-01-06") and when its entries were loaded.
 
-use super::viewer::{tx_involves, Viewer};
+use super::viewer::Viewer;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tessera_core::block::Outcome;
 use tessera_core::state::State;
 use tessera_core::{Refusal, Time};
-use tessera_store::Journal;
 
 /// How many transactions one rule refused on one day (UTC).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -25,29 +24,8 @@ pub struct RefusalCount {
     pub count: u64,
 }
 
-/// The refusals of blocks `from..=to` that concern the viewer, by day, then code.
-pub fn refusals_by_day(store: &dyn Journal, viewer: &Viewer, from: u64, to: u64) -> Result<Vec<RefusalCount>, Refusal> {
-    viewer.authenticated()?;
-    let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
-    store.scan(from.max(1), &mut |raw| {
-        let header = raw.decode_header()?;
-        if header.height > to {
-            return Ok(false);
-        }
-        let body = raw.decode_body()?;
-        for (tx, r) in body.txs.iter().zip(&body.receipts) {
-            if let Outcome::Failed { code, .. } = &r.outcome {
-                if viewer.sees_involved(&tx_involves(&tx.body.signer, &tx.body.ops, r)) {
-                    *counts.entry((day_of(header.time), code.clone())).or_default() += 1;
-                }
-            }
-        }
-        Ok(true)
-    })?;
-    Ok(counts.into_iter().map(|((day, code), count)| RefusalCount { day, code, count }).collect())
-}
-
-fn day_of(t: Time) -> String {
+/// A day as the counts name it: `2026-01-05` (UTC).
+pub fn day_of(t: Time) -> String {
     let (y, m, d, ..) = t.to_civil();
     format!("{y:04}-{m:02}-{d:02}")
 }

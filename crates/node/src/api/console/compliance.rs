@@ -14,16 +14,22 @@ use std::collections::BTreeMap;
 
 const VIEW: &str = "/console/compliance";
 
-/// How many blocks back the refusals are counted from (the whole journal of a young ledger; a
-/// bounded read on an old one).
-pub const REFUSAL_BLOCKS: u64 = 10_000;
+/// Days of refusals the page shows (the CSV has every day).
+pub const REFUSAL_DAYS: u64 = 90;
 
-/// The refusals the viewer may count, from the last [`REFUSAL_BLOCKS`] durable blocks.
-async fn refusals(api: &S, viewer: &q::Viewer) -> Result<Vec<q::RefusalCount>, Problem> {
-    let to = api.durable_height();
-    let from = to.saturating_sub(REFUSAL_BLOCKS - 1);
+/// The refusals the viewer may count, by day and rule, from `since` (the refusal log reads
+/// the journal once, then only its new blocks).
+async fn refusals(api: &S, viewer: &q::Viewer, since: tessera_core::Time) -> Result<Vec<q::RefusalCount>, Problem> {
+    let head = api.durable_height();
     let viewer = viewer.clone();
-    api.journal(move |s| q::refusals_by_day(s, &viewer, from, to)).await
+    let me = api.clone();
+    api.journal(move |s| me.refusals.counts(s, head, &viewer, since)).await
+}
+
+/// The first day the page shows: [`REFUSAL_DAYS`] back from the head block's day.
+async fn page_since(api: &S) -> Result<tessera_core::Time, Problem> {
+    let head_time = read(api, |c| Ok(c.head.time)).await?;
+    Ok(tessera_core::Time(head_time.0.saturating_sub((REFUSAL_DAYS - 1) * tessera_core::time::SECONDS_PER_DAY)))
 }
 
 pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) -> Response {
@@ -31,7 +37,11 @@ pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) ->
         return problem_page(&api, &visitor, &headers, VIEW, sign_in_needed("compliance"));
     }
     let viewer = visitor.viewer.clone();
-    let counts = match refusals(&api, &viewer).await {
+    let counts = match page_since(&api).await {
+        Ok(since) => refusals(&api, &viewer, since).await,
+        Err(p) => Err(p),
+    };
+    let counts = match counts {
         Ok(v) => v,
         Err(p) => return problem_page(&api, &visitor, &headers, VIEW, p),
     };
@@ -66,7 +76,7 @@ pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) ->
         section aria-labelledby="refusals-h" {
             h2 #refusals-h { "Refusals by rule" }
             p { @if viewer.sees_all { "Every refused transaction" } @else { "Your refused transactions" }
-                ", by day (UTC) and the rule that refused them, over the last " (REFUSAL_BLOCKS) " blocks." }
+                ", by day (UTC) and the rule that refused them, over the last " (REFUSAL_DAYS) " days (the CSV has every day)." }
             (csv_link("/console/compliance/refusals.csv"))
             @if counts.is_empty() { p { "No refusals." } } @else {
                 table #refusals {
@@ -151,7 +161,7 @@ pub async fn refusals_csv(State(api): State<S>, visitor: Visitor) -> Response {
     if visitor.viewer.authenticated().is_err() {
         return super::csv_refused(&visitor, sign_in_needed("compliance"));
     }
-    match refusals(&api, &visitor.viewer).await {
+    match refusals(&api, &visitor.viewer, tessera_core::Time(0)).await {
         Ok(rows) => super::csv(&visitor, "refusals.csv", &rows),
         Err(p) => super::csv_refused(&visitor, p),
     }
