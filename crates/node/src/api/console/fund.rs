@@ -9,8 +9,8 @@
 
 use super::overview::urlencode;
 use super::{
-    amount, amount_of, bps, csv, csv_link, csv_refused, fixed, problem_page, read, refusal_box, render, time,
-    trusted_svg, Page, Visitor, S,
+    amount_of, bps, csv, csv_link, csv_refused, fixed, problem_page, read, refusal_box, render, time, trusted_svg,
+    Page, Visitor, S,
 };
 use crate::api::problem::Problem;
 use crate::query::{self as q};
@@ -92,9 +92,8 @@ fn fund_page(c: &tessera_core::exec::Chain, viewer: &q::Viewer, f: &Symbol) -> R
         })
         .collect();
     let cash_asset = st.asset(view.fund.cash_asset);
-    let redemptions = q::redemptions(st, viewer)
-        .map(|rs| rs.into_iter().filter(|r| &r.fund == f).collect())
-        .map_err(Problem::from);
+    let redemptions =
+        q::redemptions(st, viewer).map(|rs| rs.into_iter().filter(|r| &r.fund == f).collect()).map_err(Problem::from);
     Ok(FundPage {
         fee_accrued: view.fund.fee_accrued(),
         view,
@@ -183,15 +182,23 @@ fn class_decimals(fp: &FundPage, class: &Symbol) -> u8 {
     fp.classes.iter().find(|(s, ..)| s == class).map(|(_, d, ..)| *d).unwrap_or(0)
 }
 
-fn fund_main(fp: &FundPage, visitor: &Visitor, reconciled: Option<(String, Result<Reconciliation, Problem>)>) -> Markup {
+fn fund_main(
+    fp: &FundPage,
+    visitor: &Visitor,
+    reconciled: Option<(String, Result<Reconciliation, Problem>)>,
+) -> Markup {
     let fund = &fp.view.fund;
     let sym = fund.spec.fund.as_str();
     let (cash_sym, cash_dec) = (fp.cash.0.as_str(), fp.cash.1);
     let last = fp.view.latest_valuation.as_ref();
     let report = &fp.report;
     let base = fund_href(&fund.spec.fund);
-    let declared: Vec<(&tessera_core::fund::DayIncome, &tessera_core::fund::Dividend)> =
-        report.income.iter().flat_map(|i| i.dividends.iter().map(move |d| (i, d))).filter(|(_, d)| d.amount > 0).collect();
+    let declared: Vec<(&tessera_core::fund::DayIncome, &tessera_core::fund::Dividend)> = report
+        .income
+        .iter()
+        .flat_map(|i| i.dividends.iter().map(move |d| (i, d)))
+        .filter(|(_, d)| d.amount > 0)
+        .collect();
     html! {
         h1 { (fund.spec.name) " (" (sym) ")" }
         dl.facts #fund-facts {
@@ -232,7 +239,7 @@ fn fund_main(fp: &FundPage, visitor: &Visitor, reconciled: Option<(String, Resul
                             tr data-day=(crate::present::fund::date(p.day)) data-class=(p.class.as_str()) {
                                 th scope="row" { (time(p.day)) }
                                 td { (p.class.as_str()) }
-                                td.num { (amount(p.paid, class_decimals(fp, &p.class))) }
+                                td.num { (amount_of(p.paid, class_decimals(fp, &p.class), p.class.as_str())) }
                             }
                         }
                     }
@@ -295,7 +302,7 @@ fn fund_main(fp: &FundPage, visitor: &Visitor, reconciled: Option<(String, Resul
                                         th scope="row" .num { (r.id) }
                                         td { (r.class.as_str()) }
                                         td { (super::wallet(&r.wallet)) }
-                                        td.num { (amount(r.shares, class_decimals(fp, &r.class))) }
+                                        td.num { (amount_of(r.shares, class_decimals(fp, &r.class), r.class.as_str())) }
                                         td.num { (amount_of(r.amount, cash_dec, cash_sym)) }
                                         td.num { (amount_of(r.fee, cash_dec, cash_sym)) }
                                         td { (time(r.requested_at)) }

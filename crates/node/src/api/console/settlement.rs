@@ -25,7 +25,14 @@ pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) ->
         let st = &c.state;
         let instructions: Vec<(tessera_core::settlement::Instruction, Vec<PartyId>)> =
             q::instructions(st, &viewer, None)?.into_iter().map(|i| (i.senders(st), i)).map(|(s, i)| (i, s)).collect();
-        Ok((instructions, q::htlcs(st, &viewer)?, q::tenders(st, &viewer)?, q::repos(st, &viewer)?, Decimals::of(st), c.head.time))
+        Ok((
+            instructions,
+            q::htlcs(st, &viewer)?,
+            q::tenders(st, &viewer)?,
+            q::repos(st, &viewer)?,
+            Decimals::of(st),
+            c.head.time,
+        ))
     })
     .await;
     let (instructions, htlcs, tenders, repos, dec, now) = match got {
