@@ -9,8 +9,8 @@
 
 use super::overview::urlencode;
 use super::{
-    amount, amount_of, bps, csv, csv_link, csv_refused, fixed, problem_page, read, refusal_box, render, time,
-    trusted_svg, Page, Visitor, S,
+    amount_of, bps, csv, csv_link, csv_refused, fixed, problem_page, read, refusal_box, render, time, trusted_svg,
+    Page, Visitor, S,
 };
 use crate::api::problem::Problem;
 use crate::query::{self as q};
@@ -239,7 +239,7 @@ fn fund_main(
                             tr data-day=(crate::present::fund::date(p.day)) data-class=(p.class.as_str()) {
                                 th scope="row" { (time(p.day)) }
                                 td { (p.class.as_str()) }
-                                td.num { (amount(p.paid, class_decimals(fp, &p.class))) }
+                                td.num { (amount_of(p.paid, class_decimals(fp, &p.class), p.class.as_str())) }
                             }
                         }
                     }
@@ -302,7 +302,7 @@ fn fund_main(
                                         th scope="row" .num { (r.id) }
                                         td { (r.class.as_str()) }
                                         td { (super::wallet(&r.wallet)) }
-                                        td.num { (amount(r.shares, class_decimals(fp, &r.class))) }
+                                        td.num { (amount_of(r.shares, class_decimals(fp, &r.class), r.class.as_str())) }
                                         td.num { (amount_of(r.amount, cash_dec, cash_sym)) }
                                         td.num { (amount_of(r.fee, cash_dec, cash_sym)) }
                                         td { (time(r.requested_at)) }
