@@ -724,6 +724,7 @@ pub fn margin_lines(u: &(impl Units + ?Sized), r: &MarginReport) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tessera_core::block::Event;
     use tessera_core::fund::FundEvent;
 
     /// USDX with 2 decimals; fund ATLAS keeps its cash in USDX; its class ATLAS-A has 6.
