@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import PHONE, URL, shot, units
+from conftest import DESKTOP, PHONE, URL, shot, units
 
 
 def asset_rows(page):
@@ -161,3 +161,40 @@ def test_pages_forbid_inline_script_framing_and_other_origins(page):
     assert "'unsafe-inline'" not in csp
     assert res.headers["x-frame-options"] == "DENY"
     assert res.headers["x-content-type-options"] == "nosniff"
+
+
+def test_reading_works_with_scripts_turned_off_times_in_utc(browser, token):
+    ctx = browser.new_context(viewport=DESKTOP, base_url=URL, java_script_enabled=False)
+    try:
+        ctx.add_cookies(
+            [{"name": "tessera_console", "value": token("alpha"), "domain": "127.0.0.1", "path": "/console"}]
+        )
+        page = ctx.new_page()
+        page.goto("/console")
+        assert page.locator("#assets tbody tr").count() >= 3
+        assert page.locator("#ov-height").inner_text().isdigit()
+        assert page.locator("dl.facts time").inner_text().endswith(" UTC")
+        page.goto("/console/holdings")
+        assert page.inner_text("main h1") == "Holdings of alpha-fund"
+        assert page.locator("#holdings tbody tr").count() >= 1
+        page.goto("/console/journal")
+        assert page.locator("#blocks tbody tr").count() >= 1
+    finally:
+        ctx.close()
+
+
+def test_times_read_in_the_viewer_s_zone_with_utc_on_hover(browser):
+    ctx = browser.new_context(viewport=DESKTOP, base_url=URL, timezone_id="America/New_York")
+    try:
+        page = ctx.new_page()
+        page.goto("/console")
+        t = page.locator("dl.facts time")
+        t.filter(has_text="America/New_York").wait_for()
+        utc = t.get_attribute("datetime")
+        assert t.get_attribute("title") == f"{utc} (UTC)"
+        shown = page.evaluate(
+            "s => { const d = new Date(s); return d.toLocaleString('sv-SE', {timeZone: 'America/New_York'}); }", utc
+        )
+        assert t.inner_text() == f"{shown} America/New_York"
+    finally:
+        ctx.close()
