@@ -216,10 +216,15 @@ def sign_in(key):
     return run
 
 
-def shot(page, name, full_page=True):
-    """Saves a screenshot of the page as it is now: NAME.png under TESSERA_SCREENSHOTS."""
+def shot(page, name, max_height=None):
+    """Saves a screenshot of the whole page as it is now, NAME.png under TESSERA_SCREENSHOTS;
+    with MAX_HEIGHT, only its top (long tables of hashes make large files)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+    clip = None
+    if max_height:
+        width, height = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+        clip = {"x": 0, "y": 0, "width": width, "height": min(height, max_height)}
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, clip=clip)
 
 
 def units(locator):

@@ -93,7 +93,7 @@ def test_the_journal_lists_the_latest_blocks_as_the_api_does(page, api):
         cells = r.locator("td")
         assert b["hash"].startswith(cells.nth(0).inner_text().rstrip("…"))
         assert int(cells.nth(2).inner_text()) == b["header"]["tx_count"]
-    shot(page, "journal")
+    shot(page, "journal", max_height=800)
 
 
 def refused_transfer(submit):
