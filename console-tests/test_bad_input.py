@@ -93,6 +93,7 @@ def _ready(url):
         ("/console/journal/-1", 400, "api.bad_request"),
         ("/console/journal/99999999999", 404, "api.not_found"),
         ("/console/holdings?party=" + "x" * 65, 400, "api.bad_request"),
+        ("/console/no-such-page", 404, "api.not_found"),
     ],
 )
 def test_a_tampered_url_gets_the_refusal_s_code_on_the_page(page, sign_in, path, status, code):

@@ -68,3 +68,14 @@ def test_signing_out_ends_the_session_and_forgets_the_key_kept_in_the_browser(pa
     assert page.locator("#signout").count() == 0
     assert [c for c in context.cookies() if c["name"] == "tessera_console"] == []
     assert page.evaluate(kept) == 0
+
+
+def test_signing_in_still_works_after_a_new_block_refreshed_the_sign_in_page(page, submit, key, wallet):
+    page.goto("/console/signin")
+    page.locator("#live").wait_for(state="visible")
+    done = submit("alpha", '- transfer: { asset: USDX, to: "@bolt-new", amount: 0.01 }\n')
+    page.locator("#height").filter(has_text=f"height {done['height']}").wait_for()
+    page.set_input_files("#keyfile", str(key("carol")))
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_url(URL + "/console")
+    assert page.locator("body").get_attribute("data-wallet") == wallet("carol")
