@@ -131,3 +131,11 @@ def test_script_in_an_asset_name_renders_as_text_and_never_runs(page, submit, ap
     assert row.locator("img, script").count() == 0
     page.wait_for_timeout(300)  # an injected handler would have fired by now; the fixture checks dialogs
     shot(page, "escaped-name")
+
+
+def test_a_session_cannot_be_opened_by_a_cross_site_form_post(page, wallet):
+    form = {"wallet": wallet("alpha"), "challenge": "x", "signature": "00"}
+    res = page.request.post(URL + "/console/session", form=form)
+    assert res.status == 415
+    assert res.json()["code"] == "api.unsupported_media_type"
+    assert "set-cookie" not in res.headers

@@ -40,12 +40,15 @@ def test_a_key_file_of_the_wrong_format_gets_a_clear_message_and_no_session(page
     bad.write_text("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n")
     page.goto("/console/signin")
     page.set_input_files("#keyfile", str(bad))
+    posted = []
+    page.on("request", lambda r: r.method == "POST" and posted.append(r.url))
     page.click("#signin-form button[type=submit]")
     result = page.locator("#signin-result")
     result.filter(has_text="not a Tessera key file").wait_for()
     assert "64 hex digits" in result.inner_text()
     assert "bad" in (result.get_attribute("class") or "")
     assert page.url == URL + "/console/signin"
+    assert posted == [], "a request was made with a file that is not a key"
     assert [c for c in context.cookies() if c["name"] == "tessera_console"] == []
     shot(page, "signin-bad-key")
 

@@ -198,3 +198,14 @@ def test_times_read_in_the_viewer_s_zone_with_utc_on_hover(browser):
         assert t.inner_text() == f"{shown} America/New_York"
     finally:
         ctx.close()
+
+
+def test_every_view_has_one_heading_a_labelled_navigation_and_headed_tables(page, sign_in):
+    sign_in(page, "alpha")
+    for path in ["/console", "/console/holdings", "/console/journal", "/console/signin"]:
+        page.goto(path)
+        assert page.locator("h1").count() == 1, path
+        assert page.locator("nav[aria-label=Views] a[aria-current=page]").count() == (0 if path.endswith("signin") else 1)
+        assert page.locator("main#main").count() == 1 and page.locator("#status[role=status]").count() == 1
+        for table in page.locator("main table").all():
+            assert table.locator("thead th[scope=col]").count() >= 2, path
