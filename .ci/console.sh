@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CI: the web console in a real browser (console-tests/, pytest + Playwright for Python).
 #
-# Serves the demo scenario's ledger with the debug `tessera` binary and lets the tests drive the
-# distribution's headless Chromium against it: sign-in with demo keys, each view's figures
-# against the API, live updates, CSV exports, bad input, keyboard and phone layouts. Playwright
+# Serves two scenarios' ledgers (the demo, the collateral demo) with the debug `tessera` binary
+# and lets the tests drive the distribution's headless Chromium against them: sign-in with demo
+# keys, each view's figures against the API, live updates, signed actions, CSV exports, bad
+# input, keyboard and phone layouts. Playwright
 # comes from PyPI at a pinned version (console-tests/requirements.txt); its own browser download
 # is never used: the tests launch /usr/bin/chromium (installed with apt if missing).
 # Screenshots of every view are left in target/console-screenshots/ (CI artifacts).
@@ -32,40 +33,59 @@ cargo build --quiet -p tessera-cli --bin tessera
 bin=$root/target/debug/tessera
 
 work=$(mktemp -d)
-node_pid=
+node_pids=()
 cleanup() {
   local rc=$?
-  if [ "$rc" -ne 0 ] && [ -s "$work/node.log" ]; then
-    echo "node log (last lines):" >&2
-    tail -20 "$work/node.log" >&2
-  fi
-  if [ -n "$node_pid" ]; then
-    kill "$node_pid" 2>/dev/null || true
-    wait "$node_pid" 2>/dev/null || true
-  fi
+  for log in "$work"/*.log; do
+    if [ "$rc" -ne 0 ] && [ -s "$log" ]; then
+      echo "$(basename "$log") (last lines):" >&2
+      tail -20 "$log" >&2
+    fi
+  done
+  for pid in "${node_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$bin" scenario run scenarios/demo.yaml --data "$work/ledger" >/dev/null
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" node --data "$work/ledger" --listen "127.0.0.1:$port" --log-level warn >"$work/node.log" 2>&1 &
-node_pid=$!
-for _ in $(seq 300); do
-  if python3 -c "import urllib.request, sys; urllib.request.urlopen('http://127.0.0.1:$port/ready', timeout=2)" 2>/dev/null; then break; fi
-  sleep 0.1
-done
+# serve NAME SCENARIO: runs the scenario into $work/NAME, serves it on a free port, waits until
+# the node is ready, and sets $url.
+serve() {
+  "$bin" scenario run "$2" --data "$work/$1" >/dev/null
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$bin" node --data "$work/$1" --listen "127.0.0.1:$port" --log-level warn >"$work/$1-node.log" 2>&1 &
+  node_pids+=($!)
+  url=http://127.0.0.1:$port
+  for _ in $(seq 300); do
+    if python3 -c "import urllib.request; urllib.request.urlopen('$url/ready', timeout=2)" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "the node on $2 did not become ready" >&2
+  return 1
+}
+
+# The demo's ledger (parties, assets, proposals, alerts, sanctions): the tests sign in, read,
+# submit and act on it. The collateral demo's (a fund, pledges, calls, loans): read only.
+serve demo scenarios/demo.yaml
+demo_url=$url
+serve collateral scenarios/demo_collateral.yaml
+collateral_url=$url
 
 shots=$root/target/console-screenshots
 rm -rf "$shots"
 status=0
-TESSERA_CONSOLE_URL=http://127.0.0.1:$port TESSERA_BIN=$bin TESSERA_DATA=$work/ledger \
+TESSERA_CONSOLE_URL=$demo_url TESSERA_COLLATERAL_URL=$collateral_url TESSERA_BIN=$bin TESSERA_DATA=$work/demo \
   TESSERA_CHROMIUM=$chromium TESSERA_SCREENSHOTS=$shots \
   "$venv/bin/python" -m pytest console-tests -p no:cacheprovider "$@" || status=1
 
-if ! kill -0 "$node_pid" 2>/dev/null; then
-  echo "the node died during the run" >&2
-  status=1
-fi
+for pid in "${node_pids[@]}"; do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "a node died during the run" >&2
+    status=1
+  fi
+done
 echo "screenshots: $shots"
 exit "$status"

@@ -1,9 +1,10 @@
 """The web console's browser tests: a real headless Chromium driven by Playwright.
 
-`.ci/console.sh` builds the ledger of `scenarios/demo.yaml`, starts `tessera node` on it and
-runs these tests with:
+`.ci/console.sh` builds the ledgers of `scenarios/demo.yaml` and `scenarios/demo_collateral.yaml`,
+starts a `tessera node` on each and runs these tests with:
 
-- TESSERA_CONSOLE_URL: the node (http://127.0.0.1:PORT);
+- TESSERA_CONSOLE_URL: the demo's node (http://127.0.0.1:PORT), which the tests also write to;
+- TESSERA_COLLATERAL_URL: the collateral demo's node (a fund, pledges, calls, loans), read only;
 - TESSERA_BIN: the `tessera` binary (keys, tokens and transactions from the command line);
 - TESSERA_DATA: the node's data directory (a read replica beside it, for expired sessions);
 - TESSERA_CHROMIUM: the distribution's Chromium (Playwright's own download is never used);
@@ -26,6 +27,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 URL = os.environ.get("TESSERA_CONSOLE_URL", "http://127.0.0.1:8080")
+COLLATERAL = os.environ.get("TESSERA_COLLATERAL_URL", "http://127.0.0.1:8081")
 BIN = os.environ.get("TESSERA_BIN", "tessera")
 DATA = os.environ.get("TESSERA_DATA", "")
 CHROMIUM = os.environ.get("TESSERA_CHROMIUM", "/usr/bin/chromium")
@@ -104,9 +106,9 @@ def http(path, bearer=None, url=URL):
 def api(token):
     """GET a `/v1` route's JSON, as an actor (or anonymously)."""
 
-    def get(path, who=None):
-        status, body, _ = http(path, token(who) if who else None)
-        assert status == 200, f"GET {path} as {who}: {status} {body[:300]!r}"
+    def get(path, who=None, url=URL):
+        status, body, _ = http(path, token(who, url) if who else None, url)
+        assert status == 200, f"GET {url}{path} as {who}: {status} {body[:300]!r}"
         return json.loads(body)
 
     return get
@@ -196,6 +198,19 @@ def page(context):
     p = context.new_page()
     p.watch = Watch(p)
     yield p
+    assert p.watch.dialogs == [], f"a dialog opened: {p.watch.dialogs}"
+    assert p.watch.errors == [], f"the page's script failed: {p.watch.errors}"
+
+
+@pytest.fixture
+def cpage(browser):
+    """A page on the collateral demo's node, in a context of its own (cookies do not tell ports
+    apart, so each node's session lives in its own browser context)."""
+    ctx = browser.new_context(viewport=DESKTOP, base_url=COLLATERAL)
+    p = ctx.new_page()
+    p.watch = Watch(p)
+    yield p
+    ctx.close()
     assert p.watch.dialogs == [], f"a dialog opened: {p.watch.dialogs}"
     assert p.watch.errors == [], f"the page's script failed: {p.watch.errors}"
 
