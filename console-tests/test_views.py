@@ -209,3 +209,40 @@ def test_every_view_has_one_heading_a_labelled_navigation_and_headed_tables(page
         assert page.locator("main#main").count() == 1 and page.locator("#status[role=status]").count() == 1
         for table in page.locator("main table").all():
             assert table.locator("thead th[scope=col]").count() >= 2, path
+
+
+def test_the_governance_view_lists_the_proposals_the_api_shows_an_admin(page, sign_in, api):
+    sign_in(page, "admin-1")
+    page.goto("/console/governance")
+    want = api("/v1/proposals", "admin-1")
+    rows = page.locator("#proposals tbody tr").all()
+    assert sorted(int(r.get_attribute("data-proposal")) for r in rows) == sorted(p["id"] for p in want)
+    for p in want:
+        row = page.locator(f"#proposals tr[data-proposal='{p['id']}']")
+        assert row.locator("td.approvals").inner_text().startswith(f"{len(p['approvals'])} of {p['threshold']}")
+        assert row.get_attribute("data-open") == ("true" if p["status"] == "open" else "false")
+    assert int(page.inner_text("#open-proposals")) == sum(p["status"] == "open" for p in want)
+    shot(page, "governance", max_height=1400)
+
+
+def test_the_compliance_view_shows_an_officer_the_alerts_and_sanctions_lists(page, sign_in, api):
+    sign_in(page, "co-1")
+    page.goto("/console/compliance")
+    alerts = api("/v1/alerts", "co-1")
+    got = sorted(int(r.get_attribute("data-alert")) for r in page.locator("#alerts tbody tr").all())
+    assert got == sorted(a["id"] for a in alerts) and got
+    assert page.locator("#sanctions tbody tr").count() >= 1
+    assert page.locator("#refusals tfoot td[data-code='compliance.sanctioned']").count() == 1
+    shot(page, "compliance", max_height=1400)
+
+
+def test_the_compliance_view_shows_an_investor_only_its_own_refusals_and_no_alerts(page, sign_in, api):
+    sign_in(page, "carol")
+    page.goto("/console/compliance")
+    assert page.locator("#alerts").count() == 0
+    assert page.locator("section[aria-labelledby=alerts-h] .refusal code").inner_text() == "api.forbidden"
+    # The demo refused a mint to Carol (her investor class); Alpha's transfer to a sanctioned
+    # wallet concerns Alpha and Echo, not her.
+    codes = page.eval_on_selector_all("#refusals tfoot td[data-code]", "tds => tds.map(t => t.dataset.code)")
+    assert "compliance.investor_class" in codes
+    assert "compliance.sanctioned" not in codes
