@@ -62,4 +62,4 @@ def test_the_collateral_view_shows_the_clearing_house_every_member_s_margin(cpag
         assert units(row.locator("td.requirement")) == m["requirement_units"]
         assert units(row.locator("td.coverage")) == m["counted_units"]
     assert cpage.locator("#margin-cme tbody tr").count() == len(report["members"]) >= 3
-    shot(cpage, "collateral", max_height=1400)
+    shot(cpage, "collateral", max_height=1000)
