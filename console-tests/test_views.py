@@ -256,3 +256,32 @@ def test_the_compliance_view_shows_an_investor_only_its_own_refusals_and_no_aler
     assert page.locator("section[aria-labelledby=alerts-h] .refusal code").inner_text() == "api.forbidden"
     # The demo refused a mint to Carol (her investor class); Alpha's transfer to a sanctioned
     # wallet concerns Alpha and Echo, not her.
+
+
+def test_the_settlement_view_shows_an_instruction_to_its_parties_and_not_to_others(page, sign_in, submit, api):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    day = lambda d: (now + datetime.timedelta(days=d)).strftime("%Y-%m-%d")  # noqa: E731
+    made = submit(
+        "bolt-new",
+        "- create_instruction:\n"
+        '    legs:\n      - { asset: USDX, amount: "10", from: "@alpha", to: "@bolt-new" }\n'
+        '      - { asset: USDX, amount: "9.50", from: "@bolt-new", to: "@alpha" }\n'
+        f"    settle: on_affirmation\n    trade_date: {day(0)}\n    value_date: {day(1)}T14:00:00Z\n"
+        f'    expires_at: {day(2)}\n    reference: "<b>trade</b> 88412"\n',
+    )
+    (created,) = [e for e in made["receipt"]["outcome"]["events"] if e["event"] == "instruction_created"]
+    iid = created["instruction"] if "instruction" in created else created["id"]
+    sign_in(page, "alpha")
+    page.goto("/console/settlement")
+    want = api("/v1/instructions", "alpha")
+    rows = page.locator("#instructions tbody tr").all()
+    assert sorted(int(r.get_attribute("data-instruction")) for r in rows) == sorted(i["id"] for i in want)
+    row = page.locator(f"#instructions tr[data-instruction='{iid}']")
+    assert row.get_attribute("data-status") == "pending"
+    assert "<b>trade</b> 88412" in row.inner_text() and row.locator("b").count() == 0
+    shot(page, "settlement", max_height=800)
+    page.click("#signout button")
+    page.wait_for_selector("a.signin")
+    sign_in(page, "carol")
+    page.goto("/console/settlement")
+    assert page.locator(f"#instructions tr[data-instruction='{iid}']").count() == 0
