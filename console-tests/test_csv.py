@@ -3,7 +3,7 @@
 import csv
 import io
 
-from conftest import URL
+from conftest import COLLATERAL, URL
 
 
 def rows_of(text):
@@ -65,3 +65,19 @@ def test_the_holdings_csv_is_refused_to_an_anonymous_visitor_with_the_api_s_prob
     res = page.request.get(URL + "/console/holdings.csv")
     assert res.status == 401
     assert res.json()["code"] == "api.unauthenticated"
+
+
+def test_the_collateral_csvs_hold_a_member_s_pledges_and_calls_as_the_api_answers_them(cpage, sign_in, api):
+    sign_in(cpage, "alpha", url=COLLATERAL)
+    for path, route in [("pledges.csv", "/v1/pledges"), ("calls.csv", "/v1/calls")]:
+        res = cpage.request.get(COLLATERAL + "/console/collateral/" + path)
+        assert res.status == 200, path
+        assert rows_of(res.text()) == [flat(r) for r in api(route, "alpha", url=COLLATERAL)], path
+
+
+def test_the_governance_and_alert_csvs_hold_the_proposals_and_alerts_the_api_lists(page, sign_in, api):
+    sign_in(page, "co-1")
+    for path, route in [("/console/governance/proposals.csv", "/v1/proposals"), ("/console/compliance/alerts.csv", "/v1/alerts")]:
+        res = page.request.get(URL + path)
+        assert res.status == 200, path
+        assert {int(r["id"]) for r in rows_of(res.text())} == {x["id"] for x in api(route, "co-1")}, path
