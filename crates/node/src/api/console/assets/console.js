@@ -124,11 +124,12 @@
   // Sign-in and sign-out
 
   function wireSignIn() {
-    const form = document.getElementById("signin-form");
-    if (!form) return;
-    const out = document.getElementById("signin-result");
-    form.addEventListener("submit", async (e) => {
+    // Listens on the document, not on the form: a live refresh replaces the form (and any
+    // listener on it) when a block arrives while the page is open.
+    document.addEventListener("submit", async (e) => {
+      if (e.target.id !== "signin-form") return;
       e.preventDefault();
+      const out = document.getElementById("signin-result");
       out.className = "";
       const file = document.getElementById("keyfile").files[0];
       try {
