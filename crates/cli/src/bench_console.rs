@@ -16,11 +16,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tessera_core::crypto::{self, Keypair};
-use tessera_core::op::{self, AssetSpec, Op};
+use tessera_core::crypto::Keypair;
+use tessera_core::op::{self, Op};
 use tessera_core::tx::{CheckedTx, SignedTx, TxBody};
 use tessera_core::*;
-use tessera_node::Ledger;
 
 const NETWORK: &str = "bench-console";
 /// Transfers in each of the filler blocks that make up the journal's length.
@@ -66,78 +65,25 @@ fn err(e: impl std::fmt::Display) -> Refusal {
 /// investor party with one wallet, and filler blocks of transfers up to `blocks`. Ends with a
 /// snapshot, so the node starts from it.
 fn setup(dir: &Path, holders: usize, blocks: u64, show: bool) -> Result<(Keypair, Keypair), Refusal> {
-    let op = Keypair::insecure_from_name("bench-console-operator");
     let investor = Keypair::insecure_from_name("bench-console-investor");
     let start = Time::parse("2026-01-05T12:00:00Z").unwrap_or_default();
-    let g = tessera_core::block::demo_genesis(NETWORK, start, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
-    let mut ledger = Ledger::create(dir, &g)?;
-    ledger.snapshot_every_blocks = 0;
-    let mut seq = 0u64;
-    let mut sign = |ops: Vec<Op>| -> SignedTx {
-        seq += 1;
-        TxBody { network: NETWORK.into(), signer: op.wallet(), seq, expires_at: Time(u64::MAX / 2), ops }.sign(&op)
-    };
-    let seeds: Vec<[u8; 32]> =
-        (0..holders).into_par_iter().map(|i| crypto::sha256(format!("console-{i}").as_bytes()).0).collect();
-    let wallets: Vec<WalletId> = seeds.par_iter().map(|s| Keypair::from_seed(*s).wallet()).collect();
     let tlf = Symbol::new("TLF");
-    let mut txs: Vec<SignedTx> = Vec::new();
-    let parties: Vec<Op> = (0..holders.div_ceil(4_000))
-        .map(|p| {
+    let crate::bench_yield::Holders { mut ledger, operator, seeds, wallets, .. } = crate::bench_yield::holders(
+        dir,
+        NETWORK,
+        holders,
+        start,
+        vec![
             Op::RegisterParty(op::RegisterParty {
-                party: PartyId::new(format!("holders-{p}")),
-                name: "Holders".into(),
+                party: PartyId::new("investor"),
+                name: "An investor".into(),
                 kind: PartyKind::Fund,
-            })
-        })
-        .chain([Op::RegisterParty(op::RegisterParty {
-            party: PartyId::new("investor"),
-            name: "An investor".into(),
-            kind: PartyKind::Fund,
-        })])
-        .collect();
-    txs.extend(parties.chunks(64).map(|c| sign(c.to_vec())));
-    txs.push(sign(vec![
-        Op::AddWallet(op::AddWallet { party: PartyId::new("investor"), wallet: investor.wallet() }),
-        Op::CreateAsset(AssetSpec {
-            symbol: tlf.clone(),
-            name: "Treasury Liquidity Fund".into(),
-            kind: AssetKind::FundShare { nav: NavKind::Stable },
-            decimals: 6,
-            issuer: PartyId::new("operator"),
-            supply_cap: None,
-            policy: Default::default(),
-        }),
-        Op::CreateYieldClass(op::CreateYieldClass {
-            asset: tlf.clone(),
-            basis: 365,
-            cutoff_seconds: 54_000,
-            payout_day: 1,
-            residual: op.wallet(),
-        }),
-        Op::SetYieldRate(op::SetYieldRate { asset: tlf.clone(), rate_ppb: 42_000_000 }),
-        Op::Mint(op::Mint { asset: tlf.clone(), to: investor.wallet(), amount: 1_000_000_000_000 }),
-    ]));
-    for (c, chunk) in wallets.chunks(64).enumerate() {
-        let party = PartyId::new(format!("holders-{}", c * 64 / 4_000));
-        txs.push(sign(
-            chunk.iter().map(|w| Op::AddWallet(op::AddWallet { party: party.clone(), wallet: *w })).collect(),
-        ));
-    }
-    for chunk in wallets.chunks(64) {
-        txs.push(sign(
-            chunk.iter().map(|w| Op::Mint(op::Mint { asset: tlf.clone(), to: *w, amount: 1_000_000_000 })).collect(),
-        ));
-    }
+            }),
+            Op::AddWallet(op::AddWallet { party: PartyId::new("investor"), wallet: investor.wallet() }),
+            Op::Mint(op::Mint { asset: tlf.clone(), to: investor.wallet(), amount: 1_000_000_000_000 }),
+        ],
+    )?;
     let progress = crate::progress::Progress::bar(show, blocks, "blocks", "building the ledger");
-    for block in txs.chunks(4_000) {
-        let checked: Vec<CheckedTx> =
-            block.to_vec().into_par_iter().map(CheckedTx::from_decoded).collect::<Result<_, _>>()?;
-        let b = ledger.submit(start, checked)?.0.ok_or_else(setup_refused)?;
-        if let Some(r) = b.body.receipts.iter().find(|r| !r.is_ok()) {
-            return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {}", r.outcome)));
-        }
-    }
     // Filler blocks: the investor and the first thousand holders trade small amounts, one
     // block a second, so the journal has its length and the investor a long history.
     let traders: Vec<Keypair> = seeds.iter().take(1_000).map(|s| Keypair::from_seed(*s)).collect();
@@ -200,7 +146,7 @@ fn setup(dir: &Path, holders: usize, blocks: u64, show: bool) -> Result<(Keypair
     }
     progress.finish();
     ledger.snapshot()?;
-    Ok((op, investor))
+    Ok((operator, investor))
 }
 
 /// A `tessera node` child on the ledger, stopped on drop.

@@ -139,22 +139,39 @@ fn nav_ms(n: usize) -> Result<f64, Refusal> {
     Ok(times[times.len() / 2])
 }
 
-/// A ledger with `n` holders of a yield-bearing fund share; returns the ledger and its clock.
-fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
-    let op = Keypair::insecure_from_name("bench-yield-operator");
-    let start = Time::parse("2026-01-01T12:00:00Z").unwrap_or_default();
-    let g = tessera_core::block::demo_genesis(NETWORK, start, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
+/// A ledger of holders of TLF, a stable fund share paying daily yield, as the yield and console
+/// benchmarks build it.
+pub(crate) struct Holders {
+    pub ledger: Ledger,
+    /// The operator (it holds every role): `<network>-operator`'s demo key.
+    pub operator: Keypair,
+    /// The holders' key seeds and wallets, in order.
+    pub seeds: Vec<[u8; 32]>,
+    pub wallets: Vec<WalletId>,
+    pub start: Time,
+}
+
+/// `n` holders of 1,000 TLF each (one party per 4,000 wallets), made durable in blocks of 4,000
+/// setup transactions at `start`; `extra` (signed by the operator) runs once TLF exists.
+pub(crate) fn holders(
+    dir: &std::path::Path,
+    network: &str,
+    n: usize,
+    start: Time,
+    extra: Vec<Op>,
+) -> Result<Holders, Refusal> {
+    let op = Keypair::insecure_from_name(&format!("{network}-operator"));
+    let g = tessera_core::block::demo_genesis(network, start, &[(&op, &Role::OPERATOR)], [1, 1, 1]);
     let mut ledger = Ledger::create(dir, &g)?;
     ledger.snapshot_every_blocks = 0;
     let mut seq = 0u64;
     let mut sign = |ops: Vec<Op>| -> SignedTx {
         seq += 1;
-        TxBody { network: NETWORK.into(), signer: op.wallet(), seq, expires_at: Time(u64::MAX / 2), ops }.sign(&op)
+        TxBody { network: network.into(), signer: op.wallet(), seq, expires_at: Time(u64::MAX / 2), ops }.sign(&op)
     };
-    let wallets: Vec<WalletId> = (0..n)
-        .into_par_iter()
-        .map(|i| Keypair::from_seed(crypto::sha256(format!("yield-{i}").as_bytes()).0).wallet())
-        .collect();
+    let seeds: Vec<[u8; 32]> =
+        (0..n).into_par_iter().map(|i| crypto::sha256(format!("{network}-{i}").as_bytes()).0).collect();
+    let wallets: Vec<WalletId> = seeds.par_iter().map(|s| Keypair::from_seed(*s).wallet()).collect();
     // One party per 4,000 wallets (a party holds at most 4,096).
     let parties: Vec<Op> = (0..n.div_ceil(4_000))
         .map(|p| {
@@ -185,6 +202,9 @@ fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
         }),
         Op::SetYieldRate(op::SetYieldRate { asset: Symbol::new("TLF"), rate_ppb: 42_000_000 }),
     ]));
+    if !extra.is_empty() {
+        txs.push(sign(extra));
+    }
     for (c, chunk) in wallets.chunks(64).enumerate() {
         let party = PartyId::new(format!("holders-{}", c * 64 / 4_000));
         txs.push(sign(
@@ -207,7 +227,14 @@ fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
             return Err(Refusal::new(Code::InputInvalid, format!("bench setup failed: {}", r.outcome)));
         }
     }
-    Ok((ledger, start))
+    Ok(Holders { ledger, operator: op, seeds, wallets, start })
+}
+
+/// A ledger with `n` holders of a yield-bearing fund share; returns the ledger and its clock.
+fn setup(dir: &std::path::Path, n: usize) -> Result<(Ledger, Time), Refusal> {
+    let start = Time::parse("2026-01-01T12:00:00Z").unwrap_or_default();
+    let h = holders(dir, NETWORK, n, start, Vec::new())?;
+    Ok((h.ledger, h.start))
 }
 
 /// Time of one empty, durable block at `at` (its work is the block-boundary jobs).

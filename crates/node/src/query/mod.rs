@@ -195,14 +195,7 @@ pub fn accrued(st: &State, asset: &str, at: Time, clean: Option<Decimal>) -> Res
 /// for the asset's issuer agents.
 pub fn precheck(st: &State, viewer: &Viewer, intent: &Intent, now: Time) -> Result<Precheck, Refusal> {
     viewer.may_precheck(intent)?;
-    let failures = movement::precheck(st, intent, now);
-    Ok(Precheck {
-        passes: failures.is_empty(),
-        failures: failures
-            .iter()
-            .map(|r| PrecheckFailure { code: r.code.as_str().to_string(), message: r.message.clone() })
-            .collect(),
-    })
+    Ok(Precheck::of(&movement::precheck(st, intent, now)))
 }
 
 /// Every rule a prepared transaction would break, as far as they can be told before it is
@@ -259,13 +252,7 @@ pub fn precheck_body(st: &State, viewer: &Viewer, body: &tx::TxBody, now: Time) 
     // A rule said once: a zero amount fails both the stateless and the movement check.
     let mut seen = std::collections::BTreeSet::new();
     failures.retain(|r| seen.insert(r.code.as_str()));
-    Ok(Precheck {
-        passes: failures.is_empty(),
-        failures: failures
-            .iter()
-            .map(|r| PrecheckFailure { code: r.code.as_str().to_string(), message: r.message.clone() })
-            .collect(),
-    })
+    Ok(Precheck::of(&failures))
 }
 
 /// A block as the viewer may see it: the header for everyone, the receipts of the

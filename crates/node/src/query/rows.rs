@@ -571,6 +571,19 @@ pub struct Precheck {
     pub passes: bool,
 }
 
+impl Precheck {
+    /// The answer for these failures (none: it passes).
+    pub fn of(failures: &[Refusal]) -> Precheck {
+        Precheck {
+            passes: failures.is_empty(),
+            failures: failures
+                .iter()
+                .map(|r| PrecheckFailure { code: r.code.as_str().to_string(), message: r.message.clone() })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct PrecheckFailure {
     pub code: String,
