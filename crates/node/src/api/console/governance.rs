@@ -52,7 +52,15 @@ pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) ->
                                 td.num .approvals { (p.approvals.len()) " of " (p.threshold)
                                     @if !p.rejections.is_empty() { " (" (p.rejections.len()) " against)" } }
                                 td { @for (k, w) in p.approvals.iter().enumerate() { @if k > 0 { ", " } (wallet(w)) } }
-                                td { (p.status) }
+                                td { @match &p.status {
+                                    ProposalStatus::Open => "open",
+                                    ProposalStatus::Executed { at } => { "executed " (time(*at)) }
+                                    ProposalStatus::Rejected { at } => { "rejected " (time(*at)) }
+                                    ProposalStatus::Expired { at } => { "expired " (time(*at)) }
+                                    ProposalStatus::Failed { at, code, message } => {
+                                        span.bad { "failed " (time(*at)) ": " code { (code) } " " (message) }
+                                    }
+                                } }
                                 td { @if is_open { (countdown(p.expires_at, now)) } @else { (time(p.expires_at)) } }
                             }
                         }
