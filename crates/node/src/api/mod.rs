@@ -412,25 +412,43 @@ pub async fn serve(
     Ok(height)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called (inside the
+/// runtime), not when the future is first polled: a signal sent the moment the node says it is
+/// listening must already find them, or the default action would end the process undrained.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = term => {},
+                _ = int => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -461,6 +479,7 @@ pub fn run(config: NodeConfig) -> Result<(), Refusal> {
     let (api, recovery) = Api::start(config.clone())?;
     rt.block_on(async move {
         let listen = config.listen.clone();
+        let shutdown = shutdown_signal();
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .map_err(|e| Refusal::new(Code::InputInvalid, format!("cannot listen on {listen}: {e}")))?;
@@ -485,7 +504,7 @@ pub fn run(config: NodeConfig) -> Result<(), Refusal> {
             queue_capacity = config.queue_capacity,
             "listening"
         );
-        serve(api, listener, shutdown_signal()).await.map(|_| ())
+        serve(api, listener, shutdown).await.map(|_| ())
     })
 }
 
