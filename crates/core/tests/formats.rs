@@ -119,3 +119,26 @@ fn the_layout_the_document_describes_rebuilds_the_transfer_byte_for_byte() {
     assert_eq!(merkle_root(&l), node(&node(&leaf(&l[0]), &leaf(&l[1])), &leaf(&l[2])));
     assert_eq!(merkle_root(&[]), crypto::sha256(b"tessera/merkle/empty"));
 }
+
+#[test]
+fn a_client_that_signs_the_body_instead_of_the_id_is_told_what_to_sign() {
+    let alice = Keypair::insecure_from_name("alice");
+    let body = TxBody {
+        network: "formats-demo".into(),
+        signer: alice.wallet(),
+        seq: 1,
+        expires_at: Time(1_767_225_600),
+        ops: vec![Op::Transfer(op::Transfer { asset: Symbol::new("USDX"), to: alice.wallet(), amount: 1 })],
+    };
+    let wrong = alice.sign(&borsh::to_vec(&body).unwrap());
+    let tx = tessera_core::tx::SignedTx { body, signature: wrong };
+    let refusal = tessera_core::tx::CheckedTx::from_decoded(tx).unwrap_err();
+    assert_eq!(refusal.code, tessera_core::Code::TxBadSignature);
+    assert!(
+        refusal.message.contains("sign the 32 bytes of the transaction id")
+            && refusal.message.contains("SHA-256(\"tessera/tx/v1\"")
+            && refusal.message.contains("docs/formats.md"),
+        "{}",
+        refusal.message
+    );
+}

@@ -87,9 +87,23 @@ impl SignedTx {
         if crypto::verify(&self.body.signer, &self.id().0, &self.signature) {
             Ok(())
         } else {
-            refuse(Code::TxBadSignature, format!("signature does not verify for wallet {}", self.body.signer.short()))
+            Err(bad_signature(&self.body.signer))
         }
     }
+}
+
+/// The refusal of a signature that does not verify, with what the signer should have signed:
+/// a client signing the wrong bytes (the body, or a hex string) learns the layout here.
+fn bad_signature(signer: &WalletId) -> Refusal {
+    Refusal::new(
+        Code::TxBadSignature,
+        format!(
+            "signature does not verify for wallet {}: sign the 32 bytes of the transaction id, \
+             SHA-256(\"tessera/tx/v1\" followed by the body's canonical bytes), with the signer's Ed25519 key \
+             (docs/formats.md)",
+            signer.short()
+        ),
+    )
 }
 
 /// A transaction that passed decoding, stateless checks and signature verification, with its
@@ -110,10 +124,7 @@ impl CheckedTx {
         tx.check_stateless()?;
         let id = tx.id();
         if !crypto::verify(&tx.body.signer, &id.0, &tx.signature) {
-            return refuse(
-                Code::TxBadSignature,
-                format!("signature does not verify for wallet {}", tx.body.signer.short()),
-            );
+            return Err(bad_signature(&tx.body.signer));
         }
         Ok(CheckedTx { tx, id })
     }
@@ -136,10 +147,7 @@ impl CheckedTx {
             .map(|((tx, id), st)| {
                 st?;
                 if !all_good && !crypto::verify(&tx.body.signer, &id.0, &tx.signature) {
-                    return refuse(
-                        Code::TxBadSignature,
-                        format!("signature does not verify for wallet {}", tx.body.signer.short()),
-                    );
+                    return Err(bad_signature(&tx.body.signer));
                 }
                 Ok(CheckedTx { tx, id })
             })
