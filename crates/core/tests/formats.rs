@@ -17,8 +17,8 @@ fn doc_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/formats.md")
 }
 
-/// The vectors section as the code computes it.
-fn vectors() -> String {
+/// The vectors' transfer: alice sends bob 1,500,000 minor units of USDX.
+fn transfer() -> (Keypair, Keypair, TxBody) {
     let alice = Keypair::insecure_from_name("alice");
     let bob = Keypair::insecure_from_name("bob");
     let body = TxBody {
@@ -28,6 +28,12 @@ fn vectors() -> String {
         expires_at: Time(1_767_225_600),
         ops: vec![Op::Transfer(op::Transfer { asset: Symbol::new("USDX"), to: bob.wallet(), amount: 1_500_000 })],
     };
+    (alice, bob, body)
+}
+
+/// The vectors section as the code computes it.
+fn vectors() -> String {
+    let (alice, bob, body) = transfer();
     let body_bytes = borsh::to_vec(&body).unwrap();
     let id = body.id();
     let signed = body.clone().sign(&alice);
@@ -86,15 +92,7 @@ fn the_test_vectors_in_docs_formats_md_are_what_the_code_computes() {
 /// the text gets the same bytes).
 #[test]
 fn the_layout_the_document_describes_rebuilds_the_transfer_byte_for_byte() {
-    let alice = Keypair::insecure_from_name("alice");
-    let bob = Keypair::insecure_from_name("bob");
-    let body = TxBody {
-        network: "formats-demo".into(),
-        signer: alice.wallet(),
-        seq: 1,
-        expires_at: Time(1_767_225_600),
-        ops: vec![Op::Transfer(op::Transfer { asset: Symbol::new("USDX"), to: bob.wallet(), amount: 1_500_000 })],
-    };
+    let (alice, bob, body) = transfer();
     // By hand, as docs/formats.md lays it out.
     let mut by_hand = Vec::new();
     let network = b"formats-demo";
@@ -122,14 +120,7 @@ fn the_layout_the_document_describes_rebuilds_the_transfer_byte_for_byte() {
 
 #[test]
 fn a_client_that_signs_the_body_instead_of_the_id_is_told_what_to_sign() {
-    let alice = Keypair::insecure_from_name("alice");
-    let body = TxBody {
-        network: "formats-demo".into(),
-        signer: alice.wallet(),
-        seq: 1,
-        expires_at: Time(1_767_225_600),
-        ops: vec![Op::Transfer(op::Transfer { asset: Symbol::new("USDX"), to: alice.wallet(), amount: 1 })],
-    };
+    let (alice, _, body) = transfer();
     let wrong = alice.sign(&borsh::to_vec(&body).unwrap());
     let tx = tessera_core::tx::SignedTx { body, signature: wrong };
     let refusal = tessera_core::tx::CheckedTx::from_decoded(tx).unwrap_err();
