@@ -57,8 +57,10 @@ use crate::oracle;
 use crate::state::*;
 use crate::treasury;
 use crate::types::*;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
+use std::convert::Infallible;
 
 pub use crate::model::collateral::*;
 
@@ -149,12 +151,13 @@ fn next_account(state: &mut State) -> u64 {
     id
 }
 
-fn next_call(state: &mut State) -> u64 {
+/// Takes `n` call ids in one write; returns the first (the others follow it).
+fn next_calls(state: &mut State, n: usize) -> u64 {
     let mut c = counters(state);
-    c.next_call = c.next_call.checked_add(1).expect("one per call: never reaches u64::MAX");
-    let id = c.next_call;
+    let first = c.next_call.checked_add(1).expect("one per call: never reaches u64::MAX");
+    c.next_call = c.next_call.checked_add(n as u64).expect("one per call: never reaches u64::MAX");
     state.collateral_counters.put(0, c);
-    id
+    first
 }
 
 // ---------------------------------------------------------------- lookups
@@ -497,21 +500,35 @@ pub fn standing(state: &State, id: u64) -> Standing {
 /// Revalues one account, stores its standing, and marks its open call met once nothing is
 /// short. Reads the account in place: a revaluation rewrites only the standing.
 fn revalue(state: &mut State, id: u64, prices: &mut Prices, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
-    let (coverage, short) = {
-        let acc = state
-            .collateral_accounts
-            .get(&id)
-            .ok_or_else(|| Refusal::new(Code::CollateralUnknownMember, format!("no collateral account {id}")))?;
-        if !acc.active() {
-            return Ok(());
+    match assess(state, id, prices, now)? {
+        Some((coverage, short)) => {
+            record_standing(state, id, coverage, short, now, ev);
+            Ok(())
         }
-        let coverage = coverage_of(state, acc, prices, now)?;
-        let short = shortfall(&acc.requirement, &coverage)?;
-        (coverage, short)
-    };
+        None => Ok(()),
+    }
+}
+
+/// An active account's coverage and shortfall as of now (nothing for an inactive one). Reads
+/// only, so a pass can assess many accounts at once.
+fn assess(state: &State, id: u64, prices: &mut Prices, now: Time) -> Result<Option<(Coverage, Amount)>, Refusal> {
+    let acc = state
+        .collateral_accounts
+        .get(&id)
+        .ok_or_else(|| Refusal::new(Code::CollateralUnknownMember, format!("no collateral account {id}")))?;
+    if !acc.active() {
+        return Ok(None);
+    }
+    let coverage = coverage_of(state, acc, prices, now)?;
+    let short = shortfall(&acc.requirement, &coverage)?;
+    Ok(Some((coverage, short)))
+}
+
+/// Stores an assessed account's standing, and meets its open call once nothing is short.
+fn record_standing(state: &mut State, id: u64, coverage: Coverage, short: Amount, now: Time, ev: &mut Vec<Event>) {
     let mut s = standing(state, id);
     if s.coverage == coverage && (s.call.is_none() || short > 0) && state.standings.contains(&id) {
-        return Ok(());
+        return;
     }
     s.coverage = coverage;
     if let Some(call) = s.call {
@@ -521,7 +538,6 @@ fn revalue(state: &mut State, id: u64, prices: &mut Prices, now: Time, ev: &mut 
         }
     }
     state.standings.put(id, s);
-    Ok(())
 }
 
 fn meet_call(state: &mut State, id: u64, now: Time, ev: &mut Vec<Event>) {
@@ -567,10 +583,19 @@ pub fn revalue_moved(state: &mut State, now: Time, ev: &mut Vec<Event>) {
             *e = (*e).max(move_bps);
         }
     }
-    for (id, move_bps) in touched {
-        if let Err(r) = revalue(state, id, &mut prices, now, ev) {
+    // Every touched account is assessed at once on all cores (reads only), then its standing
+    // is written in account order, so the result does not depend on the scheduling.
+    let touched: Vec<(u64, u64)> = touched.into_iter().collect();
+    let assessed: Vec<_> = {
+        let state = &*state;
+        touched.par_iter().map_init(Prices::default, |prices, (id, _)| assess(state, *id, prices, now)).collect()
+    };
+    for ((id, move_bps), assessed) in touched.into_iter().zip(assessed) {
+        match assessed {
+            Ok(Some((coverage, short))) => record_standing(state, id, coverage, short, now, ev),
+            Ok(None) => {}
             // Valuation refuses only on arithmetic overflow, which stored amounts cannot reach.
-            unreachable!("revaluing account {id}: {r}");
+            Err(r) => unreachable!("revaluing account {id}: {r}"),
         }
         let Some(acc) = state.collateral_accounts.get(&id) else { continue };
         let big = match acc.kind {
@@ -795,7 +820,7 @@ fn remove_pledge(
     }
     if !acc.pledges.iter().any(|p| p.asset == *asset) {
         state.pledged_assets.remove(&(a, acc.id));
-        if state.pledged_assets.range(&(a, 0), &(a, u64::MAX)).is_empty() {
+        if !state.pledged_assets.any_in(&(a, 0), &(a, u64::MAX)) {
             state.price_marks.remove(&a);
         }
     }
@@ -1241,49 +1266,89 @@ pub fn contribute(cx: &mut Ctx, ccp: &PartyId, amount: Amount) -> Result<(), Ref
 
 // ---------------------------------------------------------------- calls and defaults
 
-fn raise_call(state: &mut State, id: u64, kind: CallKind, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
-    let acc = state
-        .collateral_accounts
-        .get(&id)
-        .ok_or_else(|| Refusal::new(Code::CollateralUnknownMember, format!("no collateral account {id}")))?;
-    let mut st = standing(state, id);
-    if !acc.active() || st.call.is_some() || acc.kind != AccountKind::Margin {
-        return Ok(());
+/// Raises a call on each of `ids` (in that order) that is active, short and not already
+/// called. The reads come first and the writes after, each table written in one batch whose
+/// digest work runs on all cores; the entries, ids and events are those of raising the calls
+/// one by one, since no call changes what another account owes.
+fn raise_calls(state: &mut State, ids: &[u64], kind: CallKind, now: Time, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    struct Due {
+        account: u64,
+        short: Amount,
+        deadline: Time,
+        ccp: PartyId,
+        member: PartyId,
+        cash_asset: Symbol,
     }
-    let short = shortfall(&acc.requirement, &st.coverage)?;
-    if short == 0 {
-        return Ok(());
-    }
-    let deadline = now.plus(clearing_ref(state, &acc.pledgee)?.schedule.call_deadline_seconds);
-    let acc = Account { pledges: Vec::new(), ..acc.clone() };
-    let call = next_call(state);
-    state.margin_calls.put(
-        call,
-        MarginCall {
-            id: call,
+    let mut due = Vec::new();
+    for &id in ids {
+        let acc = state
+            .collateral_accounts
+            .get(&id)
+            .ok_or_else(|| Refusal::new(Code::CollateralUnknownMember, format!("no collateral account {id}")))?;
+        let st = state.standings.get(&id);
+        if !acc.active() || st.is_some_and(|s| s.call.is_some()) || acc.kind != AccountKind::Margin {
+            continue;
+        }
+        let never_valued = Coverage::default();
+        let short = shortfall(&acc.requirement, st.map_or(&never_valued, |s| &s.coverage))?;
+        if short == 0 {
+            continue;
+        }
+        due.push(Due {
             account: id,
+            short,
+            deadline: now.plus(clearing_ref(state, &acc.pledgee)?.schedule.call_deadline_seconds),
             ccp: acc.pledgee.clone(),
             member: acc.pledgor.clone(),
-            kind,
-            raised_at: now,
-            deadline,
             cash_asset: acc.cash_asset.clone(),
-            amount: short,
-            status: CallStatus::Open,
-        },
-    );
-    state.open_calls.put((deadline, call), ());
-    ev.push(event(CollateralEvent::CallRaised {
-        call,
-        account: id,
-        kind,
-        cash_asset: acc.cash_asset.clone(),
-        amount: short,
-        deadline,
-    }));
-    st.call = Some(call);
-    state.standings.put(id, st);
-    Ok(())
+        });
+    }
+    if due.is_empty() {
+        return Ok(());
+    }
+    let first = next_calls(state, due.len());
+    let (mut calls, mut open, mut called) =
+        (Vec::with_capacity(due.len()), Vec::with_capacity(due.len()), Vec::with_capacity(due.len()));
+    for (call, d) in (first..).zip(due) {
+        ev.push(event(CollateralEvent::CallRaised {
+            call,
+            account: d.account,
+            kind,
+            cash_asset: d.cash_asset.clone(),
+            amount: d.short,
+            deadline: d.deadline,
+        }));
+        open.push(((d.deadline, call), ()));
+        called.push((d.account, call));
+        calls.push((
+            call,
+            MarginCall {
+                id: call,
+                account: d.account,
+                ccp: d.ccp,
+                member: d.member,
+                kind,
+                raised_at: now,
+                deadline: d.deadline,
+                cash_asset: d.cash_asset,
+                amount: d.short,
+                status: CallStatus::Open,
+            },
+        ));
+    }
+    let written: Result<_, Infallible> = state.margin_calls.update_many(calls, |_, c, _| Ok((Some(c), ())));
+    let written = written.and_then(|_| state.open_calls.update_many(open, |_, (), _| Ok((Some(()), ()))));
+    let written = written.and_then(|_| {
+        state.standings.update_many(called, |_, call, old| {
+            let mut s = old.cloned().unwrap_or_default();
+            s.call = Some(call);
+            Ok((Some(s), ()))
+        })
+    });
+    match written {
+        Ok(_) => Ok(()),
+        Err(never) => match never {},
+    }
 }
 
 /// Realizes one pledge for the pledgee: cash (and, failing a buyer, securities) appropriated,
@@ -1963,9 +2028,8 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
         }
         c.daily_call_day = now.day();
         state.clearing_houses.put(ccp.clone(), c);
-        for id in member_accounts(state, &ccp) {
-            raise_call(state, id, CallKind::Daily, now, ev).unwrap_or_else(|r| unreachable!("daily call: {r}"));
-        }
+        let members = member_accounts(state, &ccp);
+        raise_calls(state, &members, CallKind::Daily, now, ev).unwrap_or_else(|r| unreachable!("daily call: {r}"));
     }
     // 4b. The automatic return of excess cash.
     let mut ccps: Vec<PartyId> = state.clearing_houses.iter().map(|(k, _)| k.clone()).collect();
@@ -1993,7 +2057,8 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
             state.watch.put(id, ());
         }
     }
-    // 6. Intraday calls and loan liquidations for the accounts watched.
+    // 6. Intraday calls and loan liquidations for the accounts watched, in account order.
+    let mut calls = Vec::new();
     for id in state.watch.due(&u64::MAX) {
         let Some(acc) = state.collateral_accounts.get(&id) else {
             state.watch.remove(&id);
@@ -2011,15 +2076,18 @@ pub fn block_job(state: &mut State, now: Time, ev: &mut Vec<Event>) {
         }
         state.watch.remove(&id);
         match acc.kind {
-            AccountKind::Margin => raise_call(state, id, CallKind::Intraday, now, ev)
-                .unwrap_or_else(|r| unreachable!("intraday call: {r}")),
+            AccountKind::Margin => calls.push(id),
             AccountKind::Loan => {
+                // The calls watched before this loan are raised before it is liquidated.
+                raise_calls(state, &std::mem::take(&mut calls), CallKind::Intraday, now, ev)
+                    .unwrap_or_else(|r| unreachable!("intraday call: {r}"));
                 if state.open_loans.contains(&id) {
                     liquidate_loan(state, id, now, ev).unwrap_or_else(|r| unreachable!("liquidating loan {id}: {r}"));
                 }
             }
         }
     }
+    raise_calls(state, &calls, CallKind::Intraday, now, ev).unwrap_or_else(|r| unreachable!("intraday call: {r}"));
 }
 
 /// After a wallet recovery: pledges and loans naming the lost wallet name the new one (its

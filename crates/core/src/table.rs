@@ -364,9 +364,20 @@ impl<K> Queue<K>
 where
     K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize,
 {
-    /// Keys from `from` to `to`, both included, in order.
+    /// Keys from `from` to `to`, both included, in order (none when `from` is after `to`).
     pub fn range(&self, from: &K, to: &K) -> Vec<K> {
-        self.map.range(from.clone()..=to.clone()).map(|(k, _)| k.clone()).collect()
+        self.keys_in(from, to).cloned().collect()
+    }
+
+    /// Whether any key lies from `from` to `to`, both included (without collecting them).
+    pub fn any_in(&self, from: &K, to: &K) -> bool {
+        self.keys_in(from, to).next().is_some()
+    }
+
+    fn keys_in<'a>(&'a self, from: &K, to: &K) -> impl Iterator<Item = &'a K> + 'a {
+        // BTreeMap::range panics on reversed bounds; reversed bounds hold nothing.
+        let bounds = (from <= to).then(|| from.clone()..=to.clone());
+        bounds.into_iter().flat_map(|b| self.map.range(b).map(|(k, _)| k))
     }
 
     /// Keys up to and including `upto`, in order.
@@ -446,6 +457,20 @@ mod tests {
             let restored: Vec<(u8, u32)> = t.sorted().into_iter().map(|(k, v)| (*k, *v)).collect();
             prop_assert_eq!(restored, snapshot);
             prop_assert_eq!(t.digest(), digest);
+        }
+    }
+
+    proptest! {
+        /// `any_in` answers whether `range` over the same bounds would find anything.
+        #[test]
+        fn any_in_agrees_with_range(
+            keys in proptest::collection::btree_set(any::<u8>(), 0..40),
+            from in any::<u8>(),
+            to in any::<u8>(),
+        ) {
+            let mut q: Queue<u8> = Queue::new(9);
+            for k in keys { q.put(k, ()); }
+            prop_assert_eq!(q.any_in(&from, &to), !q.range(&from, &to).is_empty());
         }
     }
 
