@@ -405,18 +405,12 @@ where
         format!("Table<{}, {}>", K::declaration(), V::declaration())
     }
 
-    fn add_definitions_recursively(
-        definitions: &mut BTreeMap<borsh::schema::Declaration, borsh::schema::Definition>,
-    ) {
+    fn add_definitions_recursively(definitions: &mut BTreeMap<borsh::schema::Declaration, borsh::schema::Definition>) {
         use borsh::schema::{add_definition, Definition, Fields};
         let entries = format!("TableEntries<{}, {}>", K::declaration(), V::declaration());
         add_definition(
             entries.clone(),
-            Definition::Sequence {
-                length_width: 8,
-                length_range: 0..=u64::MAX,
-                elements: <(K, V)>::declaration(),
-            },
+            Definition::Sequence { length_width: 8, length_range: 0..=u64::MAX, elements: <(K, V)>::declaration() },
             definitions,
         );
         add_definition(

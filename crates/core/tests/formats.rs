@@ -146,7 +146,8 @@ fn a_client_that_signs_the_body_instead_of_the_id_is_told_what_to_sign() {
 // ---------------------------------------------------------------------------------------------
 // Layouts: docs/formats/layouts.json and the tables in docs/formats.md.
 
-const LAYOUTS_START: &str = "<!-- layouts:start (written by crates/core/tests/formats.rs from docs/formats/layouts.json) -->";
+const LAYOUTS_START: &str =
+    "<!-- layouts:start (written by crates/core/tests/formats.rs from docs/formats/layouts.json) -->";
 const LAYOUTS_END: &str = "<!-- layouts:end -->";
 
 fn layouts_path() -> PathBuf {
@@ -162,10 +163,7 @@ fn docs_formats_layouts_json_is_what_the_code_generates() {
         std::fs::write(layouts_path(), &want).expect("write docs/formats/layouts.json");
         return;
     }
-    assert!(
-        now == want,
-        "docs/formats/layouts.json is stale: UPDATE_DOCS=1 cargo test -p tessera-core --test formats"
-    );
+    assert!(now == want, "docs/formats/layouts.json is stale: UPDATE_DOCS=1 cargo test -p tessera-core --test formats");
 }
 
 #[test]
@@ -192,8 +190,10 @@ fn is_named(types: &serde_json::Map<String, Value>, name: &str) -> bool {
 }
 
 fn fields_cell(fields: &[Value]) -> String {
-    let parts: Vec<String> =
-        fields.iter().map(|f| format!("`{}`: `{}`", f["name"].as_str().unwrap(), f["type"].as_str().unwrap())).collect();
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| format!("`{}`: `{}`", f["name"].as_str().unwrap(), f["type"].as_str().unwrap()))
+        .collect();
     if parts.is_empty() {
         "(none)".into()
     } else {
@@ -236,7 +236,12 @@ fn type_table(layout: &Value) -> String {
 
 /// One small table per variant of an enum whose variants are the things described (operations,
 /// events). An operation's single field is its payload type, whose fields are shown.
-fn per_variant(out: &mut String, types: &serde_json::Map<String, Value>, enum_name: &str, json_name: &dyn Fn(usize, &str) -> String) {
+fn per_variant(
+    out: &mut String,
+    types: &serde_json::Map<String, Value>,
+    enum_name: &str,
+    json_name: &dyn Fn(usize, &str) -> String,
+) {
     for v in types[enum_name]["variants"].as_array().unwrap() {
         let tag = v["tag"].as_u64().unwrap();
         let name = v["name"].as_str().unwrap();
@@ -274,15 +279,18 @@ fn layout_tables(layouts: &Value) -> String {
     out.push_str("### Operations (`Op`)\n\nThe heading gives the tag, the JSON name and the Rust name.\n\n");
     per_variant(&mut out, types, "Op", &|tag, _| op::Op::NAMES[tag].to_string());
     shown.insert("Op".into());
-    for (enum_name, title) in
-        [("Event", "Events (`Event`)"), ("FundEvent", "Fund events (`FundEvent`, inside `Event::Fund`)"), ("CollateralEvent", "Collateral events (`CollateralEvent`, inside `Event::Collateral`)")]
-    {
+    for (enum_name, title) in [
+        ("Event", "Events (`Event`)"),
+        ("FundEvent", "Fund events (`FundEvent`, inside `Event::Fund`)"),
+        ("CollateralEvent", "Collateral events (`CollateralEvent`, inside `Event::Collateral`)"),
+    ] {
         out.push_str(&format!("### {title}\n\nThe heading gives the tag, the JSON name and the Rust name.\n\n"));
         per_variant(&mut out, types, enum_name, &|_, name| snake(name));
         shown.insert(enum_name.into());
     }
     out.push_str("### Other types\n\nEvery other named type the tables above mention, by name.\n\n");
-    let rest: Vec<&str> = types.keys().map(String::as_str).filter(|n| is_named(types, n) && !shown.contains(*n)).collect();
+    let rest: Vec<&str> =
+        types.keys().map(String::as_str).filter(|n| is_named(types, n) && !shown.contains(*n)).collect();
     for name in rest {
         out.push_str(&format!("#### `{name}`\n\n{}\n", type_table(&types[name])));
     }
@@ -302,7 +310,11 @@ struct Decoder<'a> {
 
 impl Decoder<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], String> {
-        let end = self.at.checked_add(n).filter(|e| *e <= self.bytes.len()).ok_or(format!("{n} bytes past the end at {}", self.at))?;
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|e| *e <= self.bytes.len())
+            .ok_or(format!("{n} bytes past the end at {}", self.at))?;
         let out = &self.bytes[self.at..end];
         self.at = end;
         Ok(out)
@@ -382,7 +394,8 @@ fn decode_with_layouts(layouts: &Value, name: &str, bytes: &[u8]) -> Result<usiz
 
 #[test]
 fn every_golden_vector_decodes_to_its_last_byte_with_the_published_layouts_alone() {
-    let layouts: Value = serde_json::from_str(&std::fs::read_to_string(layouts_path()).expect("docs/formats/layouts.json")).unwrap();
+    let layouts: Value =
+        serde_json::from_str(&std::fs::read_to_string(layouts_path()).expect("docs/formats/layouts.json")).unwrap();
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let files = [
         ("op", "Op"),

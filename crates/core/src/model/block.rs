@@ -433,7 +433,9 @@ impl Receipt {
 }
 
 /// What the ledger did on its own at the start of a block (expiries and other jobs).
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct SystemReceipt {
     pub events: Vec<Event>,
 }

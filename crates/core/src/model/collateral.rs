@@ -67,7 +67,9 @@ pub struct HaircutBand {
 
 /// Concentration limits. Values are in the schedule's cash asset, after haircuts; the part of
 /// a member's collateral above a limit counts zero.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Fund shares counted per member, at most (CME IEF2: $5bn per member and affiliates).
@@ -426,7 +428,9 @@ pub struct Pledge {
 }
 
 /// An account's coverage as last valued, in the schedule's (or loan's) cash asset.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct Coverage {
     /// Σ market value (with accrued interest; fund shares at NAV).
     #[serde(with = "amount_serde")]
@@ -452,7 +456,9 @@ impl Coverage {
 }
 
 /// A margin requirement as the clearing house's risk engine last sent it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct Requirement {
     #[serde(with = "amount_serde")]
     pub initial: Amount,
@@ -511,7 +517,9 @@ pub struct Account {
 /// An account's standing as last valued: its coverage and its open call. Kept apart from the
 /// account, whose pledges change only when posted or released, because every revaluation
 /// rewrites it and a small record costs little to hash into the state digest.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct Standing {
     pub coverage: Coverage,
     pub call: Option<u64>,

@@ -238,7 +238,9 @@ pub struct ShareClass {
     pub fee_bps: u32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct Metrics {
     pub dla_bps: u32,
     pub wla_bps: u32,

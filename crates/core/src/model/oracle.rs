@@ -41,7 +41,9 @@ pub struct FeedSpec {
 }
 
 /// One source's record on a feed: its latest quote and what became of its quotes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct SourceRecord {
     pub wallet: WalletId,
     pub name: String,

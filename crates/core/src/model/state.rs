@@ -185,7 +185,9 @@ pub struct SanctionInfo {
     pub listed_as: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, serde::Serialize, serde::Deserialize,
+)]
 pub struct Alert {
     pub id: u64,
     pub time: Time,
