@@ -241,6 +241,7 @@ fn per_variant(
     types: &serde_json::Map<String, Value>,
     enum_name: &str,
     json_name: &dyn Fn(usize, &str) -> String,
+    shown: &mut std::collections::BTreeSet<String>,
 ) {
     for v in types[enum_name]["variants"].as_array().unwrap() {
         let tag = v["tag"].as_u64().unwrap();
@@ -251,6 +252,7 @@ fn per_variant(
             [only] if only["name"] == "0" && is_named(types, only["type"].as_str().unwrap()) => {
                 let payload = only["type"].as_str().unwrap();
                 out.push_str(&format!("Payload `{payload}`:\n\n{}\n", type_table(&types[payload])));
+                shown.insert(payload.to_string());
             }
             _ => out.push_str(&format!("{}\n", field_table(fields))),
         }
@@ -277,7 +279,7 @@ fn layout_tables(layouts: &Value) -> String {
     out.push_str("### Receipts\n\n");
     section(&mut out, &["Receipt", "Outcome", "SystemReceipt", "YieldPayment"], &mut shown);
     out.push_str("### Operations (`Op`)\n\nThe heading gives the tag, the JSON name and the Rust name.\n\n");
-    per_variant(&mut out, types, "Op", &|tag, _| op::Op::NAMES[tag].to_string());
+    per_variant(&mut out, types, "Op", &|tag, _| op::Op::NAMES[tag].to_string(), &mut shown);
     shown.insert("Op".into());
     for (enum_name, title) in [
         ("Event", "Events (`Event`)"),
@@ -285,7 +287,7 @@ fn layout_tables(layouts: &Value) -> String {
         ("CollateralEvent", "Collateral events (`CollateralEvent`, inside `Event::Collateral`)"),
     ] {
         out.push_str(&format!("### {title}\n\nThe heading gives the tag, the JSON name and the Rust name.\n\n"));
-        per_variant(&mut out, types, enum_name, &|_, name| snake(name));
+        per_variant(&mut out, types, enum_name, &|_, name| snake(name), &mut shown);
         shown.insert(enum_name.into());
     }
     out.push_str("### Other types\n\nEvery other named type the tables above mention, by name.\n\n");
