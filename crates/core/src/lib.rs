@@ -25,6 +25,7 @@ pub mod htlc;
 pub mod identifiers;
 pub mod input;
 pub mod invariants;
+pub mod layouts;
 pub mod locks;
 pub mod model;
 pub mod movement;

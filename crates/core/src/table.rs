@@ -10,7 +10,7 @@
 //! The additive set hash detects accidental and single-entry changes; it is not meant to resist
 //! an adversary who can choose many entries (the hash-linked journal is the security boundary).
 
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
@@ -401,6 +401,38 @@ where
             v.serialize(w)?;
         }
         Ok(())
+    }
+}
+
+/// The layout of the snapshot form above: the table's tag, then its entries in key order
+/// behind a `u64` count (not borsh's usual `u32`: a table may outgrow it).
+impl<K, V, M> BorshSchema for Table<K, V, M>
+where
+    K: StdHash + Eq + Clone + Ord + BorshSerialize + BorshDeserialize + BorshSchema,
+    V: Clone + BorshSerialize + BorshDeserialize + BorshSchema,
+    M: Map<K, V>,
+{
+    fn declaration() -> borsh::schema::Declaration {
+        format!("Table<{}, {}>", K::declaration(), V::declaration())
+    }
+
+    fn add_definitions_recursively(definitions: &mut BTreeMap<borsh::schema::Declaration, borsh::schema::Definition>) {
+        use borsh::schema::{add_definition, Definition, Fields};
+        let entries = format!("TableEntries<{}, {}>", K::declaration(), V::declaration());
+        add_definition(
+            entries.clone(),
+            Definition::Sequence { length_width: 8, length_range: 0..=u64::MAX, elements: <(K, V)>::declaration() },
+            definitions,
+        );
+        add_definition(
+            Self::declaration(),
+            Definition::Struct {
+                fields: Fields::NamedFields(vec![("tag".into(), u8::declaration()), ("entries".into(), entries)]),
+            },
+            definitions,
+        );
+        u8::add_definitions_recursively(definitions);
+        <(K, V)>::add_definitions_recursively(definitions);
     }
 }
 

@@ -2,12 +2,14 @@
 //! Includes the civil-calendar conversions the ledger needs (RFC 3339 parse and print) so no
 //! clock or time-zone database is ever consulted.
 
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// Seconds since 1970-01-01T00:00:00Z.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize, BorshSchema,
+)]
 pub struct Time(pub u64);
 
 pub const SECONDS_PER_DAY: u64 = 86_400;

@@ -3,7 +3,7 @@
 //! machine only ever sees well-formed values.
 
 use crate::code::{refuse, Code, Refusal};
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -75,7 +75,9 @@ pub mod opt_amount_serde {
 macro_rules! hex32 {
     ($name:ident, $doc:literal) => {
         #[doc = $doc]
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, BorshSerialize, BorshDeserialize)]
+        #[derive(
+            Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, BorshSerialize, BorshDeserialize, BorshSchema,
+        )]
         pub struct $name(pub [u8; 32]);
 
         impl $name {
@@ -135,6 +137,7 @@ macro_rules! text_id {
             Default,
             BorshSerialize,
             BorshDeserialize,
+            BorshSchema,
             Serialize,
             Deserialize,
         )]
@@ -207,7 +210,19 @@ pub fn check_country(c: &str) -> Result<(), Refusal> {
 }
 
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -255,7 +270,18 @@ impl Role {
 
 /// Where a role or a pause applies.
 #[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
@@ -273,7 +299,19 @@ impl fmt::Display for Scope {
 }
 
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum InvestorClass {
@@ -287,7 +325,19 @@ pub enum InvestorClass {
 }
 
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum PartyKind {
@@ -305,7 +355,7 @@ pub enum PartyKind {
 }
 
 /// A claim made about a party by a trusted claim issuer.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Claim {
     Kyc,
@@ -323,7 +373,19 @@ pub enum Claim {
 /// What a claim is about, without its value: trust is granted per topic, and a party holds at
 /// most one live claim per topic value.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimTopic {
@@ -369,7 +431,9 @@ impl Claim {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NavKind {
     /// $1.00 per token; yield is paid as new tokens (BUIDL, BENJI, WTGXX).
@@ -378,7 +442,9 @@ pub enum NavKind {
     Accumulating,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SecurityType {
     Bill,
@@ -386,7 +452,9 @@ pub enum SecurityType {
     Bond,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CashKind {
     Stablecoin,
@@ -396,7 +464,7 @@ pub enum CashKind {
 }
 
 /// The three asset kinds of L3.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AssetKind {
     FundShare {
@@ -483,7 +551,9 @@ pub fn canonical_cusip(s: &str) -> Result<String, Refusal> {
 }
 
 /// Why a forced transfer happened (L8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ForceReason {
     CourtOrder,
@@ -495,7 +565,18 @@ pub enum ForceReason {
 
 /// What an entry of the sanctions list matches.
 #[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum SanctionTarget {

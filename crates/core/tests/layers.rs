@@ -53,6 +53,7 @@ const ORDER: &[(&str, &[&str])] = &[
             "model::block",
             "model::state",
             "words",
+            "layouts",
         ],
     ),
     ("contract", &["action"]),

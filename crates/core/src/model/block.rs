@@ -10,10 +10,10 @@ use crate::crypto::{sha256_parts, Keypair};
 use crate::model::governance::OpClass;
 use crate::tx::SignedTx;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum Event {
     PartyRegistered {
@@ -393,14 +393,14 @@ pub enum Event {
 /// A payout reaches every holder, so the wallet is named by its index (4 bytes) rather than
 /// its key (32). Wallets are numbered from 0 in the order they were added (the genesis's
 /// first, then one per `wallet_added` event in journal order), as replay numbers them.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct YieldPayment {
     pub wallet_index: u32,
     #[serde(with = "amount_serde")]
     pub amount: Amount,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum Outcome {
     Ok {
@@ -414,7 +414,7 @@ pub enum Outcome {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Receipt {
     pub tx: Hash,
     pub outcome: Outcome,
@@ -433,12 +433,14 @@ impl Receipt {
 }
 
 /// What the ledger did on its own at the start of a block (expiries and other jobs).
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct SystemReceipt {
     pub events: Vec<Event>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct BlockHeader {
     pub height: u64,
     pub prev: Hash,
@@ -457,7 +459,7 @@ impl BlockHeader {
 }
 
 /// The first block's content: who runs the ledger and under which rules.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
     pub network: String,
@@ -511,8 +513,40 @@ fn rules_current() -> RulesVersion {
 /// decode unchanged; tag 2 is a genesis followed by its rules version (a `u32`).
 pub mod genesis_slot {
     use super::{Genesis, RulesVersion, RULES_V1};
-    use borsh::{BorshDeserialize, BorshSerialize};
+    use borsh::schema::{add_definition, Declaration, Definition, Fields};
+    use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
+    use std::collections::BTreeMap;
     use std::io::{Error, ErrorKind, Read, Result, Write};
+
+    /// The slot's layout (see `crate::layouts`): an enum whose tags are the ones below.
+    pub fn declaration() -> Declaration {
+        "GenesisSlot".into()
+    }
+
+    pub fn add_definitions_recursively(definitions: &mut BTreeMap<Declaration, Definition>) {
+        let variant = |name: &str, fields: Fields, definitions: &mut BTreeMap<Declaration, Definition>| {
+            let declaration = format!("GenesisSlot__{name}");
+            add_definition(declaration.clone(), Definition::Struct { fields }, definitions);
+            declaration
+        };
+        let genesis = || ("genesis".to_string(), Genesis::declaration());
+        let variants = vec![
+            (0, "None".to_string(), variant("None", Fields::Empty, definitions)),
+            (1, "Genesis".to_string(), variant("Genesis", Fields::NamedFields(vec![genesis()]), definitions)),
+            (
+                2,
+                "GenesisWithRules".to_string(),
+                variant(
+                    "GenesisWithRules",
+                    Fields::NamedFields(vec![genesis(), ("rules".to_string(), u32::declaration())]),
+                    definitions,
+                ),
+            ),
+        ];
+        add_definition(declaration(), Definition::Enum { tag_width: 1, variants }, definitions);
+        Genesis::add_definitions_recursively(definitions);
+        u32::add_definitions_recursively(definitions);
+    }
 
     pub fn serialize<W: Write>(g: &Option<Genesis>, w: &mut W) -> Result<()> {
         match g {
@@ -547,22 +581,29 @@ pub mod genesis_slot {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct GenesisGrant {
     pub wallet: WalletId,
     pub roles: Vec<Role>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct BlockBody {
-    #[borsh(serialize_with = "genesis_slot::serialize", deserialize_with = "genesis_slot::deserialize")]
+    #[borsh(
+        serialize_with = "genesis_slot::serialize",
+        deserialize_with = "genesis_slot::deserialize",
+        schema(with_funcs(
+            declaration = "genesis_slot::declaration",
+            definitions = "genesis_slot::add_definitions_recursively"
+        ))
+    )]
     pub genesis: Option<Genesis>,
     pub txs: Vec<SignedTx>,
     pub receipts: Vec<Receipt>,
     pub system: SystemReceipt,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Block {
     pub header: BlockHeader,
     pub body: BlockBody,

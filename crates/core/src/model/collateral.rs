@@ -14,7 +14,7 @@
 
 use crate::code::{refuse, Code, Refusal};
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// Basis points in a whole.
@@ -34,7 +34,7 @@ pub const SHIPPED_HAIRCUTS: &str = include_str!("../../../../data/ust_haircuts.c
 
 /// One accepted (kind, issuer country, currency) row of a schedule. An empty country
 /// accepts any issuer (the shipped table leaves it empty for kinds such as funds).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Eligible {
     pub kind: String,
@@ -44,7 +44,7 @@ pub struct Eligible {
 }
 
 /// Which Treasury instruments a haircut band covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BandInstrument {
     Bill,
@@ -55,7 +55,7 @@ pub enum BandInstrument {
 
 /// A haircut for Treasuries with remaining maturity in `[from_days, to_days)` (no upper bound
 /// when `to_days` is absent). Years in the shipped table are 365 days.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HaircutBand {
     pub instrument: BandInstrument,
@@ -67,7 +67,9 @@ pub struct HaircutBand {
 
 /// Concentration limits. Values are in the schedule's cash asset, after haircuts; the part of
 /// a member's collateral above a limit counts zero.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Fund shares counted per member, at most (CME IEF2: $5bn per member and affiliates).
@@ -95,7 +97,7 @@ pub struct Limits {
 }
 
 /// A clearing house's collateral schedule and margin parameters.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// The cash token values, requirements and variation margin are counted in. Variation
@@ -388,7 +390,7 @@ pub mod amount_serde_opt {
 
 /// A clearing house's record: its schedule in force, those waiting for their time, and what
 /// its defaults have used.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Clearing {
     pub ccp: PartyId,
     pub schedule: Schedule,
@@ -405,7 +407,7 @@ pub struct Clearing {
 }
 
 /// What an account is for.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     /// A clearing member's margin account at a clearing house.
@@ -416,7 +418,7 @@ pub enum AccountKind {
 
 /// Units of one asset in one wallet, pledged to the account's pledgee: still the pledgor's
 /// (yield keeps accruing to the wallet), locked, moved only by the pledgee.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Pledge {
     pub asset: Symbol,
     pub wallet: WalletId,
@@ -426,7 +428,9 @@ pub struct Pledge {
 }
 
 /// An account's coverage as last valued, in the schedule's (or loan's) cash asset.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct Coverage {
     /// Σ market value (with accrued interest; fund shares at NAV).
     #[serde(with = "amount_serde")]
@@ -452,7 +456,9 @@ impl Coverage {
 }
 
 /// A margin requirement as the clearing house's risk engine last sent it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct Requirement {
     #[serde(with = "amount_serde")]
     pub initial: Amount,
@@ -476,7 +482,7 @@ pub fn shortfall(r: &Requirement, c: &Coverage) -> Result<Amount, Refusal> {
     Ok(total.saturating_sub(c.counted).max(r.variation.saturating_sub(c.cash)))
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum AccountStatus {
     Active,
@@ -484,7 +490,7 @@ pub enum AccountStatus {
     Closed { at: Time },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Account {
     pub id: u64,
     pub kind: AccountKind,
@@ -511,7 +517,9 @@ pub struct Account {
 /// An account's standing as last valued: its coverage and its open call. Kept apart from the
 /// account, whose pledges change only when posted or released, because every revaluation
 /// rewrites it and a small record costs little to hash into the state digest.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct Standing {
     pub coverage: Coverage,
     pub call: Option<u64>,
@@ -526,14 +534,14 @@ impl Account {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallKind {
     Daily,
     Intraday,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum CallStatus {
     Open,
@@ -541,7 +549,7 @@ pub enum CallStatus {
     Defaulted { at: Time },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct MarginCall {
     pub id: u64,
     pub account: u64,
@@ -558,7 +566,7 @@ pub struct MarginCall {
 }
 
 /// Loan terms (C5): cash against pledged tokens, interest ACT/360.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoanTerms {
     pub lender: WalletId,
@@ -599,7 +607,7 @@ impl LoanTerms {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum LoanStatus {
     Requested,
@@ -623,7 +631,7 @@ pub enum LoanStatus {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Loan {
     /// Also the id of the account holding its collateral.
     pub id: u64,
@@ -655,7 +663,7 @@ pub fn ltv_bps(debt: Amount, value: Amount) -> u64 {
 }
 
 /// Counters of this module's records (one entry, key 0).
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Counters {
     pub next_account: u64,
     pub next_call: u64,
@@ -665,7 +673,7 @@ pub struct Counters {
 
 /// What a pledged asset was last valued at: the revaluation compares against it to find the
 /// accounts a change touched.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct PriceMark {
     /// One whole unit's value × 10^8 in its currency; `None` when no price stands.
     pub unit_price: Option<u128>,
@@ -677,7 +685,7 @@ pub struct PriceMark {
 // ---- operation payloads (see `op`)
 
 /// Sets a clearing house's collateral schedule from a time (the first one registers it).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetCollateralSchedule {
     pub ccp: PartyId,
@@ -686,14 +694,14 @@ pub struct SetCollateralSchedule {
 }
 
 /// The clearing house admits a member: opens its margin account.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdmitMember {
     pub member: PartyId,
 }
 
 /// A member pledges units of its own holding to a clearing house (posts margin).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PledgeCollateral {
     pub ccp: PartyId,
@@ -703,7 +711,7 @@ pub struct PledgeCollateral {
 }
 
 /// A member takes back pledged units, down to its requirement.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawCollateral {
     pub ccp: PartyId,
@@ -713,7 +721,7 @@ pub struct WithdrawCollateral {
 }
 
 /// The pledgee releases pledged units to their owner.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseCollateral {
     pub member: PartyId,
@@ -724,7 +732,7 @@ pub struct ReleaseCollateral {
 }
 
 /// A member swaps pledged collateral for other collateral, atomically.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubstitutePledge {
     pub ccp: PartyId,
@@ -737,7 +745,7 @@ pub struct SubstitutePledge {
 }
 
 /// The clearing house's risk engine sends a member's requirement.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetMarginRequirement {
     /// The clearing house whose risk engine speaks (the signer must be its wallet).
@@ -750,7 +758,7 @@ pub struct SetMarginRequirement {
 }
 
 /// A member pays cash into the clearing house's default fund.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContributeDefaultFund {
     pub ccp: PartyId,
@@ -760,7 +768,7 @@ pub struct ContributeDefaultFund {
 
 /// Tri-party (C6): the custodian names the member's segregated account (a wallet of the
 /// member's party it keeps the key of) where collateral for this clearing house is held.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenSegregatedAccount {
     pub ccp: PartyId,
@@ -769,7 +777,7 @@ pub struct OpenSegregatedAccount {
 }
 
 /// A borrower asks for a loan and pledges its collateral to the lender at once.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestLoan {
     pub terms: LoanTerms,
@@ -779,21 +787,21 @@ pub struct RequestLoan {
 }
 
 /// The lender funds a requested loan (cash to the borrower).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FundLoan {
     pub loan: u64,
 }
 
 /// The borrower repays principal and interest; the pledge is released.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RepayLoan {
     pub loan: u64,
 }
 
 /// Either side withdraws a loan not yet funded; the pledge is released.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CancelLoan {
     pub loan: u64,
@@ -803,7 +811,7 @@ pub struct CancelLoan {
 
 /// What the collateral rules did (inside `Event::Collateral`). Never reorder: the borsh tag
 /// is the position.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CollateralEvent {
     ScheduleSet {

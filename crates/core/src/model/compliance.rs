@@ -4,7 +4,7 @@
 
 use crate::code::{refuse, Code, Refusal};
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 pub const MAX_RULES: usize = 32;
@@ -12,7 +12,7 @@ pub const MAX_LIST: usize = 256;
 pub const DAY_SECONDS: u64 = 86_400;
 
 /// One configured rule. The order of rules in a policy is the order they are reported.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Rule {
     /// Both parties hold a live KYC claim from a trusted issuer.
@@ -95,7 +95,9 @@ impl Rule {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(default)]

@@ -6,7 +6,7 @@ use crate::code::{refuse, Code, Refusal};
 use crate::model::oracle::FeedKind;
 use crate::model::yields;
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 pub(crate) const BPS: u128 = 10_000;
@@ -14,7 +14,7 @@ pub(crate) const DAY: u64 = 86_400;
 
 // ---------------------------------------------------------------- specs (operations' payloads)
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FundParams {
     /// Seconds after midnight UTC of the daily valuation (NAV strike).
@@ -60,7 +60,7 @@ impl Default for FundParams {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FundSpec {
     pub fund: Symbol,
@@ -76,7 +76,7 @@ pub struct FundSpec {
     pub params: FundParams,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DomainFee {
     /// The deployment domain: the ledger's network id.
@@ -94,7 +94,7 @@ fn d_one() -> u8 {
     1
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShareClassSpec {
     pub fund: Symbol,
@@ -134,7 +134,7 @@ pub struct ShareClassSpec {
     pub redemption_fee_bps: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Instrument {
     Bill {
@@ -205,7 +205,7 @@ impl Instrument {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CashMovement {
     /// Cash received at the custodian from outside the ledger.
@@ -221,7 +221,7 @@ pub enum CashMovement {
 
 // ---------------------------------------------------------------- records
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct ShareClass {
     pub spec: ShareClassSpec,
     pub nav: NavKind,
@@ -238,7 +238,9 @@ pub struct ShareClass {
     pub fee_bps: u32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct Metrics {
     pub dla_bps: u32,
     pub wla_bps: u32,
@@ -247,7 +249,7 @@ pub struct Metrics {
     pub longest_days: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct ClassNav {
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
@@ -263,7 +265,7 @@ pub struct ClassNav {
 /// A fund's shadow-NAV monitoring (rules version 2): an alert each time the market-based NAV
 /// per share of its stable classes first moves at least one of these distances from 1.0000,
 /// in basis points (SEC Rule 2a-7's "breaking the buck" is 50: below 0.9950).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Monitoring {
     pub shadow_nav_alert_bps: Vec<u32>,
@@ -276,7 +278,7 @@ impl Default for Monitoring {
 }
 
 /// The dividend declared to one stable class on one valuation day.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Dividend {
     pub asset: Symbol,
     /// Cash minor units of income declared (what the class's holders were credited).
@@ -288,7 +290,7 @@ pub struct Dividend {
 
 /// One valuation day's income and dividends (rules version 2; DOMAIN "Stable NAV: the daily
 /// dividend"). All amounts in cash minor units.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct DayIncome {
     pub at: Time,
     /// Net assets with every position at amortized cost, before the day's dividend.
@@ -306,7 +308,7 @@ pub struct DayIncome {
 }
 
 /// One daily valuation.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Valuation {
     pub at: Time,
     #[serde(with = "amount_serde")]
@@ -340,7 +342,7 @@ pub struct Valuation {
     pub halted: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Fund {
     pub spec: FundSpec,
     pub manager: PartyIdx,
@@ -383,7 +385,7 @@ impl Fund {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Position {
     pub id: u64,
     pub instrument: Instrument,
@@ -394,14 +396,14 @@ pub struct Position {
     pub acquired: Time,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum RedemptionStatus {
     Queued,
     Paid { at: Time },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Redemption {
     pub id: u64,
     pub fund: Symbol,
@@ -421,7 +423,7 @@ pub struct Redemption {
 // ---------------------------------------------------------------- events
 
 /// Everything the funds, oracle and Treasury-servicing modules announce.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FundEvent {
     FundCreated {
@@ -584,14 +586,14 @@ pub enum FundEvent {
 
 // ---- operation payloads (see `op`)
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetClassApy {
     pub asset: Symbol,
     pub apy_ppb: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustodianCash {
     pub fund: Symbol,
@@ -602,7 +604,7 @@ pub struct CustodianCash {
     pub reference: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BuyPosition {
     pub fund: Symbol,
@@ -613,7 +615,7 @@ pub struct BuyPosition {
     pub cost: Amount,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SellPosition {
     pub fund: Symbol,
@@ -622,7 +624,7 @@ pub struct SellPosition {
     pub proceeds: Amount,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Subscribe {
     pub class: Symbol,
@@ -631,7 +633,7 @@ pub struct Subscribe {
     pub amount: Amount,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Redeem {
     pub class: Symbol,
@@ -640,14 +642,14 @@ pub struct Redeem {
 }
 
 /// Sets a fund's shadow-NAV alert thresholds (rules version 2), in basis points from 1.0000.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetShadowNavAlerts {
     pub fund: Symbol,
     pub bps: Vec<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResetBreaker {
     pub fund: Symbol,

@@ -5,7 +5,7 @@
 
 use crate::code::{refuse, Code, Refusal};
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 pub const MAX_THRESHOLD: u8 = 32;
@@ -13,7 +13,19 @@ pub const MAX_THRESHOLD: u8 = 32;
 pub const DEFAULT_THRESHOLDS: [u8; 3] = [1, 2, 3];
 
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum OpClass {

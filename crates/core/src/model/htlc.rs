@@ -3,12 +3,12 @@
 //! Data only: this module imports no rule module (see `model`).
 
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 pub const MAX_PREIMAGE_BYTES: usize = 64;
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum HtlcStatus {
     Locked,
@@ -24,7 +24,7 @@ pub enum HtlcStatus {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Htlc {
     pub id: u64,
     pub asset: Symbol,
@@ -39,7 +39,7 @@ pub struct Htlc {
 
 // ---- operation payloads (see `op`)
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HtlcLock {
     pub asset: Symbol,
@@ -50,7 +50,7 @@ pub struct HtlcLock {
     pub deadline: Time,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HtlcClaim {
     pub htlc: u64,
@@ -58,7 +58,7 @@ pub struct HtlcClaim {
     pub preimage: Vec<u8>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HtlcRefund {
     pub htlc: u64,

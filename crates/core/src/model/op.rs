@@ -12,7 +12,7 @@
 use crate::model::{
     admin, cash, collateral, escrow, fund, htlc, movement, oracle, repo, securities, settlement, yields,
 };
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// Calls `$then!` with the list of operations, in borsh tag order.
@@ -122,7 +122,7 @@ pub(crate) use with_operations;
 
 macro_rules! define_op {
     ($($variant:ident = $name:literal ($m:ident :: $t:ident),)*) => {
-        #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
         pub enum Op {
             // The listed name is the JSON name: one spelling, used by serde and by `name`.
             $(#[serde(rename = $name)] $variant($m::$t),)*
@@ -156,10 +156,10 @@ with_operations!(define_op);
 pub mod proposing {
     use super::Op;
     use crate::types::*;
-    use borsh::{BorshDeserialize, BorshSerialize};
+    use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
     use serde::{Deserialize, Serialize};
 
-    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Propose {
         #[borsh(deserialize_with = "super::nested_ops::deserialize")]
@@ -167,13 +167,13 @@ pub mod proposing {
         pub expires_at: Time,
     }
 
-    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Approve {
         pub proposal: u64,
     }
 
-    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Reject {
         pub proposal: u64,

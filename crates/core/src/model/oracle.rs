@@ -5,7 +5,7 @@
 use crate::code::{refuse, Code, Refusal};
 use crate::oracle_math::{self, FeedRules, Quote};
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ pub const VALUE_DECIMALS: u32 = 8;
 pub const MAX_SOURCES: usize = 16;
 pub const MAX_FEED_ID: usize = 32;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeedKind {
     /// Price per 100 of face of an instrument (feed id `PX:<CUSIP>`).
@@ -27,7 +27,7 @@ pub enum FeedKind {
 }
 
 /// Parameters of a feed, as created.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeedSpec {
     pub feed: String,
@@ -41,7 +41,9 @@ pub struct FeedSpec {
 }
 
 /// One source's record on a feed: its latest quote and what became of its quotes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
+)]
 pub struct SourceRecord {
     pub wallet: WalletId,
     pub name: String,
@@ -57,7 +59,7 @@ pub struct SourceRecord {
     pub deviation_bps: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Feed {
     pub spec: FeedSpec,
     pub sources: Vec<SourceRecord>,
@@ -131,7 +133,7 @@ pub fn check_spec(spec: &FeedSpec) -> Result<(), Refusal> {
 
 // ---- operation payloads (see `op`)
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterOracleSource {
     pub wallet: WalletId,
@@ -139,7 +141,7 @@ pub struct RegisterOracleSource {
 }
 
 /// Signed by the source's own wallet: the transaction signature is the report's.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OracleReport {
     pub feed: String,

@@ -3,10 +3,10 @@
 //! Data only: this module imports no rule module (see `model`).
 
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct Servicing {
     pub asset: Symbol,
     pub cash_asset: AssetIdx,
@@ -19,7 +19,7 @@ pub struct Servicing {
 
 // ---- operation payloads (see `op`)
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSecurity {
     pub asset: Symbol,

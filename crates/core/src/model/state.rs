@@ -13,11 +13,11 @@ use crate::model::governance::OpClass;
 use crate::model::proposal::Proposal;
 use crate::table::{Mark, Queue, Table};
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 
 pub use crate::types::{AssetIdx, PartyIdx, WalletIdx};
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct ClaimRecord {
     pub claim: Claim,
     pub issuer: WalletId,
@@ -32,7 +32,7 @@ impl ClaimRecord {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Party {
     pub id: PartyId,
     pub name: String,
@@ -44,7 +44,7 @@ pub struct Party {
     pub linked: Vec<(String, String)>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Wallet {
     pub key: WalletId,
     pub party: PartyIdx,
@@ -54,7 +54,7 @@ pub struct Wallet {
     pub retired_to: Option<WalletIdx>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Asset {
     pub symbol: Symbol,
     pub name: String,
@@ -69,14 +69,14 @@ pub struct Asset {
 }
 
 /// An acquisition lot, for holding-period rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Lot {
     pub acquired_at: Time,
     pub amount: Amount,
 }
 
 /// Per-holding data kept only when the asset's policy needs it (so a plain holding stays small).
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct HoldingExtra {
     /// Oldest first. Σ amount ≤ holding total.
     pub lots: Vec<Lot>,
@@ -96,7 +96,7 @@ pub const MAX_LOTS: usize = 64;
 pub const MAX_OUTFLOWS: usize = 256;
 pub const MAX_COUNTERPARTIES: usize = 256;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Holding {
     pub free: Amount,
     pub locked: Amount,
@@ -151,7 +151,7 @@ pub fn holding_key(asset: AssetIdx, wallet: WalletIdx) -> u64 {
     ((asset as u64) << 32) | wallet as u64
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct RoleKey {
     pub wallet: WalletIdx,
     pub role: Role,
@@ -176,7 +176,7 @@ impl Ord for RoleKey {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct SanctionInfo {
     pub source: String,
     pub added_at: Time,
@@ -185,7 +185,9 @@ pub struct SanctionInfo {
     pub listed_as: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, serde::Serialize, serde::Deserialize,
+)]
 pub struct Alert {
     pub id: u64,
     pub time: Time,
@@ -201,7 +203,7 @@ pub struct Alert {
 }
 
 /// Ledger-wide settings and counters: one entry.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Meta {
     pub network: String,
     pub paused: bool,
@@ -227,7 +229,7 @@ impl Meta {
 macro_rules! state_tables {
     ($( $(#[$m:meta])* $field:ident : $t:ty = $tag:literal, )*) => {
         /// The whole ledger state. Each field is a table; see the module invariants.
-        #[derive(BorshSerialize, BorshDeserialize)]
+        #[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
         pub struct State { $( $(#[$m])* pub $field: $t, )* }
 
         /// Rollback point for every table at once.

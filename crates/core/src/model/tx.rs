@@ -12,7 +12,7 @@ use crate::code::{refuse, Code, Refusal};
 use crate::crypto::{self, Keypair};
 use crate::op::{Op, MAX_OPS_PER_TX};
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// Largest encoded transaction accepted at the door.
@@ -20,7 +20,7 @@ pub const MAX_TX_BYTES: usize = 512 * 1024;
 pub const MAX_NETWORK_LEN: usize = 32;
 const TX_DOMAIN: &[u8] = b"tessera/tx/v1";
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TxBody {
     pub network: String,
@@ -30,7 +30,7 @@ pub struct TxBody {
     pub ops: Vec<Op>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct SignedTx {
     pub body: TxBody,
     pub signature: [u8; 64],

@@ -3,7 +3,7 @@
 //! Data only: this module imports no rule module (see `model`).
 
 use crate::types::*;
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// Fixed-point scale of the index and of entitlements: 10^18 per minor unit.
@@ -11,7 +11,7 @@ pub const SCALE: u128 = 1_000_000_000_000_000_000;
 /// Rates are parts per billion a year: 4.25% = 42_500_000.
 pub const PPB: u128 = 1_000_000_000;
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 pub struct YieldClass {
     pub asset: Symbol,
     /// Days in the year for the daily rate (365 = ACT/365, 360 = ACT/360).
@@ -45,7 +45,7 @@ pub struct YieldClass {
 
 // ---- operation payloads (see `op`)
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateYieldClass {
     pub asset: Symbol,
@@ -55,7 +55,7 @@ pub struct CreateYieldClass {
     pub residual: WalletId,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetYieldRate {
     pub asset: Symbol,
