@@ -31,6 +31,7 @@ use tessera_core::block::{Block, BlockBody, BlockHeader};
 use tessera_core::crypto::sha256;
 use tessera_core::{Code, Hash, Refusal};
 
+pub mod export;
 mod journal;
 pub mod memory;
 pub mod postgres;
@@ -41,6 +42,7 @@ pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use export::{export_journal, ExportError, ExportFile};
 pub use journal::Journal;
 pub use memory::{MemoryJournal, MemoryVolume};
 pub use postgres::{PgJournal, PgUrl};
