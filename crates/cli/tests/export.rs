@@ -383,3 +383,61 @@ proptest! {
         let _ = read_all(&junk);
     }
 }
+
+const VECTORS_START: &str = "<!-- export-vectors:start (written by crates/cli/tests/export.rs) -->";
+const VECTORS_END: &str = "<!-- export-vectors:end -->";
+
+/// The export vectors of docs/formats.md: the genesis block of its state vectors, with a
+/// fixed preamble (so the vectors do not move when the layouts do).
+fn export_vectors() -> (Vec<u8>, String) {
+    use tessera_store::export::{ExportWriter, Preamble};
+    let alice = Keypair::insecure_from_name("alice");
+    let g = demo_genesis("formats-demo", Time(1_767_225_600), &[(&alice, &[Role::Admin, Role::ComplianceOfficer])], [1, 1, 1]);
+    let (_, block) = tessera_core::exec::Chain::genesis(&g).unwrap();
+    let preamble = Preamble {
+        format: "tessera-journal".into(),
+        version: 1,
+        network: "formats-demo".into(),
+        exported_by: "tessera 0.1.0".into(),
+        layouts: Value::Null,
+    };
+    let mut w = ExportWriter::start(Vec::new(), &preamble).unwrap();
+    let check0 = w.last_check();
+    w.block(&tessera_store::RawBlock::encode(&block)).unwrap();
+    let check1 = w.last_check();
+    let bytes = w.into_inner();
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<16} {v}\n"));
+    line("sha256(magic)", tessera_core::crypto::sha256(MAGIC).to_hex());
+    line("check.0", check0.to_hex());
+    line("check.1", check1.to_hex());
+    line("block.0.hash", block.header.hash().to_hex());
+    line("file", hex::encode(&bytes));
+    (bytes, format!("{VECTORS_START}\n```text\n{out}```\n{VECTORS_END}"))
+}
+
+#[test]
+fn the_export_vectors_in_docs_formats_md_are_what_the_writer_writes_and_the_reader_reads_back() {
+    let path = common::repo().join("docs/formats.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/formats.md");
+    let (Some(a), Some(b)) = (doc.find(VECTORS_START), doc.find(VECTORS_END)) else {
+        panic!("docs/formats.md has no export vectors between {VECTORS_START} and {VECTORS_END}")
+    };
+    let now = &doc[a..b + VECTORS_END.len()];
+    let (bytes, want) = export_vectors();
+    if now != want && std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, doc.replacen(now, &want, 1)).expect("write docs/formats.md");
+    } else {
+        assert_eq!(now, want, "docs/formats.md's export vectors are stale: UPDATE_DOCS=1 cargo test -p tessera-cli --test export");
+    }
+    let mut r = ExportReader::open(&bytes[..]).unwrap();
+    assert_eq!(r.preamble().network, "formats-demo");
+    let block = r.next_block().unwrap().unwrap();
+    assert!(r.next_block().unwrap().is_none());
+    // By hand, as the document says: the preamble record's length and check.
+    let len = u32::from_le_bytes(bytes[17..21].try_into().unwrap()) as usize;
+    assert_eq!((block.raw.height, block.place.record, block.place.offset), (0, 1, (21 + len + 32) as u64));
+    let mut chained = tessera_core::crypto::sha256(MAGIC).0.to_vec();
+    chained.extend(&bytes[16..21 + len]);
+    assert_eq!(tessera_core::crypto::sha256(&chained).0[..], bytes[21 + len..21 + len + 32]);
+}
