@@ -35,8 +35,9 @@ fn json(args: &[&str], paths: &[&Path]) -> (i32, Value) {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = run(&all, paths);
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
     (out.status.code().unwrap_or(-1), v)
 }
 
@@ -55,7 +56,11 @@ fn verify_bytes(dir: &Path, bytes: &[u8]) -> (i32, String, String) {
     std::fs::write(&file, bytes).unwrap();
     let (code, v) = json(&["verify", "--file"], &[&file]);
     let err = &v["error"];
-    (code, err["code"].as_str().unwrap_or_default().to_string(), err["message"].as_str().unwrap_or_default().to_string())
+    (
+        code,
+        err["code"].as_str().unwrap_or_default().to_string(),
+        err["message"].as_str().unwrap_or_default().to_string(),
+    )
 }
 
 /// (offset, length) of every record after the magic.
@@ -392,7 +397,12 @@ const VECTORS_END: &str = "<!-- export-vectors:end -->";
 fn export_vectors() -> (Vec<u8>, String) {
     use tessera_store::export::{ExportWriter, Preamble};
     let alice = Keypair::insecure_from_name("alice");
-    let g = demo_genesis("formats-demo", Time(1_767_225_600), &[(&alice, &[Role::Admin, Role::ComplianceOfficer])], [1, 1, 1]);
+    let g = demo_genesis(
+        "formats-demo",
+        Time(1_767_225_600),
+        &[(&alice, &[Role::Admin, Role::ComplianceOfficer])],
+        [1, 1, 1],
+    );
     let (_, block) = tessera_core::exec::Chain::genesis(&g).unwrap();
     let preamble = Preamble {
         format: "tessera-journal".into(),
@@ -428,7 +438,10 @@ fn the_export_vectors_in_docs_formats_md_are_what_the_writer_writes_and_the_read
     if now != want && std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, doc.replacen(now, &want, 1)).expect("write docs/formats.md");
     } else {
-        assert_eq!(now, want, "docs/formats.md's export vectors are stale: UPDATE_DOCS=1 cargo test -p tessera-cli --test export");
+        assert_eq!(
+            now, want,
+            "docs/formats.md's export vectors are stale: UPDATE_DOCS=1 cargo test -p tessera-cli --test export"
+        );
     }
     let mut r = ExportReader::open(&bytes[..]).unwrap();
     assert_eq!(r.preamble().network, "formats-demo");

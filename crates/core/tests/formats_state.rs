@@ -45,7 +45,12 @@ const FIRST_LATER_TABLE: u8 = 37;
 /// wallet, alice's, holding the admin and compliance officer roles.
 fn genesis_state() -> State {
     let alice = Keypair::insecure_from_name("alice");
-    let g = demo_genesis("formats-demo", Time(1_767_225_600), &[(&alice, &[Role::Admin, Role::ComplianceOfficer])], [1, 1, 1]);
+    let g = demo_genesis(
+        "formats-demo",
+        Time(1_767_225_600),
+        &[(&alice, &[Role::Admin, Role::ComplianceOfficer])],
+        [1, 1, 1],
+    );
     Chain::genesis(&g).unwrap().0.state
 }
 
@@ -87,7 +92,7 @@ fn vectors() -> String {
     let s = genesis_state();
     let snapshot = borsh::to_vec(&s).unwrap();
     let mut out = String::new();
-    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<32} {v}\n"));
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<34} {v}\n"));
     line("empty.digest", empty.digest().to_hex());
     line("genesis.meta.entry", hex::encode(borsh::to_vec(s.meta()).unwrap()));
     line("genesis.meta.leaf", hex::encode(leaf(1, &0u8, s.meta())));
@@ -114,7 +119,10 @@ fn the_state_vectors_in_docs_formats_md_are_what_the_code_computes() {
         std::fs::write(doc_path(), doc.replacen(now, &want, 1)).expect("write docs/formats.md");
         return;
     }
-    assert_eq!(now, want, "docs/formats.md's state vectors are stale: UPDATE_DOCS=1 cargo test -p tessera-core --test formats_state");
+    assert_eq!(
+        now, want,
+        "docs/formats.md's state vectors are stale: UPDATE_DOCS=1 cargo test -p tessera-core --test formats_state"
+    );
 }
 
 #[test]
@@ -123,7 +131,11 @@ fn the_documents_table_of_state_tables_is_the_codes_in_the_codes_order() {
     let bytes = borsh::to_vec(&State::empty()).unwrap();
     let code_tags: Vec<u8> = bytes.chunks(9).map(|c| c[0]).collect();
     let listed: Vec<(&str, u8)> = tables(&State::empty()).into_iter().map(|(n, t, _, _)| (n, t)).collect();
-    assert_eq!(listed.iter().map(|x| x.1).collect::<Vec<_>>(), code_tags, "a table was added: list it here and in docs/formats.md");
+    assert_eq!(
+        listed.iter().map(|x| x.1).collect::<Vec<_>>(),
+        code_tags,
+        "a table was added: list it here and in docs/formats.md"
+    );
     let doc = std::fs::read_to_string(doc_path()).expect("docs/formats.md");
     let rows: Vec<(String, u8)> = doc
         .lines()

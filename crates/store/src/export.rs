@@ -101,7 +101,7 @@ pub enum ExportError {
     BadFile { place: Option<Place>, why: String },
     /// The file ends inside a record: a write was cut off.
     #[error(
-        "the file ends inside {place}, {len} bytes long: a write was cut off (a crash during an export?). \
+        "the file ends {len} bytes into {place}: a write was cut off (a crash during an export?). \
          Nothing was changed. Keep a copy of the file, then cut it back to its last whole record with \
          `truncate -s {} {file}` and export again",
         place.offset
