@@ -9,6 +9,8 @@
 //! - [`PgJournal`] keeps it in PostgreSQL, for a ledger that must survive losing a machine:
 //!   one fenced writer, standby nodes, synchronous replication (see [`postgres`]).
 //! - [`Location`] turns a command's `--data DIR` or `--store URL` into a journal.
+//! - [`export`] is the portable journal export: the blocks of any journal in one checksummed,
+//!   append-only file (docs/formats.md), and [`ExportFile`], such a file read as a journal.
 //!
 //! One stored block is a [`RawBlock`]: height, block hash, header bytes, body bytes, SHA-256 of
 //! the body and the block's transaction-id index entry. Storage knows blocks, not their

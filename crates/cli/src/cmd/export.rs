@@ -22,8 +22,13 @@ pub fn execute(a: ExportArgs, json: bool) -> Result<(), Refusal> {
     let store = a.dir.location()?.open_read_only()?;
     let head = store.head_height()?.unwrap_or(0);
     let bar = Progress::bar(shown(json), head + 1, "blocks", "export");
-    let s = export_journal(&store, &a.journal, &mut |done, to_do| bar.set_position(head + 1 - to_do + done))
-        .map_err(|e| Refusal::new(e.code(), format!("{}: {e}", a.journal.display())))?;
+    let s = export_journal(&store, &a.journal, &mut |done, to_do| bar.set_position(head + 1 - to_do + done)).map_err(
+        |e| match e {
+            // The ledger's own refusals (a damaged block, a locked file) name what they are about.
+            tessera_store::ExportError::Store(s) => Refusal::from(s),
+            e => Refusal::new(e.code(), format!("{}: {e}", a.journal.display())),
+        },
+    )?;
     bar.finish();
     out(json, &s, || {
         let file = s.file.display();
