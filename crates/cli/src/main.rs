@@ -64,6 +64,12 @@ enum Command {
     Precheck(cmd::precheck::PrecheckArgs),
     /// Replay the journal from genesis, checking every signature, hash, receipt and digest.
     Verify(cmd::verify::VerifyArgs),
+    /// Write the ledger's blocks to a portable, checksummed journal export (a new file, or
+    /// append the new blocks to an existing one): an archive `verify --file` checks without
+    /// a database.
+    Export(cmd::export::ExportArgs),
+    /// Make a new ledger from a journal export, verifying every block as it is written.
+    Import(cmd::import::ImportArgs),
     /// Run the demo: a ledger with parties, a Treasury fund share and a stablecoin, compliance,
     /// governance, emergency controls, then verify the journal. With --fund: a BUIDL-style
     /// fund over 90 days, then its report and chart.
@@ -122,6 +128,8 @@ fn run(cli: Cli) -> Result<ExitCode, Refusal> {
         Command::Query(q) => cmd::query::execute(q, json)?,
         Command::Precheck(a) => return cmd::precheck::execute(a, json),
         Command::Verify(a) => return cmd::verify::execute(a, json),
+        Command::Export(a) => cmd::export::execute(a, json)?,
+        Command::Import(a) => cmd::import::execute(a, json)?,
         Command::Demo(a) => return cmd::demo::execute(a, json),
         Command::Report(c) => cmd::report::execute(c, json)?,
         Command::Reconcile(a) => return cmd::reconcile::execute(a, json),

@@ -184,6 +184,20 @@ codes! {
     StoreOtherNetwork = "store.other_network",
     /// Replay disagrees with the journal (the message names block, transaction and field).
     VerifyMismatch = "verify.mismatch",
+    /// A portable journal export (`tessera export --journal`) is not well formed: bad magic, a
+    /// malformed record, or a record whose check does not chain (the message names the record,
+    /// its byte offset and its block).
+    ExportBadFile = "export.bad_file",
+    /// A portable journal export ends inside a record (a write was cut off): the message names
+    /// the byte offset of its last whole record. Nothing is cut without being asked.
+    ExportTornTail = "export.torn_tail",
+    /// The export file holds the ledger of another network than the one exported into it.
+    ExportOtherNetwork = "export.other_network",
+    /// The ledger no longer holds the export file's last block (another block at that height,
+    /// or a shorter journal): an append would not continue the file's chain.
+    ExportDiverged = "export.diverged",
+    /// `tessera import` was given a target that already holds a ledger.
+    ImportNotEmpty = "import.not_empty",
     /// A scenario expectation did not hold.
     ScenarioExpectation = "scenario.expectation",
     /// A scenario file is malformed.

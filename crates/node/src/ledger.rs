@@ -242,6 +242,110 @@ pub fn follow_one(chain: &mut Chain, raw: &RawBlock) -> Result<Block, crate::Mis
     Ok(block)
 }
 
+/// What [`import`] made.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ImportReport {
+    pub data: String,
+    pub network: String,
+    pub blocks: u64,
+    pub transactions: u64,
+    pub head_hash: String,
+    pub state_digest: String,
+}
+
+/// Makes a new ledger at `at` from the blocks of `source` (a portable export read as a
+/// journal, or any journal), checking each block as a follower does ([`follow_one`]: bytes,
+/// hash link, ids, signatures, re-execution to the same receipts and state digest) before it
+/// is written, and ends with a snapshot of the state reached. The target must hold no ledger
+/// (`import.not_empty`). At the first block that disagrees the import stops with
+/// `verify.mismatch` naming it; the target then holds the blocks verified before it.
+/// `progress` gets (blocks done, blocks in the source).
+pub fn import<J: Journal + ?Sized>(
+    source: &J,
+    at: &Location,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, Refusal> {
+    if let Some(head) = at.open_read_only().ok().and_then(|j| j.head_height().ok().flatten()) {
+        return Err(Refusal::new(
+            Code::ImportNotEmpty,
+            format!(
+                "{} already holds a ledger (blocks 0–{head}): import makes a new ledger, give an empty place",
+                at.describe()
+            ),
+        ));
+    }
+    let head = source.head_height()?.ok_or_else(|| Refusal::new(Code::StoreCorrupt, "the source holds no block"))?;
+    let first = source.raw_block(0)?.ok_or_else(|| Refusal::new(Code::StoreCorrupt, "the source holds no block 0"))?;
+    check_checksum(&first)?;
+    let genesis_block = check_raw(&first, 0, None)?;
+    check_index(&first, &genesis_block)?;
+    let chain = crate::replay::genesis_chain(&genesis_block)?;
+    let Some(genesis) = genesis_block.body.genesis else {
+        return Err(Refusal::new(Code::VerifyMismatch, "block 0: genesis — block 0 carries no genesis"));
+    };
+    let mut ledger = AnyLedger::create_at(at, &genesis)?;
+    ledger.chain = chain;
+    progress(1, head + 1);
+    let mut group: Vec<Block> = Vec::new();
+    let mut transactions = 0u64;
+    let mut failure: Option<Refusal> = None;
+    let flush = |ledger: &mut AnyLedger, group: &mut Vec<Block>| -> Result<(), Refusal> {
+        if !group.is_empty() {
+            ledger.persist(group)?;
+            group.clear();
+            ledger.maybe_snapshot()?;
+        }
+        Ok(())
+    };
+    source.scan(1, &mut |raw| {
+        if raw.height > head {
+            return Ok(false);
+        }
+        let checked = follow_one(&mut ledger.chain, &raw).map_err(Refusal::from).and_then(|_| Ok(raw.check()?));
+        match checked {
+            Ok(block) => {
+                transactions += block.body.txs.len() as u64;
+                group.push(block);
+                progress(raw.height + 1, head + 1);
+                if group.len() >= 256 {
+                    if let Err(e) = flush(&mut ledger, &mut group) {
+                        failure = Some(e);
+                    }
+                }
+            }
+            Err(e) => failure = Some(e),
+        }
+        Ok(failure.is_none())
+    })?;
+    // The blocks verified before a failure are written too: the target then holds a
+    // verified prefix, which the refusal names.
+    flush(&mut ledger, &mut group)?;
+    if let Some(e) = failure {
+        let message = format!(
+            "{}; {} now holds the verified blocks 0–{} only: remove it before importing again",
+            e.message,
+            at.describe(),
+            ledger.height()
+        );
+        return Err(Refusal::new(e.code, message));
+    }
+    if ledger.height() != head {
+        return Err(Refusal::new(
+            Code::VerifyMismatch,
+            format!("block {}: height — the source ends before its head {head}", ledger.height() + 1),
+        ));
+    }
+    ledger.snapshot()?;
+    Ok(ImportReport {
+        data: at.describe(),
+        network: genesis.network,
+        blocks: head + 1,
+        transactions,
+        head_hash: ledger.chain.head.hash().to_hex(),
+        state_digest: ledger.chain.state.digest().to_hex(),
+    })
+}
+
 /// The chain a stored snapshot gives, or why it cannot be used.
 fn usable_snapshot<J: Journal + ?Sized>(store: &J, stored: &StoredSnapshot) -> Result<Chain, String> {
     let snap = &stored.snapshot;

@@ -160,6 +160,16 @@ fn check_snapshot(stored: &StoredSnapshot, chain: &Chain) -> Result<(), Mismatch
     Ok(())
 }
 
+/// The chain a stored block 0 starts: its genesis, which must produce exactly that block.
+pub fn genesis_chain(block: &Block) -> Result<Chain, Mismatch> {
+    let g = block.body.genesis.as_ref().ok_or_else(|| mismatch(0, None, "genesis", "block 0 carries no genesis"))?;
+    let (chain, produced) = Chain::genesis(g).map_err(|e| mismatch(0, None, "genesis", e.to_string()))?;
+    if produced.header != block.header {
+        return Err(mismatch(0, None, "header", "genesis header differs from the one its genesis produces"));
+    }
+    Ok(chain)
+}
+
 /// What `verify` found.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct VerifyReport {
@@ -227,22 +237,7 @@ pub fn verify<J: Journal + ?Sized>(store: &J, mut progress: impl FnMut(u64, u64)
             let result = item.and_then(|p| {
                 let h = p.block.header.height;
                 if h == 0 {
-                    let g = p
-                        .block
-                        .body
-                        .genesis
-                        .as_ref()
-                        .ok_or_else(|| mismatch(0, None, "genesis", "block 0 carries no genesis"))?;
-                    let (c, gb) = Chain::genesis(g).map_err(|e| mismatch(0, None, "genesis", e.to_string()))?;
-                    if gb.header != p.block.header {
-                        return Err(mismatch(
-                            0,
-                            None,
-                            "header",
-                            "genesis header differs from the one its genesis produces",
-                        ));
-                    }
-                    chain = Some(c);
+                    chain = Some(genesis_chain(&p.block)?);
                 } else {
                     let c = chain.as_mut().ok_or_else(|| mismatch(h, None, "genesis", "missing"))?;
                     txs_total += p.txs.len() as u64;

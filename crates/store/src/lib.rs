@@ -9,6 +9,8 @@
 //! - [`PgJournal`] keeps it in PostgreSQL, for a ledger that must survive losing a machine:
 //!   one fenced writer, standby nodes, synchronous replication (see [`postgres`]).
 //! - [`Location`] turns a command's `--data DIR` or `--store URL` into a journal.
+//! - [`export`] is the portable journal export: the blocks of any journal in one checksummed,
+//!   append-only file (docs/formats.md), and [`ExportFile`], such a file read as a journal.
 //!
 //! One stored block is a [`RawBlock`]: height, block hash, header bytes, body bytes, SHA-256 of
 //! the body and the block's transaction-id index entry. Storage knows blocks, not their
@@ -31,6 +33,7 @@ use tessera_core::block::{Block, BlockBody, BlockHeader};
 use tessera_core::crypto::sha256;
 use tessera_core::{Code, Hash, Refusal};
 
+pub mod export;
 mod journal;
 pub mod memory;
 pub mod postgres;
@@ -41,6 +44,7 @@ pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use export::{export_journal, ExportError, ExportFile};
 pub use journal::Journal;
 pub use memory::{MemoryJournal, MemoryVolume};
 pub use postgres::{PgJournal, PgUrl};

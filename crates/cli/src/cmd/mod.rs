@@ -3,6 +3,8 @@
 //! live here, defined once.
 
 pub mod demo;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod keys;
 pub mod node;

@@ -3,6 +3,7 @@
 
 use super::{out, DataDir};
 use clap::Args;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use tessera_cli::progress::{shown, Progress};
 use tessera_core::{Code, Refusal};
@@ -11,10 +12,17 @@ use tessera_core::{Code, Refusal};
 pub struct VerifyArgs {
     #[command(flatten)]
     dir: DataDir,
+    /// Verify a portable journal export (`tessera export --journal`) instead, without any
+    /// database: its records' checks, then every block replayed in memory.
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
+    file: Option<PathBuf>,
 }
 
 pub fn execute(a: VerifyArgs, json: bool) -> Result<ExitCode, Refusal> {
-    let store = a.dir.location()?.open_read_only()?;
+    let store: Box<dyn tessera_store::Journal> = match &a.file {
+        Some(path) => Box::new(super::import::open_export(path, json)?),
+        None => a.dir.location()?.open_read_only()?,
+    };
     let head = store.head_height()?.unwrap_or(0);
     let bar = Progress::bar(shown(json), head + 1, "blocks", "verify");
     let report = tessera_node::verify(&store, |done, _| bar.set_position(done))?;
