@@ -35,6 +35,7 @@ pub const SHIPPED_HAIRCUTS: &str = include_str!("../../../../data/ust_haircuts.c
 /// One accepted (kind, issuer country, currency) row of a schedule. An empty country
 /// accepts any issuer (the shipped table leaves it empty for kinds such as funds).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Eligible {
     pub kind: String,
@@ -45,6 +46,7 @@ pub struct Eligible {
 
 /// Which Treasury instruments a haircut band covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BandInstrument {
     Bill,
@@ -56,6 +58,7 @@ pub enum BandInstrument {
 /// A haircut for Treasuries with remaining maturity in `[from_days, to_days)` (no upper bound
 /// when `to_days` is absent). Years in the shipped table are 365 days.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HaircutBand {
     pub instrument: BandInstrument,
@@ -68,6 +71,7 @@ pub struct HaircutBand {
 /// Concentration limits. Values are in the schedule's cash asset, after haircuts; the part of
 /// a member's collateral above a limit counts zero.
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Fund shares counted per member, at most (CME IEF2: $5bn per member and affiliates).
@@ -96,6 +100,7 @@ pub struct Limits {
 
 /// A clearing house's collateral schedule and margin parameters.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// The cash token values, requirements and variation margin are counted in. Variation
@@ -389,6 +394,7 @@ pub mod amount_serde_opt {
 /// A clearing house's record: its schedule in force, those waiting for their time, and what
 /// its defaults have used.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Clearing {
     pub ccp: PartyId,
     pub schedule: Schedule,
@@ -397,6 +403,7 @@ pub struct Clearing {
     pub pending: Vec<(Time, Schedule)>,
     /// Skin in the game used by defaults so far.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub capital_used: Amount,
     /// The last day (days since epoch) the daily call ran.
     pub daily_call_day: u64,
@@ -406,6 +413,7 @@ pub struct Clearing {
 
 /// What an account is for.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     /// A clearing member's margin account at a clearing house.
@@ -417,28 +425,35 @@ pub enum AccountKind {
 /// Units of one asset in one wallet, pledged to the account's pledgee: still the pledgor's
 /// (yield keeps accruing to the wallet), locked, moved only by the pledgee.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pledge {
     pub asset: Symbol,
     pub wallet: WalletId,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     pub since: Time,
 }
 
 /// An account's coverage as last valued, in the schedule's (or loan's) cash asset.
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coverage {
     /// Σ market value (with accrued interest; fund shares at NAV).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub market: Amount,
     /// Σ value × (1 − haircut).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub after_haircut: Amount,
     /// What counts: after haircuts and concentration limits.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub counted: Amount,
     /// Of `counted`, cash (the only thing that meets variation margin).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub cash: Amount,
     /// Pledges no price stands for (counted zero).
     pub unpriced: u32,
@@ -453,11 +468,14 @@ impl Coverage {
 
 /// A margin requirement as the clearing house's risk engine last sent it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Requirement {
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub initial: Amount,
     /// Mark-to-market losses owed, met in cash only.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub variation: Amount,
     pub at: Option<Time>,
 }
@@ -477,6 +495,7 @@ pub fn shortfall(r: &Requirement, c: &Coverage) -> Result<Amount, Refusal> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum AccountStatus {
     Active,
@@ -485,6 +504,7 @@ pub enum AccountStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
     pub id: u64,
     pub kind: AccountKind,
@@ -497,9 +517,11 @@ pub struct Account {
     pub requirement: Requirement,
     /// Cash contributed to the clearing house's default fund (held in its wallet).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub default_fund: Amount,
     /// Assessments the member owes after a default exhausted the default fund.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub assessed: Amount,
     pub status: AccountStatus,
     /// Tri-party: the member's segregated account at the clearing house's custodian, where
@@ -512,6 +534,7 @@ pub struct Account {
 /// account, whose pledges change only when posted or released, because every revaluation
 /// rewrites it and a small record costs little to hash into the state digest.
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Standing {
     pub coverage: Coverage,
     pub call: Option<u64>,
@@ -527,6 +550,7 @@ impl Account {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CallKind {
     Daily,
@@ -534,6 +558,7 @@ pub enum CallKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum CallStatus {
     Open,
@@ -542,6 +567,7 @@ pub enum CallStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarginCall {
     pub id: u64,
     pub account: u64,
@@ -553,17 +579,20 @@ pub struct MarginCall {
     pub cash_asset: Symbol,
     /// The shortfall when raised.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     pub status: CallStatus,
 }
 
 /// Loan terms (C5): cash against pledged tokens, interest ACT/360.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoanTerms {
     pub lender: WalletId,
     pub cash_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub principal: Amount,
     /// Annual rate, ACT/360.
     pub rate_bps: u32,
@@ -600,6 +629,7 @@ impl LoanTerms {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum LoanStatus {
     Requested,
@@ -609,13 +639,16 @@ pub enum LoanStatus {
     Repaid {
         at: Time,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         interest: Amount,
     },
     Liquidated {
         at: Time,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         debt: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         proceeds: Amount,
     },
     Cancelled {
@@ -624,6 +657,7 @@ pub enum LoanStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Loan {
     /// Also the id of the account holding its collateral.
     pub id: u64,
@@ -678,6 +712,7 @@ pub struct PriceMark {
 
 /// Sets a clearing house's collateral schedule from a time (the first one registers it).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetCollateralSchedule {
     pub ccp: PartyId,
@@ -687,6 +722,7 @@ pub struct SetCollateralSchedule {
 
 /// The clearing house admits a member: opens its margin account.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdmitMember {
     pub member: PartyId,
@@ -694,56 +730,67 @@ pub struct AdmitMember {
 
 /// A member pledges units of its own holding to a clearing house (posts margin).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PledgeCollateral {
     pub ccp: PartyId,
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 /// A member takes back pledged units, down to its requirement.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawCollateral {
     pub ccp: PartyId,
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 /// The pledgee releases pledged units to their owner.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseCollateral {
     pub member: PartyId,
     pub wallet: WalletId,
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 /// A member swaps pledged collateral for other collateral, atomically.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubstitutePledge {
     pub ccp: PartyId,
     pub release_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub release_amount: Amount,
     pub pledge_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub pledge_amount: Amount,
 }
 
 /// The clearing house's risk engine sends a member's requirement.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetMarginRequirement {
     /// The clearing house whose risk engine speaks (the signer must be its wallet).
     pub ccp: PartyId,
     pub member: PartyId,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub initial_margin: Amount,
     #[serde(with = "amount_serde", default)]
     pub variation_margin: Amount,
@@ -751,16 +798,19 @@ pub struct SetMarginRequirement {
 
 /// A member pays cash into the clearing house's default fund.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContributeDefaultFund {
     pub ccp: PartyId,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 /// Tri-party (C6): the custodian names the member's segregated account (a wallet of the
 /// member's party it keeps the key of) where collateral for this clearing house is held.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpenSegregatedAccount {
     pub ccp: PartyId,
@@ -770,16 +820,19 @@ pub struct OpenSegregatedAccount {
 
 /// A borrower asks for a loan and pledges its collateral to the lender at once.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RequestLoan {
     pub terms: LoanTerms,
     pub collateral_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub collateral_amount: Amount,
 }
 
 /// The lender funds a requested loan (cash to the borrower).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FundLoan {
     pub loan: u64,
@@ -787,6 +840,7 @@ pub struct FundLoan {
 
 /// The borrower repays principal and interest; the pledge is released.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepayLoan {
     pub loan: u64,
@@ -794,6 +848,7 @@ pub struct RepayLoan {
 
 /// Either side withdraws a loan not yet funded; the pledge is released.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelLoan {
     pub loan: u64,
@@ -804,6 +859,7 @@ pub struct CancelLoan {
 /// What the collateral rules did (inside `Event::Collateral`). Never reorder: the borsh tag
 /// is the position.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CollateralEvent {
     ScheduleSet {
@@ -826,6 +882,7 @@ pub enum CollateralEvent {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     Released {
@@ -833,20 +890,24 @@ pub enum CollateralEvent {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     RequirementSet {
         account: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         initial: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         variation: Amount,
     },
     DefaultFundContributed {
         account: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     CallRaised {
@@ -855,6 +916,7 @@ pub enum CollateralEvent {
         kind: CallKind,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         deadline: Time,
     },
@@ -867,6 +929,7 @@ pub enum CollateralEvent {
         account: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         shortfall: Amount,
     },
     /// Pledged cash (or securities no buyer took) moved to the pledgee.
@@ -875,8 +938,10 @@ pub enum CollateralEvent {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         value: Amount,
     },
     /// Pledged securities sold by delivery versus payment.
@@ -884,10 +949,12 @@ pub enum CollateralEvent {
         call: u64,
         asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         buyer: WalletId,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         proceeds: Amount,
     },
     /// A pledge the default could not realize (the code says why); it stays pledged.
@@ -902,27 +969,36 @@ pub enum CollateralEvent {
         call: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         loss: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         defaulter_margin: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         defaulter_default_fund: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         ccp_capital: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         survivors_default_fund: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         assessments: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         uncovered: Amount,
         /// Margin proceeds above the loss, returned to the defaulter.
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         returned: Amount,
     },
     LoanRequested {
         loan: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         principal: Amount,
     },
     LoanFunded {
@@ -933,8 +1009,10 @@ pub enum CollateralEvent {
         loan: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         principal: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         interest: Amount,
     },
     LoanCancelled {
@@ -945,11 +1023,14 @@ pub enum CollateralEvent {
         ltv_bps: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         debt: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         proceeds: Amount,
         /// Proceeds above the debt, paid to the borrower.
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         returned: Amount,
     },
     SegregatedAccountOpened {

@@ -15,6 +15,7 @@ pub const DEFAULT_THRESHOLDS: [u8; 3] = [1, 2, 3];
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OpClass {
     Routine,

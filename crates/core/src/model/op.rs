@@ -123,6 +123,7 @@ pub(crate) use with_operations;
 macro_rules! define_op {
     ($($variant:ident = $name:literal ($m:ident :: $t:ident),)*) => {
         #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum Op {
             // The listed name is the JSON name: one spelling, used by serde and by `name`.
             $(#[serde(rename = $name)] $variant($m::$t),)*
@@ -160,6 +161,7 @@ pub mod proposing {
     use serde::{Deserialize, Serialize};
 
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub struct Propose {
         #[borsh(deserialize_with = "super::nested_ops::deserialize")]
@@ -168,12 +170,14 @@ pub mod proposing {
     }
 
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub struct Approve {
         pub proposal: u64,
     }
 
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub struct Reject {
         pub proposal: u64,
