@@ -636,12 +636,7 @@ mod schemas {
     impl utoipa::PartialSchema for AmountSchema {
         fn schema() -> RefOr<Schema> {
             OneOfBuilder::new()
-                .item(
-                    ObjectBuilder::new()
-                        .schema_type(Type::Integer)
-                        .minimum(Some(0))
-                        .maximum(Some(u64::MAX as f64)),
-                )
+                .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(u64::MAX as f64)))
                 .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")))
                 .description(Some(
                     "An amount in the asset's minor units: a JSON integer, or a decimal string when it exceeds \

@@ -98,28 +98,35 @@ problem_responses! {
     Unavailable = "The node cannot serve this now: busy, timed out, shutting down, not the leader, or its journal is unavailable (`api.busy`, `api.timeout`, `api.shutting_down`, `api.not_leader`, `store.*`).", retry false;
 }
 
-/// Real answers from a scenario ledger, by operation id and status (`crates/cli/tests/openapi.rs`
+/// Real answers from a scenario ledger, by operation id (`crates/cli/tests/openapi.rs`
 /// writes it with `UPDATE_DOCS=1` and otherwise checks every example against its schema).
 pub const EXAMPLES: &str = include_str!("examples.json");
 
 /// The document, as served at `/v1/openapi.json` (built once).
 pub fn document() -> &'static str {
-    static DOC: LazyLock<String> = LazyLock::new(|| {
-        let mut v = serde_json::to_value(super::routes::api_doc()).expect("the document is JSON");
-        let examples: Value = serde_json::from_str(EXAMPLES).unwrap_or(Value::Null);
-        finish(&mut v, &examples);
-        let mut text = serde_json::to_string_pretty(&v).expect("the document is JSON");
-        text.push('\n');
-        text
-    });
+    static DOC: LazyLock<String> = LazyLock::new(|| document_with(EXAMPLES));
     &DOC
+}
+
+/// The document with other examples (`{operationId: {status: answer}}`, JSON): what
+/// [`document`] will be once they are `examples.json`.
+pub fn document_with(examples: &str) -> String {
+    let mut v = serde_json::to_value(super::routes::api_doc()).expect("the document is JSON");
+    let examples: Value = serde_json::from_str(examples).unwrap_or(Value::Null);
+    finish(&mut v, &examples);
+    let mut text = serde_json::to_string_pretty(&v).expect("the document is JSON");
+    text.push('\n');
+    text
 }
 
 /// The passes described at the top of this file.
 fn finish(doc: &mut Value, examples: &Value) {
     let schemas = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut).map(std::mem::take);
     let mut schemas = schemas.unwrap_or_default();
+    aliases(&mut schemas);
+    schemas.values_mut().for_each(tuples);
     name_variants(&mut schemas);
+    spread_compositions(&mut schemas);
     close_objects(&mut schemas);
     doc["components"]["schemas"] = Value::Object(schemas.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect());
     if let Some(h) = doc.pointer_mut("/components/responses/RateLimited/headers/Retry-After") {
@@ -130,6 +137,57 @@ fn finish(doc: &mut Value, examples: &Value) {
         media["schema"] = json!({"$ref": "#/components/schemas/BlockEvent"});
     }
     add_examples(doc, examples);
+}
+
+/// utoipa takes a type alias for a type of its own and names it after the aliased type: a
+/// field of `Amount` (`u128`) that cannot say `#[schema(value_type = AmountSchema)]` (a tuple
+/// variant's field) refers to a component `u128`, an index (`AssetIdx`, a `u32`) to `u32`.
+/// Every `u128` in the JSON is an amount written by `amount_serde` (the only `u128` alias is
+/// `Amount`), so it becomes `Amount`; the other primitives are written in place.
+fn aliases(schemas: &mut Map<String, Value>) {
+    const PRIMITIVES: [&str; 10] = ["u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128"];
+    let found: BTreeMap<String, Value> =
+        PRIMITIVES.iter().filter_map(|p| schemas.remove(*p).map(|s| (p.to_string(), s))).collect();
+    fn replace(v: &mut Value, found: &BTreeMap<String, Value>) {
+        match v {
+            Value::Object(m) => {
+                let target =
+                    m.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"));
+                if let Some(p) = target.filter(|p| found.contains_key(*p)).map(str::to_string) {
+                    m.remove("$ref");
+                    if p == "u128" {
+                        m.insert("$ref".into(), json!("#/components/schemas/Amount"));
+                    } else if let Value::Object(inline) = &found[&p] {
+                        m.extend(inline.clone());
+                    }
+                }
+                m.values_mut().for_each(|x| replace(x, found));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| replace(x, found)),
+            _ => {}
+        }
+    }
+    schemas.values_mut().for_each(|s| replace(s, &found));
+}
+
+/// A tuple (`prefixItems` with `items: false`) says its length with `minItems`/`maxItems`
+/// instead: the same constraint in 2020-12, and one that generators read (a boolean schema
+/// stops `openapi-python-client`).
+fn tuples(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let (Some(Value::Bool(false)), Some(n)) =
+                (m.get("items"), m.get("prefixItems").and_then(Value::as_array).map(Vec::len))
+            {
+                m.remove("items");
+                m.insert("minItems".into(), json!(n));
+                m.insert("maxItems".into(), json!(n));
+            }
+            m.values_mut().for_each(tuples);
+        }
+        Value::Array(a) => a.iter_mut().for_each(tuples),
+        _ => {}
+    }
 }
 
 /// PascalCase of a JSON name: `nav_struck` → `NavStruck`.
@@ -146,11 +204,8 @@ fn pascal(s: &str) -> String {
 /// The name a variant goes by: the value of its tag property (internally tagged: a property
 /// whose schema is one string `enum` value), or its one required key (externally tagged).
 fn variant_name(v: &Value) -> Option<String> {
-    let object = if v["allOf"].is_array() {
-        v["allOf"].as_array()?.iter().find(|s| s["properties"].is_object())?
-    } else {
-        v
-    };
+    let object =
+        if v["allOf"].is_array() { v["allOf"].as_array()?.iter().find(|s| s["properties"].is_object())? } else { v };
     let props = object["properties"].as_object()?;
     for p in props.values() {
         if let Some([Value::String(tag)]) = p["enum"].as_array().map(Vec::as_slice) {
@@ -186,6 +241,38 @@ fn name_variants(schemas: &mut Map<String, Value>) {
         schemas[&name]["oneOf"] = Value::Array(refs);
         for (full, v) in added {
             schemas.insert(full, v);
+        }
+    }
+}
+
+/// A composition of a `oneOf` with fields (`EventFund`: a `FundEvent` with `event: fund`) is
+/// spread into a `oneOf` of one composition per variant (`EventFundNavStruck`), since
+/// generators cannot take `allOf` of a union.
+fn spread_compositions(schemas: &mut Map<String, Value>) {
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let Some(parts) = schemas[&name]["allOf"].as_array().cloned() else { continue };
+        let Some((at, union)) = parts.iter().enumerate().find_map(|(i, p)| {
+            let target = p["$ref"].as_str()?.strip_prefix("#/components/schemas/")?;
+            schemas.get(target).filter(|u| u["oneOf"].is_array()).map(|_| (i, target.to_string()))
+        }) else {
+            continue;
+        };
+        let mut refs = Vec::new();
+        for v in schemas[&union]["oneOf"].as_array().cloned().unwrap_or_default() {
+            let Some(target) = v["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) else {
+                continue;
+            };
+            let full = format!("{name}{}", target.strip_prefix(union.as_str()).unwrap_or(target));
+            let mut composed = parts.clone();
+            composed[at] = json!({"$ref": format!("#/components/schemas/{target}")});
+            schemas.insert(full.clone(), json!({"allOf": composed}));
+            refs.push(json!({"$ref": format!("#/components/schemas/{full}")}));
+        }
+        let description = schemas[&name]["description"].clone();
+        schemas[&name] = json!({"oneOf": refs});
+        if !description.is_null() {
+            schemas[&name]["description"] = description;
         }
     }
 }
@@ -272,20 +359,14 @@ fn close_objects(schemas: &mut Map<String, Value>) {
     }
 }
 
-/// `examples.json`: `{operationId: {status: answer}}`, set on each response's JSON content.
+/// `examples.json`: `{operationId: answer}`, set on the JSON content of each operation's 200.
 fn add_examples(doc: &mut Value, examples: &Value) {
     let Some(paths) = doc["paths"].as_object_mut() else { return };
     for item in paths.values_mut() {
         for op in item.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
-            let Some(id) = op["operationId"].as_str().map(str::to_string) else { continue };
-            let Some(by_status) = examples[&id].as_object() else { continue };
-            for (status, example) in by_status {
-                let r = &mut op["responses"][status];
-                if let Some(content) = r["content"].as_object_mut() {
-                    for media in content.values_mut() {
-                        media["example"] = example.clone();
-                    }
-                }
+            let Some(example) = op["operationId"].as_str().and_then(|id| examples.get(id)).cloned() else { continue };
+            if let Some(media) = op.pointer_mut("/responses/200/content/application~1json") {
+                media["example"] = example;
             }
         }
     }
@@ -298,7 +379,6 @@ mod tests {
     #[test]
     fn the_document_is_built_and_has_no_inline_variants() {
         let doc: Value = serde_json::from_str(document()).unwrap();
-        std::fs::write("/tmp/oa.json", document()).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         for (name, s) in doc["components"]["schemas"].as_object().unwrap() {
             for v in s["oneOf"].as_array().into_iter().flatten() {

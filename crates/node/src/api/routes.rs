@@ -1,8 +1,8 @@
 //! Routes, extractors and middleware of API v1.
 
 use super::auth::now_s;
-use super::limits::Key;
 use super::contract::{self, BearerAuth};
+use super::limits::Key;
 use super::problem::Problem;
 use super::Api;
 use crate::engine::Answer;
@@ -1943,7 +1943,6 @@ async fn events(
     ),
 )]
 struct ApiDoc;
-
 
 /// The OpenAPI document as utoipa builds it from the annotations above.
 pub(super) fn api_doc() -> utoipa::openapi::OpenApi {
