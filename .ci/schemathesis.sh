@@ -91,7 +91,7 @@ PY
 run() {
   # From the scratch directory, where schemathesis keeps its cache. The event stream never
   # ends: it is left out (crates/cli/tests/openapi.rs checks it).
-  (cd "$work" && "$st" run "$root/crates/node/src/api/openapi.json" --url "$base" \
+  (cd "$work" && "$st" run "$root/docs/openapi.json" --url "$base" \
     --checks "$checks" \
     --exclude-path /v1/events \
     --max-examples "$1" --seed "$seed" \

@@ -1,8 +1,12 @@
-//! The OpenAPI document (`crates/node/src/api/openapi.json`) is the contract of the HTTP API.
-//! These tests keep it true: the routes `router()` registers, the `ROUTES` list and the
-//! document's paths are one set; and real answers of a node serving a scenario's ledger —
-//! successes and problem documents — have a documented status, content type, headers and a body
-//! that validates against the documented schema.
+//! The OpenAPI document (3.1, generated from the node's types: `tessera_node::api::contract`)
+//! is the contract of the HTTP API. These tests keep it true: the routes `router()` registers,
+//! the `ROUTES` list and the document's paths are one set; real answers of a node serving a
+//! scenario's ledger — successes and problem documents — have a documented status, content type,
+//! headers and a body that validates (JSON Schema 2020-12, closed objects, nulls included)
+//! against the documented schema; the copy at `docs/openapi.json` is the document the node
+//! serves; and the responses' examples (`crates/node/src/api/examples.json`) are real answers
+//! that still validate. `UPDATE_DOCS=1 cargo test -p tessera-cli --test openapi` captures the
+//! examples again and rewrites `docs/openapi.json`.
 //!
 //! (They live in the CLI crate because the scenario runner does; the node crate cannot depend
 //! on it.)
@@ -11,16 +15,21 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::sync::Mutex;
 use tessera_cli::scenario;
 use tessera_core::crypto::Keypair;
 use tessera_core::Code;
-use tessera_node::api::{self, Api, OPENAPI, ROUTES};
+use tessera_node::api::{self, contract, Api, ROUTES};
 use tessera_node::config::NodeConfig;
 
 const METHODS: [&str; 8] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"];
 
 fn doc() -> Value {
-    serde_json::from_str(OPENAPI).expect("openapi.json is JSON")
+    serde_json::from_str(contract::document()).expect("the document is JSON")
+}
+
+fn updating() -> bool {
+    std::env::var_os("UPDATE_DOCS").is_some()
 }
 
 fn route_set(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
@@ -132,17 +141,28 @@ fn the_router_the_route_list_and_the_document_name_the_same_routes() {
 }
 
 #[test]
-fn the_document_is_openapi_3_0_and_names_every_failure_code() {
+fn the_document_is_openapi_3_1_and_lists_every_failure_code_as_an_open_string() {
     let doc = doc();
-    assert_eq!(doc["openapi"], "3.0.3");
-    let codes: Vec<&str> = doc["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
-        .as_array()
-        .expect("Problem.code is an enum")
-        .iter()
-        .map(|c| c.as_str().expect("a code is a string"))
-        .collect();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let code = &doc["components"]["schemas"]["Problem"]["properties"]["code"];
+    assert_eq!(code["type"], "string");
+    assert!(code["enum"].is_null(), "Problem.code is an open string, not an enum");
     let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-    assert_eq!(codes, all, "Problem.code must list Code::ALL, in order");
+    for list in ["examples", "x-known-values"] {
+        let codes: Vec<&str> = code[list].as_array().expect("a list").iter().filter_map(Value::as_str).collect();
+        assert_eq!(codes, all, "Problem.code's {list} must list Code::ALL, in order");
+    }
+    // One problem schema: every error response of every operation refers to it.
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for (name, s) in schemas {
+        for v in s["oneOf"].as_array().into_iter().flatten() {
+            assert!(v["$ref"].is_string() || v["type"] != "object", "{name}: an inline object variant");
+        }
+        assert!(s.get("nullable").is_none(), "{name}: `nullable` is OpenAPI 3.0");
+        let text = s.to_string();
+        assert!(!text.contains("\"nullable\""), "{name}: `nullable` is OpenAPI 3.0");
+        assert!(!text.contains("#/components/schemas/u128"), "{name}: an amount that is not `Amount`");
+    }
     // Every operation answers JSON problems for its errors and documents its parameters fully.
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("path item") {
@@ -151,7 +171,8 @@ fn the_document_is_openapi_3_0_and_names_every_failure_code() {
             for (status, r) in responses {
                 if status.starts_with('4') || status.starts_with('5') {
                     let r = resolve(&doc, r);
-                    assert!(r["content"]["application/problem+json"].is_object(), "{method} {path} {status}");
+                    let schema = &r["content"]["application/problem+json"]["schema"];
+                    assert_eq!(schema["$ref"], "#/components/schemas/Problem", "{method} {path} {status}");
                 }
             }
             for name in path.split('{').skip(1).map(|s| s.split('}').next().unwrap_or("")) {
@@ -172,23 +193,6 @@ fn resolve<'a>(doc: &'a Value, r: &'a Value) -> &'a Value {
     match r["$ref"].as_str() {
         Some(p) => doc.pointer(p.trim_start_matches('#')).expect("a $ref resolves"),
         None => r,
-    }
-}
-
-/// OpenAPI 3.0 schema → JSON Schema: `nullable: true` becomes "or null".
-fn json_schema(s: &Value) -> Value {
-    match s {
-        Value::Object(m) => {
-            let mut out: serde_json::Map<String, Value> =
-                m.iter().filter(|(k, _)| *k != "nullable").map(|(k, v)| (k.clone(), json_schema(v))).collect();
-            if m.get("nullable") == Some(&Value::Bool(true)) {
-                let inner = Value::Object(std::mem::take(&mut out));
-                out.insert("anyOf".into(), json!([inner, {"type": "null"}]));
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(json_schema).collect()),
-        other => other.clone(),
     }
 }
 
@@ -215,13 +219,14 @@ impl Answer {
 impl Contract {
     fn new() -> Contract {
         let doc = doc();
-        let components = json_schema(&doc["components"]);
+        let components = doc["components"].clone();
         Contract { doc, components, seen: BTreeSet::new() }
     }
 
+    /// OpenAPI 3.1 schemas are JSON Schema 2020-12.
     fn validate(&self, schema: &Value, instance: &Value) -> Result<(), String> {
-        let root = json!({"allOf": [json_schema(schema)], "components": self.components});
-        let v = jsonschema::draft7::options().build(&root).map_err(|e| format!("bad schema: {e}"))?;
+        let root = json!({"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [schema], "components": self.components});
+        let v = jsonschema::draft202012::options().build(&root).map_err(|e| format!("bad schema: {e}"))?;
         let errors: Vec<String> = v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         if errors.is_empty() {
             Ok(())
@@ -244,6 +249,11 @@ impl Contract {
         if mime.ends_with("json") {
             if let Err(e) = self.validate(&media["schema"], &a.json()) {
                 panic!("{what}: the body does not match the schema: {e}");
+            }
+            // (The document's own example would be the document.)
+            if a.status == 200 && path != "/v1/openapi.json" {
+                let id = op["operationId"].as_str().expect("an operation id").to_string();
+                CAPTURED.lock().unwrap().entry(id).or_insert_with(|| example_of(a.json()));
             }
         }
         for (name, h) in r["headers"].as_object().into_iter().flatten() {
@@ -272,6 +282,21 @@ impl Contract {
         }
     }
 }
+
+/// The first 200 answer of each operation in the tests' scenario ledgers, for the examples.
+static CAPTURED: Mutex<BTreeMap<String, Value>> = Mutex::new(BTreeMap::new());
+
+/// A real answer as an example: every list keeps its first two items (the document says so).
+fn example_of(v: Value) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.into_iter().take(2).map(example_of).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, example_of(v))).collect()),
+        other => other,
+    }
+}
+
+const EXAMPLES_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../node/src/api/examples.json");
+const DOCS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
 
 fn http(method: &str, url: &str, token: Option<&str>, body: Option<(&str, String)>) -> Answer {
     // The node answers an oversized body with 413 before reading it and closes the connection,
@@ -385,6 +410,45 @@ fn scenario_ledger(name: &str, dir: &Path) {
 
 #[test]
 fn real_answers_match_the_document() {
+    real_answers_match_the_document_on_the_fund_ledger();
+    if updating() {
+        // The examples: real answers of this ledger, written where the node's build reads them.
+        let captured = CAPTURED.lock().unwrap().clone();
+        let mut text = serde_json::to_string_pretty(&captured).unwrap();
+        text.push('\n');
+        std::fs::write(EXAMPLES_FILE, &text).unwrap();
+        std::fs::write(DOCS_FILE, contract::document_with(&text)).unwrap();
+    }
+}
+
+#[test]
+fn the_copy_in_docs_is_the_document_the_node_serves_and_its_examples_validate() {
+    if updating() {
+        return; // written by `real_answers_match_the_document`
+    }
+    let copy = std::fs::read_to_string(DOCS_FILE).expect("docs/openapi.json");
+    assert!(
+        copy == contract::document(),
+        "docs/openapi.json is not the document the node serves: run `UPDATE_DOCS=1 cargo test -p tessera-cli --test openapi`"
+    );
+    let c = Contract::new();
+    let examples: Value = serde_json::from_str(contract::EXAMPLES).expect("examples.json is JSON");
+    let mut seen = 0;
+    for item in c.doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap();
+            let Some(example) = examples.get(id) else { continue };
+            let media = &op["responses"]["200"]["content"]["application/json"];
+            assert_eq!(&media["example"], example, "{id}: the example is not in the document");
+            c.validate(&media["schema"], example)
+                .unwrap_or_else(|e| panic!("{id}: the example does not validate: {e}"));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 30, "examples for only {seen} operations");
+}
+
+fn real_answers_match_the_document_on_the_fund_ledger() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ledger");
     scenario_ledger("fund_buidl_90_days", &dir);
@@ -448,7 +512,7 @@ fn real_answers_match_the_document() {
         .expect("an event");
     let block: Value = serde_json::from_str(&data).expect("JSON data");
     assert_eq!(block["height"], 1);
-    c.validate(&json!({"$ref": "#/components/schemas/Block"}), &block).expect("a block");
+    c.validate(&json!({"$ref": "#/components/schemas/BlockView"}), &block).expect("a block");
     drop(lines);
 
     // Writes: prepare, sign, submit; the same again (a replay); a journaled failure; a bad

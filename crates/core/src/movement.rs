@@ -472,6 +472,7 @@ pub fn recover_wallet(cx: &mut Ctx, lost: &WalletId, new: &WalletId, reference: 
 
 /// A movement to pre-check.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Intent {
     Transfer {
@@ -479,18 +480,21 @@ pub enum Intent {
         from: WalletId,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     Mint {
         asset: Symbol,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     Burn {
         asset: Symbol,
         from: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
 }

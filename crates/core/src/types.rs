@@ -224,6 +224,7 @@ pub fn check_country(c: &str) -> Result<(), Refusal> {
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -283,6 +284,7 @@ impl Role {
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     Global,
@@ -313,6 +315,7 @@ impl fmt::Display for Scope {
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InvestorClass {
     Retail,
@@ -339,6 +342,7 @@ pub enum InvestorClass {
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PartyKind {
     Individual,
@@ -356,6 +360,7 @@ pub enum PartyKind {
 
 /// A claim made about a party by a trusted claim issuer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Claim {
     Kyc,
@@ -387,6 +392,7 @@ pub enum Claim {
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimTopic {
     Kyc,
@@ -434,6 +440,7 @@ impl Claim {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NavKind {
     /// $1.00 per token; yield is paid as new tokens (BUIDL, BENJI, WTGXX).
@@ -445,6 +452,7 @@ pub enum NavKind {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecurityType {
     Bill,
@@ -455,6 +463,7 @@ pub enum SecurityType {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CashKind {
     Stablecoin,
@@ -465,6 +474,7 @@ pub enum CashKind {
 
 /// The three asset kinds of L3.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssetKind {
     FundShare {
@@ -554,6 +564,7 @@ pub fn canonical_cusip(s: &str) -> Result<String, Refusal> {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ForceReason {
     CourtOrder,
@@ -578,6 +589,7 @@ pub enum ForceReason {
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SanctionTarget {
     Wallet(WalletId),
@@ -641,3 +653,84 @@ pub mod hex_bytes {
 pub type WalletIdx = u32;
 pub type PartyIdx = u32;
 pub type AssetIdx = u32;
+
+/// JSON schemas of the types whose serde is written by hand, saying exactly what it writes
+/// (the node's OpenAPI document is built from them).
+#[cfg(feature = "openapi")]
+mod schemas {
+    use super::*;
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+
+    fn text(pattern: Option<&str>, min_length: Option<usize>, description: &str, example: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(pattern)
+            .min_length(min_length)
+            .description(Some(description))
+            .examples([example])
+            .into()
+    }
+
+    impl utoipa::PartialSchema for WalletId {
+        fn schema() -> RefOr<Schema> {
+            text(
+                Some("^[0-9a-f]{64}$"),
+                None,
+                "A wallet: its Ed25519 public key, 64 lower-case hex digits.",
+                "37990b0953a1d0e8e7c9fae5e05e1f5aa0c5cfe1b1fbe0c8e1d2f4e5a6b7c8d9",
+            )
+        }
+    }
+    impl utoipa::ToSchema for WalletId {}
+
+    impl utoipa::PartialSchema for Hash {
+        fn schema() -> RefOr<Schema> {
+            text(
+                Some("^[0-9a-f]{64}$"),
+                None,
+                "A SHA-256 digest, 64 lower-case hex digits.",
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            )
+        }
+    }
+    impl utoipa::ToSchema for Hash {}
+
+    impl utoipa::PartialSchema for PartyId {
+        fn schema() -> RefOr<Schema> {
+            text(None, Some(1), "A party's id, e.g. `alpha-fund`.", "alpha-fund")
+        }
+    }
+    impl utoipa::ToSchema for PartyId {}
+
+    impl utoipa::PartialSchema for Symbol {
+        fn schema() -> RefOr<Schema> {
+            text(None, Some(1), "An asset, fund or share-class symbol, e.g. `USDX`.", "USDX")
+        }
+    }
+    impl utoipa::ToSchema for Symbol {}
+
+    /// What `amount_serde` writes: the schema of every [`Amount`] in JSON (`Amount` itself is a
+    /// `u128`; fields name this type with `#[schema(value_type = AmountSchema)]`).
+    pub struct AmountSchema;
+
+    impl utoipa::PartialSchema for AmountSchema {
+        fn schema() -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(u64::MAX as f64)))
+                .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")))
+                .description(Some(
+                    "An amount in the asset's minor units: a JSON integer, or a decimal string when it exceeds \
+                     2^64 - 1.",
+                ))
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for AmountSchema {
+        fn name() -> std::borrow::Cow<'static, str> {
+            "Amount".into()
+        }
+    }
+}
+#[cfg(feature = "openapi")]
+pub use schemas::AmountSchema;

@@ -14,6 +14,7 @@ use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum Event {
     PartyRegistered {
@@ -56,18 +57,21 @@ pub enum Event {
     SupplyCapSet {
         asset: Symbol,
         #[serde(with = "opt_amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::types::AmountSchema>))]
         cap: Option<Amount>,
     },
     Minted {
         asset: Symbol,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     Burned {
         asset: Symbol,
         from: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     Transferred {
@@ -75,6 +79,7 @@ pub enum Event {
         from: WalletId,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     RoleGranted {
@@ -140,6 +145,7 @@ pub enum Event {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         reason: String,
     },
@@ -147,6 +153,7 @@ pub enum Event {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         reason: String,
     },
@@ -155,6 +162,7 @@ pub enum Event {
         from: WalletId,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         reason: ForceReason,
         reference: String,
@@ -190,6 +198,7 @@ pub enum Event {
         from: WalletId,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     InstructionSettled {
@@ -221,6 +230,7 @@ pub enum Event {
         from: WalletId,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         hash_lock: Hash,
         deadline: Time,
@@ -230,6 +240,7 @@ pub enum Event {
         preimage: String,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     HtlcExpired {
@@ -239,12 +250,14 @@ pub enum Event {
         htlc: u64,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     CashIssued {
         asset: Symbol,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         fiat_reference: String,
     },
@@ -252,6 +265,7 @@ pub enum Event {
         asset: Symbol,
         from: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         payout_reference: String,
     },
@@ -265,12 +279,14 @@ pub enum Event {
         to: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     TenderOpened {
         tender: u64,
         asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         bond: Amount,
         bid_deadline: Time,
     },
@@ -279,12 +295,14 @@ pub enum Event {
         bidder: WalletId,
         asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     BidBondReleased {
         tender: u64,
         bidder: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     TenderAwarded {
@@ -299,6 +317,7 @@ pub enum Event {
         bidder: WalletId,
         to: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         reason: String,
     },
@@ -313,8 +332,10 @@ pub enum Event {
     RepoOpened {
         repo: u64,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         cash: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         collateral: Amount,
     },
     RepoCancelled {
@@ -324,16 +345,20 @@ pub enum Event {
         repo: u64,
         old_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         old_amount: Amount,
         new_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         new_amount: Amount,
     },
     RepoClosed {
         repo: u64,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         repaid: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         interest: Amount,
     },
     RepoDefaulted {
@@ -371,8 +396,10 @@ pub enum Event {
         asset: Symbol,
         holders: u32,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         paid: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         residual: Amount,
     },
     AlertRaised {
@@ -381,6 +408,7 @@ pub enum Event {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     /// Funds, oracle and Treasury servicing (see `fund::FundEvent`).
@@ -394,13 +422,16 @@ pub enum Event {
 /// its key (32). Wallets are numbered from 0 in the order they were added (the genesis's
 /// first, then one per `wallet_added` event in journal order), as replay numbers them.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct YieldPayment {
     pub wallet_index: u32,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum Outcome {
     Ok {
@@ -415,6 +446,7 @@ pub enum Outcome {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     pub tx: Hash,
     pub outcome: Outcome,
@@ -436,11 +468,13 @@ impl Receipt {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SystemReceipt {
     pub events: Vec<Event>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockHeader {
     pub height: u64,
     pub prev: Hash,
@@ -460,6 +494,7 @@ impl BlockHeader {
 
 /// The first block's content: who runs the ledger and under which rules.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
     pub network: String,
@@ -485,6 +520,7 @@ pub struct Genesis {
 /// A ledger's rules version. Bytes of a genesis carry none and read as version 1 (the
 /// `Default`); a genesis written as JSON without one gets [`RULES_CURRENT`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct RulesVersion(pub u32);
 
@@ -582,6 +618,7 @@ pub mod genesis_slot {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GenesisGrant {
     pub wallet: WalletId,
     pub roles: Vec<Role>,

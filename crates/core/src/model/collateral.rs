@@ -35,6 +35,7 @@ pub const SHIPPED_HAIRCUTS: &str = include_str!("../../../../data/ust_haircuts.c
 /// One accepted (kind, issuer country, currency) row of a schedule. An empty country
 /// accepts any issuer (the shipped table leaves it empty for kinds such as funds).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Eligible {
     pub kind: String,
@@ -45,6 +46,7 @@ pub struct Eligible {
 
 /// Which Treasury instruments a haircut band covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BandInstrument {
     Bill,
@@ -56,6 +58,7 @@ pub enum BandInstrument {
 /// A haircut for Treasuries with remaining maturity in `[from_days, to_days)` (no upper bound
 /// when `to_days` is absent). Years in the shipped table are 365 days.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HaircutBand {
     pub instrument: BandInstrument,
@@ -70,6 +73,7 @@ pub struct HaircutBand {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Fund shares counted per member, at most (CME IEF2: $5bn per member and affiliates).
@@ -98,6 +102,7 @@ pub struct Limits {
 
 /// A clearing house's collateral schedule and margin parameters.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// The cash token values, requirements and variation margin are counted in. Variation
@@ -391,6 +396,7 @@ pub mod amount_serde_opt {
 /// A clearing house's record: its schedule in force, those waiting for their time, and what
 /// its defaults have used.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Clearing {
     pub ccp: PartyId,
     pub schedule: Schedule,
@@ -399,6 +405,7 @@ pub struct Clearing {
     pub pending: Vec<(Time, Schedule)>,
     /// Skin in the game used by defaults so far.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub capital_used: Amount,
     /// The last day (days since epoch) the daily call ran.
     pub daily_call_day: u64,
@@ -408,6 +415,7 @@ pub struct Clearing {
 
 /// What an account is for.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     /// A clearing member's margin account at a clearing house.
@@ -419,10 +427,12 @@ pub enum AccountKind {
 /// Units of one asset in one wallet, pledged to the account's pledgee: still the pledgor's
 /// (yield keeps accruing to the wallet), locked, moved only by the pledgee.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pledge {
     pub asset: Symbol,
     pub wallet: WalletId,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     pub since: Time,
 }
@@ -431,18 +441,23 @@ pub struct Pledge {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coverage {
     /// Σ market value (with accrued interest; fund shares at NAV).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub market: Amount,
     /// Σ value × (1 − haircut).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub after_haircut: Amount,
     /// What counts: after haircuts and concentration limits.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub counted: Amount,
     /// Of `counted`, cash (the only thing that meets variation margin).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub cash: Amount,
     /// Pledges no price stands for (counted zero).
     pub unpriced: u32,
@@ -459,11 +474,14 @@ impl Coverage {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Requirement {
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub initial: Amount,
     /// Mark-to-market losses owed, met in cash only.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub variation: Amount,
     pub at: Option<Time>,
 }
@@ -483,6 +501,7 @@ pub fn shortfall(r: &Requirement, c: &Coverage) -> Result<Amount, Refusal> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum AccountStatus {
     Active,
@@ -491,6 +510,7 @@ pub enum AccountStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
     pub id: u64,
     pub kind: AccountKind,
@@ -503,9 +523,11 @@ pub struct Account {
     pub requirement: Requirement,
     /// Cash contributed to the clearing house's default fund (held in its wallet).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub default_fund: Amount,
     /// Assessments the member owes after a default exhausted the default fund.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub assessed: Amount,
     pub status: AccountStatus,
     /// Tri-party: the member's segregated account at the clearing house's custodian, where
@@ -520,6 +542,7 @@ pub struct Account {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Standing {
     pub coverage: Coverage,
     pub call: Option<u64>,
@@ -535,6 +558,7 @@ impl Account {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CallKind {
     Daily,
@@ -542,6 +566,7 @@ pub enum CallKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum CallStatus {
     Open,
@@ -550,6 +575,7 @@ pub enum CallStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarginCall {
     pub id: u64,
     pub account: u64,
@@ -561,17 +587,20 @@ pub struct MarginCall {
     pub cash_asset: Symbol,
     /// The shortfall when raised.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     pub status: CallStatus,
 }
 
 /// Loan terms (C5): cash against pledged tokens, interest ACT/360.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoanTerms {
     pub lender: WalletId,
     pub cash_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub principal: Amount,
     /// Annual rate, ACT/360.
     pub rate_bps: u32,
@@ -608,6 +637,7 @@ impl LoanTerms {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum LoanStatus {
     Requested,
@@ -617,13 +647,16 @@ pub enum LoanStatus {
     Repaid {
         at: Time,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         interest: Amount,
     },
     Liquidated {
         at: Time,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         debt: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         proceeds: Amount,
     },
     Cancelled {
@@ -632,6 +665,7 @@ pub enum LoanStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Loan {
     /// Also the id of the account holding its collateral.
     pub id: u64,
@@ -686,6 +720,7 @@ pub struct PriceMark {
 
 /// Sets a clearing house's collateral schedule from a time (the first one registers it).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetCollateralSchedule {
     pub ccp: PartyId,
@@ -695,6 +730,7 @@ pub struct SetCollateralSchedule {
 
 /// The clearing house admits a member: opens its margin account.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdmitMember {
     pub member: PartyId,
@@ -702,56 +738,67 @@ pub struct AdmitMember {
 
 /// A member pledges units of its own holding to a clearing house (posts margin).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PledgeCollateral {
     pub ccp: PartyId,
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 /// A member takes back pledged units, down to its requirement.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawCollateral {
     pub ccp: PartyId,
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 /// The pledgee releases pledged units to their owner.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseCollateral {
     pub member: PartyId,
     pub wallet: WalletId,
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 /// A member swaps pledged collateral for other collateral, atomically.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubstitutePledge {
     pub ccp: PartyId,
     pub release_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub release_amount: Amount,
     pub pledge_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub pledge_amount: Amount,
 }
 
 /// The clearing house's risk engine sends a member's requirement.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetMarginRequirement {
     /// The clearing house whose risk engine speaks (the signer must be its wallet).
     pub ccp: PartyId,
     pub member: PartyId,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub initial_margin: Amount,
     #[serde(with = "amount_serde", default)]
     pub variation_margin: Amount,
@@ -759,16 +806,19 @@ pub struct SetMarginRequirement {
 
 /// A member pays cash into the clearing house's default fund.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContributeDefaultFund {
     pub ccp: PartyId,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 /// Tri-party (C6): the custodian names the member's segregated account (a wallet of the
 /// member's party it keeps the key of) where collateral for this clearing house is held.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpenSegregatedAccount {
     pub ccp: PartyId,
@@ -778,16 +828,19 @@ pub struct OpenSegregatedAccount {
 
 /// A borrower asks for a loan and pledges its collateral to the lender at once.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RequestLoan {
     pub terms: LoanTerms,
     pub collateral_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub collateral_amount: Amount,
 }
 
 /// The lender funds a requested loan (cash to the borrower).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FundLoan {
     pub loan: u64,
@@ -795,6 +848,7 @@ pub struct FundLoan {
 
 /// The borrower repays principal and interest; the pledge is released.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepayLoan {
     pub loan: u64,
@@ -802,6 +856,7 @@ pub struct RepayLoan {
 
 /// Either side withdraws a loan not yet funded; the pledge is released.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelLoan {
     pub loan: u64,
@@ -812,6 +867,7 @@ pub struct CancelLoan {
 /// What the collateral rules did (inside `Event::Collateral`). Never reorder: the borsh tag
 /// is the position.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CollateralEvent {
     ScheduleSet {
@@ -834,6 +890,7 @@ pub enum CollateralEvent {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     Released {
@@ -841,20 +898,24 @@ pub enum CollateralEvent {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     RequirementSet {
         account: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         initial: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         variation: Amount,
     },
     DefaultFundContributed {
         account: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     CallRaised {
@@ -863,6 +924,7 @@ pub enum CollateralEvent {
         kind: CallKind,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         deadline: Time,
     },
@@ -875,6 +937,7 @@ pub enum CollateralEvent {
         account: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         shortfall: Amount,
     },
     /// Pledged cash (or securities no buyer took) moved to the pledgee.
@@ -883,8 +946,10 @@ pub enum CollateralEvent {
         asset: Symbol,
         wallet: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         value: Amount,
     },
     /// Pledged securities sold by delivery versus payment.
@@ -892,10 +957,12 @@ pub enum CollateralEvent {
         call: u64,
         asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         buyer: WalletId,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         proceeds: Amount,
     },
     /// A pledge the default could not realize (the code says why); it stays pledged.
@@ -910,27 +977,36 @@ pub enum CollateralEvent {
         call: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         loss: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         defaulter_margin: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         defaulter_default_fund: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         ccp_capital: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         survivors_default_fund: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         assessments: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         uncovered: Amount,
         /// Margin proceeds above the loss, returned to the defaulter.
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         returned: Amount,
     },
     LoanRequested {
         loan: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         principal: Amount,
     },
     LoanFunded {
@@ -941,8 +1017,10 @@ pub enum CollateralEvent {
         loan: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         principal: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         interest: Amount,
     },
     LoanCancelled {
@@ -953,11 +1031,14 @@ pub enum CollateralEvent {
         ltv_bps: u64,
         cash_asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         debt: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         proceeds: Amount,
         /// Proceeds above the debt, paid to the borrower.
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         returned: Amount,
     },
     SegregatedAccountOpened {

@@ -13,6 +13,7 @@ pub const DAY_SECONDS: u64 = 86_400;
 
 /// One configured rule. The order of rules in a policy is the order they are reported.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Rule {
     /// Both parties hold a live KYC claim from a trusted issuer.
@@ -48,6 +49,7 @@ pub enum Rule {
     /// `threshold` (splitting to stay under a reporting threshold).
     MonitorStructuring {
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         threshold: Amount,
         window_seconds: u64,
         count: u32,
@@ -58,6 +60,7 @@ pub enum Rule {
     /// Alert: a first transfer to a new counterparty above `amount`.
     MonitorNewCounterparty {
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     /// The receiving party is of one of these kinds (e.g. wholesale CBDC: banks only).
@@ -98,6 +101,7 @@ impl Rule {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(default)]

@@ -15,6 +15,7 @@ pub(crate) const DAY: u64 = 86_400;
 // ---------------------------------------------------------------- specs (operations' payloads)
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct FundParams {
     /// Seconds after midnight UTC of the daily valuation (NAV strike).
@@ -26,6 +27,7 @@ pub struct FundParams {
     pub max_maturity_days: u32,
     /// Cash the fund pays out instantly per day; beyond it redemptions queue.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub facility_daily_limit: Amount,
     /// Liquidity fee on redemptions while weekly liquid assets are below the threshold.
     pub liquidity_fee_bps: u32,
@@ -61,6 +63,7 @@ impl Default for FundParams {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FundSpec {
     pub fund: Symbol,
@@ -77,6 +80,7 @@ pub struct FundSpec {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DomainFee {
     /// The deployment domain: the ledger's network id.
@@ -95,6 +99,7 @@ fn d_one() -> u8 {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ShareClassSpec {
     pub fund: Symbol,
@@ -112,8 +117,10 @@ pub struct ShareClassSpec {
     pub residual: Option<WalletId>,
     /// Minimum first and later investment, in cash minor units.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub min_first: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub min_later: Amount,
     /// Investor classes admitted (empty: any). Installed into the asset's policy.
     #[serde(default)]
@@ -135,6 +142,7 @@ pub struct ShareClassSpec {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Instrument {
     Bill {
@@ -206,6 +214,7 @@ impl Instrument {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CashMovement {
     /// Cash received at the custodian from outside the ledger.
@@ -222,6 +231,7 @@ pub enum CashMovement {
 // ---------------------------------------------------------------- records
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareClass {
     pub spec: ShareClassSpec,
     pub nav: NavKind,
@@ -241,6 +251,7 @@ pub struct ShareClass {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Metrics {
     pub dla_bps: u32,
     pub wla_bps: u32,
@@ -250,15 +261,18 @@ pub struct Metrics {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClassNav {
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub shares: Amount,
     pub price: u64,
     pub nav_per_share: u64,
     /// Stable classes: the net annual rate set for the day (ppb) and Σ yield paid so far.
     pub rate_ppb: u64,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub yield_paid: Amount,
 }
 
@@ -266,6 +280,7 @@ pub struct ClassNav {
 /// per share of its stable classes first moves at least one of these distances from 1.0000,
 /// in basis points (SEC Rule 2a-7's "breaking the buck" is 50: below 0.9950).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Monitoring {
     pub shadow_nav_alert_bps: Vec<u32>,
@@ -279,10 +294,12 @@ impl Default for Monitoring {
 
 /// The dividend declared to one stable class on one valuation day.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dividend {
     pub asset: Symbol,
     /// Cash minor units of income declared (what the class's holders were credited).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     /// The same as an annual rate per share on the class's basis, ppb (for display).
     pub rate_ppb: u64,
@@ -291,16 +308,20 @@ pub struct Dividend {
 /// One valuation day's income and dividends (rules version 2; DOMAIN "Stable NAV: the daily
 /// dividend"). All amounts in cash minor units.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayIncome {
     pub at: Time,
     /// Net assets with every position at amortized cost, before the day's dividend.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amortized_nav: Amount,
     /// Σ shares × class price: what 1.0000 per share is worth.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub book: Amount,
     /// Undistributed net income: amortized NAV above book value (zero when below).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub income: Amount,
     pub dividends: Vec<Dividend>,
     /// The market-based NAV per 1.00 of book after the dividend (× 10^8): the shadow NAV.
@@ -309,19 +330,26 @@ pub struct DayIncome {
 
 /// One daily valuation.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Valuation {
     pub at: Time,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub positions: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub cash: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub assets: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub liabilities: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub nav: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub book: Amount,
     /// NAV per 1.00 of book value × 10^8 (the shadow NAV of a stable class).
     pub ratio: u64,
@@ -333,9 +361,11 @@ pub struct Valuation {
     pub priced_by_oracle: u32,
     pub priced_by_formula: u32,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub fee_accrued: Amount,
     /// Yield accrued to stable classes' holders, not yet paid (rounded down).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub dividends_payable: Amount,
     /// Whether the fund was halted by its breaker when valued, or tripped since the last
     /// valuation.
@@ -343,6 +373,7 @@ pub struct Valuation {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fund {
     pub spec: FundSpec,
     pub manager: PartyIdx,
@@ -351,6 +382,7 @@ pub struct Fund {
     pub fee_wallet: WalletIdx,
     pub classes: Vec<AssetIdx>,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub custodian_cash: Amount,
     /// Why subscriptions and redemptions are halted (the breaker), until governance resets.
     pub halted: Option<String>,
@@ -359,18 +391,22 @@ pub struct Fund {
     pub last: Option<Valuation>,
     /// Management fee accrued and not yet paid, × `yields::SCALE`.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub fee_accrued_scaled: u128,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub fee_paid: Amount,
     pub last_fee_payout: (i64, u32),
     /// (day, instant redemptions paid that day).
     pub facility: (u64, Amount),
     /// Σ owed on queued redemptions.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub queued: Amount,
     /// Cash brought onto the ledger (`to_ledger`: bill maturities, repo unwinds) earmarked for
     /// the queue and not yet paid out. The queue is paid from this, not from the facility.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub arrived: Amount,
     /// Limits currently breached (an alert is raised on entering a breach).
     pub breaches: Vec<String>,
@@ -386,17 +422,21 @@ impl Fund {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Position {
     pub id: u64,
     pub instrument: Instrument,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub face: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub cost: Amount,
     pub acquired: Time,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum RedemptionStatus {
     Queued,
@@ -404,17 +444,21 @@ pub enum RedemptionStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Redemption {
     pub id: u64,
     pub fund: Symbol,
     pub class: Symbol,
     pub wallet: WalletId,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub shares: Amount,
     /// Cash owed, after fees.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub fee: Amount,
     pub requested_at: Time,
     pub status: RedemptionStatus,
@@ -424,6 +468,7 @@ pub struct Redemption {
 
 /// Everything the funds, oracle and Treasury-servicing modules announce.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FundEvent {
     FundCreated {
@@ -444,8 +489,10 @@ pub enum FundEvent {
         fund: Symbol,
         movement: CashMovement,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         custodian_cash: Amount,
     },
     PositionBought {
@@ -453,32 +500,38 @@ pub enum FundEvent {
         position: u64,
         instrument: String,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         face: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         cost: Amount,
     },
     PositionSold {
         fund: Symbol,
         position: u64,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         proceeds: Amount,
     },
     PositionMatured {
         fund: Symbol,
         position: u64,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         proceeds: Amount,
     },
     CouponReceived {
         fund: Symbol,
         position: u64,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     Valued {
         fund: Symbol,
         at: Time,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         nav: Amount,
         ratio: u64,
         dla_bps: u32,
@@ -488,6 +541,7 @@ pub enum FundEvent {
     FeePaid {
         fund: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         amount: Amount,
     },
     Subscribed {
@@ -495,8 +549,10 @@ pub enum FundEvent {
         class: Symbol,
         investor: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         cash: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         shares: Amount,
         price: u64,
     },
@@ -505,10 +561,13 @@ pub enum FundEvent {
         redemption: Option<u64>,
         investor: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         shares: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         cash: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         fee: Amount,
     },
     RedemptionQueued {
@@ -516,6 +575,7 @@ pub enum FundEvent {
         redemption: u64,
         investor: WalletId,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         cash: Amount,
     },
     RedemptionHeld {
@@ -554,12 +614,14 @@ pub enum FundEvent {
         date: Time,
         holders: u32,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         paid: Amount,
     },
     PrincipalPaid {
         asset: Symbol,
         holders: u32,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         paid: Amount,
     },
     PaymentWithheld {
@@ -570,8 +632,10 @@ pub enum FundEvent {
     PaymentShort {
         asset: Symbol,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         needed: Amount,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         available: Amount,
     },
     SecurityRetired {
@@ -587,6 +651,7 @@ pub enum FundEvent {
 // ---- operation payloads (see `op`)
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetClassApy {
     pub asset: Symbol,
@@ -594,10 +659,12 @@ pub struct SetClassApy {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustodianCash {
     pub fund: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     pub movement: CashMovement,
     #[serde(default)]
@@ -605,44 +672,54 @@ pub struct CustodianCash {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BuyPosition {
     pub fund: Symbol,
     pub instrument: Instrument,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub face: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub cost: Amount,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SellPosition {
     pub fund: Symbol,
     pub position: u64,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub proceeds: Amount,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Subscribe {
     pub class: Symbol,
     /// Cash paid, in the fund's cash token's minor units.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Redeem {
     pub class: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub shares: Amount,
 }
 
 /// Sets a fund's shadow-NAV alert thresholds (rules version 2), in basis points from 1.0000.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetShadowNavAlerts {
     pub fund: Symbol,
@@ -650,6 +727,7 @@ pub struct SetShadowNavAlerts {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResetBreaker {
     pub fund: Symbol,

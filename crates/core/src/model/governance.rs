@@ -27,6 +27,7 @@ pub const DEFAULT_THRESHOLDS: [u8; 3] = [1, 2, 3];
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OpClass {
     Routine,

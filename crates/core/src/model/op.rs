@@ -140,6 +140,40 @@ macro_rules! define_op {
             }
         }
 
+        /// One operation: an object with one key, its JSON name, holding its payload. Each is a
+        /// named schema, `Op` + the variant (`OpTransfer`: `{"transfer": Transfer}`), so that
+        /// generated clients get one class per operation.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for Op {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::OneOfBuilder::new()
+                    $(.item(utoipa::openapi::Ref::from_schema_name(concat!("Op", stringify!($variant)))))*
+                    .description(Some("One operation, externally tagged: an object with one key, the operation's name."))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for Op {
+            fn schemas(out: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+                use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+                use utoipa::{PartialSchema, ToSchema};
+                $(
+                    out.push((
+                        concat!("Op", stringify!($variant)).to_string(),
+                        ObjectBuilder::new()
+                            .schema_type(Type::Object)
+                            .property($name, utoipa::openapi::Ref::from_schema_name(<$m::$t as ToSchema>::name()))
+                            .required($name)
+                            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+                            .into(),
+                    ));
+                    out.push((<$m::$t as ToSchema>::name().into_owned(), <$m::$t as PartialSchema>::schema()));
+                    <$m::$t as ToSchema>::schemas(out);
+                )*
+            }
+        }
+
         $(impl From<$m::$t> for Op {
             fn from(payload: $m::$t) -> Op {
                 Op::$variant(payload)
@@ -160,20 +194,24 @@ pub mod proposing {
     use serde::{Deserialize, Serialize};
 
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub struct Propose {
         #[borsh(deserialize_with = "super::nested_ops::deserialize")]
+        #[cfg_attr(feature = "openapi", schema(no_recursion))]
         pub ops: Vec<Op>,
         pub expires_at: Time,
     }
 
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub struct Approve {
         pub proposal: u64,
     }
 
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub struct Reject {
         pub proposal: u64,

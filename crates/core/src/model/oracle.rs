@@ -15,6 +15,7 @@ pub const MAX_SOURCES: usize = 16;
 pub const MAX_FEED_ID: usize = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FeedKind {
     /// Price per 100 of face of an instrument (feed id `PX:<CUSIP>`).
@@ -28,6 +29,7 @@ pub enum FeedKind {
 
 /// Parameters of a feed, as created.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FeedSpec {
     pub feed: String,
@@ -44,6 +46,7 @@ pub struct FeedSpec {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceRecord {
     pub wallet: WalletId,
     pub name: String,
@@ -60,6 +63,7 @@ pub struct SourceRecord {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Feed {
     pub spec: FeedSpec,
     pub sources: Vec<SourceRecord>,
@@ -134,6 +138,7 @@ pub fn check_spec(spec: &FeedSpec) -> Result<(), Refusal> {
 // ---- operation payloads (see `op`)
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterOracleSource {
     pub wallet: WalletId,
@@ -142,6 +147,7 @@ pub struct RegisterOracleSource {
 
 /// Signed by the source's own wallet: the transaction signature is the report's.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OracleReport {
     pub feed: String,

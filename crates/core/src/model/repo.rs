@@ -8,18 +8,22 @@ use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepoTerms {
     pub lender: WalletId,
     pub borrower: WalletId,
     pub cash_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub cash_amount: Amount,
     pub collateral_asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub collateral_amount: Amount,
     /// Cash minor units per collateral minor unit, × 10^6.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub price_micros: Amount,
     pub haircut_bps: u32,
     /// Annual repo rate in basis points, ACT/360.
@@ -28,6 +32,7 @@ pub struct RepoTerms {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum RepoStatus {
     Proposed,
@@ -37,6 +42,7 @@ pub enum RepoStatus {
     Closed {
         at: Time,
         #[serde(with = "amount_serde")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
         interest: Amount,
     },
     /// The borrower did not repay; `delivered` says whether the collateral reached the lender
@@ -52,6 +58,7 @@ pub enum RepoStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Repo {
     pub id: u64,
     pub proposer: WalletId,
@@ -99,6 +106,7 @@ pub fn interest(cash: Amount, rate_bps: u32, days: u64) -> Result<Amount, Refusa
 // ---- operation payloads (see `op`)
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProposeRepo {
     pub terms: RepoTerms,
@@ -106,24 +114,29 @@ pub struct ProposeRepo {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptRepo {
     pub repo: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelRepo {
     pub repo: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubstituteCollateral {
     pub repo: u64,
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub price_micros: Amount,
 }

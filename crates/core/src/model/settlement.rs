@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 pub const MAX_LEGS: usize = 32;
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Leg {
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     pub from: WalletId,
     pub to: WalletId,
@@ -21,6 +23,7 @@ pub struct Leg {
 
 /// When an instruction settles once every sending party has affirmed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SettleMode {
     /// In the transaction that brings the last affirmation.
@@ -34,6 +37,7 @@ pub enum SettleMode {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum InstructionStatus {
     Pending,
@@ -45,6 +49,7 @@ pub enum InstructionStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Instruction {
     pub id: u64,
     pub creator: WalletId,
@@ -89,6 +94,7 @@ pub fn check_legs(legs: &[Leg]) -> Result<(), Refusal> {
 // ---- operation payloads (see `op`)
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateInstruction {
     pub legs: Vec<Leg>,
@@ -103,18 +109,21 @@ pub struct CreateInstruction {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AffirmInstruction {
     pub instruction: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawAffirmation {
     pub instruction: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RejectInstruction {
     pub instruction: u64,
@@ -122,6 +131,7 @@ pub struct RejectInstruction {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelInstruction {
     pub instruction: u64,
@@ -129,6 +139,7 @@ pub struct CancelInstruction {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SettleInstruction {
     pub instruction: u64,

@@ -21,6 +21,7 @@ pub const MAX_NETWORK_LEN: usize = 32;
 const TX_DOMAIN: &[u8] = b"tessera/tx/v1";
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TxBody {
     pub network: String,

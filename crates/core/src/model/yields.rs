@@ -12,6 +12,7 @@ pub const SCALE: u128 = 1_000_000_000_000_000_000;
 pub const PPB: u128 = 1_000_000_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct YieldClass {
     pub asset: Symbol,
     /// Days in the year for the daily rate (365 = ACT/365, 360 = ACT/360).
@@ -31,21 +32,26 @@ pub struct YieldClass {
     pub last_payout: (i64, u32),
     /// Everything accrued since inception, × SCALE.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub accrued: u128,
     /// Σ minted to holders at payouts (minor units).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub paid: u128,
     /// Σ minted to the residual wallet (minor units).
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub residual_minted: u128,
     /// Fractional remainder not yet a whole unit, × SCALE.
     #[serde(with = "amount_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub residual_carried: u128,
 }
 
 // ---- operation payloads (see `op`)
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateYieldClass {
     pub asset: Symbol,
@@ -56,6 +62,7 @@ pub struct CreateYieldClass {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetYieldRate {
     pub asset: Symbol,

@@ -1,6 +1,6 @@
 //! The HTTP node (I3): JSON API v1 over the engine. This layer translates and authorizes; the
-//! rules live in the state machine. Routes, their bodies and answers are described in
-//! `openapi.json` (served at `/v1/openapi.json`; a test keeps the two in step).
+//! rules live in the state machine. Routes, their bodies and answers are described by the
+//! OpenAPI document generated from them (`contract`, served at `/v1/openapi.json`).
 //!
 //! - Submissions are answered after their block is durable, with the receipt.
 //! - Reads run on the last executed state under a short read lock and answer once that state
@@ -9,12 +9,13 @@
 
 pub mod auth;
 pub mod console;
+pub mod contract;
 pub mod limits;
 pub mod metrics;
 pub mod problem;
 mod routes;
 
-pub use routes::{OPENAPI, ROUTES};
+pub use routes::ROUTES;
 
 use crate::audit::Audit;
 use crate::config::NodeConfig;
@@ -45,7 +46,7 @@ const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(200);
 type AnyJournal = Box<dyn Journal>;
 
 /// What a node does with its journal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeRole {
     /// Sequences transactions and writes the journal (it holds the writer's lock).

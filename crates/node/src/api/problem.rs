@@ -54,6 +54,56 @@ impl Serialize for Problem {
     }
 }
 
+/// What [`Problem`]'s serializer writes. `code` is an open string: its known values are listed
+/// (`examples`, `x-known-values`) so that a client keeps working the day a code is added.
+impl utoipa::PartialSchema for Problem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::extensions::ExtensionsBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let int = |min: u64, max: Option<u64>, d: &str| {
+            ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(min)).maximum(max).description(Some(d))
+        };
+        let text = |d: &str| ObjectBuilder::new().schema_type(Type::String).description(Some(d));
+        let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        ObjectBuilder::new()
+            .description(Some("An error (RFC 9457 problem details) carrying the ledger's stable failure code."))
+            .property(
+                "type",
+                text("The code as a URN: `urn:tessera:code:<code>`.").pattern(Some("^urn:tessera:code:[a-z_.0-9]+$")),
+            )
+            .property("title", text("What the code means, in one line."))
+            .property("status", int(100, Some(599), "The HTTP status."))
+            .property("detail", text("What went wrong with this request."))
+            .property(
+                "code",
+                text(
+                    "The stable failure code (docs/errors.md). An open set: the codes known when this document \
+                     was generated are listed in `examples`; a client must accept others.",
+                )
+                .pattern(Some("^[a-z_.0-9]+$"))
+                .examples(codes.clone())
+                .extensions(Some(ExtensionsBuilder::new().add("x-known-values", codes).build())),
+            )
+            .property(
+                "tx",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^[0-9a-f]{64}$"))
+                    .description(Some("A journaled failure: the transaction's id (also its receipt's).")),
+            )
+            .property("height", int(0, None, "A journaled failure: the block that holds the failure receipt."))
+            .property("retry_after_s", int(0, None, "Seconds to wait before retrying (also sent as `Retry-After`)."))
+            .required("type")
+            .required("title")
+            .required("status")
+            .required("detail")
+            .required("code")
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Problem {}
+
 /// The HTTP status for a refusal met outside a journaled receipt (at the door, at admission,
 /// in a query). 422 is kept for journaled failures alone (see [`Problem::journaled`]): a
 /// client seeing it knows a failure receipt holds its sequence number; every other refusal

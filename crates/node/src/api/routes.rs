@@ -1,6 +1,7 @@
 //! Routes, extractors and middleware of API v1.
 
 use super::auth::now_s;
+use super::contract::{self, BearerAuth};
 use super::limits::Key;
 use super::problem::Problem;
 use super::Api;
@@ -16,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,13 +31,9 @@ use tessera_core::*;
 type S = Arc<Api>;
 type ApiResult<T> = Result<T, Problem>;
 
-/// The OpenAPI document (the contract; `crates/cli/tests/openapi.rs` checks it against
-/// [`ROUTES`] and real answers).
-pub const OPENAPI: &str = include_str!("openapi.json");
-
 /// Every route [`router`] registers, as (method, path). Keep it in step when adding a route:
 /// `crates/cli/tests/openapi.rs` reads `router()`'s `.route(..)` calls from this file and checks
-/// them, this list and `openapi.json` against one another, and calls each route over HTTP.
+/// them, this list and the OpenAPI document against one another, and calls each route over HTTP.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/status"),
     ("POST", "/v1/auth/challenge"),
@@ -329,11 +326,49 @@ fn symbol_param(s: &str) -> ApiResult<Symbol> {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-async fn health() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+/// The process is up.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub(super) struct Health {
+    #[schema(value_type = String, pattern = "^ok$")]
+    status: &'static str,
 }
 
-async fn ready(State(api): State<S>) -> Reply<Json<Value>> {
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    tag = "node",
+    summary = "Liveness: the process answers",
+    responses(
+        (status = 200, description = "OK", body = Health),
+    ),
+)]
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The node serves: its journal is readable and writable.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Ready {
+    #[schema(value_type = String, pattern = "^ready$")]
+    status: &'static str,
+    /// The durable height.
+    height: u64,
+}
+
+#[utoipa::path(
+    get,
+    path = "/ready",
+    operation_id = "ready",
+    tag = "node",
+    summary = "Readiness: the ledger is open and the node takes work",
+    responses(
+        (status = 200, description = "OK", body = Ready),
+        (status = 503, response = contract::Unavailable),
+    ),
+)]
+async fn ready(State(api): State<S>) -> Reply<Json<Ready>> {
     Reply((|| {
         api.refuse_if_stopping()?;
         if let Some(f) = api.durable.failure() {
@@ -341,31 +376,83 @@ async fn ready(State(api): State<S>) -> Reply<Json<Value>> {
             return Err(Problem::with_status(StatusCode::SERVICE_UNAVAILABLE, f.code, f.message.clone()));
         }
         api.chain.read(|_| ())?;
-        Ok(Json(json!({"status": "ready", "height": api.durable.get()})))
+        Ok(Json(Ready { status: "ready", height: api.durable.get() }))
     })())
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "node",
+    summary = "Prometheus metrics",
+    responses(
+        (status = 200, description = "Metrics in the Prometheus text format (version 0.0.4).", body = String, content_type = "text/plain"),
+    ),
+)]
 async fn metrics(State(api): State<S>) -> Response {
     let text = api.metrics.render(api.queue_depth(), api.config.queue_capacity);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    operation_id = "openapi",
+    tag = "node",
+    summary = "This document",
+    responses(
+        (status = 200, description = "The OpenAPI document.", body = Object, content_type = "application/json"),
+    ),
+)]
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], contract::document()).into_response()
 }
 
-async fn status(State(api): State<S>) -> Reply<Json<Value>> {
+/// The node and its ledger now.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Status {
+    /// The ledger's network id.
+    network: String,
+    /// Height of the head block.
+    height: u64,
+    head_hash: Hash,
+    /// The head block's time.
+    time: Time,
+    /// Transactions waiting for the sequencer.
+    queue_depth: usize,
+    /// Transactions that may wait before submissions are refused with `api.busy`.
+    queue_capacity: usize,
+    /// What this node does with the journal: `leader` sequences and writes it; `standby` follows
+    /// it and takes over when the writer's lock is released; `follower` is a read replica that
+    /// verifies every block. Only a leader accepts submissions (others answer `api.not_leader`).
+    role: super::NodeRole,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/status",
+    operation_id = "status",
+    tag = "node",
+    summary = "The head of the chain and the sequencer queue",
+    description = "Public. The `Authorization` header is not read here.",
+    responses(
+        (status = 200, description = "OK", body = Status),
+        (status = 503, response = contract::Unavailable),
+    ),
+)]
+async fn status(State(api): State<S>) -> Reply<Json<Status>> {
     Reply(
         api.read(|c| {
-            Ok(json!({
-                "network": api.network,
-                "height": c.height(),
-                "head_hash": c.head.hash(),
-                "time": c.head.time,
-                "queue_depth": api.queue_depth(),
-                "queue_capacity": api.config.queue_capacity,
-                "role": api.role(),
-            }))
+            Ok(Status {
+                network: api.network.clone(),
+                height: c.height(),
+                head_hash: c.head.hash(),
+                time: c.head.time,
+                queue_depth: api.queue_depth(),
+                queue_capacity: api.config.queue_capacity,
+                role: api.role(),
+            })
         })
         .await
         .map(Json),
@@ -375,41 +462,103 @@ async fn status(State(api): State<S>) -> Reply<Json<Value>> {
 // ---------------------------------------------------------------------------------------------
 // Authentication
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChallengeReq {
+pub(super) struct ChallengeRequest {
+    /// The wallet to sign in as.
     wallet: WalletId,
 }
 
+/// A challenge to sign.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Challenge {
+    /// The text to sign (its exact UTF-8 bytes) with the wallet's Ed25519 key.
+    challenge: String,
+    /// When the challenge expires.
+    expires_at: Time,
+    /// How to use the challenge.
+    sign: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/auth/challenge",
+    operation_id = "authChallenge",
+    tag = "auth",
+    summary = "A challenge for a wallet to sign",
+    description = "Read access: sign the returned challenge's UTF-8 bytes with the wallet's Ed25519 key, then POST it to `/v1/auth/token`. Challenges expire after 120 seconds.",
+    request_body(content = ChallengeRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = Challenge),
+        (status = 400, response = contract::BadRequest),
+        (status = 413, response = contract::PayloadTooLarge),
+        (status = 415, response = contract::UnsupportedMediaType),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+)]
 async fn auth_challenge(
     State(api): State<S>,
     ClientIp(ip): ClientIp,
-    JsonBody(req): JsonBody<ChallengeReq>,
-) -> Reply<Json<Value>> {
+    JsonBody(req): JsonBody<ChallengeRequest>,
+) -> Reply<Json<Challenge>> {
     if let Err(p) = limit(&api, Key::Address(ip), 1) {
         return Reply(Err(p));
     }
     let (challenge, expires_at) = api.auth.challenge(&req.wallet, now_s());
-    Reply(Ok(Json(json!({
-        "challenge": challenge,
-        "expires_at": expires_at,
-        "sign": "sign the UTF-8 bytes of `challenge` with the wallet's Ed25519 key; POST it to /v1/auth/token",
-    }))))
+    Reply(Ok(Json(Challenge {
+        challenge,
+        expires_at: Time(expires_at),
+        sign: "sign the UTF-8 bytes of `challenge` with the wallet's Ed25519 key; POST it to /v1/auth/token",
+    })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenReq {
+pub(super) struct TokenRequest {
     wallet: WalletId,
+    /// The challenge, exactly as received.
     challenge: String,
+    /// The Ed25519 signature of the challenge's UTF-8 bytes, 128 hex digits.
     signature: String,
 }
 
+/// A bearer token for a wallet.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Token {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    /// When the token expires.
+    expires_at: Time,
+    wallet: WalletId,
+    /// The wallet's party.
+    #[schema(value_type = Option<PartyId>)]
+    party: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/auth/token",
+    operation_id = "authToken",
+    tag = "auth",
+    summary = "A bearer token for a signed challenge",
+    description = "Tokens are bound to the wallet, expire (`expires_at`) and do not survive a node restart.",
+    request_body(content = TokenRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = Token),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 413, response = contract::PayloadTooLarge),
+        (status = 415, response = contract::UnsupportedMediaType),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+)]
 async fn auth_token(
     State(api): State<S>,
     ClientIp(ip): ClientIp,
-    JsonBody(req): JsonBody<TokenReq>,
-) -> Reply<Json<Value>> {
+    JsonBody(req): JsonBody<TokenRequest>,
+) -> Reply<Json<Token>> {
     Reply(
         async {
             limit(&api, Key::Address(ip), 1)?;
@@ -419,7 +568,7 @@ async fn auth_token(
             if caller.party.is_none() {
                 return Err(Problem::new(Code::ApiUnauthenticated, "this wallet is not on the ledger"));
             }
-            Ok(Json(json!({"token": token, "expires_at": expires_at, "wallet": req.wallet, "party": caller.party})))
+            Ok(Json(Token { token, expires_at: Time(expires_at), wallet: req.wallet, party: caller.party }))
         }
         .await,
     )
@@ -428,10 +577,14 @@ async fn auth_token(
 // ---------------------------------------------------------------------------------------------
 // Transactions
 
-#[derive(Deserialize)]
+/// Operations to prepare as a transaction body for `signer`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PrepareReq {
+pub(super) struct PrepareRequest {
     signer: WalletId,
+    /// Operations as people write them (`Op`, with amounts in the asset's units, e.g. `"1.5"`,
+    /// and wallets by party name or hex prefix): the body holds minor units and wallet keys.
+    #[schema(value_type = Vec<Object>, min_items = 1)]
     ops: Vec<Value>,
     /// Default: the signer's next sequence number on the ledger.
     seq: Option<u64>,
@@ -439,25 +592,56 @@ struct PrepareReq {
     expires_in_s: Option<u64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/transactions/prepare",
+    operation_id = "prepare",
+    tag = "transactions",
+    summary = "The canonical body of a transaction, to sign",
+    description = "Reads the operations as people write them, against the ledger as it stands (tessera_core::input): amounts in the asset's units (`\"amount\": \"1,500.00\"` or `1.5`; minor units as `amount_units`), wallets by party id (its first wallet) or by an unambiguous hex prefix. The body returned holds minor units and wallet keys. Refusals: input.bad_amount, input.too_many_decimals, input.amount_too_large, input.unknown_name, input.ambiguous_wallet (400). Then runs the same stateless checks as submission, so a prepared body can be signed and sent.",
+    request_body(content = PrepareRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = Prepared),
+        (status = 400, response = contract::BadRequest),
+        (status = 413, response = contract::PayloadTooLarge),
+        (status = 415, response = contract::UnsupportedMediaType),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+)]
 async fn prepare(
     State(api): State<S>,
     ClientIp(ip): ClientIp,
-    JsonBody(req): JsonBody<PrepareReq>,
-) -> Reply<Json<Value>> {
+    JsonBody(req): JsonBody<PrepareRequest>,
+) -> Reply<Json<Prepared>> {
     Reply(
         async {
             limit(&api, Key::Address(ip), 1)?;
             let body = prepare_body(&api, req.signer, req.ops, req.seq, req.expires_in_s).await?;
             let bytes = borsh::to_vec(&body).unwrap_or_default();
-            Ok(Json(json!({
-                "id": body.id(),
-                "body_hex": hex::encode(bytes),
-                "body": body,
-                "sign": "sign the 32 bytes of `id` with the signer's Ed25519 key; POST {body_hex, signature} to /v1/transactions",
-            })))
+            Ok(Json(Prepared {
+                id: body.id(),
+                body_hex: hex::encode(bytes),
+                body,
+                sign: "sign the 32 bytes of `id` with the signer's Ed25519 key; POST {body_hex, signature} to /v1/transactions",
+            }))
         }
         .await,
     )
+}
+
+/// A transaction body ready to sign.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Prepared {
+    /// The transaction id: SHA-256 of `tessera/tx/v1` and the body's bytes (docs/formats.md).
+    /// Sign these 32 bytes.
+    id: Hash,
+    /// The body's canonical (borsh) bytes, hex.
+    #[schema(pattern = "^([0-9a-f]{2})*$")]
+    body_hex: String,
+    body: TxBody,
+    /// How to sign and submit.
+    sign: &'static str,
 }
 
 /// A transaction body for `signer` from operations as people write them: amounts in their
@@ -496,9 +680,10 @@ pub(super) async fn prepare_body(
     Ok(body)
 }
 
-#[derive(Deserialize)]
+/// A signed transaction: `tx`, or `body_hex` with `signature`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SubmitReq {
+pub(super) struct SubmitRequest {
     /// The signed transaction's canonical bytes, hex.
     tx: Option<String>,
     /// Or: the body's canonical bytes (from prepare) and the signature, hex.
@@ -506,7 +691,7 @@ struct SubmitReq {
     signature: Option<String>,
 }
 
-fn decode_submission(req: SubmitReq) -> Result<SignedTx, Refusal> {
+fn decode_submission(req: SubmitRequest) -> Result<SignedTx, Refusal> {
     let malformed = |m: &str| Refusal::new(Code::TxMalformed, m.to_string());
     match (req.tx, req.body_hex, req.signature) {
         (Some(tx), None, None) => {
@@ -531,9 +716,10 @@ fn decode_submission(req: SubmitReq) -> Result<SignedTx, Refusal> {
     }
 }
 
-/// What a submission became.
-#[derive(Serialize)]
-struct Committed {
+/// A committed transaction: its block is durable.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Committed {
+    #[schema(value_type = String, pattern = "^committed$")]
     status: &'static str,
     tx: Hash,
     height: u64,
@@ -555,10 +741,31 @@ fn answer_to_result(answer: Answer) -> ApiResult<Committed> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/transactions",
+    operation_id = "submit",
+    tag = "transactions",
+    summary = "Submit one signed transaction; answered once its block is durable",
+    description = "Authenticated by the transaction's signature (the `Authorization` header is not read). Rate-limited per signer.",
+    request_body(content = SubmitRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Journaled and succeeded.", body = Committed),
+        (status = 400, response = contract::BadRequest),
+        (status = 403, response = contract::Forbidden),
+        (status = 409, response = contract::Conflict),
+        (status = 413, response = contract::PayloadTooLarge),
+        (status = 415, response = contract::UnsupportedMediaType),
+        (status = 422, response = contract::Unprocessable),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+)]
 async fn submit(
     State(api): State<S>,
     ClientIp(ip): ClientIp,
-    JsonBody(req): JsonBody<SubmitReq>,
+    JsonBody(req): JsonBody<SubmitRequest>,
 ) -> Reply<Json<Committed>> {
     let start = Instant::now();
     let r = async {
@@ -587,17 +794,61 @@ async fn submit(
     Reply(r.map(Json))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchReq {
+pub(super) struct BatchRequest {
+    /// Signed transactions' canonical bytes, hex (1 to 4096).
+    #[schema(min_items = 1, max_items = 4096)]
     txs: Vec<String>,
 }
 
+/// What each transaction of a batch became, in order.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct BatchResult {
+    committed: u64,
+    not_committed: u64,
+    results: Vec<BatchItem>,
+}
+
+/// One transaction of a batch: committed, or not (with its problem).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub(super) enum BatchItem {
+    Committed(Committed),
+    NotCommitted(NotCommitted),
+}
+
+/// A transaction of a batch that was not committed: `failed` (journaled with a failure
+/// receipt: the problem names its `tx` and `height`) or `refused` (nothing journaled).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct NotCommitted {
+    #[schema(value_type = String, pattern = "^(failed|refused)$")]
+    status: &'static str,
+    problem: Problem,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/transactions/batch",
+    operation_id = "submitBatch",
+    tag = "transactions",
+    summary = "Submit up to 4096 signed transactions; answered once they are durable",
+    request_body(content = BatchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Each transaction's result; refusals of single transactions are results, not errors.", body = BatchResult),
+        (status = 400, response = contract::BadRequest),
+        (status = 413, response = contract::PayloadTooLarge),
+        (status = 415, response = contract::UnsupportedMediaType),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+)]
 async fn submit_batch(
     State(api): State<S>,
     ClientIp(ip): ClientIp,
-    JsonBody(req): JsonBody<BatchReq>,
-) -> Reply<Json<Value>> {
+    JsonBody(req): JsonBody<BatchRequest>,
+) -> Reply<Json<BatchResult>> {
     let start = Instant::now();
     let r = async {
         api.refuse_if_stopping()?;
@@ -608,7 +859,7 @@ async fn submit_batch(
         let decoded: Vec<Result<SignedTx, Refusal>> = req
             .txs
             .into_iter()
-            .map(|t| decode_submission(SubmitReq { tx: Some(t), body_hex: None, signature: None }))
+            .map(|t| decode_submission(SubmitRequest { tx: Some(t), body_hex: None, signature: None }))
             .collect();
         // Signatures checked in batches, in parallel, off the async workers (on the leader).
         api.engine()?;
@@ -653,22 +904,42 @@ async fn submit_batch(
             match answer_to_result(answer) {
                 Ok(c) => {
                     committed += 1;
-                    results.push(serde_json::to_value(c).unwrap_or(Value::Null));
+                    results.push(BatchItem::Committed(c));
                 }
                 Err(p) => {
                     failed += 1;
-                    results
-                        .push(json!({"status": if p.height().is_some() { "failed" } else { "refused" }, "problem": p}));
+                    let status = if p.height().is_some() { "failed" } else { "refused" };
+                    results.push(BatchItem::NotCommitted(NotCommitted { status, problem: p }));
                 }
             }
         }
-        Ok(Json(json!({"committed": committed, "not_committed": failed, "results": results})))
+        Ok(Json(BatchResult { committed, not_committed: failed, results }))
     }
     .await;
     api.metrics.submit_latency.observe(start.elapsed());
     Reply(r)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/transactions/{id}",
+    operation_id = "transaction",
+    tag = "transactions",
+    summary = "A journaled transaction and its receipt",
+    description = "For parties it concerns (signed by or naming one of their wallets), auditors and compliance officers.",
+    params(("id" = String, Path, description = "The transaction id (64 hex digits).", pattern = "^[0-9a-fA-F]{64}$")),
+    responses(
+        (status = 200, description = "OK", body = q::ReceiptView),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn transaction(State(api): State<S>, Who(caller): Who, Path(id): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -690,6 +961,26 @@ pub(super) fn unreadable(r: Refusal) -> Problem {
     Problem::with_status(StatusCode::BAD_REQUEST, r.code, r.message)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/precheck",
+    operation_id = "precheck",
+    tag = "transactions",
+    summary = "Every rule a movement would break now, without submitting it",
+    description = "Transfers and burns: for the sending wallet's party (and auditors). Mints: for issuer agents. The movement is read like prepare's operations: the amount in the asset's units (or `amount_units`), wallets by hex, party id or hex prefix.",
+    request_body(content = tessera_core::movement::Intent, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = q::Precheck),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 413, response = contract::PayloadTooLarge),
+        (status = 415, response = contract::UnsupportedMediaType),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn precheck(State(api): State<S>, Who(caller): Who, JsonBody(written): JsonBody<Value>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -718,16 +1009,52 @@ fn answer<T: Serialize>(v: T) -> Json<Value> {
     Json(serde_json::to_value(v).unwrap_or(Value::Null))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/assets",
+    operation_id = "assets",
+    tag = "assets",
+    summary = "Every asset",
+    responses(
+        (status = 200, description = "OK", body = Vec<q::AssetRow>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn assets(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
     Reply(api.read(|c| Ok(answer(q::assets(&c.state)))).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct HeightParam {
+#[into_params(parameter_in = Query)]
+pub(super) struct HeightParam {
+    /// A block height (default: the head).
     height: Option<u64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/assets/{asset}/holders",
+    operation_id = "holders",
+    tag = "assets",
+    summary = "The holder register of an asset, largest holding first",
+    description = "For the issuer's party, issuer agents, auditors and compliance officers. With `height`, the register as it stood after that block (replayed from the journal).",
+    params(("asset" = String, Path, description = "The asset's symbol.", example = "TLF", pattern = "^[A-Za-z0-9._:-]{1,32}$"), HeightParam),
+    responses(
+        (status = 200, description = "OK", body = Vec<q::BalanceRow>),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn holders(
     State(api): State<S>,
     Who(caller): Who,
@@ -762,6 +1089,23 @@ async fn holders(
 
 /// A bill's price and yields at settlement from a price or a discount rate (public: the
 /// inputs are the caller's, and the ledger lends only a token's published maturity).
+#[utoipa::path(
+    get,
+    path = "/v1/securities/{security}/yield",
+    operation_id = "securityYield",
+    tag = "securities",
+    summary = "A Treasury bill's price and yields at settlement",
+    description = "From a price per 100 or a bank discount rate (exactly one): days to maturity, the price, the discount rate, the investment rate (bond-equivalent yield) and the money-market yield, by TreasuryDirect's formulas and rounded as it publishes them: the price per 100 to 6 places, rates to 3 places of a percentage, half up; the yields follow from the rounded price. When the ledger holds the bill as a token, the token's maturity is used (`asset` names it; a different `maturity` is refused with `bill.bad_term`); otherwise `maturity` is required (`bill.no_maturity`). A security the ledger holds as a note or bond answers `bill.not_a_bill`. A bad identifier answers 400 (`identifier.*`, `identifier.not_us_isin` for another country's ISIN); an unusable price, rate or date answers 422 (`bill.bad_price`, `bill.bad_term`).",
+    params(("security" = String, Path, description = "The bill's CUSIP (9 characters) or US ISIN (12), check digits verified.", example = "912796Y60", min_length = 1, max_length = 64), q::BillQuery),
+    responses(
+        (status = 200, description = "OK", body = q::BillYield),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn security_yield(
     State(api): State<S>,
     Who(_): Who,
@@ -777,6 +1121,20 @@ async fn security_yield(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/parties",
+    operation_id = "parties",
+    tag = "parties",
+    summary = "Parties: every one for auditors and compliance officers, else the caller's own",
+    responses(
+        (status = 200, description = "OK", body = Vec<q::PartyRow>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn parties(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -795,6 +1153,26 @@ fn party_param(party: &str) -> ApiResult<()> {
 }
 
 /// A party (by id or name) with its claims, wallets and roles: its own, or any for auditors.
+#[utoipa::path(
+    get,
+    path = "/v1/parties/{party}",
+    operation_id = "party",
+    tag = "parties",
+    summary = "A party with its claims (issuer, expiry, status), wallets and roles",
+    description = "The caller's own party; any for auditors and compliance officers.",
+    params(("party" = String, Path, description = "The party's id, or its name when no other party has it.", example = "alpha", min_length = 1, max_length = 64)),
+    responses(
+        (status = 200, description = "OK", body = q::PartyRow),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn party(State(api): State<S>, Who(caller): Who, Path(party): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -807,6 +1185,26 @@ async fn party(State(api): State<S>, Who(caller): Who, Path(party): Path<String>
 }
 
 /// The shareholder register of an asset now or at a block: holders with KYC status and expiry.
+#[utoipa::path(
+    get,
+    path = "/v1/assets/{asset}/register",
+    operation_id = "register",
+    tag = "assets",
+    summary = "The shareholder register of an asset: each holder's balance, share, KYC status and expiry, investor classes and jurisdiction",
+    description = "For the issuer's party, issuer agents, auditors and compliance officers. With `height`, as it stood after that block (replayed from the journal), KYC as of that block's time.",
+    params(("asset" = String, Path, description = "The asset's symbol.", example = "TLF", pattern = "^[A-Za-z0-9._:-]{1,32}$"), HeightParam),
+    responses(
+        (status = 200, description = "OK", body = q::Register),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn register(
     State(api): State<S>,
     Who(caller): Who,
@@ -830,10 +1228,15 @@ async fn register(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct RangeParams {
+#[into_params(parameter_in = Query)]
+pub(super) struct RangeParams {
+    /// The first day covered (`2026-01-01`) or an RFC 3339 instant.
+    #[param(example = "2026-01-01")]
     from: String,
+    /// The last day covered, whole (`2026-03-31`), or an RFC 3339 instant, included.
+    #[param(example = "2026-03-31")]
     to: String,
 }
 
@@ -844,6 +1247,26 @@ async fn statement_of(api: S, caller: Viewer, of: q::StatementOf, p: RangeParams
 }
 
 /// An investor statement of a wallet over a date range.
+#[utoipa::path(
+    get,
+    path = "/v1/wallets/{wallet}/statement",
+    operation_id = "walletStatement",
+    tag = "wallets",
+    summary = "An investor statement of a wallet over a date range",
+    description = "As `/v1/parties/{party}/statement`, for one wallet. For the wallet's party, auditors and compliance officers.",
+    params(("wallet" = String, Path, description = "The wallet id (64 hex digits).", example = "e0d126782bfc2b8562e1b825495ca1d13a3ba8ef36a5d24087c3ea7f5f41d97d", pattern = "^[0-9a-fA-F]{64}$"), RangeParams),
+    responses(
+        (status = 200, description = "OK", body = q::Statement),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn wallet_statement(
     State(api): State<S>,
     Who(caller): Who,
@@ -861,6 +1284,26 @@ async fn wallet_statement(
 }
 
 /// An investor statement of every wallet of a party (by id or name) over a date range.
+#[utoipa::path(
+    get,
+    path = "/v1/parties/{party}/statement",
+    operation_id = "partyStatement",
+    tag = "parties",
+    summary = "An investor statement of every wallet of a party over a date range",
+    description = "Per asset: the opening balance (the state after the last block before `from`), each movement with the balance after it, and the closing balance. The caller's own party; any for auditors and compliance officers.",
+    params(("party" = String, Path, description = "The party's id, or its name when no other party has it.", example = "alpha", min_length = 1, max_length = 64), RangeParams),
+    responses(
+        (status = 200, description = "OK", body = q::Statement),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn party_statement(
     State(api): State<S>,
     Who(caller): Who,
@@ -876,6 +1319,25 @@ async fn party_statement(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/parties/{party}/balances",
+    operation_id = "partyBalances",
+    tag = "parties",
+    summary = "Every holding of a party's wallets",
+    description = "For the party itself, auditors and compliance officers.",
+    params(("party" = String, Path, description = "The party id.", example = "alpha", pattern = "^[a-z0-9._-]{1,64}$")),
+    responses(
+        (status = 200, description = "OK", body = Vec<q::BalanceRow>),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn party_balances(State(api): State<S>, Who(caller): Who, Path(party): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -889,6 +1351,24 @@ async fn party_balances(State(api): State<S>, Who(caller): Who, Path(party): Pat
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/wallets/{wallet}/balances",
+    operation_id = "walletBalances",
+    tag = "wallets",
+    summary = "A wallet's holdings",
+    description = "For the wallet's party, auditors and compliance officers.",
+    params(("wallet" = String, Path, description = "The wallet id (64 hex digits).", example = "e0d126782bfc2b8562e1b825495ca1d13a3ba8ef36a5d24087c3ea7f5f41d97d", pattern = "^[0-9a-fA-F]{64}$")),
+    responses(
+        (status = 200, description = "OK", body = Vec<q::BalanceRow>),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn wallet_balances(State(api): State<S>, Who(caller): Who, Path(w): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -900,6 +1380,24 @@ async fn wallet_balances(State(api): State<S>, Who(caller): Who, Path(w): Path<S
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/wallets/{wallet}/locks",
+    operation_id = "walletLocks",
+    tag = "wallets",
+    summary = "The commitments behind a wallet's locked balances",
+    description = "For the wallet's party, auditors and compliance officers.",
+    params(("wallet" = String, Path, description = "The wallet id (64 hex digits).", example = "e0d126782bfc2b8562e1b825495ca1d13a3ba8ef36a5d24087c3ea7f5f41d97d", pattern = "^[0-9a-fA-F]{64}$")),
+    responses(
+        (status = 200, description = "OK", body = Vec<q::LockRow>),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn wallet_locks(State(api): State<S>, Who(caller): Who, Path(w): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -911,6 +1409,25 @@ async fn wallet_locks(State(api): State<S>, Who(caller): Who, Path(w): Path<Stri
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/wallets/{wallet}/history",
+    operation_id = "walletHistory",
+    tag = "wallets",
+    summary = "Every journaled transaction signed by the wallet or naming it, oldest first",
+    description = "For the wallet's party, auditors and compliance officers.",
+    params(("wallet" = String, Path, description = "The wallet id (64 hex digits).", example = "e0d126782bfc2b8562e1b825495ca1d13a3ba8ef36a5d24087c3ea7f5f41d97d", pattern = "^[0-9a-fA-F]{64}$")),
+    responses(
+        (status = 200, description = "OK", body = Vec<q::HistoryEntry>),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn wallet_history(State(api): State<S>, Who(caller): Who, Path(w): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -924,6 +1441,20 @@ async fn wallet_history(State(api): State<S>, Who(caller): Who, Path(w): Path<St
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/instructions",
+    operation_id = "instructions",
+    tag = "settlement",
+    summary = "Settlement instructions: every one for auditors, else those naming the caller's wallets",
+    responses(
+        (status = 200, description = "OK", body = Vec<tessera_core::settlement::Instruction>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn instructions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -934,10 +1465,41 @@ async fn instructions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Valu
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/funds",
+    operation_id = "funds",
+    tag = "funds",
+    summary = "Every fund",
+    responses(
+        (status = 200, description = "OK", body = Vec<tessera_core::fund::Fund>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn funds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
     Reply(api.read(|c| Ok(answer(q::funds(&c.state, None)?))).await)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/funds/{fund}",
+    operation_id = "fund",
+    tag = "funds",
+    summary = "A fund, its latest valuation, cash on the ledger and positions",
+    params(("fund" = String, Path, description = "The fund's symbol.", example = "ATLAS", pattern = "^[A-Za-z0-9._:-]{1,32}$")),
+    responses(
+        (status = 200, description = "OK", body = q::FundView),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn fund(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -948,6 +1510,23 @@ async fn fund(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -> Reply
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/funds/{fund}/report",
+    operation_id = "fundReport",
+    tag = "funds",
+    summary = "A fund's daily valuations, payouts and fee paid",
+    params(("fund" = String, Path, description = "The fund's symbol.", example = "ATLAS", pattern = "^[A-Za-z0-9._:-]{1,32}$")),
+    responses(
+        (status = 200, description = "OK", body = q::FundReport),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn fund_report(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -958,10 +1537,38 @@ async fn fund_report(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/feeds",
+    operation_id = "feeds",
+    tag = "funds",
+    summary = "Every oracle feed, its sources and how their quotes count now",
+    responses(
+        (status = 200, description = "OK", body = Vec<q::FeedRow>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn feeds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
     Reply(api.read(|c| Ok(answer(q::feeds(&c.state, c.head.time, None)))).await)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/redemptions",
+    operation_id = "redemptions",
+    tag = "funds",
+    summary = "Fund redemptions: every one for auditors, else the caller's",
+    responses(
+        (status = 200, description = "OK", body = Vec<tessera_core::fund::Redemption>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn redemptions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -972,6 +1579,22 @@ async fn redemptions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/alerts",
+    operation_id = "alerts",
+    tag = "compliance",
+    summary = "Monitoring alerts",
+    description = "For auditors and compliance officers.",
+    responses(
+        (status = 200, description = "OK", body = Vec<tessera_core::state::Alert>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn alerts(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -982,6 +1605,22 @@ async fn alerts(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/proposals",
+    operation_id = "proposals",
+    tag = "governance",
+    summary = "Governance proposals",
+    description = "For holders of any role (operators), auditors and compliance officers.",
+    responses(
+        (status = 200, description = "OK", body = Vec<tessera_core::governance::Proposal>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn proposals(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -994,6 +1633,26 @@ async fn proposals(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>>
 
 /// A clearing house's margin report: every member's account for the clearing house and
 /// auditors, its own for a member.
+#[utoipa::path(
+    get,
+    path = "/v1/clearing/{ccp}/margin",
+    operation_id = "margin_report",
+    tag = "collateral",
+    summary = "A clearing house's margin report: per member, requirement, coverage, shortfall, open call with time left, pledges valued, concentration usage",
+    description = "Every member's account for the clearing house itself and for auditors and compliance officers; a member sees its own account only. Anyone else is refused (403), whether or not the party exists.",
+    params(("ccp" = String, Path, description = "The clearing house's party id, or its name when no other party has it (the example names the clearing house of `scenarios/collateral_views.yaml`).", example = "cme", min_length = 1, max_length = 64)),
+    responses(
+        (status = 200, description = "OK", body = q::MarginReport),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 403, response = contract::Forbidden),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn margin_report(State(api): State<S>, Who(caller): Who, Path(ccp): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -1005,6 +1664,21 @@ async fn margin_report(State(api): State<S>, Who(caller): Who, Path(ccp): Path<S
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/pledges",
+    operation_id = "pledges",
+    tag = "collateral",
+    summary = "Collateral pledged to clearing houses and lenders, valued at the ledger's time",
+    description = "A pledge shows to its pledgor and its pledgee (clearing house or lender); every one to auditors and compliance officers.",
+    responses(
+        (status = 200, description = "OK", body = Vec<q::PledgeRow>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn pledges(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -1015,6 +1689,21 @@ async fn pledges(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/calls",
+    operation_id = "calls",
+    tag = "collateral",
+    summary = "Margin calls, open and closed, with the time left on open ones",
+    description = "A call shows to its member and its clearing house; every one to auditors and compliance officers.",
+    responses(
+        (status = 200, description = "OK", body = Vec<q::CallRow>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn calls(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -1025,6 +1714,21 @@ async fn calls(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/loans",
+    operation_id = "loans",
+    tag = "collateral",
+    summary = "Loans against pledged tokens, with debt to date and loan-to-value",
+    description = "A loan shows to its borrower and its lender; every one to auditors and compliance officers.",
+    responses(
+        (status = 200, description = "OK", body = Vec<q::LoanRow>),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn loans(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
@@ -1038,14 +1742,49 @@ async fn loans(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
 // ---------------------------------------------------------------------------------------------
 // Blocks and the event stream
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct BlocksParam {
+#[into_params(parameter_in = Query)]
+pub(super) struct BlocksParam {
+    /// First height (default: the last `limit` blocks).
     from: Option<u64>,
+    /// Most blocks (1 to 1000, default 20).
     limit: Option<u64>,
 }
 
-async fn blocks(State(api): State<S>, Who(_): Who, Params(p): Params<BlocksParam>) -> Reply<Json<Value>> {
+/// Block headers with their hashes, and the durable height.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct BlockList {
+    /// The durable height.
+    head: u64,
+    /// Oldest first.
+    blocks: Vec<BlockSummary>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct BlockSummary {
+    hash: Hash,
+    header: tessera_core::block::BlockHeader,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/blocks",
+    operation_id = "blocks",
+    tag = "blocks",
+    summary = "Block headers, oldest first",
+    params(BlocksParam),
+    responses(
+        (status = 200, description = "OK", body = BlockList),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
+async fn blocks(State(api): State<S>, Who(_): Who, Params(p): Params<BlocksParam>) -> Reply<Json<BlockList>> {
     Reply(
         async {
             let head = api.durable.get();
@@ -1059,20 +1798,38 @@ async fn blocks(State(api): State<S>, Who(_): Who, Params(p): Params<BlocksParam
                     while h <= to {
                         if let Some(raw) = s.raw_block(h)? {
                             let header = raw.decode_header()?;
-                            out.push(json!({"hash": header.hash(), "header": header}));
+                            out.push(BlockSummary { hash: header.hash(), header });
                         }
                         h += 1;
                     }
                     Ok(out)
                 })
                 .await?;
-            Ok(Json(json!({"head": head, "blocks": headers})))
+            Ok(Json(BlockList { head, blocks: headers }))
         }
         .await,
     )
 }
 
-async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) -> Reply<Json<Value>> {
+#[utoipa::path(
+    get,
+    path = "/v1/blocks/{height}",
+    operation_id = "block",
+    tag = "blocks",
+    summary = "A block: its header for everyone, the receipts that concern the caller",
+    params(("height" = u64, Path, description = "The block height.", example = 50)),
+    responses(
+        (status = 200, description = "OK", body = q::BlockView),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 404, response = contract::NotFound),
+        (status = 429, response = contract::RateLimited),
+        (status = 500, response = contract::ServerError),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
+async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) -> Reply<Json<q::BlockView>> {
     Reply(
         async {
             let h: u64 = h.parse().map_err(|_| Problem::new(Code::ApiBadRequest, "a block height is a number"))?;
@@ -1089,14 +1846,33 @@ async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) ->
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct EventsParam {
+#[into_params(parameter_in = Query)]
+pub(super) struct EventsParam {
+    /// First height (default: the next block).
     from: Option<u64>,
 }
 
 /// Server-sent events, one per durable block from `from` (default: the next block), each with
 /// the block height as its id: a client that reconnects with `Last-Event-ID` resumes after it.
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    operation_id = "events",
+    tag = "blocks",
+    summary = "Server-sent events: one `block` event per durable block",
+    description = "No time limit applies. The stream ends when the node shuts down.",
+    params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this height (wins over `from`; ignored unless a number)."), EventsParam),
+    responses(
+        (status = 200, description = "An endless stream. Each event is named `block`, has the block height as its id and a `Block` (as from `/v1/blocks/{height}`, seen as the caller may see it) as its JSON data; comments keep the connection alive every 15 seconds. Reconnect with `Last-Event-ID` to resume after that block.", body = String, content_type = "text/event-stream"),
+        (status = 400, response = contract::BadRequest),
+        (status = 401, response = contract::Unauthenticated),
+        (status = 429, response = contract::RateLimited),
+        (status = 503, response = contract::Unavailable),
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 async fn events(
     State(api): State<S>,
     Who(caller): Who,
@@ -1129,6 +1905,49 @@ async fn events(
     let mut res = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
     res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
     res
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contract: the routes above and what they answer (`super::contract` finishes it).
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Tessera node API",
+        version = "1",
+        description = include_str!("contract.md"),
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        health, ready, metrics, openapi, status, auth_challenge, auth_token, prepare, submit, submit_batch,
+        transaction, precheck, assets, holders, register, security_yield, parties, party, party_balances,
+        party_statement, wallet_balances, wallet_history, wallet_locks, wallet_statement, instructions, funds,
+        fund, fund_report, feeds, redemptions, alerts, proposals, margin_report, pledges, calls, loans, blocks,
+        block, events,
+    ),
+    components(
+        schemas(Problem, contract::BlockEvent),
+        responses(
+            contract::BadRequest, contract::Unauthenticated, contract::Forbidden, contract::NotFound, contract::Conflict, contract::PayloadTooLarge, contract::UnsupportedMediaType,
+            contract::Unprocessable, contract::RateLimited, contract::ServerError, contract::Unavailable,
+        ),
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "node", description = "Liveness, readiness, metrics, status and this document."),
+        (name = "auth", description = "Sign a challenge for a bearer token."),
+        (name = "transactions", description = "Prepare, submit, look up and pre-check transactions."),
+        (name = "assets"), (name = "securities"), (name = "parties"), (name = "wallets"),
+        (name = "settlement"), (name = "funds"), (name = "compliance"), (name = "collateral"),
+        (name = "governance"), (name = "blocks", description = "Blocks and the event stream."),
+    ),
+)]
+struct ApiDoc;
+
+/// The OpenAPI document as utoipa builds it from the annotations above.
+pub(super) fn api_doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    ApiDoc::openapi()
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use tessera_core::state::State;
 use tessera_core::*;
 
 /// One pledge as valued at the ledger's time, in the account's cash asset.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PledgeLine {
     pub asset: Symbol,
     /// `cash`, `bill`, `note`, `bond` or `fund_share`.
@@ -34,6 +34,7 @@ pub struct PledgeLine {
     /// Units pledged, in the asset's decimals.
     pub amount: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub amount_units: Amount,
     pub since: Time,
     /// Market value (with accrued interest; fund shares at NAV); none when no price stands.
@@ -45,11 +46,12 @@ pub struct PledgeLine {
     /// limits (which apply per fund, issuer and member, not per pledge).
     pub after_haircut: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub after_haircut_units: Amount,
 }
 
 /// A margin call, with the time left to meet it while it is open.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CallRow {
     pub id: u64,
     pub account: u64,
@@ -64,6 +66,7 @@ pub struct CallRow {
     /// The shortfall when the call was raised.
     pub amount: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub amount_units: Amount,
     /// `open`, `met` or `defaulted`.
     pub status: String,
@@ -72,7 +75,7 @@ pub struct CallRow {
 }
 
 /// One member's margin account at a clearing house.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MarginRow {
     pub account: u64,
     pub member: PartyId,
@@ -84,33 +87,40 @@ pub struct MarginRow {
     /// Initial margin, as the clearing house's risk engine last sent it.
     pub initial: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub initial_units: Amount,
     /// Variation margin owed, met in cash only.
     pub variation: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub variation_units: Amount,
     /// Initial plus variation.
     pub requirement: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub requirement_units: Amount,
     /// When the requirement was last set.
     pub requirement_at: Option<Time>,
     /// Coverage that counts: after haircuts and concentration limits.
     pub counted: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub counted_units: Amount,
     /// Σ market value of the pledges.
     pub market_value: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub market_value_units: Amount,
     /// Σ value after haircuts, before concentration limits (named apart from the pledges'
     /// `after_haircut`, so the two stay apart in a flat table).
     pub value_after_haircuts: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub value_after_haircuts_units: Amount,
     /// Of `counted`, cash (the only thing that meets variation margin).
     pub cash: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub cash_units: Amount,
     /// Pledges no price stands for (counted zero).
     pub unpriced: u32,
@@ -118,19 +128,23 @@ pub struct MarginRow {
     /// variation-in-cash shortfalls); none once the account defaulted or closed.
     pub shortfall: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub shortfall_units: Amount,
     /// Counted coverage above the requirement, none while anything is short (what the member
     /// may withdraw).
     pub excess: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub excess_units: Amount,
     /// Concentration usage: after-haircut value the limits left out…
     pub above_limits: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub above_limits_units: Amount,
     /// …fund shares after haircut…
     pub fund_shares: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub fund_shares_units: Amount,
     /// …against the schedule's limit on fund shares per member, when it has one.
     pub fund_shares_limit: Option<String>,
@@ -142,16 +156,18 @@ pub struct MarginRow {
     /// Cash contributed to the clearing house's default fund.
     pub default_fund: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub default_fund_units: Amount,
     /// Assessments owed after a default exhausted the default fund.
     pub assessed: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub assessed_units: Amount,
 }
 
 /// A clearing house's margin report at the ledger's time: its members' accounts as the
 /// viewer may see them (all for the clearing house and auditors, its own for a member).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MarginReport {
     pub ccp: PartyId,
     pub name: String,
@@ -167,16 +183,18 @@ pub struct MarginReport {
     /// The clearing house's own capital at risk in a default, and what defaults used of it.
     pub skin_in_the_game: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub skin_in_the_game_units: Amount,
     pub capital_used: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub capital_used_units: Amount,
     /// In the clearing house's member order.
     pub members: Vec<MarginRow>,
 }
 
 /// A pledge with the account it belongs to (a margin account, or a loan's collateral).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PledgeRow {
     pub account: u64,
     /// `margin` or `loan`.
@@ -191,7 +209,7 @@ pub struct PledgeRow {
 }
 
 /// A loan against pledged tokens, with its debt and loan-to-value at the ledger's time.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct LoanRow {
     pub id: u64,
     /// `requested`, `open`, `repaid`, `liquidated` or `cancelled`.
@@ -205,6 +223,7 @@ pub struct LoanRow {
     pub cash_asset: Symbol,
     pub principal: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub principal_units: Amount,
     /// Annual rate, ACT/360.
     pub rate_bps: u32,
@@ -213,15 +232,18 @@ pub struct LoanRow {
     /// Interest to date (open), as paid (repaid), or as counted at liquidation.
     pub interest: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub interest_units: Amount,
     /// Principal plus interest: to date while open, as settled once repaid or liquidated; none
     /// before funding or once cancelled.
     pub debt: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub debt_units: Amount,
     /// Market value of the collateral still pledged (no haircut).
     pub collateral_value: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub collateral_value_units: Amount,
     /// Debt over collateral value, rounded up; none when the loan is not open or its
     /// collateral is worth nothing.

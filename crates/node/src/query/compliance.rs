@@ -15,7 +15,7 @@ use tessera_core::state::State;
 use tessera_core::{Refusal, Time};
 
 /// How many transactions one rule refused on one day (UTC).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RefusalCount {
     /// The day, `2026-01-05`.
     pub day: String,
@@ -32,7 +32,7 @@ pub fn day_of(t: Time) -> String {
 
 /// One sanctions list the ledger holds entries of: its source, how many entries, and when
 /// they were first and last loaded.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SanctionsList {
     pub source: String,
     pub entries: u64,

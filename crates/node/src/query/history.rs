@@ -20,7 +20,7 @@ use tessera_core::state::State;
 use tessera_core::*;
 
 /// Which way units went, seen from the wallets asked about.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     In,
@@ -41,7 +41,7 @@ impl Direction {
 }
 
 /// A wallet on the other side of a move, with its party when the ledger knows the wallet.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Counterparty {
     pub party: Option<PartyId>,
     /// The party's name as registered.
@@ -50,7 +50,7 @@ pub struct Counterparty {
 }
 
 /// Units moved by a transaction: a mint, burn, transfer, forced transfer or settlement leg.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Move {
     /// `mint`, `burn`, `transfer`, `forced_transfer`, `settlement_leg`, `yield_payment`,
     /// or `redemption_paid` (a queued redemption paid from the fund's cash wallet). Units the
@@ -62,6 +62,7 @@ pub struct Move {
     pub amount: String,
     /// In minor units.
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub amount_units: Amount,
     /// The other side (none for a mint or burn seen from its holder).
     pub counterparty: Option<Counterparty>,
@@ -74,7 +75,7 @@ pub fn decimal_units(amount: Amount, decimals: u8) -> String {
 }
 
 /// A transaction's result: `ok`, or `refused` with the refusal's code and message.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TxResult {
     /// `ok` or `refused`.
     pub result: String,

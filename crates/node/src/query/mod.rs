@@ -258,23 +258,41 @@ pub fn precheck_body(st: &State, viewer: &Viewer, body: &tx::TxBody, now: Time) 
 /// A block as the viewer may see it: the header for everyone, the receipts of the
 /// transactions that concern the viewer, and what the ledger did on its own (payouts,
 /// deadlines) for auditors.
-pub fn block_view(b: &Block, viewer: &Viewer) -> serde_json::Value {
-    use serde_json::{json, Value};
-    let receipts: Vec<Value> = b
+/// A block as a caller sees it (`/v1/blocks/{height}` and the event stream).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct BlockView {
+    pub height: u64,
+    pub hash: Hash,
+    pub header: tessera_core::block::BlockHeader,
+    /// The receipts that concern the caller (all of them for auditors and compliance officers).
+    pub receipts: Vec<BlockReceipt>,
+    /// What the ledger did on its own at the start of the block; null unless the caller is an
+    /// auditor or compliance officer.
+    pub system_receipts: Option<tessera_core::block::SystemReceipt>,
+}
+
+/// A transaction's receipt in a block, with its signer and sequence number.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct BlockReceipt {
+    pub signer: WalletId,
+    pub seq: u64,
+    pub receipt: tessera_core::block::Receipt,
+}
+
+pub fn block_view(b: &Block, viewer: &Viewer) -> BlockView {
+    let receipts = b
         .body
         .txs
         .iter()
         .zip(&b.body.receipts)
         .filter(|(tx, r)| viewer.sees_involved(&tx_involves(&tx.body.signer, &tx.body.ops, r)))
-        .map(|(tx, r)| json!({"signer": tx.body.signer, "seq": tx.body.seq, "receipt": r}))
+        .map(|(tx, r)| BlockReceipt { signer: tx.body.signer, seq: tx.body.seq, receipt: r.clone() })
         .collect();
-    let system =
-        if viewer.sees_all { serde_json::to_value(&b.body.system).unwrap_or(Value::Null) } else { Value::Null };
-    json!({
-        "height": b.header.height,
-        "hash": b.header.hash(),
-        "header": b.header,
-        "receipts": receipts,
-        "system_receipts": system,
-    })
+    BlockView {
+        height: b.header.height,
+        hash: b.header.hash(),
+        header: b.header.clone(),
+        receipts,
+        system_receipts: viewer.sees_all.then(|| b.body.system.clone()),
+    }
 }

@@ -24,7 +24,7 @@ use tessera_core::*;
 use tessera_store::Journal;
 
 /// A claim about a party, as the ledger holds it, with its status at the time asked about.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ClaimRow {
     pub topic: ClaimTopic,
     pub claim: Claim,
@@ -37,7 +37,7 @@ pub struct ClaimRow {
 }
 
 /// A role one of the party's wallets holds.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RoleRow {
     pub role: Role,
     /// The asset the role is limited to (none: every asset).
@@ -47,7 +47,7 @@ pub struct RoleRow {
 
 /// A party as its members (and auditors) see it: who it is, its claims, wallets and roles.
 /// The first fields in name order, as the API has always listed them.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PartyRow {
     pub id: PartyId,
     pub kind: PartyKind,
@@ -172,7 +172,7 @@ pub fn party(st: &State, viewer: &Viewer, id_or_name: &str) -> Result<PartyRow, 
 }
 
 /// A holder in a shareholder register.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RegisterRow {
     pub party: PartyId,
     pub name: String,
@@ -180,6 +180,7 @@ pub struct RegisterRow {
     /// free + locked + frozen, in the asset's decimals.
     pub balance: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub balance_units: Amount,
     /// Of the supply, in percent with 4 places, rounded down.
     pub share_pct: String,
@@ -192,7 +193,7 @@ pub struct RegisterRow {
 }
 
 /// The shareholder register of an asset at a block: every holder, largest first.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Register {
     pub asset: Symbol,
     pub name: String,
@@ -200,6 +201,7 @@ pub struct Register {
     pub time: Time,
     pub supply: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub supply_units: Amount,
     pub holders: Vec<RegisterRow>,
 }
@@ -273,7 +275,7 @@ pub enum StatementOf {
 /// One line of a statement: a movement, with the balance after it. A line without a transaction
 /// is the ledger's own doing: a block job (`yield_payment`, a queued redemption paid) or the
 /// `not_itemized` remainder.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct StatementLine {
     pub time: Time,
     pub height: u64,
@@ -287,29 +289,33 @@ pub struct StatementLine {
     pub direction: Direction,
     pub amount: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub amount_units: Amount,
     pub counterparty: Option<Counterparty>,
     pub reference: String,
     pub balance: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub balance_units: Amount,
 }
 
 /// One asset's part of a statement.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AssetStatement {
     pub asset: Symbol,
     pub opening: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub opening_units: Amount,
     pub movements: Vec<StatementLine>,
     pub closing: String,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub closing_units: Amount,
 }
 
 /// An investor statement: per asset, the opening balance, each movement and the closing balance.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Statement {
     pub party: PartyId,
     pub name: String,

@@ -13,18 +13,22 @@ use tessera_core::state::State;
 use tessera_core::*;
 use tessera_store::Journal;
 
-#[derive(Serialize, serde::Deserialize, Clone)]
+#[derive(Serialize, serde::Deserialize, Clone, utoipa::ToSchema)]
 pub struct BalanceRow {
     pub wallet: WalletId,
     pub party: PartyId,
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub free: Amount,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub locked: Amount,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub frozen: Amount,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub total: Amount,
     pub decimals: u8,
 }
@@ -102,7 +106,7 @@ pub fn holders(st: &State, asset: &Symbol) -> Result<Vec<BalanceRow>, Refusal> {
 /// One journaled transaction in a wallet's (or a party's) history: when, what operation, what
 /// it moved (`super::history`), its reference and its result. `receipt` is the receipt as
 /// journaled, for machines that want the events.
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize, Clone, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub height: u64,
     pub time: Time,
@@ -172,7 +176,7 @@ pub fn history(store: &dyn Journal, st: &State, wallet: &WalletId) -> Result<Vec
     Ok(describe(st, &wallets, journaled(store, &wallets)?))
 }
 
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize, Clone, utoipa::ToSchema)]
 pub struct ReceiptView {
     pub height: u64,
     pub index: usize,
@@ -209,10 +213,11 @@ pub fn receipt_in(store: &dyn Journal, heights: &[u64], id: &Hash) -> Result<Rec
     Err(Refusal::new(Code::ApiNotFound, format!("no transaction {id} in the journal")))
 }
 
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize, Clone, utoipa::ToSchema)]
 pub struct LockRow {
     pub asset: Symbol,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub amount: Amount,
     pub for_what: String,
 }
@@ -226,15 +231,16 @@ pub fn locks(st: &State, wallet: &WalletId) -> Vec<LockRow> {
         .collect()
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, utoipa::ToSchema)]
 pub struct PayoutRow {
     pub day: Time,
     pub class: Symbol,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub paid: Amount,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, utoipa::ToSchema)]
 pub struct FundReport {
     pub fund: Symbol,
     pub name: String,
@@ -248,6 +254,7 @@ pub struct FundReport {
     pub shadow_nav_alert_bps: Vec<u32>,
     pub payouts: Vec<PayoutRow>,
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub fee_paid: Amount,
     pub chart: Option<String>,
 }
@@ -303,7 +310,7 @@ pub fn fund_report(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
 
 /// An asset as published: supply, holder count and pause state. Fields in name order, as the
 /// API has always listed them.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AssetRow {
     pub decimals: u8,
     pub holders: u64,
@@ -353,7 +360,7 @@ pub fn assets(st: &State) -> Vec<AssetRow> {
 
 /// An oracle feed: its value now, definition and per-source discrepancy report. Fields in
 /// name order, as the API has always listed them.
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize, Clone, utoipa::ToSchema)]
 pub struct FeedRow {
     pub definition: tessera_core::oracle::Feed,
     pub feed: String,
@@ -380,16 +387,26 @@ pub fn feeds(st: &State, now: Time, only: Option<&str>) -> Vec<FeedRow> {
 /// What a bill quote is asked for, as the CLI flags and the API's query parameters give it:
 /// `security` a CUSIP or US ISIN, and exactly one of a price per 100 or a discount rate in
 /// percent; settlement and maturity as `YYYY-MM-DD` (or RFC 3339).
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BillQuery {
+    /// Price per 100 of face, above 0 and below 200.
     #[serde(default)]
+    #[param(pattern = "^-?[0-9]+(\\.[0-9]+)?$", example = "99.651556")]
     pub price: Option<String>,
+    /// Bank discount rate in percent (4.48 for 4.48%), instead of a price.
     #[serde(default)]
+    #[param(pattern = "^-?[0-9]+(\\.[0-9]+)?$", example = "4.48")]
     pub discount_rate: Option<String>,
+    /// Settlement date, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (default: today by the node's
+    /// clock, never before the head block).
     #[serde(default)]
+    #[param(example = "2026-01-02")]
     pub settlement: Option<String>,
+    /// Maturity date, when the ledger holds no token for this bill.
     #[serde(default)]
+    #[param(example = "2026-01-30")]
     pub maturity: Option<String>,
 }
 
@@ -398,7 +415,7 @@ pub const BILL_ROUNDING: &str = "price per 100 to 6 places, rates to 3 places of
 (TreasuryDirect's precision); yields from the rounded price";
 
 /// A bill's price and yields at settlement (TreasuryDirect's formulas, DOMAIN.md §1).
-#[derive(Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct BillYield {
     pub cusip: String,
     pub isin: Option<String>,
@@ -542,12 +559,13 @@ pub fn bill_yield(st: &State, security: &str, q: &BillQuery, today: Time) -> Res
 
 /// One fund with its latest valuation, the cash tokens in its cash wallet and its portfolio:
 /// everything its report for people shows.
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize, Clone, utoipa::ToSchema)]
 pub struct FundView {
     pub fund: fund::Fund,
     pub latest_valuation: Option<Valuation>,
     /// The fund's free cash tokens in its cash wallet, in minor units.
     #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
     pub cash_on_ledger: Amount,
     /// The fund's positions, by id.
     pub positions: Vec<fund::Position>,
@@ -555,7 +573,7 @@ pub struct FundView {
 
 /// Accrued interest on a note at a time, and the dirty price when a clean one is given.
 /// Fields in name order, as the CLI has always printed them.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Accrued {
     pub accrued_per_100: String,
     pub asset: String,
@@ -565,7 +583,7 @@ pub struct Accrued {
 }
 
 /// Every rule a movement would break. Fields in name order, as the API has always listed them.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Precheck {
     pub failures: Vec<PrecheckFailure>,
     pub passes: bool,
@@ -584,7 +602,7 @@ impl Precheck {
     }
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PrecheckFailure {
     pub code: String,
     pub message: String,

@@ -361,7 +361,7 @@ pub async fn block(State(api): State<S>, visitor: Visitor, headers: HeaderMap, P
             .journal(move |s| s.block(h).map_err(Refusal::from))
             .await?
             .ok_or_else(|| Problem::new(Code::ApiNotFound, format!("no block {h}")))?;
-        Ok(q::block_view(&b, &visitor.viewer))
+        Ok(serde_json::to_value(q::block_view(&b, &visitor.viewer)).unwrap_or(Value::Null))
     }
     .await;
     let v = match r {
