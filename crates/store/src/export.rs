@@ -610,10 +610,17 @@ pub fn export_journal(journal: &dyn Journal, path: &Path, progress: &mut dyn FnM
         .truncate(false)
         .open(path)
         .map_err(|e| ExportError::Io(format!("open {}: {e}", path.display())))?;
-    // Two exports appending to one file would interleave their records.
-    file.try_lock().map_err(|_| {
-        StoreError::Locked(format!("another process is writing {} (an export running?)", path.display()))
-    })?;
+    // Two exports appending to one file would interleave their records. A lock is waited for
+    // briefly: one this process just released can still be held for a moment by a child being
+    // spawned by another thread (between fork and exec it shares the open file).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while let Err(e) = file.try_lock() {
+        if !matches!(e, std::fs::TryLockError::WouldBlock) || std::time::Instant::now() >= deadline {
+            let held = format!("another process is writing {} (an export running?)", path.display());
+            return Err(StoreError::Locked(held).into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let existing = file.metadata().map_err(|e| ExportError::Io(format!("{}: {e}", path.display())))?.len();
     let appended = existing > 0;
     let (mut writer, from) = if appended {
