@@ -51,22 +51,7 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$venv/requirements.i
 fi
 py=$root/$venv/bin/python
 
-work=$(mktemp -d)
-node_pid=
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-  local rc=$?
-  if [ "$rc" -ne 0 ] && [ -s "$work/node.log" ]; then
-    echo "node log (last lines):" >&2
-    tail -20 "$work/node.log" >&2
-  fi
-  if [ -n "$node_pid" ]; then
-    kill "$node_pid" 2>/dev/null || true
-    wait "$node_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. .ci/node-lib.sh
 
 # The Python client: generated afresh (the generator formats it with the ruff on PATH).
 rm -rf target/clients/python
@@ -98,16 +83,7 @@ fi
 "$bin" scenario run scenarios/demo.yaml --data "$work/ledger" >/dev/null
 "$bin" keys derive alpha --out "$work/alpha.key" >/dev/null
 to=$("$bin" --json keys derive bolt-new | "$py" -c 'import json, sys; print(json.load(sys.stdin)["wallet"])')
-port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
-"$bin" node --data "$work/ledger" --listen "127.0.0.1:$port" --log-level warn >"$work/node.log" 2>&1 &
-node_pid=$!
-ready=
-for _ in $(seq 300); do
-  if "$py" -c "import urllib.request; urllib.request.urlopen('$url/ready', timeout=2)" 2>/dev/null; then ready=1; break; fi
-  sleep 0.1
-done
-if [ -z "$ready" ]; then echo "the node did not become ready" >&2; exit 1; fi
+start_node "$bin" "$work/ledger" --log-level warn
 
 status=0
 echo "--- python (openapi-python-client)"

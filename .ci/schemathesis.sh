@@ -34,45 +34,19 @@ fi
 cargo build --quiet -p tessera-cli --bin tessera
 bin=target/debug/tessera
 
-work=$(mktemp -d)
-node_pid=
-cleanup() {
-  local rc=$?
-  if [ "$rc" -ne 0 ] && [ -s "$work/node.log" ]; then
-    echo "node log (last lines):" >&2
-    tail -20 "$work/node.log" >&2
-  fi
-  if [ -n "$node_pid" ]; then
-    kill "$node_pid" 2>/dev/null || true
-    wait "$node_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. .ci/node-lib.sh
 
 "$bin" scenario run "$scenario" --data "$work/ledger" >/dev/null
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base=http://127.0.0.1:$port
 # No rate limit: schemathesis' traffic is not what the limiter is for.
-"$bin" node --data "$work/ledger" --listen "127.0.0.1:$port" --rate-limit-per-s 0 --log-level warn \
-  >"$work/node.log" 2>&1 &
-node_pid=$!
+start_node "$bin" "$work/ledger" --rate-limit-per-s 0 --log-level warn
+base=$url
 
-# Waits for /ready, then prints a bearer token for the scenario's operator (it holds the
-# compliance officer role, so it reads every private route). Scenario actors' keys are the
-# insecure test keys derived from their names (tessera_core::crypto::Keypair::insecure_from_name).
+# Prints a bearer token for the scenario's operator (it holds the compliance officer role, so
+# it reads every private route). Scenario actors' keys are the insecure test keys derived from
+# their names (tessera_core::crypto::Keypair::insecure_from_name).
 python3 - "$base" "$bin" "$work" <<'PY' >"$work/token"
-import hashlib, json, subprocess, sys, time, urllib.request
+import hashlib, json, subprocess, sys, urllib.request
 base, binary, work = sys.argv[1:4]
-for _ in range(300):
-    try:
-        with urllib.request.urlopen(base + "/ready", timeout=2) as r:
-            if r.status == 200:
-                break
-    except Exception:
-        time.sleep(0.1)
-else:
-    sys.exit("the node did not become ready")
 def post(path, body):
     req = urllib.request.Request(base + path, json.dumps(body).encode(), {"content-type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as r:
