@@ -219,16 +219,23 @@ fn variant_name(v: &Value) -> Option<String> {
 }
 
 /// Every inline object variant of a component's `oneOf` becomes a component of its own,
-/// `<Component><Variant>`, and the `oneOf` refers to it.
+/// `<Component><Variant>`, and the `oneOf` refers to it. So does a one-word string variant
+/// beside object variants (`Claim`'s `"kyc"` becomes `ClaimKyc`): generators would number it.
 fn name_variants(schemas: &mut Map<String, Value>) {
     let names: Vec<String> = schemas.keys().cloned().collect();
     for name in names {
         let Some(variants) = schemas[&name]["oneOf"].as_array().cloned() else { continue };
+        let object = |v: &Value| !v["$ref"].is_null() || v["type"] == "object" || v["allOf"].is_array();
+        let mixed = variants.iter().any(object);
         let mut refs = Vec::new();
         let mut added = Vec::new();
         for v in variants {
             let inline_object = v["$ref"].is_null() && (v["type"] == "object" || v["allOf"].is_array());
-            match variant_name(&v).filter(|_| inline_object) {
+            let word = match v["enum"].as_array().map(Vec::as_slice) {
+                Some([Value::String(word)]) if mixed && v["type"] == "string" => Some(word.clone()),
+                _ => None,
+            };
+            match variant_name(&v).filter(|_| inline_object).or(word) {
                 Some(variant) => {
                     let full = format!("{name}{}", pascal(&variant));
                     assert!(!schemas.contains_key(&full), "a variant's name {full} is taken");
@@ -381,8 +388,11 @@ mod tests {
         let doc: Value = serde_json::from_str(document()).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         for (name, s) in doc["components"]["schemas"].as_object().unwrap() {
-            for v in s["oneOf"].as_array().into_iter().flatten() {
+            let variants = s["oneOf"].as_array().cloned().unwrap_or_default();
+            let mixed = variants.iter().any(|v| !v["$ref"].is_null());
+            for v in &variants {
                 assert!(v["type"] != "object", "{name} has an inline object variant: {v}");
+                assert!(!(mixed && v["enum"].is_array()), "{name} has an unnamed word beside named variants: {v}");
             }
         }
     }
