@@ -731,6 +731,30 @@ mod schemas {
             "Amount".into()
         }
     }
+
+    /// What [`crate::units::decimal_units`] writes: an amount in the asset's units, the twin
+    /// of every minor-units field in an answer (`amount` beside `amount_units`).
+    pub struct DecimalAmountSchema;
+
+    impl utoipa::PartialSchema for DecimalAmountSchema {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9]+(\\.[0-9]+)?$"))
+                .description(Some(
+                    "An amount in the asset's units: a decimal string with exactly the asset's decimals and no \
+                     grouping (\"1500.000000\" for 1,500 of an asset with 6 decimals). The same amount in minor \
+                     units is the field of the same name with `_units` appended.",
+                ))
+                .examples(["1500.000000"])
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for DecimalAmountSchema {
+        fn name() -> std::borrow::Cow<'static, str> {
+            "DecimalAmount".into()
+        }
+    }
 }
 #[cfg(feature = "openapi")]
-pub use schemas::AmountSchema;
+pub use schemas::{AmountSchema, DecimalAmountSchema};

@@ -31,6 +31,13 @@ pub fn format_units(amount: u128, decimals: u8) -> String {
     }
 }
 
+/// `amount` in `decimals` as a plain decimal string ("1500.00"): the machine-readable twin of
+/// [`format_units`] (which groups thousands for people), what every JSON answer writes beside
+/// the minor units.
+pub fn decimal_units(amount: u128, decimals: u8) -> String {
+    format_units(amount, decimals).replace(',', "")
+}
+
 /// An amount of an asset for people: `format_amount(150000, 2, "USDX")` = "1,500.00 USDX".
 pub fn format_amount(amount: u128, decimals: u8, symbol: &str) -> String {
     format!("{} {symbol}", format_units(amount, decimals))

@@ -58,7 +58,7 @@ pub struct Move {
     pub kind: String,
     pub direction: Direction,
     pub asset: Symbol,
-    /// In the asset's decimals, without grouping: "1500.00".
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub amount: String,
     /// In minor units.
     #[serde(with = "amount_serde")]
@@ -68,11 +68,7 @@ pub struct Move {
     pub counterparty: Option<Counterparty>,
 }
 
-/// `amount` in `decimals` as a plain decimal string ("1500.00"): the machine-readable twin of
-/// [`format_units`] (which groups thousands for people).
-pub fn decimal_units(amount: Amount, decimals: u8) -> String {
-    format_units(amount, decimals).replace(',', "")
-}
+pub use tessera_core::units::decimal_units;
 
 /// A transaction's result: `ok`, or `refused` with the refusal's code and message.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
