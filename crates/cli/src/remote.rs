@@ -77,7 +77,8 @@ impl Remote {
                 .map_err(|e| Refusal::new(Code::InputInvalid, format!("bad answer from the node: {e}")))
         }
         let assets: Vec<tessera_node::query::AssetRow> = typed(self.get("/v1/assets")?)?;
-        let funds: Vec<tessera_core::fund::Fund> = typed(self.get("/v1/funds")?)?;
+        let funds: Vec<tessera_core::fund::Fund> = tessera_node::query::from_answer(self.get("/v1/funds")?)
+            .map_err(|e| Refusal::new(Code::InputInvalid, format!("bad answer from the node: {e}")))?;
         Ok(crate::views::AssetBook::new(&assets, &funds))
     }
 

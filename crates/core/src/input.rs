@@ -309,7 +309,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Notes what an operation sets up, for the operations after it.
-    fn learn(&mut self, kind: &str, p: &Value) {
+    pub(crate) fn learn(&mut self, kind: &str, p: &Value) {
         let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
         match kind {
             "create_asset" => {
@@ -421,21 +421,7 @@ impl<'a> Resolver<'a> {
             }
             (Some(Value::Null), None) | (None, None) => Ok(()),
             (Some(v), None) => {
-                let text = |k: &str, from: &Value| -> Result<String, Refusal> {
-                    // A dotted path reaches into objects (`schedule.cash_asset`).
-                    k.split('.')
-                        .try_fold(from, |v, part| v.get(part))
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .ok_or_else(|| invalid(format!("{field}: the amount's asset ({k}) is missing")))
-                };
-                let asset = match asset_of {
-                    Sibling(k) => text(k, &Value::Object(obj.clone()))?,
-                    Field(k) => text(k, root)?,
-                    FundCash(k) => self.fund_cash(&text(k, root)?)?,
-                    ClassCash(k) => self.class_cash(&text(k, root)?)?,
-                    CcpCash(k) => self.ccp_cash(&text(k, root)?)?,
-                };
+                let asset = self.asset_of(asset_of, obj, root, &field)?;
                 // A symbol that cannot be one is refused as the door would refuse it.
                 check_symbol(&Symbol::new(asset.as_str()))?;
                 let decimals = self.decimals(&asset).ok_or_else(|| {
@@ -453,6 +439,36 @@ impl<'a> Resolver<'a> {
                 obj.insert(key.to_string(), canonical(units));
                 Ok(())
             }
+        }
+    }
+
+    /// The asset an amount field is in: `obj` holds the field, `root` is the operation's
+    /// payload; `field` names the field in refusals.
+    pub(crate) fn asset_of(
+        &self,
+        asset_of: AssetOf,
+        obj: &Map<String, Value>,
+        root: &Value,
+        field: &str,
+    ) -> Result<String, Refusal> {
+        let text = |k: &str, from: &Value| -> Result<String, Refusal> {
+            // A dotted path reaches into objects (`schedule.cash_asset`).
+            k.split('.')
+                .try_fold(from, |v, part| v.get(part))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| invalid(format!("{field}: the amount's asset ({k}) is missing")))
+        };
+        match asset_of {
+            Sibling(k) => obj
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| invalid(format!("{field}: the amount's asset ({k}) is missing"))),
+            Field(k) => text(k, root),
+            FundCash(k) => self.fund_cash(&text(k, root)?),
+            ClassCash(k) => self.class_cash(&text(k, root)?),
+            CcpCash(k) => self.ccp_cash(&text(k, root)?),
         }
     }
 
@@ -548,7 +564,7 @@ fn wallet_forms() -> String {
 }
 
 /// Every object holding the path's last field, with that field's name.
-fn each_field(v: &mut Value, segs: &[&str], f: &mut dyn FnMut(&mut Map<String, Value>, &str)) {
+pub(crate) fn each_field(v: &mut Value, segs: &[&str], f: &mut dyn FnMut(&mut Map<String, Value>, &str)) {
     match segs {
         [] => {}
         [last] => {

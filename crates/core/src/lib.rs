@@ -32,6 +32,7 @@ pub mod movement;
 pub mod ofac;
 pub mod oracle;
 pub mod oracle_math;
+pub mod output;
 pub mod prose;
 pub mod replay;
 pub mod repo;

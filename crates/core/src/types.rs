@@ -755,6 +755,25 @@ mod schemas {
             "DecimalAmount".into()
         }
     }
+
+    /// A large integer that is not an amount of an asset (a price in micro-units of cash per
+    /// minor unit), written as `amount_serde` writes: answers do not write it twice.
+    pub struct LargeIntegerSchema;
+
+    impl utoipa::PartialSchema for LargeIntegerSchema {
+        fn schema() -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(u64::MAX as f64)))
+                .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")))
+                .description(Some("A JSON integer, or a decimal string when it exceeds 2^64 - 1."))
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for LargeIntegerSchema {
+        fn name() -> std::borrow::Cow<'static, str> {
+            "LargeInteger".into()
+        }
+    }
 }
 #[cfg(feature = "openapi")]
-pub use schemas::{AmountSchema, DecimalAmountSchema};
+pub use schemas::{AmountSchema, DecimalAmountSchema, LargeIntegerSchema};

@@ -77,7 +77,7 @@ const ORDER: &[(&str, &[&str])] = &[
             "collateral",
         ],
     ),
-    ("execution", &["invariants", "exec", "replay", "input"]),
+    ("execution", &["invariants", "exec", "replay", "input", "output"]),
 ];
 
 /// The model's modules re-exported at the crate root (`pub use model::{block, op, state, tx}`).

@@ -151,7 +151,13 @@ pub fn out<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) 
 
 /// A list for people (one line per item, or `none` when empty) or, with --json, as JSON.
 pub fn out_list<T: Serialize>(json: bool, items: &[T], none: &str, line: impl Fn(&T) -> String) {
-    out(json, &items, || {
+    out_answer(json, &items, items, none, line)
+}
+
+/// A list as [`out_list`] prints it for people, with `answer` as its JSON: the list as an
+/// answer writes it when it holds ledger records (`query::answer`).
+pub fn out_answer<J: Serialize, T>(json: bool, answer: &J, items: &[T], none: &str, line: impl Fn(&T) -> String) {
+    out(json, answer, || {
         if items.is_empty() {
             return none.to_string();
         }

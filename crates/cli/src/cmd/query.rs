@@ -1,6 +1,6 @@
 //! `tessera query`: read the ledger, from a data directory or through a running node.
 
-use super::{bad, either, either_ref, open, out, out_list, wallet_arg, DataDir, Global};
+use super::{bad, either, either_ref, open, out, out_answer, out_list, wallet_arg, DataDir, Global};
 use clap::Subcommand;
 use tessera_cli::remote::encode;
 use tessera_cli::views::{self, Units};
@@ -264,7 +264,7 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let st = &l.chain.state;
             let rows = query::wallet_history(&l.store, st, &me, &wallet_arg(&wallet)?)?;
-            out_list(json, &rows, "no transactions", |h| views::history_line(st, h));
+            out_answer(json, &query::answer(st, &rows), &rows, "no transactions", |h| views::history_line(st, h));
         }
         QueryCmd::Parties { dir } => {
             let l = open(&dir)?;
@@ -296,22 +296,24 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let l = open(&dir)?;
             let id = Hash::from_hex(&tx).ok_or_else(|| bad("a transaction id is 64 hex digits"))?;
             let v = query::transaction(&l.store, &me, &l.store.tx_heights(&id)?, &id)?;
-            out(json, &v, || receipt_human(&l.chain.state, &v));
+            out(json, &query::answer(&l.chain.state, &v), || receipt_human(&l.chain.state, &v));
         }
         QueryCmd::Alerts { dir } => {
             let l = open(&dir)?;
             let alerts = query::alerts(&l.chain.state, &me)?;
-            out_list(json, &alerts, "no alerts", |a| views::alert_line(&l.chain.state, a));
+            out_answer(json, &query::answer(&l.chain.state, &alerts), &alerts, "no alerts", |a| {
+                views::alert_line(&l.chain.state, a)
+            });
         }
         QueryCmd::Proposals { dir } => {
             let l = open(&dir)?;
             let ps = query::proposals(&l.chain.state, &me)?;
-            out_list(json, &ps, "no proposals", views::proposal_line);
+            out_answer(json, &query::answer(&l.chain.state, &ps), &ps, "no proposals", views::proposal_line);
         }
         QueryCmd::Instructions { dir, id } => {
             let l = open(&dir)?;
             let all = query::instructions(&l.chain.state, &me, id)?;
-            out(json, &all, || instructions_human(&l.chain.state, &all, id.is_some()));
+            out(json, &query::answer(&l.chain.state, &all), || instructions_human(&l.chain.state, &all, id.is_some()));
         }
         QueryCmd::Htlcs { dir } => {
             let l = open(&dir)?;
@@ -345,7 +347,7 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
             let funds = query::funds(st, fund.as_deref())?;
             let views: Vec<FundView> =
                 funds.iter().map(|f| query::fund_view(st, &f.spec.fund)).collect::<Result<_, _>>()?;
-            out(json, &funds, || funds_human(&views, st));
+            out(json, &query::answer(st, &funds), || funds_human(&views, st));
         }
         QueryCmd::Feeds { dir, feed, feed_flag } => {
             let feed = feed.or(feed_flag);
@@ -358,7 +360,9 @@ pub fn execute(q: QueryCmd, json: bool) -> Result<(), Refusal> {
         QueryCmd::Redemptions { dir } => {
             let l = open(&dir)?;
             let all = query::redemptions(&l.chain.state, &me)?;
-            out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&l.chain.state, r));
+            out_answer(json, &query::answer(&l.chain.state, &all), &all, "no redemptions queued so far", |r| {
+                views::redemption_line(&l.chain.state, r)
+            });
         }
         QueryCmd::Pledges { dir } => {
             let l = open(&dir)?;
@@ -481,6 +485,11 @@ fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Refu
     serde_json::from_value(v).map_err(|e| Refusal::new(Code::InputInvalid, format!("bad answer from the node: {e}")))
 }
 
+/// An answer holding ledger records, read back into the view (`query::from_answer`).
+fn written<T: query::Written + serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Refusal> {
+    query::from_answer(v).map_err(|e| Refusal::new(Code::InputInvalid, format!("bad answer from the node: {e}")))
+}
+
 /// Through a running node's HTTP API.
 pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal> {
     let json = g.json;
@@ -556,9 +565,9 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             out(json, &rows, || holders_human(either_ref(asset, asset_flag), *height, &rows));
         }
         QueryCmd::History { .. } => {
-            let rows: Vec<HistoryEntry> = typed(v)?;
+            let rows: Vec<HistoryEntry> = written(v.clone())?;
             let book = book()?;
-            out_list(json, &rows, "no transactions", |h| views::history_line(&book, h));
+            out_answer(json, &v, &rows, "no transactions", |h| views::history_line(&book, h));
         }
         QueryCmd::Parties { .. } => {
             let rows: Vec<query::PartyRow> = typed(v)?;
@@ -579,29 +588,30 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             out(json, &s, || views::statement_lines(&book, &s).join("\n"));
         }
         QueryCmd::Receipt { .. } => {
-            let r: ReceiptView = typed(v)?;
+            let r: ReceiptView = written(v.clone())?;
             let book = book()?;
-            out(json, &r, || receipt_human(&book, &r));
+            out(json, &v, || receipt_human(&book, &r));
         }
         QueryCmd::Alerts { .. } => {
-            let alerts: Vec<Alert> = typed(v)?;
+            let alerts: Vec<Alert> = written(v.clone())?;
             let book = book()?;
-            out_list(json, &alerts, "no alerts", |a| views::alert_line(&book, a));
+            out_answer(json, &v, &alerts, "no alerts", |a| views::alert_line(&book, a));
         }
         QueryCmd::Proposals { .. } => {
-            let ps: Vec<Proposal> = typed(v)?;
-            out_list(json, &ps, "no proposals", views::proposal_line);
+            let ps: Vec<Proposal> = written(v.clone())?;
+            out_answer(json, &v, &ps, "no proposals", views::proposal_line);
         }
         QueryCmd::Instructions { id, .. } => {
-            let mut all: Vec<Instruction> = typed(v)?;
-            if let Some(id) = id {
-                all.retain(|i| i.id == *id);
-                if all.is_empty() {
+            let mut v = v;
+            if let (Some(id), Some(items)) = (id, v.as_array_mut()) {
+                items.retain(|i| i["id"].as_u64() == Some(*id));
+                if items.is_empty() {
                     return Err(Refusal::new(Code::SettlementUnknown, format!("no instruction {id}")));
                 }
             }
+            let all: Vec<Instruction> = written(v.clone())?;
             let book = book()?;
-            out(json, &all, || instructions_human(&book, &all, id.is_some()));
+            out(json, &v, || instructions_human(&book, &all, id.is_some()));
         }
         QueryCmd::Locks { .. } => {
             let rows: Vec<query::LockRow> = typed(v)?;
@@ -615,14 +625,15 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
         QueryCmd::Funds { fund, fund_flag, .. } => {
             let fund = fund.as_ref().or(fund_flag.as_ref());
             // Each fund's own answer holds what its report shows (cash on the ledger, positions).
-            let views: Vec<FundView> = match fund {
-                Some(_) => vec![typed(v)?],
-                None => typed::<Vec<Fund>>(v)?
+            let answers: Vec<serde_json::Value> = match fund {
+                Some(_) => vec![v],
+                None => written::<Vec<Fund>>(v)?
                     .iter()
-                    .map(|f| typed(node.get(&format!("/v1/funds/{}", encode(f.spec.fund.as_str())))?))
+                    .map(|f| node.get(&format!("/v1/funds/{}", encode(f.spec.fund.as_str()))))
                     .collect::<Result<_, _>>()?,
             };
-            let funds: Vec<&Fund> = views.iter().map(|f| &f.fund).collect();
+            let funds: Vec<&serde_json::Value> = answers.iter().map(|a| &a["fund"]).collect();
+            let views: Vec<FundView> = answers.iter().map(|a| written(a.clone())).collect::<Result<_, _>>()?;
             let book = book()?;
             out(json, &funds, || funds_human(&views, &book));
         }
@@ -637,9 +648,9 @@ pub fn execute_remote(q: &QueryCmd, g: &Global, url: &str) -> Result<(), Refusal
             out_list(json, &feeds, "no feeds", |v| views::feed_lines(v).join("\n"));
         }
         QueryCmd::Redemptions { .. } => {
-            let all: Vec<Redemption> = typed(v)?;
+            let all: Vec<Redemption> = written(v.clone())?;
             let book = book()?;
-            out_list(json, &all, "no redemptions queued so far", |r| views::redemption_line(&book, r));
+            out_answer(json, &v, &all, "no redemptions queued so far", |r| views::redemption_line(&book, r));
         }
         QueryCmd::Pledges { .. } => {
             let rows: Vec<query::PledgeRow> = typed(v)?;

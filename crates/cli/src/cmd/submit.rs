@@ -45,7 +45,7 @@ pub fn execute_remote(a: &SubmitArgs, g: &Global, url: &str) -> Result<(), Refus
     let mut v: serde_json::Value = serde_norway::from_str(&read_text(&a.ops)?).map_err(|e| bad(e.to_string()))?;
     scenario::resolve_actors(&mut v);
     let r = node.submit(&k, v)?;
-    let receipt: Option<Receipt> = serde_json::from_value(r["receipt"].clone()).ok();
+    let receipt: Option<Receipt> = tessera_node::query::from_answer(r["receipt"].clone()).ok();
     out(g.json, &r, || match &receipt {
         Some(receipt) => {
             // Committed already: a node that will not say its assets' decimals leaves the
@@ -105,7 +105,8 @@ fn submit_with(
         (tessera_core::exec::Admission::Included(_), None) => unreachable!("an included transaction is in a block"),
         (tessera_core::exec::Admission::Included(i), Some(block)) => {
             let r = &block.body.receipts[*i];
-            out(json, &serde_json::json!({"tx": id, "height": block.header.height, "receipt": r}), || {
+            let receipt = tessera_node::query::answer(&l.chain.state, r);
+            out(json, &serde_json::json!({"tx": id, "height": block.header.height, "receipt": receipt}), || {
                 committed_human(&l.chain.state, id, block.header.height, r)
             });
             match &r.outcome {

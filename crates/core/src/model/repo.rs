@@ -23,7 +23,7 @@ pub struct RepoTerms {
     pub collateral_amount: Amount,
     /// Cash minor units per collateral minor unit, × 10^6.
     #[serde(with = "amount_serde")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::LargeIntegerSchema))]
     pub price_micros: Amount,
     pub haircut_bps: u32,
     /// Annual repo rate in basis points, ACT/360.
@@ -137,6 +137,6 @@ pub struct SubstituteCollateral {
     #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
     pub amount: Amount,
     #[serde(with = "amount_serde")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::LargeIntegerSchema))]
     pub price_micros: Amount,
 }

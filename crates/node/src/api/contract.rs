@@ -127,6 +127,7 @@ fn finish(doc: &mut Value, examples: &Value) {
     schemas.values_mut().for_each(tuples);
     name_variants(&mut schemas);
     spread_compositions(&mut schemas);
+    amount_pairs(&mut schemas);
     close_objects(&mut schemas);
     doc["components"]["schemas"] = Value::Object(schemas.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect());
     if let Some(h) = doc.pointer_mut("/components/responses/RateLimited/headers/Retry-After") {
@@ -137,6 +138,109 @@ fn finish(doc: &mut Value, examples: &Value) {
         media["schema"] = json!({"$ref": "#/components/schemas/BlockEvent"});
     }
     add_examples(doc, examples);
+}
+
+/// The schemas of the ledger's records that answers write with every amount twice
+/// (`query::Written`, `tessera_core::output`), and what they hold.
+const WRITTEN_RECORDS: &[&str] = &[
+    "Op",
+    "TxBody",
+    "Event",
+    "Receipt",
+    "SystemReceipt",
+    "Instruction",
+    "Alert",
+    "Redemption",
+    "Proposal",
+    "FundParams",
+];
+
+/// In the records answers write twice, every amount field `x` (minor units, as serde writes
+/// the record) becomes the pair the answers hold: `x`, a `DecimalAmount` (null when the ledger
+/// cannot tell the asset's decimals), and `x_units`, the `Amount` it was.
+fn amount_pairs(schemas: &mut Map<String, Value>) {
+    let mut todo: Vec<String> = WRITTEN_RECORDS.iter().map(|s| s.to_string()).collect();
+    let mut seen = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = schemas.get(&name) {
+            let mut refs = Vec::new();
+            refs_of(schema, &mut refs);
+            todo.extend(refs);
+        }
+    }
+    for name in seen {
+        if let Some(schema) = schemas.get_mut(&name) {
+            pair_amounts(schema);
+        }
+    }
+}
+
+fn refs_of(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                match (k.as_str(), x.as_str()) {
+                    ("$ref", Some(r)) => out.extend(r.strip_prefix("#/components/schemas/").map(str::to_string)),
+                    _ => refs_of(x, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| refs_of(x, out)),
+        _ => {}
+    }
+}
+
+/// Whether a property is an amount in minor units, and whether it may be null.
+fn amount_property(p: &Value) -> Option<bool> {
+    const AMOUNT: &str = "#/components/schemas/Amount";
+    if p.get("$ref").and_then(Value::as_str) == Some(AMOUNT) {
+        return Some(false);
+    }
+    let variants = p.get("oneOf")?.as_array()?;
+    let amount = variants.iter().any(|v| v.get("$ref").and_then(Value::as_str) == Some(AMOUNT));
+    let null = variants.iter().any(|v| v.get("type").and_then(Value::as_str) == Some("null"));
+    (amount && variants.len() == if null { 2 } else { 1 }).then_some(null)
+}
+
+fn pair_amounts(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if let Some(props) = o.get_mut("properties").and_then(Value::as_object_mut) {
+                let amounts: Vec<String> = props
+                    .iter()
+                    .filter(|(k, p)| !k.ends_with(tessera_core::input::UNITS_SUFFIX) && amount_property(p).is_some())
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let mut twins = Vec::new();
+                for key in amounts {
+                    let Some(units) = props.remove(&key) else { continue };
+                    let description = units.get("description").cloned();
+                    let mut decimal =
+                        json!({"oneOf": [{"$ref": "#/components/schemas/DecimalAmount"}, {"type": "null"}]});
+                    if let Some(d) = description {
+                        decimal["description"] = d;
+                    }
+                    let twin = format!("{key}{}", tessera_core::input::UNITS_SUFFIX);
+                    props.insert(key.clone(), decimal);
+                    props.insert(twin.clone(), units);
+                    twins.push((key, twin));
+                }
+                if let Some(required) = o.get_mut("required").and_then(Value::as_array_mut) {
+                    for (key, twin) in twins {
+                        if required.iter().any(|r| r.as_str() == Some(key.as_str())) {
+                            required.push(Value::String(twin));
+                        }
+                    }
+                }
+            }
+            o.values_mut().for_each(pair_amounts);
+        }
+        Value::Array(items) => items.iter_mut().for_each(pair_amounts),
+        _ => {}
+    }
 }
 
 /// utoipa takes a type alias for a type of its own and names it after the aliased type: a

@@ -619,8 +619,10 @@ async fn prepare(
             limit(&api, Key::Address(ip), 1)?;
             let body = prepare_body(&api, req.signer, req.ops, req.seq, req.expires_in_s).await?;
             let bytes = borsh::to_vec(&body).unwrap_or_default();
+            let id = body.id();
+            let body = api.read(|c| Ok(q::answer(&c.state, &body))).await?;
             Ok(Json(Prepared {
-                id: body.id(),
+                id,
                 body_hex: hex::encode(bytes),
                 body,
                 sign: "sign the 32 bytes of `id` with the signer's Ed25519 key; POST {body_hex, signature} to /v1/transactions",
@@ -639,7 +641,9 @@ pub(super) struct Prepared {
     /// The body's canonical (borsh) bytes, hex.
     #[schema(pattern = "^([0-9a-f]{2})*$")]
     body_hex: String,
-    body: TxBody,
+    /// The body decoded, its amounts in the asset's units beside the minor units it holds.
+    #[schema(value_type = TxBody)]
+    body: Value,
     /// How to sign and submit.
     sign: &'static str,
 }
@@ -723,14 +727,19 @@ pub(super) struct Committed {
     status: &'static str,
     tx: Hash,
     height: u64,
-    receipt: Receipt,
+    #[schema(value_type = Receipt)]
+    receipt: Value,
 }
 
-fn answer_to_result(answer: Answer) -> ApiResult<Committed> {
+/// The engine's answer for a submission: committed (its receipt written with the state), or
+/// the problem.
+fn answer_to_result(st: &tessera_core::state::State, answer: Answer) -> ApiResult<Committed> {
     match answer {
         Err(r) => Err(r.into()),
         Ok((height, receipt)) => match &receipt.outcome {
-            Outcome::Ok { .. } => Ok(Committed { status: "committed", tx: receipt.tx, height, receipt }),
+            Outcome::Ok { .. } => {
+                Ok(Committed { status: "committed", tx: receipt.tx, height, receipt: q::answer(st, &receipt) })
+            }
             Outcome::Failed { code, message, op_index } => Err(Problem::journaled(
                 Code::parse(code).unwrap_or(Code::InputInvalid),
                 format!("operation {op_index}: {message}"),
@@ -787,7 +796,7 @@ async fn submit(
             .ok_or_else(|| Problem::new(Code::StoreState, "no answer"))?
             .await
             .map_err(|_| Problem::new(Code::ApiShuttingDown, "the engine stopped before answering"))?;
-        answer_to_result(answer)
+        api.read(|c| Ok(answer_to_result(&c.state, answer))).await?
     }
     .await;
     api.metrics.submit_latency.observe(start.elapsed());
@@ -897,11 +906,16 @@ async fn submit_batch(
         .await
         .map_err(|_| Problem::new(Code::StoreState, "the signature checks stopped abnormally"))?;
         let receivers = api.engine()?.try_submit(checked)?;
+        let mut answers = Vec::with_capacity(n);
+        for rx in receivers {
+            answers.push(rx.await.unwrap_or_else(|_| Err(Refusal::new(Code::ApiShuttingDown, "the engine stopped"))));
+        }
+        let answers: Vec<ApiResult<Committed>> =
+            api.read(|c| Ok(answers.into_iter().map(|a| answer_to_result(&c.state, a)).collect())).await?;
         let mut results = Vec::with_capacity(n);
         let (mut committed, mut failed) = (0u64, 0u64);
-        for rx in receivers {
-            let answer = rx.await.unwrap_or_else(|_| Err(Refusal::new(Code::ApiShuttingDown, "the engine stopped")));
-            match answer_to_result(answer) {
+        for answer in answers {
+            match answer {
                 Ok(c) => {
                     committed += 1;
                     results.push(BatchItem::Committed(c));
@@ -948,7 +962,7 @@ async fn transaction(State(api): State<S>, Who(caller): Who, Path(id): Path<Stri
                 .ok_or_else(|| Problem::new(Code::ApiBadRequest, "a transaction id is 64 hex digits"))?;
             let heights = api.txs.heights(&id);
             let v = api.journal(move |s| q::transaction(s, &caller, &heights, &id)).await?;
-            Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+            api.read(|c| Ok(Json(q::answer(&c.state, &v)))).await
         }
         .await,
     )
@@ -1435,7 +1449,10 @@ async fn wallet_history(State(api): State<S>, Who(caller): Who, Path(w): Path<St
             caller.may_read_wallet(&w)?;
             // The journal first (off the chain lock), then names and decimals from the state.
             let txs = api.journal(move |s| q::wallet_journaled(s, &caller, &w)).await?;
-            api.read(|c| Ok(answer(q::describe(&c.state, &std::collections::BTreeSet::from([w]), txs)))).await
+            api.read(|c| {
+                Ok(Json(q::answer(&c.state, &q::describe(&c.state, &std::collections::BTreeSet::from([w]), txs))))
+            })
+            .await
         }
         .await,
     )
@@ -1459,7 +1476,7 @@ async fn instructions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Valu
     Reply(
         async {
             caller.authenticated()?;
-            api.read(|c| Ok(answer(q::instructions(&c.state, &caller, None)?))).await
+            api.read(|c| Ok(Json(q::answer(&c.state, &q::instructions(&c.state, &caller, None)?)))).await
         }
         .await,
     )
@@ -1480,7 +1497,7 @@ async fn instructions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Valu
     security((), ("bearerAuth" = [])),
 )]
 async fn funds(State(api): State<S>, Who(_): Who) -> Reply<Json<Value>> {
-    Reply(api.read(|c| Ok(answer(q::funds(&c.state, None)?))).await)
+    Reply(api.read(|c| Ok(Json(q::answer(&c.state, &q::funds(&c.state, None)?)))).await)
 }
 
 #[utoipa::path(
@@ -1504,7 +1521,7 @@ async fn fund(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -> Reply
     Reply(
         async {
             let f = symbol_param(&f)?;
-            api.read(|c| Ok(answer(q::fund_view(&c.state, &f)?))).await
+            api.read(|c| Ok(Json(q::answer(&c.state, &q::fund_view(&c.state, &f)?)))).await
         }
         .await,
     )
@@ -1573,7 +1590,7 @@ async fn redemptions(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value
     Reply(
         async {
             caller.authenticated()?;
-            api.read(|c| Ok(answer(q::redemptions(&c.state, &caller)?))).await
+            api.read(|c| Ok(Json(q::answer(&c.state, &q::redemptions(&c.state, &caller)?)))).await
         }
         .await,
     )
@@ -1599,7 +1616,7 @@ async fn alerts(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>> {
     Reply(
         async {
             caller.may_read_everything("alerts")?;
-            api.read(|c| Ok(answer(q::alerts(&c.state, &caller)?))).await
+            api.read(|c| Ok(Json(q::answer(&c.state, &q::alerts(&c.state, &caller)?)))).await
         }
         .await,
     )
@@ -1625,7 +1642,7 @@ async fn proposals(State(api): State<S>, Who(caller): Who) -> Reply<Json<Value>>
     Reply(
         async {
             caller.may_read_proposals()?;
-            api.read(|c| Ok(answer(q::proposals(&c.state, &caller)?))).await
+            api.read(|c| Ok(Json(q::answer(&c.state, &q::proposals(&c.state, &caller)?)))).await
         }
         .await,
     )
@@ -1829,7 +1846,7 @@ async fn blocks(State(api): State<S>, Who(_): Who, Params(p): Params<BlocksParam
     ),
     security((), ("bearerAuth" = [])),
 )]
-async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) -> Reply<Json<q::BlockView>> {
+async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) -> Reply<Json<Value>> {
     Reply(
         async {
             let h: u64 = h.parse().map_err(|_| Problem::new(Code::ApiBadRequest, "a block height is a number"))?;
@@ -1840,7 +1857,7 @@ async fn block(State(api): State<S>, Who(caller): Who, Path(h): Path<String>) ->
                 .journal(move |s| s.block(h).map_err(Refusal::from))
                 .await?
                 .ok_or_else(|| Problem::new(Code::ApiNotFound, format!("no block {h}")))?;
-            Ok(Json(q::block_view(&b, &caller)))
+            api.read(|c| Ok(Json(q::answer(&c.state, &q::block_view(&b, &caller))))).await
         }
         .await,
     )
@@ -1898,7 +1915,9 @@ async fn events(
                 _ = stop.changed() => return None,
             }
             let b = api.journal(move |s| s.block(next).map_err(Refusal::from)).await.ok()??;
-            let ev = Event::default().id(next.to_string()).event("block").json_data(q::block_view(&b, &caller)).ok()?;
+            let view = q::block_view(&b, &caller);
+            let data = api.read(|c| Ok(q::answer(&c.state, &view))).await.ok()?;
+            let ev = Event::default().id(next.to_string()).event("block").json_data(data).ok()?;
             Some((Ok::<Event, Infallible>(ev), (api, next + 1, caller)))
         }
     });

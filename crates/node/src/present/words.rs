@@ -36,17 +36,7 @@ impl Units for State {
         classes.into_iter().map(|c| self.asset(c).symbol.clone()).collect()
     }
     fn counted_asset(&self, counted: Counted<'_>) -> Option<Symbol> {
-        match counted {
-            Counted::ServicedCash(security) => {
-                let s = self.servicing.get(self.asset_index.get(security)?)?;
-                Some(self.asset(s.cash_asset).symbol.clone())
-            }
-            Counted::Htlc(id) => self.htlcs.get(&id).map(|h| h.asset.clone()),
-            Counted::TenderBond(id) => self.tenders.get(&id).map(|t| t.asset.clone()),
-            Counted::RepoCash(id) => self.repos.get(&id).map(|r| r.terms.cash_asset.clone()),
-            Counted::RepoCollateral(id) => self.repos.get(&id).map(|r| r.terms.collateral_asset.clone()),
-            _ => None,
-        }
+        tessera_core::output::ledger_asset(self, counted)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod history;
 mod registers;
 mod rows;
 pub mod viewer;
+mod written;
 
 pub use collateral::*;
 pub use compliance::*;
@@ -20,6 +21,7 @@ pub use history::{decimal_units, Counterparty, Direction, Move, TxResult};
 pub use registers::*;
 pub use rows::*;
 pub use viewer::{tx_involves, Involved, Involves, Viewer};
+pub use written::{answer, from_answer, Part, Written};
 
 use tessera_core::block::Block;
 use tessera_core::escrow::Tender;
