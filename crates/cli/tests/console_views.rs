@@ -242,7 +242,12 @@ fn settlement_lists_a_partys_own_instructions_with_their_legs_and_affirmations_o
             let decimals = assets.as_array().unwrap().iter().find(|a| a["symbol"] == leg["asset"]).unwrap()["decimals"]
                 .as_u64()
                 .unwrap() as u8;
-            let shown = format_units(u128::from(leg["amount"].as_u64().unwrap()), decimals);
+            let shown = format_units(u128::from(leg["amount_units"].as_u64().unwrap()), decimals);
+            assert_eq!(
+                leg["amount"].as_str().unwrap(),
+                shown.replace(',', ""),
+                "the leg's amount in the asset's units"
+            );
             let want = format!(">{shown} <span class=\"sym\">{}</span>", leg["asset"].as_str().unwrap());
             assert!(page.contains(&want), "{want}: {page}");
         }

@@ -169,7 +169,8 @@ pub async fn refusals_csv(State(api): State<S>, visitor: Visitor) -> Response {
 
 /// The alerts as CSV: the rows `/v1/alerts` answers.
 pub async fn alerts_csv(State(api): State<S>, visitor: Visitor) -> Response {
-    session_csv(&api, visitor, "alerts.csv", "compliance", q::alerts).await
+    session_csv(&api, visitor, "alerts.csv", "compliance", |st, v| q::alerts(st, v).map(|rows| q::answer(st, &rows)))
+        .await
 }
 
 /// The sanctions lists as CSV: the read model's rows.

@@ -450,7 +450,8 @@ pub async fn redemptions_csv(State(api): State<S>, visitor: Visitor, Path(f): Pa
     }
     fund_csv(&api, visitor, &f, "redemptions.csv", |c, v, f| {
         tessera_core::fund::fund(&c.state, f)?;
-        Ok(q::redemptions(&c.state, v)?.into_iter().filter(|r| &r.fund == f).collect::<Vec<_>>())
+        let rows: Vec<_> = q::redemptions(&c.state, v)?.into_iter().filter(|r| &r.fund == f).collect();
+        Ok(q::answer(&c.state, &rows))
     })
     .await
 }

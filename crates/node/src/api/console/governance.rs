@@ -74,5 +74,8 @@ pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) ->
 
 /// The proposals as CSV: the rows `/v1/proposals` answers.
 pub async fn proposals_csv(State(api): State<S>, visitor: Visitor) -> Response {
-    session_csv(&api, visitor, "proposals.csv", "governance", q::proposals).await
+    session_csv(&api, visitor, "proposals.csv", "governance", |st, v| {
+        q::proposals(st, v).map(|rows| q::answer(st, &rows))
+    })
+    .await
 }

@@ -171,7 +171,10 @@ fn status_tag(s: &InstructionStatus) -> &'static str {
 
 /// The instructions as CSV: the rows `/v1/instructions` answers.
 pub async fn instructions_csv(State(api): State<S>, visitor: Visitor) -> Response {
-    session_csv(&api, visitor, "instructions.csv", "settlement", |st, v| q::instructions(st, v, None)).await
+    session_csv(&api, visitor, "instructions.csv", "settlement", |st, v| {
+        q::instructions(st, v, None).map(|rows| q::answer(st, &rows))
+    })
+    .await
 }
 
 /// The hash-time locks as CSV: the read model's rows.
