@@ -93,7 +93,7 @@ def balances(client, wallet):
         expect(rows, list, "balances")
     for row in rows:
         assert isinstance(row, BalanceRow)
-        print(f"  {row.asset:<8} total {row.total} free {row.free} (minor units, {row.decimals} decimals)")
+        print(f"  {row.asset:<8} total {row.total} free {row.free} ({row.total_units} minor units in total)")
     return {row.asset: row for row in rows}
 
 
@@ -221,7 +221,7 @@ def main():
 
     print("balances after:")
     after = balances(client, wallet)
-    if int(after[args.asset].total) != int(held[args.asset].total) - units:
+    if int(after[args.asset].total_units) != int(held[args.asset].total_units) - units:
         raise Failed("the balance did not move by the amount")
 
     token = client.token

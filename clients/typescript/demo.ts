@@ -61,7 +61,7 @@ async function signIn(node: string, key: KeyObject, wallet: string): Promise<{ a
 async function balances(api: Client<paths>, wallet: string): Promise<Map<string, Schemas["BalanceRow"]>> {
   const rows = expect(await api.GET("/v1/wallets/{wallet}/balances", { params: { path: { wallet } } }), "balances");
   for (const row of rows) {
-    console.log(`  ${row.asset.padEnd(8)} total ${row.total} free ${row.free} (minor units, ${row.decimals} decimals)`);
+    console.log(`  ${row.asset.padEnd(8)} total ${row.total} free ${row.free} (${row.total_units} minor units in total)`);
   }
   return new Map(rows.map((row) => [row.asset, row]));
 }
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
 
   console.log("balances after:");
   const after = await balances(api, wallet);
-  if (BigInt(after.get(asset)?.total ?? -1) !== BigInt(row.total) - units) {
+  if (BigInt(after.get(asset)?.total_units ?? -1) !== BigInt(row.total_units) - units) {
     throw new Failed("the balance did not move by the amount");
   }
 

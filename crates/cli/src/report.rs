@@ -104,9 +104,13 @@ pub fn human(st: &State, r: &FundReport) -> String {
     }
     for p in &r.payouts {
         let dec = st.asset_idx(&p.class).map(|a| st.asset(a).decimals).unwrap_or(0);
-        out.push(format!("payout {}  {} as new tokens", date(p.day), format_amount(p.paid, dec, p.class.as_str())));
+        out.push(format!(
+            "payout {}  {} as new tokens",
+            date(p.day),
+            format_amount(p.paid_units, dec, p.class.as_str())
+        ));
     }
-    out.push(format!("management fee paid: {}", format_amount(r.fee_paid, cash_dec, &cash_sym)));
+    out.push(format!("management fee paid: {}", format_amount(r.fee_paid_units, cash_dec, &cash_sym)));
     if let Some(c) = &r.chart {
         out.push(format!("chart: {c}"));
     }

@@ -272,7 +272,7 @@ pub fn fund_lines(v: &FundView, u: &(impl Units + ?Sized)) -> Result<Vec<String>
     out.push(format!(
         "  cash: custodian {}  on ledger {}  fee accrued {}  fee paid {}  queued redemptions {}",
         money(f.custodian_cash),
-        money(v.cash_on_ledger),
+        money(v.cash_on_ledger_units),
         money(f.fee_accrued()),
         money(f.fee_paid),
         money(f.queued)

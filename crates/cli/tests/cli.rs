@@ -174,7 +174,11 @@ fn settlement_views_read_a_scenario_ledger() {
     assert!(tessera(&["scenario", "run", f.to_str().unwrap(), "--data", data.to_str().unwrap()]).status.success());
     let o = tessera(&["--json", "query", "locks", "--data", data.to_str().unwrap(), "--wallet", "@a"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v[0]["amount"], 4);
+    assert_eq!(
+        (&v[0]["amount"], &v[0]["amount_units"]),
+        (&serde_json::json!("4"), &serde_json::json!(4)),
+        "X has no decimals: {v}"
+    );
     assert_eq!(v[0]["for_what"], "instruction 1 leg 0");
 }
 

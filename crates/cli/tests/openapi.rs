@@ -186,6 +186,128 @@ fn the_document_is_openapi_3_1_and_lists_every_failure_code_as_an_open_string() 
 }
 
 // ---------------------------------------------------------------------------------------------
+// The amount convention: every amount twice, `x` in the asset's units and `x_units` in minor units
+
+/// The schemas of the read model's rows: every type `crates/node/src/query/*.rs` derives
+/// `ToSchema` for.
+fn read_model_schemas() -> BTreeSet<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node/src/query");
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).expect("crates/node/src/query") {
+        let src = std::fs::read_to_string(entry.expect("an entry").path()).expect("a source file");
+        let mut derives = false;
+        for line in src.lines().map(str::trim) {
+            if line.starts_with("#[derive(") {
+                derives = line.contains("ToSchema");
+            }
+            let named = line.strip_prefix("pub struct ").or_else(|| line.strip_prefix("pub enum "));
+            if let (true, Some(rest)) = (derives, named) {
+                out.insert(rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("").to_string());
+                derives = false;
+            }
+        }
+    }
+    out
+}
+
+/// What a property holds when it is an amount: `DecimalAmount` or `Amount`, and whether it may
+/// be null.
+fn amount_property(p: &Value) -> Option<(&'static str, bool)> {
+    let named = |v: &Value| match v["$ref"].as_str() {
+        Some("#/components/schemas/DecimalAmount") => Some("DecimalAmount"),
+        Some("#/components/schemas/Amount") => Some("Amount"),
+        _ => None,
+    };
+    if let Some(n) = named(p) {
+        return Some((n, false));
+    }
+    let variants = p["oneOf"].as_array()?;
+    let null = variants.iter().any(|v| v["type"] == "null");
+    variants.iter().find_map(named).map(|n| (n, null))
+}
+
+#[test]
+fn every_decimal_amount_in_a_read_model_row_has_its_minor_units_twin_and_every_minor_units_field_its_decimal() {
+    let doc = doc();
+    let schemas = &doc["components"]["schemas"];
+    let mut checked = BTreeSet::new();
+    let mut twins = 0;
+    // Rows no route answers (the CLI's alone) are not in the document.
+    for name in read_model_schemas() {
+        let s = &schemas[name.as_str()];
+        if !s.is_object() {
+            continue;
+        }
+        checked.insert(name.clone());
+        // A row that flattens another has its own fields in an `allOf` part (the other is
+        // checked as a row of its own).
+        let parts = std::iter::once(s).chain(s["allOf"].as_array().into_iter().flatten());
+        for props in parts.filter_map(|p| p["properties"].as_object()) {
+            for (field, p) in props {
+                let Some((kind, nullable)) = amount_property(p) else { continue };
+                let (decimal, units) = match field.strip_suffix("_units") {
+                    Some(x) => (x.to_string(), field.clone()),
+                    None => (field.clone(), format!("{field}_units")),
+                };
+                let want = if field.ends_with("_units") { "Amount" } else { "DecimalAmount" };
+                assert_eq!(kind, want, "{name}.{field}: an {kind} named as the {want}");
+                let twin = if field.ends_with("_units") { &decimal } else { &units };
+                let other = if kind == "Amount" { "DecimalAmount" } else { "Amount" };
+                assert_eq!(
+                    props.get(twin).and_then(amount_property),
+                    Some((other, nullable)),
+                    "{name}.{field}: no {other} `{twin}` beside it (null alike)"
+                );
+                twins += 1;
+            }
+        }
+    }
+    for row in ["BalanceRow", "LockRow", "AssetRow", "FundView", "FundReport", "PayoutRow", "Register", "MarginRow"] {
+        assert!(checked.contains(row), "{row} is a read-model row in the document");
+    }
+    assert!(twins >= 80, "only {twins} amount fields in the rows");
+}
+
+#[test]
+fn a_balance_row_writes_free_locked_frozen_and_total_in_the_assets_decimals_beside_the_same_amounts_in_minor_units() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("freeze.yaml");
+    let yaml = r#"name: a partly frozen holding
+start: 2026-01-05T14:00:00Z
+steps:
+  - tx:
+      as: operator
+      ops:
+        - register_party: { party: usdx-trust, name: "USDX Trust", kind: institution }
+        - register_party: { party: alpha, name: "Alpha Fund LP", kind: fund }
+        - add_wallet: { party: alpha, wallet: "@alpha" }
+        - create_asset: { symbol: USDX, name: "USDX stablecoin", kind: { cash_token: { cash: stablecoin, currency: USD } }, decimals: 2, issuer: usdx-trust }
+        - mint: { asset: USDX, to: "@alpha", amount: "1,500.00" }
+        - freeze_amount: { asset: USDX, wallet: "@alpha", amount: 0.25, reason: "court order" }
+"#;
+    std::fs::write(&file, yaml).unwrap();
+    let s = scenario::parse(&std::fs::read_to_string(&file).unwrap()).expect("it parses");
+    let dir = tmp.path().join("ledger");
+    let report = scenario::run(&s, tmp.path(), &dir, |_| {}).expect("it runs");
+    assert!(report.passed, "the scenario passes");
+    let node = Node::start(&dir);
+    let alpha = Keypair::insecure_from_name("alpha").wallet().to_hex();
+    let a = http("GET", &format!("{}/v1/wallets/{alpha}/balances", node.base), Some(&token(&node.base, "alpha")), None);
+    assert_eq!(a.status, 200, "{}", a.body);
+    let rows = a.json();
+    let row = &rows[0];
+    assert_eq!(row["asset"], "USDX", "{rows}");
+    assert_eq!(row["decimals"], 2);
+    for (field, decimal, units) in
+        [("free", "1499.75", 149_975), ("locked", "0.00", 0), ("frozen", "0.25", 25), ("total", "1500.00", 150_000)]
+    {
+        assert_eq!(row[field], decimal, "{field}: {row}");
+        assert_eq!(row[format!("{field}_units")], units, "{field}_units: {row}");
+    }
+    Contract::new().check("GET", "/v1/wallets/{wallet}/balances", &a);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Validation of real answers
 
 /// A `$ref` to a shared response, followed.

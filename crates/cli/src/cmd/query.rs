@@ -470,7 +470,7 @@ fn instructions_human(u: &(impl Units + ?Sized), all: &[Instruction], with_histo
 }
 
 fn lock_line(u: &(impl Units + ?Sized), r: &query::LockRow) -> String {
-    format!("{:>32}  {}", views::units(u, &r.asset, r.amount), r.for_what)
+    format!("{:>32}  {}", views::units(u, &r.asset, r.amount_units), r.for_what)
 }
 
 fn funds_human(funds: &[FundView], u: &(impl Units + ?Sized)) -> String {

@@ -32,18 +32,22 @@ pub struct PledgeLine {
     /// The pledging wallet (the units stay in it, locked).
     pub wallet: WalletId,
     /// Units pledged, in the asset's decimals.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub amount: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub amount_units: Amount,
     pub since: Time,
     /// Market value (with accrued interest; fund shares at NAV); none when no price stands.
+    #[schema(value_type = Option<tessera_core::types::DecimalAmountSchema>)]
     pub value: Option<String>,
     #[serde(with = "amount_serde_opt")]
+    #[schema(value_type = Option<tessera_core::types::AmountSchema>)]
     pub value_units: Option<Amount>,
     pub haircut_bps: u32,
     /// Value less the haircut: what the pledge counts before the account's concentration
     /// limits (which apply per fund, issuer and member, not per pledge).
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub after_haircut: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -64,6 +68,7 @@ pub struct CallRow {
     pub seconds_left: Option<u64>,
     pub cash_asset: Symbol,
     /// The shortfall when the call was raised.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub amount: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -85,16 +90,19 @@ pub struct MarginRow {
     /// When it defaulted or closed.
     pub status_at: Option<Time>,
     /// Initial margin, as the clearing house's risk engine last sent it.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub initial: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub initial_units: Amount,
     /// Variation margin owed, met in cash only.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub variation: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub variation_units: Amount,
     /// Initial plus variation.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub requirement: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -102,22 +110,26 @@ pub struct MarginRow {
     /// When the requirement was last set.
     pub requirement_at: Option<Time>,
     /// Coverage that counts: after haircuts and concentration limits.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub counted: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub counted_units: Amount,
     /// Σ market value of the pledges.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub market_value: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub market_value_units: Amount,
     /// Σ value after haircuts, before concentration limits (named apart from the pledges'
     /// `after_haircut`, so the two stay apart in a flat table).
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub value_after_haircuts: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub value_after_haircuts_units: Amount,
     /// Of `counted`, cash (the only thing that meets variation margin).
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub cash: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -126,39 +138,47 @@ pub struct MarginRow {
     pub unpriced: u32,
     /// What the pledges stand short of the requirement (the larger of the total and the
     /// variation-in-cash shortfalls); none once the account defaulted or closed.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub shortfall: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub shortfall_units: Amount,
     /// Counted coverage above the requirement, none while anything is short (what the member
     /// may withdraw).
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub excess: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub excess_units: Amount,
     /// Concentration usage: after-haircut value the limits left out…
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub above_limits: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub above_limits_units: Amount,
     /// …fund shares after haircut…
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub fund_shares: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub fund_shares_units: Amount,
     /// …against the schedule's limit on fund shares per member, when it has one.
+    #[schema(value_type = Option<tessera_core::types::DecimalAmountSchema>)]
     pub fund_shares_limit: Option<String>,
     #[serde(with = "amount_serde_opt")]
+    #[schema(value_type = Option<tessera_core::types::AmountSchema>)]
     pub fund_shares_limit_units: Option<Amount>,
     /// The open call, if any.
     pub call: Option<CallRow>,
     pub pledges: Vec<PledgeLine>,
     /// Cash contributed to the clearing house's default fund.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub default_fund: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub default_fund_units: Amount,
     /// Assessments owed after a default exhausted the default fund.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub assessed: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -181,10 +201,12 @@ pub struct MarginReport {
     pub call_deadline_seconds: u64,
     pub fund_share_haircut_bps: u32,
     /// The clearing house's own capital at risk in a default, and what defaults used of it.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub skin_in_the_game: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub skin_in_the_game_units: Amount,
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub capital_used: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -221,6 +243,7 @@ pub struct LoanRow {
     pub lender: WalletId,
     pub lender_party: PartyId,
     pub cash_asset: Symbol,
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub principal: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -230,17 +253,20 @@ pub struct LoanRow {
     pub max_ltv_bps: u32,
     pub liquidation_ltv_bps: u32,
     /// Interest to date (open), as paid (repaid), or as counted at liquidation.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub interest: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub interest_units: Amount,
     /// Principal plus interest: to date while open, as settled once repaid or liquidated; none
     /// before funding or once cancelled.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub debt: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub debt_units: Amount,
     /// Market value of the collateral still pledged (no haircut).
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub collateral_value: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]

@@ -165,9 +165,10 @@ pub fn fund_view(st: &State, f: &Symbol) -> Result<FundView, Refusal> {
     let fund = tessera_core::fund::fund(st, f)?.clone();
     let cash_on_ledger = st.holding_ref(fund.cash_asset, fund.cash_wallet).map(|h| h.free).unwrap_or(0);
     Ok(FundView {
-        fund,
         latest_valuation: fund_history(st, f).pop(),
-        cash_on_ledger,
+        cash_on_ledger: decimal_units(cash_on_ledger, st.asset(fund.cash_asset).decimals),
+        cash_on_ledger_units: cash_on_ledger,
+        fund,
         positions: tessera_core::fund::positions(st, f),
     })
 }

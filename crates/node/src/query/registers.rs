@@ -178,6 +178,7 @@ pub struct RegisterRow {
     pub name: String,
     pub wallet: WalletId,
     /// free + locked + frozen, in the asset's decimals.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub balance: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -199,6 +200,7 @@ pub struct Register {
     pub name: String,
     pub height: u64,
     pub time: Time,
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub supply: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -226,9 +228,9 @@ pub fn register(st: &State, height: u64, asset: &Symbol) -> Result<Register, Ref
                 party: b.party.clone(),
                 name: p.name.clone(),
                 wallet: b.wallet,
-                balance: decimal_units(b.total, a.decimals),
-                balance_units: b.total,
-                share_pct: share_pct(b.total, a.supply),
+                balance: decimal_units(b.total_units, a.decimals),
+                balance_units: b.total_units,
+                share_pct: share_pct(b.total_units, a.supply),
                 kyc: kyc.into(),
                 kyc_expires_at,
                 investor_classes: p
@@ -287,12 +289,14 @@ pub struct StatementLine {
     pub kind: String,
     /// `in` or `out`.
     pub direction: Direction,
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub amount: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub amount_units: Amount,
     pub counterparty: Option<Counterparty>,
     pub reference: String,
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub balance: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -303,11 +307,13 @@ pub struct StatementLine {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AssetStatement {
     pub asset: Symbol,
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub opening: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
     pub opening_units: Amount,
     pub movements: Vec<StatementLine>,
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub closing: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
@@ -346,7 +352,7 @@ fn totals(st: &State, wallets: &BTreeSet<WalletId>) -> BTreeMap<Symbol, Amount> 
     let ws: Vec<WalletId> = wallets.iter().copied().collect();
     for b in super::balances(st, &ws) {
         let t: &mut Amount = out.entry(b.asset).or_default();
-        *t = t.saturating_add(b.total);
+        *t = t.saturating_add(b.total_units);
     }
     out
 }

@@ -3,7 +3,7 @@
 //! the API serves; the CLI adds the human rendering. Who may see a row is `super::viewer`'s
 //! business, not this file's.
 
-use super::history::{self, Move, TxResult};
+use super::history::{self, decimal_units, Move, TxResult};
 use super::viewer::{tx_involves, Involved, Involves};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -13,23 +13,37 @@ use tessera_core::state::State;
 use tessera_core::*;
 use tessera_store::Journal;
 
+/// One holding: each amount in the asset's units (`free`, "1500.000000") and in minor units
+/// (`free_units`, 1500000000).
 #[derive(Serialize, serde::Deserialize, Clone, utoipa::ToSchema)]
 pub struct BalanceRow {
     pub wallet: WalletId,
     pub party: PartyId,
     pub asset: Symbol,
+    /// Free to move.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
+    pub free: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
-    pub free: Amount,
+    pub free_units: Amount,
+    /// Committed (settlement, escrow, pledges…; `locks` says to what).
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
+    pub locked: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
-    pub locked: Amount,
+    pub locked_units: Amount,
+    /// Frozen by an issuer agent.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
+    pub frozen: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
-    pub frozen: Amount,
+    pub frozen_units: Amount,
+    /// free + locked + frozen.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
+    pub total: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
-    pub total: Amount,
+    pub total_units: Amount,
     pub decimals: u8,
 }
 
@@ -40,10 +54,10 @@ impl BalanceRow {
             "{:<10} {:<16} {:>24} total  ({} free, {} locked, {} frozen)  wallet {}",
             self.asset.as_str(),
             self.party.as_str(),
-            f(self.total),
-            f(self.free),
-            f(self.locked),
-            f(self.frozen),
+            f(self.total_units),
+            f(self.free_units),
+            f(self.locked_units),
+            f(self.frozen_units),
             self.wallet.short()
         )
     }
@@ -74,16 +88,27 @@ fn row(
     asset: &tessera_core::state::Asset,
     h: &tessera_core::state::Holding,
 ) -> BalanceRow {
+    let total = h.total().unwrap_or(Amount::MAX);
+    let text = |a: Amount| decimal_units(a, asset.decimals);
     BalanceRow {
         wallet: key,
         party: st.party(party).id.clone(),
         asset: asset.symbol.clone(),
-        free: h.free,
-        locked: h.locked,
-        frozen: h.frozen,
-        total: h.total().unwrap_or(Amount::MAX),
+        free: text(h.free),
+        free_units: h.free,
+        locked: text(h.locked),
+        locked_units: h.locked,
+        frozen: text(h.frozen),
+        frozen_units: h.frozen,
+        total: text(total),
+        total_units: total,
         decimals: asset.decimals,
     }
+}
+
+/// An asset's decimals (0 for one the state does not hold: every row names a held asset).
+fn decimals_of(st: &State, asset: &Symbol) -> u8 {
+    st.asset_index.get(asset).map(|i| st.asset(*i).decimals).unwrap_or(0)
 }
 
 /// The holder register of an asset: every positive holding, largest first.
@@ -99,7 +124,7 @@ pub fn holders(st: &State, asset: &Symbol) -> Result<Vec<BalanceRow>, Refusal> {
             row(st, w.key, w.party, a, h)
         })
         .collect();
-    rows.sort_by(|x, y| y.total.cmp(&x.total).then(x.wallet.cmp(&y.wallet)));
+    rows.sort_by(|x, y| y.total_units.cmp(&x.total_units).then(x.wallet.cmp(&y.wallet)));
     Ok(rows)
 }
 
@@ -216,9 +241,11 @@ pub fn receipt_in(store: &dyn Journal, heights: &[u64], id: &Hash) -> Result<Rec
 #[derive(Serialize, Deserialize, Clone, utoipa::ToSchema)]
 pub struct LockRow {
     pub asset: Symbol,
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
+    pub amount: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
-    pub amount: Amount,
+    pub amount_units: Amount,
     pub for_what: String,
 }
 
@@ -227,7 +254,12 @@ pub fn locks(st: &State, wallet: &WalletId) -> Vec<LockRow> {
     let Some(w) = st.wallet_index.get(wallet) else { return Vec::new() };
     tessera_core::locks::on_wallet(st, *w)
         .into_iter()
-        .map(|(asset, lock, amount)| LockRow { asset, amount, for_what: lock.to_string() })
+        .map(|(asset, lock, amount)| LockRow {
+            amount: decimal_units(amount, decimals_of(st, &asset)),
+            amount_units: amount,
+            asset,
+            for_what: lock.to_string(),
+        })
         .collect()
 }
 
@@ -235,9 +267,12 @@ pub fn locks(st: &State, wallet: &WalletId) -> Vec<LockRow> {
 pub struct PayoutRow {
     pub day: Time,
     pub class: Symbol,
+    /// New shares of the class, in its units.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
+    pub paid: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
-    pub paid: Amount,
+    pub paid_units: Amount,
 }
 
 #[derive(Serialize, Clone, utoipa::ToSchema)]
@@ -253,9 +288,12 @@ pub struct FundReport {
     /// Rules version 2: the shadow-NAV alert thresholds, bps from 1.0000 (empty under 1).
     pub shadow_nav_alert_bps: Vec<u32>,
     pub payouts: Vec<PayoutRow>,
+    /// The management fee paid so far, in the fund's cash asset.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
+    pub fee_paid: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
-    pub fee_paid: Amount,
+    pub fee_paid_units: Amount,
     pub chart: Option<String>,
 }
 
@@ -267,14 +305,21 @@ pub fn fund_history(st: &State, f: &Symbol) -> Vec<Valuation> {
     v.into_iter().map(|(_, v)| v).collect()
 }
 
-/// Month-end payouts seen as steps in each stable class's cumulative paid yield.
-pub fn payouts(days: &[Valuation]) -> Vec<PayoutRow> {
+/// Month-end payouts seen as steps in each stable class's cumulative paid yield (in each
+/// class's decimals, as `st` holds them).
+pub fn payouts(st: &State, days: &[Valuation]) -> Vec<PayoutRow> {
     let mut out = Vec::new();
     for w in days.windows(2) {
         for c in &w[1].classes {
             let before = w[0].classes.iter().find(|p| p.asset == c.asset).map(|p| p.yield_paid).unwrap_or(0);
             if c.yield_paid > before {
-                out.push(PayoutRow { day: w[1].at, class: c.asset.clone(), paid: c.yield_paid - before });
+                let paid = c.yield_paid - before;
+                out.push(PayoutRow {
+                    day: w[1].at,
+                    class: c.asset.clone(),
+                    paid: decimal_units(paid, decimals_of(st, &c.asset)),
+                    paid_units: paid,
+                });
             }
         }
     }
@@ -285,7 +330,7 @@ pub fn payouts(days: &[Valuation]) -> Vec<PayoutRow> {
 pub fn fund_report(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
     let f = fund::fund(st, f_sym)?;
     let days = fund_history(st, f_sym);
-    let payouts = payouts(&days);
+    let payouts = payouts(st, &days);
     let mut income: Vec<(u64, DayIncome)> =
         st.fund_income.iter().filter(|((s, _), _)| s == f_sym).map(|((_, d), i)| (*d, i.clone())).collect();
     income.sort_by_key(|(d, _)| *d);
@@ -303,7 +348,8 @@ pub fn fund_report(st: &State, f_sym: &Symbol) -> Result<FundReport, Refusal> {
         income: income.into_iter().map(|(_, i)| i).collect(),
         shadow_nav_alert_bps,
         payouts,
-        fee_paid: f.fee_paid,
+        fee_paid: decimal_units(f.fee_paid, st.asset(f.cash_asset).decimals),
+        fee_paid_units: f.fee_paid,
         chart: None,
     })
 }
@@ -319,19 +365,22 @@ pub struct AssetRow {
     pub kind: AssetKind,
     pub name: String,
     pub paused: bool,
-    /// In minor units, as a decimal string (a supply may exceed what JSON numbers carry).
+    /// Units in issue, in the asset's units.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
     pub supply: String,
+    #[serde(with = "amount_serde")]
+    #[schema(value_type = tessera_core::types::AmountSchema)]
+    pub supply_units: Amount,
     pub symbol: Symbol,
 }
 
 impl AssetRow {
     pub fn human(&self) -> String {
-        let supply = self.supply.parse::<Amount>().map(|s| format_units(s, self.decimals));
         format!(
             "{:<10} {:<18} supply {:>24}  {} holders{}  — {}",
             self.symbol.as_str(),
             self.kind.name(),
-            supply.unwrap_or_else(|_| self.supply.clone()),
+            format_units(self.supply_units, self.decimals),
             self.holders,
             if self.paused { "  PAUSED" } else { "" },
             self.name
@@ -352,7 +401,8 @@ pub fn assets(st: &State) -> Vec<AssetRow> {
             kind: a.kind.clone(),
             name: a.name.clone(),
             paused: a.paused,
-            supply: a.supply.to_string(),
+            supply: decimal_units(a.supply, a.decimals),
+            supply_units: a.supply,
             symbol: a.symbol.clone(),
         })
         .collect()
@@ -563,10 +613,12 @@ pub fn bill_yield(st: &State, security: &str, q: &BillQuery, today: Time) -> Res
 pub struct FundView {
     pub fund: fund::Fund,
     pub latest_valuation: Option<Valuation>,
-    /// The fund's free cash tokens in its cash wallet, in minor units.
+    /// The fund's free cash tokens in its cash wallet.
+    #[schema(value_type = tessera_core::types::DecimalAmountSchema)]
+    pub cash_on_ledger: String,
     #[serde(with = "amount_serde")]
     #[schema(value_type = tessera_core::types::AmountSchema)]
-    pub cash_on_ledger: Amount,
+    pub cash_on_ledger_units: Amount,
     /// The fund's positions, by id.
     pub positions: Vec<fund::Position>,
 }

@@ -174,10 +174,10 @@ pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) ->
         let now = crate::engine::system_time().max(c.head.time);
         let holdings = q::party_balances(st, &viewer, &party)?
             .into_iter()
-            .filter(|b| b.wallet == wallet && b.free > 0)
+            .filter(|b| b.wallet == wallet && b.free_units > 0)
             .map(|b| {
                 let class = st.asset_index.get(&b.asset).is_some_and(|a| st.share_classes.get(a).is_some());
-                (b.asset.to_string(), b.free, b.decimals, class)
+                (b.asset.to_string(), b.free_units, b.decimals, class)
             })
             .collect();
         let signer = st.wallet_index.get(&wallet).copied();

@@ -215,7 +215,7 @@ fn fund_main(
             } @else {
                 dt { "Valued" } dd { "not yet" }
             }
-            dt { "Cash on the ledger" } dd { (amount_of(fp.view.cash_on_ledger, cash_dec, cash_sym)) }
+            dt { "Cash on the ledger" } dd { (amount_of(fp.view.cash_on_ledger_units, cash_dec, cash_sym)) }
             dt { "Positions" } dd { (fp.view.positions.len()) }
         }
         section aria-labelledby="chart-h" {
@@ -239,7 +239,7 @@ fn fund_main(
                             tr data-day=(crate::present::fund::date(p.day)) data-class=(p.class.as_str()) {
                                 th scope="row" { (time(p.day)) }
                                 td { (p.class.as_str()) }
-                                td.num { (amount_of(p.paid, class_decimals(fp, &p.class), p.class.as_str())) }
+                                td.num { (amount_of(p.paid_units, class_decimals(fp, &p.class), p.class.as_str())) }
                             }
                         }
                     }
@@ -323,7 +323,7 @@ fn fund_main(
                         @if *redemption_fee > 0 { ", redemption " (bps(u64::from(*redemption_fee))) } }
                 }
                 dt { "Management fee accrued" } dd #fee-accrued { (amount_of(fp.fee_accrued, cash_dec, cash_sym)) }
-                dt { "Management fee paid" } dd #fee-paid { (amount_of(report.fee_paid, cash_dec, cash_sym)) }
+                dt { "Management fee paid" } dd #fee-paid { (amount_of(report.fee_paid_units, cash_dec, cash_sym)) }
                 @if fund.spec.params.liquidity_fee_bps > 0 {
                     dt { "Liquidity fee" } dd { (bps(u64::from(fund.spec.params.liquidity_fee_bps))) " while weekly liquid assets are below "
                         (bps(u64::from(fund.spec.params.liquidity_fee_below_wla_bps))) }

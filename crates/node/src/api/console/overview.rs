@@ -11,7 +11,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tessera_core::{Amount, Code, Refusal};
+use tessera_core::{Code, Refusal};
 
 /// The overview: what the ledger holds now, for anyone.
 pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) -> Response {
@@ -61,7 +61,7 @@ pub async fn page(State(api): State<S>, visitor: Visitor, headers: HeaderMap) ->
                             th scope="row" { (a.symbol.as_str()) }
                             td { (a.name) }
                             td { (a.kind.name().replace('_', " ")) }
-                            td.num { (a.supply.parse::<Amount>().map(|s| amount(s, a.decimals)).unwrap_or_else(|_| html! { (a.supply) })) }
+                            td.num { (amount(a.supply_units, a.decimals)) }
                             td.num { (a.holders) }
                             td { @if a.paused { strong.bad { "paused" } } @else { "active" } }
                         }
@@ -207,10 +207,10 @@ pub async fn holdings(State(api): State<S>, visitor: Visitor, headers: HeaderMap
                         tr data-asset=(r.asset.as_str()) data-wallet=(r.wallet.to_hex()) {
                             th scope="row" { (r.asset.as_str()) }
                             td.mono title=(r.wallet.to_hex()) { (r.wallet.short()) }
-                            td.num { (amount(r.free, r.decimals)) }
-                            td.num { (amount(r.locked, r.decimals)) }
-                            td.num { (amount(r.frozen, r.decimals)) }
-                            td.num { (amount(r.total, r.decimals)) }
+                            td.num { (amount(r.free_units, r.decimals)) }
+                            td.num { (amount(r.locked_units, r.decimals)) }
+                            td.num { (amount(r.frozen_units, r.decimals)) }
+                            td.num { (amount(r.total_units, r.decimals)) }
                         }
                     }
                 }
@@ -235,7 +235,7 @@ pub async fn holdings(State(api): State<S>, visitor: Visitor, headers: HeaderMap
                                 tr {
                                     td.mono title=(w.to_hex()) { (w.short()) }
                                     th scope="row" { (l.asset.as_str()) }
-                                    td.num { (amount_of(l.amount, dec(l.asset.as_str()), l.asset.as_str())) }
+                                    td.num { (amount_of(l.amount_units, dec(l.asset.as_str()), l.asset.as_str())) }
                                     td { (l.for_what) }
                                 }
                             }
