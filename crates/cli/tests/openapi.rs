@@ -961,3 +961,68 @@ fn every_operation_and_event_writes_each_amount_twice_as_the_document_says_and_r
         assert_eq!(w, event, "the event reads back to what it was");
     }
 }
+
+#[test]
+fn no_answer_of_any_route_holds_minor_units_without_the_decimal_beside_them() {
+    let doc = doc();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => o.iter().for_each(|(k, x)| match (k.as_str(), x.as_str()) {
+                ("$ref", Some(r)) => out.push(r.trim_start_matches('#').to_string()),
+                _ => refs(x, out),
+            }),
+            Value::Array(items) => items.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    // Every schema an answer of a route can reach.
+    let mut todo = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            refs(&op["responses"], &mut todo);
+        }
+    }
+    // Pointers into the document (`/components/responses/…`, `/components/schemas/…`).
+    let mut seen = BTreeSet::new();
+    while let Some(pointer) = todo.pop() {
+        if seen.insert(pointer.clone()) {
+            refs(doc.pointer(&pointer).unwrap_or_else(|| panic!("{pointer} is in the document")), &mut todo);
+        }
+    }
+    let reached: BTreeSet<String> =
+        seen.iter().filter_map(|p| p.strip_prefix("/components/schemas/")).map(str::to_string).collect();
+    // Each object's properties: minor units only as `x_units`, beside a decimal `x`.
+    fn check(name: &str, v: &Value, bad: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(props) = o.get("properties").and_then(Value::as_object) {
+                    for (k, p) in props {
+                        let is_units = p.to_string().contains("\"#/components/schemas/Amount\"")
+                            && p.get("properties").is_none()
+                            && p.get("items").is_none();
+                        match k.strip_suffix("_units") {
+                            Some(base) if is_units => {
+                                let twin = props.get(base).map(Value::to_string).unwrap_or_default();
+                                if !twin.contains("\"#/components/schemas/DecimalAmount\"") {
+                                    bad.push(format!("{name}.{k} has no decimal {base}"));
+                                }
+                            }
+                            None if is_units => bad.push(format!("{name}.{k} is minor units alone")),
+                            _ => {}
+                        }
+                    }
+                }
+                o.values().for_each(|x| check(name, x, bad));
+            }
+            Value::Array(items) => items.iter().for_each(|x| check(name, x, bad)),
+            _ => {}
+        }
+    }
+    let mut bad = Vec::new();
+    for name in &reached {
+        check(name, &schemas[name], &mut bad);
+    }
+    assert!(reached.contains("BalanceRow") && reached.contains("EventMinted") && reached.contains("Valuation"));
+    assert_eq!(bad, Vec::<String>::new());
+}

@@ -195,12 +195,29 @@ pub fn write_event(st: &State, event: &mut Value) {
 }
 
 /// Writes the amount fields `slots` name in one record (an event's fields, a leg, an alert,
-/// a redemption, a fund), in place.
+/// a redemption, a fund and its valuations), in place. What a field counts is read from the
+/// object holding the field when it names it there (a class's shares beside its symbol), else
+/// from the record's top.
 pub fn write_fields(st: &State, v: &mut Value, slots: &[EventSlot]) {
     for (path, counts) in slots {
-        let decimals = v.as_object().and_then(|obj| counted_decimals(st, obj, *counts));
+        let at_top = v.as_object().and_then(|obj| counted_decimals(st, obj, *counts));
         let segs: Vec<&str> = path.split('.').collect();
-        each_field(v, &segs, &mut |obj, key| write_pair(obj, key, decimals));
+        each_field(v, &segs, &mut |obj, key| {
+            let decimals = counted_decimals(st, obj, *counts).or(at_top);
+            write_pair(obj, key, decimals)
+        });
+    }
+}
+
+/// Undoes [`write_fields`] for the same slots: each field's `_units` twin replaces it.
+pub fn read_back_fields(v: &mut Value, slots: &[EventSlot]) {
+    for (path, _) in slots {
+        let segs: Vec<&str> = path.split('.').collect();
+        each_field(v, &segs, &mut |obj, key| {
+            if let Some(units) = obj.remove(&format!("{key}{UNITS_SUFFIX}")) {
+                obj.insert(key.to_string(), units);
+            }
+        });
     }
 }
 

@@ -73,6 +73,6 @@ pub fn report_fund(dir: &DataDir, fund: &str, chart: Option<PathBuf>, json: bool
         std::fs::write(&path, tessera_cli::report::svg(&r)).map_err(|e| bad(format!("{}: {e}", path.display())))?;
         r.chart = Some(path.display().to_string());
     }
-    out(json, &r, || tessera_cli::report::human(st, &r));
+    out(json, &tessera_node::query::answer(st, &r), || tessera_cli::report::human(st, &r));
     Ok(())
 }

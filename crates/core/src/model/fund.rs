@@ -391,7 +391,7 @@ pub struct Fund {
     pub last: Option<Valuation>,
     /// Management fee accrued and not yet paid, × `yields::SCALE`.
     #[serde(with = "amount_serde")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::LargeIntegerSchema))]
     pub fee_accrued_scaled: u128,
     #[serde(with = "amount_serde")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::types::AmountSchema))]

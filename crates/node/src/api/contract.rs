@@ -152,7 +152,9 @@ const WRITTEN_RECORDS: &[&str] = &[
     "Alert",
     "Redemption",
     "Proposal",
-    "FundParams",
+    "Fund",
+    "Position",
+    "DayIncome",
 ];
 
 /// In the records answers write twice, every amount field `x` (minor units, as serde writes

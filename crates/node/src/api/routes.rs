@@ -1548,7 +1548,7 @@ async fn fund_report(State(api): State<S>, Who(_): Who, Path(f): Path<String>) -
     Reply(
         async {
             let f = symbol_param(&f)?;
-            api.read(|c| Ok(answer(q::fund_report(&c.state, &f)?))).await
+            api.read(|c| Ok(Json(q::answer(&c.state, &q::fund_report(&c.state, &f)?)))).await
         }
         .await,
     )

@@ -5,14 +5,14 @@
 //! [`answer`] is the one way the API and the command line's `--json` turn such a view into
 //! JSON; [`tessera_core::output::read_back`] turns it back for readers of the core's types.
 
-use super::{BlockView, FundView, HistoryEntry, ReceiptView};
+use super::{BlockView, FundReport, FundView, HistoryEntry, ReceiptView};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use tessera_core::block::{Receipt, SystemReceipt};
 use tessera_core::fund::{Fund, Redemption};
 use tessera_core::governance::Proposal;
-use tessera_core::output::{read_back, write_events, write_fields, write_ops, Counts, EventSlot};
+use tessera_core::output::{read_back, read_back_fields, write_events, write_fields, write_ops, Counts, EventSlot};
 use tessera_core::settlement::Instruction;
 use tessera_core::state::{Alert, State};
 use tessera_core::tx::TxBody;
@@ -56,7 +56,8 @@ pub fn from_answer<T: Written + DeserializeOwned>(mut v: Value) -> Result<T, ser
     T::parts(&mut v, &mut parts);
     for part in parts {
         match part {
-            Part::Ops(x) | Part::Events(x) | Part::Fields(x, _) => read_back(x),
+            Part::Ops(x) | Part::Events(x) => read_back(x),
+            Part::Fields(x, slots) => read_back_fields(x, slots),
         }
     }
     serde_json::from_value(v)
@@ -175,18 +176,55 @@ impl Written for Redemption {
     }
 }
 
-/// A fund's record: its parameters' facility limit, in the fund's cash (the other amounts a
-/// fund's record holds are not written twice yet).
+/// The amounts of a fund's record and of what its answers show with it, each list a table of
+/// paths from the answer's top: cash in the fund's cash asset (named at `$fund`), shares of the
+/// class beside them. A macro, so each answer's table is a constant built from the shared rows.
+macro_rules! fund_amounts {
+    ($fund:literal; $($cash:literal),* $(,)?; $($shares:literal),* $(,)?) => {
+        &[$(($cash, Counts::FundCash($fund)),)* $(($shares, Counts::ClassShares("asset")),)*]
+    };
+}
+
+/// A fund's record (`/v1/funds`), its last valuation with it. `fee_accrued_scaled` is a scaled
+/// fee, not minor units, and `facility` a (day, amount) pair: both are written once.
+const FUND: &[EventSlot] = fund_amounts!("spec.fund";
+    "arrived", "custodian_cash", "fee_paid", "queued", "spec.params.facility_daily_limit",
+    "last.assets", "last.book", "last.cash", "last.dividends_payable", "last.fee_accrued", "last.liabilities",
+    "last.nav", "last.positions";
+    "last.classes[].shares", "last.classes[].yield_paid");
+
+/// A fund as `/v1/funds/{fund}` shows it: its record, latest valuation and positions.
+const FUND_VIEW: &[EventSlot] = fund_amounts!("fund.spec.fund";
+    "fund.arrived", "fund.custodian_cash", "fund.fee_paid", "fund.queued", "fund.spec.params.facility_daily_limit",
+    "fund.last.assets", "fund.last.book", "fund.last.cash", "fund.last.dividends_payable", "fund.last.fee_accrued",
+    "fund.last.liabilities", "fund.last.nav", "fund.last.positions",
+    "latest_valuation.assets", "latest_valuation.book", "latest_valuation.cash", "latest_valuation.dividends_payable",
+    "latest_valuation.fee_accrued", "latest_valuation.liabilities", "latest_valuation.nav", "latest_valuation.positions",
+    "positions[].face", "positions[].cost";
+    "fund.last.classes[].shares", "fund.last.classes[].yield_paid",
+    "latest_valuation.classes[].shares", "latest_valuation.classes[].yield_paid");
+
+/// A fund's report: each day's valuation and income, and the dividends declared.
+const FUND_REPORT: &[EventSlot] = fund_amounts!("fund";
+    "days[].assets", "days[].book", "days[].cash", "days[].dividends_payable", "days[].fee_accrued",
+    "days[].liabilities", "days[].nav", "days[].positions",
+    "income[].amortized_nav", "income[].book", "income[].income", "income[].dividends[].amount";
+    "days[].classes[].shares", "days[].classes[].yield_paid");
+
 impl Written for Fund {
     fn parts<'a>(v: &'a mut Value, out: &mut Vec<Part<'a>>) {
-        out.push(Part::Fields(v, &[("spec.params.facility_daily_limit", Counts::FundCash("spec.fund"))]));
+        out.push(Part::Fields(v, FUND));
     }
 }
 
 impl Written for FundView {
     fn parts<'a>(v: &'a mut Value, out: &mut Vec<Part<'a>>) {
-        if let Some(f) = field(v, "fund") {
-            Fund::parts(f, out);
-        }
+        out.push(Part::Fields(v, FUND_VIEW));
+    }
+}
+
+impl Written for FundReport {
+    fn parts<'a>(v: &'a mut Value, out: &mut Vec<Part<'a>>) {
+        out.push(Part::Fields(v, FUND_REPORT));
     }
 }

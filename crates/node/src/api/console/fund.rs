@@ -424,7 +424,11 @@ async fn fund_csv<T: serde::Serialize>(
 
 /// The daily valuations as CSV: the `days` of `/v1/funds/{fund}/report`.
 pub async fn valuations_csv(State(api): State<S>, visitor: Visitor, Path(f): Path<String>) -> Response {
-    fund_csv(&api, visitor, &f, "valuations.csv", |c, _, f| Ok(q::fund_report(&c.state, f)?.days)).await
+    fund_csv(&api, visitor, &f, "valuations.csv", |c, _, f| {
+        // The days as `/v1/funds/{fund}/report` writes them: amounts twice.
+        Ok(q::answer(&c.state, &q::fund_report(&c.state, f)?)["days"].take())
+    })
+    .await
 }
 
 /// The payouts as CSV: the `payouts` of `/v1/funds/{fund}/report`.
