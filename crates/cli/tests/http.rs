@@ -46,6 +46,20 @@ fn submit_read_back_and_refusals_over_http() {
     let (s, v) = node.post("/v1/transactions", &submit, None);
     assert_eq!((s, v["code"].as_str()), (409, Some("tx.replayed")), "{v}");
 
+    // An absolute expiry gives the same bytes each time; a past one, or both forms, is refused.
+    let at = |extra: Value| {
+        let mut req = json!({"signer": k.wallet(), "ops": [{"transfer": {"asset": "USDX", "to": wallet("bolt-new"), "amount": 1}}]});
+        req.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        node.post("/v1/transactions/prepare", &req, None)
+    };
+    let (s1, a) = at(json!({"expires_at": "2099-01-01T00:00:00Z"}));
+    let (_, b) = at(json!({"expires_at": "2099-01-01T00:00:00Z"}));
+    assert_eq!((s1, &a["body_hex"], &a["body"]["expires_at"]), (200, &b["body_hex"], &json!("2099-01-01T00:00:00Z")));
+    let (s, v) = at(json!({"expires_at": "2020-01-01T00:00:00Z"}));
+    assert_eq!((s, v["code"].as_str()), (400, Some("tx.expired")), "{v}");
+    let (s, v) = at(json!({"expires_at": "2099-01-01T00:00:00Z", "expires_in_s": 60}));
+    assert_eq!((s, v["code"].as_str()), (400, Some("api.bad_request")), "{v}");
+
     // A business rule broken: journaled with a failure receipt, answered 422 with the code.
     let (s, v) = node.transfer("alpha", "USDX", "bolt-new", 1_000_000_000_000_000);
     assert_eq!((s, v["code"].as_str()), (422, Some("balance.insufficient")), "{v}");

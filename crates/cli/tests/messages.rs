@@ -186,7 +186,8 @@ fn json_output_stays_structured() {
     let proposals = r.json(&["query", "proposals", "--data", "d"]);
     assert_eq!(proposals[0]["status"]["status"], "executed", "{}", proposals[0]);
     let alerts = r.json(&["query", "alerts", "--data", "d"]);
-    assert!(alerts[0]["amount"].is_u64(), "{}", alerts[0]);
+    assert_eq!(alerts[0]["amount"], "6000000.000000", "{}", alerts[0]);
+    assert!(alerts[0]["amount_units"].is_u64(), "{}", alerts[0]);
     let history = r.json(&["query", "history", "--wallet", "@alpha", "--data", "d"]);
     let tx = history[0]["receipt"]["tx"].as_str().expect("a transaction id");
     let receipt = r.json(&["query", "receipt", "--tx", tx, "--data", "d"]);

@@ -643,8 +643,10 @@ fn real_answers_match_the_document_on_the_fund_ledger() {
     // Writes: prepare, sign, submit; the same again (a replay); a journaled failure; a bad
     // signature; a batch.
     let op_key = Keypair::insecure_from_name("operator");
+    // A fixed expiry, so the bodies (and the examples captured from them) are the same bytes
+    // every run.
     let prepare = |ops: Value| {
-        let body = json_body(json!({"signer": op_key.wallet(), "ops": ops}));
+        let body = json_body(json!({"signer": op_key.wallet(), "ops": ops, "expires_at": "2099-01-01T00:00:00Z"}));
         http("POST", &format!("{base}/v1/transactions/prepare"), None, body)
     };
     let p1 = prepare(json!([{"register_party": {"party": "openapi-test", "name": "OpenAPI", "kind": "institution"}}]));

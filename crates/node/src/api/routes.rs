@@ -588,8 +588,31 @@ pub(super) struct PrepareRequest {
     ops: Vec<Value>,
     /// Default: the signer's next sequence number on the ledger.
     seq: Option<u64>,
-    /// Default: one hour from the head block's time.
+    /// Seconds until the body expires. Default: one hour from now (the node's clock, or the
+    /// head block's time when later); at most 366 days.
     expires_in_s: Option<u64>,
+    /// Or the expiry itself (ISO 8601): a body to be signed later by several keys, or one that
+    /// must come out the same bytes each time it is prepared. Not with `expires_in_s`.
+    expires_at: Option<Time>,
+}
+
+/// When a prepared body expires.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Expiry {
+    /// Seconds from now (default one hour).
+    In(Option<u64>),
+    /// At this time.
+    At(Time),
+}
+
+impl PrepareRequest {
+    fn expiry(&self) -> ApiResult<Expiry> {
+        match (self.expires_in_s, self.expires_at) {
+            (Some(_), Some(_)) => Err(Problem::new(Code::ApiBadRequest, "give expires_in_s or expires_at, not both")),
+            (_, Some(at)) => Ok(Expiry::At(at)),
+            (seconds, None) => Ok(Expiry::In(seconds)),
+        }
+    }
 }
 
 #[utoipa::path(
@@ -617,7 +640,8 @@ async fn prepare(
     Reply(
         async {
             limit(&api, Key::Address(ip), 1)?;
-            let body = prepare_body(&api, req.signer, req.ops, req.seq, req.expires_in_s).await?;
+            let expiry = req.expiry()?;
+            let body = prepare_body(&api, req.signer, req.ops, req.seq, expiry).await?;
             let bytes = borsh::to_vec(&body).unwrap_or_default();
             let id = body.id();
             let body = api.read(|c| Ok(q::answer(&c.state, &body))).await?;
@@ -659,7 +683,7 @@ pub(super) async fn prepare_body(
     signer: WalletId,
     ops: Vec<Value>,
     seq: Option<u64>,
-    expires_in_s: Option<u64>,
+    expiry: Expiry,
 ) -> ApiResult<TxBody> {
     let (written, next_seq, head_time) = api
         .read(|c| {
@@ -671,15 +695,20 @@ pub(super) async fn prepare_body(
         .await?;
     let ops: Vec<Op> = serde_json::from_value(written.map_err(unreadable)?)
         .map_err(|e| Problem::new(Code::ApiBadRequest, format!("bad operations: {e}")))?;
-    let expires_in = expires_in_s.unwrap_or(3_600).min(366 * 86_400);
     let now = crate::engine::system_time().max(head_time);
-    let body = TxBody {
-        network: api.network.clone(),
-        signer,
-        seq: seq.unwrap_or(next_seq),
-        expires_at: now.plus(expires_in),
-        ops,
+    let expires_at = match expiry {
+        Expiry::In(seconds) => now.plus(seconds.unwrap_or(3_600).min(366 * 86_400)),
+        Expiry::At(at) if at <= now => {
+            // A bad request: nothing was sent (`tx.expired` answers 409 only at submission).
+            return Err(Problem::with_status(
+                StatusCode::BAD_REQUEST,
+                Code::TxExpired,
+                format!("expires_at {at} is not after now ({now}): the body could not be sent"),
+            ));
+        }
+        Expiry::At(at) => at,
     };
+    let body = TxBody { network: api.network.clone(), signer, seq: seq.unwrap_or(next_seq), expires_at, ops };
     SignedTx { body: body.clone(), signature: [0; 64] }.check_stateless()?;
     Ok(body)
 }

@@ -14,7 +14,7 @@
 
 use super::{amount_of, problem_page, read, render, Page, Visitor, S};
 use crate::api::problem::Problem;
-use crate::api::routes::{prepare_body, problem_response, unreadable};
+use crate::api::routes::{prepare_body, problem_response, unreadable, Expiry};
 use crate::present::words::{action_text, event_text};
 use crate::query::{self as q};
 use axum::body::Bytes;
@@ -81,7 +81,7 @@ pub async fn prepare(State(api): State<S>, visitor: Visitor, headers: HeaderMap,
                 ));
             }
         }
-        let body = prepare_body(&api, signer, req.ops, None, None).await?;
+        let body = prepare_body(&api, signer, req.ops, None, Expiry::In(None)).await?;
         let viewer = visitor.viewer.clone();
         let (words, precheck) = api
             .read(|c| {
