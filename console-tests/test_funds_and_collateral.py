@@ -17,7 +17,7 @@ def test_the_overview_shows_each_fund_class_s_nav_yield_and_shares_as_the_api_va
         assert cells.nth(1).inner_text() == f"{nav // 10**8}.{nav % 10**8:08d}"[:-3]
         rate = c["rate_ppb"]
         assert cells.nth(2).inner_text() == f"{rate // 10**7}.{rate % 10**7:07d}"[:-4] + "%"
-        assert units(cells.nth(3)) == c["shares"]
+        assert units(cells.nth(3)) == c["shares_units"]
     shot(cpage, "overview-fund")
 
 
@@ -25,7 +25,7 @@ def test_the_fund_view_shows_the_fund_s_net_assets_nav_chart_and_payouts_as_the_
     cpage.goto("/console/fund")
     assert cpage.url.endswith("/console/fund/ATLAS"), "the only fund's page opens directly"
     last = api("/v1/funds/ATLAS", url=COLLATERAL)["fund"]["last"]
-    assert units(cpage.locator("#fund-nav")) == last["nav"]
+    assert units(cpage.locator("#fund-nav")) == last["nav_units"]
     for c in last["classes"]:
         nav = c["nav_per_share"]
         shown = cpage.locator(f"#fund-facts dd[data-class='{c['asset']}']").inner_text()

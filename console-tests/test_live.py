@@ -16,9 +16,10 @@ def test_a_transfer_submitted_from_the_command_line_updates_the_open_holdings_pa
     done = submit("alpha", '- transfer: { asset: USDX, to: "@bolt-new", amount: 1.25 }\n')
     assert done["receipt"]["outcome"]["status"] == "ok"
     (usdx,) = [b for b in api("/v1/parties/alpha-fund/balances", "alpha") if b["asset"] == "USDX"]
-    assert usdx["free"] == before - 1_250_000
+    assert usdx["free_units"] == before - 1_250_000
+    assert usdx["free"] == f"{usdx['free_units'] // 10**6}.{usdx['free_units'] % 10**6:06d}"
 
-    free = page.locator(f"#holdings tr[data-asset=USDX] td:nth-of-type(2) [data-units='{usdx['free']}']")
+    free = page.locator(f"#holdings tr[data-asset=USDX] td:nth-of-type(2) [data-units='{usdx['free_units']}']")
     free.wait_for(timeout=20_000)
     assert page.evaluate("window.notReloaded") is True
     page.locator("#height").filter(has_text=f"height {done['height']}").wait_for()

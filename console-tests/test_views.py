@@ -22,12 +22,12 @@ def test_the_overview_lists_every_asset_with_the_supply_and_holders_the_api_repo
     for a in want:
         cells = rows[a["symbol"]].locator("td")
         assert cells.nth(0).inner_text() == a["name"]
-        assert units(cells.nth(2)) == int(a["supply"]), a["symbol"]
+        assert units(cells.nth(2)) == int(a["supply_units"]), a["symbol"]
         assert int(cells.nth(3).inner_text()) == a["holders"], a["symbol"]
         assert cells.nth(4).inner_text() == ("paused" if a["paused"] else "active")
     # Amounts in the asset's decimals with thousands separators: USDX has 6.
     (usdx,) = [a for a in want if a["symbol"] == "USDX"]
-    supply = int(usdx["supply"])
+    supply = int(usdx["supply_units"])
     assert rows["USDX"].locator("td").nth(2).inner_text() == f"{supply // 10**6:,}.{supply % 10**6:06d}"
     assert page.inner_text("#ov-height") == str(api("/v1/status")["height"])
     shot(page, "overview")
@@ -53,7 +53,7 @@ def test_holdings_show_the_signed_in_party_its_own_balances_as_the_api_does(page
         assert tr.get_attribute("data-asset") == b["asset"]
         assert tr.get_attribute("data-wallet") == b["wallet"] == wallet("alpha")
         cells = tr.locator("td")
-        assert [units(cells.nth(i)) for i in (1, 2, 3, 4)] == [b["free"], b["locked"], b["frozen"], b["total"]]
+        assert [units(cells.nth(i)) for i in (1, 2, 3, 4)] == [b["free_units"], b["locked_units"], b["frozen_units"], b["total_units"]]
     shot(page, "holdings")
 
 
@@ -75,7 +75,7 @@ def test_an_auditor_reads_any_partys_holdings_as_the_api_gives_them(page, sign_i
     page.goto("/console/holdings?party=alpha-fund")
     want = api("/v1/parties/alpha-fund/balances", "auditor")
     got = [(tr.get_attribute("data-asset"), units(tr.locator("td").nth(4))) for tr in page.locator("#holdings tbody tr").all()]
-    assert got == [(b["asset"], b["total"]) for b in want]
+    assert got == [(b["asset"], b["total_units"]) for b in want]
 
 
 def test_holdings_ask_an_anonymous_visitor_to_sign_in(page):
