@@ -1,9 +1,10 @@
-//! Answers that show ledger records (operations, receipts and their events, legs, alerts,
-//! redemptions) write each record's amounts twice, in the asset's units and in minor units
-//! (`tessera_core::output`), as every answer does. Serde writes the record as the core holds
-//! it; [`Written::write`] then adds the asset's units, which need the ledger at hand.
-//! [`answer`] is the one way the API and the command line's `--json` turn such a view into
-//! JSON; [`tessera_core::output::read_back`] turns it back for readers of the core's types.
+//! Answers that show ledger records (operations, receipts and their events, blocks, legs,
+//! alerts, redemptions, proposals, a fund's record and valuations) write each record's amounts
+//! twice, in the asset's units and in minor units (`tessera_core::output`), as every answer
+//! does. Serde writes the record as the core holds it; [`Written::parts`] names where a view's
+//! JSON holds records, [`answer`] then writes their amounts with the ledger at hand (the one way
+//! the API, the console's CSV and the command line's `--json` turn such a view into JSON), and
+//! [`from_answer`] reads an answer back into the view for readers of the core's types.
 
 use super::{BlockView, FundReport, FundView, HistoryEntry, ReceiptView};
 use serde::de::DeserializeOwned;
