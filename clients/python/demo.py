@@ -31,9 +31,9 @@ from tessera_client.models import (
     Challenge,
     ChallengeRequest,
     Committed,
+    OpTransfer,
     Prepared,
     PrepareRequest,
-    PrepareRequestOpsItem,
     Problem,
     ReceiptView,
     SubmitRequest,
@@ -184,7 +184,10 @@ def main():
         raise Failed(f"{args.amount} is not a positive amount of {args.asset}")
     units = int(units)
 
-    op = PrepareRequestOpsItem.from_dict({"transfer": {"asset": args.asset, "to": args.to, "amount": args.amount}})
+    # The amount in both forms, as answers write it: the node refuses the two if they disagree.
+    op = OpTransfer.from_dict(
+        {"transfer": {"asset": args.asset, "to": args.to, "amount": args.amount, "amount_units": int(units)}}
+    )
     prepared = expect(prepare.sync(client=client, body=PrepareRequest(signer=wallet, ops=[op])), Prepared, "prepare")
     body = bytes.fromhex(prepared.body_hex)
     if hashlib.sha256(TX_DOMAIN + body).hexdigest() != prepared.id:

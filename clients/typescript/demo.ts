@@ -174,7 +174,8 @@ async function main(): Promise<void> {
 
   const prepared = expect(
     await api.POST("/v1/transactions/prepare", {
-      body: { signer: wallet, ops: [{ transfer: { asset, to, amount } }] },
+      // The amount in both forms, as answers write it: the node refuses the two if they disagree.
+      body: { signer: wallet, ops: [{ transfer: { asset, to, amount, amount_units: units.toString() } }] },
     }),
     "prepare",
   );

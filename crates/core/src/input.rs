@@ -406,12 +406,31 @@ impl<'a> Resolver<'a> {
     ) -> Result<(), Refusal> {
         let units_key = format!("{key}{UNITS_SUFFIX}");
         let field = format!("{name} {path}");
+        // An answer's pair sent back as it was: its minor units are the amount, and the
+        // decimal beside them (null when the asset's decimals were unknown) must agree.
+        if let (Some(written), Some(units)) = (obj.get(key).cloned(), obj.get(&units_key).cloned()) {
+            let minor = read_amount(&units, 0).map_err(|why| {
+                amount_refusal(&format!("{field} ({units_key})"), &units, why, "a whole number of minor units")
+            })?;
+            if !written.is_null() {
+                let asset = self.asset_of(asset_of, obj, root, &field)?;
+                let agrees = self.decimals(&asset).and_then(|d| read_amount(&written, d).ok()) == Some(minor);
+                if !agrees {
+                    return Err(Refusal::new(
+                        Code::InputBadAmount,
+                        format!(
+                            "{field}: {key} {written} and {units_key} {units} are not the same amount of {asset}; give one of them, or both agreeing"
+                        ),
+                    ));
+                }
+            }
+            obj.remove(&units_key);
+            obj.insert(key.to_string(), canonical(minor));
+            return Ok(());
+        }
         match (obj.get(key), obj.get(&units_key)) {
-            (Some(_), Some(_)) => Err(Refusal::new(
-                Code::InputBadAmount,
-                format!("{field}: give {key} (in the asset's units) or {units_key} (minor units), not both"),
-            )),
-            (None, Some(v)) => {
+            // Minor units alone (both forms were read above).
+            (_, Some(v)) => {
                 let units = read_amount(v, 0).map_err(|why| {
                     amount_refusal(&format!("{field} ({units_key})"), v, why, "a whole number of minor units")
                 })?;
@@ -757,5 +776,30 @@ mod tests {
         assert_eq!(v[1]["transfer"]["amount"], json!(1_500_250_000u64));
         assert_eq!(v[2]["transfer"]["amount"], json!(7));
         assert_eq!(v[2]["transfer"]["to"], json!(op.wallet().to_hex()));
+    }
+
+    #[test]
+    fn an_answers_pair_reads_back_when_it_agrees_and_is_refused_naming_both_when_not() {
+        let op = Keypair::insecure_from_name("op");
+        let (chain, _) = Chain::genesis(&demo_genesis("t", Time(0), &[(&op, &Role::OPERATOR)], [1, 1, 1])).unwrap();
+        let mut r = Resolver::new(&chain.state);
+        let to = op.wallet().to_hex();
+        let ops = json!([
+            {"create_asset": {"symbol": "USDX", "decimals": 6}},
+            {"transfer": {"asset": "USDX", "to": to, "amount": "1500.250000", "amount_units": 1_500_250_000u64}},
+            {"transfer": {"asset": "USDX", "to": to, "amount": null, "amount_units": 7}},
+        ]);
+        let v = r.canonical_ops(&ops).unwrap();
+        assert_eq!(v[1]["transfer"], json!({"asset": "USDX", "to": to, "amount": 1_500_250_000u64}));
+        assert_eq!(v[2]["transfer"]["amount"], json!(7));
+        let e = r
+            .canonical_ops(&json!([{"transfer": {"asset": "USDX", "to": to, "amount": "1.00", "amount_units": 100}}]))
+            .unwrap_err();
+        assert_eq!(e.code, Code::InputBadAmount);
+        assert!(
+            e.message.contains("amount \"1.00\" and amount_units 100 are not the same amount of USDX"),
+            "{}",
+            e.message
+        );
     }
 }

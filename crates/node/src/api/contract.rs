@@ -133,6 +133,11 @@ fn finish(doc: &mut Value, examples: &Value) {
     if let Some(h) = doc.pointer_mut("/components/responses/RateLimited/headers/Retry-After") {
         h["required"] = json!(true);
     }
+    // The document describes itself as an open object (any OpenAPI 3.1 document), so client
+    // generators type it as a map rather than as an object with no fields.
+    if let Some(media) = doc.pointer_mut("/paths/~1v1~1openapi.json/get/responses/200/content/application~1json") {
+        media["schema"] = json!({"type": "object", "additionalProperties": true});
+    }
     // The event stream's response names the event type it carries.
     if let Some(media) = doc.pointer_mut("/paths/~1v1~1events/get/responses/200/content/text~1event-stream") {
         media["schema"] = json!({"$ref": "#/components/schemas/BlockEvent"});

@@ -582,9 +582,11 @@ async fn auth_token(
 #[serde(deny_unknown_fields)]
 pub(super) struct PrepareRequest {
     signer: WalletId,
-    /// Operations as people write them (`Op`, with amounts in the asset's units, e.g. `"1.5"`,
-    /// and wallets by party name or hex prefix): the body holds minor units and wallet keys.
-    #[schema(value_type = Vec<Object>, min_items = 1)]
+    /// The operations, as answers write them (`Op`). Each amount may be given as `x` in the
+    /// asset's units (`"1,500.00"` or `1.5`), as `x_units` in minor units (`x` null or left
+    /// out), or both when they agree; wallets by hex, party id or an unambiguous hex prefix.
+    /// The body holds minor units and wallet keys.
+    #[schema(value_type = Vec<tessera_core::op::Op>, min_items = 1)]
     ops: Vec<Value>,
     /// Default: the signer's next sequence number on the ledger.
     seq: Option<u64>,
