@@ -714,16 +714,20 @@ mod schemas {
     /// `u128`; fields name this type with `#[schema(value_type = AmountSchema)]`).
     pub struct AmountSchema;
 
+    /// What `amount_serde` writes for any `u128`: a JSON integer, or a digit string past 2^64 − 1.
+    fn integer_or_digits(description: &str) -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(u64::MAX as f64)))
+            .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")))
+            .description(Some(description))
+            .into()
+    }
+
     impl utoipa::PartialSchema for AmountSchema {
         fn schema() -> RefOr<Schema> {
-            OneOfBuilder::new()
-                .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(u64::MAX as f64)))
-                .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")))
-                .description(Some(
-                    "An amount in the asset's minor units: a JSON integer, or a decimal string when it exceeds \
-                     2^64 - 1.",
-                ))
-                .into()
+            integer_or_digits(
+                "An amount in the asset's minor units: a JSON integer, or a decimal string when it exceeds 2^64 - 1.",
+            )
         }
     }
     impl utoipa::ToSchema for AmountSchema {
@@ -762,11 +766,7 @@ mod schemas {
 
     impl utoipa::PartialSchema for LargeIntegerSchema {
         fn schema() -> RefOr<Schema> {
-            OneOfBuilder::new()
-                .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(u64::MAX as f64)))
-                .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")))
-                .description(Some("A JSON integer, or a decimal string when it exceeds 2^64 - 1."))
-                .into()
+            integer_or_digits("A JSON integer, or a decimal string when it exceeds 2^64 - 1.")
         }
     }
     impl utoipa::ToSchema for LargeIntegerSchema {
